@@ -1,0 +1,75 @@
+// weir::Batch — rows that flow between stages; weir::Record — one row of a batch.
+//
+// A Batch is a schema plus row-major cells. It is the unit of work of cursors, bulk writers
+// and pipeline queues. clear() keeps the cells' buffers, so a batch recycled through a
+// cursor's next() reaches a steady state without allocation.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "weir/schema.hpp"
+#include "weir/value.hpp"
+
+namespace weir {
+
+class Record;
+
+class Batch {
+ public:
+  Batch() = default;
+  explicit Batch(std::shared_ptr<const Schema> schema) { reset(std::move(schema)); }
+
+  // Sets the schema and drops all rows (buffers are kept when the width is unchanged).
+  void reset(std::shared_ptr<const Schema> schema);
+  void clear() noexcept { rows_ = 0; }
+
+  const Schema& schema() const noexcept { return *schema_; }
+  const std::shared_ptr<const Schema>& schema_ptr() const noexcept { return schema_; }
+  std::size_t rows() const noexcept { return rows_; }
+  std::size_t width() const noexcept { return width_; }
+  bool empty() const noexcept { return rows_ == 0; }
+
+  Value& at(std::size_t row, std::size_t col) { return cells_[row * width_ + col]; }
+  const Value& at(std::size_t row, std::size_t col) const { return cells_[row * width_ + col]; }
+  std::span<Value> row(std::size_t r) { return {cells_.data() + r * width_, width_}; }
+  std::span<const Value> row(std::size_t r) const { return {cells_.data() + r * width_, width_}; }
+  Record record(std::size_t r) const;
+
+  // Adds a row and returns its cells. They hold whatever a previous use left there: the
+  // caller assigns every cell.
+  std::span<Value> append_row();
+  // Adds a row copied from `values` (its size must equal width()).
+  void append_row(std::span<const Value> values);
+
+ private:
+  std::shared_ptr<const Schema> schema_ = std::make_shared<const Schema>();
+  std::vector<Value> cells_;
+  std::size_t width_ = 0;
+  std::size_t rows_ = 0;
+};
+
+// A view of one row of a Batch; valid while the batch is unchanged.
+class Record {
+ public:
+  Record(const Batch& batch, std::size_t row) : batch_(&batch), row_(row) {}
+
+  const Schema& schema() const noexcept { return batch_->schema(); }
+  std::size_t size() const noexcept { return batch_->width(); }
+  const Value& operator[](std::size_t col) const { return batch_->at(row_, col); }
+  // The value of the named column, or nullptr when there is no such column.
+  const Value* find(std::string_view column) const noexcept;
+  // The value of the named column; throws Error{config} when there is none.
+  const Value& get(std::string_view column) const;
+
+ private:
+  const Batch* batch_;
+  std::size_t row_;
+};
+
+inline Record Batch::record(std::size_t r) const { return Record(*this, r); }
+
+}  // namespace weir

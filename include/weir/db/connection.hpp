@@ -1,0 +1,103 @@
+// weir::db::Connection, Cursor, BulkWriter, Transaction — the driver boundary.
+//
+// Everything above db/ (CLI, pipelines, sync) talks to databases only through these
+// interfaces; a driver implements them once. A Connection is used by one thread at a time;
+// cancel() is the exception and may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "weir/batch.hpp"
+#include "weir/db/catalog.hpp"
+#include "weir/db/dialect.hpp"
+#include "weir/value.hpp"
+
+namespace weir::db {
+
+// A streaming result. Rows are fetched as next() asks for them: memory stays bounded by
+// max_rows whatever the result's size. Destroying a cursor before the end discards the rest.
+class Cursor {
+ public:
+  virtual ~Cursor() = default;
+  virtual const std::shared_ptr<const Schema>& schema() const noexcept = 0;
+  // Replaces the contents of `out` with up to `max_rows` next rows (out takes this cursor's
+  // schema). Returns false, with `out` empty, once the result is exhausted.
+  virtual bool next(Batch& out, std::size_t max_rows) = 0;
+};
+
+enum class WriteMode { insert, upsert, update, remove };
+
+struct WriteSpec {
+  TableRef table;
+  std::vector<std::string> columns;  // target columns, in the order of the batches' cells
+  WriteMode mode = WriteMode::insert;
+  std::vector<std::string> key;      // for upsert, update and remove
+};
+
+// Writes batches into one table by the fastest path the driver has (prepared statement
+// reuse, multi-row VALUES, COPY, LOAD DATA). It does not open a transaction: the caller
+// decides the unit of commit.
+class BulkWriter {
+ public:
+  virtual ~BulkWriter() = default;
+  // Writes every row of `batch`; its width must equal the spec's column count.
+  virtual void write(const Batch& batch) = 0;
+  // Flushes what is buffered; returns the rows affected since the writer was made.
+  virtual std::uint64_t finish() = 0;
+};
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+
+  virtual const Dialect& dialect() const noexcept = 0;
+
+  // Runs a statement that returns rows. `params` bind to the placeholders in order.
+  virtual std::unique_ptr<Cursor> query(std::string_view sql, std::span<const Value> params = {}) = 0;
+  // Runs a statement; returns the number of rows it changed.
+  virtual std::uint64_t execute(std::string_view sql, std::span<const Value> params = {}) = 0;
+  // Runs several ';'-separated statements without parameters (DDL scripts, seed data).
+  virtual void execute_script(std::string_view sql) = 0;
+
+  virtual void begin() = 0;
+  virtual void commit() = 0;
+  virtual void rollback() = 0;
+  virtual bool in_transaction() const noexcept = 0;
+  void savepoint(std::string_view name);
+  void release_savepoint(std::string_view name);
+  void rollback_to_savepoint(std::string_view name);
+
+  virtual std::unique_ptr<BulkWriter> bulk_writer(const WriteSpec& spec) = 0;
+
+  virtual std::vector<TableRef> list_tables() = 0;
+  // nullopt when the table does not exist.
+  virtual std::optional<TableInfo> describe_table(const TableRef& table) = 0;
+
+  // Round-trips to the server (or checks the file); throws on failure.
+  virtual void ping() = 0;
+  // Asks the running statement to stop; safe from another thread. It then throws
+  // Error{cancelled}.
+  virtual void cancel() noexcept = 0;
+};
+
+// Commits on commit(); rolls back if destroyed before that (on exceptions).
+class Transaction {
+ public:
+  explicit Transaction(Connection& connection);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit();
+
+ private:
+  Connection* connection_;
+  bool open_ = true;
+};
+
+}  // namespace weir::db

@@ -1,0 +1,52 @@
+// weir::db::Driver and the registry that picks one by URL scheme.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "weir/db/connection.hpp"
+#include "weir/url.hpp"
+
+namespace weir::db {
+
+struct ConnectionConfig {
+  std::string name;  // the name in weir.yaml, or empty for a bare URL; used in messages
+  Url url;           // password already resolved from {env:…}/{file:…}
+  // A SQL script file run, in one transaction, when connect() creates the database (an
+  // absent SQLite file). If it fails the new database is removed: nothing half-made stays.
+  std::string init_script;
+
+  // What messages call this connection: "connection `shop` (postgres://app:***@h/db)".
+  std::string describe() const;
+};
+
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  virtual std::string_view name() const noexcept = 0;
+  // The normalised URL scheme this driver serves (Url::scheme).
+  virtual std::string_view scheme() const noexcept = 0;
+  // Opens a connection; throws Error{connection|auth|config}.
+  virtual std::unique_ptr<Connection> connect(const ConnectionConfig& config) const = 0;
+};
+
+// The drivers compiled into this build, registered explicitly (db/registry.cpp).
+class Registry {
+ public:
+  static const Registry& builtin();
+  void add(std::unique_ptr<Driver> driver);
+  // Throws Error{unsupported} naming the scheme and the available drivers.
+  const Driver& for_scheme(std::string_view scheme) const;
+  std::vector<std::string_view> schemes() const;
+
+ private:
+  std::vector<std::unique_ptr<Driver>> drivers_;
+};
+
+// Registry::builtin().for_scheme(config.url.scheme).connect(config)
+std::unique_ptr<Connection> connect(const ConnectionConfig& config);
+
+}  // namespace weir::db

@@ -1,0 +1,47 @@
+// weir::Schema — the columns of a result, a table or a batch.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "weir/value.hpp"
+
+namespace weir {
+
+struct Column {
+  std::string name;
+  Type type = Type::null;   // logical type; null means unknown (e.g. an SQLite expression)
+  std::string native_type;  // the database's own type name, as declared ("numeric(12,2)")
+  bool nullable = true;
+  bool operator==(const Column&) const = default;
+};
+
+// An ordered list of columns with lookup by name. Immutable once shared between stages
+// (held as std::shared_ptr<const Schema>).
+class Schema {
+ public:
+  Schema() = default;
+  explicit Schema(std::vector<Column> columns);
+
+  std::size_t size() const noexcept { return columns_.size(); }
+  bool empty() const noexcept { return columns_.empty(); }
+  const Column& operator[](std::size_t i) const { return columns_[i]; }
+  const std::vector<Column>& columns() const noexcept { return columns_; }
+  auto begin() const noexcept { return columns_.begin(); }
+  auto end() const noexcept { return columns_.end(); }
+
+  // Exact match first, then ASCII case-insensitive, as SQL users expect.
+  std::optional<std::size_t> find(std::string_view name) const noexcept;
+  // Like find(), but throws Error{config} naming the column and the closest existing one.
+  std::size_t index_of(std::string_view name) const;
+
+  bool operator==(const Schema&) const = default;
+
+ private:
+  std::vector<Column> columns_;
+};
+
+}  // namespace weir

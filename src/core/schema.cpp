@@ -1,0 +1,28 @@
+#include "weir/schema.hpp"
+
+#include <fmt/format.h>
+
+#include "weir/error.hpp"
+#include "core/text.hpp"
+
+namespace weir {
+
+Schema::Schema(std::vector<Column> columns) : columns_(std::move(columns)) {}
+
+std::optional<std::size_t> Schema::find(std::string_view name) const noexcept {
+  for (std::size_t i = 0; i < columns_.size(); ++i)
+    if (columns_[i].name == name) return i;
+  for (std::size_t i = 0; i < columns_.size(); ++i)
+    if (iequals(columns_[i].name, name)) return i;
+  return std::nullopt;
+}
+
+std::size_t Schema::index_of(std::string_view name) const {
+  if (auto i = find(name)) return *i;
+  std::vector<std::string_view> names;
+  for (const Column& c : columns_) names.push_back(c.name);
+  throw Error(ErrorKind::config,
+              fmt::format("no column `{}`{}", name, did_you_mean(name, names)));
+}
+
+}  // namespace weir

@@ -1,0 +1,246 @@
+#include "weir/temporal.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+
+namespace weir {
+namespace {
+
+constexpr std::int64_t kMicrosPerSecond = 1'000'000;
+constexpr std::int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
+
+// Reads exactly `n` digits at `pos`, advancing it.
+bool read_digits(std::string_view s, std::size_t& pos, int n, int& out) {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (int i = 0; i < n; ++i) {
+    char c = s[pos + i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  pos += n;
+  out = v;
+  return true;
+}
+
+bool expect(std::string_view s, std::size_t& pos, char c) {
+  if (pos < s.size() && s[pos] == c) {
+    ++pos;
+    return true;
+  }
+  return false;
+}
+
+std::optional<Date> parse_date_at(std::string_view s, std::size_t& pos) {
+  int y = 0, m = 0, d = 0;
+  if (!read_digits(s, pos, 4, y) || !expect(s, pos, '-') || !read_digits(s, pos, 2, m) ||
+      !expect(s, pos, '-') || !read_digits(s, pos, 2, d))
+    return std::nullopt;
+  std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{unsigned(m)},
+                                  std::chrono::day{unsigned(d)}};
+  if (!ymd.ok()) return std::nullopt;
+  return Date{days_from_civil(y, unsigned(m), unsigned(d))};
+}
+
+// "HH:MM[:SS[.ffffff]]"
+std::optional<Time> parse_time_at(std::string_view s, std::size_t& pos) {
+  int h = 0, mi = 0, sec = 0;
+  if (!read_digits(s, pos, 2, h) || !expect(s, pos, ':') || !read_digits(s, pos, 2, mi))
+    return std::nullopt;
+  std::int64_t frac = 0;
+  if (expect(s, pos, ':')) {
+    if (!read_digits(s, pos, 2, sec)) return std::nullopt;
+    if (expect(s, pos, '.')) {
+      int digits = 0;
+      while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+        if (digits < 6) frac = frac * 10 + (s[pos] - '0');
+        ++digits;
+        ++pos;
+      }
+      if (digits == 0) return std::nullopt;
+      for (int i = digits; i < 6; ++i) frac *= 10;
+    }
+  }
+  if (h > 24 || mi > 59 || sec > 60) return std::nullopt;
+  return Time{((h * 60LL + mi) * 60 + sec) * kMicrosPerSecond + frac};
+}
+
+// Parses "Z", "+hh", "+hhmm", "+hh:mm" into seconds east of UTC.
+std::optional<int> parse_zone_at(std::string_view s, std::size_t& pos) {
+  if (expect(s, pos, 'Z') || expect(s, pos, 'z')) return 0;
+  if (pos >= s.size() || (s[pos] != '+' && s[pos] != '-')) return std::nullopt;
+  int sign = s[pos] == '-' ? -1 : 1;
+  ++pos;
+  int h = 0, m = 0;
+  if (!read_digits(s, pos, 2, h)) return std::nullopt;
+  expect(s, pos, ':');
+  if (pos < s.size()) {
+    if (!read_digits(s, pos, 2, m)) return std::nullopt;
+  }
+  return sign * (h * 3600 + m * 60);
+}
+
+std::string format_fraction(std::int64_t micros) {
+  if (micros == 0) return {};
+  std::string f = fmt::format(".{:06d}", micros);
+  while (f.back() == '0') f.pop_back();
+  return f;
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+}  // namespace
+
+std::int32_t days_from_civil(int year, unsigned month, unsigned day) noexcept {
+  using namespace std::chrono;
+  return sys_days{year_month_day{std::chrono::year{year}, std::chrono::month{month},
+                                 std::chrono::day{day}}}
+      .time_since_epoch()
+      .count();
+}
+
+void civil_from_days(std::int32_t days, int& year, unsigned& month, unsigned& day) noexcept {
+  using namespace std::chrono;
+  year_month_day ymd{sys_days{std::chrono::days{days}}};
+  year = int(ymd.year());
+  month = unsigned(ymd.month());
+  day = unsigned(ymd.day());
+}
+
+std::string format_date(Date d) {
+  int y = 0;
+  unsigned m = 0, day = 0;
+  civil_from_days(d.days, y, m, day);
+  return fmt::format("{:04d}-{:02d}-{:02d}", y, m, day);
+}
+
+std::string format_time(Time t) {
+  std::int64_t secs = t.micros / kMicrosPerSecond;
+  return fmt::format("{:02d}:{:02d}:{:02d}{}", secs / 3600, secs / 60 % 60, secs % 60,
+                     format_fraction(t.micros % kMicrosPerSecond));
+}
+
+std::string format_timestamp(Timestamp ts) {
+  std::int64_t days = floor_div(ts.micros, kMicrosPerDay);
+  std::string out = format_date(Date{static_cast<std::int32_t>(days)});
+  out += ' ';
+  out += format_time(Time{ts.micros - days * kMicrosPerDay});
+  return out;
+}
+
+std::string format_timestamptz(TimestampTz ts) {
+  return format_timestamp(Timestamp{ts.micros}) + "+00:00";
+}
+
+std::string format_interval(const Interval& iv) {
+  std::string out = "P";
+  if (iv.months / 12) out += fmt::format("{}Y", iv.months / 12);
+  if (iv.months % 12) out += fmt::format("{}M", iv.months % 12);
+  if (iv.days) out += fmt::format("{}D", iv.days);
+  if (iv.micros) {
+    std::int64_t abs = std::llabs(iv.micros);
+    const char* sign = iv.micros < 0 ? "-" : "";
+    std::int64_t secs = abs / kMicrosPerSecond;
+    out += 'T';
+    if (secs / 3600) out += fmt::format("{}{}H", sign, secs / 3600);
+    if (secs / 60 % 60) out += fmt::format("{}{}M", sign, secs / 60 % 60);
+    if (secs % 60 || abs % kMicrosPerSecond)
+      out += fmt::format("{}{}{}S", sign, secs % 60, format_fraction(abs % kMicrosPerSecond));
+  }
+  if (out == "P") out += "0D";
+  return out;
+}
+
+std::string format_uuid(const Uuid& u) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (std::size_t i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += kHex[u.bytes[i] >> 4];
+    out += kHex[u.bytes[i] & 15];
+  }
+  return out;
+}
+
+std::optional<Date> parse_date(std::string_view text) {
+  std::size_t pos = 0;
+  auto d = parse_date_at(text, pos);
+  return pos == text.size() ? d : std::nullopt;
+}
+
+std::optional<Time> parse_time(std::string_view text) {
+  std::size_t pos = 0;
+  auto t = parse_time_at(text, pos);
+  return pos == text.size() ? t : std::nullopt;
+}
+
+namespace {
+// Parses a date with an optional time; leaves pos at whatever follows (a zone, or the end).
+std::optional<std::int64_t> parse_local_micros(std::string_view text, std::size_t& pos) {
+  auto d = parse_date_at(text, pos);
+  if (!d) return std::nullopt;
+  std::int64_t micros = std::int64_t{d->days} * kMicrosPerDay;
+  if (pos < text.size() && (text[pos] == ' ' || text[pos] == 'T' || text[pos] == 't')) {
+    ++pos;
+    auto t = parse_time_at(text, pos);
+    if (!t) return std::nullopt;
+    micros += t->micros;
+  }
+  return micros;
+}
+}  // namespace
+
+std::optional<Timestamp> parse_timestamp(std::string_view text) {
+  std::size_t pos = 0;
+  auto micros = parse_local_micros(text, pos);
+  if (!micros) return std::nullopt;
+  if (pos < text.size() && text[pos] == ' ') ++pos;
+  if (pos < text.size() && !parse_zone_at(text, pos)) return std::nullopt;
+  if (pos != text.size()) return std::nullopt;
+  return Timestamp{*micros};
+}
+
+std::optional<TimestampTz> parse_timestamptz(std::string_view text) {
+  std::size_t pos = 0;
+  auto micros = parse_local_micros(text, pos);
+  if (!micros) return std::nullopt;
+  if (pos < text.size() && text[pos] == ' ') ++pos;
+  int offset = 0;
+  if (pos < text.size()) {
+    auto zone = parse_zone_at(text, pos);
+    if (!zone || pos != text.size()) return std::nullopt;
+    offset = *zone;
+  }
+  return TimestampTz{*micros - offset * kMicrosPerSecond};
+}
+
+std::optional<Uuid> parse_uuid(std::string_view text) {
+  Uuid u;
+  std::size_t n = 0;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (text.size() >= 2 && text.front() == '{' && text.back() == '}')
+    text = text.substr(1, text.size() - 2);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '-') continue;
+    int hi = nibble(text[i]);
+    if (hi < 0 || i + 1 >= text.size() || n >= 16) return std::nullopt;
+    int lo = nibble(text[++i]);
+    if (lo < 0) return std::nullopt;
+    u.bytes[n++] = static_cast<std::uint8_t>(hi << 4 | lo);
+  }
+  if (n != 16) return std::nullopt;
+  return u;
+}
+
+}  // namespace weir

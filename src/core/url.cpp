@@ -1,0 +1,190 @@
+#include "weir/url.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "core/text.hpp"
+#include "weir/error.hpp"
+#include "weir/secret.hpp"
+
+namespace weir {
+namespace {
+
+[[noreturn]] void bad_url(std::string_view text, std::string_view why) {
+  throw Error(ErrorKind::config, fmt::format("invalid connection URL `{}`: {}", text, why));
+}
+
+std::string normalise_scheme(std::string_view scheme) {
+  std::string s = to_lower(scheme);
+  if (s == "postgres" || s == "postgresql") return "postgres";
+  if (s == "mysql" || s == "mariadb") return "mysql";
+  if (s == "sqlite" || s == "sqlite3") return "sqlite";
+  return {};
+}
+
+void parse_query(std::string_view query, Url& url) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    auto eq = pair.find('=');
+    std::string key = percent_decode(pair.substr(0, eq));
+    std::string value = eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
+    url.set_option(key, value);
+  }
+}
+
+// "sqlite:path", "sqlite:///abs", "sqlite://relative", "sqlite::memory:"
+void parse_sqlite(std::string_view rest, std::string_view text, Url& url) {
+  if (rest.starts_with("//")) {
+    rest.remove_prefix(2);
+    // sqlite:///abs/path keeps its leading '/'; sqlite://path is relative
+  }
+  auto q = rest.find('?');
+  if (q != std::string_view::npos) {
+    parse_query(rest.substr(q + 1), url);
+    rest = rest.substr(0, q);
+  }
+  url.database = percent_decode(rest);
+  if (url.database.empty()) bad_url(text, "no database file (try sqlite:path/to/file.db or sqlite::memory:)");
+}
+
+void parse_authority(std::string_view authority, std::string_view text, Url& url) {
+  auto at = authority.rfind('@');
+  if (at != std::string_view::npos) {
+    std::string_view userinfo = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+    auto colon = userinfo.find(':');
+    url.user = percent_decode(userinfo.substr(0, colon));
+    if (colon != std::string_view::npos) {
+      url.password = percent_decode(userinfo.substr(colon + 1));
+      register_secret(url.password);
+    }
+  }
+  std::string_view port;
+  if (authority.starts_with('[')) {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) bad_url(text, "unclosed '[' in IPv6 host");
+    url.host = std::string(authority.substr(1, close - 1));
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after[0] != ':') bad_url(text, "unexpected text after IPv6 host");
+      port = after.substr(1);
+    }
+  } else {
+    auto colon = authority.rfind(':');
+    url.host = percent_decode(authority.substr(0, colon));
+    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
+  }
+  if (!port.empty()) {
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535)
+      bad_url(text, fmt::format("port `{}` is not a number from 1 to 65535", port));
+    url.port = static_cast<std::uint16_t>(value);
+  }
+}
+
+}  // namespace
+
+std::string percent_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    unsigned value = 0;
+    if (i + 2 >= text.size() ||
+        std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16).ptr != text.data() + i + 3)
+      throw Error(ErrorKind::config, "malformed percent-escape in connection URL");
+    out += static_cast<char>(value);
+    i += 2;
+  }
+  return out;
+}
+
+std::string percent_encode(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out += char(c);
+    else out += fmt::format("%{:02X}", c);
+  }
+  return out;
+}
+
+Url Url::parse(std::string_view text) {
+  Url url;
+  auto colon = text.find(':');
+  if (colon == std::string_view::npos || colon == 0)
+    bad_url(text, "expected scheme:…, e.g. postgres://user@host/db, mysql://…, sqlite:file.db");
+  url.scheme = normalise_scheme(text.substr(0, colon));
+  if (url.scheme.empty())
+    bad_url(text, fmt::format("unknown scheme `{}` (known: postgres, postgresql, mysql, mariadb, sqlite)",
+                              text.substr(0, colon)));
+  std::string_view rest = text.substr(colon + 1);
+  if (url.scheme == "sqlite") {
+    parse_sqlite(rest, text, url);
+    return url;
+  }
+  if (!rest.starts_with("//")) bad_url(text, fmt::format("expected {}://host/…", url.scheme));
+  rest.remove_prefix(2);
+  auto q = rest.find('?');
+  if (q != std::string_view::npos) {
+    parse_query(rest.substr(q + 1), url);
+    rest = rest.substr(0, q);
+  }
+  auto slash = rest.find('/');
+  parse_authority(rest.substr(0, slash), text, url);
+  if (slash != std::string_view::npos) url.database = percent_decode(rest.substr(slash + 1));
+  return url;
+}
+
+std::optional<std::string_view> Url::option(std::string_view key) const noexcept {
+  for (const auto& [k, v] : options)
+    if (k == key) return v;
+  return std::nullopt;
+}
+
+void Url::set_option(std::string_view key, std::string_view value) {
+  for (auto& [k, v] : options)
+    if (k == key) {
+      v = value;
+      return;
+    }
+  options.emplace_back(key, value);
+}
+
+namespace {
+std::string render(const Url& url, bool with_password) {
+  std::string out = url.scheme + ":";
+  if (url.scheme == "sqlite") {
+    out += url.database;
+  } else {
+    out += "//";
+    if (!url.user.empty() || !url.password.empty()) {
+      out += percent_encode(url.user);
+      if (!url.password.empty()) out += with_password ? ":" + percent_encode(url.password) : ":***";
+      out += '@';
+    }
+    out += url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+    if (url.port) out += fmt::format(":{}", url.port);
+    if (!url.database.empty()) out += "/" + percent_encode(url.database);
+  }
+  char sep = '?';
+  for (const auto& [k, v] : url.options) {
+    out += sep;
+    out += percent_encode(k) + "=" + percent_encode(v);
+    sep = '&';
+  }
+  return out;
+}
+}  // namespace
+
+std::string Url::to_string() const { return render(*this, false); }
+std::string Url::to_string_with_password() const { return render(*this, true); }
+
+}  // namespace weir

@@ -1,0 +1,34 @@
+#include "weir/db/catalog.hpp"
+
+#include <fmt/format.h>
+
+#include "weir/error.hpp"
+
+namespace weir::db {
+
+void validate_identifier(std::string_view identifier, std::string_view what) {
+  if (identifier.empty()) throw Error(ErrorKind::config, fmt::format("{} name is empty", what));
+  if (identifier.size() > 128)
+    throw Error(ErrorKind::config, fmt::format("{} name `{}…` is longer than 128 bytes", what,
+                                               identifier.substr(0, 32)));
+  for (unsigned char c : identifier)
+    if (c < 0x20 || c == 0x7f)
+      throw Error(ErrorKind::config,
+                  fmt::format("{} name `{}` contains a control character", what, identifier));
+}
+
+TableRef TableRef::parse(std::string_view text) {
+  TableRef ref;
+  auto dot = text.find('.');
+  if (dot == std::string_view::npos) {
+    ref.name = std::string(text);
+  } else {
+    ref.schema = std::string(text.substr(0, dot));
+    ref.name = std::string(text.substr(dot + 1));
+    validate_identifier(ref.schema, "schema");
+  }
+  validate_identifier(ref.name, "table");
+  return ref;
+}
+
+}  // namespace weir::db

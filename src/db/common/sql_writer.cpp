@@ -1,0 +1,108 @@
+#include "db/common/sql_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "weir/error.hpp"
+
+namespace weir::db {
+namespace {
+
+std::size_t column_index(const WriteSpec& spec, const std::string& name) {
+  auto it = std::find(spec.columns.begin(), spec.columns.end(), name);
+  if (it == spec.columns.end())
+    throw Error(ErrorKind::config, fmt::format("key column `{}` is not among the columns written to `{}`",
+                                               name, spec.table.to_string()));
+  return static_cast<std::size_t>(it - spec.columns.begin());
+}
+
+bool is_key(const WriteSpec& spec, const std::string& column) {
+  return std::find(spec.key.begin(), spec.key.end(), column) != spec.key.end();
+}
+
+// "a" = $3 AND "b" = $4, appending the bound columns to `params`.
+std::string key_predicate(const Dialect& d, const WriteSpec& spec, std::vector<std::size_t>& params) {
+  std::string out;
+  for (const std::string& k : spec.key) {
+    if (!out.empty()) out += " AND ";
+    params.push_back(column_index(spec, k));
+    out += d.quote_identifier(k) + " = " + d.placeholder(params.size());
+  }
+  return out;
+}
+
+WriteStatement insert_statement(const Dialect& d, const WriteSpec& spec) {
+  WriteStatement st;
+  std::string names, marks;
+  for (std::size_t i = 0; i < spec.columns.size(); ++i) {
+    if (i) {
+      names += ", ";
+      marks += ", ";
+    }
+    names += d.quote_identifier(spec.columns[i]);
+    st.param_columns.push_back(i);
+    marks += d.placeholder(i + 1);
+  }
+  st.sql = fmt::format("INSERT INTO {} ({}) VALUES ({})", d.quote_table(spec.table), names, marks);
+  if (spec.mode == WriteMode::upsert) {
+    for (const std::string& k : spec.key) column_index(spec, k);
+    std::vector<std::string> updates;
+    for (const std::string& c : spec.columns)
+      if (!is_key(spec, c)) updates.push_back(c);
+    st.sql += d.upsert_clause(spec.key, updates);
+  }
+  return st;
+}
+
+}  // namespace
+
+WriteStatement write_statement(const Dialect& d, const WriteSpec& spec) {
+  if (spec.columns.empty())
+    throw Error(ErrorKind::config, fmt::format("no columns to write to `{}`", spec.table.to_string()));
+  if (spec.mode != WriteMode::insert && spec.key.empty())
+    throw Error(ErrorKind::config,
+                fmt::format("writing to `{}` in this mode needs a key", spec.table.to_string()));
+  if (spec.mode == WriteMode::insert || spec.mode == WriteMode::upsert) return insert_statement(d, spec);
+
+  WriteStatement st;
+  if (spec.mode == WriteMode::remove) {
+    std::string where = key_predicate(d, spec, st.param_columns);
+    st.sql = fmt::format("DELETE FROM {} WHERE {}", d.quote_table(spec.table), where);
+    return st;
+  }
+  std::string sets;
+  for (std::size_t i = 0; i < spec.columns.size(); ++i) {
+    if (is_key(spec, spec.columns[i])) continue;
+    if (!sets.empty()) sets += ", ";
+    st.param_columns.push_back(i);
+    sets += d.quote_identifier(spec.columns[i]) + " = " + d.placeholder(st.param_columns.size());
+  }
+  if (sets.empty())
+    throw Error(ErrorKind::config,
+                fmt::format("update of `{}` has no non-key column to set", spec.table.to_string()));
+  std::string where = key_predicate(d, spec, st.param_columns);
+  st.sql = fmt::format("UPDATE {} SET {} WHERE {}", d.quote_table(spec.table), sets, where);
+  return st;
+}
+
+std::string create_table_sql(const Dialect& d, const TableRef& table, const Schema& schema,
+                             const std::vector<std::string>& primary_key) {
+  std::string cols;
+  for (const Column& c : schema) {
+    if (!cols.empty()) cols += ",\n  ";
+    cols += d.quote_identifier(c.name) + " " + d.column_type(c.type);
+    if (!c.nullable) cols += " NOT NULL";
+  }
+  if (!primary_key.empty()) {
+    std::string key;
+    for (const std::string& k : primary_key) {
+      if (!key.empty()) key += ", ";
+      key += d.quote_identifier(k);
+    }
+    cols += ",\n  PRIMARY KEY (" + key + ")";
+  }
+  return fmt::format("CREATE TABLE IF NOT EXISTS {} (\n  {}\n)", d.quote_table(table), cols);
+}
+
+}  // namespace weir::db

@@ -1,0 +1,27 @@
+// SQL text for writes and DDL, spelled by a Dialect. Identifiers are quoted here; values are
+// never spliced: every statement takes placeholders, and param_columns says which column of
+// the WriteSpec binds to each placeholder.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "weir/db/connection.hpp"
+#include "weir/db/dialect.hpp"
+
+namespace weir::db {
+
+struct WriteStatement {
+  std::string sql;
+  std::vector<std::size_t> param_columns;  // placeholder i binds spec.columns[param_columns[i]]
+};
+
+// INSERT / upsert / UPDATE … WHERE key / DELETE … WHERE key for one row.
+// Throws Error{config} when the mode needs a key that the columns lack.
+WriteStatement write_statement(const Dialect& dialect, const WriteSpec& spec);
+
+// CREATE TABLE IF NOT EXISTS with the dialect's column types and an optional primary key.
+std::string create_table_sql(const Dialect& dialect, const TableRef& table, const Schema& schema,
+                             const std::vector<std::string>& primary_key);
+
+}  // namespace weir::db

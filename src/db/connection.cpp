@@ -1,0 +1,41 @@
+#include "weir/db/connection.hpp"
+
+#include "weir/db/driver.hpp"
+#include "weir/log.hpp"
+
+namespace weir::db {
+
+void Connection::savepoint(std::string_view name) {
+  execute("SAVEPOINT " + dialect().quote_identifier(name));
+}
+
+void Connection::release_savepoint(std::string_view name) {
+  execute("RELEASE SAVEPOINT " + dialect().quote_identifier(name));
+}
+
+void Connection::rollback_to_savepoint(std::string_view name) {
+  execute("ROLLBACK TO SAVEPOINT " + dialect().quote_identifier(name));
+}
+
+Transaction::Transaction(Connection& connection) : connection_(&connection) { connection_->begin(); }
+
+Transaction::~Transaction() {
+  if (!open_) return;
+  try {
+    connection_->rollback();
+  } catch (const std::exception& e) {
+    log::warn(std::string("rollback failed: ") + e.what());
+  }
+}
+
+void Transaction::commit() {
+  open_ = false;
+  connection_->commit();
+}
+
+std::string ConnectionConfig::describe() const {
+  if (name.empty()) return url.to_string();
+  return "connection `" + name + "` (" + url.to_string() + ")";
+}
+
+}  // namespace weir::db

@@ -1,0 +1,38 @@
+#include "weir/db/dialect.hpp"
+
+namespace weir::db {
+
+std::string Dialect::quote_identifier(std::string_view identifier) const {
+  std::string out = "\"";
+  for (char c : identifier) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::string Dialect::upsert_clause(std::span<const std::string> key,
+                                   std::span<const std::string> update_columns) const {
+  std::string out = " ON CONFLICT (";
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    if (i) out += ", ";
+    out += quote_identifier(key[i]);
+  }
+  out += ")";
+  if (update_columns.empty()) return out + " DO NOTHING";
+  out += " DO UPDATE SET ";
+  for (std::size_t i = 0; i < update_columns.size(); ++i) {
+    if (i) out += ", ";
+    std::string q = quote_identifier(update_columns[i]);
+    out += q + " = excluded." + q;
+  }
+  return out;
+}
+
+std::string Dialect::quote_table(const TableRef& table) const {
+  if (table.schema.empty()) return quote_identifier(table.name);
+  return quote_identifier(table.schema) + "." + quote_identifier(table.name);
+}
+
+}  // namespace weir::db

@@ -1,0 +1,38 @@
+#include <fmt/format.h>
+
+#include "db/sqlite/driver.hpp"
+#include "weir/db/driver.hpp"
+#include "weir/error.hpp"
+
+namespace weir::db {
+
+const Registry& Registry::builtin() {
+  static const Registry registry = [] {
+    Registry r;
+    r.add(std::make_unique<sqlite::SqliteDriver>());
+    return r;
+  }();
+  return registry;
+}
+
+void Registry::add(std::unique_ptr<Driver> driver) { drivers_.push_back(std::move(driver)); }
+
+const Driver& Registry::for_scheme(std::string_view scheme) const {
+  for (const auto& d : drivers_)
+    if (d->scheme() == scheme) return *d;
+  throw Error(ErrorKind::unsupported,
+              fmt::format("no driver for `{}` URLs in this build (available: {})", scheme,
+                          fmt::join(schemes(), ", ")));
+}
+
+std::vector<std::string_view> Registry::schemes() const {
+  std::vector<std::string_view> out;
+  for (const auto& d : drivers_) out.push_back(d->scheme());
+  return out;
+}
+
+std::unique_ptr<Connection> connect(const ConnectionConfig& config) {
+  return Registry::builtin().for_scheme(config.url.scheme).connect(config);
+}
+
+}  // namespace weir::db

@@ -1,0 +1,157 @@
+#include "db/sqlite/connection.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/text.hpp"
+#include "db/sqlite/bulk_writer.hpp"
+#include "db/sqlite/cursor.hpp"
+#include "db/sqlite/errors.hpp"
+#include "db/sqlite/types.hpp"
+#include "weir/error.hpp"
+
+namespace weir::db::sqlite {
+namespace {
+constexpr std::size_t kMaxCachedStatements = 64;
+
+void bind_all(sqlite3_stmt* stmt, std::span<const Value> params) {
+  int expected = sqlite3_bind_parameter_count(stmt);
+  if (static_cast<std::size_t>(expected) != params.size())
+    throw Error(ErrorKind::config, fmt::format("the statement has {} parameter placeholder(s) but {} value(s) were given",
+                                               expected, params.size()));
+  for (std::size_t i = 0; i < params.size(); ++i)
+    bind_value(stmt, static_cast<int>(i + 1), params[i], false);
+}
+// What follows the first statement may be whitespace or comments, but no second statement.
+bool has_more_statements(sqlite3* db, const char* tail, const char* end) {
+  if (!tail || trim(std::string_view(tail, end - tail)).empty()) return false;
+  sqlite3_stmt* raw = nullptr;
+  sqlite3_prepare_v2(db, tail, static_cast<int>(end - tail), &raw, nullptr);
+  StmtHandle next(raw);
+  return next != nullptr;
+}
+}  // namespace
+
+Statement::Statement(SqliteConnection& owner, std::string sql, StmtHandle stmt)
+    : owner_(&owner), sql_(std::move(sql)), stmt_(std::move(stmt)) {}
+
+Statement::~Statement() {
+  if (stmt_) owner_->give_back(std::move(sql_), std::move(stmt_));
+}
+
+bool Statement::step() {
+  int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  throw_error(owner_->handle(), rc, "running statement");
+}
+
+SqliteConnection::SqliteConnection(DbHandle db, std::string path)
+    : db_(std::move(db)), path_(std::move(path)) {}
+
+Statement SqliteConnection::prepare(std::string_view sql) {
+  std::string key(sql);
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    StmtHandle stmt = std::move(it->second);
+    cache_.erase(it);
+    return Statement(*this, std::move(key), std::move(stmt));
+  }
+  sqlite3_stmt* raw = nullptr;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &raw, &tail);
+  StmtHandle stmt(raw);
+  check(db_.get(), rc, "preparing statement");
+  if (!stmt) throw Error(ErrorKind::syntax, "the statement is empty");
+  if (has_more_statements(db_.get(), tail, sql.data() + sql.size()))
+    throw Error(ErrorKind::syntax, "query() and execute() take one statement; use execute_script() for several");
+  return Statement(*this, std::move(key), std::move(stmt));
+}
+
+void SqliteConnection::give_back(std::string sql, StmtHandle stmt) noexcept {
+  sqlite3_reset(stmt.get());
+  sqlite3_clear_bindings(stmt.get());
+  if (cache_.size() >= kMaxCachedStatements) cache_.erase(cache_.begin());
+  cache_.emplace(std::move(sql), std::move(stmt));
+}
+
+std::unique_ptr<Cursor> SqliteConnection::query(std::string_view sql, std::span<const Value> params) {
+  Statement stmt = prepare(sql);
+  bind_all(stmt.get(), params);
+  return std::make_unique<SqliteCursor>(std::move(stmt));
+}
+
+std::uint64_t SqliteConnection::execute(std::string_view sql, std::span<const Value> params) {
+  Statement stmt = prepare(sql);
+  bind_all(stmt.get(), params);
+  while (stmt.step()) {
+  }
+  return static_cast<std::uint64_t>(sqlite3_changes64(db_.get()));
+}
+
+void SqliteConnection::execute_script(std::string_view sql) {
+  std::string text(sql);
+  char* message = nullptr;
+  int rc = sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &message);
+  std::unique_ptr<char, decltype(&sqlite3_free)> owned(message, &sqlite3_free);
+  check(db_.get(), rc, "running script");
+}
+
+// IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
+// writes can fail with SQLITE_BUSY in WAL mode however long the busy timeout is.
+void SqliteConnection::begin() { execute("BEGIN IMMEDIATE", {}); }
+void SqliteConnection::commit() { execute("COMMIT", {}); }
+void SqliteConnection::rollback() {
+  if (in_transaction()) execute("ROLLBACK", {});
+}
+bool SqliteConnection::in_transaction() const noexcept { return !sqlite3_get_autocommit(db_.get()); }
+
+std::unique_ptr<BulkWriter> SqliteConnection::bulk_writer(const WriteSpec& spec) {
+  return std::make_unique<SqliteBulkWriter>(*this, spec);
+}
+
+std::vector<TableRef> SqliteConnection::list_tables() {
+  std::vector<TableRef> tables;
+  auto cursor = query(
+      "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') "
+      "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+      {});
+  Batch batch;
+  while (cursor->next(batch, 256))
+    for (std::size_t r = 0; r < batch.rows(); ++r) tables.push_back(TableRef{"", batch.at(r, 0).as_text()});
+  return tables;
+}
+
+std::optional<TableInfo> SqliteConnection::describe_table(const TableRef& table) {
+  std::vector<Value> params{Value(table.name), Value(table.schema.empty() ? "main" : table.schema)};
+  auto cursor = query("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1, ?2) ORDER BY cid", params);
+  TableInfo info{table, {}, {}, std::nullopt};
+  std::vector<std::pair<std::int64_t, std::string>> key;
+  Batch batch;
+  while (cursor->next(batch, 256)) {
+    for (std::size_t r = 0; r < batch.rows(); ++r) {
+      Column c;
+      c.name = batch.at(r, 0).as_text();
+      c.native_type = batch.at(r, 1).as_text();
+      c.type = logical_type(c.native_type);
+      c.nullable = batch.at(r, 2).as_int() == 0;
+      if (std::int64_t pk = batch.at(r, 3).as_int()) key.emplace_back(pk, c.name);
+      info.columns.push_back(std::move(c));
+    }
+  }
+  if (info.columns.empty()) return std::nullopt;
+  std::sort(key.begin(), key.end());
+  for (auto& [pos, name] : key) info.primary_key.push_back(std::move(name));
+  return info;
+}
+
+void SqliteConnection::ping() {
+  auto cursor = query("SELECT count(*) FROM sqlite_schema", {});
+  Batch batch;
+  cursor->next(batch, 1);
+}
+
+void SqliteConnection::cancel() noexcept { sqlite3_interrupt(db_.get()); }
+
+}  // namespace weir::db::sqlite

@@ -1,0 +1,81 @@
+// SQLite connection: one sqlite3 handle, a cache of prepared statements, WAL and a busy
+// timeout by default.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "db/sqlite/dialect.hpp"
+#include "weir/db/driver.hpp"
+
+namespace weir::db::sqlite {
+
+struct DbCloser {
+  void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
+struct StmtFinalizer {
+  void operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
+};
+using DbHandle = std::unique_ptr<sqlite3, DbCloser>;
+using StmtHandle = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+class SqliteConnection;
+
+// A prepared statement borrowed from the connection's cache; given back (reset, bindings
+// cleared) when destroyed, so the next user of the same SQL skips preparing it.
+class Statement {
+ public:
+  Statement(SqliteConnection& owner, std::string sql, StmtHandle stmt);
+  ~Statement();
+  Statement(Statement&&) = default;
+  Statement& operator=(Statement&&) = delete;
+
+  sqlite3_stmt* get() const noexcept { return stmt_.get(); }
+  const std::string& sql() const noexcept { return sql_; }
+  // Steps once; returns true for a row, false when done; throws on error.
+  bool step();
+
+ private:
+  SqliteConnection* owner_;
+  std::string sql_;
+  StmtHandle stmt_;
+};
+
+class SqliteConnection final : public Connection {
+ public:
+  SqliteConnection(DbHandle db, std::string path);
+
+  const Dialect& dialect() const noexcept override { return dialect_; }
+  std::unique_ptr<Cursor> query(std::string_view sql, std::span<const Value> params) override;
+  std::uint64_t execute(std::string_view sql, std::span<const Value> params) override;
+  void execute_script(std::string_view sql) override;
+  void begin() override;
+  void commit() override;
+  void rollback() override;
+  bool in_transaction() const noexcept override;
+  std::unique_ptr<BulkWriter> bulk_writer(const WriteSpec& spec) override;
+  std::vector<TableRef> list_tables() override;
+  std::optional<TableInfo> describe_table(const TableRef& table) override;
+  void ping() override;
+  void cancel() noexcept override;
+
+  // Borrows a prepared statement for `sql` (from the cache, or newly prepared).
+  Statement prepare(std::string_view sql);
+  sqlite3* handle() const noexcept { return db_.get(); }
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  friend class Statement;
+  void give_back(std::string sql, StmtHandle stmt) noexcept;
+
+  DbHandle db_;
+  std::string path_;
+  SqliteDialect dialect_;
+  std::unordered_multimap<std::string, StmtHandle> cache_;
+};
+
+}  // namespace weir::db::sqlite

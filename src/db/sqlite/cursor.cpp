@@ -1,0 +1,41 @@
+#include "db/sqlite/cursor.hpp"
+
+#include "db/sqlite/types.hpp"
+
+namespace weir::db::sqlite {
+
+SqliteCursor::SqliteCursor(Statement stmt) : stmt_(std::move(stmt)) {
+  sqlite3_stmt* s = stmt_.get();
+  int n = sqlite3_column_count(s);
+  std::vector<Column> columns;
+  columns.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    const char* declared = sqlite3_column_decltype(s, i);
+    Column c;
+    c.name = sqlite3_column_name(s, i);
+    c.native_type = declared ? declared : "";
+    c.type = logical_type(c.native_type);
+    logical_.push_back(c.type);
+    columns.push_back(std::move(c));
+  }
+  schema_ = std::make_shared<const Schema>(std::move(columns));
+}
+
+bool SqliteCursor::next(Batch& out, std::size_t max_rows) {
+  if (out.schema_ptr() != schema_) out.reset(schema_);
+  else out.clear();
+  if (done_) return false;
+  sqlite3_stmt* s = stmt_.get();
+  const int width = static_cast<int>(logical_.size());
+  while (out.rows() < max_rows) {
+    if (!stmt_.step()) {
+      done_ = true;
+      break;
+    }
+    std::span<Value> row = out.append_row();
+    for (int c = 0; c < width; ++c) read_cell(s, c, logical_[c], row[c]);
+  }
+  return !out.empty();
+}
+
+}  // namespace weir::db::sqlite

@@ -1,0 +1,15 @@
+// SQLite's SQL spelling: "double-quoted" identifiers, ?N placeholders, ON CONFLICT upserts.
+#pragma once
+
+#include "weir/db/dialect.hpp"
+
+namespace weir::db::sqlite {
+
+class SqliteDialect final : public Dialect {
+ public:
+  std::string_view name() const noexcept override { return "sqlite"; }
+  std::string placeholder(std::size_t index) const override;
+  std::string column_type(Type type) const override;
+};
+
+}  // namespace weir::db::sqlite

@@ -1,0 +1,134 @@
+#include "db/sqlite/driver.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/text.hpp"
+#include "db/sqlite/connection.hpp"
+#include "db/sqlite/errors.hpp"
+#include "weir/error.hpp"
+
+namespace weir::db::sqlite {
+namespace {
+
+constexpr std::array<std::string_view, 5> kOptions{"mode", "busy_timeout", "journal_mode",
+                                                   "synchronous", "foreign_keys"};
+
+struct Options {
+  int open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  int busy_timeout_ms = 5000;
+  std::string journal_mode = "wal";
+  std::string synchronous = "full";
+  std::string foreign_keys = "on";
+};
+
+[[noreturn]] void bad_option(const ConnectionConfig& config, std::string_view key, std::string_view value,
+                             std::string_view expected) {
+  throw Error(ErrorKind::config, fmt::format("{}: option {}={} is invalid, expected {}", config.describe(),
+                                             key, value, expected));
+}
+
+bool one_of(std::string_view value, std::initializer_list<std::string_view> allowed) {
+  for (std::string_view a : allowed)
+    if (iequals(value, a)) return true;
+  return false;
+}
+
+Options parse_options(const ConnectionConfig& config) {
+  Options o;
+  for (const auto& [key, value] : config.url.options) {
+    if (key == "mode") {
+      if (value == "ro") o.open_flags = SQLITE_OPEN_READONLY;
+      else if (value == "rw") o.open_flags = SQLITE_OPEN_READWRITE;
+      else if (value == "rwc") o.open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+      else bad_option(config, key, value, "ro, rw or rwc");
+    } else if (key == "busy_timeout") {
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), o.busy_timeout_ms);
+      if (ec != std::errc{} || end != value.data() + value.size() || o.busy_timeout_ms < 0)
+        bad_option(config, key, value, "milliseconds");
+    } else if (key == "journal_mode") {
+      if (!one_of(value, {"wal", "delete", "truncate", "persist", "memory", "off"}))
+        bad_option(config, key, value, "wal, delete, truncate, persist, memory or off");
+      o.journal_mode = to_lower(value);
+    } else if (key == "synchronous") {
+      if (!one_of(value, {"off", "normal", "full", "extra"})) bad_option(config, key, value, "off, normal, full or extra");
+      o.synchronous = to_lower(value);
+    } else if (key == "foreign_keys") {
+      if (!one_of(value, {"on", "off"})) bad_option(config, key, value, "on or off");
+      o.foreign_keys = to_lower(value);
+    } else {
+      throw Error(ErrorKind::config, fmt::format("{}: unknown option `{}`{}", config.describe(), key,
+                                                 did_you_mean(key, kOptions)));
+    }
+  }
+  return o;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorKind::config, fmt::format("cannot read init script `{}`", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return std::move(text).str();
+}
+
+void remove_database_files(const std::string& path) noexcept {
+  std::error_code ignored;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+    std::filesystem::remove(path + suffix, ignored);
+}
+
+void run_init_script(std::unique_ptr<SqliteConnection>& connection, const ConnectionConfig& config) {
+  std::string path = connection->path();
+  try {
+    std::string script = read_file(config.init_script);
+    Transaction tx(*connection);
+    connection->execute_script(script);
+    tx.commit();
+  } catch (Error& e) {
+    connection.reset();
+    remove_database_files(path);
+    throw e.add_context(fmt::format("initialising {} from `{}`", config.describe(), config.init_script));
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Connection> SqliteDriver::connect(const ConnectionConfig& config) const {
+  Options options = parse_options(config);
+  const std::string& path = config.url.database;
+  bool memory = path == ":memory:";
+  if (!memory && (options.open_flags & SQLITE_OPEN_CREATE)) {
+    auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty() && !std::filesystem::is_directory(parent))
+      throw Error(ErrorKind::connection,
+                  fmt::format("{}: directory `{}` does not exist", config.describe(), parent.string()));
+  }
+  bool created = !memory && !std::filesystem::exists(path);
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, options.open_flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  DbHandle db(raw);
+  if (rc != SQLITE_OK) throw_error(db.get(), rc, fmt::format("opening {}", config.describe()));
+  sqlite3_extended_result_codes(db.get(), 1);
+  sqlite3_busy_timeout(db.get(), options.busy_timeout_ms);
+
+  auto connection = std::make_unique<SqliteConnection>(std::move(db), path);
+  std::string pragmas = fmt::format("PRAGMA foreign_keys = {}; PRAGMA synchronous = {};",
+                                    options.foreign_keys, options.synchronous);
+  if (!memory && options.open_flags != SQLITE_OPEN_READONLY)
+    pragmas += fmt::format(" PRAGMA journal_mode = {};", options.journal_mode);
+  try {
+    connection->execute_script(pragmas);
+  } catch (Error& e) {
+    throw e.add_context(fmt::format("opening {}", config.describe()));
+  }
+  if (created && !config.init_script.empty()) run_init_script(connection, config);
+  return connection;
+}
+
+}  // namespace weir::db::sqlite

@@ -1,0 +1,152 @@
+#include "db/sqlite/types.hpp"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <array>
+
+#include "core/text.hpp"
+#include "db/sqlite/errors.hpp"
+#include "weir/temporal.hpp"
+
+namespace weir::db::sqlite {
+namespace {
+
+struct DeclRule {
+  std::string_view fragment;  // matched case-insensitively anywhere in the declaration
+  Type type;
+};
+
+// First match wins, so longer names come before the names they contain.
+constexpr std::array kDeclRules{
+    DeclRule{"bool", Type::boolean},       DeclRule{"int", Type::int64},
+    DeclRule{"timestamptz", Type::timestamptz}, DeclRule{"datetime", Type::timestamp},
+    DeclRule{"timestamp", Type::timestamp}, DeclRule{"date", Type::date},
+    DeclRule{"interval", Type::interval},  DeclRule{"time", Type::time},
+    DeclRule{"char", Type::text},          DeclRule{"clob", Type::text},
+    DeclRule{"text", Type::text},          DeclRule{"json", Type::json},
+    DeclRule{"uuid", Type::uuid},          DeclRule{"blob", Type::bytes},
+    DeclRule{"real", Type::float64},       DeclRule{"floa", Type::float64},
+    DeclRule{"doub", Type::float64},       DeclRule{"dec", Type::decimal},
+    DeclRule{"numeric", Type::decimal},
+};
+
+struct TypeName {
+  Type type;
+  std::string_view declared;
+};
+
+constexpr std::array kCreateNames{
+    TypeName{Type::null, "BLOB"},         TypeName{Type::boolean, "BOOLEAN"},
+    TypeName{Type::int64, "INTEGER"},     TypeName{Type::float64, "REAL"},
+    TypeName{Type::decimal, "NUMERIC"},   TypeName{Type::text, "TEXT"},
+    TypeName{Type::bytes, "BLOB"},        TypeName{Type::date, "DATE"},
+    TypeName{Type::time, "TIME"},         TypeName{Type::timestamp, "TIMESTAMP"},
+    TypeName{Type::timestamptz, "TIMESTAMPTZ"}, TypeName{Type::interval, "INTERVAL"},
+    TypeName{Type::uuid, "UUID"},         TypeName{Type::json, "JSON"},
+    TypeName{Type::array, "JSON"},
+};
+
+std::string_view column_text(sqlite3_stmt* stmt, int column) {
+  auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
+  return {p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, column))};
+}
+
+void read_text(std::string_view text, Type logical, Value& out) {
+  switch (logical) {
+    case Type::json:
+    case Type::array: out.set_json(text); return;
+    case Type::decimal: out.set_decimal(text); return;
+    case Type::date:
+      if (auto d = parse_date(text)) return void(out = *d);
+      break;
+    case Type::time:
+      if (auto t = parse_time(text)) return void(out = *t);
+      break;
+    case Type::timestamp:
+      if (auto ts = parse_timestamp(text)) return void(out = *ts);
+      break;
+    case Type::timestamptz:
+      if (auto ts = parse_timestamptz(text)) return void(out = *ts);
+      break;
+    case Type::uuid:
+      if (auto u = parse_uuid(text)) return void(out = *u);
+      break;
+    default: break;
+  }
+  out.set_text(text);
+}
+
+}  // namespace
+
+Type logical_type(std::string_view declared) noexcept {
+  if (declared.empty()) return Type::null;
+  std::string lower = to_lower(declared);
+  for (const DeclRule& rule : kDeclRules)
+    if (lower.find(rule.fragment) != std::string::npos) return rule.type;
+  return Type::null;
+}
+
+std::string_view declared_type(Type type) noexcept {
+  for (const TypeName& n : kCreateNames)
+    if (n.type == type) return n.declared;
+  return "BLOB";
+}
+
+void read_cell(sqlite3_stmt* stmt, int column, Type logical, Value& out) {
+  switch (sqlite3_column_type(stmt, column)) {
+    case SQLITE_NULL: out.set_null(); return;
+    case SQLITE_INTEGER: {
+      sqlite3_int64 v = sqlite3_column_int64(stmt, column);
+      if (logical == Type::boolean) out.set_bool(v != 0);
+      else if (logical == Type::decimal) out.set_decimal(fmt::format("{}", v));
+      else if (logical == Type::json) out.set_json(fmt::format("{}", v));
+      else out.set_int(v);
+      return;
+    }
+    case SQLITE_FLOAT: {
+      double v = sqlite3_column_double(stmt, column);
+      if (logical == Type::decimal) out.set_decimal(fmt::format("{}", v));
+      else out.set_double(v);
+      return;
+    }
+    case SQLITE_TEXT: read_text(column_text(stmt, column), logical, out); return;
+    default: {
+      auto* p = static_cast<const char*>(sqlite3_column_blob(stmt, column));
+      std::string_view blob{p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, column))};
+      if (logical == Type::uuid && blob.size() == 16) {
+        Uuid u;
+        std::copy(blob.begin(), blob.end(), u.bytes.begin());
+        out = u;
+      } else {
+        out.set_bytes(blob);
+      }
+    }
+  }
+}
+
+void bind_value(sqlite3_stmt* stmt, int index, const Value& value, bool borrow) {
+  auto bind_text = [&](std::string_view s, bool may_borrow) {
+    return sqlite3_bind_text64(stmt, index, s.data(), s.size(),
+                               may_borrow ? SQLITE_STATIC : SQLITE_TRANSIENT, SQLITE_UTF8);
+  };
+  int rc = SQLITE_OK;
+  switch (value.type()) {
+    case Type::null: rc = sqlite3_bind_null(stmt, index); break;
+    case Type::boolean: rc = sqlite3_bind_int(stmt, index, value.as_bool() ? 1 : 0); break;
+    case Type::int64: rc = sqlite3_bind_int64(stmt, index, value.as_int()); break;
+    case Type::float64: rc = sqlite3_bind_double(stmt, index, value.as_double()); break;
+    case Type::text: rc = bind_text(value.as_text(), borrow); break;
+    case Type::decimal: rc = bind_text(value.get<Decimal>().text, borrow); break;
+    case Type::json: rc = bind_text(value.get<Json>().text, borrow); break;
+    case Type::bytes: {
+      const std::string& b = value.get<Bytes>().data;
+      rc = sqlite3_bind_blob64(stmt, index, b.data(), b.size(), borrow ? SQLITE_STATIC : SQLITE_TRANSIENT);
+      break;
+    }
+    default: rc = bind_text(value.to_text(), false); break;  // temporal, uuid, interval, array
+  }
+  check(sqlite3_db_handle(stmt), rc, fmt::format("binding parameter {}", index));
+}
+
+}  // namespace weir::db::sqlite

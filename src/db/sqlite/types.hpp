@@ -1,0 +1,31 @@
+// SQLite ↔ weir value mapping, both directions, in one place.
+//
+// SQLite stores five classes (NULL, INTEGER, REAL, TEXT, BLOB); the declared column type
+// says what the column means. A column's logical type comes from its declared type
+// (logical_type), then each cell is read by its storage class and that logical type: an
+// INTEGER in a BOOLEAN column is a bool, ISO text in a TIMESTAMP column a timestamp. Text
+// that does not parse as the declared temporal type stays text rather than failing.
+#pragma once
+
+#include <string_view>
+
+#include "weir/value.hpp"
+
+struct sqlite3_stmt;
+
+namespace weir::db::sqlite {
+
+// Logical type for a declared column type ("VARCHAR(20)", "NUMERIC(10,2)", "DATETIME").
+// Empty or unknown declarations give Type::null (any).
+Type logical_type(std::string_view declared) noexcept;
+
+// The declared type weir uses when it creates a column of `type`.
+std::string_view declared_type(Type type) noexcept;
+
+void read_cell(sqlite3_stmt* stmt, int column, Type logical, Value& out);
+
+// Binds `value` to 1-based parameter `index`. With `borrow`, strings are bound without a
+// copy: the value must outlive the next sqlite3_step.
+void bind_value(sqlite3_stmt* stmt, int index, const Value& value, bool borrow);
+
+}  // namespace weir::db::sqlite
