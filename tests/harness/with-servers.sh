@@ -94,7 +94,7 @@ gen_password() {
 # Prints "<state> <starttime>" for a pid, fails if it does not exist.
 proc_info() {
   local stat rest
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
   rest=${stat##*) }
   # shellcheck disable=SC2086
   set -- $rest
@@ -112,7 +112,11 @@ pid_alive() {
   return 0
 }
 
-proc_comm() { cat "/proc/$1/comm" 2>/dev/null; }
+proc_comm() {
+  local comm
+  { read -r comm <"/proc/$1/comm"; } 2>/dev/null || return 1
+  printf '%s\n' "$comm"
+}
 
 # wait_gone PID SECONDS
 wait_gone() {
@@ -126,13 +130,13 @@ wait_gone() {
 
 # Database server processes whose command line mentions DIR/.
 server_pids_in() {
-  local dir=$1 p pid comm cmd
+  local dir=$1 p pid comm args=()
   for p in /proc/[0-9]*; do
     pid=${p#/proc/}
-    comm=$(proc_comm "$pid") || continue
+    { read -r comm <"$p/comm"; } 2>/dev/null || continue
     case $comm in postgres|postmaster|mariadbd|mysqld) ;; *) continue ;; esac
-    cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
-    [[ $cmd == *"$dir/"* ]] && echo "$pid"
+    { mapfile -d '' args <"$p/cmdline"; } 2>/dev/null || continue
+    [[ " ${args[*]} " == *"$dir/"* ]] && echo "$pid"
   done
 }
 
@@ -187,10 +191,10 @@ reap_stale() {
     fi
     # flock so that two runs starting together do not reap the same dir.
     (
-      exec 9<"$d" || exit 0
-      flock -n 9 || exit 0
+      { exec 9<"$d"; } 2>/dev/null || exit 0
+      if command -v flock >/dev/null 2>&1; then flock -n 9 || exit 0; fi
       reap_dir "$d"
-    ) 2>/dev/null
+    )
   done
 }
 

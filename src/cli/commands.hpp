@@ -1,0 +1,33 @@
+// `weir` subcommands. Each file adds one command to the CLI11 app; main.cpp runs the one
+// chosen and turns errors into a one-line message and an exit code.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "db/connections.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace weir::cli {
+
+// Options shared by every command.
+struct Globals {
+  std::string config_file;  // --config; empty: ./weir.yaml when it exists
+  std::string log_level = "info";
+
+  // The named connections of the config file (none when there is no file).
+  db::Connections connections() const;
+};
+
+// The command to run once parsing succeeded; returns the exit code.
+using Action = std::function<int()>;
+
+void add_version_command(CLI::App& app, Action& action);
+void add_ping_command(CLI::App& app, const Globals& globals, Action& action);
+void add_query_command(CLI::App& app, const Globals& globals, Action& action);
+void add_run_command(CLI::App& app, const Globals& globals, Action& action);
+
+}  // namespace weir::cli

@@ -1,0 +1,69 @@
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "core/yaml_document.hpp"
+#include "weir/error.hpp"
+#include "weir/log.hpp"
+#include "weir/secret.hpp"
+
+namespace weir::cli {
+
+db::Connections Globals::connections() const {
+  std::string file = config_file;
+  if (file.empty()) {
+    if (!std::filesystem::exists("weir.yaml")) return {};
+    file = "weir.yaml";
+  }
+  config::Document doc = config::load_document(file);
+  config::Diagnostics d(doc.file);
+  db::Connections out = db::read_connections(doc, d);
+  d.throw_if_any();
+  return out;
+}
+
+namespace {
+
+// 2: the input needs fixing; 1: anything else went wrong at run time.
+int exit_code_for(ErrorKind kind) { return kind == ErrorKind::config ? 2 : 1; }
+
+int run(int argc, char** argv) {
+  CLI::App app{"weir — move data between databases: pipelines, queries, sync", "weir"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show help for every command");
+  Globals globals;
+  app.add_option("-c,--config", globals.config_file,
+                 "Project file with `connections:` and `pipelines:` (default: ./weir.yaml if present)");
+  app.add_option("--log-level", globals.log_level, "debug, info, warn, error or off")
+      ->capture_default_str();
+
+  Action action;
+  add_version_command(app, action);
+  add_ping_command(app, globals, action);
+  add_query_command(app, globals, action);
+  add_run_command(app, globals, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    log::set_level(log::parse_level(globals.log_level));
+    return action();
+  } catch (const Error& e) {
+    std::cerr << "weir: " << to_string(e.kind()) << " error: " << e.what() << '\n';
+    return exit_code_for(e.kind());
+  } catch (const std::exception& e) {
+    std::cerr << "weir: internal error: " << redact(e.what()) << '\n';
+    return 1;
+  }
+}
+
+}  // namespace
+}  // namespace weir::cli
+
+int main(int argc, char** argv) { return weir::cli::run(argc, argv); }

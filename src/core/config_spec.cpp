@@ -1,0 +1,208 @@
+#include "core/config_spec.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "core/text.hpp"
+#include "weir/error.hpp"
+
+namespace weir::config {
+
+const Field* Spec::find(std::string_view field) const noexcept {
+  for (const Field& f : fields)
+    if (f.name == field) return &f;
+  return nullptr;
+}
+
+std::string Location::to_string() const {
+  if (line <= 0) return file;
+  return fmt::format("{}:{}:{}", file, line, column);
+}
+
+Location location_of(const YAML::Node& node, const std::string& file) {
+  YAML::Mark mark = node.Mark();
+  if (mark.is_null()) return {file, 0, 0};
+  return {file, mark.line + 1, mark.column + 1};
+}
+
+void Diagnostics::add(const YAML::Node& at, std::string_view path, std::string_view message) {
+  messages_.push_back(fmt::format("{}: {}: {}", location_of(at, file_).to_string(), path, message));
+}
+
+void Diagnostics::add(std::string_view path, std::string_view message) {
+  messages_.push_back(fmt::format("{}: {}: {}", file_, path, message));
+}
+
+void Diagnostics::throw_if_any() const {
+  if (messages_.empty()) return;
+  std::string all;
+  for (const std::string& m : messages_) {
+    if (!all.empty()) all += '\n';
+    all += m;
+  }
+  throw Error(ErrorKind::config, all);
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  text = trim(text);
+  std::int64_t number = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc{} || number < 0) return std::nullopt;
+  std::string_view unit(end, text.data() + text.size() - end);
+  using std::chrono::milliseconds;
+  if (unit == "ms") return milliseconds(number);
+  if (unit == "s") return milliseconds(number * 1000);
+  if (unit == "m") return milliseconds(number * 60'000);
+  if (unit == "h") return milliseconds(number * 3'600'000);
+  if (unit == "d") return milliseconds(number * 86'400'000);
+  return std::nullopt;
+}
+
+namespace {
+
+bool is_integer(const std::string& s) {
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc{} && end == s.data() + s.size();
+}
+
+bool is_boolean(const std::string& s) { return s == "true" || s == "false"; }
+
+std::string describe_shapes(unsigned shapes) {
+  std::vector<std::string> names;
+  if (shapes & kString) names.push_back("a string");
+  if (shapes & kInteger) names.push_back("an integer");
+  if (shapes & kBoolean) names.push_back("true or false");
+  if (shapes & kDuration) names.push_back("a duration like 5s");
+  if (shapes & kStringList) names.push_back("a list of strings");
+  if (shapes & kStringMap) names.push_back("a map of names to strings");
+  if (shapes & (kObject | kAnyMap)) names.push_back("a map");
+  return fmt::format("{}", fmt::join(names, " or "));
+}
+
+bool scalar_fits(const YAML::Node& node, const Field& field) {
+  const std::string& s = node.Scalar();
+  if (!field.choices.empty()) {
+    for (const std::string& c : field.choices)
+      if (s == c) return true;
+    return false;
+  }
+  if (field.shapes & (kString | kStringList)) return true;
+  if ((field.shapes & kInteger) && is_integer(s)) return true;
+  if ((field.shapes & kBoolean) && is_boolean(s)) return true;
+  if ((field.shapes & kDuration) && parse_duration(s)) return true;
+  return false;
+}
+
+bool all_scalars(const YAML::Node& node) {
+  for (const auto& item : node) {
+    const YAML::Node& v = node.IsMap() ? item.second : item;
+    if (!v.IsScalar()) return false;
+  }
+  return true;
+}
+
+void validate_field(const YAML::Node& value, const Field& field, const std::string& path, Diagnostics& d) {
+  if (value.IsNull()) {
+    if (field.required) d.add(value, path, "must not be empty");
+    return;
+  }
+  if (value.IsScalar()) {
+    if (scalar_fits(value, field)) return;
+    if (!field.choices.empty())
+      d.add(value, path, fmt::format("`{}` is not one of: {}{}", value.Scalar(), fmt::join(field.choices, ", "),
+                                     did_you_mean(value.Scalar(), std::vector<std::string_view>(
+                                                                      field.choices.begin(), field.choices.end()))));
+    else d.add(value, path, fmt::format("`{}` is not {}", value.Scalar(), describe_shapes(field.shapes)));
+    return;
+  }
+  if (value.IsSequence() && (field.shapes & kStringList) && all_scalars(value)) return;
+  if (value.IsMap() && (field.shapes & kStringMap) && all_scalars(value)) return;
+  if (value.IsMap() && (field.shapes & kObject) && field.nested) {
+    validate(value, *field.nested, path, d);
+    return;
+  }
+  if (value.IsMap() && (field.shapes & kAnyMap) && field.nested) {
+    for (const auto& entry : value)
+      validate(entry.second, *field.nested, path + "." + entry.first.Scalar(), d);
+    return;
+  }
+  d.add(value, path, fmt::format("expected {}", describe_shapes(field.shapes)));
+}
+
+}  // namespace
+
+void validate(const YAML::Node& node, const Spec& spec, const std::string& path, Diagnostics& d) {
+  if (!node.IsMap()) {
+    d.add(node, path, fmt::format("expected a map of {} options", spec.name));
+    return;
+  }
+  std::vector<std::string_view> known;
+  for (const Field& f : spec.fields) known.push_back(f.name);
+  for (const auto& entry : node) {
+    const std::string& key = entry.first.Scalar();
+    const Field* field = spec.find(key);
+    if (!field) {
+      d.add(entry.first, path + "." + key,
+            fmt::format("unknown option `{}` for {}{}", key, spec.name, did_you_mean(key, known)));
+      continue;
+    }
+    validate_field(entry.second, *field, path + "." + key, d);
+  }
+  for (const Field& f : spec.fields)
+    if (f.required && !node[f.name]) d.add(node, path, fmt::format("missing required option `{}`", f.name));
+}
+
+YAML::Node Section::value_or_default(std::string_view field) const {
+  std::string key(field);
+  if (YAML::Node v = node_[key]; v && !v.IsNull()) return v;
+  const Field* f = spec_->find(field);
+  if (!f) throw Error(ErrorKind::internal, fmt::format("{} reads undeclared option `{}`", spec_->name, field));
+  if (f->default_value.empty()) return YAML::Node();
+  return YAML::Load(f->default_value);
+}
+
+bool Section::has(std::string_view field) const {
+  YAML::Node v = node_[std::string(field)];
+  return v && !v.IsNull();
+}
+
+YAML::Node Section::node(std::string_view field) const { return value_or_default(field); }
+
+std::string Section::string(std::string_view field) const {
+  YAML::Node v = value_or_default(field);
+  return v.IsScalar() ? v.Scalar() : std::string();
+}
+
+std::int64_t Section::integer(std::string_view field) const {
+  std::string s = string(field);
+  std::int64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+bool Section::boolean(std::string_view field) const { return string(field) == "true"; }
+
+std::chrono::milliseconds Section::duration(std::string_view field) const {
+  return parse_duration(string(field)).value_or(std::chrono::milliseconds(0));
+}
+
+std::vector<std::string> Section::string_list(std::string_view field) const {
+  YAML::Node v = value_or_default(field);
+  std::vector<std::string> out;
+  if (v.IsScalar()) out.push_back(v.Scalar());
+  else if (v.IsSequence())
+    for (const auto& item : v) out.push_back(item.Scalar());
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> Section::string_map(std::string_view field) const {
+  YAML::Node v = value_or_default(field);
+  std::vector<std::pair<std::string, std::string>> out;
+  if (v.IsMap())
+    for (const auto& entry : v) out.emplace_back(entry.first.Scalar(), entry.second.Scalar());
+  return out;
+}
+
+}  // namespace weir::config

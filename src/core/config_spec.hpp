@@ -1,0 +1,111 @@
+// ConfigSpec — a module's configuration, declared once.
+//
+// Validation of a YAML section, the JSON Schema printed by `weir schema` and the reference
+// docs are all derived from the same declaration, so they cannot disagree. Validation
+// reports every problem at once (Diagnostics), each with file, line and YAML path; unknown
+// keys get a "did you mean".
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace weir::config {
+
+// The shapes a field accepts; a field may accept several (e.g. `columns: all` or a map).
+enum Shape : unsigned {
+  kString = 1,      // any scalar, read as text
+  kInteger = 2,
+  kBoolean = 4,
+  kDuration = 8,    // "250ms", "5s", "2m", "1h"
+  kStringList = 16, // a scalar or a sequence of scalars
+  kStringMap = 32,  // a map of scalar to scalar
+  kObject = 64,     // a map validated against `nested`
+  kAnyMap = 128,    // a map of name to object validated against `nested` (e.g. connections)
+};
+
+struct Spec;
+
+struct Field {
+  std::string name{};
+  unsigned shapes = kString;
+  bool required = false;
+  std::string default_value{};         // as YAML text; empty: none
+  std::vector<std::string> choices{};  // allowed scalar values, when restricted
+  std::string description{};
+  std::string example{};               // a YAML snippet; parsed by the spec tests
+  const Spec* nested = nullptr;      // for kObject / kAnyMap
+};
+
+struct Spec {
+  std::string name;         // "sql_write"
+  std::string description;  // one paragraph for the docs
+  std::vector<Field> fields;
+
+  const Field* find(std::string_view field) const noexcept;
+};
+
+// Where a node sits: file and 1-based line and column.
+struct Location {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string to_string() const;
+};
+Location location_of(const YAML::Node& node, const std::string& file);
+
+// Collects every problem found, then throws them all as one Error{config}.
+class Diagnostics {
+ public:
+  explicit Diagnostics(std::string file) : file_(std::move(file)) {}
+  void add(const YAML::Node& at, std::string_view path, std::string_view message);
+  void add(std::string_view path, std::string_view message);
+  bool empty() const noexcept { return messages_.empty(); }
+  const std::vector<std::string>& messages() const noexcept { return messages_; }
+  const std::string& file() const noexcept { return file_; }
+  // Throws Error{config} with one line per problem when there are any.
+  void throw_if_any() const;
+
+ private:
+  std::string file_;
+  std::vector<std::string> messages_;
+};
+
+// Checks `node` against `spec`: required fields, unknown keys, shapes, choices.
+void validate(const YAML::Node& node, const Spec& spec, const std::string& path, Diagnostics& diagnostics);
+
+// Parses "250ms", "5s", "2m", "1h", "1d"; nullopt if malformed.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+// Typed reads of a validated section; absent fields fall back to the spec's default.
+class Section {
+ public:
+  Section(YAML::Node node, const Spec& spec, std::string path)
+      : node_(std::move(node)), spec_(&spec), path_(std::move(path)) {}
+
+  bool has(std::string_view field) const;
+  std::string string(std::string_view field) const;
+  std::int64_t integer(std::string_view field) const;
+  bool boolean(std::string_view field) const;
+  std::chrono::milliseconds duration(std::string_view field) const;
+  std::vector<std::string> string_list(std::string_view field) const;
+  // Ordered as written in the file.
+  std::vector<std::pair<std::string, std::string>> string_map(std::string_view field) const;
+  YAML::Node node(std::string_view field) const;
+  const std::string& path() const noexcept { return path_; }
+  std::string path_of(std::string_view field) const { return path_ + "." + std::string(field); }
+
+ private:
+  YAML::Node value_or_default(std::string_view field) const;
+  YAML::Node node_;
+  const Spec* spec_;
+  std::string path_;
+};
+
+}  // namespace weir::config

@@ -1,0 +1,144 @@
+#include "db/connections.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "core/text.hpp"
+#include "weir/error.hpp"
+#include "weir/secret.hpp"
+
+namespace weir::db {
+namespace {
+
+using config::Field;
+using config::Spec;
+
+const Spec& secret_spec() {
+  static const Spec spec{
+      "password",
+      "Where to read a secret from; give exactly one of the two.",
+      {
+          Field{.name = "env", .description = "Name of the environment variable holding the secret.",
+                .example = "SHOP_PASSWORD"},
+          Field{.name = "file", .description = "File holding the secret (trailing newline ignored), e.g. a Docker or Kubernetes secret.",
+                .example = "/run/secrets/shop"},
+      }};
+  return spec;
+}
+
+std::string read_secret_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorKind::config, fmt::format("cannot read secret file `{}`", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string s = std::move(text).str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+// The password from a scalar, {env: NAME} or {file: PATH}; nullopt after a diagnostic.
+std::optional<std::string> read_password(const YAML::Node& node, const std::string& path,
+                                         const config::Document& doc, config::Diagnostics& d) {
+  if (node.IsScalar()) return node.Scalar();
+  bool has_env = node["env"].IsDefined(), has_file = node["file"].IsDefined();
+  if (has_env == has_file) {
+    d.add(node, path, "give exactly one of `env` or `file`");
+    return std::nullopt;
+  }
+  if (has_env) {
+    std::string name = node["env"].Scalar();
+    if (auto v = config::process_env()(name)) return v;
+    d.add(node["env"], path + ".env", fmt::format("environment variable {} is not set", name));
+    return std::nullopt;
+  }
+  try {
+    return read_secret_file(doc.resolve_path(node["file"].Scalar()));
+  } catch (const Error& e) {
+    d.add(node["file"], path + ".file", e.what());
+    return std::nullopt;
+  }
+}
+
+std::optional<ConnectionConfig> read_one(const std::string& name, const YAML::Node& node,
+                                         const config::Document& doc, config::Diagnostics& d) {
+  std::string path = "connections." + name;
+  YAML::Node url_node = node.IsScalar() ? node : node["url"];
+  if (!node.IsScalar()) {
+    std::size_t before = d.messages().size();
+    config::validate(node, connection_spec(), path, d);
+    if (d.messages().size() != before) return std::nullopt;
+  }
+  ConnectionConfig config;
+  config.name = name;
+  try {
+    config.url = Url::parse(url_node.Scalar());
+  } catch (const Error& e) {
+    d.add(url_node, node.IsScalar() ? path : path + ".url", e.what());
+    return std::nullopt;
+  }
+  if (node.IsMap() && node["password"]) {
+    auto password = read_password(node["password"], path + ".password", doc, d);
+    if (!password) return std::nullopt;
+    register_secret(*password);
+    config.url.password = *password;
+  }
+  if (config.url.scheme == "sqlite" && config.url.database != ":memory:")
+    config.url.database = doc.resolve_path(config.url.database);
+  if (node.IsMap() && node["init"]) config.init_script = doc.resolve_path(node["init"].Scalar());
+  return config;
+}
+
+}  // namespace
+
+const config::Spec& connection_spec() {
+  static const Spec spec{
+      "connection",
+      "A database connection, named so pipelines and commands can refer to it.",
+      {
+          Field{.name = "url", .required = true,
+                .description = "Connection URL: postgres://user@host:port/db, mysql://…, sqlite:path.db or "
+                               "sqlite::memory:. ${VAR} and ${VAR:-default} are expanded.",
+                .example = "\"postgres://app@127.0.0.1:5432/shop?sslmode=require\""},
+          Field{.name = "password", .shapes = config::kString | config::kObject,
+                .description = "The password, kept out of the URL: a string (use ${VAR}), {env: NAME} or {file: PATH}.",
+                .example = "{ env: SHOP_PASSWORD }", .nested = &secret_spec()},
+          Field{.name = "init",
+                .description = "SQL script run once, in one transaction, when the database is created "
+                               "(SQLite: when the file does not exist yet). On failure the new file is removed.",
+                .example = "data/seed.sql"},
+      }};
+  return spec;
+}
+
+Connections read_connections(const config::Document& doc, config::Diagnostics& d) {
+  Connections out;
+  YAML::Node block = doc.root["connections"];
+  if (!block || block.IsNull()) return out;
+  if (!block.IsMap()) {
+    d.add(block, "connections", "expected a map of connection names to URLs or settings");
+    return out;
+  }
+  for (const auto& entry : block) {
+    const std::string& name = entry.first.Scalar();
+    if (auto c = read_one(name, entry.second, doc, d)) out.emplace(name, std::move(*c));
+  }
+  return out;
+}
+
+ConnectionConfig resolve_connection(std::string_view name_or_url, const Connections& connections) {
+  if (auto it = connections.find(name_or_url); it != connections.end()) return it->second;
+  if (name_or_url.find(':') != std::string_view::npos) {
+    ConnectionConfig config;
+    config.url = Url::parse(name_or_url);
+    return config;
+  }
+  std::vector<std::string_view> names;
+  for (const auto& [name, c] : connections) names.push_back(name);
+  throw Error(ErrorKind::config,
+              fmt::format("`{}` is neither a URL nor a connection named in the config{}{}", name_or_url,
+                          names.empty() ? " (no connections are configured)" : "", did_you_mean(name_or_url, names)));
+}
+
+}  // namespace weir::db

@@ -1,0 +1,33 @@
+// Named connections: the `connections:` block of a weir YAML file.
+//
+//   connections:
+//     shop:  { url: "postgres://app@127.0.0.1:5432/shop", password: { env: SHOP_PW } }
+//     crm:   { url: "mysql://reader@127.0.0.1/crm", password: { file: /run/secrets/crm } }
+//     local: "sqlite:./warehouse.db"          # a bare URL is fine too
+//
+// Relative SQLite paths are relative to the YAML file's folder, so a config runs the same
+// from any working directory.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "core/config_spec.hpp"
+#include "core/yaml_document.hpp"
+#include "weir/db/driver.hpp"
+
+namespace weir::db {
+
+using Connections = std::map<std::string, ConnectionConfig, std::less<>>;
+
+const config::Spec& connection_spec();
+
+// Reads and validates the `connections:` block (absent: none), resolving passwords.
+// Problems are added to `diagnostics`; bad entries are left out of the result.
+Connections read_connections(const config::Document& doc, config::Diagnostics& diagnostics);
+
+// A connection given on the command line: a name from `connections`, or a URL.
+ConnectionConfig resolve_connection(std::string_view name_or_url, const Connections& connections);
+
+}  // namespace weir::db

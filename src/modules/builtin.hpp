@@ -1,0 +1,11 @@
+// Module descriptors, one function per module file.
+#pragma once
+
+#include "pipeline/module.hpp"
+
+namespace weir::modules {
+
+pipeline::InputModule sql_poll_module();    // input/sql_poll.cpp
+pipeline::OutputModule sql_write_module();  // output/sql_write.cpp
+
+}  // namespace weir::modules
