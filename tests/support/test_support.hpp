@@ -1,0 +1,53 @@
+// Helpers shared by the test binaries: temporary directories, real-server URLs, running
+// the weir binary.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace weir::test {
+
+// A fresh directory under the system temp dir, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const noexcept { return path_; }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// The URL the test harness exported in `variable` (e.g. WEIR_TEST_PG_URL). When it is
+// unset: under CI=true the calling test fails; otherwise it is skipped. Use as
+//   auto url = server_url("WEIR_TEST_PG_URL"); if (!url) return;
+std::optional<std::string> server_url(const char* variable);
+bool running_under_ci();
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs the weir binary built alongside the tests with `args` (no shell involved), in
+// `working_dir` if given, with `env` (NAME=value) added to the environment.
+CommandResult run_weir(const std::vector<std::string>& args, const std::string& working_dir = {},
+                       const std::vector<std::string>& env = {});
+
+// Runs any program the same way (e.g. psql, sqlite3).
+CommandResult run_program(const std::vector<std::string>& argv, const std::string& working_dir = {},
+                          const std::vector<std::string>& env = {});
+
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, const std::string& text);
+
+// Current resident set size of this process in bytes (from /proc/self/statm).
+std::size_t resident_bytes();
+
+}  // namespace weir::test
