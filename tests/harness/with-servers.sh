@@ -33,7 +33,12 @@ MY_DIR="" MY_DATA="" MY_SOCK="" MY_PIDFILE="" MY_LOG="" MY_PORT="" MY_PASSWORD="
 
 if [[ $EUID -eq 0 ]]; then IS_ROOT=1; else IS_ROOT=0; fi
 
-log() { printf 'harness: %s\n' "$*" >&2; }
+# Our own copy of stderr: a trap can fire while a command's stderr is
+# redirected to a log file, and its messages must still reach the user.
+# Closed again for every long-lived process we start.
+exec {LOG_FD}>&2
+
+log() { printf 'harness: %s\n' "$*" >&"$LOG_FD"; }
 
 # Replace passwords in text coming from server logs / client errors.
 redact() {
@@ -44,9 +49,9 @@ redact() {
 show_tail() { # file [lines]
   local f=$1 n=${2:-40}
   [[ -s $f ]] || return 0
-  printf 'harness: ---- last %s lines of %s ----\n' "$n" "$f" >&2
-  tail -n "$n" "$f" | redact >&2
-  printf 'harness: ---- end of %s ----\n' "$f" >&2
+  printf 'harness: ---- last %s lines of %s ----\n' "$n" "$f" >&"$LOG_FD"
+  tail -n "$n" "$f" | redact >&"$LOG_FD"
+  printf 'harness: ---- end of %s ----\n' "$f" >&"$LOG_FD"
 }
 
 die() { log "error: $*"; exit 1; }   # the EXIT trap cleans up
@@ -67,6 +72,7 @@ EOF
 # caller), from a directory every user can enter.
 clean_run() {
   (
+    exec {LOG_FD}>&-
     cd / || exit 1
     for v in $(compgen -e); do
       case $v in PG*|MYSQL*|MARIADB*) unset "$v" ;; esac
@@ -376,6 +382,7 @@ start_mysql() {
     rm -f "$MY_LOG" "$MY_PIDFILE"
     # setsid: a Ctrl-C at the terminal must not hit the server; we stop it ourselves.
     (
+      exec {LOG_FD}>&-
       cd / || exit 1
       for v in $(compgen -e); do case $v in MYSQL*|MARIADB*) unset "$v" ;; esac; done
       exec setsid "$MARIADBD" --no-defaults "${server_opts[@]}" --basedir=/usr \
@@ -576,9 +583,9 @@ main() {
   # undoes the SIGINT/SIGQUIT ignore bash applies to async commands, so Ctrl-C
   # reaches the command as usual.
   if env --default-signal=INT true >/dev/null 2>&1; then
-    env --default-signal=INT,QUIT -- "$@" <&0 &
+    env --default-signal=INT,QUIT -- "$@" <&0 {LOG_FD}>&- &
   else
-    "$@" <&0 &
+    "$@" <&0 {LOG_FD}>&- &
   fi
   CHILD=$!
   wait "$CHILD"

@@ -146,7 +146,7 @@ void bind_value(sqlite3_stmt* stmt, int index, const Value& value, bool borrow) 
     }
     default: rc = bind_text(value.to_text(), false); break;  // temporal, uuid, interval, array
   }
-  check(sqlite3_db_handle(stmt), rc, fmt::format("binding parameter {}", index));
+  if (rc != SQLITE_OK) throw_error(sqlite3_db_handle(stmt), rc, fmt::format("binding parameter {}", index));
 }
 
 }  // namespace weir::db::sqlite
