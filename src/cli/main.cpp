@@ -49,7 +49,8 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    int code = app.exit(e);  // prints help, or the problem and a hint
+    return code == 0 ? 0 : 2;
   }
   try {
     log::set_level(log::parse_level(globals.log_level));

@@ -277,7 +277,11 @@ EOF
   printf "\ninclude 'weir-harness.conf'\n" >>"$PG_DATA/postgresql.conf"
 
   for ((attempt = 1; attempt <= PORT_TRIES; attempt++)); do
-    PG_PORT=$(pick_port) || die "no free port found for postgres"
+    if (( attempt == 1 )) && [[ ${WEIR_HARNESS_PG_PORT:-} =~ ^[0-9]+$ ]]; then
+      PG_PORT=$WEIR_HARNESS_PG_PORT   # preferred port, tried as is
+    else
+      PG_PORT=$(pick_port) || die "no free port found for postgres"
+    fi
     pg_write_port_conf
     : >"$PG_LOG"
     (( IS_ROOT )) && chown postgres:postgres "$PG_LOG"
@@ -371,14 +375,18 @@ start_mysql() {
   MY_PASSWORD=$(gen_password)
 
   if ! clean_run "$MARIADB_INSTALL_DB" --no-defaults "${install_opts[@]}" --basedir=/usr \
-      --datadir="$MY_DATA" --skip-test-db --skip-name-resolve \
+      --datadir="$MY_DATA" --tmpdir="$MY_DIR/tmp" --skip-test-db --skip-name-resolve \
       >"$H/mysql-install-db.log" 2>&1; then
     show_tail "$H/mysql-install-db.log"
     die "mariadb-install-db failed"
   fi
 
   for ((attempt = 1; attempt <= PORT_TRIES; attempt++)); do
-    MY_PORT=$(pick_port) || die "no free port found for mariadb"
+    if (( attempt == 1 )) && [[ ${WEIR_HARNESS_MYSQL_PORT:-} =~ ^[0-9]+$ ]]; then
+      MY_PORT=$WEIR_HARNESS_MYSQL_PORT   # preferred port, tried as is
+    else
+      MY_PORT=$(pick_port) || die "no free port found for mariadb"
+    fi
     rm -f "$MY_LOG" "$MY_PIDFILE"
     # setsid: a Ctrl-C at the terminal must not hit the server; we stop it ourselves.
     (

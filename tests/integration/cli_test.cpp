@@ -1,0 +1,133 @@
+// The weir command as a user runs it: exit codes, output formats, one-line errors, secrets.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "support/test_support.hpp"
+
+namespace weir {
+namespace {
+
+using test::run_weir;
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto r = run_weir({"query", db_, "CREATE TABLE people(id INTEGER PRIMARY KEY, name TEXT, note TEXT)"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = run_weir({"query", db_,
+                  "INSERT INTO people VALUES (1, 'Ana', 'likes, commas'), (2, 'Zoë', 'says \"hi\"'), (3, 'Bo', NULL)"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  test::TempDir dir_;
+  std::string db_ = "sqlite:" + dir_.file("people.db");
+};
+
+TEST_F(Cli, VersionNamesTheDrivers) {
+  auto r = run_weir({"version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("weir 0.1.0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("drivers: sqlite"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, EveryCommandHasHelp) {
+  for (const char* cmd : {"version", "ping", "query", "run"}) {
+    auto r = run_weir({cmd, "--help"});
+    EXPECT_EQ(r.exit_code, 0) << cmd;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd << ": " << r.out;
+  }
+  auto r = run_weir({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* cmd : {"ping", "query", "run", "version"}) EXPECT_NE(r.out.find(cmd), std::string::npos);
+}
+
+TEST_F(Cli, UnknownCommandIsAUsageError) {
+  auto r = run_weir({"frobnicate"});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST_F(Cli, QueryTableAlignsUnicodeAndCountsRows) {
+  auto r = run_weir({"query", db_, "SELECT id, name FROM people ORDER BY id"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "id | name\n---+-----\n 1 | Ana\n 2 | Zoë\n 3 | Bo\n(3 rows)\n");
+}
+
+TEST_F(Cli, QueryCsvQuotesAndLeavesNullEmpty) {
+  auto r = run_weir({"query", db_, "SELECT * FROM people ORDER BY id", "--format", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "id,name,note\r\n1,Ana,\"likes, commas\"\r\n2,Zoë,\"says \"\"hi\"\"\"\r\n3,Bo,\r\n");
+}
+
+TEST_F(Cli, QueryJsonAndNdjson) {
+  auto r = run_weir({"query", db_, "SELECT id, note FROM people WHERE id >= ? ORDER BY id", "-p", "2", "-f", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "[\n{\"id\":2,\"note\":\"says \\\"hi\\\"\"},\n{\"id\":3,\"note\":null}\n]\n");
+  r = run_weir({"query", db_, "SELECT id FROM people WHERE id > 5", "-f", "json"});
+  EXPECT_EQ(r.out, "[]\n");
+  r = run_weir({"query", db_, "SELECT id FROM people ORDER BY id", "-f", "ndjson"});
+  EXPECT_EQ(r.out, "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n");
+}
+
+TEST_F(Cli, ParametersAreBoundNeverSpliced) {
+  std::string evil = "x'); DROP TABLE people; --";
+  auto r = run_weir({"query", db_, "INSERT INTO people(id, name) VALUES (?, ?)", "-p", "9", "-p", evil});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_weir({"query", db_, "SELECT name FROM people WHERE id = ?", "-p", "9", "-f", "csv"});
+  EXPECT_EQ(r.out, "name\r\n" + evil + "\r\n");
+}
+
+TEST_F(Cli, SqlErrorsAreOneLineWithKind) {
+  auto r = run_weir({"query", db_, "SELECT nope FROM people"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "weir: syntax error: preparing statement: no such column: nope\n");
+  r = run_weir({"query", db_, "SELECT ?", "-p", "1", "-p", "2"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("1 parameter placeholder(s) but 2 value(s)"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, PingReportsSuccessAndFailure) {
+  auto r = run_weir({"ping", db_});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("ok: sqlite:"), std::string::npos);
+  r = run_weir({"ping", "sqlite:" + dir_.file("missing/dir/x.db")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("connection error"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("does not exist"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, NamedConnectionsComeFromTheConfigFile) {
+  test::write_file(dir_.file("weir.yaml"), "connections:\n  people: \"sqlite:people.db\"\n");
+  auto r = run_weir({"query", "people", "SELECT count(*) AS n FROM people", "-f", "csv"}, dir_.path().string());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "n\r\n3\r\n");
+  r = run_weir({"ping", "peple"}, dir_.path().string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("did you mean `people`"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, CanaryPasswordNeverAppearsInAnyOutput) {
+  const std::string canary = "Canary-Pw-9f3e1";
+  test::write_file(dir_.file("weir.yaml"),
+                   "connections:\n"
+                   "  inline: \"postgres://app:" + canary + "@127.0.0.1:1/shop\"\n"
+                   "  fromenv: { url: \"postgres://app@127.0.0.1:1/shop\", password: { env: SHOP_PW } }\n"
+                   "  badurl: \"postgres://app:" + canary + "@127.0.0.1:99999/shop\"\n");
+  std::vector<std::vector<std::string>> commands = {
+      {"--log-level", "debug", "ping", "inline"},
+      {"--log-level", "debug", "ping", "fromenv"},
+      {"query", "fromenv", "SELECT 1"},
+      {"ping", "badurl"},
+      {"ping", "postgres://app:" + canary + "@127.0.0.1:1/shop"},
+      {"ping", "mysql://app:" + canary + "@[::1]:bad/shop"},
+  };
+  for (const auto& args : commands) {
+    auto r = run_weir(args, dir_.path().string(), {"SHOP_PW=" + canary});
+    EXPECT_NE(r.exit_code, 0) << args.back();
+    EXPECT_EQ(r.out.find(canary), std::string::npos) << r.out;
+    EXPECT_EQ(r.err.find(canary), std::string::npos) << r.err;
+    EXPECT_FALSE(r.err.empty());
+  }
+}
+
+}  // namespace
+}  // namespace weir

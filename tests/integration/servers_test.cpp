@@ -1,0 +1,38 @@
+// The test harness's real servers are up and reachable with the URLs it exported. Under
+// CI=true a missing URL fails here instead of silently skipping everything that needs it.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "support/test_support.hpp"
+#include "weir/url.hpp"
+
+namespace weir {
+namespace {
+
+TEST(Servers, PostgresAnswersOnLoopback) {
+  auto url = test::server_url("WEIR_TEST_PG_URL");
+  if (!url) return;
+  Url u = Url::parse(*url);
+  EXPECT_EQ(u.host, "127.0.0.1");
+  auto r = test::run_program({"psql", "-X", "-tA", "-h", u.host, "-p", std::to_string(u.port), "-U", u.user, "-d",
+                              u.database, "-c", "SELECT current_setting('server_version_num')::int / 10000, current_setting('wal_level')"},
+                             {}, {"PGPASSWORD=" + u.password});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "15|logical\n");
+}
+
+TEST(Servers, MariadbAnswersOnLoopback) {
+  auto url = test::server_url("WEIR_TEST_MYSQL_URL");
+  if (!url) return;
+  Url u = Url::parse(*url);
+  EXPECT_EQ(u.host, "127.0.0.1");
+  auto r = test::run_program({"mariadb", "--protocol=tcp", "-h", u.host, "-P", std::to_string(u.port), "-u", u.user,
+                              u.database, "-N", "-B", "-e", "SELECT @@character_set_server, DATABASE()"},
+                             {}, {"MYSQL_PWD=" + u.password});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "utf8mb4\tweir_test\n");
+}
+
+}  // namespace
+}  // namespace weir
