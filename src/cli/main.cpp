@@ -45,6 +45,7 @@ int run(int argc, char** argv) {
   add_ping_command(app, globals, action);
   add_query_command(app, globals, action);
   add_run_command(app, globals, action);
+  add_reference_command(app, action);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,39 @@
+// The generated reference and the examples inside the specs stay true.
+#include <gtest/gtest.h>
+
+#include "pipeline/project.hpp"
+#include "pipeline/reference.hpp"
+#include "support/test_support.hpp"
+
+namespace weir::pipeline {
+namespace {
+
+TEST(Reference, DocsMatchTheSpecs) {
+  std::string committed = test::read_file(std::string(WEIR_SOURCE_DIR) + "/docs/configuration.md");
+  EXPECT_EQ(committed, configuration_reference_markdown())
+      << "docs/configuration.md is stale: run build/weir reference > docs/configuration.md";
+}
+
+// Each field's example, put in a one-field map, passes that spec's validation.
+void check_examples(const config::Spec& spec) {
+  for (const config::Field& f : spec.fields) {
+    if (f.example.empty()) continue;
+    YAML::Node node;
+    ASSERT_NO_THROW(node = YAML::Load(f.name + ": " + f.example)) << spec.name << "." << f.name;
+    config::Diagnostics d("example");
+    config::validate(node, spec, spec.name, d);
+    for (const std::string& m : d.messages())
+      if (m.find("missing required") == std::string::npos) ADD_FAILURE() << m;
+    if (f.nested) check_examples(*f.nested);
+  }
+}
+
+TEST(Reference, EveryExampleInEverySpecValidates) {
+  check_examples(db::connection_spec());
+  check_examples(pipeline_spec());
+  for (const InputModule& m : input_modules()) check_examples(m.spec());
+  for (const OutputModule& m : output_modules()) check_examples(m.spec());
+}
+
+}  // namespace
+}  // namespace weir::pipeline
