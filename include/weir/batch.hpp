@@ -26,6 +26,10 @@ class Batch {
   // Sets the schema and drops all rows (buffers are kept when the width is unchanged).
   void reset(std::shared_ptr<const Schema> schema);
   void clear() noexcept { rows_ = 0; }
+  // Makes room for `rows` rows so filling them never moves cells.
+  void reserve(std::size_t rows) {
+    if (cells_.size() < rows * width_) cells_.resize(rows * width_);
+  }
 
   const Schema& schema() const noexcept { return *schema_; }
   const std::shared_ptr<const Schema>& schema_ptr() const noexcept { return schema_; }

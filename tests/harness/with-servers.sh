@@ -30,6 +30,7 @@ CLEANED=0
 CHILD=""        # pid of the wrapped command
 PG_DIR="" PG_DATA="" PG_SOCK="" PG_LOG="" PG_PORT="" PG_PASSWORD=""
 MY_DIR="" MY_DATA="" MY_SOCK="" MY_PIDFILE="" MY_LOG="" MY_PORT="" MY_PASSWORD="" MY_PID=""
+MY_INSTALL_PID=""   # background mariadb-install-db
 
 if [[ $EUID -eq 0 ]]; then IS_ROOT=1; else IS_ROOT=0; fi
 
@@ -69,13 +70,18 @@ EOF
 }
 
 # Run an admin tool with a clean environment (no PG*/MYSQL*/MARIADB* from the
-# caller), from a directory every user can enter.
+# caller), from a directory every user can enter. Leading NAME=value arguments
+# are exported first (by the shell, so secrets never show up in argv / ps).
 clean_run() {
   (
     exec {LOG_FD}>&-
     cd / || exit 1
     for v in $(compgen -e); do
       case $v in PG*|MYSQL*|MARIADB*) unset "$v" ;; esac
+    done
+    while [[ ${1:-} =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do
+      export "${1?}"
+      shift
     done
     exec "$@"
   )
@@ -186,6 +192,7 @@ reap_stale() {
   local d pid start
   for d in "$HARNESS_PREFIX"*; do
     [[ -d $d && ! -L $d ]] || continue
+    (( IS_ROOT )) || [[ -O $d ]] || continue   # not ours to clean
     pid="" start=""
     if [[ -f $d/owner.pid ]]; then
       read -r pid start <"$d/owner.pid" 2>/dev/null
@@ -252,7 +259,8 @@ start_pg() {
   PG_SOCK=$PG_DIR/run
   PG_LOG=$PG_DIR/postgres.log
   mkdir -p "$PG_DATA" "$PG_SOCK" || die "cannot create $PG_DIR"
-  chmod 755 "$PG_DIR" "$PG_SOCK"
+  chmod 755 "$PG_DIR"
+  chmod 700 "$PG_SOCK"   # local connections are trust: keep other users out
   chmod 700 "$PG_DATA"
   if (( IS_ROOT )); then chown -R postgres:postgres "$PG_DIR" || die "cannot chown $PG_DIR"; fi
   PG_PASSWORD=$(gen_password)
@@ -323,7 +331,7 @@ EOF
     die "postgres: creating role/database failed"
   fi
   # Check the password login over TCP exactly as the tests will do it.
-  if ! clean_run env PGPASSWORD="$PG_PASSWORD" "$PG_BIN/psql" -X -q -At \
+  if ! clean_run PGPASSWORD="$PG_PASSWORD" "$PG_BIN/psql" -X -q -At \
       "host=$LOOPBACK port=$PG_PORT user=weir dbname=weir_test connect_timeout=10" \
       -c 'select 1' >/dev/null 2>"$H/pg-setup.log"; then
     show_tail "$H/pg-setup.log"
@@ -355,8 +363,10 @@ my_sql() { # runs stdin as the socket-authenticated admin user
     --connect-timeout=10 --batch
 }
 
-start_mysql() {
-  local attempt ok=0 deadline version install_opts=() server_opts=()
+# Creates the MariaDB data dir and starts mariadb-install-db in the background
+# (it runs while PostgreSQL is being set up); start_mysql waits for it.
+prepare_mysql() {
+  local install_opts=()
   MY_DIR=$H/mysql
   MY_DATA=$MY_DIR/data
   MY_SOCK=$MY_DIR/mysqld.sock
@@ -368,15 +378,25 @@ start_mysql() {
   if (( IS_ROOT )); then
     chown -R mysql:mysql "$MY_DIR" || die "cannot chown $MY_DIR"
     install_opts=(--user=mysql)
-    server_opts=(--user=mysql)
   else
     install_opts=(--auth-root-socket-user="$(id -un)")
   fi
   MY_PASSWORD=$(gen_password)
 
-  if ! clean_run "$MARIADB_INSTALL_DB" --no-defaults "${install_opts[@]}" --basedir=/usr \
-      --datadir="$MY_DATA" --tmpdir="$MY_DIR/tmp" --skip-test-db --skip-name-resolve \
-      >"$H/mysql-install-db.log" 2>&1; then
+  clean_run "$MARIADB_INSTALL_DB" --no-defaults "${install_opts[@]}" --basedir=/usr \
+    --datadir="$MY_DATA" --tmpdir="$MY_DIR/tmp" --skip-test-db --skip-name-resolve \
+    </dev/null >"$H/mysql-install-db.log" 2>&1 &
+  MY_INSTALL_PID=$!
+}
+
+start_mysql() {
+  local attempt ok=0 deadline version rc server_opts=()
+  (( IS_ROOT )) && server_opts=(--user=mysql)
+
+  wait "$MY_INSTALL_PID"
+  rc=$?
+  MY_INSTALL_PID=""
+  if (( rc != 0 )); then
     show_tail "$H/mysql-install-db.log"
     die "mariadb-install-db failed"
   fi
@@ -443,7 +463,7 @@ EOF
     die "mariadb: creating user/database failed"
   fi
   # Check the password login over TCP exactly as the tests will do it.
-  if ! clean_run env MYSQL_PWD="$MY_PASSWORD" "$MARIADB_CLIENT" --no-defaults --protocol=tcp \
+  if ! clean_run MYSQL_PWD="$MY_PASSWORD" "$MARIADB_CLIENT" --no-defaults --protocol=tcp \
       --host="$LOOPBACK" --port="$MY_PORT" -uweir --connect-timeout=10 --batch \
       -e 'select 1' weir_test >/dev/null 2>"$H/mysql-setup.log"; then
     show_tail "$H/mysql-setup.log"
@@ -454,7 +474,10 @@ EOF
   log "mariadb ${version:-?} on $LOOPBACK:$MY_PORT (data $MY_DATA)"
 }
 
-stop_mysql() {
+# SIGTERM (= normal shutdown) to mariadbd; stop_mysql_wait waits for it. Split
+# in two so that both servers shut down at the same time.
+MY_STOPPING=()
+stop_mysql_begin() {
   local pids=() pid
   [[ -n $MY_PID ]] && pids+=("$MY_PID")
   if [[ -n $MY_PIDFILE && -f $MY_PIDFILE ]]; then
@@ -463,7 +486,14 @@ stop_mysql() {
   fi
   for pid in "${pids[@]}"; do
     if ! pid_alive "$pid" || [[ $(proc_comm "$pid") != mariadbd ]]; then continue; fi
-    kill -TERM "$pid" 2>/dev/null
+    kill -TERM "$pid" 2>/dev/null && MY_STOPPING+=("$pid")
+  done
+  return 0
+}
+
+stop_mysql_wait() {
+  local pid
+  for pid in "${MY_STOPPING[@]}"; do
     if ! wait_gone "$pid" 30; then
       kill -KILL "$pid" 2>/dev/null
       wait_gone "$pid" 10
@@ -475,16 +505,19 @@ stop_mysql() {
 
 # --- lifecycle -----------------------------------------------------------
 
-stop_child() {
+# stop_tree PID: SIGTERM a child of ours and all its descendants (SIGKILL
+# after 10 s), then reap it.
+stop_tree() {
   local pids p
-  [[ -n $CHILD ]] || return 0
-  pid_alive "$CHILD" || return 0
-  pids="$CHILD $(descendants "$CHILD")"
-  for p in $pids; do kill -TERM "$p" 2>/dev/null; done
-  if ! wait_gone "$CHILD" 10; then
-    for p in $pids; do kill -KILL "$p" 2>/dev/null; done
+  [[ -n $1 ]] || return 0
+  if pid_alive "$1"; then
+    pids="$1 $(descendants "$1")"
+    for p in $pids; do kill -TERM "$p" 2>/dev/null; done
+    if ! wait_gone "$1" 10; then
+      for p in $pids; do kill -KILL "$p" 2>/dev/null; done
+    fi
   fi
-  wait "$CHILD" 2>/dev/null
+  wait "$1" 2>/dev/null
   return 0
 }
 
@@ -492,9 +525,11 @@ cleanup() {
   (( CLEANED )) && return 0
   CLEANED=1
   trap '' INT TERM HUP
-  stop_child
+  stop_tree "$CHILD"
+  stop_tree "$MY_INSTALL_PID"
+  stop_mysql_begin
   stop_pg
-  stop_mysql
+  stop_mysql_wait
   if [[ -n $H && -d $H ]]; then
     kill_servers_in "$H"     # safety net: anything still running from our dir
     rm -rf -- "$H"
@@ -561,9 +596,15 @@ main() {
   reap_stale
 
   H=$(mktemp -d "${HARNESS_PREFIX}XXXXXX") || die "mktemp failed"
-  printf '%s %s\n' "$$" "$(proc_info $$ | awk '{print $2}')" >"$H/owner.pid"
+  # "<pid> <starttime>": the start time guards against pid reuse. Written via
+  # rename so that a concurrent reaper never sees a half-written file.
+  if ! printf '%s %s\n' "$$" "$(proc_info $$ | awk '{print $2}')" >"$H/.owner.pid.tmp" ||
+      ! mv -f "$H/.owner.pid.tmp" "$H/owner.pid"; then
+    die "cannot write $H/owner.pid"
+  fi
   chmod 755 "$H"
 
+  (( want_my )) && prepare_mysql
   (( want_pg )) && start_pg
   (( want_my )) && start_mysql
 

@@ -25,6 +25,7 @@ bool SqliteCursor::next(Batch& out, std::size_t max_rows) {
   if (out.schema_ptr() != schema_) out.reset(schema_);
   else out.clear();
   if (done_) return false;
+  out.reserve(max_rows);
   sqlite3_stmt* s = stmt_.get();
   const int width = static_cast<int>(logical_.size());
   while (out.rows() < max_rows) {

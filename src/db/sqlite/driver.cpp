@@ -16,8 +16,8 @@
 namespace weir::db::sqlite {
 namespace {
 
-constexpr std::array<std::string_view, 5> kOptions{"mode", "busy_timeout", "journal_mode",
-                                                   "synchronous", "foreign_keys"};
+constexpr std::array<std::string_view, 7> kOptions{"mode",         "busy_timeout", "journal_mode", "synchronous",
+                                                   "foreign_keys", "cache_size",   "mmap_size"};
 
 struct Options {
   int open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
@@ -25,7 +25,20 @@ struct Options {
   std::string journal_mode = "wal";
   std::string synchronous = "full";
   std::string foreign_keys = "on";
+  // Bulk reads and writes touch far more pages than SQLite's 2 MiB default cache holds;
+  // memory-mapped reads skip a copy per page. Both are upper bounds, not allocations.
+  std::int64_t cache_size_kib = 65536;
+  std::int64_t mmap_size = 256LL << 20;
 };
+
+std::int64_t parse_count(const ConnectionConfig& config, std::string_view key, const std::string& value) {
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec != std::errc{} || end != value.data() + value.size() || n < 0)
+    throw Error(ErrorKind::config, fmt::format("{}: option {}={} is invalid, expected a non-negative integer",
+                                               config.describe(), key, value));
+  return n;
+}
 
 [[noreturn]] void bad_option(const ConnectionConfig& config, std::string_view key, std::string_view value,
                              std::string_view expected) {
@@ -51,6 +64,10 @@ Options parse_options(const ConnectionConfig& config) {
       auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), o.busy_timeout_ms);
       if (ec != std::errc{} || end != value.data() + value.size() || o.busy_timeout_ms < 0)
         bad_option(config, key, value, "milliseconds");
+    } else if (key == "cache_size") {
+      o.cache_size_kib = parse_count(config, key, value);
+    } else if (key == "mmap_size") {
+      o.mmap_size = parse_count(config, key, value);
     } else if (key == "journal_mode") {
       if (!one_of(value, {"wal", "delete", "truncate", "persist", "memory", "off"}))
         bad_option(config, key, value, "wal, delete, truncate, persist, memory or off");
@@ -118,8 +135,9 @@ std::unique_ptr<Connection> SqliteDriver::connect(const ConnectionConfig& config
   sqlite3_busy_timeout(db.get(), options.busy_timeout_ms);
 
   auto connection = std::make_unique<SqliteConnection>(std::move(db), path);
-  std::string pragmas = fmt::format("PRAGMA foreign_keys = {}; PRAGMA synchronous = {};",
-                                    options.foreign_keys, options.synchronous);
+  std::string pragmas =
+      fmt::format("PRAGMA foreign_keys = {}; PRAGMA synchronous = {}; PRAGMA cache_size = -{}; PRAGMA mmap_size = {};",
+                  options.foreign_keys, options.synchronous, options.cache_size_kib, options.mmap_size);
   if (!memory && options.open_flags != SQLITE_OPEN_READONLY)
     pragmas += fmt::format(" PRAGMA journal_mode = {};", options.journal_mode);
   try {
