@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include "db/postgres/driver.hpp"
 #include "db/sqlite/driver.hpp"
 #include "weir/db/driver.hpp"
 #include "weir/error.hpp"
@@ -10,6 +11,7 @@ const Registry& Registry::builtin() {
   static const Registry registry = [] {
     Registry r;
     r.add(std::make_unique<sqlite::SqliteDriver>());
+    r.add(std::make_unique<postgres::PgDriver>());
     return r;
   }();
   return registry;

@@ -1,0 +1,179 @@
+#include "db/postgres/connection.hpp"
+
+#include <fmt/format.h>
+
+#include "db/postgres/bulk_writer.hpp"
+#include "db/postgres/cursor.hpp"
+#include "db/postgres/errors.hpp"
+#include "db/postgres/types.hpp"
+
+namespace weir::db::postgres {
+namespace {
+constexpr std::size_t kMaxPreparedStatements = 256;
+}  // namespace
+
+void Params::bind(std::span<const Value> values) {
+  std::size_t n = values.size();
+  texts_.resize(n);
+  values_.assign(n, nullptr);
+  lengths_.assign(n, 0);
+  formats_.assign(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    try {
+      if (!param_text(values[i], texts_[i])) continue;
+    } catch (Error& e) {
+      throw e.add_context(fmt::format("parameter {}", i + 1));
+    }
+    values_[i] = texts_[i].c_str();
+    lengths_[i] = static_cast<int>(texts_[i].size());
+    formats_[i] = values[i].type() == Type::bytes ? 1 : 0;
+  }
+}
+
+ResultHandle checked(PGresult* raw, PGconn* conn, std::string_view context) {
+  ResultHandle result(raw);
+  if (!result) throw_connection_error(conn, context);
+  switch (PQresultStatus(result.get())) {
+    case PGRES_COMMAND_OK:
+    case PGRES_TUPLES_OK:
+    case PGRES_SINGLE_TUPLE:
+    case PGRES_COPY_IN:
+    case PGRES_COPY_OUT:
+    case PGRES_PIPELINE_SYNC:
+      return result;
+    default:
+      throw_result_error(result.get(), conn, context);
+  }
+}
+
+PgConnection::PgConnection(ConnHandle conn, std::string description)
+    : conn_(std::move(conn)), canceller_(PQgetCancel(conn_.get())), description_(std::move(description)) {}
+
+PgConnection::~PgConnection() {
+  if (active_cursor_) active_cursor_->detach();
+}
+
+const std::string& PgConnection::prepared(std::string_view sql, int param_count) {
+  std::string key(sql);
+  if (auto it = statements_.find(key); it != statements_.end()) return it->second;
+  if (statements_.size() >= kMaxPreparedStatements) {
+    std::string oldest = std::move(statement_order_.front());
+    statement_order_.pop_front();
+    std::string name = statements_[oldest];
+    statements_.erase(oldest);
+    checked(PQexec(conn_.get(), ("DEALLOCATE " + name).c_str()), conn_.get(), "deallocating a statement");
+  }
+  std::string name = fmt::format("weir_{}", ++next_statement_);
+  checked(PQprepare(conn_.get(), name.c_str(), key.c_str(), param_count, nullptr), conn_.get(),
+          "preparing statement");
+  statement_order_.push_back(key);
+  return statements_.emplace(std::move(key), std::move(name)).first->second;
+}
+
+ResultHandle PgConnection::run(std::string_view sql, std::span<const Value> params) {
+  finish_active_cursor();
+  Params p;
+  p.bind(params);
+  const std::string& name = prepared(sql, p.size());
+  return checked(PQexecPrepared(conn_.get(), name.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0),
+                 conn_.get(), "running statement");
+}
+
+void PgConnection::finish_active_cursor() {
+  if (active_cursor_) active_cursor_->close();
+}
+
+std::unique_ptr<Cursor> PgConnection::query(std::string_view sql, std::span<const Value> params) {
+  finish_active_cursor();
+  Params p;
+  p.bind(params);
+  const std::string& name = prepared(sql, p.size());
+  if (!PQsendQueryPrepared(conn_.get(), name.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0))
+    throw_connection_error(conn_.get(), "sending query");
+  PQsetSingleRowMode(conn_.get());
+  auto cursor = std::make_unique<PgCursor>(*this);
+  active_cursor_ = cursor.get();
+  return cursor;
+}
+
+std::uint64_t PgConnection::execute(std::string_view sql, std::span<const Value> params) {
+  ResultHandle r = run(sql, params);
+  const char* tuples = PQcmdTuples(r.get());
+  return tuples && *tuples ? std::strtoull(tuples, nullptr, 10) : 0;
+}
+
+void PgConnection::execute_script(std::string_view sql) {
+  finish_active_cursor();
+  checked(PQexec(conn_.get(), std::string(sql).c_str()), conn_.get(), "running script");
+}
+
+void PgConnection::begin() {
+  execute_script("BEGIN");
+  explicit_transaction_ = true;
+}
+
+void PgConnection::commit() {
+  explicit_transaction_ = false;
+  execute_script("COMMIT");
+}
+
+void PgConnection::rollback() {
+  explicit_transaction_ = false;
+  if (in_transaction()) execute_script("ROLLBACK");
+}
+
+bool PgConnection::in_transaction() const noexcept {
+  auto status = PQtransactionStatus(conn_.get());
+  return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
+}
+
+std::unique_ptr<BulkWriter> PgConnection::bulk_writer(const WriteSpec& spec) {
+  return std::make_unique<PgBulkWriter>(*this, spec);
+}
+
+std::vector<TableRef> PgConnection::list_tables() {
+  ResultHandle r = run(
+      "SELECT table_schema, table_name FROM information_schema.tables "
+      "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2",
+      {});
+  std::vector<TableRef> out;
+  for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(TableRef{PQgetvalue(r.get(), i, 0), PQgetvalue(r.get(), i, 1)});
+  return out;
+}
+
+std::optional<TableInfo> PgConnection::describe_table(const TableRef& table) {
+  std::vector<Value> name{Value(dialect_.quote_table(table))};
+  ResultHandle cols = run(
+      "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.atttypid::int8, NOT a.attnotnull "
+      "FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped "
+      "ORDER BY a.attnum",
+      name);
+  if (PQntuples(cols.get()) == 0) return std::nullopt;
+  TableInfo info{table, {}, {}, std::nullopt};
+  for (int i = 0; i < PQntuples(cols.get()); ++i) {
+    const PgType* t = find_type(static_cast<Oid>(std::strtoul(PQgetvalue(cols.get(), i, 2), nullptr, 10)));
+    info.columns.push_back(Column{PQgetvalue(cols.get(), i, 0), t ? t->type : Type::text,
+                                  PQgetvalue(cols.get(), i, 1), PQgetvalue(cols.get(), i, 3)[0] == 't'});
+  }
+  ResultHandle key = run(
+      "SELECT a.attname FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) "
+      "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+      "WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY k.n",
+      name);
+  for (int i = 0; i < PQntuples(key.get()); ++i) info.primary_key.emplace_back(PQgetvalue(key.get(), i, 0));
+  ResultHandle estimate = run("SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass($1)", name);
+  if (PQntuples(estimate.get()) == 1) {
+    std::int64_t n = std::strtoll(PQgetvalue(estimate.get(), 0, 0), nullptr, 10);
+    if (n >= 0) info.row_estimate = n;
+  }
+  return info;
+}
+
+void PgConnection::ping() { run("SELECT 1", {}); }
+
+void PgConnection::cancel() noexcept {
+  char message[256];
+  if (canceller_) PQcancel(canceller_.get(), message, sizeof message);
+}
+
+}  // namespace weir::db::postgres

@@ -1,0 +1,94 @@
+// PostgreSQL connection over libpq: prepared statements cached per connection, streaming
+// results in single-row mode, canonical session settings for text parsing.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "db/postgres/dialect.hpp"
+#include "weir/db/driver.hpp"
+
+namespace weir::db::postgres {
+
+struct ConnCloser {
+  void operator()(PGconn* c) const noexcept { PQfinish(c); }
+};
+struct ResultClearer {
+  void operator()(PGresult* r) const noexcept { PQclear(r); }
+};
+struct CancelFreer {
+  void operator()(PGcancel* c) const noexcept { PQfreeCancel(c); }
+};
+using ConnHandle = std::unique_ptr<PGconn, ConnCloser>;
+using ResultHandle = std::unique_ptr<PGresult, ResultClearer>;
+using CancelHandle = std::unique_ptr<PGcancel, CancelFreer>;
+
+// Parameters in libpq's arrays; text format except bytea (binary).
+class Params {
+ public:
+  void bind(std::span<const Value> values);
+  int size() const noexcept { return static_cast<int>(values_.size()); }
+  const char* const* values() const noexcept { return values_.data(); }
+  const int* lengths() const noexcept { return lengths_.data(); }
+  const int* formats() const noexcept { return formats_.data(); }
+
+ private:
+  std::vector<std::string> texts_;
+  std::vector<const char*> values_;
+  std::vector<int> lengths_, formats_;
+};
+
+class PgCursor;
+
+class PgConnection final : public Connection {
+ public:
+  PgConnection(ConnHandle conn, std::string description);
+  ~PgConnection() override;
+
+  const Dialect& dialect() const noexcept override { return dialect_; }
+  std::unique_ptr<Cursor> query(std::string_view sql, std::span<const Value> params) override;
+  std::uint64_t execute(std::string_view sql, std::span<const Value> params) override;
+  void execute_script(std::string_view sql) override;
+  void begin() override;
+  void commit() override;
+  void rollback() override;
+  bool in_transaction() const noexcept override;
+  std::unique_ptr<BulkWriter> bulk_writer(const WriteSpec& spec) override;
+  std::vector<TableRef> list_tables() override;
+  std::optional<TableInfo> describe_table(const TableRef& table) override;
+  void ping() override;
+  void cancel() noexcept override;
+
+  PGconn* handle() const noexcept { return conn_.get(); }
+  // The name of the server-side prepared statement for `sql` (prepared on first use).
+  const std::string& prepared(std::string_view sql, int param_count);
+  // Runs a prepared statement to completion; throws on error.
+  ResultHandle run(std::string_view sql, std::span<const Value> params);
+  // Ends the streaming cursor, if any, so the connection can take another statement.
+  void finish_active_cursor();
+  void set_active_cursor(PgCursor* cursor) noexcept { active_cursor_ = cursor; }
+  const std::string& description() const noexcept { return description_; }
+  // Inside BEGIN … COMMIT: a cancelled statement would abort the whole transaction.
+  bool explicit_transaction() const noexcept { return explicit_transaction_; }
+
+ private:
+  ConnHandle conn_;
+  CancelHandle canceller_;
+  std::string description_;
+  PgDialect dialect_;
+  std::unordered_map<std::string, std::string> statements_;  // SQL → prepared name
+  std::deque<std::string> statement_order_;                    // oldest first, for eviction
+  std::uint64_t next_statement_ = 0;
+  PgCursor* active_cursor_ = nullptr;
+  bool explicit_transaction_ = false;
+};
+
+// Checks a result's status; throws the mapped error for failures.
+ResultHandle checked(PGresult* result, PGconn* conn, std::string_view context);
+
+}  // namespace weir::db::postgres

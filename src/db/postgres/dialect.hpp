@@ -1,0 +1,15 @@
+// PostgreSQL's SQL spelling: "double-quoted" identifiers, $n placeholders, ON CONFLICT upserts.
+#pragma once
+
+#include "weir/db/dialect.hpp"
+
+namespace weir::db::postgres {
+
+class PgDialect final : public Dialect {
+ public:
+  std::string_view name() const noexcept override { return "postgres"; }
+  std::string placeholder(std::size_t index) const override { return "$" + std::to_string(index); }
+  std::string column_type(Type type) const override;
+};
+
+}  // namespace weir::db::postgres

@@ -1,0 +1,66 @@
+#include "db/postgres/driver.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+#include "core/text.hpp"
+#include "db/postgres/connection.hpp"
+#include "db/postgres/errors.hpp"
+
+namespace weir::db::postgres {
+namespace {
+
+constexpr std::array<std::string_view, 8> kOptions{"sslmode",         "sslrootcert", "sslcert", "sslkey",
+                                                   "application_name", "connect_timeout", "options",
+                                                   "target_session_attrs"};
+
+// Settings that make the text form of every value canonical for types.cpp to parse.
+constexpr std::string_view kSessionOptions =
+    "-c DateStyle=ISO -c IntervalStyle=iso_8601 -c TimeZone=UTC -c extra_float_digits=3";
+
+}  // namespace
+
+std::unique_ptr<Connection> PgDriver::connect(const ConnectionConfig& config) const {
+  if (!config.init_script.empty())
+    throw Error(ErrorKind::unsupported, fmt::format("{}: `init` scripts are for SQLite databases", config.describe()));
+  const Url& url = config.url;
+  std::vector<std::pair<std::string, std::string>> params{
+      {"host", url.host.empty() ? "localhost" : url.host},
+      {"port", std::to_string(url.port ? url.port : 5432)},
+      {"dbname", url.database.empty() ? url.user : url.database},
+      {"user", url.user},
+      {"password", url.password},
+      {"client_encoding", "UTF8"},
+      {"application_name", "weir"},
+      {"connect_timeout", "10"},
+      {"options", std::string(kSessionOptions)},
+  };
+  for (const auto& [key, value] : url.options) {
+    if (std::find(kOptions.begin(), kOptions.end(), key) == kOptions.end())
+      throw Error(ErrorKind::config, fmt::format("{}: unknown option `{}`{}", config.describe(), key,
+                                                 did_you_mean(key, kOptions)));
+    if (key == "options") {
+      params.back().second += " " + value;
+      continue;
+    }
+    auto it = std::find_if(params.begin(), params.end(), [&](const auto& p) { return p.first == key; });
+    if (it != params.end()) it->second = value;
+    else params.emplace_back(key, value);
+  }
+  std::vector<const char*> keys, values;
+  for (const auto& [k, v] : params) {
+    if (v.empty()) continue;
+    keys.push_back(k.c_str());
+    values.push_back(v.c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  ConnHandle conn(PQconnectdbParams(keys.data(), values.data(), 0));
+  if (!conn || PQstatus(conn.get()) != CONNECTION_OK)
+    throw_connection_error(conn.get(), fmt::format("connecting to {}", config.describe()));
+  return std::make_unique<PgConnection>(std::move(conn), config.describe());
+}
+
+}  // namespace weir::db::postgres

@@ -1,0 +1,22 @@
+// Mapping PostgreSQL errors (SQLSTATE) to weir::Error kinds and retryability.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <string_view>
+
+#include "weir/error.hpp"
+
+namespace weir::db::postgres {
+
+// The kind for a five-character SQLSTATE ("23505" → unique).
+ErrorKind kind_for_sqlstate(std::string_view sqlstate) noexcept;
+// Whether retrying the same statement may succeed (deadlock, serialization, lost connection…).
+bool retryable_sqlstate(std::string_view sqlstate) noexcept;
+
+// Throws for a failed result: kind from its SQLSTATE, the server's message and detail.
+[[noreturn]] void throw_result_error(const PGresult* result, PGconn* conn, std::string_view context);
+// Throws for a failure with no result (connection lost, libpq-level error).
+[[noreturn]] void throw_connection_error(PGconn* conn, std::string_view context);
+
+}  // namespace weir::db::postgres

@@ -1,0 +1,240 @@
+#include "db/postgres/types.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <charconv>
+#include <cstdlib>
+
+#include "weir/error.hpp"
+#include "weir/temporal.hpp"
+
+namespace weir::db::postgres {
+namespace {
+
+constexpr std::array kTypes{
+    PgType{16, "boolean", Type::boolean, 0},          PgType{17, "bytea", Type::bytes, 0},
+    PgType{18, "\"char\"", Type::text, 0},            PgType{19, "name", Type::text, 0},
+    PgType{20, "bigint", Type::int64, 0},             PgType{21, "smallint", Type::int64, 0},
+    PgType{23, "integer", Type::int64, 0},            PgType{25, "text", Type::text, 0},
+    PgType{26, "oid", Type::int64, 0},                PgType{114, "json", Type::json, 0},
+    PgType{700, "real", Type::float64, 0},            PgType{701, "double precision", Type::float64, 0},
+    PgType{1042, "character", Type::text, 0},         PgType{1043, "character varying", Type::text, 0},
+    PgType{1082, "date", Type::date, 0},              PgType{1083, "time", Type::time, 0},
+    PgType{1114, "timestamp", Type::timestamp, 0},    PgType{1184, "timestamptz", Type::timestamptz, 0},
+    PgType{1186, "interval", Type::interval, 0},      PgType{1700, "numeric", Type::decimal, 0},
+    PgType{2950, "uuid", Type::uuid, 0},              PgType{3802, "jsonb", Type::json, 0},
+    PgType{1000, "boolean[]", Type::array, 16},       PgType{1001, "bytea[]", Type::array, 17},
+    PgType{1005, "smallint[]", Type::array, 21},      PgType{1007, "integer[]", Type::array, 23},
+    PgType{1016, "bigint[]", Type::array, 20},        PgType{1009, "text[]", Type::array, 25},
+    PgType{1015, "character varying[]", Type::array, 1043}, PgType{1021, "real[]", Type::array, 700},
+    PgType{1022, "double precision[]", Type::array, 701}, PgType{1231, "numeric[]", Type::array, 1700},
+    PgType{1182, "date[]", Type::array, 1082},        PgType{1115, "timestamp[]", Type::array, 1114},
+    PgType{1185, "timestamptz[]", Type::array, 1184}, PgType{2951, "uuid[]", Type::array, 2950},
+    PgType{199, "json[]", Type::array, 114},          PgType{3807, "jsonb[]", Type::array, 3802},
+};
+
+struct CreateName {
+  Type type;
+  std::string_view name;
+};
+
+constexpr std::array kCreateNames{
+    CreateName{Type::null, "text"},          CreateName{Type::boolean, "boolean"},
+    CreateName{Type::int64, "bigint"},       CreateName{Type::float64, "double precision"},
+    CreateName{Type::decimal, "numeric"},    CreateName{Type::text, "text"},
+    CreateName{Type::bytes, "bytea"},        CreateName{Type::date, "date"},
+    CreateName{Type::time, "time"},          CreateName{Type::timestamp, "timestamp"},
+    CreateName{Type::timestamptz, "timestamptz"}, CreateName{Type::interval, "interval"},
+    CreateName{Type::uuid, "uuid"},          CreateName{Type::json, "jsonb"},
+    CreateName{Type::array, "jsonb"},
+};
+
+[[noreturn]] void bad_text(std::string_view text, Oid oid) {
+  throw Error(ErrorKind::data, fmt::format("cannot read `{}` as a value of type oid {}", text.substr(0, 64), oid));
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+void read_bytea(std::string_view text, Value& out) {
+  if (!text.starts_with("\\x")) bad_text(text, 17);
+  std::string bytes;
+  bytes.reserve((text.size() - 2) / 2);
+  for (std::size_t i = 2; i + 1 < text.size(); i += 2) {
+    int hi = hex_digit(text[i]), lo = hex_digit(text[i + 1]);
+    if (hi < 0 || lo < 0) bad_text(text, 17);
+    bytes += static_cast<char>(hi << 4 | lo);
+  }
+  out.set_bytes(bytes);
+}
+
+// ISO 8601 interval as PostgreSQL prints it with IntervalStyle iso_8601: "P1Y2M3DT4H5M6.5S".
+void read_interval(std::string_view text, Value& out) {
+  Interval iv;
+  bool in_time = false;
+  std::size_t i = 1;
+  if (text.empty() || text[0] != 'P') bad_text(text, 1186);
+  while (i < text.size()) {
+    if (text[i] == 'T') {
+      in_time = true;
+      ++i;
+      continue;
+    }
+    std::size_t start = i;
+    while (i < text.size() && (text[i] == '-' || text[i] == '.' || (text[i] >= '0' && text[i] <= '9'))) ++i;
+    if (i == start || i >= text.size()) bad_text(text, 1186);
+    double number = std::strtod(std::string(text.substr(start, i - start)).c_str(), nullptr);
+    char unit = text[i++];
+    if (!in_time && unit == 'Y') iv.months += static_cast<std::int32_t>(number * 12);
+    else if (!in_time && unit == 'M') iv.months += static_cast<std::int32_t>(number);
+    else if (!in_time && unit == 'D') iv.days += static_cast<std::int32_t>(number);
+    else if (in_time && unit == 'H') iv.micros += static_cast<std::int64_t>(number * 3'600'000'000.0);
+    else if (in_time && unit == 'M') iv.micros += static_cast<std::int64_t>(number * 60'000'000.0);
+    else if (in_time && unit == 'S') iv.micros += static_cast<std::int64_t>(std::llround(number * 1e6));
+    else bad_text(text, 1186);
+  }
+  out = iv;
+}
+
+// One-dimensional (or nested) array literal: {1,NULL,"a \"b\""}.
+std::size_t read_array(std::string_view text, std::size_t pos, Oid element, Array& out) {
+  if (pos >= text.size() || text[pos] != '{') bad_text(text, element);
+  ++pos;
+  while (pos < text.size() && text[pos] != '}') {
+    Value item;
+    if (text[pos] == '{') {
+      Array nested;
+      pos = read_array(text, pos, element, nested);
+      item = std::move(nested);
+    } else if (text[pos] == '"') {
+      std::string s;
+      for (++pos; pos < text.size() && text[pos] != '"'; ++pos) {
+        if (text[pos] == '\\' && pos + 1 < text.size()) ++pos;
+        s += text[pos];
+      }
+      ++pos;
+      read_text(s, element, item);
+    } else {
+      std::size_t end = text.find_first_of(",}", pos);
+      if (end == std::string_view::npos) bad_text(text, element);
+      std::string_view raw = text.substr(pos, end - pos);
+      if (raw != "NULL") read_text(raw, element, item);
+      pos = end;
+    }
+    out.items.push_back(std::move(item));
+    if (pos < text.size() && text[pos] == ',') ++pos;
+  }
+  return pos + 1;
+}
+
+template <class T>
+T parse_number(std::string_view text, Oid oid) {
+  T v{};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size()) bad_text(text, oid);
+  return v;
+}
+
+void append_array_literal(const Array& array, std::string& out) {
+  out += '{';
+  for (std::size_t i = 0; i < array.items.size(); ++i) {
+    if (i) out += ',';
+    const Value& item = array.items[i];
+    if (item.is_null()) {
+      out += "NULL";
+    } else if (const Array* nested = item.get_if<Array>()) {
+      append_array_literal(*nested, out);
+    } else {
+      std::string text;
+      param_text(item, text);
+      out += '"';
+      for (char c : text) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+      }
+      out += '"';
+    }
+  }
+  out += '}';
+}
+
+}  // namespace
+
+const PgType* find_type(Oid oid) noexcept {
+  for (const PgType& t : kTypes)
+    if (t.oid == oid) return &t;
+  return nullptr;
+}
+
+std::string_view column_type(Type type) noexcept {
+  for (const CreateName& n : kCreateNames)
+    if (n.type == type) return n.name;
+  return "text";
+}
+
+void read_text(std::string_view text, Oid oid, Value& out) {
+  const PgType* t = find_type(oid);
+  Type type = t ? t->type : Type::text;
+  switch (type) {
+    case Type::boolean: out.set_bool(text == "t"); return;
+    case Type::int64: out.set_int(parse_number<std::int64_t>(text, oid)); return;
+    case Type::float64:
+      if (text == "NaN") out.set_double(std::numeric_limits<double>::quiet_NaN());
+      else if (text == "Infinity") out.set_double(std::numeric_limits<double>::infinity());
+      else if (text == "-Infinity") out.set_double(-std::numeric_limits<double>::infinity());
+      else out.set_double(parse_number<double>(text, oid));
+      return;
+    case Type::decimal: out.set_decimal(text); return;
+    case Type::bytes: read_bytea(text, out); return;
+    case Type::json: out.set_json(text); return;
+    case Type::interval: read_interval(text, out); return;
+    case Type::date:
+      if (auto d = parse_date(text)) return void(out = *d);
+      break;  // infinity, BC dates: kept as text
+    case Type::time:
+      if (auto tm = parse_time(text)) return void(out = *tm);
+      break;
+    case Type::timestamp:
+      if (auto ts = parse_timestamp(text)) return void(out = *ts);
+      break;
+    case Type::timestamptz:
+      if (auto ts = parse_timestamptz(text)) return void(out = *ts);
+      break;
+    case Type::uuid:
+      if (auto u = parse_uuid(text)) return void(out = *u);
+      bad_text(text, oid);
+    case Type::array: {
+      Array array;
+      read_array(text, 0, t->element, array);
+      out = std::move(array);
+      return;
+    }
+    default: break;
+  }
+  out.set_text(text);
+}
+
+bool param_text(const Value& value, std::string& out) {
+  switch (value.type()) {
+    case Type::null: return false;
+    case Type::boolean: out.assign(1, value.as_bool() ? 't' : 'f'); return true;
+    case Type::text:
+      if (value.as_text().find('\0') != std::string::npos)
+        throw Error(ErrorKind::data, "a text value contains a NUL byte, which PostgreSQL cannot store");
+      out = value.as_text();
+      return true;
+    case Type::bytes: out = value.get<Bytes>().data; return true;  // sent in binary format
+    case Type::array:
+      out.clear();
+      append_array_literal(value.get<Array>(), out);
+      return true;
+    default: out = value.to_text(); return true;
+  }
+}
+
+}  // namespace weir::db::postgres

@@ -1,0 +1,37 @@
+// PostgreSQL ↔ weir value mapping, both directions, in one table.
+//
+// Results are read in text format (session settings make it canonical: UTF8, DateStyle ISO,
+// IntervalStyle iso_8601, TimeZone UTC, extra_float_digits 3) and parsed by the column's
+// type OID; parameters are sent as text with OID 0 so the server infers their type from
+// the statement, except bytea, which is sent binary so no byte is reinterpreted.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <string>
+#include <string_view>
+
+#include "weir/value.hpp"
+
+namespace weir::db::postgres {
+
+struct PgType {
+  Oid oid;
+  std::string_view name;  // the SQL type name
+  Type type;              // logical type
+  Oid element;            // for arrays: the element's OID, else 0
+};
+
+// The table entry for `oid`, or nullptr for types weir does not know (read as text).
+const PgType* find_type(Oid oid) noexcept;
+// The SQL type weir uses when it creates a column of `type`.
+std::string_view column_type(Type type) noexcept;
+
+// Parses the text form of a value of type `oid` into `out`.
+void read_text(std::string_view text, Oid oid, Value& out);
+
+// The text form of `value` for a parameter; false for NULL. Throws Error{data} for text with
+// a NUL byte, which PostgreSQL cannot store.
+bool param_text(const Value& value, std::string& out);
+
+}  // namespace weir::db::postgres
