@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include "db/mysql/driver.hpp"
 #include "db/postgres/driver.hpp"
 #include "db/sqlite/driver.hpp"
 #include "weir/db/driver.hpp"
@@ -12,6 +13,7 @@ const Registry& Registry::builtin() {
     Registry r;
     r.add(std::make_unique<sqlite::SqliteDriver>());
     r.add(std::make_unique<postgres::PgDriver>());
+    r.add(std::make_unique<mysql::MyDriver>());
     return r;
   }();
   return registry;

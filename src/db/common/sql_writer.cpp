@@ -32,19 +32,21 @@ std::string key_predicate(const Dialect& d, const WriteSpec& spec, std::vector<s
   return out;
 }
 
-WriteStatement insert_statement(const Dialect& d, const WriteSpec& spec) {
+WriteStatement insert_statement(const Dialect& d, const WriteSpec& spec, std::size_t rows) {
   WriteStatement st;
-  std::string names, marks;
+  std::string names, tuples;
   for (std::size_t i = 0; i < spec.columns.size(); ++i) {
-    if (i) {
-      names += ", ";
-      marks += ", ";
-    }
+    if (i) names += ", ";
     names += d.quote_identifier(spec.columns[i]);
     st.param_columns.push_back(i);
-    marks += d.placeholder(i + 1);
   }
-  st.sql = fmt::format("INSERT INTO {} ({}) VALUES ({})", d.quote_table(spec.table), names, marks);
+  std::size_t n = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    tuples += r ? ", (" : "(";
+    for (std::size_t i = 0; i < spec.columns.size(); ++i) tuples += (i ? ", " : "") + d.placeholder(++n);
+    tuples += ')';
+  }
+  st.sql = fmt::format("INSERT INTO {} ({}) VALUES {}", d.quote_table(spec.table), names, tuples);
   if (spec.mode == WriteMode::upsert) {
     for (const std::string& k : spec.key) column_index(spec, k);
     std::vector<std::string> updates;
@@ -57,13 +59,13 @@ WriteStatement insert_statement(const Dialect& d, const WriteSpec& spec) {
 
 }  // namespace
 
-WriteStatement write_statement(const Dialect& d, const WriteSpec& spec) {
+WriteStatement write_statement(const Dialect& d, const WriteSpec& spec, std::size_t rows) {
   if (spec.columns.empty())
     throw Error(ErrorKind::config, fmt::format("no columns to write to `{}`", spec.table.to_string()));
   if (spec.mode != WriteMode::insert && spec.key.empty())
     throw Error(ErrorKind::config,
                 fmt::format("writing to `{}` in this mode needs a key", spec.table.to_string()));
-  if (spec.mode == WriteMode::insert || spec.mode == WriteMode::upsert) return insert_statement(d, spec);
+  if (spec.mode == WriteMode::insert || spec.mode == WriteMode::upsert) return insert_statement(d, spec, rows);
 
   WriteStatement st;
   if (spec.mode == WriteMode::remove) {

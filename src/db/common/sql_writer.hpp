@@ -16,9 +16,10 @@ struct WriteStatement {
   std::vector<std::size_t> param_columns;  // placeholder i binds spec.columns[param_columns[i]]
 };
 
-// INSERT / upsert / UPDATE … WHERE key / DELETE … WHERE key for one row.
+// INSERT / upsert / UPDATE … WHERE key / DELETE … WHERE key for one row — or, for insert
+// and upsert, for `rows` rows in one multi-row VALUES list (placeholders numbered row-major).
 // Throws Error{config} when the mode needs a key that the columns lack.
-WriteStatement write_statement(const Dialect& dialect, const WriteSpec& spec);
+WriteStatement write_statement(const Dialect& dialect, const WriteSpec& spec, std::size_t rows = 1);
 
 // CREATE TABLE IF NOT EXISTS with the dialect's column types and an optional primary key.
 std::string create_table_sql(const Dialect& dialect, const TableRef& table, const Schema& schema,

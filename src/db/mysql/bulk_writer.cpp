@@ -1,0 +1,44 @@
+#include "db/mysql/bulk_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "weir/error.hpp"
+
+namespace weir::db::mysql {
+namespace {
+constexpr std::size_t kMaxRowsPerStatement = 500;
+constexpr std::size_t kMaxPlaceholders = 65535;
+}  // namespace
+
+MyBulkWriter::MyBulkWriter(MyConnection& connection, const WriteSpec& spec)
+    : connection_(&connection), spec_(spec) {
+  bool multi_row = spec.mode == WriteMode::insert || spec.mode == WriteMode::upsert;
+  rows_per_statement_ =
+      multi_row ? std::max<std::size_t>(1, std::min(kMaxRowsPerStatement, kMaxPlaceholders / spec.columns.size())) : 1;
+  write_statement(connection.dialect(), spec_);  // validates the spec now, not at the first batch
+}
+
+void MyBulkWriter::write(const Batch& batch) {
+  if (batch.width() != spec_.columns.size())
+    throw Error(ErrorKind::internal, fmt::format("batch has {} columns, writer for `{}` expects {}", batch.width(),
+                                                 spec_.table.to_string(), spec_.columns.size()));
+  for (std::size_t first = 0; first < batch.rows(); first += rows_per_statement_)
+    execute_rows(batch, first, std::min(rows_per_statement_, batch.rows() - first));
+}
+
+void MyBulkWriter::execute_rows(const Batch& batch, std::size_t first, std::size_t rows) {
+  WriteStatement st = write_statement(connection_->dialect(), spec_, rows);
+  params_.clear();
+  for (std::size_t r = first; r < first + rows; ++r)
+    for (std::size_t column : st.param_columns) params_.push_back(batch.at(r, column));
+  try {
+    affected_ += connection_->execute(st.sql, params_);
+  } catch (Error& e) {
+    throw e.add_context(fmt::format("writing rows {}–{} of the batch to `{}`", first + 1, first + rows,
+                                    spec_.table.to_string()));
+  }
+}
+
+}  // namespace weir::db::mysql

@@ -1,0 +1,165 @@
+#include "db/mysql/connection.hpp"
+
+#include <fmt/format.h>
+
+#include "db/mysql/bulk_writer.hpp"
+#include "db/mysql/cursor.hpp"
+#include "db/mysql/errors.hpp"
+#include "db/mysql/types.hpp"
+
+namespace weir::db::mysql {
+namespace {
+constexpr std::size_t kMaxPreparedStatements = 256;
+
+// Reads a whole small result (catalog queries) as rows of text.
+std::vector<std::vector<std::string>> fetch_all(Connection& c, std::string_view sql, std::span<const Value> params) {
+  auto cursor = c.query(sql, params);
+  std::vector<std::vector<std::string>> rows;
+  Batch batch;
+  while (cursor->next(batch, 1000)) {
+    for (std::size_t r = 0; r < batch.rows(); ++r) {
+      std::vector<std::string> row;
+      for (const Value& v : batch.row(r)) row.push_back(v.to_text());
+      rows.push_back(std::move(row));
+    }
+  }
+  return rows;
+}
+}  // namespace
+
+MyConnection::MyConnection(DbHandle db, std::string description, SessionOptions options, unsigned long thread_id,
+                           std::function<DbHandle()> reconnect_for_kill)
+    : db_(std::move(db)),
+      description_(std::move(description)),
+      options_(options),
+      thread_id_(thread_id),
+      reconnect_for_kill_(std::move(reconnect_for_kill)) {}
+
+MyConnection::~MyConnection() {
+  if (active_cursor_) active_cursor_->detach();
+  statements_.clear();  // statements close before the connection
+}
+
+MYSQL_STMT* MyConnection::prepared(std::string_view sql) {
+  std::string key(sql);
+  if (auto it = statements_.find(key); it != statements_.end()) return it->second.get();
+  if (statements_.size() >= kMaxPreparedStatements) {
+    statements_.erase(statement_order_.front());
+    statement_order_.pop_front();
+  }
+  StmtHandle stmt(mysql_stmt_init(db_.get()));
+  if (!stmt) throw_connection_error(db_.get(), "preparing statement");
+  if (mysql_stmt_prepare(stmt.get(), key.data(), key.size()) != 0)
+    throw_statement_error(stmt.get(), "preparing statement");
+  statement_order_.push_back(key);
+  return statements_.emplace(std::move(key), std::move(stmt)).first->second.get();
+}
+
+MYSQL_STMT* MyConnection::run(std::string_view sql, std::span<const Value> params) {
+  finish_active_cursor();
+  MYSQL_STMT* stmt = prepared(sql);
+  unsigned expected = mysql_stmt_param_count(stmt);
+  if (expected != params.size())
+    throw Error(ErrorKind::config, fmt::format("the statement has {} parameter placeholder(s) but {} value(s) were given",
+                                               expected, params.size()));
+  ParamBinder binder;
+  binder.bind(params);
+  if (expected && mysql_stmt_bind_param(stmt, binder.binds()) != 0) throw_statement_error(stmt, "binding parameters");
+  if (mysql_stmt_execute(stmt) != 0) throw_statement_error(stmt, "running statement");
+  return stmt;
+}
+
+void MyConnection::finish_active_cursor() {
+  if (active_cursor_) active_cursor_->close();
+}
+
+std::unique_ptr<Cursor> MyConnection::query(std::string_view sql, std::span<const Value> params) {
+  MYSQL_STMT* stmt = run(sql, params);
+  auto cursor = std::make_unique<MyCursor>(*this, stmt);
+  active_cursor_ = cursor.get();
+  return cursor;
+}
+
+std::uint64_t MyConnection::execute(std::string_view sql, std::span<const Value> params) {
+  MYSQL_STMT* stmt = run(sql, params);
+  std::uint64_t affected = mysql_stmt_affected_rows(stmt);
+  mysql_stmt_free_result(stmt);
+  return affected == static_cast<std::uint64_t>(-1) ? 0 : affected;
+}
+
+void MyConnection::execute_script(std::string_view sql) {
+  finish_active_cursor();
+  if (mysql_real_query(db_.get(), sql.data(), sql.size()) != 0) throw_connection_error(db_.get(), "running script");
+  for (;;) {
+    if (MYSQL_RES* res = mysql_store_result(db_.get())) mysql_free_result(res);
+    int status = mysql_next_result(db_.get());
+    if (status > 0) throw_connection_error(db_.get(), "running script");
+    if (status < 0) break;
+  }
+}
+
+void MyConnection::begin() {
+  execute_script("START TRANSACTION");
+  in_transaction_ = true;
+}
+
+void MyConnection::commit() {
+  in_transaction_ = false;
+  execute_script("COMMIT");
+}
+
+void MyConnection::rollback() {
+  if (!in_transaction_) return;
+  in_transaction_ = false;
+  execute_script("ROLLBACK");
+}
+
+std::unique_ptr<BulkWriter> MyConnection::bulk_writer(const WriteSpec& spec) {
+  return std::make_unique<MyBulkWriter>(*this, spec);
+}
+
+std::vector<TableRef> MyConnection::list_tables() {
+  std::vector<TableRef> out;
+  for (auto& row : fetch_all(*this,
+                             "SELECT table_schema, table_name FROM information_schema.tables "
+                             "WHERE table_schema = DATABASE() ORDER BY table_name",
+                             {}))
+    out.push_back(TableRef{"", row[1]});
+  return out;
+}
+
+std::optional<TableInfo> MyConnection::describe_table(const TableRef& table) {
+  std::vector<Value> params{Value(table.schema), Value(table.name)};
+  auto columns = fetch_all(*this,
+                           "SELECT column_name, column_type, is_nullable, column_key FROM information_schema.columns "
+                           "WHERE table_schema = COALESCE(NULLIF(?, ''), DATABASE()) AND table_name = ? "
+                           "ORDER BY ordinal_position",
+                           params);
+  if (columns.empty()) return std::nullopt;
+  TableInfo info{table, {}, {}, std::nullopt};
+  for (auto& c : columns) info.columns.push_back(Column{c[0], Type::null, c[1], c[2] == "YES"});
+  auto key = fetch_all(*this,
+                       "SELECT column_name FROM information_schema.key_column_usage "
+                       "WHERE table_schema = COALESCE(NULLIF(?, ''), DATABASE()) AND table_name = ? "
+                       "AND constraint_name = 'PRIMARY' ORDER BY ordinal_position",
+                       params);
+  for (auto& k : key) info.primary_key.push_back(k[0]);
+  return info;
+}
+
+void MyConnection::ping() {
+  finish_active_cursor();
+  if (mysql_ping(db_.get()) != 0) throw_connection_error(db_.get(), "ping");
+}
+
+// KILL QUERY must come from another connection: this one is busy running the statement.
+void MyConnection::cancel() noexcept {
+  try {
+    DbHandle killer = reconnect_for_kill_();
+    std::string sql = fmt::format("KILL QUERY {}", thread_id_);
+    mysql_real_query(killer.get(), sql.data(), sql.size());
+  } catch (...) {
+  }
+}
+
+}  // namespace weir::db::mysql

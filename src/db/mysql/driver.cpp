@@ -1,0 +1,95 @@
+#include "db/mysql/driver.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <mutex>
+
+#include "core/text.hpp"
+#include "db/mysql/connection.hpp"
+#include "db/mysql/errors.hpp"
+
+namespace weir::db::mysql {
+namespace {
+
+constexpr std::array<std::string_view, 7> kOptions{"ssl_mode", "ssl_ca",          "ssl_cert",  "ssl_key",
+                                                   "ssl_capath", "connect_timeout", "zero_dates"};
+
+struct Settings {
+  unsigned connect_timeout = 10;
+  std::string ssl_mode = "prefer";
+  std::string ssl_ca, ssl_cert, ssl_key, ssl_capath;
+  SessionOptions session;
+};
+
+Settings parse_settings(const ConnectionConfig& config) {
+  Settings s;
+  for (const auto& [key, value] : config.url.options) {
+    auto bad = [&](std::string_view expected) {
+      return Error(ErrorKind::config, fmt::format("{}: option {}={} is invalid, expected {}", config.describe(), key,
+                                                  value, expected));
+    };
+    if (key == "connect_timeout") {
+      s.connect_timeout = static_cast<unsigned>(std::strtoul(value.c_str(), nullptr, 10));
+      if (!s.connect_timeout) throw bad("a number of seconds");
+    } else if (key == "zero_dates") {
+      if (value != "error" && value != "null") throw bad("error or null");
+      s.session.zero_dates_as_null = value == "null";
+    } else if (key == "ssl_mode") {
+      if (value != "disable" && value != "prefer" && value != "require" && value != "verify-ca" && value != "verify-full")
+        throw bad("disable, prefer, require, verify-ca or verify-full");
+      s.ssl_mode = value;
+    } else if (key == "ssl_ca") s.ssl_ca = value;
+    else if (key == "ssl_cert") s.ssl_cert = value;
+    else if (key == "ssl_key") s.ssl_key = value;
+    else if (key == "ssl_capath") s.ssl_capath = value;
+    else
+      throw Error(ErrorKind::config,
+                  fmt::format("{}: unknown option `{}`{}", config.describe(), key, did_you_mean(key, kOptions)));
+  }
+  return s;
+}
+
+DbHandle open(const ConnectionConfig& config, const Settings& s) {
+  static std::once_flag library_ready;
+  std::call_once(library_ready, [] { mysql_library_init(0, nullptr, nullptr); });
+  DbHandle db(mysql_init(nullptr));
+  if (!db) throw Error(ErrorKind::internal, "mysql_init failed: out of memory");
+  const Url& url = config.url;
+  mysql_optionsv(db.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  mysql_optionsv(db.get(), MYSQL_OPT_CONNECT_TIMEOUT, &s.connect_timeout);
+  mysql_optionsv(db.get(), MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+  if (s.ssl_mode != "disable" && s.ssl_mode != "prefer") {
+    my_bool enforce = 1, verify = s.ssl_mode == "verify-full";
+    mysql_optionsv(db.get(), MYSQL_OPT_SSL_ENFORCE, &enforce);
+    mysql_optionsv(db.get(), MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+  }
+  auto opt = [&](mysql_option o, const std::string& v) {
+    if (!v.empty()) mysql_optionsv(db.get(), o, v.c_str());
+  };
+  opt(MYSQL_OPT_SSL_CA, s.ssl_ca);
+  opt(MYSQL_OPT_SSL_CERT, s.ssl_cert);
+  opt(MYSQL_OPT_SSL_KEY, s.ssl_key);
+  opt(MYSQL_OPT_SSL_CAPATH, s.ssl_capath);
+  std::string host = url.host.empty() ? "127.0.0.1" : url.host;
+  if (!mysql_real_connect(db.get(), host.c_str(), url.user.c_str(), url.password.c_str(),
+                          url.database.empty() ? nullptr : url.database.c_str(), url.port ? url.port : 3306, nullptr,
+                          CLIENT_MULTI_STATEMENTS | CLIENT_FOUND_ROWS))
+    throw_connection_error(db.get(), fmt::format("connecting to {}", config.describe()));
+  return db;
+}
+
+}  // namespace
+
+std::unique_ptr<Connection> MyDriver::connect(const ConnectionConfig& config) const {
+  if (!config.init_script.empty())
+    throw Error(ErrorKind::unsupported, fmt::format("{}: `init` scripts are for SQLite databases", config.describe()));
+  Settings settings = parse_settings(config);
+  DbHandle db = open(config, settings);
+  unsigned long thread_id = mysql_thread_id(db.get());
+  return std::make_unique<MyConnection>(std::move(db), config.describe(), settings.session, thread_id,
+                                        [config, settings] { return open(config, settings); });
+}
+
+}  // namespace weir::db::mysql

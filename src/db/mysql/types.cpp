@@ -1,0 +1,216 @@
+#include "db/mysql/types.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <charconv>
+#include <cstring>
+
+#include "weir/error.hpp"
+#include "weir/temporal.hpp"
+
+namespace weir::db::mysql {
+namespace {
+
+constexpr unsigned kBinaryCharset = 63;
+constexpr std::int64_t kMicrosPerDay = 86'400'000'000;
+
+struct CreateName {
+  Type type;
+  std::string_view name;
+};
+
+constexpr std::array kCreateNames{
+    CreateName{Type::null, "longtext"},        CreateName{Type::boolean, "tinyint(1)"},
+    CreateName{Type::int64, "bigint"},         CreateName{Type::float64, "double"},
+    CreateName{Type::decimal, "decimal(65,10)"}, CreateName{Type::text, "longtext"},
+    CreateName{Type::bytes, "longblob"},       CreateName{Type::date, "date"},
+    CreateName{Type::time, "time(6)"},         CreateName{Type::timestamp, "datetime(6)"},
+    CreateName{Type::timestamptz, "datetime(6)"}, CreateName{Type::interval, "varchar(64)"},
+    CreateName{Type::uuid, "char(36)"},        CreateName{Type::json, "json"},
+    CreateName{Type::array, "json"},
+};
+
+std::int64_t time_micros(const MYSQL_TIME& t) {
+  return ((std::int64_t{t.hour} * 60 + t.minute) * 60 + t.second) * 1'000'000 + std::int64_t(t.second_part);
+}
+
+}  // namespace
+
+Column column_of(const MYSQL_FIELD& f) {
+  Column c;
+  c.name = f.name;
+  c.nullable = !(f.flags & NOT_NULL_FLAG);
+  bool is_unsigned = f.flags & UNSIGNED_FLAG;
+  switch (f.type) {
+    case MYSQL_TYPE_TINY:
+      c.type = f.length == 1 ? Type::boolean : Type::int64;
+      c.native_type = f.length == 1 ? "tinyint(1)" : "tinyint";
+      break;
+    case MYSQL_TYPE_SHORT: c.type = Type::int64; c.native_type = "smallint"; break;
+    case MYSQL_TYPE_INT24: c.type = Type::int64; c.native_type = "mediumint"; break;
+    case MYSQL_TYPE_LONG: c.type = Type::int64; c.native_type = "int"; break;
+    case MYSQL_TYPE_YEAR: c.type = Type::int64; c.native_type = "year"; break;
+    case MYSQL_TYPE_LONGLONG:
+      c.type = is_unsigned ? Type::decimal : Type::int64;
+      c.native_type = "bigint";
+      break;
+    case MYSQL_TYPE_FLOAT: c.type = Type::float64; c.native_type = "float"; break;
+    case MYSQL_TYPE_DOUBLE: c.type = Type::float64; c.native_type = "double"; break;
+    case MYSQL_TYPE_DECIMAL:
+    case MYSQL_TYPE_NEWDECIMAL: c.type = Type::decimal; c.native_type = "decimal"; break;
+    case MYSQL_TYPE_DATE:
+    case MYSQL_TYPE_NEWDATE: c.type = Type::date; c.native_type = "date"; break;
+    case MYSQL_TYPE_TIME: c.type = Type::time; c.native_type = "time"; break;
+    case MYSQL_TYPE_DATETIME: c.type = Type::timestamp; c.native_type = "datetime"; break;
+    case MYSQL_TYPE_TIMESTAMP: c.type = Type::timestamptz; c.native_type = "timestamp"; break;
+    case MYSQL_TYPE_JSON: c.type = Type::json; c.native_type = "json"; break;
+    case MYSQL_TYPE_NULL: c.type = Type::null; c.native_type = "null"; break;
+    case MYSQL_TYPE_BIT: c.type = Type::bytes; c.native_type = "bit"; break;
+    case MYSQL_TYPE_GEOMETRY: c.type = Type::bytes; c.native_type = "geometry"; break;
+    default:
+      c.type = f.charsetnr == kBinaryCharset ? Type::bytes : Type::text;
+      c.native_type = f.charsetnr == kBinaryCharset ? "blob" : "text";
+      if (f.flags & ENUM_FLAG) c.native_type = "enum";
+      if (f.flags & SET_FLAG) c.native_type = "set";
+  }
+  if (is_unsigned && c.type == Type::int64) c.native_type += " unsigned";
+  return c;
+}
+
+std::string_view column_type(Type type) noexcept {
+  for (const CreateName& n : kCreateNames)
+    if (n.type == type) return n.name;
+  return "longtext";
+}
+
+ResultBinder::ResultBinder(MYSQL_FIELD* fields, unsigned count, bool zero_dates_as_null)
+    : cells_(count), binds_(count), zero_dates_as_null_(zero_dates_as_null) {
+  for (unsigned i = 0; i < count; ++i) {
+    Cell& cell = cells_[i];
+    MYSQL_BIND& b = binds_[i];
+    std::memset(&b, 0, sizeof b);
+    Column column = column_of(fields[i]);
+    cell.field_type = fields[i].type;
+    cell.type = column.type;
+    cell.is_unsigned = fields[i].flags & UNSIGNED_FLAG;
+    b.is_null = &cell.is_null;
+    b.error = &cell.error;
+    b.length = &cell.length;
+    switch (cell.type) {
+      case Type::boolean:
+      case Type::int64:
+        b.buffer_type = MYSQL_TYPE_LONGLONG;
+        b.buffer = &cell.integer;
+        b.is_unsigned = cell.is_unsigned;
+        break;
+      case Type::float64:
+        b.buffer_type = MYSQL_TYPE_DOUBLE;
+        b.buffer = &cell.real;
+        break;
+      case Type::date:
+      case Type::time:
+      case Type::timestamp:
+      case Type::timestamptz:
+        b.buffer_type = cell.field_type;
+        b.buffer = &cell.time;
+        break;
+      default:
+        cell.data.resize(64);
+        b.buffer_type = MYSQL_TYPE_STRING;
+        b.buffer = cell.data.data();
+        b.buffer_length = cell.data.size();
+    }
+  }
+}
+
+void ResultBinder::read_row(MYSQL_STMT* stmt, std::span<Value> out) {
+  for (unsigned i = 0; i < cells_.size(); ++i) {
+    Cell& cell = cells_[i];
+    MYSQL_BIND& b = binds_[i];
+    if (!cell.is_null && b.buffer_type == MYSQL_TYPE_STRING && cell.length > b.buffer_length) {
+      cell.data.resize(cell.length);
+      b.buffer = cell.data.data();
+      b.buffer_length = cell.data.size();
+      mysql_stmt_fetch_column(stmt, &b, i, 0);
+    }
+    read_cell(cell, out[i]);
+  }
+}
+
+void ResultBinder::read_cell(const Cell& cell, Value& out) const {
+  if (cell.is_null) return out.set_null();
+  std::string_view bytes(cell.data.data(), std::min<std::size_t>(cell.length, cell.data.size()));
+  switch (cell.type) {
+    case Type::boolean: return out.set_bool(cell.integer != 0);
+    case Type::int64: return out.set_int(cell.integer);
+    case Type::float64: return out.set_double(cell.real);
+    case Type::decimal: return out.set_decimal(bytes);
+    case Type::bytes: return out.set_bytes(bytes);
+    case Type::json: return out.set_json(bytes);
+    case Type::date:
+    case Type::timestamp:
+    case Type::timestamptz:
+    case Type::time: {
+      const MYSQL_TIME& t = cell.time;
+      if (cell.type == Type::time) {
+        if (t.neg || t.day || t.hour > 23) return out.set_text(fmt::format("{}{}:{:02d}:{:02d}", t.neg ? "-" : "",
+                                                                             t.day * 24 + t.hour, t.minute, t.second));
+        out = Time{time_micros(t)};
+        return;
+      }
+      if (t.year == 0 || t.month == 0 || t.day == 0) {
+        if (zero_dates_as_null_) return out.set_null();
+        throw Error(ErrorKind::data, "the server returned a zero date (0000-00-00); add ?zero_dates=null to the "
+                                     "connection URL to read such dates as NULL");
+      }
+      std::int64_t days = days_from_civil(int(t.year), t.month, t.day);
+      if (cell.type == Type::date) {
+        out = Date{static_cast<std::int32_t>(days)};
+        return;
+      }
+      std::int64_t micros = days * kMicrosPerDay + time_micros(t);
+      if (cell.type == Type::timestamp) out = Timestamp{micros};
+      else out = TimestampTz{micros};
+      return;
+    }
+    default: return out.set_text(bytes);
+  }
+}
+
+void ParamBinder::bind(std::span<const Value> values) {
+  std::size_t n = values.size();
+  binds_.assign(n, MYSQL_BIND{});
+  texts_.resize(n);
+  integers_.assign(n, 0);
+  reals_.assign(n, 0);
+  lengths_.assign(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    MYSQL_BIND& b = binds_[i];
+    const Value& v = values[i];
+    switch (v.type()) {
+      case Type::null: b.buffer_type = MYSQL_TYPE_NULL; continue;
+      case Type::boolean:
+      case Type::int64:
+        integers_[i] = v.type() == Type::boolean ? v.as_bool() : v.as_int();
+        b.buffer_type = MYSQL_TYPE_LONGLONG;
+        b.buffer = &integers_[i];
+        continue;
+      case Type::float64:
+        reals_[i] = v.as_double();
+        b.buffer_type = MYSQL_TYPE_DOUBLE;
+        b.buffer = &reals_[i];
+        continue;
+      case Type::bytes: texts_[i] = v.get<Bytes>().data; b.buffer_type = MYSQL_TYPE_BLOB; break;
+      case Type::timestamptz: texts_[i] = format_timestamp(Timestamp{v.get<TimestampTz>().micros}); break;
+      default: texts_[i] = v.to_text(); break;
+    }
+    if (b.buffer_type != MYSQL_TYPE_BLOB) b.buffer_type = MYSQL_TYPE_STRING;
+    lengths_[i] = texts_[i].size();
+    b.buffer = texts_[i].data();
+    b.buffer_length = texts_[i].size();
+    b.length = &lengths_[i];
+  }
+}
+
+}  // namespace weir::db::mysql

@@ -1,0 +1,68 @@
+// MySQL/MariaDB ↔ weir value mapping over the binary protocol, both directions.
+//
+// Result columns are bound by their field type: integers as 64-bit, floats as double,
+// temporal types as MYSQL_TIME, everything else (DECIMAL included, so it stays exact) as
+// bytes. TINYINT(1) is boolean; BIGINT UNSIGNED beyond int64 becomes an exact decimal;
+// binary-collated strings are bytes. The session runs in UTC, so TIMESTAMP is timestamptz.
+#pragma once
+
+#include <mysql.h>
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "weir/schema.hpp"
+#include "weir/value.hpp"
+
+namespace weir::db::mysql {
+
+// Logical type and SQL type name of a result field.
+Column column_of(const MYSQL_FIELD& field);
+// The SQL type weir uses when it creates a column of `type`.
+std::string_view column_type(Type type) noexcept;
+
+// Output buffers for one result row, bound to a statement.
+class ResultBinder {
+ public:
+  ResultBinder(MYSQL_FIELD* fields, unsigned count, bool zero_dates_as_null);
+  MYSQL_BIND* binds() noexcept { return binds_.data(); }
+  // After mysql_stmt_fetch: re-fetches truncated columns, then converts every cell.
+  void read_row(MYSQL_STMT* stmt, std::span<Value> out);
+
+ private:
+  struct Cell {
+    enum_field_types field_type;
+    Type type;
+    bool is_unsigned = false;
+    std::string data;
+    unsigned long length = 0;
+    my_bool is_null = 0;
+    my_bool error = 0;
+    long long integer = 0;
+    double real = 0;
+    MYSQL_TIME time{};
+  };
+  void read_cell(const Cell& cell, Value& out) const;
+
+  std::vector<Cell> cells_;
+  std::vector<MYSQL_BIND> binds_;
+  bool zero_dates_as_null_;
+};
+
+// Input buffers for statement parameters.
+class ParamBinder {
+ public:
+  void bind(std::span<const Value> values);
+  MYSQL_BIND* binds() noexcept { return binds_.data(); }
+
+ private:
+  std::vector<MYSQL_BIND> binds_;
+  std::vector<std::string> texts_;
+  std::vector<long long> integers_;
+  std::vector<double> reals_;
+  std::vector<unsigned long> lengths_;
+};
+
+}  // namespace weir::db::mysql
