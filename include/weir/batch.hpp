@@ -5,6 +5,7 @@
 // cursor's next() reaches a steady state without allocation.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <span>
@@ -26,9 +27,10 @@ class Batch {
   // Sets the schema and drops all rows (buffers are kept when the width is unchanged).
   void reset(std::shared_ptr<const Schema> schema);
   void clear() noexcept { rows_ = 0; }
-  // Makes room for `rows` rows so filling them never moves cells.
+  // Makes room for up to `rows` rows (at most 4096 at once) so filling them rarely moves cells.
   void reserve(std::size_t rows) {
-    if (cells_.size() < rows * width_) cells_.resize(rows * width_);
+    std::size_t cells = std::min<std::size_t>(rows, 4096) * width_;
+    if (cells_.size() < cells) cells_.resize(cells);
   }
 
   const Schema& schema() const noexcept { return *schema_; }

@@ -27,6 +27,9 @@ std::optional<Timestamp> parse_timestamp(std::string_view text);
 // A missing zone means UTC; "Z", "+hh", "+hhmm" and "+hh:mm" are applied.
 std::optional<TimestampTz> parse_timestamptz(std::string_view text);
 std::optional<Uuid> parse_uuid(std::string_view text);
+// ISO-8601 durations as format_interval writes them and PostgreSQL prints them
+// (IntervalStyle iso_8601): "P1Y2M3DT4H5M6.5S", "PT-1H-30M", "P0D".
+std::optional<Interval> parse_interval(std::string_view text);
 
 // Days since 1970-01-01 for a proleptic Gregorian date, and back.
 std::int32_t days_from_civil(int year, unsigned month, unsigned day) noexcept;

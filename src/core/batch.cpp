@@ -23,6 +23,12 @@ std::span<Value> Batch::append_row() {
 void Batch::append_row(std::span<const Value> values) {
   if (values.size() != width_)
     throw Error(ErrorKind::internal, "row width does not match the batch's schema");
+  bool aliases = !cells_.empty() && values.data() >= cells_.data() && values.data() < cells_.data() + cells_.size();
+  if (aliases) {  // growing may move the source row: copy it first
+    std::vector<Value> copy(values.begin(), values.end());
+    std::ranges::move(copy, append_row().begin());
+    return;
+  }
   std::ranges::copy(values, append_row().begin());
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <limits>
 
 #include "core/text.hpp"
 #include "weir/error.hpp"
@@ -50,13 +51,14 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
   if (ec != std::errc{} || number < 0) return std::nullopt;
   std::string_view unit(end, text.data() + text.size() - end);
-  using std::chrono::milliseconds;
-  if (unit == "ms") return milliseconds(number);
-  if (unit == "s") return milliseconds(number * 1000);
-  if (unit == "m") return milliseconds(number * 60'000);
-  if (unit == "h") return milliseconds(number * 3'600'000);
-  if (unit == "d") return milliseconds(number * 86'400'000);
-  return std::nullopt;
+  std::int64_t factor = 0;
+  if (unit == "ms") factor = 1;
+  else if (unit == "s") factor = 1000;
+  else if (unit == "m") factor = 60'000;
+  else if (unit == "h") factor = 3'600'000;
+  else if (unit == "d") factor = 86'400'000;
+  if (factor == 0 || number > std::numeric_limits<std::int64_t>::max() / factor) return std::nullopt;
+  return std::chrono::milliseconds(number * factor);
 }
 
 namespace {

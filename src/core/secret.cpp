@@ -20,9 +20,11 @@ SecretRegistry& registry() {
   return r;
 }
 
+// A password may hold '/', '?' or '#' unencoded, so the user-info part runs to the last '@'
+// before any of these.
 bool ends_authority(char c) {
-  return c == '/' || c == '?' || c == '#' || c == ' ' || c == '\t' || c == '\n' || c == '"' ||
-         c == '\'' || c == '`' || c == ',' || c == ')' || c == '>';
+  return c == ' ' || c == '\t' || c == '\n' || c == '"' || c == '\'' || c == '`' || c == ',' || c == ')' ||
+         c == '>';
 }
 
 // Masks the password of every scheme://user:password@host in `text`.

@@ -64,6 +64,7 @@ std::optional<Time> parse_time_at(std::string_view s, std::size_t& pos) {
     }
   }
   if (h > 24 || mi > 59 || sec > 60) return std::nullopt;
+  if (h == 24 && (mi || sec || frac)) return std::nullopt;  // 24:00:00 is the only time past 23:59
   return Time{((h * 60LL + mi) * 60 + sec) * kMicrosPerSecond + frac};
 }
 
@@ -75,10 +76,11 @@ std::optional<int> parse_zone_at(std::string_view s, std::size_t& pos) {
   ++pos;
   int h = 0, m = 0;
   if (!read_digits(s, pos, 2, h)) return std::nullopt;
-  expect(s, pos, ':');
-  if (pos < s.size()) {
+  bool colon = expect(s, pos, ':');
+  if (colon || pos < s.size()) {
     if (!read_digits(s, pos, 2, m)) return std::nullopt;
   }
+  if (h > 15 || m > 59) return std::nullopt;
   return sign * (h * 3600 + m * 60);
 }
 
@@ -218,6 +220,45 @@ std::optional<TimestampTz> parse_timestamptz(std::string_view text) {
     offset = *zone;
   }
   return TimestampTz{*micros - offset * kMicrosPerSecond};
+}
+
+std::optional<Interval> parse_interval(std::string_view text) {
+  if (text.size() < 2 || text[0] != 'P') return std::nullopt;
+  Interval iv;
+  bool in_time = false;
+  std::size_t i = 1;
+  while (i < text.size()) {
+    if (text[i] == 'T' && !in_time) {
+      in_time = true;
+      ++i;
+      continue;
+    }
+    std::size_t start = i;
+    if (text[i] == '-') ++i;
+    std::int64_t whole = 0;
+    std::size_t digits_start = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') whole = whole * 10 + (text[i++] - '0');
+    std::int64_t frac_micros = 0;
+    if (i < text.size() && text[i] == '.') {
+      int digits = 0;
+      for (++i; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i)
+        if (digits++ < 6) frac_micros = frac_micros * 10 + (text[i] - '0');
+      for (; digits < 6; ++digits) frac_micros *= 10;
+    }
+    if (i == digits_start || i >= text.size()) return std::nullopt;
+    std::int64_t sign = text[start] == '-' ? -1 : 1;
+    char unit = text[i++];
+    if (frac_micros && !(in_time && unit == 'S')) return std::nullopt;
+    if (!in_time && unit == 'Y') iv.months += static_cast<std::int32_t>(sign * whole * 12);
+    else if (!in_time && unit == 'M') iv.months += static_cast<std::int32_t>(sign * whole);
+    else if (!in_time && unit == 'W') iv.days += static_cast<std::int32_t>(sign * whole * 7);
+    else if (!in_time && unit == 'D') iv.days += static_cast<std::int32_t>(sign * whole);
+    else if (in_time && unit == 'H') iv.micros += sign * whole * 3'600 * kMicrosPerSecond;
+    else if (in_time && unit == 'M') iv.micros += sign * whole * 60 * kMicrosPerSecond;
+    else if (in_time && unit == 'S') iv.micros += sign * (whole * kMicrosPerSecond + frac_micros);
+    else return std::nullopt;
+  }
+  return iv;
 }
 
 std::optional<Uuid> parse_uuid(std::string_view text) {

@@ -47,6 +47,8 @@ std::string did_you_mean(std::string_view wrong, std::span<const std::string_vie
   std::size_t best_distance = std::max<std::size_t>(2, wrong.size() / 3) + 1;
   for (std::string_view c : candidates) {
     std::size_t d = edit_distance(wrong, c);
+    // A suggestion must keep something of the original: "to" is not a typo of "id".
+    if (d >= std::min(wrong.size(), c.size())) continue;
     if (d < best_distance) {
       best_distance = d;
       best = c;

@@ -11,8 +11,20 @@
 namespace weir {
 namespace {
 
+// The URL with whatever sits between the user name and the last '@' masked: a malformed
+// URL may not be recognisable to redact(), and its password is not registered yet.
+std::string mask_userinfo(std::string_view text) {
+  auto at = text.rfind('@');
+  if (at == std::string_view::npos) return std::string(text);
+  auto sep = text.find("://");
+  std::size_t start = sep != std::string_view::npos && sep < at ? sep + 3 : 0;
+  auto colon = text.find(':', start);
+  if (colon == std::string_view::npos || colon > at) return std::string(text);
+  return std::string(text.substr(0, colon + 1)) + "***" + std::string(text.substr(at));
+}
+
 [[noreturn]] void bad_url(std::string_view text, std::string_view why) {
-  throw Error(ErrorKind::config, fmt::format("invalid connection URL `{}`: {}", text, why));
+  throw Error(ErrorKind::config, fmt::format("invalid connection URL `{}`: {}", mask_userinfo(text), why));
 }
 
 std::string normalise_scheme(std::string_view scheme) {
@@ -132,12 +144,15 @@ Url Url::parse(std::string_view text) {
   }
   if (!rest.starts_with("//")) bad_url(text, fmt::format("expected {}://host/…", url.scheme));
   rest.remove_prefix(2);
-  auto q = rest.find('?');
+  // A password may hold an unencoded '/' or '?': the host starts after the last '@'.
+  auto at = rest.rfind('@');
+  std::size_t host_start = at == std::string_view::npos ? 0 : at + 1;
+  auto q = rest.find('?', host_start);
   if (q != std::string_view::npos) {
     parse_query(rest.substr(q + 1), url);
     rest = rest.substr(0, q);
   }
-  auto slash = rest.find('/');
+  auto slash = rest.find('/', host_start);
   parse_authority(rest.substr(0, slash), text, url);
   if (slash != std::string_view::npos) url.database = percent_decode(rest.substr(slash + 1));
   return url;
@@ -162,7 +177,10 @@ namespace {
 std::string render(const Url& url, bool with_password) {
   std::string out = url.scheme + ":";
   if (url.scheme == "sqlite") {
-    out += url.database;
+    for (char c : url.database) {
+      if (c == '%' || c == '?' || c == '#' || c == '&') out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+      else out += c;
+    }
   } else {
     out += "//";
     if (!url.user.empty() || !url.password.empty()) {

@@ -6,15 +6,27 @@
 
 namespace weir::db {
 
+namespace {
+// The identifier with control characters shown as \xNN, safe to put in a one-line message.
+std::string printable(std::string_view identifier) {
+  std::string out;
+  for (unsigned char c : identifier) {
+    if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
+    else out += static_cast<char>(c);
+  }
+  return out;
+}
+}  // namespace
+
 void validate_identifier(std::string_view identifier, std::string_view what) {
   if (identifier.empty()) throw Error(ErrorKind::config, fmt::format("{} name is empty", what));
   if (identifier.size() > 128)
     throw Error(ErrorKind::config, fmt::format("{} name `{}…` is longer than 128 bytes", what,
-                                               identifier.substr(0, 32)));
+                                               printable(identifier.substr(0, 32))));
   for (unsigned char c : identifier)
     if (c < 0x20 || c == 0x7f)
       throw Error(ErrorKind::config,
-                  fmt::format("{} name `{}` contains a control character", what, identifier));
+                  fmt::format("{} name `{}` contains a control character", what, printable(identifier)));
 }
 
 TableRef TableRef::parse(std::string_view text) {

@@ -53,21 +53,34 @@ PgConnection::~PgConnection() {
   if (active_cursor_) active_cursor_->detach();
 }
 
+namespace {
+[[noreturn]] void wrong_param_count(int expected, int given) {
+  throw Error(ErrorKind::config,
+              fmt::format("the statement has {} parameter placeholder(s) but {} value(s) were given", expected, given));
+}
+}  // namespace
+
 const std::string& PgConnection::prepared(std::string_view sql, int param_count) {
   std::string key(sql);
-  if (auto it = statements_.find(key); it != statements_.end()) return it->second;
+  if (auto it = statements_.find(key); it != statements_.end()) {
+    if (it->second.param_count != param_count) wrong_param_count(it->second.param_count, param_count);
+    return it->second.name;
+  }
   if (statements_.size() >= kMaxPreparedStatements) {
     std::string oldest = std::move(statement_order_.front());
     statement_order_.pop_front();
-    std::string name = statements_[oldest];
+    std::string name = statements_[oldest].name;
     statements_.erase(oldest);
     checked(PQexec(conn_.get(), ("DEALLOCATE " + name).c_str()), conn_.get(), "deallocating a statement");
   }
   std::string name = fmt::format("weir_{}", ++next_statement_);
-  checked(PQprepare(conn_.get(), name.c_str(), key.c_str(), param_count, nullptr), conn_.get(),
-          "preparing statement");
+  checked(PQprepare(conn_.get(), name.c_str(), key.c_str(), 0, nullptr), conn_.get(), "preparing statement");
+  ResultHandle described = checked(PQdescribePrepared(conn_.get(), name.c_str()), conn_.get(), "preparing statement");
+  int expected = PQnparams(described.get());
   statement_order_.push_back(key);
-  return statements_.emplace(std::move(key), std::move(name)).first->second;
+  const Prepared& p = statements_.emplace(std::move(key), Prepared{std::move(name), expected}).first->second;
+  if (expected != param_count) wrong_param_count(expected, param_count);
+  return p.name;
 }
 
 ResultHandle PgConnection::run(std::string_view sql, std::span<const Value> params) {

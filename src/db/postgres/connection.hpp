@@ -65,7 +65,8 @@ class PgConnection final : public Connection {
   void cancel() noexcept override;
 
   PGconn* handle() const noexcept { return conn_.get(); }
-  // The name of the server-side prepared statement for `sql` (prepared on first use).
+  // The name of the server-side prepared statement for `sql` (prepared on first use); throws
+  // Error{config} when the statement takes another number of parameters than `param_count`.
   const std::string& prepared(std::string_view sql, int param_count);
   // Runs a prepared statement to completion; throws on error.
   ResultHandle run(std::string_view sql, std::span<const Value> params);
@@ -81,7 +82,11 @@ class PgConnection final : public Connection {
   CancelHandle canceller_;
   std::string description_;
   PgDialect dialect_;
-  std::unordered_map<std::string, std::string> statements_;  // SQL → prepared name
+  struct Prepared {
+    std::string name;
+    int param_count;
+  };
+  std::unordered_map<std::string, Prepared> statements_;  // SQL → server-side statement
   std::deque<std::string> statement_order_;                    // oldest first, for eviction
   std::uint64_t next_statement_ = 0;
   PgCursor* active_cursor_ = nullptr;

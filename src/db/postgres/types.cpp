@@ -4,7 +4,6 @@
 
 #include <array>
 #include <charconv>
-#include <cstdlib>
 
 #include "weir/error.hpp"
 #include "weir/temporal.hpp"
@@ -71,34 +70,6 @@ void read_bytea(std::string_view text, Value& out) {
     bytes += static_cast<char>(hi << 4 | lo);
   }
   out.set_bytes(bytes);
-}
-
-// ISO 8601 interval as PostgreSQL prints it with IntervalStyle iso_8601: "P1Y2M3DT4H5M6.5S".
-void read_interval(std::string_view text, Value& out) {
-  Interval iv;
-  bool in_time = false;
-  std::size_t i = 1;
-  if (text.empty() || text[0] != 'P') bad_text(text, 1186);
-  while (i < text.size()) {
-    if (text[i] == 'T') {
-      in_time = true;
-      ++i;
-      continue;
-    }
-    std::size_t start = i;
-    while (i < text.size() && (text[i] == '-' || text[i] == '.' || (text[i] >= '0' && text[i] <= '9'))) ++i;
-    if (i == start || i >= text.size()) bad_text(text, 1186);
-    double number = std::strtod(std::string(text.substr(start, i - start)).c_str(), nullptr);
-    char unit = text[i++];
-    if (!in_time && unit == 'Y') iv.months += static_cast<std::int32_t>(number * 12);
-    else if (!in_time && unit == 'M') iv.months += static_cast<std::int32_t>(number);
-    else if (!in_time && unit == 'D') iv.days += static_cast<std::int32_t>(number);
-    else if (in_time && unit == 'H') iv.micros += static_cast<std::int64_t>(number * 3'600'000'000.0);
-    else if (in_time && unit == 'M') iv.micros += static_cast<std::int64_t>(number * 60'000'000.0);
-    else if (in_time && unit == 'S') iv.micros += static_cast<std::int64_t>(std::llround(number * 1e6));
-    else bad_text(text, 1186);
-  }
-  out = iv;
 }
 
 // One-dimensional (or nested) array literal: {1,NULL,"a \"b\""}.
@@ -192,7 +163,9 @@ void read_text(std::string_view text, Oid oid, Value& out) {
     case Type::decimal: out.set_decimal(text); return;
     case Type::bytes: read_bytea(text, out); return;
     case Type::json: out.set_json(text); return;
-    case Type::interval: read_interval(text, out); return;
+    case Type::interval:
+      if (auto iv = parse_interval(text)) return void(out = *iv);
+      bad_text(text, oid);
     case Type::date:
       if (auto d = parse_date(text)) return void(out = *d);
       break;  // infinity, BC dates: kept as text

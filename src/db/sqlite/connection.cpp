@@ -85,8 +85,11 @@ std::unique_ptr<Cursor> SqliteConnection::query(std::string_view sql, std::span<
 std::uint64_t SqliteConnection::execute(std::string_view sql, std::span<const Value> params) {
   Statement stmt = prepare(sql);
   bind_all(stmt.get(), params);
+  // sqlite3_changes() keeps the last DML's count across DDL; the total only moves for DML.
+  sqlite3_int64 before = sqlite3_total_changes64(db_.get());
   while (stmt.step()) {
   }
+  if (sqlite3_total_changes64(db_.get()) == before) return 0;
   return static_cast<std::uint64_t>(sqlite3_changes64(db_.get()));
 }
 

@@ -124,7 +124,8 @@ std::unique_ptr<Connection> SqliteDriver::connect(const ConnectionConfig& config
     auto parent = std::filesystem::path(path).parent_path();
     if (!parent.empty() && !std::filesystem::is_directory(parent))
       throw Error(ErrorKind::connection,
-                  fmt::format("{}: directory `{}` does not exist", config.describe(), parent.string()));
+                  fmt::format("{}: directory `{}` does not exist", config.describe(), parent.string()), "",
+                  false);
   }
   bool created = !memory && !std::filesystem::exists(path);
   sqlite3* raw = nullptr;
@@ -132,6 +133,9 @@ std::unique_ptr<Connection> SqliteDriver::connect(const ConnectionConfig& config
   DbHandle db(raw);
   if (rc != SQLITE_OK) throw_error(db.get(), rc, fmt::format("opening {}", config.describe()));
   sqlite3_extended_result_codes(db.get(), 1);
+  // Without this, a double-quoted name that matches no column silently becomes a string.
+  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
+  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
   sqlite3_busy_timeout(db.get(), options.busy_timeout_ms);
 
   auto connection = std::make_unique<SqliteConnection>(std::move(db), path);

@@ -19,10 +19,11 @@ struct DeclRule {
 
 // First match wins, so longer names come before the names they contain.
 constexpr std::array kDeclRules{
-    DeclRule{"bool", Type::boolean},       DeclRule{"int", Type::int64},
-    DeclRule{"timestamptz", Type::timestamptz}, DeclRule{"datetime", Type::timestamp},
+    DeclRule{"interval", Type::interval},  DeclRule{"bool", Type::boolean},
+    DeclRule{"int", Type::int64},          DeclRule{"timestamptz", Type::timestamptz},
+    DeclRule{"with time zone", Type::timestamptz}, DeclRule{"datetime", Type::timestamp},
     DeclRule{"timestamp", Type::timestamp}, DeclRule{"date", Type::date},
-    DeclRule{"interval", Type::interval},  DeclRule{"time", Type::time},
+    DeclRule{"time", Type::time},
     DeclRule{"char", Type::text},          DeclRule{"clob", Type::text},
     DeclRule{"text", Type::text},          DeclRule{"json", Type::json},
     DeclRule{"uuid", Type::uuid},          DeclRule{"blob", Type::bytes},
@@ -46,6 +47,17 @@ constexpr std::array kCreateNames{
     TypeName{Type::uuid, "UUID"},         TypeName{Type::json, "JSON"},
     TypeName{Type::array, "JSON"},
 };
+
+// The shortest text that reads back as `v`, without an exponent: a decimal column's REAL
+// must read as "0.0000001", not "1e-07".
+std::string plain_number(double v) {
+  std::string s = fmt::format("{}", v);
+  if (s.find_first_of("eE") == std::string::npos) return s;
+  s = fmt::format("{:.17f}", v);
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
 
 std::string_view column_text(sqlite3_stmt* stmt, int column) {
   auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
@@ -71,6 +83,9 @@ void read_text(std::string_view text, Type logical, Value& out) {
       break;
     case Type::uuid:
       if (auto u = parse_uuid(text)) return void(out = *u);
+      break;
+    case Type::interval:
+      if (auto iv = parse_interval(text)) return void(out = *iv);
       break;
     default: break;
   }
@@ -106,7 +121,8 @@ void read_cell(sqlite3_stmt* stmt, int column, Type logical, Value& out) {
     }
     case SQLITE_FLOAT: {
       double v = sqlite3_column_double(stmt, column);
-      if (logical == Type::decimal) out.set_decimal(fmt::format("{}", v));
+      if (logical == Type::decimal) out.set_decimal(plain_number(v));
+      else if (logical == Type::json) out.set_json(plain_number(v));
       else out.set_double(v);
       return;
     }

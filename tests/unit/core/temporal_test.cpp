@@ -208,5 +208,18 @@ TEST(Temporal, IntervalNegativeParts) {
   EXPECT_EQ(format_interval(Interval{1, -1, hms(1, 0, 0)}), "P1M-1DT1H");
 }
 
+TEST(Temporal, TimeOfDayPastMidnightIsRejected) {
+  EXPECT_TRUE(parse_time("24:00:00")) << "24:00:00 is the one valid end-of-day spelling";
+  for (const char* bad : {"24:30", "24:00:01", "24:59:59.5"}) EXPECT_FALSE(parse_time(bad)) << bad;
+  EXPECT_FALSE(parse_timestamp("2024-05-01 24:30:00"));
+}
+
+TEST(Temporal, OutOfRangeZoneOffsetsAreRejected) {
+  for (const char* bad : {"2024-05-01 12:00:00+02:75", "2024-05-01 12:00:00+99:00",
+                          "2024-05-01 12:00:00+02:"}) {
+    EXPECT_FALSE(parse_timestamptz(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace weir

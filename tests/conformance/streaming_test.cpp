@@ -1,0 +1,156 @@
+// Conformance: cursors stream in order, in batches no larger than asked, into a reused Batch.
+#include <fmt/format.h>
+
+#include <limits>
+
+#include "conformance/conformance_test.hpp"
+
+namespace weir::conformance {
+namespace {
+
+class ConformanceStreaming : public ConformanceTest {
+ protected:
+  // id 1..n, name "row-<id>", written in one transaction.
+  std::string make_numbers(int n) {
+    std::string t = create_table("nums", q("id") + " INTEGER NOT NULL PRIMARY KEY, " + q("name") + " VARCHAR(40)");
+    std::vector<std::string> cols{"id", "name"};
+    db::Transaction tx(conn());
+    auto writer = conn().bulk_writer({db::TableRef{"", t}, cols, db::WriteMode::insert, {}});
+    Batch batch(std::make_shared<const Schema>(std::vector<Column>{{"id", Type::int64, "", false}, {"name", Type::text, "", true}}));
+    for (int id = 1; id <= n; ++id) {
+      auto row = batch.append_row();
+      row[0] = Value(id);
+      row[1] = Value(fmt::format("row-{}", id));
+      if (batch.rows() == 5000 || id == n) {
+        writer->write(batch);
+        batch.clear();
+      }
+    }
+    EXPECT_EQ(writer->finish(), static_cast<std::uint64_t>(n));
+    writer.reset();
+    tx.commit();
+    return t;
+  }
+  std::string select_numbers(const std::string& t, std::string_view where = "") {
+    return fmt::format("SELECT {}, {} FROM {}{} ORDER BY {}", q("id"), q("name"), q(t), where, q("id"));
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Drivers, ConformanceStreaming, ::testing::ValuesIn(all_contexts()), context_name);
+
+TEST_P(ConformanceStreaming, HundredThousandRowsArriveInOrderInBoundedBatches) {
+  constexpr int kRows = 100'000;
+  std::string t = make_numbers(kRows);
+  auto cursor = conn().query(select_numbers(t));
+  Batch batch;  // one object for every call
+  std::int64_t expected = 1;
+  std::size_t calls = 0;
+  std::string name;
+  while (cursor->next(batch, 1000)) {
+    ++calls;
+    ASSERT_LE(batch.rows(), 1000u);
+    ASSERT_GT(batch.rows(), 0u);
+    ASSERT_EQ(batch.width(), 2u);
+    for (std::size_t r = 0; r < batch.rows(); ++r, ++expected) {
+      ASSERT_EQ(batch.at(r, 0), Value(expected)) << "row " << expected;
+      name = fmt::format("row-{}", expected);
+      ASSERT_EQ(batch.at(r, 1), Value(name)) << "row " << expected;
+    }
+  }
+  EXPECT_EQ(expected - 1, kRows);
+  EXPECT_GE(calls, 100u);
+  EXPECT_TRUE(batch.empty()) << "the false call leaves the batch empty";
+  EXPECT_FALSE(cursor->next(batch, 1000)) << "an exhausted cursor stays exhausted";
+}
+
+TEST_P(ConformanceStreaming, EmptyResultReturnsFalseWithTheSchema) {
+  std::string t = make_numbers(3);
+  auto cursor = conn().query(select_numbers(t, fmt::format(" WHERE {} > 1000", q("id"))));
+  ASSERT_EQ(cursor->schema()->size(), 2u);
+  EXPECT_EQ((*cursor->schema())[0].name, "id");
+  EXPECT_EQ((*cursor->schema())[1].name, "name");
+  EXPECT_EQ((*cursor->schema())[0].type, Type::int64);
+  EXPECT_EQ((*cursor->schema())[1].type, Type::text);
+  Batch batch;
+  EXPECT_FALSE(cursor->next(batch, 1000));
+  EXPECT_TRUE(batch.empty());
+  EXPECT_EQ(batch.schema().size(), 2u) << "the batch takes the cursor's schema even when empty";
+}
+
+TEST_P(ConformanceStreaming, BatchSizesOneAndLargerThanTheResult) {
+  std::string t = make_numbers(5);
+  auto cursor = conn().query(select_numbers(t));
+  Batch batch;
+  for (int id = 1; id <= 2; ++id) {
+    ASSERT_TRUE(cursor->next(batch, 1));
+    ASSERT_EQ(batch.rows(), 1u);
+    EXPECT_EQ(batch.at(0, 0), Value(id));
+  }
+  ASSERT_TRUE(cursor->next(batch, 10'000));
+  ASSERT_EQ(batch.rows(), 3u);
+  EXPECT_EQ(batch.at(2, 1), Value("row-5"));
+  EXPECT_FALSE(cursor->next(batch, 10'000));
+}
+
+TEST_P(ConformanceStreaming, UnboundedMaxRowsReadsEverything) {
+  // "Up to max_rows": SIZE_MAX means "all of it" and must not be taken as a size to allocate.
+  std::string t = make_numbers(3);
+  auto cursor = conn().query(select_numbers(t));
+  Batch batch;
+  bool more = false;
+  EXPECT_NO_THROW(more = cursor->next(batch, std::numeric_limits<std::size_t>::max()));
+  ASSERT_TRUE(more);
+  EXPECT_EQ(batch.rows(), 3u);
+  EXPECT_FALSE(cursor->next(batch, std::numeric_limits<std::size_t>::max()));
+}
+
+TEST_P(ConformanceStreaming, ReusedBatchTakesEachCursorsSchema) {
+  std::string t = make_numbers(10);
+  Batch batch;
+  auto wide = conn().query(fmt::format("SELECT {}, {}, {} AS {} FROM {} ORDER BY {}", q("id"), q("name"), q("id"),
+                                       q("again"), q(t), q("id")));
+  ASSERT_TRUE(wide->next(batch, 4));
+  EXPECT_EQ(batch.width(), 3u);
+  wide.reset();
+  auto narrow = conn().query(fmt::format("SELECT {} FROM {} WHERE {} > 5 ORDER BY {}", q("name"), q(t), q("id"), q("id")));
+  ASSERT_TRUE(narrow->next(batch, 4));
+  ASSERT_EQ(batch.width(), 1u);
+  EXPECT_EQ(batch.schema()[0].name, "name");
+  ASSERT_EQ(batch.rows(), 4u);
+  for (std::size_t r = 0; r < 4; ++r) EXPECT_EQ(batch.at(r, 0), Value(fmt::format("row-{}", r + 6)));
+  ASSERT_TRUE(narrow->next(batch, 4));
+  ASSERT_EQ(batch.rows(), 1u);
+  EXPECT_EQ(batch.at(0, 0), Value("row-10"));
+}
+
+TEST_P(ConformanceStreaming, AbandonedCursorLeavesTheConnectionUsable) {
+  std::string t = make_numbers(2000);
+  {
+    auto cursor = conn().query(select_numbers(t));
+    Batch batch;
+    ASSERT_TRUE(cursor->next(batch, 10));
+  }  // destroyed with 1990 rows unread
+  EXPECT_EQ(conn().execute(fmt::format("UPDATE {} SET {} = {} WHERE {} = 1", q(t), q("name"), p(1), q("id")),
+                           std::vector{Value("first")}),
+            1u);
+  auto again = conn().query(select_numbers(t));  // the same SQL starts from the beginning
+  Batch batch;
+  ASSERT_TRUE(again->next(batch, 2));
+  EXPECT_EQ(batch.at(0, 0), Value(1));
+  EXPECT_EQ(batch.at(0, 1), Value("first"));
+  EXPECT_EQ(batch.at(1, 0), Value(2));
+}
+
+TEST_P(ConformanceStreaming, ResultColumnsKeepTheirAliases) {
+  auto cursor = conn().query(fmt::format("SELECT 1 AS {}, 'x' AS {}", q("Mixed Case"), q("order")));
+  ASSERT_EQ(cursor->schema()->size(), 2u);
+  EXPECT_EQ((*cursor->schema())[0].name, "Mixed Case");
+  EXPECT_EQ((*cursor->schema())[1].name, "order");
+  Batch batch;
+  ASSERT_TRUE(cursor->next(batch, 10));
+  EXPECT_EQ(batch.record(0).get("Mixed Case"), Value(1));
+  EXPECT_EQ(batch.record(0).get("order"), Value("x"));
+}
+
+}  // namespace
+}  // namespace weir::conformance

@@ -1,0 +1,171 @@
+// Shared SQL writers (src/db/common/sql_writer.cpp) spelled by the SQLite dialect: exact SQL
+// text, placeholder → column mapping, and the configuration errors.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "db/common/sql_writer.hpp"
+#include "db/sqlite/dialect.hpp"
+#include "unit/db/print.hpp"
+#include "weir/error.hpp"
+
+namespace weir::db {
+namespace {
+
+using Params = std::vector<std::size_t>;
+
+const sqlite::SqliteDialect kDialect{};
+
+WriteSpec spec(WriteMode mode, std::vector<std::string> columns, std::vector<std::string> key = {},
+               TableRef table = {"", "t"}) {
+  return WriteSpec{std::move(table), std::move(columns), mode, std::move(key)};
+}
+
+// Runs fn, expecting an Error{config} whose message contains `fragment`.
+template <class F>
+void expect_config_error(F&& fn, const std::string& fragment) {
+  try {
+    fn();
+    ADD_FAILURE() << "expected a config error mentioning `" << fragment << "`";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::config) << e.what();
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
+
+TEST(SqlWriter, DialectBasics) {
+  EXPECT_EQ(kDialect.placeholder(1), "?1");
+  EXPECT_EQ(kDialect.placeholder(12), "?12");
+  EXPECT_EQ(kDialect.quote_identifier("plain"), "\"plain\"");
+  EXPECT_EQ(kDialect.quote_identifier("a\"b"), "\"a\"\"b\"");
+  EXPECT_EQ(kDialect.quote_identifier("\"\""), "\"\"\"\"\"\"");
+  EXPECT_EQ(kDialect.quote_table(TableRef{"main", "Order Items"}), "\"main\".\"Order Items\"");
+  EXPECT_EQ(kDialect.quote_table(TableRef{"", "t"}), "\"t\"");
+}
+
+TEST(SqlWriter, Insert) {
+  WriteStatement st = write_statement(kDialect, spec(WriteMode::insert, {"id", "name", "qty"}));
+  EXPECT_EQ(st.sql, "INSERT INTO \"t\" (\"id\", \"name\", \"qty\") VALUES (?1, ?2, ?3)");
+  EXPECT_EQ(st.param_columns, (Params{0, 1, 2}));
+}
+
+TEST(SqlWriter, InsertIgnoresAKey) {
+  WriteStatement st = write_statement(kDialect, spec(WriteMode::insert, {"id", "name"}, {"id"}));
+  EXPECT_EQ(st.sql, "INSERT INTO \"t\" (\"id\", \"name\") VALUES (?1, ?2)");
+}
+
+TEST(SqlWriter, Upsert) {
+  WriteStatement st = write_statement(kDialect, spec(WriteMode::upsert, {"id", "name", "qty"}, {"id"}));
+  EXPECT_EQ(st.sql,
+            "INSERT INTO \"t\" (\"id\", \"name\", \"qty\") VALUES (?1, ?2, ?3) ON CONFLICT (\"id\") "
+            "DO UPDATE SET \"name\" = excluded.\"name\", \"qty\" = excluded.\"qty\"");
+  EXPECT_EQ(st.param_columns, (Params{0, 1, 2}));
+}
+
+TEST(SqlWriter, UpsertWithCompositeKey) {
+  WriteStatement st = write_statement(kDialect, spec(WriteMode::upsert, {"region", "id", "qty"}, {"id", "region"}));
+  EXPECT_EQ(st.sql,
+            "INSERT INTO \"t\" (\"region\", \"id\", \"qty\") VALUES (?1, ?2, ?3) ON CONFLICT (\"id\", \"region\") "
+            "DO UPDATE SET \"qty\" = excluded.\"qty\"");
+}
+
+TEST(SqlWriter, UpsertOfOnlyKeyColumnsDoesNothingOnConflict) {
+  WriteStatement st = write_statement(kDialect, spec(WriteMode::upsert, {"id"}, {"id"}));
+  EXPECT_EQ(st.sql, "INSERT INTO \"t\" (\"id\") VALUES (?1) ON CONFLICT (\"id\") DO NOTHING");
+  EXPECT_EQ(st.param_columns, (Params{0}));
+}
+
+TEST(SqlWriter, UpdateBindsNonKeyColumnsThenKeyColumns) {
+  WriteStatement st = write_statement(kDialect, spec(WriteMode::update, {"id", "name", "qty"}, {"id"}));
+  EXPECT_EQ(st.sql, "UPDATE \"t\" SET \"name\" = ?1, \"qty\" = ?2 WHERE \"id\" = ?3");
+  EXPECT_EQ(st.param_columns, (Params{1, 2, 0}));
+}
+
+TEST(SqlWriter, UpdateWithCompositeKeyInKeyOrder) {
+  WriteStatement st = write_statement(kDialect, spec(WriteMode::update, {"a", "qty", "b"}, {"b", "a"}));
+  EXPECT_EQ(st.sql, "UPDATE \"t\" SET \"qty\" = ?1 WHERE \"b\" = ?2 AND \"a\" = ?3");
+  EXPECT_EQ(st.param_columns, (Params{1, 2, 0}));
+}
+
+TEST(SqlWriter, Remove) {
+  WriteStatement st = write_statement(kDialect, spec(WriteMode::remove, {"id", "name"}, {"id"}));
+  EXPECT_EQ(st.sql, "DELETE FROM \"t\" WHERE \"id\" = ?1");
+  EXPECT_EQ(st.param_columns, (Params{0}));
+}
+
+TEST(SqlWriter, RemoveWithCompositeKey) {
+  WriteStatement st = write_statement(kDialect, spec(WriteMode::remove, {"x", "a", "b"}, {"b", "a"}));
+  EXPECT_EQ(st.sql, "DELETE FROM \"t\" WHERE \"b\" = ?1 AND \"a\" = ?2");
+  EXPECT_EQ(st.param_columns, (Params{2, 1}));
+}
+
+TEST(SqlWriter, SchemaQualifiedTable) {
+  WriteStatement st = write_statement(kDialect, spec(WriteMode::remove, {"id"}, {"id"}, TableRef{"sales", "orders"}));
+  EXPECT_EQ(st.sql, "DELETE FROM \"sales\".\"orders\" WHERE \"id\" = ?1");
+}
+
+TEST(SqlWriter, NamesWithDoubleQuotesAreEscaped) {
+  WriteStatement st = write_statement(
+      kDialect, spec(WriteMode::upsert, {"order", "Say \"hi\""}, {"order"}, TableRef{"", "My \"T\""}));
+  EXPECT_EQ(st.sql,
+            "INSERT INTO \"My \"\"T\"\"\" (\"order\", \"Say \"\"hi\"\"\") VALUES (?1, ?2) ON CONFLICT (\"order\") "
+            "DO UPDATE SET \"Say \"\"hi\"\"\" = excluded.\"Say \"\"hi\"\"\"");
+}
+
+TEST(SqlWriter, ModesWithoutAKeyAreConfigErrors) {
+  for (WriteMode mode : {WriteMode::upsert, WriteMode::update, WriteMode::remove})
+    expect_config_error([&] { write_statement(kDialect, spec(mode, {"id", "name"})); }, "needs a key");
+}
+
+TEST(SqlWriter, KeyNotAmongTheColumnsIsAConfigError) {
+  for (WriteMode mode : {WriteMode::upsert, WriteMode::update, WriteMode::remove})
+    expect_config_error([&] { write_statement(kDialect, spec(mode, {"name", "qty"}, {"id"})); }, "`id`");
+  expect_config_error([&] { write_statement(kDialect, spec(WriteMode::update, {"id", "qty"}, {"id", "region"})); },
+                      "`region`");
+}
+
+TEST(SqlWriter, UpdateOfOnlyKeyColumnsIsAConfigError) {
+  expect_config_error([&] { write_statement(kDialect, spec(WriteMode::update, {"id"}, {"id"})); }, "no non-key column");
+  expect_config_error([&] { write_statement(kDialect, spec(WriteMode::update, {"b", "a"}, {"a", "b"})); },
+                      "no non-key column");
+}
+
+TEST(SqlWriter, NoColumnsIsAConfigError) {
+  for (WriteMode mode : {WriteMode::insert, WriteMode::upsert, WriteMode::update, WriteMode::remove})
+    expect_config_error([&] { write_statement(kDialect, spec(mode, {}, {"id"})); }, "no columns");
+}
+
+TEST(SqlWriter, CreateTable) {
+  Schema schema({Column{"id", Type::int64, "", false}, Column{"name", Type::text, "", true},
+                 Column{"amount", Type::decimal, "", false}, Column{"at", Type::timestamptz, "", true}});
+  EXPECT_EQ(create_table_sql(kDialect, TableRef{"", "orders"}, schema, {"id"}),
+            "CREATE TABLE IF NOT EXISTS \"orders\" (\n"
+            "  \"id\" INTEGER NOT NULL,\n"
+            "  \"name\" TEXT,\n"
+            "  \"amount\" NUMERIC NOT NULL,\n"
+            "  \"at\" TIMESTAMPTZ,\n"
+            "  PRIMARY KEY (\"id\")\n"
+            ")");
+}
+
+TEST(SqlWriter, CreateTableWithCompositeKeyAndAwkwardNames) {
+  Schema schema({Column{"region", Type::text, "", false}, Column{"Order \"No\"", Type::int64, "", false},
+                 Column{"payload", Type::json, "", true}});
+  EXPECT_EQ(create_table_sql(kDialect, TableRef{"s", "My Table"}, schema, {"Order \"No\"", "region"}),
+            "CREATE TABLE IF NOT EXISTS \"s\".\"My Table\" (\n"
+            "  \"region\" TEXT NOT NULL,\n"
+            "  \"Order \"\"No\"\"\" INTEGER NOT NULL,\n"
+            "  \"payload\" JSON,\n"
+            "  PRIMARY KEY (\"Order \"\"No\"\"\", \"region\")\n"
+            ")");
+}
+
+TEST(SqlWriter, CreateTableWithoutKey) {
+  Schema schema({Column{"x", Type::float64, "", true}, Column{"b", Type::bytes, "", true}});
+  EXPECT_EQ(create_table_sql(kDialect, TableRef{"", "t"}, schema, {}),
+            "CREATE TABLE IF NOT EXISTS \"t\" (\n  \"x\" REAL,\n  \"b\" BLOB\n)");
+}
+
+}  // namespace
+}  // namespace weir::db
