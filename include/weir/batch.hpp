@@ -27,9 +27,9 @@ class Batch {
   // Sets the schema and drops all rows (buffers are kept when the width is unchanged).
   void reset(std::shared_ptr<const Schema> schema);
   void clear() noexcept { rows_ = 0; }
-  // Makes room for up to `rows` rows (at most 4096 at once) so filling them rarely moves cells.
+  // Makes room for up to `rows` rows (at most 65536 at once) so filling them rarely moves cells.
   void reserve(std::size_t rows) {
-    std::size_t cells = std::min<std::size_t>(rows, 4096) * width_;
+    std::size_t cells = std::min<std::size_t>(rows, 65536) * width_;
     if (cells_.size() < cells) cells_.resize(cells);
   }
 

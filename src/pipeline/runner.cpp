@@ -12,7 +12,9 @@ namespace weir::pipeline {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr std::size_t kQueueDepth = 4;
+// Two full batches waiting is enough to keep both stages busy; every batch in flight costs
+// its rows' memory.
+constexpr std::size_t kQueueDepth = 2;
 constexpr std::chrono::milliseconds kIdlePoll{100};
 
 extern "C" void on_stop_signal(int) { stop_requested().store(true); }

@@ -2,37 +2,58 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "db/sqlite/errors.hpp"
 #include "db/sqlite/types.hpp"
 #include "weir/error.hpp"
 
 namespace weir::db::sqlite {
+namespace {
+constexpr std::size_t kMaxChunkRows = 64;
+constexpr std::size_t kMaxParameters = 32766;  // SQLITE_MAX_VARIABLE_NUMBER since 3.32
+}  // namespace
 
 SqliteBulkWriter::SqliteBulkWriter(SqliteConnection& connection, const WriteSpec& spec)
     : connection_(&connection),
       spec_(spec),
-      statement_(write_statement(connection.dialect(), spec)),
-      stmt_(connection.prepare(statement_.sql)) {}
+      single_(write_statement(connection.dialect(), spec)),
+      single_stmt_(connection.prepare(single_.sql)) {
+  if (spec.mode == WriteMode::insert || spec.mode == WriteMode::upsert)
+    chunk_rows_ = std::max<std::size_t>(1, std::min(kMaxChunkRows, kMaxParameters / spec.columns.size()));
+  if (chunk_rows_ > 1) {
+    chunk_ = write_statement(connection.dialect(), spec, chunk_rows_);
+    chunk_stmt_.emplace(connection.prepare(chunk_->sql));
+  }
+}
 
 void SqliteBulkWriter::write(const Batch& batch) {
   if (batch.width() != spec_.columns.size())
     throw Error(ErrorKind::internal,
                 fmt::format("batch has {} columns, writer for `{}` expects {}", batch.width(),
                             spec_.table.to_string(), spec_.columns.size()));
-  sqlite3_stmt* s = stmt_.get();
-  sqlite3* db = connection_->handle();
-  const auto& params = statement_.param_columns;
-  for (std::size_t r = 0; r < batch.rows(); ++r) {
+  std::size_t r = 0;
+  if (chunk_stmt_)
+    for (; r + chunk_rows_ <= batch.rows(); r += chunk_rows_) run(*chunk_stmt_, *chunk_, batch, r, chunk_rows_);
+  for (; r < batch.rows(); ++r) run(single_stmt_, single_, batch, r, 1);
+}
+
+void SqliteBulkWriter::run(Statement& stmt, const WriteStatement& shape, const Batch& batch, std::size_t first,
+                           std::size_t rows) {
+  sqlite3_stmt* s = stmt.get();
+  const auto& params = shape.param_columns;
+  int index = 1;
+  for (std::size_t r = first; r < first + rows; ++r) {
     std::span<const Value> row = batch.row(r);
-    for (std::size_t p = 0; p < params.size(); ++p)
-      bind_value(s, static_cast<int>(p + 1), row[params[p]], true);
-    int rc = sqlite3_step(s);
-    if (rc != SQLITE_DONE) {
-      throw_error(db, rc, fmt::format("writing row {} of the batch to `{}`", r + 1, spec_.table.to_string()));
-    }
-    affected_ += static_cast<std::uint64_t>(sqlite3_changes(db));
-    sqlite3_reset(s);
+    for (std::size_t column : params) bind_value(s, index++, row[column], true);
   }
+  int rc = sqlite3_step(s);
+  if (rc != SQLITE_DONE) {
+    std::string where = rows == 1 ? fmt::format("row {}", first + 1) : fmt::format("rows {}–{}", first + 1, first + rows);
+    throw_error(connection_->handle(), rc, fmt::format("writing {} of the batch to `{}`", where, spec_.table.to_string()));
+  }
+  affected_ += static_cast<std::uint64_t>(sqlite3_changes(connection_->handle()));
+  sqlite3_reset(s);
 }
 
 }  // namespace weir::db::sqlite

@@ -3,7 +3,7 @@
 // URL options: mode=rwc|rw|ro (default rwc: create the file if absent), busy_timeout=<ms>
 // (default 5000), journal_mode=wal|delete|… (default wal, not for :memory:),
 // synchronous=off|normal|full (default full), foreign_keys=on|off (default on),
-// cache_size=<KiB> (default 65536), mmap_size=<bytes> (default 256 MiB; 0 turns it off).
+// cache_size=<KiB> (default 2000), mmap_size=<bytes> (default 0: off).
 #pragma once
 
 #include "weir/db/driver.hpp"
