@@ -81,6 +81,9 @@ class Connection {
 
   // Round-trips to the server (or checks the file); throws on failure.
   virtual void ping() = 0;
+  // True when the connection is known to be unusable (the server closed it), judged without
+  // a round trip. A pool drops such connections instead of handing them out again.
+  virtual bool broken() const noexcept { return false; }
   // Asks the running statement to stop; safe from another thread. It then throws
   // Error{cancelled}.
   virtual void cancel() noexcept = 0;

@@ -1,0 +1,130 @@
+// weir::db::Pool — a connection pool for one endpoint.
+//
+// acquire() hands out a Lease (RAII: the connection returns to the pool when the lease dies).
+// The pool keeps between min_size and max_size connections, closes idle ones after
+// idle_timeout and old ones after max_lifetime, validates a connection that sat idle before
+// handing it out, runs session_init statements on every new connection, rolls back what a
+// lease left open, and reconnects with exponential backoff and full jitter. A circuit breaker
+// stops hammering an endpoint that keeps failing: after failure_threshold failed connects in a
+// row, acquire() fails fast for open_duration, then lets one attempt through.
+//
+// Thread safety: every member function may be called from any thread.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "weir/db/driver.hpp"
+#include "weir/retry.hpp"
+
+namespace weir::db {
+
+struct PoolOptions {
+  std::size_t min_size = 0;
+  std::size_t max_size = 10;
+  std::chrono::milliseconds acquire_timeout{5'000};
+  std::chrono::milliseconds idle_timeout{600'000};
+  std::chrono::milliseconds max_lifetime{1'800'000};
+  // A connection idle longer than this is pinged before it is handed out.
+  std::chrono::milliseconds validate_after_idle{5'000};
+  std::vector<std::string> session_init;  // e.g. "SET application_name = 'orders'"
+  RetryPolicy reconnect{3, std::chrono::milliseconds(50), std::chrono::milliseconds(2'000), 2.0};
+  int failure_threshold = 5;
+  std::chrono::milliseconds open_duration{5'000};
+};
+
+// Acquire-latency histogram bucket upper bounds, in microseconds (the last is +inf).
+inline constexpr std::array<std::int64_t, 8> kAcquireBucketsMicros{50, 100, 250, 500, 1'000, 5'000, 25'000, -1};
+
+struct PoolMetrics {
+  std::size_t in_use = 0;
+  std::size_t idle = 0;
+  std::size_t waiting = 0;
+  std::uint64_t created = 0;
+  std::uint64_t closed = 0;
+  std::uint64_t acquired = 0;
+  std::map<ErrorKind, std::uint64_t> errors;  // connect and validation failures by kind
+  std::array<std::uint64_t, kAcquireBucketsMicros.size()> acquire_latency{};  // counts per bucket
+  bool circuit_open = false;
+};
+
+class Pool;
+
+// Exclusive use of one pooled connection. Destroying it gives the connection back (rolled
+// back if a transaction was left open); discard() closes it instead (after a broken state).
+class Lease {
+ public:
+  Lease() = default;
+  Lease(Lease&&) noexcept = default;
+  Lease& operator=(Lease&&) noexcept;
+  ~Lease();
+
+  Connection& operator*() const noexcept { return *connection_; }
+  Connection* operator->() const noexcept { return connection_.get(); }
+  explicit operator bool() const noexcept { return connection_ != nullptr; }
+  void discard() noexcept;
+
+ private:
+  friend class Pool;
+  Lease(std::shared_ptr<Pool> pool, std::unique_ptr<Connection> connection, std::chrono::steady_clock::time_point born)
+      : pool_(std::move(pool)), connection_(std::move(connection)), born_(born) {}
+  void give_back() noexcept;
+
+  std::shared_ptr<Pool> pool_;
+  std::unique_ptr<Connection> connection_;
+  std::chrono::steady_clock::time_point born_;
+};
+
+class Pool : public std::enable_shared_from_this<Pool> {
+ public:
+  using Factory = std::function<std::unique_ptr<Connection>(const ConnectionConfig&)>;
+
+  // `factory` defaults to db::connect; tests pass their own to count or fail connects.
+  static std::shared_ptr<Pool> create(ConnectionConfig config, PoolOptions options = {}, Factory factory = {});
+
+  // Waits up to acquire_timeout for a connection; throws Error{timeout} (pool exhausted) or
+  // the connect error (Error{connection|auth…}), or Error{connection} while the circuit is open.
+  Lease acquire();
+  PoolMetrics metrics() const;
+  // Closes idle connections past idle_timeout / max_lifetime and tops up to min_size.
+  void maintain();
+
+ private:
+  friend class Lease;
+  struct Idle {
+    std::unique_ptr<Connection> connection;
+    std::chrono::steady_clock::time_point born;
+    std::chrono::steady_clock::time_point idle_since;
+  };
+  Pool(ConnectionConfig config, PoolOptions options, Factory factory);
+
+  std::unique_ptr<Connection> open_connection();  // without the lock held
+  void release(std::unique_ptr<Connection> connection, std::chrono::steady_clock::time_point born, bool reusable);
+  void record_error(ErrorKind kind);
+  void record_latency(std::chrono::steady_clock::duration waited);
+  bool expired(const Idle& idle, std::chrono::steady_clock::time_point now) const;
+
+  ConnectionConfig config_;
+  PoolOptions options_;
+  Factory factory_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable available_;
+  std::deque<Idle> idle_;  // most recently returned at the back
+  std::size_t total_ = 0;  // idle + in use + being opened
+  std::size_t waiting_ = 0;
+  int consecutive_failures_ = 0;
+  std::chrono::steady_clock::time_point circuit_open_until_{};
+  PoolMetrics counters_;
+};
+
+}  // namespace weir::db
