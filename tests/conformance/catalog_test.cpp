@@ -53,6 +53,23 @@ TEST_P(ConformanceCatalog, DescribeTableGivesColumnsInOrder) {
   EXPECT_EQ(info->primary_key, (std::vector<std::string>{"c_id"}));
 }
 
+TEST_P(ConformanceCatalog, DescribeGivesTheLogicalTypeOfEveryColumnType) {
+  // A column of dialect().column_type(t) for each declared type describes as t, as a query
+  // of it reads as t (ConformanceTypes.RoundTrip*).
+  std::string columns = q("id") + " INTEGER NOT NULL PRIMARY KEY";
+  for (Type type : ctx().supported_types)
+    columns += fmt::format(", {} {}", q(fmt::format("c_{}", to_string(type))), dialect().column_type(type));
+  std::string t = create_table("types", columns);
+  auto info = conn().describe_table(db::TableRef{"", t});
+  ASSERT_TRUE(info.has_value());
+  ASSERT_EQ(info->columns.size(), ctx().supported_types.size() + 1);
+  for (std::size_t i = 0; i < ctx().supported_types.size(); ++i) {
+    const Column& c = info->columns[i + 1];
+    EXPECT_EQ(c.type, ctx().supported_types[i]) << c.name << " " << c.native_type;
+    EXPECT_TRUE(c.nullable) << c.name;
+  }
+}
+
 TEST_P(ConformanceCatalog, CompositePrimaryKeyComesInKeyOrder) {
   std::string t = create_table(
       "pk", fmt::format("{} INTEGER NOT NULL, {} VARCHAR(10) NOT NULL, {} INTEGER, PRIMARY KEY ({}, {})", q("a"),

@@ -1,6 +1,7 @@
 #include "conformance/driver_context.hpp"
 
 #include <cctype>
+#include <cstdlib>
 #include <random>
 
 #include <fmt/format.h>
@@ -92,47 +93,103 @@ DriverContext sqlite_memory() {
 }
 
 // ---------------------------------------------------------------------------------------
-// PostgreSQL and MySQL/MariaDB: contexts are added here, each from its server URL, which the
-// harness exports (tests/harness/with-servers.sh: WEIR_TEST_PG_URL, WEIR_TEST_MYSQL_URL); with
-// the variable unset the context is simply absent. A PostgreSQL context looks like this (tried
-// against the first-cut driver: all tests pass but the two ConformanceParams.Too*Parameters*,
-// where a count mismatch comes back as kind connection from the server's 08P01):
-//
-//   std::optional<DriverContext> postgres_context() {
-//     const char* url = std::getenv("WEIR_TEST_PG_URL");
-//     if (!url || !*url) return std::nullopt;
-//     DriverContext c;
-//     c.name = "postgres";
-//     c.make_config = [u = std::string(url)] {
-//       return db::ConnectionConfig{.name = "conformance", .url = Url::parse(u), .init_script = {}};
-//     };
-//     c.caps = {.has_schemas = true, .exact_decimal_storage = true, .native_bool = true,
-//               .native_timestamp = true, .native_uuid = true, .native_json = true, .can_cancel = true};
-//     c.supported_types = {/* boolean … json, as for SQLite */};
-//     c.server_text = {{"unique", "duplicate key value violates unique constraint"},
-//                      {"not_null", "violates not-null constraint"},
-//                      {"foreign_key", "violates foreign key constraint"},
-//                      {"check", "violates check constraint"},
-//                      {"unknown_table", "does not exist"}, {"unknown_column", "does not exist"},
-//                      {"unknown_target_column", "does not exist"}, {"bad_sql", "syntax error"}};
-//     c.long_running_query = "SELECT pg_sleep(600)";
-//     c.default_schema = "public";
-//     return c;
-//   }
-//
-// MySQL/MariaDB (not tried yet): caps exact_decimal_storage, native_timestamp, native_json,
-// can_cancel; server_text probably "Duplicate entry", "cannot be null", "foreign key constraint fails",
-// "CONSTRAINT", "doesn't exist", "Unknown column", "Unknown column", "SQL syntax";
-// long_running_query "SELECT SLEEP(600)"; default_schema: the URL's database.
+// PostgreSQL and MySQL/MariaDB: one context each, from the server URL the harness exports
+// (tests/harness/with-servers.sh: WEIR_TEST_PG_URL, WEIR_TEST_MYSQL_URL). With the variable
+// unset the context is simply absent (tests/integration/servers_test.cpp fails under CI=true
+// instead). Every connection of a context reaches the same database; tables get unique names,
+// so runs against a server that is not fresh (or parallel runs) do not collide.
 // ---------------------------------------------------------------------------------------
+
+std::optional<std::string> server_url(const char* variable) {
+  const char* url = std::getenv(variable);
+  if (!url || !*url) return std::nullopt;
+  return std::string(url);
+}
+
+std::function<db::ConnectionConfig()> config_for(std::string url) {
+  return [url = std::move(url)] {
+    return db::ConnectionConfig{.name = "conformance", .url = Url::parse(url), .init_script = {}};
+  };
+}
+
+std::optional<DriverContext> postgres_context() {
+  auto url = server_url("WEIR_TEST_PG_URL");
+  if (!url) return std::nullopt;
+  DriverContext c;
+  c.name = "postgres";
+  c.make_config = config_for(*url);
+  c.caps = Capabilities{
+      .has_schemas = true,
+      .exact_decimal_storage = true,  // numeric
+      .native_bool = true,
+      .native_timestamp = true,
+      .native_uuid = true,
+      .native_json = true,  // jsonb
+      .can_cancel = true,   // PQcancel
+  };
+  c.supported_types = {Type::boolean, Type::int64,       Type::float64,  Type::decimal, Type::text,
+                       Type::bytes,   Type::date,        Type::time,     Type::timestamp,
+                       Type::timestamptz, Type::interval, Type::uuid,    Type::json};
+  c.server_text = {
+      {"unique", "duplicate key value violates unique constraint"},
+      {"not_null", "violates not-null constraint"},
+      {"foreign_key", "violates foreign key constraint"},
+      {"check", "violates check constraint"},
+      {"unknown_table", "does not exist"},          // relation "…" does not exist
+      {"unknown_column", "does not exist"},         // column "nope" does not exist
+      {"unknown_target_column", "does not exist"},  // column "nope" of relation "…" does not exist
+      {"bad_sql", "syntax error"},
+  };
+  c.long_running_query = "SELECT pg_sleep(600)";
+  c.default_schema = "public";
+  return c;
+}
+
+// The harness runs MariaDB; the texts below are its words (MySQL 8 differs for CHECK:
+// "Check constraint '…' is violated.").
+std::optional<DriverContext> mysql_context() {
+  auto url = server_url("WEIR_TEST_MYSQL_URL");
+  if (!url) return std::nullopt;
+  DriverContext c;
+  c.name = "mysql";
+  c.make_config = config_for(*url);
+  c.caps = Capabilities{
+      // CREATE SCHEMA makes another database, but a connection lists only the tables of its
+      // own (the URL's database): list_tables() is not meant to span the server.
+      .has_schemas = false,
+      .exact_decimal_storage = true,  // DECIMAL(65,10)
+      .native_bool = false,           // 1 = 1 is the integer 1; only TINYINT(1) columns read as bool
+      .native_timestamp = true,       // the default sql_mode (STRICT_TRANS_TABLES) rejects non-dates
+      .native_uuid = false,           // uuids are stored in CHAR(36) (MySQL has no uuid type)
+      .native_json = true,            // JSON (MariaDB: CHECK (json_valid(…))) rejects non-JSON
+      .can_cancel = true,             // KILL QUERY from a second connection
+  };
+  // Neither an interval type nor (in MySQL) a uuid type: the dialect stores both as text, which
+  // reads back as text, so the driver does not declare them.
+  c.supported_types = {Type::boolean, Type::int64, Type::float64,   Type::decimal,     Type::text, Type::bytes,
+                       Type::date,    Type::time,  Type::timestamp, Type::timestamptz, Type::json};
+  c.server_text = {
+      {"unique", "Duplicate entry"},                       // Duplicate entry '1' for key 'PRIMARY'
+      {"not_null", "cannot be null"},                      // Column 'name' cannot be null
+      {"foreign_key", "foreign key constraint fails"},     // Cannot add or update a child row: …
+      {"check", "CONSTRAINT"},                             // CONSTRAINT `t.qty` failed for `db`.`t`
+      {"unknown_table", "doesn't exist"},                  // Table 'db.t' doesn't exist
+      {"unknown_column", "Unknown column"},                // Unknown column 'nope' in 'field list'
+      {"unknown_target_column", "Unknown column"},
+      {"bad_sql", "SQL syntax"},                           // You have an error in your SQL syntax; …
+  };
+  c.long_running_query = "SELECT SLEEP(600)";
+  c.default_schema = Url::parse(*url).database;
+  return c;
+}
 
 std::vector<DriverContext> make_contexts() {
   std::vector<DriverContext> contexts;
   contexts.push_back(sqlite_file("sqlite_file", ""));  // WAL, the driver's default
   contexts.push_back(sqlite_file("sqlite_file_rollback_journal", "?journal_mode=delete"));
   contexts.push_back(sqlite_memory());
-  // if (auto pg = postgres_context()) contexts.push_back(std::move(*pg));
-  // if (auto my = mysql_context()) contexts.push_back(std::move(*my));
+  if (auto pg = postgres_context()) contexts.push_back(std::move(*pg));
+  if (auto my = mysql_context()) contexts.push_back(std::move(*my));
   return contexts;
 }
 

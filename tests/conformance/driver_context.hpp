@@ -70,9 +70,9 @@ struct DriverContext {
   std::string unique_table_name(std::string_view prefix = "t") const;
 };
 
-// The contexts the suite runs against. Today: SQLite (a file, in WAL and in rollback-journal
-// mode, and sqlite::memory:). PostgreSQL and MySQL contexts are added in all_contexts() when
-// their drivers exist, from the server URLs in WEIR_TEST_PG_URL / WEIR_TEST_MYSQL_URL.
+// The contexts the suite runs against: SQLite (a file, in WAL and in rollback-journal mode,
+// and sqlite::memory:), and PostgreSQL ("postgres") and MySQL/MariaDB ("mysql") when their
+// server URLs are in WEIR_TEST_PG_URL / WEIR_TEST_MYSQL_URL (tests/harness/with-servers.sh).
 // Built once per process; the same objects back every test.
 const std::vector<DriverContext>& all_contexts();
 

@@ -141,6 +141,26 @@ TEST_P(ConformanceStreaming, AbandonedCursorLeavesTheConnectionUsable) {
   EXPECT_EQ(batch.at(1, 0), Value(2));
 }
 
+TEST_P(ConformanceStreaming, ResultColumnsFollowATableChange) {
+  // Drivers cache prepared statements by their SQL; the same SELECT * after ALTER TABLE
+  // returns the table as it is now, and the connection stays usable.
+  std::string t = make_numbers(2);
+  const std::string sql = fmt::format("SELECT * FROM {} ORDER BY {}", q(t), q("id"));
+  EXPECT_EQ(rows(sql).at(0).size(), 2u);
+  conn().execute(fmt::format("ALTER TABLE {} ADD {} INTEGER", q(t), q("extra")));
+  conn().execute(fmt::format("UPDATE {} SET {} = 7", q(t), q("extra")));
+  auto cursor = conn().query(sql);
+  ASSERT_EQ(cursor->schema()->size(), 3u);
+  EXPECT_EQ((*cursor->schema())[2].name, "extra");
+  Batch batch;
+  ASSERT_TRUE(cursor->next(batch, 10));
+  ASSERT_EQ(batch.rows(), 2u);
+  EXPECT_EQ(batch.row(0)[0], Value(1));
+  EXPECT_EQ(batch.row(0)[2], Value(7));
+  cursor.reset();
+  EXPECT_EQ(count_rows(t), 2);
+}
+
 TEST_P(ConformanceStreaming, ResultColumnsKeepTheirAliases) {
   auto cursor = conn().query(fmt::format("SELECT 1 AS {}, 'x' AS {}", q("Mixed Case"), q("order")));
   ASSERT_EQ(cursor->schema()->size(), 2u);

@@ -18,6 +18,10 @@ MyBulkWriter::MyBulkWriter(MyConnection& connection, const WriteSpec& spec)
   rows_per_statement_ =
       multi_row ? std::max<std::size_t>(1, std::min(kMaxRowsPerStatement, kMaxPlaceholders / spec.columns.size())) : 1;
   write_statement(connection.dialect(), spec_);  // validates the spec now, not at the first batch
+  updates_on_conflict_ =
+      spec.mode == WriteMode::upsert && std::any_of(spec.columns.begin(), spec.columns.end(), [&](const std::string& c) {
+        return std::find(spec.key.begin(), spec.key.end(), c) == spec.key.end();
+      });
 }
 
 void MyBulkWriter::write(const Batch& batch) {
@@ -34,7 +38,11 @@ void MyBulkWriter::execute_rows(const Batch& batch, std::size_t first, std::size
   for (std::size_t r = first; r < first + rows; ++r)
     for (std::size_t column : st.param_columns) params_.push_back(batch.at(r, column));
   try {
-    affected_ += connection_->execute(st.sql, params_);
+    std::uint64_t affected = connection_->execute(st.sql, params_);
+    // ON DUPLICATE KEY UPDATE reports 1 per inserted row, 2 per updated row and 0 per row it
+    // left as it was. Every row was inserted or updated: count each once, as PostgreSQL and
+    // SQLite do. (Without update columns the clause is a no-op and the count is the inserts.)
+    affected_ += updates_on_conflict_ ? rows : affected;
   } catch (Error& e) {
     throw e.add_context(fmt::format("writing rows {}–{} of the batch to `{}`", first + 1, first + rows,
                                     spec_.table.to_string()));

@@ -20,6 +20,7 @@ class MyBulkWriter final : public BulkWriter {
   MyConnection* connection_;
   WriteSpec spec_;
   std::size_t rows_per_statement_;
+  bool updates_on_conflict_;  // an upsert with columns besides the key
   std::vector<Value> params_;
   std::uint64_t affected_ = 0;
 };

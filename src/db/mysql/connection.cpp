@@ -1,6 +1,9 @@
 #include "db/mysql/connection.hpp"
 
+#include <errmsg.h>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "db/mysql/bulk_writer.hpp"
 #include "db/mysql/cursor.hpp"
@@ -33,7 +36,8 @@ MyConnection::MyConnection(DbHandle db, std::string description, SessionOptions 
       description_(std::move(description)),
       options_(options),
       thread_id_(thread_id),
-      reconnect_for_kill_(std::move(reconnect_for_kill)) {}
+      reconnect_for_kill_(std::move(reconnect_for_kill)),
+      mariadb_(mariadb_connection(db_.get())) {}
 
 MyConnection::~MyConnection() {
   if (active_cursor_) active_cursor_->detach();
@@ -55,18 +59,70 @@ MYSQL_STMT* MyConnection::prepared(std::string_view sql) {
   return statements_.emplace(std::move(key), std::move(stmt)).first->second.get();
 }
 
+void MyConnection::forget(const std::string& sql) {
+  statements_.erase(sql);
+  if (auto it = std::find(statement_order_.begin(), statement_order_.end(), sql); it != statement_order_.end())
+    statement_order_.erase(it);
+}
+
 MYSQL_STMT* MyConnection::run(std::string_view sql, std::span<const Value> params) {
   finish_active_cursor();
-  MYSQL_STMT* stmt = prepared(sql);
-  unsigned expected = mysql_stmt_param_count(stmt);
-  if (expected != params.size())
-    throw Error(ErrorKind::config, fmt::format("the statement has {} parameter placeholder(s) but {} value(s) were given",
-                                               expected, params.size()));
   ParamBinder binder;
   binder.bind(params);
-  if (expected && mysql_stmt_bind_param(stmt, binder.binds()) != 0) throw_statement_error(stmt, "binding parameters");
-  if (mysql_stmt_execute(stmt) != 0) throw_statement_error(stmt, "running statement");
-  return stmt;
+  for (bool retried = false;; retried = true) {
+    MYSQL_STMT* stmt = prepared(sql);
+    unsigned expected = mysql_stmt_param_count(stmt);
+    if (expected != params.size())
+      throw Error(ErrorKind::config, fmt::format("the statement has {} parameter placeholder(s) but {} value(s) were given",
+                                                 expected, params.size()));
+    if (expected && mysql_stmt_bind_param(stmt, binder.binds()) != 0) throw_statement_error(stmt, "binding parameters");
+    if (mysql_stmt_execute(stmt) == 0) return stmt;
+    unsigned code = mysql_stmt_errno(stmt);
+    std::string message = mysql_stmt_error(stmt), sqlstate = mysql_stmt_sqlstate(stmt);
+    if (code == CR_NEW_STMT_METADATA) {
+      // The result has more or fewer columns than when the statement was prepared (ALTER
+      // TABLE under a cached SELECT *). Connector/C refuses it and leaves it unread, which
+      // would put the connection out of sync; closing the statement discards it, and one
+      // prepared afresh runs with the new columns. Only SELECTs have results: rerunning is safe.
+      forget(std::string(sql));
+      if (!retried) continue;
+    }
+    fail(code, std::move(message), std::move(sqlstate), "running statement");
+  }
+}
+
+void MyConnection::fail(unsigned code, std::string message, std::string sqlstate, std::string_view context) {
+  if (code == kConstraintFailed && violates_json_check(message))
+    throw_error(ErrorKind::data, code, message, sqlstate, context);
+  throw_error(code, message, sqlstate, context);
+}
+
+// MariaDB's JSON type is LONGTEXT with CHECK (json_valid(`col`)), so text that is not JSON
+// fails as that column's check constraint: "CONSTRAINT `t.col` failed for `db`.`t`". It is a
+// value the column cannot take (data, as MySQL's errno 3140 is), not a violated rule of the
+// schema, so the constraint is looked up (errors are rare; the lookup costs one query).
+bool MyConnection::violates_json_check(std::string_view message) {
+  std::vector<std::string> names = quoted_names(message);
+  if (names.size() != 3 || !names[0].starts_with(names[2] + ".")) return false;  // not a column's constraint
+  try {
+    std::vector<std::string> json = json_columns(TableRef{names[1], names[2]});
+    return std::find(json.begin(), json.end(), names[0].substr(names[2].size() + 1)) != json.end();
+  } catch (const Error&) {
+    return false;  // only a refinement: the original error stands
+  }
+}
+
+std::vector<std::string> MyConnection::json_columns(const TableRef& table) {
+  if (!mariadb_) return {};  // MySQL's JSON is a type of its own
+  std::vector<std::string> out;
+  std::vector<Value> params{Value(table.schema), Value(table.name)};
+  for (auto& row : fetch_all(*this,
+                             "SELECT constraint_name FROM information_schema.check_constraints "
+                             "WHERE constraint_schema = COALESCE(NULLIF(?, ''), DATABASE()) AND table_name = ? "
+                             "AND check_clause = CONCAT('json_valid(`', REPLACE(constraint_name, '`', '``'), '`)')",
+                             params))
+    out.push_back(std::move(row[0]));
+  return out;
 }
 
 void MyConnection::finish_active_cursor() {
@@ -89,11 +145,12 @@ std::uint64_t MyConnection::execute(std::string_view sql, std::span<const Value>
 
 void MyConnection::execute_script(std::string_view sql) {
   finish_active_cursor();
-  if (mysql_real_query(db_.get(), sql.data(), sql.size()) != 0) throw_connection_error(db_.get(), "running script");
+  auto failed = [&] { fail(mysql_errno(db_.get()), mysql_error(db_.get()), mysql_sqlstate(db_.get()), "running script"); };
+  if (mysql_real_query(db_.get(), sql.data(), sql.size()) != 0) failed();
   for (;;) {
     if (MYSQL_RES* res = mysql_store_result(db_.get())) mysql_free_result(res);
     int status = mysql_next_result(db_.get());
-    if (status > 0) throw_connection_error(db_.get(), "running script");
+    if (status > 0) failed();
     if (status < 0) break;
   }
 }
@@ -131,13 +188,19 @@ std::vector<TableRef> MyConnection::list_tables() {
 std::optional<TableInfo> MyConnection::describe_table(const TableRef& table) {
   std::vector<Value> params{Value(table.schema), Value(table.name)};
   auto columns = fetch_all(*this,
-                           "SELECT column_name, column_type, is_nullable, column_key FROM information_schema.columns "
+                           "SELECT column_name, column_type, is_nullable, LOWER(data_type) FROM information_schema.columns "
                            "WHERE table_schema = COALESCE(NULLIF(?, ''), DATABASE()) AND table_name = ? "
                            "ORDER BY ordinal_position",
                            params);
   if (columns.empty()) return std::nullopt;
+  std::vector<std::string> json = json_columns(table);
   TableInfo info{table, {}, {}, std::nullopt};
-  for (auto& c : columns) info.columns.push_back(Column{c[0], Type::null, c[1], c[2] == "YES"});
+  for (auto& c : columns) {
+    if (std::find(json.begin(), json.end(), c[0]) != json.end())
+      info.columns.push_back(Column{c[0], Type::json, "json", c[2] == "YES"});
+    else
+      info.columns.push_back(Column{c[0], logical_type(c[3], c[1]), c[1], c[2] == "YES"});
+  }
   auto key = fetch_all(*this,
                        "SELECT column_name FROM information_schema.key_column_usage "
                        "WHERE table_schema = COALESCE(NULLIF(?, ''), DATABASE()) AND table_name = ? "

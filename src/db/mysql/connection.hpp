@@ -1,5 +1,7 @@
 // MySQL/MariaDB connection over MariaDB Connector/C: server-side prepared statements (binary
 // protocol) cached per connection, unbuffered streaming fetch, utf8mb4 and UTC sessions.
+// execute() returns the server's affected rows: rows changed, so an UPDATE that sets a row to
+// the values it has counts 0 (PostgreSQL and SQLite count the rows matched).
 #pragma once
 
 #include <mysql.h>
@@ -9,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "db/mysql/dialect.hpp"
 #include "weir/db/driver.hpp"
@@ -59,6 +62,13 @@ class MyConnection final : public Connection {
 
  private:
   MYSQL_STMT* prepared(std::string_view sql);
+  // Closes and uncaches the prepared statement for `sql`.
+  void forget(const std::string& sql);
+  // Throws the error of a failed statement, classified (see violates_json_check).
+  [[noreturn]] void fail(unsigned code, std::string message, std::string sqlstate, std::string_view context);
+  bool violates_json_check(std::string_view message);
+  // MariaDB: the columns of `table` that are JSON (LONGTEXT with CHECK (json_valid(col))).
+  std::vector<std::string> json_columns(const TableRef& table);
 
   DbHandle db_;
   std::string description_;
@@ -70,6 +80,7 @@ class MyConnection final : public Connection {
   std::deque<std::string> statement_order_;
   MyCursor* active_cursor_ = nullptr;
   bool in_transaction_ = false;
+  bool mariadb_;  // the server is MariaDB rather than MySQL
 };
 
 }  // namespace weir::db::mysql

@@ -37,7 +37,7 @@ bool MyCursor::next(Batch& out, std::size_t max_rows) {
     }
     if (rc == 1) {
       done_ = true;
-      throw_statement_error(stmt_, "fetching rows");
+      throw_fetch_error(stmt_, connection_->handle(), "fetching rows");
     }
     binder_->read_row(stmt_, out.append_row());
   }

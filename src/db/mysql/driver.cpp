@@ -59,7 +59,10 @@ DbHandle open(const ConnectionConfig& config, const Settings& s) {
   const Url& url = config.url;
   mysql_optionsv(db.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
   mysql_optionsv(db.get(), MYSQL_OPT_CONNECT_TIMEOUT, &s.connect_timeout);
-  mysql_optionsv(db.get(), MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+  // UTC so TIMESTAMP reads as timestamptz; strict mode so a value the column cannot hold is an
+  // error, never silently truncated or zeroed.
+  mysql_optionsv(db.get(), MYSQL_INIT_COMMAND,
+                 "SET time_zone = '+00:00', sql_mode = CONCAT_WS(',', @@sql_mode, 'STRICT_ALL_TABLES')");
   if (s.ssl_mode != "disable" && s.ssl_mode != "prefer") {
     my_bool enforce = 1, verify = s.ssl_mode == "verify-full";
     mysql_optionsv(db.get(), MYSQL_OPT_SSL_ENFORCE, &enforce);
@@ -73,9 +76,12 @@ DbHandle open(const ConnectionConfig& config, const Settings& s) {
   opt(MYSQL_OPT_SSL_KEY, s.ssl_key);
   opt(MYSQL_OPT_SSL_CAPATH, s.ssl_capath);
   std::string host = url.host.empty() ? "127.0.0.1" : url.host;
+  // No CLIENT_FOUND_ROWS: affected rows are the rows changed, as Connection::execute promises.
+  // With it the no-op update of an insert-or-ignore upsert (ON DUPLICATE KEY UPDATE k = k)
+  // counts every existing row, and a single-row INSERT reports nothing else to tell them apart.
   if (!mysql_real_connect(db.get(), host.c_str(), url.user.c_str(), url.password.c_str(),
                           url.database.empty() ? nullptr : url.database.c_str(), url.port ? url.port : 3306, nullptr,
-                          CLIENT_MULTI_STATEMENTS | CLIENT_FOUND_ROWS))
+                          CLIENT_MULTI_STATEMENTS))
     throw_connection_error(db.get(), fmt::format("connecting to {}", config.describe()));
   return db;
 }

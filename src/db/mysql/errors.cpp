@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <string>
+#include <vector>
 
 namespace weir::db::mysql {
 namespace {
@@ -34,6 +36,8 @@ constexpr std::array kRules{
     ErrnoRule{1264, ErrorKind::data, false},         ErrnoRule{1265, ErrorKind::data, false},
     ErrnoRule{1292, ErrorKind::data, false},         ErrnoRule{1366, ErrorKind::data, false},
     ErrnoRule{1406, ErrorKind::data, false},         ErrnoRule{1300, ErrorKind::data, false},
+    ErrnoRule{3140, ErrorKind::data, false},         ErrnoRule{3141, ErrorKind::data, false},
+    ErrnoRule{3146, ErrorKind::data, false},
 };
 
 const ErrnoRule* rule_for(unsigned code) noexcept {
@@ -55,7 +59,12 @@ bool retryable_errno(unsigned code) noexcept {
 }
 
 void throw_error(unsigned code, std::string_view message, std::string_view sqlstate, std::string_view context) {
-  throw Error(kind_for_errno(code), fmt::format("{}: {} [errno {}, SQLSTATE {}]", context, message, code, sqlstate),
+  throw_error(kind_for_errno(code), code, message, sqlstate, context);
+}
+
+void throw_error(ErrorKind kind, unsigned code, std::string_view message, std::string_view sqlstate,
+                 std::string_view context) {
+  throw Error(kind, fmt::format("{}: {} [errno {}, SQLSTATE {}]", context, message, code, sqlstate),
               std::to_string(code), retryable_errno(code));
 }
 
@@ -65,6 +74,25 @@ void throw_connection_error(MYSQL* db, std::string_view context) {
 
 void throw_statement_error(MYSQL_STMT* stmt, std::string_view context) {
   throw_error(mysql_stmt_errno(stmt), mysql_stmt_error(stmt), mysql_stmt_sqlstate(stmt), context);
+}
+
+void throw_fetch_error(MYSQL_STMT* stmt, MYSQL* db, std::string_view context) {
+  if (mysql_stmt_errno(stmt) != 0) throw_statement_error(stmt, context);
+  throw_connection_error(db, context);
+}
+
+std::vector<std::string> quoted_names(std::string_view message) {
+  std::vector<std::string> names;
+  for (std::size_t pos = message.find('`'); pos != std::string_view::npos; pos = message.find('`', pos + 1)) {
+    std::string name;
+    for (++pos; pos < message.size(); ++pos) {
+      if (message[pos] != '`') name += message[pos];
+      else if (pos + 1 < message.size() && message[pos + 1] == '`') name += message[++pos];
+      else break;
+    }
+    names.push_back(std::move(name));
+  }
+  return names;
 }
 
 }  // namespace weir::db::mysql

@@ -3,7 +3,9 @@
 
 #include <mysql.h>
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "weir/error.hpp"
 
@@ -12,9 +14,22 @@ namespace weir::db::mysql {
 ErrorKind kind_for_errno(unsigned code) noexcept;
 bool retryable_errno(unsigned code) noexcept;
 
+// MariaDB's errno for a failed CHECK constraint, ER_CONSTRAINT_FAILED (MySQL's is 3819).
+inline constexpr unsigned kConstraintFailed = 4025;
+
 [[noreturn]] void throw_error(unsigned code, std::string_view message, std::string_view sqlstate,
+                              std::string_view context);
+// The same with a kind the caller determined (see MyConnection's JSON check).
+[[noreturn]] void throw_error(ErrorKind kind, unsigned code, std::string_view message, std::string_view sqlstate,
                               std::string_view context);
 [[noreturn]] void throw_connection_error(MYSQL* db, std::string_view context);
 [[noreturn]] void throw_statement_error(MYSQL_STMT* stmt, std::string_view context);
+// For a failed mysql_stmt_fetch: Connector/C reports errors that arrive while rows are read
+// (KILL QUERY, a lost connection) on the connection handle, leaving the statement's errno 0.
+[[noreturn]] void throw_fetch_error(MYSQL_STMT* stmt, MYSQL* db, std::string_view context);
+
+// The `backquoted` names in a server message, in order, with doubled backquotes undone:
+// "CONSTRAINT `t.v` failed for `db`.`t`" → {"t.v", "db", "t"}.
+std::vector<std::string> quoted_names(std::string_view message);
 
 }  // namespace weir::db::mysql

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "db/mysql/errors.hpp"
 #include "weir/error.hpp"
 #include "weir/temporal.hpp"
 
@@ -26,13 +27,30 @@ constexpr std::array kCreateNames{
     CreateName{Type::decimal, "decimal(65,10)"}, CreateName{Type::text, "longtext"},
     CreateName{Type::bytes, "longblob"},       CreateName{Type::date, "date"},
     CreateName{Type::time, "time(6)"},         CreateName{Type::timestamp, "datetime(6)"},
-    CreateName{Type::timestamptz, "datetime(6)"}, CreateName{Type::interval, "varchar(64)"},
+    // TIMESTAMP is the zoned type (stored as UTC, read in the session's UTC). NULL spelled
+    // out: without it servers where explicit_defaults_for_timestamp is off (MySQL 5.7,
+    // MariaDB before 10.10) make the first such column NOT NULL DEFAULT CURRENT_TIMESTAMP
+    // ON UPDATE CURRENT_TIMESTAMP, storing the current time for NULL.
+    CreateName{Type::timestamptz, "timestamp(6) NULL"}, CreateName{Type::interval, "varchar(64)"},
     CreateName{Type::uuid, "char(36)"},        CreateName{Type::json, "json"},
     CreateName{Type::array, "json"},
 };
 
 std::int64_t time_micros(const MYSQL_TIME& t) {
   return ((std::int64_t{t.hour} * 60 + t.minute) * 60 + t.second) * 1'000'000 + std::int64_t(t.second_part);
+}
+
+// MariaDB (10.5+) tells a JSON column (LONGTEXT underneath) and its own data types such as
+// UUID apart only in the extended metadata it sends to Connector/C; MySQL has none of it.
+std::string_view field_attr(const MYSQL_FIELD& f, mariadb_field_attr_t which) {
+  MARIADB_CONST_STRING attr{nullptr, 0};
+  if (mariadb_field_attr(&attr, &f, which) != 0 || !attr.str) return {};
+  return {attr.str, attr.length};
+}
+
+bool starts_with_word(std::string_view column_type, std::string_view word) {
+  return column_type.starts_with(word) &&
+         (column_type.size() == word.size() || column_type[word.size()] == '(' || column_type[word.size()] == ' ');
 }
 
 }  // namespace
@@ -75,7 +93,35 @@ Column column_of(const MYSQL_FIELD& f) {
       if (f.flags & SET_FLAG) c.native_type = "set";
   }
   if (is_unsigned && c.type == Type::int64) c.native_type += " unsigned";
+  if (field_attr(f, MARIADB_FIELD_ATTR_FORMAT_NAME) == "json") {
+    c.type = Type::json;
+    c.native_type = "json";
+  } else if (field_attr(f, MARIADB_FIELD_ATTR_DATA_TYPE_NAME) == "uuid") {
+    c.type = Type::uuid;
+    c.native_type = "uuid";
+  }
   return c;
+}
+
+Type logical_type(std::string_view data_type, std::string_view column_type) noexcept {
+  if (starts_with_word(column_type, "tinyint(1)")) return Type::boolean;
+  for (std::string_view t : {"tinyint", "smallint", "mediumint", "int", "year"})
+    if (data_type == t) return Type::int64;
+  if (data_type == "bigint")  // unsigned values may exceed int64
+    return column_type.find("unsigned") != std::string_view::npos ? Type::decimal : Type::int64;
+  if (data_type == "float" || data_type == "double") return Type::float64;
+  if (data_type == "decimal") return Type::decimal;
+  if (data_type == "date") return Type::date;
+  if (data_type == "time") return Type::time;
+  if (data_type == "datetime") return Type::timestamp;
+  if (data_type == "timestamp") return Type::timestamptz;  // stored as UTC
+  if (data_type == "json") return Type::json;
+  if (data_type == "uuid") return Type::uuid;
+  for (std::string_view t : {"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "bit", "geometry",
+                             "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
+                             "geometrycollection", "geomcollection"})
+    if (data_type == t) return Type::bytes;
+  return Type::text;  // char, varchar, the text types, enum, set, inet4/inet6
 }
 
 std::string_view column_type(Type type) noexcept {
@@ -125,6 +171,7 @@ ResultBinder::ResultBinder(MYSQL_FIELD* fields, unsigned count, bool zero_dates_
 }
 
 void ResultBinder::read_row(MYSQL_STMT* stmt, std::span<Value> out) {
+  bool grown = false;
   for (unsigned i = 0; i < cells_.size(); ++i) {
     Cell& cell = cells_[i];
     MYSQL_BIND& b = binds_[i];
@@ -132,10 +179,14 @@ void ResultBinder::read_row(MYSQL_STMT* stmt, std::span<Value> out) {
       cell.data.resize(cell.length);
       b.buffer = cell.data.data();
       b.buffer_length = cell.data.size();
-      mysql_stmt_fetch_column(stmt, &b, i, 0);
+      if (mysql_stmt_fetch_column(stmt, &b, i, 0) != 0) throw_statement_error(stmt, "fetching a long column");
+      grown = true;
     }
     read_cell(cell, out[i]);
   }
+  // The statement keeps its own copy of the binds, still pointing at the freed buffers:
+  // rebind, or the next row is written into them.
+  if (grown && mysql_stmt_bind_result(stmt, binds_.data()) != 0) throw_statement_error(stmt, "binding result columns");
 }
 
 void ResultBinder::read_cell(const Cell& cell, Value& out) const {
@@ -148,6 +199,9 @@ void ResultBinder::read_cell(const Cell& cell, Value& out) const {
     case Type::decimal: return out.set_decimal(bytes);
     case Type::bytes: return out.set_bytes(bytes);
     case Type::json: return out.set_json(bytes);
+    case Type::uuid:
+      if (auto u = parse_uuid(bytes)) return void(out = *u);
+      return out.set_text(bytes);
     case Type::date:
     case Type::timestamp:
     case Type::timestamptz:

@@ -3,7 +3,8 @@
 // Result columns are bound by their field type: integers as 64-bit, floats as double,
 // temporal types as MYSQL_TIME, everything else (DECIMAL included, so it stays exact) as
 // bytes. TINYINT(1) is boolean; BIGINT UNSIGNED beyond int64 becomes an exact decimal;
-// binary-collated strings are bytes. The session runs in UTC, so TIMESTAMP is timestamptz.
+// binary-collated strings are bytes; JSON (and MariaDB's UUID, known from its extended
+// metadata) are json (uuid). The session runs in UTC, so TIMESTAMP is timestamptz.
 #pragma once
 
 #include <mysql.h>
@@ -20,6 +21,10 @@ namespace weir::db::mysql {
 
 // Logical type and SQL type name of a result field.
 Column column_of(const MYSQL_FIELD& field);
+// The logical type of a column from information_schema.columns (DATA_TYPE, COLUMN_TYPE), the
+// same mapping column_of applies to result fields. MariaDB's JSON is LONGTEXT there: the
+// caller recognises it by its CHECK (json_valid(…)).
+Type logical_type(std::string_view data_type, std::string_view column_type) noexcept;
 // The SQL type weir uses when it creates a column of `type`.
 std::string_view column_type(Type type) noexcept;
 

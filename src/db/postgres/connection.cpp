@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "db/postgres/bulk_writer.hpp"
 #include "db/postgres/cursor.hpp"
 #include "db/postgres/errors.hpp"
@@ -83,13 +85,32 @@ const std::string& PgConnection::prepared(std::string_view sql, int param_count)
   return p.name;
 }
 
+bool PgConnection::replan(std::string_view sql, const PGresult* result) {
+  if (!is_stale_plan(result)) return false;
+  while (ResultHandle rest{PQgetResult(conn_.get())}) {
+  }
+  auto it = statements_.find(std::string(sql));
+  if (it != statements_.end()) {
+    // An aborted transaction refuses even DEALLOCATE: the statement then stays on the server,
+    // unused, until the session ends (names are never reused).
+    if (PQtransactionStatus(conn_.get()) == PQTRANS_IDLE)
+      ResultHandle(PQexec(conn_.get(), ("DEALLOCATE " + it->second.name).c_str()));
+    statement_order_.erase(std::find(statement_order_.begin(), statement_order_.end(), it->first));
+    statements_.erase(it);
+  }
+  return PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
+}
+
 ResultHandle PgConnection::run(std::string_view sql, std::span<const Value> params) {
   finish_active_cursor();
   Params p;
   p.bind(params);
-  const std::string& name = prepared(sql, p.size());
-  return checked(PQexecPrepared(conn_.get(), name.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0),
-                 conn_.get(), "running statement");
+  for (bool retried = false;; retried = true) {
+    const std::string& name = prepared(sql, p.size());
+    ResultHandle result(PQexecPrepared(conn_.get(), name.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0));
+    if (!retried && replan(sql, result.get())) continue;
+    return checked(result.release(), conn_.get(), "running statement");
+  }
 }
 
 void PgConnection::finish_active_cursor() {
@@ -100,13 +121,17 @@ std::unique_ptr<Cursor> PgConnection::query(std::string_view sql, std::span<cons
   finish_active_cursor();
   Params p;
   p.bind(params);
-  const std::string& name = prepared(sql, p.size());
-  if (!PQsendQueryPrepared(conn_.get(), name.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0))
-    throw_connection_error(conn_.get(), "sending query");
-  PQsetSingleRowMode(conn_.get());
-  auto cursor = std::make_unique<PgCursor>(*this);
-  active_cursor_ = cursor.get();
-  return cursor;
+  for (bool retried = false;; retried = true) {
+    const std::string& name = prepared(sql, p.size());
+    if (!PQsendQueryPrepared(conn_.get(), name.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0))
+      throw_connection_error(conn_.get(), "sending query");
+    PQsetSingleRowMode(conn_.get());
+    ResultHandle first(PQgetResult(conn_.get()));  // the column descriptions, or the error
+    if (!retried && replan(sql, first.get())) continue;
+    auto cursor = std::make_unique<PgCursor>(*this, std::move(first));
+    active_cursor_ = cursor.get();
+    return cursor;
+  }
 }
 
 std::uint64_t PgConnection::execute(std::string_view sql, std::span<const Value> params) {

@@ -70,6 +70,10 @@ class PgConnection final : public Connection {
   const std::string& prepared(std::string_view sql, int param_count);
   // Runs a prepared statement to completion; throws on error.
   ResultHandle run(std::string_view sql, std::span<const Value> params);
+  // After `result` came for the prepared statement of `sql`: when it is a stale plan (see
+  // is_stale_plan), drops the statement, reads what is left of the result and returns whether
+  // running it again can succeed (not inside a transaction block, which the error aborted).
+  bool replan(std::string_view sql, const PGresult* result);
   // Ends the streaming cursor, if any, so the connection can take another statement.
   void finish_active_cursor();
   void set_active_cursor(PgCursor* cursor) noexcept { active_cursor_ = cursor; }

@@ -5,8 +5,8 @@
 
 namespace weir::db::postgres {
 
-PgCursor::PgCursor(PgConnection& connection) : connection_(&connection) {
-  pending_ = fetch();  // the first result carries the column descriptions
+PgCursor::PgCursor(PgConnection& connection, ResultHandle first) : connection_(&connection) {
+  pending_ = accept(std::move(first));  // the first result carries the column descriptions
 }
 
 PgCursor::~PgCursor() {
@@ -30,9 +30,10 @@ void PgCursor::describe(const PGresult* result) {
   schema_ = std::make_shared<const Schema>(std::move(columns));
 }
 
-ResultHandle PgCursor::fetch() {
+ResultHandle PgCursor::fetch() { return accept(ResultHandle(PQgetResult(connection_->handle()))); }
+
+ResultHandle PgCursor::accept(ResultHandle result) {
   PGconn* conn = connection_->handle();
-  ResultHandle result(PQgetResult(conn));
   if (!result) {
     done_ = true;
     return result;

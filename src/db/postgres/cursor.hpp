@@ -11,7 +11,8 @@ namespace weir::db::postgres {
 
 class PgCursor final : public Cursor {
  public:
-  explicit PgCursor(PgConnection& connection);
+  // `first` is the statement's first result (PQgetResult after sending it).
+  PgCursor(PgConnection& connection, ResultHandle first);
   ~PgCursor() override;
 
   const std::shared_ptr<const Schema>& schema() const noexcept override;
@@ -25,6 +26,8 @@ class PgCursor final : public Cursor {
  private:
   // Fetches the next result; sets done_ at the end of the statement.
   ResultHandle fetch();
+  // Takes one result: a row is returned, the end or an error ends the statement.
+  ResultHandle accept(ResultHandle result);
   void describe(const PGresult* result);
 
   PgConnection* connection_;

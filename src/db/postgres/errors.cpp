@@ -70,6 +70,13 @@ bool retryable_sqlstate(std::string_view sqlstate) noexcept {
   return r && r->retryable;
 }
 
+bool is_stale_plan(const PGresult* result) noexcept {
+  if (!result || PQresultStatus(result) != PGRES_FATAL_ERROR || field(result, PG_DIAG_SQLSTATE) != "0A000")
+    return false;
+  std::string_view function = field(result, PG_DIAG_SOURCE_FUNCTION);
+  return function == "RevalidateCachedQuery" || function == "RevalidateCachedPlan";  // the latter before 9.2
+}
+
 void throw_result_error(const PGresult* result, PGconn* conn, std::string_view context) {
   std::string_view sqlstate = field(result, PG_DIAG_SQLSTATE);
   if (sqlstate.empty()) throw_connection_error(conn, context);

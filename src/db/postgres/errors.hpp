@@ -14,6 +14,11 @@ ErrorKind kind_for_sqlstate(std::string_view sqlstate) noexcept;
 // Whether retrying the same statement may succeed (deadlock, serialization, lost connection…).
 bool retryable_sqlstate(std::string_view sqlstate) noexcept;
 
+// Whether `result` is the server refusing a cached prepared statement whose result columns
+// changed since it was prepared (ALTER TABLE under a SELECT *): "cached plan must not change
+// result type". Told by the reporting function, which is not translated as messages are.
+bool is_stale_plan(const PGresult* result) noexcept;
+
 // Throws for a failed result: kind from its SQLSTATE, the server's message and detail.
 [[noreturn]] void throw_result_error(const PGresult* result, PGconn* conn, std::string_view context);
 // Throws for a failure with no result (connection lost, libpq-level error).

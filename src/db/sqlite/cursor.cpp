@@ -4,7 +4,11 @@
 
 namespace weir::db::sqlite {
 
+// The first step runs here, before the columns are read: it is what re-prepares a cached
+// statement whose table changed, and only then do the column names and types match the rows.
 SqliteCursor::SqliteCursor(Statement stmt) : stmt_(std::move(stmt)) {
+  pending_row_ = stmt_.step();
+  done_ = !pending_row_;
   sqlite3_stmt* s = stmt_.get();
   int n = sqlite3_column_count(s);
   std::vector<Column> columns;
@@ -29,7 +33,9 @@ bool SqliteCursor::next(Batch& out, std::size_t max_rows) {
   sqlite3_stmt* s = stmt_.get();
   const int width = static_cast<int>(logical_.size());
   while (out.rows() < max_rows) {
-    if (!stmt_.step()) {
+    if (pending_row_) {
+      pending_row_ = false;
+    } else if (!stmt_.step()) {
       done_ = true;
       break;
     }

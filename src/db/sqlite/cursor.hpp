@@ -18,6 +18,7 @@ class SqliteCursor final : public Cursor {
   Statement stmt_;
   std::shared_ptr<const Schema> schema_;
   std::vector<Type> logical_;  // per column, from the declared type
+  bool pending_row_ = false;  // the constructor's first step found a row not yet returned
   bool done_ = false;
 };
 
