@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Benchmark: PostgreSQL, 1,000,000 rows (the table of ../shared/ANCHORS.md), on a harness server.
+#   copy:  weir run (sql_poll → sql_write insert, COPY) PG → PG
+#          vs the psql pipe  \copy (…) TO STDOUT (FORMAT binary) | \copy dst FROM STDIN (FORMAT binary)
+#   read:  weir query … --format csv > /dev/null  vs  psql \copy (…) TO STDOUT (FORMAT csv) > /dev/null
+# Alternating runs, medians of RUNS (default 3), row counts checked; prints both and the ratio.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${WEIR_TEST_PG_URL:-}" ]; then
+  WEIR_HARNESS_SKIP_MYSQL=1 exec tests/harness/with-servers.sh bash "$0" "$@"
+fi
+weir=${WEIR:-$PWD/build/weir}
+rows=${ROWS:-1000000}
+runs=${RUNS:-3}
+url=$WEIR_TEST_PG_URL
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+psql -X -q -v ON_ERROR_STOP=1 "$url" 2>/dev/null <<SQL
+DROP TABLE IF EXISTS src;
+CREATE TABLE src (id bigint PRIMARY KEY, name text NOT NULL, email text NOT NULL, qty integer NOT NULL,
+  amount numeric(12,2) NOT NULL, created_at timestamptz NOT NULL, active boolean NOT NULL, attrs jsonb NOT NULL);
+INSERT INTO src
+SELECT g, (ARRAY['Olivia','Liam','Emma','Noah','Zoë'])[1 + g % 5] || ' ' || chr(65 + g % 26) || '. '
+          || (ARRAY['Schneider','García','Nguyen','Müller','Okafor'])[1 + g / 5 % 5],
+       'user' || g || '@example.com', g % 100, (g::bigint * 7919 % 100000) / 100.0,
+       timestamptz '2020-01-01' + g * interval '37.123456 seconds', g % 3 <> 0,
+       jsonb_build_object('v', 2, 'tags', jsonb_build_array('t' || g % 50, 't' || g % 70), 'tier', 'team', 'score', g % 1000)
+FROM generate_series(1, $rows) g;
+VACUUM ANALYZE src;
+SQL
+
+fresh_target() {
+  psql -X -q "$url" -c "DROP TABLE IF EXISTS dst" -c "CREATE TABLE dst (LIKE src INCLUDING ALL)" -c "CHECKPOINT" 2>/dev/null
+}
+check() {
+  local got
+  got=$(psql -X -tA "$url" -c "SELECT count(*), sum(id), sum(amount) FROM $1")
+  [ "$got" = "$(psql -X -tA "$url" -c "SELECT count(*), sum(id), sum(amount) FROM src")" ] || {
+    echo "mismatch in $1: $got" >&2; exit 1; }
+}
+seconds() { local s; s=$(date +%s%N); "$@" >/dev/null; awk -v ns=$(( $(date +%s%N) - s )) 'BEGIN { printf "%.3f", ns / 1e9 }'; }
+median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
+report() {
+  awk -v n="$1" -v r="$rows" -v w="$2" -v a="$3" -v anchor="$4" -v goal="$5" 'BEGIN {
+    printf "%s: %d rows  weir %.2f s (%.0f rows/s)  %s %.2f s (%.0f rows/s)  weir/anchor throughput %.2f (goal >= %s)\n",
+           n, r, w, r / w, anchor, a, r / a, a / w, goal }'
+}
+
+cat > "$work/copy.yaml" <<YAML
+connections:
+  pg: { url: "$url" }
+pipelines:
+  copy:
+    input: { sql_poll: { connection: pg, query: "SELECT * FROM src", page_size: 10000 } }
+    output: { sql_write: { connection: pg, table: dst, batch: { rows: 100000, interval: 1h } } }
+YAML
+pipe() {
+  psql -X "$url" -c "\\copy (SELECT * FROM src) TO STDOUT (FORMAT binary)" |
+    psql -X "$url" -c "\\copy dst FROM STDIN (FORMAT binary)"
+}
+weir_copy=() anchor_copy=() weir_read=() anchor_read=()
+for ((i = 1; i <= runs; i++)); do
+  fresh_target; weir_copy+=("$(seconds "$weir" run "$work/copy.yaml")"); check dst
+  fresh_target; anchor_copy+=("$(seconds pipe)"); check dst
+  weir_read+=("$(seconds "$weir" query "$url" "SELECT * FROM src" --format csv)")
+  anchor_read+=("$(seconds psql -X "$url" -c "\\copy (SELECT * FROM src) TO STDOUT (FORMAT csv)")")
+done
+report pg_copy "$(median "${weir_copy[@]}")" "$(median "${anchor_copy[@]}")" "psql binary COPY pipe" 0.7
+report pg_read "$(median "${weir_read[@]}")" "$(median "${anchor_read[@]}")" "psql COPY TO STDOUT csv" 0.8
