@@ -88,6 +88,12 @@ WriteStatement write_statement(const Dialect& d, const WriteSpec& spec, std::siz
   return st;
 }
 
+void check_batch_width(const Batch& batch, const WriteSpec& spec) {
+  if (batch.width() != spec.columns.size())
+    throw Error(ErrorKind::internal, fmt::format("batch has {} columns, writer for `{}` expects {}", batch.width(),
+                                                 spec.table.to_string(), spec.columns.size()));
+}
+
 std::string create_table_sql(const Dialect& d, const TableRef& table, const Schema& schema,
                              const std::vector<std::string>& primary_key) {
   std::string cols;

@@ -21,6 +21,9 @@ struct WriteStatement {
 // Throws Error{config} when the mode needs a key that the columns lack.
 WriteStatement write_statement(const Dialect& dialect, const WriteSpec& spec, std::size_t rows = 1);
 
+// Throws Error{internal} when `batch` does not have one cell per column of `spec`.
+void check_batch_width(const Batch& batch, const WriteSpec& spec);
+
 // CREATE TABLE IF NOT EXISTS with the dialect's column types and an optional primary key.
 std::string create_table_sql(const Dialect& dialect, const TableRef& table, const Schema& schema,
                              const std::vector<std::string>& primary_key);

@@ -25,9 +25,7 @@ MyBulkWriter::MyBulkWriter(MyConnection& connection, const WriteSpec& spec)
 }
 
 void MyBulkWriter::write(const Batch& batch) {
-  if (batch.width() != spec_.columns.size())
-    throw Error(ErrorKind::internal, fmt::format("batch has {} columns, writer for `{}` expects {}", batch.width(),
-                                                 spec_.table.to_string(), spec_.columns.size()));
+  check_batch_width(batch, spec_);
   for (std::size_t first = 0; first < batch.rows(); first += rows_per_statement_)
     execute_rows(batch, first, std::min(rows_per_statement_, batch.rows() - first));
 }

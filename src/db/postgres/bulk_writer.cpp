@@ -54,9 +54,7 @@ PgBulkWriter::PgBulkWriter(PgConnection& connection, const WriteSpec& spec)
 }
 
 void PgBulkWriter::write(const Batch& batch) {
-  if (batch.width() != spec_.columns.size())
-    throw Error(ErrorKind::internal, fmt::format("batch has {} columns, writer for `{}` expects {}", batch.width(),
-                                                 spec_.table.to_string(), spec_.columns.size()));
+  check_batch_width(batch, spec_);
   if (batch.empty()) return;
   connection_->finish_active_cursor();
   if (spec_.mode == WriteMode::insert) copy(batch);

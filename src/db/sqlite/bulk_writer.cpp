@@ -28,10 +28,7 @@ SqliteBulkWriter::SqliteBulkWriter(SqliteConnection& connection, const WriteSpec
 }
 
 void SqliteBulkWriter::write(const Batch& batch) {
-  if (batch.width() != spec_.columns.size())
-    throw Error(ErrorKind::internal,
-                fmt::format("batch has {} columns, writer for `{}` expects {}", batch.width(),
-                            spec_.table.to_string(), spec_.columns.size()));
+  check_batch_width(batch, spec_);
   std::size_t r = 0;
   if (chunk_stmt_)
     for (; r + chunk_rows_ <= batch.rows(); r += chunk_rows_) run(*chunk_stmt_, *chunk_, batch, r, chunk_rows_);
