@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <array>
+
+#include "db/common/type_names.hpp"
 #include <charconv>
 #include <cstring>
 
@@ -16,24 +18,19 @@ namespace {
 constexpr unsigned kBinaryCharset = 63;
 constexpr std::int64_t kMicrosPerDay = 86'400'000'000;
 
-struct CreateName {
-  Type type;
-  std::string_view name;
-};
-
 constexpr std::array kCreateNames{
-    CreateName{Type::null, "longtext"},        CreateName{Type::boolean, "tinyint(1)"},
-    CreateName{Type::int64, "bigint"},         CreateName{Type::float64, "double"},
-    CreateName{Type::decimal, "decimal(65,10)"}, CreateName{Type::text, "longtext"},
-    CreateName{Type::bytes, "longblob"},       CreateName{Type::date, "date"},
-    CreateName{Type::time, "time(6)"},         CreateName{Type::timestamp, "datetime(6)"},
+    TypeName{Type::null, "longtext"},        TypeName{Type::boolean, "tinyint(1)"},
+    TypeName{Type::int64, "bigint"},         TypeName{Type::float64, "double"},
+    TypeName{Type::decimal, "decimal(65,10)"}, TypeName{Type::text, "longtext"},
+    TypeName{Type::bytes, "longblob"},       TypeName{Type::date, "date"},
+    TypeName{Type::time, "time(6)"},         TypeName{Type::timestamp, "datetime(6)"},
     // TIMESTAMP is the zoned type (stored as UTC, read in the session's UTC). NULL spelled
     // out: without it servers where explicit_defaults_for_timestamp is off (MySQL 5.7,
     // MariaDB before 10.10) make the first such column NOT NULL DEFAULT CURRENT_TIMESTAMP
     // ON UPDATE CURRENT_TIMESTAMP, storing the current time for NULL.
-    CreateName{Type::timestamptz, "timestamp(6) NULL"}, CreateName{Type::interval, "varchar(64)"},
-    CreateName{Type::uuid, "char(36)"},        CreateName{Type::json, "json"},
-    CreateName{Type::array, "json"},
+    TypeName{Type::timestamptz, "timestamp(6) NULL"}, TypeName{Type::interval, "varchar(64)"},
+    TypeName{Type::uuid, "char(36)"},        TypeName{Type::json, "json"},
+    TypeName{Type::array, "json"},
 };
 
 std::int64_t time_micros(const MYSQL_TIME& t) {
@@ -125,9 +122,7 @@ Type logical_type(std::string_view data_type, std::string_view column_type) noex
 }
 
 std::string_view column_type(Type type) noexcept {
-  for (const CreateName& n : kCreateNames)
-    if (n.type == type) return n.name;
-  return "longtext";
+  return type_name(kCreateNames, type, "longtext");
 }
 
 ResultBinder::ResultBinder(MYSQL_FIELD* fields, unsigned count, bool zero_dates_as_null)

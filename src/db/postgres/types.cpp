@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <array>
+
+#include "db/common/type_names.hpp"
 #include <charconv>
 
 #include "weir/error.hpp"
@@ -33,20 +35,15 @@ constexpr std::array kTypes{
     PgType{199, "json[]", Type::array, 114},          PgType{3807, "jsonb[]", Type::array, 3802},
 };
 
-struct CreateName {
-  Type type;
-  std::string_view name;
-};
-
 constexpr std::array kCreateNames{
-    CreateName{Type::null, "text"},          CreateName{Type::boolean, "boolean"},
-    CreateName{Type::int64, "bigint"},       CreateName{Type::float64, "double precision"},
-    CreateName{Type::decimal, "numeric"},    CreateName{Type::text, "text"},
-    CreateName{Type::bytes, "bytea"},        CreateName{Type::date, "date"},
-    CreateName{Type::time, "time"},          CreateName{Type::timestamp, "timestamp"},
-    CreateName{Type::timestamptz, "timestamptz"}, CreateName{Type::interval, "interval"},
-    CreateName{Type::uuid, "uuid"},          CreateName{Type::json, "jsonb"},
-    CreateName{Type::array, "jsonb"},
+    TypeName{Type::null, "text"},          TypeName{Type::boolean, "boolean"},
+    TypeName{Type::int64, "bigint"},       TypeName{Type::float64, "double precision"},
+    TypeName{Type::decimal, "numeric"},    TypeName{Type::text, "text"},
+    TypeName{Type::bytes, "bytea"},        TypeName{Type::date, "date"},
+    TypeName{Type::time, "time"},          TypeName{Type::timestamp, "timestamp"},
+    TypeName{Type::timestamptz, "timestamptz"}, TypeName{Type::interval, "interval"},
+    TypeName{Type::uuid, "uuid"},          TypeName{Type::json, "jsonb"},
+    TypeName{Type::array, "jsonb"},
 };
 
 [[noreturn]] void bad_text(std::string_view text, Oid oid) {
@@ -143,9 +140,7 @@ const PgType* find_type(Oid oid) noexcept {
 }
 
 std::string_view column_type(Type type) noexcept {
-  for (const CreateName& n : kCreateNames)
-    if (n.type == type) return n.name;
-  return "text";
+  return type_name(kCreateNames, type, "text");
 }
 
 void read_text(std::string_view text, Oid oid, Value& out) {

@@ -5,6 +5,8 @@
 
 #include <array>
 
+#include "db/common/type_names.hpp"
+
 #include "core/text.hpp"
 #include "db/sqlite/errors.hpp"
 #include "weir/temporal.hpp"
@@ -30,11 +32,6 @@ constexpr std::array kDeclRules{
     DeclRule{"real", Type::float64},       DeclRule{"floa", Type::float64},
     DeclRule{"doub", Type::float64},       DeclRule{"dec", Type::decimal},
     DeclRule{"numeric", Type::decimal},
-};
-
-struct TypeName {
-  Type type;
-  std::string_view declared;
 };
 
 constexpr std::array kCreateNames{
@@ -103,9 +100,7 @@ Type logical_type(std::string_view declared) noexcept {
 }
 
 std::string_view declared_type(Type type) noexcept {
-  for (const TypeName& n : kCreateNames)
-    if (n.type == type) return n.declared;
-  return "BLOB";
+  return type_name(kCreateNames, type, "BLOB");
 }
 
 void read_cell(sqlite3_stmt* stmt, int column, Type logical, Value& out) {
