@@ -15,6 +15,7 @@ struct QueryOptions {
   std::vector<std::string> params;
   std::string format = "table";
   std::size_t batch_rows = 1000;
+  bool explain = false;
 };
 
 int run_query(const Globals& globals, const QueryOptions& o) {
@@ -22,7 +23,8 @@ int run_query(const Globals& globals, const QueryOptions& o) {
   db::ConnectionConfig config = db::resolve_connection(o.target, globals.connections());
   auto connection = db::connect(config);
   std::vector<Value> params(o.params.begin(), o.params.end());
-  auto cursor = connection->query(o.sql, params);
+  std::string sql = o.explain ? std::string(connection->dialect().explain_prefix()) + o.sql : o.sql;
+  auto cursor = connection->query(sql, params);
   auto printer = make_printer(format, std::cout);
   Batch batch;
   std::uint64_t rows = 0;
@@ -51,6 +53,7 @@ void add_query_command(CLI::App& app, const Globals& globals, Action& action) {
   cmd->add_option("-p,--param", options->params,
                   "A value bound to the next placeholder, as text (repeat for several)");
   cmd->add_option("-f,--format", options->format, "table, csv, json or ndjson")->capture_default_str();
+  cmd->add_flag("--explain", options->explain, "Show the database's plan for the statement instead of running it");
   cmd->callback([&globals, &action, options] { action = [&globals, options] { return run_query(globals, *options); }; });
 }
 

@@ -68,6 +68,15 @@ TEST_F(Cli, QueryJsonAndNdjson) {
   EXPECT_EQ(r.out, "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n");
 }
 
+TEST_F(Cli, ExplainShowsThePlanWithoutRunning) {
+  auto r = run_weir({"query", db_, "DELETE FROM people WHERE id = ?", "-p", "1", "--explain", "-f", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("detail"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("people"), std::string::npos) << r.out;
+  r = run_weir({"query", db_, "SELECT count(*) FROM people", "-f", "csv"});
+  EXPECT_EQ(r.out, "count(*)\r\n3\r\n") << "the explained DELETE did not run";
+}
+
 TEST_F(Cli, ParametersAreBoundNeverSpliced) {
   std::string evil = "x'); DROP TABLE people; --";
   auto r = run_weir({"query", db_, "INSERT INTO people(id, name) VALUES (?, ?)", "-p", "9", "-p", evil});

@@ -28,6 +28,8 @@ class Dialect {
                                     std::span<const std::string> update_columns) const;
   // The native column type used when weir creates a table for a logical type.
   virtual std::string column_type(Type type) const = 0;
+  // What turns a statement into its query plan ("EXPLAIN ", "EXPLAIN QUERY PLAN ").
+  virtual std::string_view explain_prefix() const noexcept { return "EXPLAIN "; }
 
   std::string quote_table(const TableRef& table) const;
 };
