@@ -1,11 +1,15 @@
 // Real servers misbehaving: wrong passwords, a restart under a pool, SQL injection attempts.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <barrier>
 #include <cstdlib>
+#include <thread>
 
 #include "support/test_support.hpp"
 #include "weir/db/pool.hpp"
 #include "weir/error.hpp"
+#include "weir/retry.hpp"
 
 namespace weir {
 namespace {
@@ -114,6 +118,68 @@ TEST(ServerFaults, MariadbStoresInjectionAttemptsVerbatim) {
   auto url = test::server_url("WEIR_TEST_MYSQL_URL");
   if (!url) return;
   expect_injection_is_data(*url);
+}
+
+// Two sessions update rows 1 and 2 in opposite orders, meeting in the middle: the server
+// picks a victim, weir classifies it as a deadlock, the retry policy reruns the victim's
+// transaction, and both sessions' work lands.
+void expect_deadlock_victim_retried(const std::string& url) {
+  db::ConnectionConfig config;
+  config.url = Url::parse(url);
+  auto setup = db::connect(config);
+  const db::Dialect& d = setup->dialect();
+  std::string table = d.quote_identifier("weir_deadlock_" + std::to_string(std::rand()));
+  setup->execute("CREATE TABLE " + table + " (id integer primary key, v integer not null)");
+  setup->execute("INSERT INTO " + table + " (id, v) VALUES (1, 0), (2, 0)");
+  std::string bump = "UPDATE " + table + " SET v = v + 1 WHERE id = " + d.placeholder(1);
+
+  std::barrier both_hold_a_lock(2);
+  std::atomic<int> attempts{0}, deadlocks{0};
+  auto session = [&](int first, int second) {
+    auto c = db::connect(config);
+    bool met = false;
+    RetryHooks hooks;
+    hooks.on_retry = [&](const Error& e, int, std::chrono::milliseconds) {
+      if (e.kind() == ErrorKind::deadlock) ++deadlocks;
+    };
+    retry(
+        RetryPolicy{5, std::chrono::milliseconds(10), std::chrono::milliseconds(100), 2.0},
+        [&] {
+          ++attempts;
+          db::Transaction tx(*c);
+          c->execute(bump, std::vector<Value>{Value(first)});
+          if (!met) {
+            met = true;
+            both_hold_a_lock.arrive_and_wait();
+          }
+          c->execute(bump, std::vector<Value>{Value(second)});
+          tx.commit();
+        },
+        hooks);
+  };
+  std::thread a(session, 1, 2), b(session, 2, 1);
+  a.join();
+  b.join();
+  EXPECT_EQ(deadlocks.load(), 1);
+  EXPECT_EQ(attempts.load(), 3) << "the victim ran twice, the winner once";
+  auto cursor = setup->query("SELECT sum(v) FROM " + table);
+  Batch batch;
+  ASSERT_TRUE(cursor->next(batch, 1));
+  EXPECT_EQ(batch.at(0, 0).to_text(), "4") << "both sessions' two updates landed";
+  cursor.reset();
+  setup->execute("DROP TABLE " + table);
+}
+
+TEST(ServerFaults, PostgresDeadlockVictimIsRetried) {
+  auto url = test::server_url("WEIR_TEST_PG_URL");
+  if (!url) return;
+  expect_deadlock_victim_retried(*url);
+}
+
+TEST(ServerFaults, MariadbDeadlockVictimIsRetried) {
+  auto url = test::server_url("WEIR_TEST_MYSQL_URL");
+  if (!url) return;
+  expect_deadlock_victim_retried(*url);
 }
 
 }  // namespace
