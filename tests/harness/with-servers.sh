@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # with-servers.sh - run a command against throwaway PostgreSQL 15 and MariaDB
-# servers listening only on 127.0.0.1.
+# servers listening only on 127.0.0.1, with TLS from a throw-away CA.
 #
 #   tests/harness/with-servers.sh <command> [args...]
 #
@@ -235,6 +235,65 @@ pick_port() {
   return 1
 }
 
+# --- TLS -----------------------------------------------------------------
+
+TLS_DIR=""
+
+# openssl with a clean environment and without the caller's config.
+ossl() { clean_run OPENSSL_CONF=/dev/null openssl "$@"; }
+
+# tls_key FILE: a fresh P-256 key (fast to generate).
+tls_key() { ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1"; }
+
+# tls_sign NAME SUBJECT EXTENSIONS: NAME.key + NAME.crt signed by ca.
+tls_sign() {
+  local name=$1 subj=$2 ext=$3
+  tls_key "$TLS_DIR/$name.key" &&
+    ossl req -new -key "$TLS_DIR/$name.key" -subj "$subj" -out "$TLS_DIR/$name.csr" &&
+    printf '%s\n' "$ext" >"$TLS_DIR/$name.ext" &&
+    ossl x509 -req -in "$TLS_DIR/$name.csr" -CA "$TLS_DIR/ca.crt" -CAkey "$TLS_DIR/ca.key" \
+      -CAcreateserial -days 2 -sha256 -extfile "$TLS_DIR/$name.ext" -out "$TLS_DIR/$name.crt" &&
+    rm -f "$TLS_DIR/$name.csr" "$TLS_DIR/$name.ext"
+}
+
+# A throw-away CA, server certificates for both servers, a client certificate
+# for the PostgreSQL role weir_cert and an unrelated second CA, in <dir>/tls.
+make_tls() {
+  local server_ext='basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth'
+  TLS_DIR=$H/tls
+  mkdir -p "$TLS_DIR" || die "cannot create $TLS_DIR"
+  chmod 755 "$TLS_DIR"
+  if ! {
+    tls_key "$TLS_DIR/ca.key" &&
+      ossl req -new -x509 -key "$TLS_DIR/ca.key" -subj "/CN=weir harness CA" -days 2 -sha256 \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+        -out "$TLS_DIR/ca.crt" &&
+      tls_key "$TLS_DIR/wrong-ca.key" &&
+      ossl req -new -x509 -key "$TLS_DIR/wrong-ca.key" -subj "/CN=weir harness unrelated CA" -days 2 \
+        -sha256 -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+        -out "$TLS_DIR/wrong-ca.crt" &&
+      tls_sign pg-server "/CN=localhost" "$server_ext
+subjectAltName=DNS:localhost" &&
+      tls_sign mysql-server "/CN=localhost" "$server_ext
+subjectAltName=DNS:localhost,IP:127.0.0.1" &&
+      tls_sign client "/CN=weir_cert" 'basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=clientAuth'
+  } >"$H/tls.log" 2>&1; then
+    show_tail "$H/tls.log"
+    die "generating TLS certificates with openssl failed"
+  fi
+  rm -f "$TLS_DIR/ca.key" "$TLS_DIR/wrong-ca.key" "$TLS_DIR/wrong-ca.srl" "$TLS_DIR/ca.srl"
+  chmod 644 "$TLS_DIR"/*.crt
+  chmod 600 "$TLS_DIR"/*.key
+  if (( IS_ROOT )); then
+    chown postgres:postgres "$TLS_DIR/pg-server.key" || die "cannot chown the postgres key"
+    chown mysql:mysql "$TLS_DIR/mysql-server.key" || die "cannot chown the mariadb key"
+  fi
+}
+
 # --- PostgreSQL ----------------------------------------------------------
 
 pg_write_port_conf() {
@@ -247,6 +306,10 @@ wal_level = logical
 max_replication_slots = 10
 max_wal_senders = 10
 password_encryption = 'scram-sha-256'
+ssl = on
+ssl_cert_file = '$TLS_DIR/pg-server.crt'
+ssl_key_file = '$TLS_DIR/pg-server.key'
+ssl_ca_file = '$TLS_DIR/ca.crt'
 EOF
   (( IS_ROOT )) && chown postgres:postgres "$PG_DATA/weir-harness.conf"
   chmod 600 "$PG_DATA/weir-harness.conf"
@@ -274,11 +337,13 @@ start_pg() {
 
   cat >"$PG_DATA/pg_hba.conf" <<EOF
 # written by tests/harness/with-servers.sh
-# TYPE  DATABASE     USER  ADDRESS        METHOD
-local   all          all                  trust
-local   replication  all                  trust
-host    all          all   127.0.0.1/32   scram-sha-256
-host    replication  all   127.0.0.1/32   scram-sha-256
+# TYPE   DATABASE     USER       ADDRESS        METHOD
+local    all          all                       trust
+local    replication  all                       trust
+hostssl  all          weir_cert  127.0.0.1/32   cert
+host     all          weir_cert  127.0.0.1/32   reject
+host     all          all        127.0.0.1/32   scram-sha-256
+host     replication  all        127.0.0.1/32   scram-sha-256
 EOF
   (( IS_ROOT )) && chown postgres:postgres "$PG_DATA/pg_hba.conf"
   chmod 600 "$PG_DATA/pg_hba.conf"
@@ -325,6 +390,7 @@ EOF
 SET log_min_error_statement = panic;
 CREATE ROLE weir LOGIN SUPERUSER REPLICATION PASSWORD '$PG_PASSWORD';
 CREATE DATABASE weir_test OWNER weir;
+CREATE ROLE weir_cert LOGIN;
 EOF
   then
     show_tail "$H/pg-setup.log"
@@ -418,7 +484,9 @@ start_mysql() {
         --socket="$MY_SOCK" --pid-file="$MY_PIDFILE" --log-error="$MY_LOG" \
         --bind-address="$LOOPBACK" --port="$MY_PORT" --skip-name-resolve \
         --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
-        --local-infile=ON
+        --local-infile=ON \
+        --ssl-ca="$TLS_DIR/ca.crt" --ssl-cert="$TLS_DIR/mysql-server.crt" \
+        --ssl-key="$TLS_DIR/mysql-server.key"
     ) </dev/null >>"$H/mysql-stdout.log" 2>&1 &
     MY_PID=$!
 
@@ -591,7 +659,8 @@ main() {
   unset WEIR_TEST_PG_URL WEIR_TEST_PG_PORT WEIR_TEST_PG_PASSWORD WEIR_TEST_PG_SOCKET_DIR \
         WEIR_TEST_PG_DATA WEIR_TEST_PG_BIN WEIR_TEST_PG_LOG \
         WEIR_TEST_MYSQL_URL WEIR_TEST_MYSQL_PORT WEIR_TEST_MYSQL_PASSWORD \
-        WEIR_TEST_MYSQL_SOCKET WEIR_TEST_MYSQL_LOG WEIR_TEST_HARNESS_DIR
+        WEIR_TEST_MYSQL_SOCKET WEIR_TEST_MYSQL_LOG WEIR_TEST_HARNESS_DIR \
+        WEIR_TEST_TLS_CA WEIR_TEST_TLS_WRONG_CA WEIR_TEST_TLS_CLIENT_CERT WEIR_TEST_TLS_CLIENT_KEY
 
   reap_stale
 
@@ -604,11 +673,18 @@ main() {
   fi
   chmod 755 "$H"
 
+  (( want_pg || want_my )) && make_tls
   (( want_my )) && prepare_mysql
   (( want_pg )) && start_pg
   (( want_my )) && start_mysql
 
   export WEIR_TEST_HARNESS_DIR=$H
+  if [[ -n $TLS_DIR ]]; then
+    export WEIR_TEST_TLS_CA=$TLS_DIR/ca.crt
+    export WEIR_TEST_TLS_WRONG_CA=$TLS_DIR/wrong-ca.crt
+    export WEIR_TEST_TLS_CLIENT_CERT=$TLS_DIR/client.crt
+    export WEIR_TEST_TLS_CLIENT_KEY=$TLS_DIR/client.key
+  fi
   if (( want_pg )); then
     export WEIR_TEST_PG_URL="postgres://weir:$PG_PASSWORD@$LOOPBACK:$PG_PORT/weir_test"
     export WEIR_TEST_PG_PORT=$PG_PORT

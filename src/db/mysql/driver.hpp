@@ -1,9 +1,26 @@
 // The MySQL/MariaDB driver: mysql://user:password@host:port/database?option=value
 // (mariadb:// too).
 //
-// URL options: ssl_mode (disable|require|verify-ca|verify-full), ssl_ca, ssl_cert, ssl_key,
-// connect_timeout (seconds, default 10), zero_dates (error|null, default error: how
-// 0000-00-00 dates are read).
+// URL options: ssl_mode (disable|prefer|require|verify-ca|verify-full, default prefer), ssl_ca,
+// ssl_capath, ssl_cert, ssl_key, connect_timeout (seconds, default 10), zero_dates (error|null,
+// default error: how 0000-00-00 dates are read).
+//
+// TLS, as MariaDB Connector/C 3.3 can do it:
+//   disable      no TLS; the ssl_* files are ignored.
+//   prefer       TLS when the server offers it, else a plain connection (tried again without
+//                TLS only when the server says it has none). Like require otherwise.
+//   require      TLS or fail. The server certificate is not checked unless ssl_ca/ssl_capath
+//                is given: Connector/C then always checks the chain against it.
+//   verify-ca    TLS, and the certificate chain must verify against ssl_ca/ssl_capath (which
+//                are therefore required: a config error without them). The host name is not
+//                checked. Connector/C has no switch for "chain only": it checks the chain
+//                whenever a CA is set, and MYSQL_OPT_SSL_VERIFY_SERVER_CERT adds the host name.
+//   verify-full  TLS, chain verified (against ssl_ca/ssl_capath, or the system CA store without
+//                them) and the host name of the URL matched against the certificate's names
+//                (MYSQL_OPT_SSL_VERIFY_SERVER_CERT; IP addresses against IP SANs).
+// ssl_cert/ssl_key: a client certificate for accounts created REQUIRE X509 / SUBJECT.
+// Note that Connector/C uses the default unix socket for host "localhost": use 127.0.0.1 or a
+// real host name (then verify-full needs that name/IP in the server certificate) for TCP.
 #pragma once
 
 #include "weir/db/driver.hpp"

@@ -20,6 +20,20 @@ constexpr std::array<std::string_view, 8> kOptions{"sslmode",         "sslrootce
 constexpr std::string_view kSessionOptions =
     "-c DateStyle=ISO -c IntervalStyle=iso_8601 -c TimeZone=UTC -c extra_float_digits=3";
 
+// Server-side refusals that throw_connection_error does not recognise as authentication
+// failures: a `cert` pg_hba line without a client certificate, and a `reject` line (e.g. the
+// non-TLS retry of sslmode=prefer/allow for a role that may only log in with a certificate).
+bool refused_by_server_auth(std::string_view message) {
+  return message.find("requires a valid client certificate") != std::string_view::npos ||
+         message.find("pg_hba.conf rejects connection") != std::string_view::npos;
+}
+
+std::string one_line(std::string_view text) {
+  std::string out;
+  for (char c : trim(text)) out += (c == '\n' || c == '\r') ? ' ' : c;
+  return out;
+}
+
 }  // namespace
 
 std::unique_ptr<Connection> PgDriver::connect(const ConnectionConfig& config) const {
@@ -58,8 +72,13 @@ std::unique_ptr<Connection> PgDriver::connect(const ConnectionConfig& config) co
   keys.push_back(nullptr);
   values.push_back(nullptr);
   ConnHandle conn(PQconnectdbParams(keys.data(), values.data(), 0));
-  if (!conn || PQstatus(conn.get()) != CONNECTION_OK)
-    throw_connection_error(conn.get(), fmt::format("connecting to {}", config.describe()));
+  if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
+    std::string context = fmt::format("connecting to {}", config.describe());
+    if (conn && refused_by_server_auth(PQerrorMessage(conn.get())))
+      throw Error(ErrorKind::auth, fmt::format("{}: {}", context, one_line(PQerrorMessage(conn.get()))), "28000",
+                  false);
+    throw_connection_error(conn.get(), context);
+  }
   return std::make_unique<PgConnection>(std::move(conn), config.describe());
 }
 

@@ -3,6 +3,12 @@
 // URL options: sslmode (disable|allow|prefer|require|verify-ca|verify-full), sslrootcert,
 // sslcert, sslkey, application_name (default weir), connect_timeout (seconds, default 10),
 // options (extra server settings, "-c name=value"), target_session_attrs.
+//
+// TLS options go to libpq unchanged, with libpq's meaning: sslmode verify-ca checks the chain
+// against sslrootcert (default ~/.postgresql/root.crt), verify-full the host name too (a host
+// given as an IP address must be in the certificate's IP SANs); sslcert/sslkey are a client
+// certificate (pg_hba `cert`, or clientcert=verify-*). A server that refuses the login because a
+// client certificate is missing (`cert`) or because of a pg_hba `reject` line is Error{auth}.
 #pragma once
 
 #include "weir/db/driver.hpp"
