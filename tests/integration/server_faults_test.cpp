@@ -170,6 +170,37 @@ void expect_deadlock_victim_retried(const std::string& url) {
   setup->execute("DROP TABLE " + table);
 }
 
+void expect_query_timeout(const std::string& url, const std::string& slow_sql) {
+  db::ConnectionConfig config;
+  config.url = Url::parse(url);
+  config.url.set_option("query_timeout", "300");
+  auto c = db::connect(config);
+  auto started = std::chrono::steady_clock::now();
+  try {
+    auto cursor = c->query(slow_sql);
+    Batch b;
+    while (cursor->next(b, 10)) {
+    }
+    FAIL() << "a 10 s statement finished under a 300 ms query_timeout";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::timeout) << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  c->ping();  // the connection stays usable
+}
+
+TEST(ServerFaults, PostgresQueryTimeout) {
+  auto url = test::server_url("WEIR_TEST_PG_URL");
+  if (!url) return;
+  expect_query_timeout(*url, "SELECT pg_sleep(10)");
+}
+
+TEST(ServerFaults, MariadbQueryTimeout) {
+  auto url = test::server_url("WEIR_TEST_MYSQL_URL");
+  if (!url) return;
+  expect_query_timeout(*url, "SELECT SLEEP(10) FROM DUAL WHERE 1 = 1");
+}
+
 TEST(ServerFaults, PostgresDeadlockVictimIsRetried) {
   auto url = test::server_url("WEIR_TEST_PG_URL");
   if (!url) return;

@@ -15,13 +15,15 @@
 namespace weir::db::mysql {
 namespace {
 
-constexpr std::array<std::string_view, 7> kOptions{"ssl_mode", "ssl_ca",          "ssl_cert",  "ssl_key",
-                                                   "ssl_capath", "connect_timeout", "zero_dates"};
+constexpr std::array<std::string_view, 8> kOptions{"ssl_mode",   "ssl_ca",          "ssl_cert",   "ssl_key",
+                                                   "ssl_capath", "connect_timeout", "zero_dates", "query_timeout"};
 
 struct Settings {
   unsigned connect_timeout = 10;
   std::string ssl_mode = "prefer";
   std::string ssl_ca, ssl_cert, ssl_key, ssl_capath;
+  unsigned long query_timeout_ms = 0;  // 0: none
+  std::string init_command;
   SessionOptions session;
 };
 
@@ -35,6 +37,9 @@ Settings parse_settings(const ConnectionConfig& config) {
     if (key == "connect_timeout") {
       s.connect_timeout = static_cast<unsigned>(std::strtoul(value.c_str(), nullptr, 10));
       if (!s.connect_timeout) throw bad("a number of seconds");
+    } else if (key == "query_timeout") {
+      if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos) throw bad("milliseconds");
+      s.query_timeout_ms = std::strtoul(value.c_str(), nullptr, 10);
     } else if (key == "zero_dates") {
       if (value != "error" && value != "null") throw bad("error or null");
       s.session.zero_dates_as_null = value == "null";
@@ -53,6 +58,11 @@ Settings parse_settings(const ConnectionConfig& config) {
   // Connector/C 3.3 checks the certificate chain only against an explicit CA, and the host
   // name only together with the chain (MYSQL_OPT_SSL_VERIFY_SERVER_CERT, which falls back to
   // the system CA store). verify-ca without a CA would silently check nothing.
+  // UTC so TIMESTAMP reads as timestamptz; strict mode so a value the column cannot hold is an
+  // error, never silently truncated or zeroed; MariaDB's max_statement_time for query_timeout.
+  s.init_command = "SET time_zone = '+00:00', sql_mode = CONCAT_WS(',', @@sql_mode, 'STRICT_ALL_TABLES')";
+  if (s.query_timeout_ms)
+    s.init_command += fmt::format(", max_statement_time = {:.3f}", double(s.query_timeout_ms) / 1000.0);
   if (s.ssl_mode == "verify-ca" && s.ssl_ca.empty() && s.ssl_capath.empty())
     throw Error(ErrorKind::config, fmt::format("{}: ssl_mode=verify-ca needs ssl_ca (or ssl_capath), the CA to check the "
                                                "server certificate against",
@@ -73,10 +83,7 @@ DbHandle open_once(const ConnectionConfig& config, const Settings& s, bool tls) 
   const Url& url = config.url;
   mysql_optionsv(db.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
   mysql_optionsv(db.get(), MYSQL_OPT_CONNECT_TIMEOUT, &s.connect_timeout);
-  // UTC so TIMESTAMP reads as timestamptz; strict mode so a value the column cannot hold is an
-  // error, never silently truncated or zeroed.
-  mysql_optionsv(db.get(), MYSQL_INIT_COMMAND,
-                 "SET time_zone = '+00:00', sql_mode = CONCAT_WS(',', @@sql_mode, 'STRICT_ALL_TABLES')");
+  mysql_optionsv(db.get(), MYSQL_INIT_COMMAND, s.init_command.c_str());
   if (tls) {
     my_bool enforce = 1, verify = s.ssl_mode == "verify-full";
     mysql_optionsv(db.get(), MYSQL_OPT_SSL_ENFORCE, &enforce);

@@ -2,8 +2,9 @@
 // (mariadb:// too).
 //
 // URL options: ssl_mode (disable|prefer|require|verify-ca|verify-full, default prefer), ssl_ca,
-// ssl_capath, ssl_cert, ssl_key, connect_timeout (seconds, default 10), zero_dates (error|null,
-// default error: how 0000-00-00 dates are read).
+// ssl_capath, ssl_cert, ssl_key, connect_timeout (seconds, default 10), query_timeout
+// (milliseconds, MariaDB max_statement_time: a longer statement fails with Error{timeout}),
+// zero_dates (error|null, default error: how 0000-00-00 dates are read).
 //
 // TLS, as MariaDB Connector/C 3.3 can do it:
 //   disable      no TLS; the ssl_* files are ignored.

@@ -12,9 +12,9 @@
 namespace weir::db::postgres {
 namespace {
 
-constexpr std::array<std::string_view, 8> kOptions{"sslmode",         "sslrootcert", "sslcert", "sslkey",
+constexpr std::array<std::string_view, 9> kOptions{"sslmode",         "sslrootcert", "sslcert", "sslkey",
                                                    "application_name", "connect_timeout", "options",
-                                                   "target_session_attrs"};
+                                                   "target_session_attrs", "query_timeout"};
 
 // Settings that make the text form of every value canonical for types.cpp to parse.
 constexpr std::string_view kSessionOptions =
@@ -57,6 +57,13 @@ std::unique_ptr<Connection> PgDriver::connect(const ConnectionConfig& config) co
                                                  did_you_mean(key, kOptions)));
     if (key == "options") {
       params.back().second += " " + value;
+      continue;
+    }
+    if (key == "query_timeout") {  // milliseconds, enforced by the server for every statement
+      if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos)
+        throw Error(ErrorKind::config, fmt::format("{}: option query_timeout={} is invalid, expected milliseconds",
+                                                   config.describe(), value));
+      params.back().second += " -c statement_timeout=" + value;
       continue;
     }
     auto it = std::find_if(params.begin(), params.end(), [&](const auto& p) { return p.first == key; });

@@ -2,6 +2,7 @@
 //
 // URL options: sslmode (disable|allow|prefer|require|verify-ca|verify-full), sslrootcert,
 // sslcert, sslkey, application_name (default weir), connect_timeout (seconds, default 10),
+// query_timeout (milliseconds; the server cancels a longer statement: Error{timeout}),
 // options (extra server settings, "-c name=value"), target_session_attrs.
 //
 // TLS options go to libpq unchanged, with libpq's meaning: sslmode verify-ca checks the chain

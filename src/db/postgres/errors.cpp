@@ -81,6 +81,10 @@ void throw_result_error(const PGresult* result, PGconn* conn, std::string_view c
   std::string_view sqlstate = field(result, PG_DIAG_SQLSTATE);
   if (sqlstate.empty()) throw_connection_error(conn, context);
   std::string message = one_line(field(result, PG_DIAG_MESSAGE_PRIMARY));
+  // 57014 covers both a user's cancel and statement_timeout; only the message tells them apart.
+  if (sqlstate == "57014" && message.find("statement timeout") != std::string::npos)
+    throw Error(ErrorKind::timeout, fmt::format("{}: {} [SQLSTATE {}]", context, message, sqlstate),
+                std::string(sqlstate), false);
   std::string_view detail = field(result, PG_DIAG_MESSAGE_DETAIL);
   if (!detail.empty()) message += " (" + one_line(detail) + ")";
   throw Error(kind_for_sqlstate(sqlstate), fmt::format("{}: {} [SQLSTATE {}]", context, message, sqlstate),
