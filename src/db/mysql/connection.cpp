@@ -30,6 +30,11 @@ std::vector<std::vector<std::string>> fetch_all(Connection& c, std::string_view 
 }
 }  // namespace
 
+void finish_results(MYSQL_STMT* stmt) noexcept {
+  mysql_stmt_free_result(stmt);
+  while (mysql_stmt_next_result(stmt) == 0) mysql_stmt_free_result(stmt);
+}
+
 MyConnection::MyConnection(DbHandle db, std::string description, SessionOptions options, unsigned long thread_id,
                            std::function<DbHandle()> reconnect_for_kill)
     : db_(std::move(db)),
@@ -139,7 +144,7 @@ std::unique_ptr<Cursor> MyConnection::query(std::string_view sql, std::span<cons
 std::uint64_t MyConnection::execute(std::string_view sql, std::span<const Value> params) {
   MYSQL_STMT* stmt = run(sql, params);
   std::uint64_t affected = mysql_stmt_affected_rows(stmt);
-  mysql_stmt_free_result(stmt);
+  finish_results(stmt);
   return affected == static_cast<std::uint64_t>(-1) ? 0 : affected;
 }
 

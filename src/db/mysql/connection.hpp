@@ -29,6 +29,10 @@ using StmtHandle = std::unique_ptr<MYSQL_STMT, StmtCloser>;
 
 class MyCursor;
 
+// Frees the current result and skips any further ones (a CALL ends with a status result, and
+// a procedure may return several sets): the connection is then ready for its next statement.
+void finish_results(MYSQL_STMT* stmt) noexcept;
+
 struct SessionOptions {
   bool zero_dates_as_null = false;
 };

@@ -16,6 +16,7 @@ MyCursor::MyCursor(MyConnection& connection, MYSQL_STMT* stmt) : connection_(&co
     if (mysql_stmt_bind_result(stmt_, binder_->binds()) != 0) throw_statement_error(stmt_, "binding result columns");
   } else {
     done_ = true;
+    finish_results(stmt_);
   }
   schema_ = std::make_shared<const Schema>(std::move(columns));
 }
@@ -32,7 +33,7 @@ bool MyCursor::next(Batch& out, std::size_t max_rows) {
     int rc = mysql_stmt_fetch(stmt_);
     if (rc == MYSQL_NO_DATA) {
       done_ = true;
-      mysql_stmt_free_result(stmt_);
+      finish_results(stmt_);
       break;
     }
     if (rc == 1) {
@@ -47,7 +48,7 @@ bool MyCursor::next(Batch& out, std::size_t max_rows) {
 void MyCursor::close() noexcept {
   if (done_ || !connection_) return;
   done_ = true;
-  mysql_stmt_free_result(stmt_);
+  finish_results(stmt_);
 }
 
 }  // namespace weir::db::mysql
