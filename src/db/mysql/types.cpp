@@ -52,6 +52,35 @@ bool starts_with_word(std::string_view column_type, std::string_view word) {
 
 }  // namespace
 
+constexpr unsigned kUtf8mb4 = 45;
+constexpr std::array kFieldDocs{
+    FieldDoc{MYSQL_TYPE_TINY, 0, 1, 63, "tinyint(1)", Type::boolean},
+    FieldDoc{MYSQL_TYPE_TINY, 0, 4, 63, "tinyint", Type::int64},
+    FieldDoc{MYSQL_TYPE_SHORT, 0, 6, 63, "smallint", Type::int64},
+    FieldDoc{MYSQL_TYPE_INT24, 0, 9, 63, "mediumint", Type::int64},
+    FieldDoc{MYSQL_TYPE_LONG, 0, 11, 63, "int", Type::int64},
+    FieldDoc{MYSQL_TYPE_LONG, UNSIGNED_FLAG, 10, 63, "int unsigned", Type::int64},
+    FieldDoc{MYSQL_TYPE_LONGLONG, 0, 20, 63, "bigint", Type::int64},
+    FieldDoc{MYSQL_TYPE_LONGLONG, UNSIGNED_FLAG, 20, 63, "bigint", Type::decimal},
+    FieldDoc{MYSQL_TYPE_YEAR, 0, 4, 63, "year", Type::int64},
+    FieldDoc{MYSQL_TYPE_FLOAT, 0, 12, 63, "float", Type::float64},
+    FieldDoc{MYSQL_TYPE_DOUBLE, 0, 22, 63, "double", Type::float64},
+    FieldDoc{MYSQL_TYPE_NEWDECIMAL, 0, 14, 63, "decimal", Type::decimal},
+    FieldDoc{MYSQL_TYPE_DATE, 0, 10, 63, "date", Type::date},
+    FieldDoc{MYSQL_TYPE_TIME, 0, 10, 63, "time", Type::time},
+    FieldDoc{MYSQL_TYPE_DATETIME, 0, 26, 63, "datetime", Type::timestamp},
+    FieldDoc{MYSQL_TYPE_TIMESTAMP, 0, 26, 63, "timestamp", Type::timestamptz},
+    FieldDoc{MYSQL_TYPE_JSON, 0, 0, 63, "json", Type::json},
+    FieldDoc{MYSQL_TYPE_VAR_STRING, 0, 80, kUtf8mb4, "text", Type::text},
+    FieldDoc{MYSQL_TYPE_BLOB, 0, 65535, kUtf8mb4, "text", Type::text},
+    FieldDoc{MYSQL_TYPE_BLOB, BINARY_FLAG, 65535, 63, "blob", Type::bytes},
+    FieldDoc{MYSQL_TYPE_STRING, ENUM_FLAG, 4, kUtf8mb4, "enum", Type::text},
+    FieldDoc{MYSQL_TYPE_BIT, 0, 8, 63, "bit", Type::bytes},
+    FieldDoc{MYSQL_TYPE_GEOMETRY, 0, 0, 63, "geometry", Type::bytes},
+};
+
+std::span<const FieldDoc> documented_fields() noexcept { return kFieldDocs; }
+
 Column column_of(const MYSQL_FIELD& f) {
   Column c;
   c.name = f.name;

@@ -25,6 +25,18 @@ Column column_of(const MYSQL_FIELD& field);
 // same mapping column_of applies to result fields. MariaDB's JSON is LONGTEXT there: the
 // caller recognises it by its CHECK (json_valid(…)).
 Type logical_type(std::string_view data_type, std::string_view column_type) noexcept;
+// Representative result fields and what column_of makes of them: docs/types.md lists these,
+// and a unit test checks each against column_of.
+struct FieldDoc {
+  enum_field_types field;
+  unsigned flags;
+  unsigned long length;
+  unsigned charset;
+  std::string_view native;
+  Type type;
+};
+std::span<const FieldDoc> documented_fields() noexcept;
+
 // The SQL type weir uses when it creates a column of `type`.
 std::string_view column_type(Type type) noexcept;
 

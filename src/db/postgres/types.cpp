@@ -133,6 +133,8 @@ void append_array_literal(const Array& array, std::string& out) {
 
 }  // namespace
 
+std::span<const PgType> known_types() noexcept { return kTypes; }
+
 const PgType* find_type(Oid oid) noexcept {
   for (const PgType& t : kTypes)
     if (t.oid == oid) return &t;

@@ -8,6 +8,7 @@
 
 #include <libpq-fe.h>
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,8 @@ struct PgType {
   Oid element;            // for arrays: the element's OID, else 0
 };
 
+// Every type weir reads natively (others are read as text).
+std::span<const PgType> known_types() noexcept;
 // The table entry for `oid`, or nullptr for types weir does not know (read as text).
 const PgType* find_type(Oid oid) noexcept;
 // The SQL type weir uses when it creates a column of `type`.

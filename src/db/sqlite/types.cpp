@@ -14,24 +14,19 @@
 namespace weir::db::sqlite {
 namespace {
 
-struct DeclRule {
-  std::string_view fragment;  // matched case-insensitively anywhere in the declaration
-  Type type;
-};
-
 // First match wins, so longer names come before the names they contain.
 constexpr std::array kDeclRules{
-    DeclRule{"interval", Type::interval},  DeclRule{"bool", Type::boolean},
-    DeclRule{"int", Type::int64},          DeclRule{"timestamptz", Type::timestamptz},
-    DeclRule{"with time zone", Type::timestamptz}, DeclRule{"datetime", Type::timestamp},
-    DeclRule{"timestamp", Type::timestamp}, DeclRule{"date", Type::date},
-    DeclRule{"time", Type::time},
-    DeclRule{"char", Type::text},          DeclRule{"clob", Type::text},
-    DeclRule{"text", Type::text},          DeclRule{"json", Type::json},
-    DeclRule{"uuid", Type::uuid},          DeclRule{"blob", Type::bytes},
-    DeclRule{"real", Type::float64},       DeclRule{"floa", Type::float64},
-    DeclRule{"doub", Type::float64},       DeclRule{"dec", Type::decimal},
-    DeclRule{"numeric", Type::decimal},
+    DeclaredRule{"interval", Type::interval},  DeclaredRule{"bool", Type::boolean},
+    DeclaredRule{"int", Type::int64},          DeclaredRule{"timestamptz", Type::timestamptz},
+    DeclaredRule{"with time zone", Type::timestamptz}, DeclaredRule{"datetime", Type::timestamp},
+    DeclaredRule{"timestamp", Type::timestamp}, DeclaredRule{"date", Type::date},
+    DeclaredRule{"time", Type::time},
+    DeclaredRule{"char", Type::text},          DeclaredRule{"clob", Type::text},
+    DeclaredRule{"text", Type::text},          DeclaredRule{"json", Type::json},
+    DeclaredRule{"uuid", Type::uuid},          DeclaredRule{"blob", Type::bytes},
+    DeclaredRule{"real", Type::float64},       DeclaredRule{"floa", Type::float64},
+    DeclaredRule{"doub", Type::float64},       DeclaredRule{"dec", Type::decimal},
+    DeclaredRule{"numeric", Type::decimal},
 };
 
 constexpr std::array kCreateNames{
@@ -91,10 +86,12 @@ void read_text(std::string_view text, Type logical, Value& out) {
 
 }  // namespace
 
+std::span<const DeclaredRule> declared_rules() noexcept { return kDeclRules; }
+
 Type logical_type(std::string_view declared) noexcept {
   if (declared.empty()) return Type::null;
   std::string lower = to_lower(declared);
-  for (const DeclRule& rule : kDeclRules)
+  for (const DeclaredRule& rule : kDeclRules)
     if (lower.find(rule.fragment) != std::string::npos) return rule.type;
   return Type::null;
 }

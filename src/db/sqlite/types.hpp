@@ -7,6 +7,7 @@
 // that does not parse as the declared temporal type stays text rather than failing.
 #pragma once
 
+#include <span>
 #include <string_view>
 
 #include "weir/value.hpp"
@@ -14,6 +15,14 @@
 struct sqlite3_stmt;
 
 namespace weir::db::sqlite {
+
+// How declared types map to logical types: the first rule whose fragment occurs in the
+// declaration (case-insensitively) wins; no match means Type::null (any).
+struct DeclaredRule {
+  std::string_view fragment;
+  Type type;
+};
+std::span<const DeclaredRule> declared_rules() noexcept;
 
 // Logical type for a declared column type ("VARCHAR(20)", "NUMERIC(10,2)", "DATETIME").
 // Empty or unknown declarations give Type::null (any).

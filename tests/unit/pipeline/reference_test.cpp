@@ -1,6 +1,7 @@
 // The generated reference and the examples inside the specs stay true.
 #include <gtest/gtest.h>
 
+#include "db/types_reference.hpp"
 #include "pipeline/project.hpp"
 #include "pipeline/reference.hpp"
 #include "support/test_support.hpp"
@@ -11,7 +12,13 @@ namespace {
 TEST(Reference, DocsMatchTheSpecs) {
   std::string committed = test::read_file(std::string(WEIR_SOURCE_DIR) + "/docs/configuration.md");
   EXPECT_EQ(committed, configuration_reference_markdown())
-      << "docs/configuration.md is stale: run build/weir reference > docs/configuration.md";
+      << "docs/configuration.md is stale: run build/weir reference config > docs/configuration.md";
+}
+
+TEST(Reference, TypeDocsMatchTheDrivers) {
+  std::string committed = test::read_file(std::string(WEIR_SOURCE_DIR) + "/docs/types.md");
+  EXPECT_EQ(committed, db::types_reference_markdown())
+      << "docs/types.md is stale: run build/weir reference types > docs/types.md";
 }
 
 // Each field's example, put in a one-field map, passes that spec's validation.
