@@ -136,6 +136,8 @@ class Value {
 
   // Canonical text: what CSV and text protocols carry. NULL renders as "".
   std::string to_text() const;
+  // Appends to_text() to `out` without a temporary for the common types (hot output loops).
+  void append_text(std::string& out) const;
   // Appends the value as JSON: numbers bare, decimals as strings (no precision loss),
   // json documents inline, dates/timestamps as ISO-8601 strings, bytes as base64 strings.
   void append_json(std::string& out) const;

@@ -85,8 +85,9 @@ class CsvPrinter final : public ResultPrinter {
       buf += "\r\n";
       header_done_ = true;
     }
+    std::string scratch;
     for (std::size_t r = 0; r < b.rows(); ++r) {
-      for (std::size_t c = 0; c < b.width(); ++c) append_field(buf, b.at(r, c).to_text(), c);
+      for (std::size_t c = 0; c < b.width(); ++c) append_field(buf, b.at(r, c), c, scratch);
       buf += "\r\n";
     }
     out_ << buf;
@@ -95,6 +96,11 @@ class CsvPrinter final : public ResultPrinter {
   void finish(std::uint64_t) override {}
 
  private:
+  static void append_field(std::string& buf, const Value& value, std::size_t column, std::string& scratch) {
+    scratch.clear();
+    value.append_text(scratch);
+    append_field(buf, scratch, column);
+  }
   static void append_field(std::string& buf, std::string_view text, std::size_t column) {
     if (column) buf += ',';
     if (text.find_first_of(",\"\r\n") == std::string_view::npos) {

@@ -84,11 +84,56 @@ std::optional<int> parse_zone_at(std::string_view s, std::size_t& pos) {
   return sign * (h * 3600 + m * 60);
 }
 
+// Zero-padded decimal digits, written by hand: dates and times are formatted once per cell
+// of every exported row, where fmt's format-string parsing shows up in profiles.
+void append_padded(std::string& out, std::int64_t value, int width) {
+  char digits[20];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value > 0);
+  for (int i = n; i < width; ++i) out += '0';
+  while (n > 0) out += digits[--n];
+}
+
+void append_fraction(std::string& out, std::int64_t micros) {
+  if (micros == 0) return;
+  out += '.';
+  std::size_t start = out.size();
+  append_padded(out, micros, 6);
+  while (out.size() > start && out.back() == '0') out.pop_back();
+}
+
 std::string format_fraction(std::int64_t micros) {
-  if (micros == 0) return {};
-  std::string f = fmt::format(".{:06d}", micros);
-  while (f.back() == '0') f.pop_back();
+  std::string f;
+  append_fraction(f, micros);
   return f;
+}
+
+void append_date(std::string& out, Date d) {
+  int y = 0;
+  unsigned m = 0, day = 0;
+  civil_from_days(d.days, y, m, day);
+  if (y < 0 || y > 9999) {
+    out += fmt::format("{:04d}-{:02d}-{:02d}", y, m, day);
+    return;
+  }
+  append_padded(out, y, 4);
+  out += '-';
+  append_padded(out, m, 2);
+  out += '-';
+  append_padded(out, day, 2);
+}
+
+void append_time(std::string& out, Time t) {
+  std::int64_t secs = t.micros / kMicrosPerSecond;
+  append_padded(out, secs / 3600, 2);
+  out += ':';
+  append_padded(out, secs / 60 % 60, 2);
+  out += ':';
+  append_padded(out, secs % 60, 2);
+  append_fraction(out, t.micros % kMicrosPerSecond);
 }
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
@@ -115,23 +160,24 @@ void civil_from_days(std::int32_t days, int& year, unsigned& month, unsigned& da
 }
 
 std::string format_date(Date d) {
-  int y = 0;
-  unsigned m = 0, day = 0;
-  civil_from_days(d.days, y, m, day);
-  return fmt::format("{:04d}-{:02d}-{:02d}", y, m, day);
+  std::string out;
+  append_date(out, d);
+  return out;
 }
 
 std::string format_time(Time t) {
-  std::int64_t secs = t.micros / kMicrosPerSecond;
-  return fmt::format("{:02d}:{:02d}:{:02d}{}", secs / 3600, secs / 60 % 60, secs % 60,
-                     format_fraction(t.micros % kMicrosPerSecond));
+  std::string out;
+  append_time(out, t);
+  return out;
 }
 
 std::string format_timestamp(Timestamp ts) {
   std::int64_t days = floor_div(ts.micros, kMicrosPerDay);
-  std::string out = format_date(Date{static_cast<std::int32_t>(days)});
+  std::string out;
+  out.reserve(26);
+  append_date(out, Date{static_cast<std::int32_t>(days)});
   out += ' ';
-  out += format_time(Time{ts.micros - days * kMicrosPerDay});
+  append_time(out, Time{ts.micros - days * kMicrosPerDay});
   return out;
 }
 

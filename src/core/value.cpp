@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <iterator>
 
 #include "weir/error.hpp"
 #include "weir/temporal.hpp"
@@ -117,6 +118,18 @@ struct TextVisitor {
 }  // namespace
 
 std::string Value::to_text() const { return std::visit(TextVisitor{}, v_); }
+
+void Value::append_text(std::string& out) const {
+  switch (type()) {
+    case Type::null: return;
+    case Type::text: out += as_text(); return;
+    case Type::int64: fmt::format_to(std::back_inserter(out), "{}", as_int()); return;
+    case Type::decimal: out += get<Decimal>().text; return;
+    case Type::json: out += get<Json>().text; return;
+    case Type::boolean: out += as_bool() ? "true" : "false"; return;
+    default: out += to_text(); return;
+  }
+}
 
 void append_json_string(std::string& out, std::string_view text) {
   out += '"';
