@@ -6,6 +6,7 @@
 # Alternating runs, medians of RUNS (default 3), row counts checked; prints both and the ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 if [ -z "${WEIR_TEST_PG_URL:-}" ]; then
   WEIR_HARNESS_SKIP_MYSQL=1 exec tests/harness/with-servers.sh bash "$0" "$@"
 fi
@@ -39,13 +40,6 @@ check() {
   [ "$got" = "$(psql -X -tA "$url" -c "SELECT count(*), sum(id), sum(amount) FROM src")" ] || {
     echo "mismatch in $1: $got" >&2; exit 1; }
 }
-seconds() { local s; s=$(date +%s%N); "$@" >/dev/null; awk -v ns=$(( $(date +%s%N) - s )) 'BEGIN { printf "%.3f", ns / 1e9 }'; }
-median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
-report() {
-  awk -v n="$1" -v r="$rows" -v w="$2" -v a="$3" -v anchor="$4" -v goal="$5" 'BEGIN {
-    printf "%s: %d rows  weir %.2f s (%.0f rows/s)  %s %.2f s (%.0f rows/s)  weir/anchor throughput %.2f (goal >= %s)\n",
-           n, r, w, r / w, anchor, a, r / a, a / w, goal }'
-}
 
 cat > "$work/copy.yaml" <<YAML
 connections:
@@ -66,5 +60,5 @@ for ((i = 1; i <= runs; i++)); do
   weir_read+=("$(seconds "$weir" query "$url" "SELECT * FROM src" --format csv)")
   anchor_read+=("$(seconds psql -X "$url" -c "\\copy (SELECT * FROM src) TO STDOUT (FORMAT csv)")")
 done
-report pg_copy "$(median "${weir_copy[@]}")" "$(median "${anchor_copy[@]}")" "psql binary COPY pipe" 0.7
-report pg_read "$(median "${weir_read[@]}")" "$(median "${anchor_read[@]}")" "psql COPY TO STDOUT csv" 0.8
+report pg_copy "$rows" "$(median "${weir_copy[@]}")" "$(median "${anchor_copy[@]}")" "psql binary COPY pipe" 0.7
+report pg_read "$rows" "$(median "${weir_read[@]}")" "$(median "${anchor_read[@]}")" "psql COPY TO STDOUT csv" 0.8

@@ -7,6 +7,7 @@
 # three times each; the medians and their ratio are printed. Goal: ratio ≤ 1.5.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 weir=${WEIR:-$PWD/build/weir}
 dir=${WEIR_BENCH_DIR:-/tmp/weir-bench}
 rows=${ROWS:-1000000}
@@ -62,7 +63,6 @@ check_copy() {
     echo "copy mismatch: $got" >&2; exit 1; }
 }
 
-seconds() { local s; s=$(date +%s%N); "$@" >/dev/null; awk -v ns=$(( $(date +%s%N) - s )) 'BEGIN { printf "%.3f", ns / 1e9 }'; }
 
 weir_times=() anchor_times=()
 for ((i = 1; i <= runs; i++)); do
@@ -74,7 +74,6 @@ for ((i = 1; i <= runs; i++)); do
   check_copy
 done
 
-median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 w=$(median "${weir_times[@]}")
 a=$(median "${anchor_times[@]}")
 awk -v r="$rows" -v w="$w" -v a="$a" 'BEGIN {
