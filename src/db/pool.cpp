@@ -104,6 +104,29 @@ std::unique_ptr<Connection> Pool::open_connection() {
       hooks);
 }
 
+std::optional<Pool::Idle> Pool::take_idle(std::unique_lock<std::mutex>& lock) {
+  while (!idle_.empty()) {
+    Idle item = std::move(idle_.back());
+    idle_.pop_back();
+    Clock::time_point now = Clock::now();
+    bool fresh = !expired(item, now);
+    if (fresh && now - item.idle_since >= options_.validate_after_idle) {
+      lock.unlock();  // a ping is a round trip: not under the lock
+      ErrorKind kind{};
+      fresh = still_alive(*item.connection, kind);
+      lock.lock();
+      if (!fresh) record_error(kind);
+    }
+    if (fresh) return item;
+    --total_;
+    ++counters_.closed;
+    lock.unlock();
+    item.connection.reset();
+    lock.lock();
+  }
+  return std::nullopt;
+}
+
 Lease Pool::acquire() {
   const Clock::time_point started = Clock::now();
   const Clock::time_point deadline = started + options_.acquire_timeout;
@@ -114,31 +137,12 @@ Lease Pool::acquire() {
     ~WaitingGuard() { --waiting; }
   } guard{waiting_};
   for (;;) {
-    Clock::time_point now = Clock::now();
-    while (!idle_.empty()) {
-      Idle item = std::move(idle_.back());
-      idle_.pop_back();
-      bool fresh = !expired(item, now);
-      if (fresh && now - item.idle_since >= options_.validate_after_idle) {
-        lock.unlock();
-        ErrorKind kind{};
-        fresh = still_alive(*item.connection, kind);
-        lock.lock();
-        if (!fresh) record_error(kind);
-      }
-      if (!fresh) {
-        --total_;
-        ++counters_.closed;
-        lock.unlock();
-        item.connection.reset();
-        lock.lock();
-        now = Clock::now();
-        continue;
-      }
+    if (std::optional<Idle> item = take_idle(lock)) {
       ++counters_.in_use;
       record_latency(Clock::now() - started);
-      return Lease(shared_from_this(), std::move(item.connection), item.born);
+      return Lease(shared_from_this(), std::move(item->connection), item->born);
     }
+    Clock::time_point now = Clock::now();
     if (now < circuit_open_until_) {
       record_error(ErrorKind::connection);
       throw Error(ErrorKind::connection,

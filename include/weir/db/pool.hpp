@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,9 @@ class Pool : public std::enable_shared_from_this<Pool> {
   Pool(ConnectionConfig config, PoolOptions options, Factory factory);
 
   std::unique_ptr<Connection> open_connection();  // without the lock held
+  // The most recently returned idle connection that is still fresh and answers; expired or
+  // dead ones are closed on the way. Called with `lock` held; may release it meanwhile.
+  std::optional<Idle> take_idle(std::unique_lock<std::mutex>& lock);
   void release(std::unique_ptr<Connection> connection, std::chrono::steady_clock::time_point born, bool reusable);
   void record_error(ErrorKind kind);
   void record_latency(std::chrono::steady_clock::duration waited);

@@ -35,10 +35,9 @@ void finish_results(MYSQL_STMT* stmt) noexcept {
   while (mysql_stmt_next_result(stmt) == 0) mysql_stmt_free_result(stmt);
 }
 
-MyConnection::MyConnection(DbHandle db, std::string description, SessionOptions options, unsigned long thread_id,
+MyConnection::MyConnection(DbHandle db, SessionOptions options, unsigned long thread_id,
                            std::function<DbHandle()> reconnect_for_kill)
     : db_(std::move(db)),
-      description_(std::move(description)),
       options_(options),
       thread_id_(thread_id),
       reconnect_for_kill_(std::move(reconnect_for_kill)),

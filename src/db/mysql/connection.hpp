@@ -39,7 +39,7 @@ struct SessionOptions {
 
 class MyConnection final : public Connection {
  public:
-  MyConnection(DbHandle db, std::string description, SessionOptions options, unsigned long thread_id,
+  MyConnection(DbHandle db, SessionOptions options, unsigned long thread_id,
                std::function<DbHandle()> reconnect_for_kill);
   ~MyConnection() override;
 
@@ -75,7 +75,6 @@ class MyConnection final : public Connection {
   std::vector<std::string> json_columns(const TableRef& table);
 
   DbHandle db_;
-  std::string description_;
   SessionOptions options_;
   unsigned long thread_id_;
   std::function<DbHandle()> reconnect_for_kill_;

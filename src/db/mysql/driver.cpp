@@ -138,7 +138,7 @@ std::unique_ptr<Connection> MyDriver::connect(const ConnectionConfig& config) co
   Settings settings = parse_settings(config);
   DbHandle db = open(config, settings);
   unsigned long thread_id = mysql_thread_id(db.get());
-  return std::make_unique<MyConnection>(std::move(db), config.describe(), settings.session, thread_id,
+  return std::make_unique<MyConnection>(std::move(db), settings.session, thread_id,
                                         [config, settings] { return open(config, settings); });
 }
 

@@ -48,8 +48,7 @@ ResultHandle checked(PGresult* raw, PGconn* conn, std::string_view context) {
   }
 }
 
-PgConnection::PgConnection(ConnHandle conn, std::string description)
-    : conn_(std::move(conn)), canceller_(PQgetCancel(conn_.get())), description_(std::move(description)) {}
+PgConnection::PgConnection(ConnHandle conn) : conn_(std::move(conn)), canceller_(PQgetCancel(conn_.get())) {}
 
 PgConnection::~PgConnection() {
   if (active_cursor_) active_cursor_->detach();

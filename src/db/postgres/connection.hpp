@@ -47,7 +47,7 @@ class PgCursor;
 
 class PgConnection final : public Connection {
  public:
-  PgConnection(ConnHandle conn, std::string description);
+  explicit PgConnection(ConnHandle conn);
   ~PgConnection() override;
 
   const Dialect& dialect() const noexcept override { return dialect_; }
@@ -77,14 +77,12 @@ class PgConnection final : public Connection {
   // Ends the streaming cursor, if any, so the connection can take another statement.
   void finish_active_cursor();
   void set_active_cursor(PgCursor* cursor) noexcept { active_cursor_ = cursor; }
-  const std::string& description() const noexcept { return description_; }
   // Inside BEGIN … COMMIT: a cancelled statement would abort the whole transaction.
   bool explicit_transaction() const noexcept { return explicit_transaction_; }
 
  private:
   ConnHandle conn_;
   CancelHandle canceller_;
-  std::string description_;
   PgDialect dialect_;
   struct Prepared {
     std::string name;

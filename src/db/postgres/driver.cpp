@@ -86,7 +86,7 @@ std::unique_ptr<Connection> PgDriver::connect(const ConnectionConfig& config) co
                   false);
     throw_connection_error(conn.get(), context);
   }
-  return std::make_unique<PgConnection>(std::move(conn), config.describe());
+  return std::make_unique<PgConnection>(std::move(conn));
 }
 
 }  // namespace weir::db::postgres
