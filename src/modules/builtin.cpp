@@ -15,6 +15,11 @@ std::span<const InputModule> input_modules() {
   return modules;
 }
 
+std::span<const FilterModule> filter_modules() {
+  static const std::array<FilterModule, 0> modules{};
+  return modules;
+}
+
 std::span<const OutputModule> output_modules() {
   static const std::array modules{modules::sql_write_module()};
   return modules;

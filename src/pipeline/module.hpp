@@ -16,6 +16,7 @@
 #include "db/connections.hpp"
 #include "weir/batch.hpp"
 #include "weir/db/connection.hpp"
+#include "weir/error.hpp"
 
 namespace weir::pipeline {
 
@@ -43,6 +44,31 @@ class Input {
   virtual bool read(Batch& out) = 0;
 };
 
+// Where records that cannot be processed go, with why (see dead_letters.hpp for the table).
+struct DeadLetter {
+  std::string stage;       // YAML path of the module that gave up on the record
+  ErrorKind kind;          // what went wrong (constraint, data, syntax …)
+  std::string message;     // the error's one-line message (credentials already redacted)
+  std::string record_json; // the record as a JSON object
+};
+
+class DeadLetterSink {
+ public:
+  virtual ~DeadLetterSink() = default;
+  virtual void add(DeadLetter letter) = 0;
+};
+
+// Turns one batch into another: enriches, drops or reroutes records. Runs on its own thread;
+// one instance is used by one thread at a time.
+class Filter {
+ public:
+  virtual ~Filter() = default;
+  virtual void open() = 0;
+  // Replaces `out` with the processed records of `in` (out's schema may differ from in's).
+  // Records given up on go to `dead` when the module's on_error says so.
+  virtual void process(const Batch& in, Batch& out, DeadLetterSink& dead) = 0;
+};
+
 class Output {
  public:
   virtual ~Output() = default;
@@ -62,6 +88,12 @@ struct InputModule {
   std::unique_ptr<Input> (*make)(const config::Section& section, const ModuleContext& context);
 };
 
+struct FilterModule {
+  std::string_view name;
+  const config::Spec& (*spec)();
+  std::unique_ptr<Filter> (*make)(const config::Section& section, const ModuleContext& context);
+};
+
 struct OutputModule {
   std::string_view name;
   const config::Spec& (*spec)();
@@ -70,6 +102,7 @@ struct OutputModule {
 
 // Every module compiled in (modules/builtin.cpp).
 std::span<const InputModule> input_modules();
+std::span<const FilterModule> filter_modules();
 std::span<const OutputModule> output_modules();
 
 }  // namespace weir::pipeline
