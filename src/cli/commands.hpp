@@ -30,5 +30,7 @@ void add_ping_command(CLI::App& app, const Globals& globals, Action& action);
 void add_query_command(CLI::App& app, const Globals& globals, Action& action);
 void add_run_command(CLI::App& app, const Globals& globals, Action& action);
 void add_reference_command(CLI::App& app, Action& action);
+void add_schema_command(CLI::App& app, Action& action);
+void add_validate_command(CLI::App& app, Action& action);
 
 }  // namespace weir::cli

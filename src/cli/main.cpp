@@ -45,6 +45,8 @@ int run(int argc, char** argv) {
   add_ping_command(app, globals, action);
   add_query_command(app, globals, action);
   add_run_command(app, globals, action);
+  add_validate_command(app, action);
+  add_schema_command(app, action);
   add_reference_command(app, action);
 
   try {

@@ -80,6 +80,7 @@ std::string describe_shapes(unsigned shapes) {
   if (shapes & kStringList) names.push_back("a list of strings");
   if (shapes & kStringMap) names.push_back("a map of names to strings");
   if (shapes & (kObject | kAnyMap)) names.push_back("a map");
+  if (shapes & kModuleList) names.push_back("a list of modules");
   return fmt::format("{}", fmt::join(names, " or "));
 }
 

@@ -28,6 +28,7 @@ enum Shape : unsigned {
   kStringMap = 32,  // a map of scalar to scalar
   kObject = 64,     // a map validated against `nested`
   kAnyMap = 128,    // a map of name to object validated against `nested` (e.g. connections)
+  kModuleList = 256,  // a list of one-key maps `module_name: {options}` (pipeline filters)
 };
 
 struct Spec;

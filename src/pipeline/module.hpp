@@ -7,7 +7,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -36,12 +38,29 @@ class ModuleContext {
   std::string pipeline_;
 };
 
+// How this run goes, as the command line asked.
+struct RunOptions {
+  bool once = false;  // run scheduled inputs one time and stop
+};
+
 class Input {
  public:
   virtual ~Input() = default;
-  virtual void open() = 0;
-  // Replaces `out` with the next rows; false when the input is exhausted (for this run).
+  // Resumes after `checkpoint` (what checkpoint() returned in an earlier run, as persisted
+  // after the output committed). Called before open(), and only when there is one.
+  virtual void restore(std::string_view checkpoint) = 0;
+  virtual void open(const RunOptions& options) = 0;
+  // Replaces `out` with the next rows; false when the input is done for this run (or the
+  // pipeline is stopping). A scheduled input blocks here until its next run is due.
   virtual bool read(Batch& out) = 0;
+  // The position just after the last row returned by read(), as opaque text; empty when the
+  // input has no position (plain bulk mode).
+  virtual std::string checkpoint() const = 0;
+  // How far behind the source the input is reading, when it can tell (any thread may ask).
+  virtual std::optional<double> lag_seconds() const { return std::nullopt; }
+  // Prepares the query against the live database and returns the columns it yields, without
+  // reading rows (`weir validate --check-sql`); null when the input cannot tell.
+  virtual std::shared_ptr<const Schema> probe() { return nullptr; }
 };
 
 // Where records that cannot be processed go, with why (see dead_letters.hpp for the table).
@@ -67,19 +86,52 @@ class Filter {
   // Replaces `out` with the processed records of `in` (out's schema may differ from in's).
   // Records given up on go to `dead` when the module's on_error says so.
   virtual void process(const Batch& in, Batch& out, DeadLetterSink& dead) = 0;
+  // Checks the filter against the live databases and, when known, the input's columns
+  // (`weir validate --check-sql`); returns the columns it outputs, null when unknown.
+  virtual std::shared_ptr<const Schema> probe(const Schema* input) {
+    (void)input;
+    return nullptr;
+  }
+};
+
+// What an output does around each of its commits (state and dead letters live here).
+class CommitHooks {
+ public:
+  virtual ~CommitHooks() = default;
+  // Once, before the output's first transaction: creates what will live in the target
+  // database (state and dead-letter tables).
+  virtual void prepare_target(db::Connection& target, const db::ConnectionConfig& target_config) = 0;
+  // Inside the output's open transaction on `target` (made from `target_config`), just
+  // before COMMIT: what lives in that same database is written here, atomically with the rows.
+  virtual void before_commit(db::Connection& target, const db::ConnectionConfig& target_config,
+                             std::string_view checkpoint) = 0;
+  // After COMMIT succeeded: what lives elsewhere is persisted now.
+  virtual void after_commit(std::string_view checkpoint) = 0;
+};
+
+// Batches handed to an output with the input position just after their last row.
+struct Chunk {
+  std::unique_ptr<Batch> batch;
+  std::string checkpoint;
 };
 
 class Output {
  public:
   virtual ~Output() = default;
-  virtual void open() = 0;
-  // Takes a batch; commits whenever its own batch size is reached.
-  virtual void write(const Batch& batch) = 0;
+  // `hooks` and `dead` outlive the output's use; `recycle` takes back batches once committed.
+  virtual void open(CommitHooks& hooks, DeadLetterSink& dead, std::function<void(std::unique_ptr<Batch>)> recycle) = 0;
+  // Takes a chunk; commits whenever its own batch size is reached.
+  virtual void write(Chunk chunk) = 0;
   // Commits pending rows if the batch interval has passed (called when input is idle).
   virtual void flush_if_due() = 0;
   // Commits everything pending.
   virtual void flush() = 0;
   virtual std::uint64_t rows_written() const noexcept = 0;
+  // Rows sent to the dead-letter table instead of the target.
+  virtual std::uint64_t rows_rejected() const noexcept = 0;
+  // Checks the target against the live database and, when known, the columns it will get
+  // (`weir validate --check-sql`). Throws Error naming what is missing.
+  virtual void probe(const Schema* input) { (void)input; }
 };
 
 struct InputModule {

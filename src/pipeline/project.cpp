@@ -10,6 +10,8 @@ namespace {
 
 using config::Field;
 
+}  // namespace
+
 const config::Spec& project_spec() {
   static const config::Spec s{
       "weir file",
@@ -19,6 +21,34 @@ const config::Spec& project_spec() {
                 .description = "Named connections; see the connection options."},
           Field{.name = "pipelines", .shapes = config::kAnyMap,
                 .description = "Named pipelines, each an input, optional filters and an output."},
+      }};
+  return s;
+}
+
+namespace {
+
+const config::Spec& state_spec() {
+  static const config::Spec s{
+      "state",
+      "Where the pipeline keeps its checkpoint (the table weir_state).",
+      {
+          Field{.name = "connection", .required = true,
+                .description = "Connection holding weir_state. Name the output's connection for exactly-once "
+                               "delivery: rows and checkpoint then commit in one transaction.",
+                .example = "warehouse"},
+      }};
+  return s;
+}
+
+const config::Spec& dead_letter_spec() {
+  static const config::Spec s{
+      "dead_letter",
+      "Where records the pipeline gave up on are kept, with the stage, error kind and message.",
+      {
+          Field{.name = "connection",
+                .description = "Connection holding the table; default: the state's.", .example = "warehouse"},
+          Field{.name = "table", .default_value = "weir_dead_letters", .description = "Table name.",
+                .example = "orders_rejected"},
       }};
   return s;
 }
@@ -62,6 +92,68 @@ auto build_module(const YAML::Node& block, const std::string& path, std::span<co
   }
 }
 
+// Reads `state:` of a pipeline: the store it names, or the project's default file store.
+std::shared_ptr<StateStore> state_store_of(const YAML::Node& node, const std::string& path, Project& project,
+                                           const ModuleContext& context, config::Diagnostics& d) {
+  db::ConnectionConfig config;
+  if (node) {
+    std::size_t before = d.messages().size();
+    config::validate(node, state_spec(), path, d);
+    if (d.messages().size() != before) return nullptr;
+    try {
+      config = context.connection(config::Section(node, state_spec(), path), "connection");
+    } catch (const Error& e) {
+      d.add(node, path, e.what());
+      return nullptr;
+    }
+  } else {
+    config.name = "state";
+    config.url.scheme = "sqlite";
+    config.url.database = project.document.resolve_path(".weir/state.db");
+  }
+  for (auto& [url, store] : project.state_stores)
+    if (url == config.url) return store;
+  auto store = std::make_shared<StateStore>(config);
+  project.state_stores.emplace_back(config.url, store);
+  return store;
+}
+
+std::unique_ptr<DeadLetterTable> dead_letters_of(const YAML::Node& node, const std::string& path,
+                                                 const StateStore& state, const ModuleContext& context,
+                                                 config::Diagnostics& d) {
+  db::ConnectionConfig config = state.config();
+  db::TableRef table{"", std::string(DeadLetterTable::kDefaultTable)};
+  if (node) {
+    std::size_t before = d.messages().size();
+    config::validate(node, dead_letter_spec(), path, d);
+    if (d.messages().size() != before) return nullptr;
+    config::Section section(node, dead_letter_spec(), path);
+    try {
+      if (section.has("connection")) config = context.connection(section, "connection");
+      table = db::TableRef::parse(section.string("table"));
+    } catch (const Error& e) {
+      d.add(node, path, e.what());
+      return nullptr;
+    }
+  }
+  return std::make_unique<DeadLetterTable>(config, table, context.pipeline());
+}
+
+std::vector<std::unique_ptr<Filter>> filters_of(const YAML::Node& node, const std::string& path,
+                                                const ModuleContext& context, config::Diagnostics& d) {
+  std::vector<std::unique_ptr<Filter>> filters;
+  if (!node || node.IsNull()) return filters;
+  if (!node.IsSequence()) {
+    d.add(node, path, "expected a list of filters, e.g. `- sql_call: {…}`");
+    return filters;
+  }
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    auto filter = build_module(node[i], fmt::format("{}[{}]", path, i), filter_modules(), context, d);
+    if (filter) filters.push_back(std::move(filter));
+  }
+  return filters;
+}
+
 }  // namespace
 
 const config::Spec& pipeline_spec() {
@@ -71,14 +163,20 @@ const config::Spec& pipeline_spec() {
       {
           Field{.name = "input", .shapes = config::kObject | config::kStringMap, .required = true,
                 .description = "Exactly one input module, e.g. `sql_poll: {…}`."},
+          Field{.name = "filters", .shapes = config::kModuleList,
+                .description = "Filter modules applied in order, e.g. `- sql_call: {…}`."},
           Field{.name = "output", .shapes = config::kObject | config::kStringMap, .required = true,
                 .description = "Exactly one output module, e.g. `sql_write: {…}`."},
+          Field{.name = "dead_letter", .shapes = config::kObject, .description = dead_letter_spec().description,
+                .example = "{ connection: warehouse, table: weir_dead_letters }", .nested = &dead_letter_spec()},
+          Field{.name = "state", .shapes = config::kObject, .description = state_spec().description,
+                .example = "{ connection: warehouse }", .nested = &state_spec()},
       }};
   return s;
 }
 
 Project build_project(config::Document document) {
-  Project project{std::move(document), {}, {}};
+  Project project{std::move(document), {}, {}, {}};
   const config::Document& doc = project.document;
   config::Diagnostics d(doc.file);
   std::vector<std::string_view> top;
@@ -101,19 +199,26 @@ Project build_project(config::Document document) {
         d.add(node, path, "expected a map with `input` and `output`");
         continue;
       }
+      std::vector<std::string_view> known;
+      for (const Field& f : pipeline_spec().fields) known.push_back(f.name);
       for (const auto& field : node) {
         const std::string& key = field.first.Scalar();
         if (!pipeline_spec().find(key))
-          d.add(field.first, path + "." + key, fmt::format("unknown option `{}` for a pipeline{}", key,
-                                                          did_you_mean(key, std::vector<std::string_view>{"input", "output"})));
+          d.add(field.first, path + "." + key,
+                fmt::format("unknown option `{}` for a pipeline{}", key, did_you_mean(key, known)));
       }
       if (!node["input"]) d.add(node, path, "missing required option `input`");
       if (!node["output"]) d.add(node, path, "missing required option `output`");
       if (!node["input"] || !node["output"]) continue;
       ModuleContext context(project.connections, name);
-      Pipeline p{name, build_module(node["input"], path + ".input", input_modules(), context, d),
-                 build_module(node["output"], path + ".output", output_modules(), context, d)};
-      if (p.input && p.output) project.pipelines.push_back(std::move(p));
+      Pipeline p;
+      p.name = name;
+      p.input = build_module(node["input"], path + ".input", input_modules(), context, d);
+      p.filters = filters_of(node["filters"], path + ".filters", context, d);
+      p.output = build_module(node["output"], path + ".output", output_modules(), context, d);
+      p.state = state_store_of(node["state"], path + ".state", project, context, d);
+      if (p.state) p.dead_letters = dead_letters_of(node["dead_letter"], path + ".dead_letter", *p.state, context, d);
+      if (p.input && p.output && p.dead_letters) project.pipelines.push_back(std::move(p));
     }
   }
   d.throw_if_any();

@@ -8,22 +8,29 @@
 
 #include "core/yaml_document.hpp"
 #include "db/connections.hpp"
+#include "pipeline/dead_letters.hpp"
 #include "pipeline/module.hpp"
+#include "pipeline/state_store.hpp"
 
 namespace weir::pipeline {
 
 struct Pipeline {
   std::string name;
   std::unique_ptr<Input> input;
+  std::vector<std::unique_ptr<Filter>> filters;  // applied in order
   std::unique_ptr<Output> output;
+  std::shared_ptr<StateStore> state;              // shared by the pipelines that name the same one
+  std::unique_ptr<DeadLetterTable> dead_letters;
 };
 
 struct Project {
   config::Document document;
   db::Connections connections;
   std::vector<Pipeline> pipelines;
+  std::vector<std::pair<Url, std::shared_ptr<StateStore>>> state_stores;  // one per database
 };
 
+const config::Spec& project_spec();
 const config::Spec& pipeline_spec();
 
 // Loads `file`; throws one Error{config} listing every problem.

@@ -1,10 +1,15 @@
 #include "pipeline/runner.hpp"
 
+#include <fmt/format.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <exception>
+#include <mutex>
 #include <thread>
 
 #include "pipeline/bounded_queue.hpp"
+#include "pipeline/commit_hooks.hpp"
 #include "weir/error.hpp"
 #include "weir/log.hpp"
 
@@ -12,76 +17,168 @@ namespace weir::pipeline {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-// Two full batches waiting is enough to keep both stages busy; every batch in flight costs
-// its rows' memory.
+// Two chunks waiting per queue keep both sides busy; every chunk in flight costs its rows'
+// memory.
 constexpr std::size_t kQueueDepth = 2;
+constexpr std::size_t kMaxFreeBatches = 8;
 constexpr std::chrono::milliseconds kIdlePoll{100};
 
-extern "C" void on_stop_signal(int) { stop_requested().store(true); }
-
-// Reads the input into batches taken from `free` and hands them over through `full`.
-void read_input(Input& input, BoundedQueue<std::unique_ptr<Batch>>& full,
-                BoundedQueue<std::unique_ptr<Batch>>& free, PipelineStats& stats, std::exception_ptr& error) {
-  try {
-    input.open();
-    while (!stop_requested()) {
-      std::unique_ptr<Batch> batch;
-      while (!batch && !free.drained()) {
-        if (auto b = free.pop(kIdlePoll)) batch = std::move(*b);
-      }
-      if (!batch) break;  // the writer gave up
-      if (!input.read(*batch)) break;
-      stats.rows_read += batch->rows();
-      if (!full.push(std::move(batch))) break;
-    }
-  } catch (...) {
-    error = std::current_exception();
-  }
-  full.close();
+extern "C" void on_stop_signal(int) {
+  if (stop_requested().exchange(true)) _exit(130);  // the second Ctrl-C: no more waiting
+  static const char message[] = "weir: stopping: finishing the current batches (press Ctrl-C again to abort)\n";
+  [[maybe_unused]] auto ignored = write(STDERR_FILENO, message, sizeof message - 1);
 }
 
-void write_output(Output& output, BoundedQueue<std::unique_ptr<Batch>>& full,
-                  BoundedQueue<std::unique_ptr<Batch>>& free) {
-  output.open();
-  while (!full.drained()) {
-    auto batch = full.pop(kIdlePoll);
-    if (!batch) {
-      output.flush_if_due();
-      continue;
-    }
-    output.write(**batch);
-    free.push(std::move(*batch));
+// Batches handed back by later stages, reused by the earlier ones.
+class BatchPool {
+ public:
+  std::unique_ptr<Batch> take() {
+    std::lock_guard lock(mutex_);
+    if (free_.empty()) return std::make_unique<Batch>();
+    auto batch = std::move(free_.back());
+    free_.pop_back();
+    return batch;
   }
-  output.flush();
-}
+  void give(std::unique_ptr<Batch> batch) {
+    std::lock_guard lock(mutex_);
+    if (free_.size() < kMaxFreeBatches) free_.push_back(std::move(batch));
+  }
 
-PipelineStats run_one(Pipeline& pipeline) {
-  PipelineStats stats;
-  stats.name = pipeline.name;
-  auto started = Clock::now();
-  BoundedQueue<std::unique_ptr<Batch>> full(kQueueDepth), free(kQueueDepth + 2);
-  for (std::size_t i = 0; i < kQueueDepth + 2; ++i) free.push(std::make_unique<Batch>());
-  std::exception_ptr input_error;
-  std::thread reader(read_input, std::ref(*pipeline.input), std::ref(full), std::ref(free), std::ref(stats),
-                     std::ref(input_error));
-  try {
-    write_output(*pipeline.output, full, free);
-  } catch (const std::exception& e) {
-    stats.error = e.what();
+ private:
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Batch>> free_;
+};
+
+using ChunkQueue = BoundedQueue<Chunk>;
+
+// One pipeline's run: its stages, their queues and the first error any stage met.
+class PipelineRun {
+ public:
+  PipelineRun(Pipeline& p, const RunnerOptions& options)
+      : p_(p), options_(options), hooks_(p.name, *p.state, *p.dead_letters) {}
+
+  PipelineStats run() {
+    auto started = Clock::now();
+    if (auto checkpoint = p_.state->load(p_.name)) p_.input->restore(*checkpoint);
+    bool filtering = !p_.filters.empty();
+    std::thread reader([&] { read_stage(filtering ? filtered_ : ready_); });
+    std::thread filter;
+    if (filtering) filter = std::thread([&] { filter_stage(); });
+    write_stage();
+    reader.join();
+    if (filter.joinable()) filter.join();
+    PipelineStats stats = snapshot();
+    stats.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    return stats;
   }
-  free.close();  // unblocks a reader waiting for a batch after the writer failed
-  full.close();
-  reader.join();
-  if (input_error && stats.error.empty()) {
+
+  PipelineStats snapshot() const {
+    PipelineStats s;
+    s.name = p_.name;
+    s.rows_read = rows_read_.load();
+    s.rows_written = p_.output->rows_written();
+    s.rows_rejected = p_.output->rows_rejected();
+    std::lock_guard lock(error_mutex_);
+    s.error = error_;
+    return s;
+  }
+
+  std::optional<double> lag_seconds() const { return p_.input->lag_seconds(); }
+  const std::string& name() const noexcept { return p_.name; }
+
+ private:
+  void fail(const std::exception& e) {
+    {
+      std::lock_guard lock(error_mutex_);
+      if (error_.empty()) error_ = e.what();
+    }
+    filtered_.close();
+    ready_.close();
+  }
+
+  void read_stage(ChunkQueue& out) {
     try {
-      std::rethrow_exception(input_error);
+      p_.input->open(options_.run);
+      while (!stop_requested()) {
+        auto batch = pool_.take();
+        if (!p_.input->read(*batch)) break;
+        rows_read_ += batch->rows();
+        if (!out.push(Chunk{std::move(batch), p_.input->checkpoint()})) break;
+      }
     } catch (const std::exception& e) {
-      stats.error = e.what();
+      fail(e);
+    }
+    out.close();
+  }
+
+  void filter_stage() {
+    try {
+      for (auto& f : p_.filters) f->open();
+      while (!filtered_.drained()) {
+        auto chunk = filtered_.pop(kIdlePoll);
+        if (!chunk) continue;
+        for (auto& f : p_.filters) {
+          auto next = pool_.take();
+          f->process(*chunk->batch, *next, *p_.dead_letters);
+          pool_.give(std::exchange(chunk->batch, std::move(next)));
+        }
+        if (!ready_.push(std::move(*chunk))) break;
+      }
+    } catch (const std::exception& e) {
+      fail(e);
+    }
+    ready_.close();
+  }
+
+  void write_stage() {
+    try {
+      Output& output = *p_.output;
+      output.open(hooks_, *p_.dead_letters, [this](std::unique_ptr<Batch> b) { pool_.give(std::move(b)); });
+      while (!ready_.drained()) {
+        auto chunk = ready_.pop(kIdlePoll);
+        if (!chunk) {
+          output.flush_if_due();
+          continue;
+        }
+        output.write(std::move(*chunk));
+      }
+      output.flush();
+    } catch (const std::exception& e) {
+      fail(e);
     }
   }
-  stats.rows_written = pipeline.output->rows_written();
-  stats.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  return stats;
+
+  Pipeline& p_;
+  const RunnerOptions& options_;
+  PipelineCommitHooks hooks_;
+  BatchPool pool_;
+  ChunkQueue filtered_{kQueueDepth}, ready_{kQueueDepth};
+  std::atomic<std::uint64_t> rows_read_{0};
+  mutable std::mutex error_mutex_;
+  std::string error_;
+};
+
+// Prints each pipeline's progress every `every` until `done`.
+void report_progress(const std::vector<std::unique_ptr<PipelineRun>>& runs, std::chrono::milliseconds every,
+                     const std::atomic<bool>& done) {
+  std::vector<std::uint64_t> last(runs.size(), 0);
+  auto last_time = Clock::now();
+  while (!done) {
+    for (auto waited = std::chrono::milliseconds(0); waited < every && !done; waited += kIdlePoll)
+      std::this_thread::sleep_for(kIdlePoll);
+    if (done) break;
+    double elapsed = std::chrono::duration<double>(Clock::now() - last_time).count();
+    last_time = Clock::now();
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      PipelineStats s = runs[i]->snapshot();
+      double rate = elapsed > 0 ? double(s.rows_written - last[i]) / elapsed : 0;
+      last[i] = s.rows_written;
+      auto lag = runs[i]->lag_seconds();
+      log::info(fmt::format("pipeline {}: read {}, wrote {}, rejected {}, {:.0f} rows/s{}", s.name, s.rows_read,
+                            s.rows_written, s.rows_rejected, rate,
+                            lag ? fmt::format(", lag {:.1f} s", *lag) : std::string()));
+    }
+  }
 }
 
 }  // namespace
@@ -99,12 +196,27 @@ void install_stop_signals() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
-std::vector<PipelineStats> run_all(Project& project) {
-  std::vector<PipelineStats> stats(project.pipelines.size());
+std::vector<PipelineStats> run_all(Project& project, const RunnerOptions& options) {
+  std::vector<std::unique_ptr<PipelineRun>> runs;
+  for (Pipeline& p : project.pipelines) runs.push_back(std::make_unique<PipelineRun>(p, options));
+  std::vector<PipelineStats> stats(runs.size());
   std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < project.pipelines.size(); ++i)
-    threads.emplace_back([&, i] { stats[i] = run_one(project.pipelines[i]); });
+  for (std::size_t i = 0; i < runs.size(); ++i)
+    threads.emplace_back([&, i] {
+      try {
+        stats[i] = runs[i]->run();
+      } catch (const std::exception& e) {  // loading the checkpoint failed
+        stats[i] = runs[i]->snapshot();
+        stats[i].error = e.what();
+      }
+    });
+  std::atomic<bool> done{false};
+  std::thread progress;
+  if (options.progress_every.count() > 0)
+    progress = std::thread([&] { report_progress(runs, options.progress_every, done); });
   for (auto& t : threads) t.join();
+  done = true;
+  if (progress.joinable()) progress.join();
   return stats;
 }
 

@@ -1,8 +1,14 @@
-// Running pipelines: each pipeline's input on its own thread, feeding its output through a
-// bounded queue of batches that are recycled (no allocation per batch once warm).
+// Running pipelines. Each pipeline is three stages on their own threads — input, filters,
+// output — joined by bounded queues of batches that are recycled, so memory stays bounded
+// whatever the table size and no batch is allocated per page once warm.
+//
+// Checkpoints advance only when the output commits (see commit_hooks.hpp). On SIGINT or
+// SIGTERM the input stops at the next page, the queues drain, the output commits and
+// checkpoints, and the run ends cleanly; a second signal exits at once.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -15,8 +21,15 @@ struct PipelineStats {
   std::string name;
   std::uint64_t rows_read = 0;
   std::uint64_t rows_written = 0;
+  std::uint64_t rows_rejected = 0;  // sent to the dead-letter table
   double seconds = 0;
   std::string error;  // empty when the pipeline finished cleanly
+};
+
+struct RunnerOptions {
+  RunOptions run;
+  // How often each pipeline's progress (rows/s, lag) goes to stderr; zero: never.
+  std::chrono::milliseconds progress_every{0};
 };
 
 // Set by SIGINT/SIGTERM (see install_stop_signals): inputs stop reading, outputs flush.
@@ -24,6 +37,6 @@ std::atomic<bool>& stop_requested();
 void install_stop_signals();
 
 // Runs every pipeline of the project to completion (concurrently) and returns their stats.
-std::vector<PipelineStats> run_all(Project& project);
+std::vector<PipelineStats> run_all(Project& project, const RunnerOptions& options = {});
 
 }  // namespace weir::pipeline

@@ -1,6 +1,7 @@
 #include "support/test_support.hpp"
 
 #include <fcntl.h>
+#include <csignal>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <spawn.h>
@@ -120,6 +121,61 @@ CommandResult run_weir(const std::vector<std::string>& args, const std::string& 
   argv.insert(argv.end(), args.begin(), args.end());
   return run_program(argv, working_dir, env);
 }
+
+Background::Background(const std::vector<std::string>& args, const std::string& output_dir,
+                       const std::vector<std::string>& env)
+    : out_file_(output_dir + "/weir.out"), err_file_(output_dir + "/weir.err") {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
+  for (const std::string& e : env) env_strings.push_back(e);
+  std::vector<char*> envp, argv;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_copy{WEIR_BINARY};
+  argv_copy.insert(argv_copy.end(), args.begin(), args.end());
+  for (auto& a : argv_copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start weir");
+  pid_ = pid;
+}
+
+Background::~Background() {
+  if (running()) {
+    kill(pid_, SIGKILL);
+    wait();
+  }
+}
+
+void Background::signal(int signal_number) {
+  if (status_ < 0) kill(pid_, signal_number);
+}
+
+bool Background::running() {
+  if (status_ >= 0) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return true;
+  status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return false;
+}
+
+int Background::wait() {
+  if (status_ >= 0) return status_;
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return status_;
+}
+
+std::string Background::out() const { return read_file(out_file_); }
+std::string Background::err() const { return read_file(err_file_); }
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -44,6 +44,29 @@ CommandResult run_weir(const std::vector<std::string>& args, const std::string& 
 CommandResult run_program(const std::vector<std::string>& argv, const std::string& working_dir = {},
                           const std::vector<std::string>& env = {});
 
+// The weir binary running in the background, its stdout and stderr going to files (so the
+// test may kill it at any moment: kill -9 mid-run, SIGTERM to drain).
+class Background {
+ public:
+  Background(const std::vector<std::string>& args, const std::string& output_dir,
+             const std::vector<std::string>& env = {});
+  ~Background();  // kills it if still running
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+
+  void signal(int signal_number);
+  bool running();
+  // Waits for the exit; returns the exit code (128 + signal when killed).
+  int wait();
+  std::string out() const;
+  std::string err() const;
+
+ private:
+  int pid_ = -1;
+  int status_ = -1;
+  std::string out_file_, err_file_;
+};
+
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& text);
 

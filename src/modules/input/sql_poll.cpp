@@ -1,64 +1,283 @@
-// sql_poll — reads the rows of a SQL query, streamed in pages.
+// sql_poll — reads rows with a SQL query: once, or on a cron schedule; everything each time
+// (plain bulk mode) or only the rows after an incremental cursor, in keyset-paginated pages.
 //
-// This is the run-once bulk mode: the query runs once and every row flows downstream with
-// memory bounded by page_size. Incremental cursors and cron schedules build on it.
+// With a cursor the position advances as pages are read and is persisted by the runtime
+// after the output commits; a restart resumes from the last committed position. A dropped
+// connection is reopened and the page asked again, so a source restart costs a retry, not
+// the run.
 #include <fmt/format.h>
 
+#include <atomic>
+#include <charconv>
+#include <thread>
+
 #include "modules/builtin.hpp"
+#include "modules/input/keyset_cursor.hpp"
+#include "pipeline/checkpoint.hpp"
+#include "pipeline/cron.hpp"
+#include "pipeline/runner.hpp"
 #include "weir/db/driver.hpp"
 #include "weir/error.hpp"
+#include "weir/log.hpp"
+#include "weir/retry.hpp"
 
 namespace weir::modules {
 namespace {
 
 using config::Field;
+using SystemClock = std::chrono::system_clock;
+
+const config::Spec& cursor_spec() {
+  static const config::Spec s{
+      "cursor",
+      "An incremental cursor: only rows after the last one delivered are read, resumed across restarts.",
+      {
+          Field{.name = "columns", .shapes = config::kStringList, .required = true,
+                .description = "Columns the query orders by, unique together (e.g. a timestamp and the id as "
+                               "tie-breaker). They must be NOT NULL and among the selected columns.",
+                .example = "[updated_at, id]"},
+          Field{.name = "initial", .shapes = config::kStringList,
+                .description = "Start position, one value per column; default: from the first row.",
+                .example = "[\"1970-01-01\", 0]"},
+          Field{.name = "lag", .shapes = config::kDuration, .default_value = "0s",
+                .description = "Read only rows whose first cursor column is at least this old, so rows "
+                               "committed late with an older timestamp are not skipped.",
+                .example = "5s"},
+      }};
+  return s;
+}
 
 const config::Spec& spec() {
   static const config::Spec s{
       "sql_poll",
-      "Reads rows from a SQL query on a connection, streamed in pages of page_size rows.",
+      "Reads rows with a SQL query, once or on a cron schedule, in pages; with a cursor only the new rows.",
       {
           Field{.name = "connection", .required = true,
-                .description = "Name of the connection to read from (see `connections:`).",
-                .example = "shop"},
+                .description = "Name of the connection to read from (see `connections:`).", .example = "shop"},
           Field{.name = "query", .required = true,
-                .description = "The SELECT to run. Values are never spliced into it.",
-                .example = "\"SELECT id, name, total FROM orders ORDER BY id\""},
+                .description = "The SELECT to run. With a cursor it must contain `{{cursor}}` where the condition "
+                               "goes and ORDER BY the cursor columns. Values are never spliced into it.",
+                .example = "\"SELECT * FROM orders WHERE {{cursor}} ORDER BY updated_at, id\""},
+          Field{.name = "cursor", .shapes = config::kObject, .description = cursor_spec().description,
+                .example = "{ columns: [updated_at, id], lag: 5s }", .nested = &cursor_spec()},
+          Field{.name = "schedule",
+                .description = "Cron expression (5 fields, or 6 with seconds first; local time) for repeated runs; "
+                               "omit to run once.",
+                .example = "\"*/1 * * * *\""},
           Field{.name = "page_size", .shapes = config::kInteger, .default_value = "5000",
-                .description = "Rows fetched and passed downstream at a time; bounds memory.",
-                .example = "10000"},
+                .description = "Rows per page and per batch passed downstream; bounds memory.", .example = "10000"},
       }};
   return s;
+}
+
+// Reads `initial:` scalars: integers as integers, anything else as text the database converts.
+std::vector<Value> initial_values(const config::Section& cursor) {
+  std::vector<Value> values;
+  for (const std::string& text : cursor.string_list("initial")) {
+    std::int64_t n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec == std::errc{} && end == text.data() + text.size()) values.emplace_back(n);
+    else values.emplace_back(text);
+  }
+  return values;
+}
+
+// Retries while the source is unreachable or restarting: about half a minute in all.
+const RetryPolicy& reconnect_policy() {
+  static const RetryPolicy policy{12, std::chrono::milliseconds(100), std::chrono::milliseconds(5000), 2.0};
+  return policy;
 }
 
 class SqlPoll final : public pipeline::Input {
  public:
   SqlPoll(const config::Section& section, const pipeline::ModuleContext& context)
       : connection_config_(context.connection(section, "connection")),
+        path_(section.path()),
         query_(section.string("query")),
         page_size_(static_cast<std::size_t>(section.integer("page_size"))) {
     if (page_size_ == 0 || page_size_ > 1'000'000)
+      throw Error(ErrorKind::config, fmt::format("{}: must be between 1 and 1000000", section.path_of("page_size")));
+    bool marked = query_.find(KeysetCursor::kMarker) != std::string::npos;
+    if (section.has("cursor")) {
+      if (!marked)
+        throw Error(ErrorKind::config, fmt::format("{}: a query with a cursor must contain {{{{cursor}}}} where the "
+                                                   "condition goes, e.g. `WHERE {{{{cursor}}}}`",
+                                                   section.path_of("query")));
+      config::Section c(section.node("cursor"), cursor_spec(), section.path_of("cursor"));
+      try {
+        cursor_.emplace(c.string_list("columns"), initial_values(c), c.duration("lag"));
+      } catch (const Error& e) {
+        throw Error(ErrorKind::config, fmt::format("{}: {}", c.path(), e.what()));
+      }
+    } else if (marked) {
       throw Error(ErrorKind::config,
-                  fmt::format("{}: must be between 1 and 1000000", section.path_of("page_size")));
-  }
-
-  void open() override {
-    connection_ = db::connect(connection_config_);
-    try {
-      cursor_ = connection_->query(query_);
-    } catch (Error& e) {
-      throw e.add_context(fmt::format("sql_poll query on {}", connection_config_.describe()));
+                  fmt::format("{}: {{{{cursor}}}} needs a `cursor:` naming its columns", section.path_of("query")));
+    }
+    if (section.has("schedule")) {
+      try {
+        schedule_.emplace(pipeline::CronSchedule::parse(section.string("schedule")));
+      } catch (const Error& e) {
+        throw Error(ErrorKind::config, fmt::format("{}: {}", section.path_of("schedule"), e.what()));
+      }
     }
   }
 
-  bool read(Batch& out) override { return cursor_->next(out, page_size_); }
+  void restore(std::string_view checkpoint) override {
+    if (!cursor_) return;  // bulk mode keeps no position
+    try {
+      cursor_->restore(pipeline::decode_position(checkpoint));
+    } catch (Error& e) {
+      throw e.add_context(path_);
+    }
+  }
+
+  void open(const pipeline::RunOptions& options) override {
+    once_ = options.once || !schedule_;
+    run_started_ = SystemClock::now();
+  }
+
+  bool read(Batch& out) override {
+    for (;;) {
+      if (pipeline::stop_requested()) return false;
+      if (!result_ && run_done_) {
+        if (once_ || !wait_for_next_run()) return false;
+      }
+      if (!result_) open_page();
+      if (next_rows(out)) return true;
+      result_.reset();
+      if (!cursor_ || rows_in_page_ < page_size_) run_done_ = true;
+    }
+  }
+
+  std::shared_ptr<const Schema> probe() override {
+    try {
+      auto connection = db::connect(connection_config_);
+      std::unique_ptr<db::Cursor> result;
+      if (cursor_) {
+        auto page = cursor_->page(query_, connection->dialect(), 0, SystemClock::now());
+        result = connection->query(page.sql, page.params);
+      } else {
+        result = connection->query(fmt::format("SELECT * FROM ({}) weir_probe LIMIT 0", trimmed_query()));
+      }
+      auto schema = result->schema();
+      if (cursor_) {
+        cursor_->check_columns(*schema);
+      }
+      return schema;
+    } catch (Error& e) {
+      throw e.add_context(fmt::format("{}: query on {}", path_, connection_config_.describe()));
+    }
+  }
+
+  std::string checkpoint() const override { return cursor_ ? pipeline::encode_position(cursor_->position()) : ""; }
+
+  std::optional<double> lag_seconds() const override {
+    double lag = lag_.load();
+    return lag >= 0 ? std::optional<double>(lag) : std::nullopt;
+  }
 
  private:
+  std::string trimmed_query() const {
+    std::string q = query_;
+    while (!q.empty() && (q.back() == ';' || std::isspace(static_cast<unsigned char>(q.back())))) q.pop_back();
+    return q;
+  }
+
+  // Sleeps until the schedule's next run; false when the pipeline is stopping meanwhile.
+  bool wait_for_next_run() {
+    auto due = schedule_->next_after(SystemClock::now());
+    while (SystemClock::now() < due) {
+      if (pipeline::stop_requested()) return false;
+      std::this_thread::sleep_for(std::min<SystemClock::duration>(due - SystemClock::now(), std::chrono::milliseconds(100)));
+    }
+    run_started_ = SystemClock::now();
+    run_done_ = false;
+    rows_in_run_ = 0;
+    return true;
+  }
+
+  void open_page() {
+    rows_in_page_ = 0;
+    retry(reconnect_policy(), [&] {
+      try {
+        if (!connection_ || connection_->broken()) {
+          connection_ = db::connect(connection_config_);
+          connected_once_ = true;
+        }
+        if (cursor_) {
+          auto page = cursor_->page(query_, connection_->dialect(), page_size_, run_started_);
+          result_ = connection_->query(page.sql, page.params);
+        } else {
+          result_ = connection_->query(query_);
+        }
+      } catch (Error& e) {
+        drop_connection_after(e);
+        e.add_context(fmt::format("{}: query on {}", path_, connection_config_.describe()));
+        // Reads are idempotent: once the source has been reached, a lost connection is a
+        // restart or a network blip worth waiting out.
+        if (connected_once_ && e.kind() == ErrorKind::connection && !e.retryable())
+          throw Error(e.kind(), e.what(), e.code(), true);
+        throw;
+      }
+    }, retry_hooks());
+  }
+
+  bool next_rows(Batch& out) {
+    try {
+      if (!result_->next(out, page_size_)) return false;
+    } catch (Error& e) {
+      drop_connection_after(e);
+      // A page is asked again from the cursor; a bulk read that already passed rows on cannot
+      // resume without repeating them.
+      if ((e.retryable() || e.kind() == ErrorKind::connection) && (cursor_ || rows_in_run_ == 0) &&
+          ++read_failures_ <= reconnect_policy().max_attempts) {
+        result_.reset();
+        open_page();
+        return next_rows(out);
+      }
+      throw e.add_context(fmt::format("{}: reading from {}", path_, connection_config_.describe()));
+    }
+    read_failures_ = 0;
+    rows_in_page_ += out.rows();
+    rows_in_run_ += out.rows();
+    if (cursor_) {
+      cursor_->advance(out);
+      lag_ = cursor_->lag_seconds(SystemClock::now()).value_or(-1);
+    }
+    return true;
+  }
+
+  void drop_connection_after(const Error& e) {
+    if (e.retryable() || e.kind() == ErrorKind::connection || (connection_ && connection_->broken())) {
+      result_.reset();
+      connection_.reset();
+    }
+  }
+
+  RetryHooks retry_hooks() const {
+    RetryHooks hooks;
+    hooks.on_retry = [this](const Error& e, int attempt, std::chrono::milliseconds wait) {
+      log::warn(fmt::format("{}: attempt {} failed ({}); retrying in {} ms", path_, attempt, e.what(), wait.count()));
+    };
+    return hooks;
+  }
+
   db::ConnectionConfig connection_config_;
+  std::string path_;
   std::string query_;
   std::size_t page_size_;
+  std::optional<KeysetCursor> cursor_;
+  std::optional<pipeline::CronSchedule> schedule_;
+  bool once_ = true;
+  bool run_done_ = false;
+  SystemClock::time_point run_started_;
   std::unique_ptr<db::Connection> connection_;
-  std::unique_ptr<db::Cursor> cursor_;
+  std::unique_ptr<db::Cursor> result_;
+  std::size_t rows_in_page_ = 0;
+  std::size_t rows_in_run_ = 0;
+  int read_failures_ = 0;
+  bool connected_once_ = false;
+  std::atomic<double> lag_{-1};
 };
 
 std::unique_ptr<pipeline::Input> make(const config::Section& section, const pipeline::ModuleContext& context) {

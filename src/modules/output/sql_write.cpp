@@ -1,17 +1,27 @@
 // sql_write — writes records into a table: insert, upsert, update or delete, in batches.
 //
-// Rows accumulate in one open transaction until `batch.rows` rows or `batch.interval` have
-// passed, then commit together: a failure rolls the whole batch back, never half of it.
+// Rows stream into one open transaction until `batch.rows` rows or `batch.interval` have
+// passed, then commit together with the pipeline's checkpoint. The batch's rows are kept
+// until then, so a failure costs a replay, never a row:
+//   - a transient error (connection lost, deadlock) rolls back, reconnects and writes the
+//     batch again, with backoff;
+//   - a row the target rejects (constraint, bad value) rolls back, and the batch is written
+//     again in halves under savepoints, bisecting down to the bad rows, which go to the
+//     dead-letter table with their error; every good row commits;
+//   - anything else (unknown table, permission) stops the pipeline with the error.
 // With `create_table: true` a missing table is created from the input's columns (types
 // inferred from the first rows where the input cannot say).
 #include <fmt/format.h>
 
+#include <atomic>
 #include <chrono>
 
 #include "db/common/sql_writer.hpp"
 #include "modules/builtin.hpp"
 #include "weir/db/driver.hpp"
 #include "weir/error.hpp"
+#include "weir/log.hpp"
+#include "weir/retry.hpp"
 
 namespace weir::modules {
 namespace {
@@ -67,6 +77,19 @@ db::WriteMode parse_mode(const std::string& mode) {
   return db::WriteMode::insert;
 }
 
+// Errors that one row causes: the row is set aside and the others still commit.
+bool is_row_error(const Error& e) { return is_constraint(e.kind()) || e.kind() == ErrorKind::data; }
+
+// Whether writing the kept rows again may succeed. The whole transaction was rolled back, so
+// a replay is safe even when the connection dropped while the rows were on the wire.
+bool worth_replaying(const Error& e) { return e.retryable() || e.kind() == ErrorKind::connection; }
+
+// Retries while the target is unreachable or restarting: about half a minute in all.
+const RetryPolicy& replay_policy() {
+  static const RetryPolicy policy{12, std::chrono::milliseconds(100), std::chrono::milliseconds(5000), 2.0};
+  return policy;
+}
+
 // A column's type for CREATE TABLE: the input's, else the first non-null value's.
 Type infer_type(const Batch& batch, std::size_t column) {
   if (Type t = batch.schema()[column].type; t != Type::null) return t;
@@ -102,50 +125,221 @@ class SqlWrite final : public pipeline::Output {
     batch_interval_ = batch.duration("interval");
   }
 
-  void open() override { connection_ = db::connect(connection_config_); }
+  void open(pipeline::CommitHooks& hooks, pipeline::DeadLetterSink& dead,
+            std::function<void(std::unique_ptr<Batch>)> recycle) override {
+    hooks_ = &hooks;
+    dead_ = &dead;
+    recycle_ = std::move(recycle);
+    connection_ = db::connect(connection_config_);
+    hooks_->prepare_target(*connection_, connection_config_);
+  }
 
-  void write(const Batch& batch) override {
-    if (batch.empty()) return;
-    if (!writer_) prepare(batch);
-    if (!connection_->in_transaction()) {
-      connection_->begin();
-      batch_started_ = Clock::now();
+  void write(pipeline::Chunk chunk) override {
+    if (!chunk.checkpoint.empty() && chunk.checkpoint != checkpoint_) {
+      checkpoint_ = std::move(chunk.checkpoint);
+      checkpoint_unsaved_ = true;
     }
-    try {
-      writer_->write(identity_ ? batch : project(batch));
-    } catch (Error& e) {
-      rollback_quietly();
-      throw e.add_context(fmt::format("{} writing to `{}`", path_, spec_.table.to_string()));
+    if (chunk.batch->empty()) {
+      recycle_(std::move(chunk.batch));
+      return;
     }
-    pending_ += batch.rows();
-    if (pending_ >= batch_rows_) flush();
+    if (!writer_) prepare(*chunk.batch);
+    pending_rows_ += chunk.batch->rows();
+    pending_.push_back(std::move(chunk.batch));
+    if (streaming_) stream(*pending_.back());
+    if (pending_rows_ >= batch_rows_) flush();
   }
 
   void flush_if_due() override {
-    if (pending_ && Clock::now() - batch_started_ >= batch_interval_) flush();
+    if ((pending_rows_ || checkpoint_unsaved_) && Clock::now() - batch_started_ >= batch_interval_) flush();
   }
 
   void flush() override {
-    if (!connection_ || !connection_->in_transaction()) return;
-    try {
-      connection_->commit();
-    } catch (Error& e) {
-      rollback_quietly();
-      throw e.add_context(fmt::format("{} committing to `{}`", path_, spec_.table.to_string()));
+    if (pending_.empty() && !connection_->in_transaction() && !checkpoint_unsaved_) return;
+    if (streaming_) {
+      try {
+        if (!connection_->in_transaction()) connection_->begin();
+        commit();
+        return;
+      } catch (const Error& e) {
+        set_aside_after(e);
+      }
     }
-    written_ += pending_;
-    pending_ = 0;
+    replay_and_commit();
   }
 
   std::uint64_t rows_written() const noexcept override { return written_; }
+  std::uint64_t rows_rejected() const noexcept override { return rejected_; }
+
+  void probe(const Schema* input) override {
+    auto connection = db::connect(connection_config_);
+    auto table = connection->describe_table(spec_.table);
+    std::string where = fmt::format("{}: table `{}` on {}", path_, spec_.table.to_string(), connection_config_.describe());
+    if (!table) {
+      if (create_table_) return;
+      throw Error(ErrorKind::config, fmt::format("{} does not exist (set create_table: true to create it)", where));
+    }
+    std::vector<std::string> wanted;
+    for (const auto& [target, source] : mapping_) {
+      wanted.push_back(target);
+      if (input && !input->find(source))
+        throw Error(ErrorKind::config, fmt::format("{}.columns.{}: the input has no field `{}`", path_, target, source));
+    }
+    if (mapping_.empty() && input)
+      for (const Column& c : input->columns()) wanted.push_back(c.name);
+    wanted.insert(wanted.end(), spec_.key.begin(), spec_.key.end());
+    for (const std::string& column : wanted) {
+      bool found = false;
+      for (const auto& c : table->columns) found = found || c.name == column;
+      if (!found) throw Error(ErrorKind::config, fmt::format("{} has no column `{}`", where, column));
+    }
+  }
 
  private:
+  // The fast path: rows go to the target as they arrive, into the batch's transaction.
+  void stream(const Batch& batch) {
+    try {
+      if (!connection_->in_transaction()) {
+        connection_->begin();
+        batch_started_ = Clock::now();
+      }
+      writer_->write(identity_ ? batch : project(batch));
+    } catch (const Error& e) {
+      set_aside_after(e);
+    }
+  }
+
+  // After a failed write or commit: roll back and leave the batch to replay_and_commit(), or
+  // stop the pipeline when no replay can help.
+  void set_aside_after(const Error& e) {
+    rollback_quietly();
+    if (!is_row_error(e) && !worth_replaying(e))
+      throw Error(e).add_context(fmt::format("{} writing to `{}`", path_, spec_.table.to_string()));
+    log::warn(fmt::format("{}: {}; writing the batch again{}", path_, e.what(),
+                          is_row_error(e) ? ", isolating the rejected rows" : ""));
+    streaming_ = false;
+    if (batch_started_ == Clock::time_point{}) batch_started_ = Clock::now();
+  }
+
+  // Writes the kept rows again in a fresh transaction, bisecting around rejected rows, and
+  // commits; transient failures start it over after a backoff.
+  void replay_and_commit() {
+    retry(replay_policy(), [&] {
+      try {
+        replay_once();
+      } catch (const Error& e) {
+        if (!worth_replaying(e) || e.retryable()) throw;
+        throw Error(e.kind(), e.what(), e.code(), true);  // a dropped connection: reconnect and replay
+      }
+    }, retry_hooks());
+  }
+
+  void replay_once() {
+    {
+      std::vector<pipeline::DeadLetter> letters;
+      rejected_in_batch_ = 0;
+      try {
+        if (!connection_ || connection_->broken()) reconnect();
+        writer_ = connection_->bulk_writer(spec_);
+        connection_->begin();
+        for (const auto& batch : pending_) {
+          const Batch& rows = identity_ ? *batch : project(*batch);
+          write_isolating(rows, 0, rows.rows(), letters);
+        }
+        // A replay after a failed commit finds the same rows again: the sink already holds
+        // the letters the earlier attempt gave it.
+        for (std::size_t i = letters_in_sink_; i < letters.size(); ++i) dead_->add(std::move(letters[i]));
+        letters_in_sink_ = std::max(letters_in_sink_, letters.size());
+        rejected_in_batch_ = letters.size();
+        commit();
+      } catch (Error& e) {
+        rollback_quietly();
+        if (worth_replaying(e)) connection_.reset();  // whatever state it is in, start afresh
+        throw e.add_context(fmt::format("{} writing to `{}`", path_, spec_.table.to_string()));
+      }
+    }
+  }
+
+  // Writes rows [begin, end) of `rows` under a savepoint; on a row error, halves until the
+  // bad rows are alone and turns each into a dead letter.
+  void write_isolating(const Batch& rows, std::size_t begin, std::size_t end,
+                       std::vector<pipeline::DeadLetter>& letters) {
+    const Batch& slice = slice_of(rows, begin, end);
+    connection_->savepoint("weir_rows");
+    try {
+      writer_->write(slice);
+      connection_->release_savepoint("weir_rows");
+      return;
+    } catch (const Error& e) {
+      if (!is_row_error(e)) throw;
+      connection_->rollback_to_savepoint("weir_rows");
+      connection_->release_savepoint("weir_rows");
+      writer_ = connection_->bulk_writer(spec_);
+      if (end - begin == 1) {
+        letters.push_back(letter_for(rows, begin, e));
+        return;
+      }
+    }
+    std::size_t middle = begin + (end - begin) / 2;
+    write_isolating(rows, begin, middle, letters);
+    write_isolating(rows, middle, end, letters);
+  }
+
+  const Batch& slice_of(const Batch& rows, std::size_t begin, std::size_t end) {
+    if (begin == 0 && end == rows.rows()) return rows;
+    slice_.reset(rows.schema_ptr());
+    for (std::size_t r = begin; r < end; ++r) slice_.append_row(rows.row(r));
+    return slice_;
+  }
+
+  pipeline::DeadLetter letter_for(const Batch& rows, std::size_t row, const Error& e) const {
+    std::string json = "{";
+    for (std::size_t c = 0; c < rows.width(); ++c) {
+      if (c) json += ',';
+      append_json_string(json, rows.schema()[c].name);
+      json += ':';
+      rows.at(row, c).append_json(json);
+    }
+    json += '}';
+    return {path_, e.kind(), e.what(), std::move(json)};
+  }
+
+  // Commits the open transaction with the checkpoint and dead letters, then hands the kept
+  // batches back.
+  void commit() {
+    hooks_->before_commit(*connection_, connection_config_, checkpoint_);
+    connection_->commit();
+    hooks_->after_commit(checkpoint_);
+    checkpoint_unsaved_ = false;
+    written_ += pending_rows_ - rejected_in_batch_;
+    rejected_ += rejected_in_batch_;
+    rejected_in_batch_ = 0;
+    letters_in_sink_ = 0;
+    pending_rows_ = 0;
+    for (auto& batch : pending_) recycle_(std::move(batch));
+    pending_.clear();
+    streaming_ = true;
+    batch_started_ = {};
+  }
+
+  void reconnect() {
+    connection_.reset();
+    connection_ = db::connect(connection_config_);
+  }
+
   void rollback_quietly() noexcept {
     try {
-      connection_->rollback();
+      if (connection_ && connection_->in_transaction()) connection_->rollback();
     } catch (...) {
     }
-    pending_ = 0;
+  }
+
+  RetryHooks retry_hooks() const {
+    RetryHooks hooks;
+    hooks.on_retry = [this](const Error& e, int attempt, std::chrono::milliseconds wait) {
+      log::warn(fmt::format("{}: attempt {} failed ({}); retrying in {} ms", path_, attempt, e.what(), wait.count()));
+    };
+    return hooks;
   }
 
   // Resolves the column mapping against the first batch's schema, creates the table if
@@ -200,11 +394,22 @@ class SqlWrite final : public pipeline::Output {
   Batch scratch_;
   std::uint64_t batch_rows_ = 5000;
   std::chrono::milliseconds batch_interval_{1000};
+  pipeline::CommitHooks* hooks_ = nullptr;
+  pipeline::DeadLetterSink* dead_ = nullptr;
+  std::function<void(std::unique_ptr<Batch>)> recycle_;
   std::unique_ptr<db::Connection> connection_;
   std::unique_ptr<db::BulkWriter> writer_;
-  Clock::time_point batch_started_;
-  std::uint64_t pending_ = 0;
-  std::uint64_t written_ = 0;
+  Clock::time_point batch_started_{};
+  std::vector<std::unique_ptr<Batch>> pending_;  // this transaction's rows, kept for a replay
+  std::uint64_t pending_rows_ = 0;
+  std::string checkpoint_;                       // the input position after the pending rows
+  bool checkpoint_unsaved_ = false;
+  bool streaming_ = true;                        // false once the batch must be replayed
+  std::size_t rejected_in_batch_ = 0;             // rows of the pending ones set aside
+  std::size_t letters_in_sink_ = 0;               // of those, already handed to the sink
+  Batch slice_;
+  std::atomic<std::uint64_t> written_{0};
+  std::atomic<std::uint64_t> rejected_{0};
 };
 
 std::unique_ptr<pipeline::Output> make(const config::Section& section, const pipeline::ModuleContext& context) {

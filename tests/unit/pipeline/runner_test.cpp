@@ -94,18 +94,34 @@ TEST_F(RunnerTest, MappingToAMissingFieldFailsWithoutWriting) {
   EXPECT_EQ(stats[0].rows_written, 0u);
 }
 
-TEST_F(RunnerTest, AFailingBatchIsRolledBackWhole) {
-  // The target's unique key rejects the 6000th row: the first batch (5000 rows) is already
-  // committed, the second is rolled back entirely — no half-written batch.
+TEST_F(RunnerTest, ARejectedRowGoesToTheDeadLettersAndTheRestCommits) {
+  // The target's unique key rejects the 6000th row: its batch is rolled back, written again
+  // in halves until the bad row is alone, and that row lands in the dead-letter table.
   open("dst.db")->execute_script("CREATE TABLE t(id INTEGER PRIMARY KEY, tag TEXT UNIQUE);");
   auto stats = run(R"(  f:
     input:
       sql_poll: { connection: src, query: "SELECT id, CASE WHEN id = 6000 THEN 'dup' WHEN id = 5999 THEN 'dup' ELSE 'x' || id END AS tag FROM orders ORDER BY id" }
     output: { sql_write: { connection: dst, table: t, batch: { rows: 5000 } } }
+    dead_letter: { connection: dst }
 )");
-  EXPECT_NE(stats[0].error.find("UNIQUE constraint failed"), std::string::npos) << stats[0].error;
-  EXPECT_EQ(stats[0].rows_written, 5000u);
-  EXPECT_EQ(scalar("dst.db", "SELECT count(*) FROM t"), "5000");
+  EXPECT_EQ(stats[0].error, "");
+  EXPECT_EQ(stats[0].rows_written, 12344u);
+  EXPECT_EQ(stats[0].rows_rejected, 1u);
+  EXPECT_EQ(scalar("dst.db", "SELECT count(*) FROM t"), "12344");
+  EXPECT_EQ(scalar("dst.db", "SELECT count(*) FROM t WHERE id = 6000"), "0");
+  EXPECT_EQ(scalar("dst.db", "SELECT error_kind || ' ' || record FROM weir_dead_letters"),
+            "unique {\"id\":6000,\"tag\":\"dup\"}");
+  EXPECT_NE(scalar("dst.db", "SELECT error_message FROM weir_dead_letters").find("UNIQUE constraint failed"),
+            std::string::npos);
+}
+
+TEST_F(RunnerTest, AnUnknownTargetTableStopsThePipelineWithoutWriting) {
+  auto stats = run(R"(  f:
+    input: { sql_poll: { connection: src, query: "SELECT id FROM orders" } }
+    output: { sql_write: { connection: dst, table: missing } }
+)");
+  EXPECT_NE(stats[0].error.find("missing"), std::string::npos) << stats[0].error;
+  EXPECT_EQ(stats[0].rows_written, 0u);
 }
 
 TEST_F(RunnerTest, FailingQueryReportsTheConnection) {

@@ -1,0 +1,63 @@
+// The incremental cursor of sql_poll: where the last page ended, and the SQL that asks for
+// the rows after it.
+//
+// The user's query holds `{{cursor}}` where the condition goes and orders by the cursor
+// columns; each page replaces it with a row-value comparison against the last row seen,
+// bound as parameters, and appends LIMIT:
+//
+//   … WHERE ("updated_at", "id") > ($1, $2) AND "updated_at" <= $3 ORDER BY updated_at, id LIMIT 5000
+//
+// The upper bound is now − lag: rows whose transactions commit late with an older timestamp
+// are still ahead of the cursor when they become visible, as long as they are at most `lag`
+// late (the classic missed-row failure of timestamp polling).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "weir/batch.hpp"
+#include "weir/db/catalog.hpp"
+#include "weir/db/dialect.hpp"
+
+namespace weir::modules {
+
+class KeysetCursor {
+ public:
+  static constexpr std::string_view kMarker = "{{cursor}}";
+
+  // `columns` may be qualified ("o.updated_at"); `initial` is empty (start from the first
+  // row) or one value per column. Throws Error{config} on a bad column name or count.
+  KeysetCursor(std::vector<std::string> columns, std::vector<Value> initial, std::chrono::milliseconds lag);
+
+  struct Page {
+    std::string sql;
+    std::vector<Value> params;
+  };
+  // The query for the page after the current position, at most `limit` rows. `now` is the
+  // wall clock (UTC) this run started at.
+  Page page(std::string_view query, const db::Dialect& dialect, std::size_t limit,
+            std::chrono::system_clock::time_point now) const;
+
+  // Moves the position to the last row of `batch` (a page just read); throws Error{config}
+  // when the result lacks a cursor column.
+  void advance(const Batch& batch);
+  // Throws Error{config} when `schema` lacks a cursor column.
+  void check_columns(const Schema& schema);
+
+  const std::vector<Value>& position() const noexcept { return position_; }
+  void restore(std::vector<Value> position);
+  // Seconds between `now` and the first cursor column of the position, when it is a time.
+  std::optional<double> lag_seconds(std::chrono::system_clock::time_point now) const;
+
+ private:
+  std::vector<db::TableRef> columns_;
+  std::vector<std::size_t> indexes_;  // of the cursor columns in the result, once seen
+  const Schema* indexed_schema_ = nullptr;
+  std::vector<Value> position_;       // empty: before the first row
+  std::chrono::milliseconds lag_;
+};
+
+}  // namespace weir::modules

@@ -1,0 +1,33 @@
+#include "pipeline/commit_hooks.hpp"
+
+namespace weir::pipeline {
+
+void PipelineCommitHooks::prepare_target(db::Connection& target, const db::ConnectionConfig& target_config) {
+  state_in_target_ = state_->lives_in(target_config);
+  letters_in_target_ = dead_->lives_in(target_config);
+  if (state_in_target_) StateStore::ensure_table(target);
+  if (letters_in_target_) dead_->ensure_table(target);
+}
+
+void PipelineCommitHooks::before_commit(db::Connection& target, const db::ConnectionConfig&,
+                                        std::string_view checkpoint) {
+  if (letters_in_target_) dead_->write_pending(target);
+  else dead_->flush();
+  if (state_in_target_ && !checkpoint.empty() && checkpoint != last_checkpoint())
+    StateStore::save_with(target, pipeline_, checkpoint);
+}
+
+void PipelineCommitHooks::after_commit(std::string_view checkpoint) {
+  if (letters_in_target_) dead_->confirm();
+  if (checkpoint.empty() || checkpoint == last_checkpoint()) return;
+  if (!state_in_target_) state_->save(pipeline_, checkpoint);
+  std::lock_guard lock(mutex_);
+  saved_ = checkpoint;
+}
+
+std::string PipelineCommitHooks::last_checkpoint() const {
+  std::lock_guard lock(mutex_);
+  return saved_;
+}
+
+}  // namespace weir::pipeline

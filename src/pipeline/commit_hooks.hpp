@@ -1,0 +1,39 @@
+// A pipeline's CommitHooks: saves its checkpoint and writes its dead letters around each
+// output commit — inside the output's transaction when they live in the output's database
+// (exactly-once), else through their own connections (state after the commit, letters
+// before it, so a crash can repeat but never lose).
+#pragma once
+
+#include <mutex>
+#include <string>
+
+#include "pipeline/dead_letters.hpp"
+#include "pipeline/module.hpp"
+#include "pipeline/state_store.hpp"
+
+namespace weir::pipeline {
+
+class PipelineCommitHooks final : public CommitHooks {
+ public:
+  PipelineCommitHooks(std::string pipeline, StateStore& state, DeadLetterTable& dead)
+      : pipeline_(std::move(pipeline)), state_(&state), dead_(&dead) {}
+
+  void prepare_target(db::Connection& target, const db::ConnectionConfig& target_config) override;
+  void before_commit(db::Connection& target, const db::ConnectionConfig& target_config,
+                     std::string_view checkpoint) override;
+  void after_commit(std::string_view checkpoint) override;
+
+  // The last checkpoint committed (progress reports).
+  std::string last_checkpoint() const;
+
+ private:
+  std::string pipeline_;
+  StateStore* state_;
+  DeadLetterTable* dead_;
+  bool state_in_target_ = false;
+  bool letters_in_target_ = false;
+  mutable std::mutex mutex_;
+  std::string saved_;
+};
+
+}  // namespace weir::pipeline

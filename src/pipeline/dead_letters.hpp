@@ -1,0 +1,56 @@
+// The dead-letter table: records a pipeline gave up on (a row the target rejected, a lookup
+// that failed with on_error: dead_letter), each with the stage, error kind and message, so
+// nothing is silently dropped and every rejection can be inspected and replayed.
+//
+//   dead_letter: { connection: local, table: weir_dead_letters }
+//
+// Letters are buffered and written just before the output commits: inside its transaction
+// when the table lives in the output's database, else through their own connection first
+// (a crash between the two repeats letters rather than losing them).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "pipeline/module.hpp"
+#include "weir/db/driver.hpp"
+
+namespace weir::pipeline {
+
+class DeadLetterTable final : public DeadLetterSink {
+ public:
+  static constexpr std::string_view kDefaultTable = "weir_dead_letters";
+
+  DeadLetterTable(db::ConnectionConfig config, db::TableRef table, std::string pipeline)
+      : config_(std::move(config)), table_(std::move(table)), pipeline_(std::move(pipeline)) {}
+
+  void add(DeadLetter letter) override;
+
+  const db::TableRef& table() const noexcept { return table_; }
+  bool lives_in(const db::ConnectionConfig& other) const noexcept { return config_.url == other.url; }
+  // Creates the table through `connection` if missing (outside any transaction).
+  void ensure_table(db::Connection& connection) const;
+  // Writes the buffered letters through `connection` (same database, its open transaction);
+  // they stay buffered until confirm() says that transaction committed.
+  void write_pending(db::Connection& connection);
+  void confirm();
+  // Writes the buffered letters through the table's own connection, committed.
+  void flush();
+
+ private:
+  std::vector<DeadLetter> snapshot();  // the pending letters, now in flight
+  void write(db::Connection& connection, const std::vector<DeadLetter>& letters);
+
+  db::ConnectionConfig config_;
+  db::TableRef table_;
+  std::string pipeline_;
+  std::mutex mutex_;  // the filter and output threads both add letters
+  std::vector<DeadLetter> pending_;
+  std::unique_ptr<db::Connection> connection_;
+  std::size_t in_flight_ = 0;
+  bool table_checked_ = false;
+};
+
+}  // namespace weir::pipeline
