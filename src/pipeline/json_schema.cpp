@@ -37,6 +37,7 @@ std::string default_json(const config::Field& f) {
 
 template <class Module>
 std::string one_module_of(std::span<const Module> modules) {
+  if (modules.empty()) return R"({"not":{}})";  // nothing can match
   std::vector<std::string> choices;
   for (const Module& m : modules)
     choices.push_back(fmt::format(R"({{"type":"object","properties":{{{}:{}}},"required":[{}],"additionalProperties":false}})",

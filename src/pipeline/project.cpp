@@ -87,7 +87,15 @@ auto build_module(const YAML::Node& block, const std::string& path, std::span<co
     return module->make(config::Section(options, module->spec(), module_path), context);
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::config) throw;
-    d.add(options, module_path, e.what());
+    // Messages that already start with their YAML path ("pipelines.p.output.x.connection: …")
+    // keep it rather than getting the module's in front.
+    std::string_view message = e.what();
+    if (message.starts_with(module_path) && message.find(": ") != std::string_view::npos) {
+      std::size_t colon = message.find(": ");
+      d.add(options, message.substr(0, colon), message.substr(colon + 2));
+    } else {
+      d.add(options, module_path, message);
+    }
     return nullptr;
   }
 }

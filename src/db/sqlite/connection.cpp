@@ -27,9 +27,11 @@ void bind_all(sqlite3_stmt* stmt, std::span<const Value> params) {
 bool has_more_statements(sqlite3* db, const char* tail, const char* end) {
   if (!tail || trim(std::string_view(tail, end - tail)).empty()) return false;
   sqlite3_stmt* raw = nullptr;
-  sqlite3_prepare_v2(db, tail, static_cast<int>(end - tail), &raw, nullptr);
+  int rc = sqlite3_prepare_v2(db, tail, static_cast<int>(end - tail), &raw, nullptr);
   StmtHandle next(raw);
-  return next != nullptr;
+  // A second statement that does not prepare (it names a table the first creates) is still
+  // a second statement: running only the first would silently drop it.
+  return rc != SQLITE_OK || next != nullptr;
 }
 }  // namespace
 
