@@ -296,7 +296,7 @@ class SqlWrite final : public pipeline::Output {
     std::string json = "{";
     for (std::size_t c = 0; c < rows.width(); ++c) {
       if (c) json += ',';
-      append_json_string(json, rows.schema()[c].name);
+      append_json_string(json, spec_.columns[c]);  // the target's names: what was rejected
       json += ':';
       rows.at(row, c).append_json(json);
     }
