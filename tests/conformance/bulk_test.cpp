@@ -47,6 +47,36 @@ TEST_P(ConformanceBulk, InsertManyRowsAcrossBatches) {
   EXPECT_EQ(scalar(fmt::format("SELECT {} FROM {} WHERE {} = 4321", q("name"), q(t), q("id"))), Value("n4321"));
 }
 
+// What sql_write's bisect relies on: a batch that fails inside a transaction is undone by
+// ROLLBACK TO SAVEPOINT, and the same connection and writer take the next batches.
+TEST_P(ConformanceBulk, WriterIsReusableAfterAFailedBatch) {
+  std::string t = create_table("reuse", q("id") + " INTEGER NOT NULL PRIMARY KEY, " + q("name") +
+                                            " VARCHAR(50) NOT NULL, " + q("qty") + " INTEGER");
+  std::vector<std::string> cols{"id", "name", "qty"};
+  db::Transaction tx(conn());
+  auto writer = conn().bulk_writer({db::TableRef{"", t}, cols, WriteMode::insert, {}});
+  writer->write(make_batch(cols, {{Value(1), Value("a"), Value(1)}}));
+  Rows big;  // large enough to be sent in pieces before the failing last row
+  for (int i = 10; i < 20'010; ++i) big.push_back({Value(i), Value(fmt::format("name {}", i)), Value(i)});
+  Rows duplicate = big, no_name = big;
+  duplicate.push_back({Value(1), Value("dup"), Value(0)});
+  no_name.push_back({Value(3), Value(), Value(0)});
+  for (const auto& [failing, kind] : {std::pair{&duplicate, ErrorKind::unique}, std::pair{&no_name, ErrorKind::not_null}}) {
+    conn().savepoint("batch");
+    auto e = error_from([&] { writer->write(make_batch(cols, *failing)); });
+    ASSERT_TRUE(e) << "expected a " << to_string(kind) << " error";
+    EXPECT_EQ(e->kind(), kind) << e->what();
+    conn().rollback_to_savepoint("batch");
+    EXPECT_EQ(count_rows(t), 1) << "the failed batch left nothing behind";
+  }
+  writer->write(make_batch(cols, {{Value(2), Value("b"), Value(2)}}));
+  writer->write(make_batch(cols, big));
+  writer.reset();
+  tx.commit();
+  EXPECT_EQ(count_rows(t), 20'002);
+  EXPECT_EQ(scalar(fmt::format("SELECT {} FROM {} WHERE {} = 2", q("name"), q(t), q("id"))), Value("b"));
+}
+
 TEST_P(ConformanceBulk, EmptyBatchWritesNothing) {
   std::string t = make_items(0);
   EXPECT_EQ(bulk(WriteMode::insert, t, {"id", "name", "qty"}, {}), 0u);

@@ -2,55 +2,53 @@
 
 #include <fmt/format.h>
 
+#include "db/postgres/copy_in.hpp"
 #include "db/postgres/errors.hpp"
-#include "db/postgres/types.hpp"
 
 namespace weir::db::postgres {
 namespace {
 
-constexpr std::size_t kCopyChunk = 1 << 20;
+// Sent whenever this much is encoded: big enough for few, full socket writes, small enough
+// that the server works on the first rows while the next ones are encoded.
+constexpr std::size_t kCopyChunk = 256 << 10;
 constexpr std::size_t kPipelineDepth = 1000;
 
-// COPY text format: backslash escapes for the delimiter, newlines and backslash itself.
-void append_copy_field(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out += c;
-    }
-  }
-}
+// The type of each column; a domain's base type in its place (the server reads a domain's
+// binary form with its base type's, then checks the domain's constraints).
+constexpr const char* kColumnTypesSql =
+    "SELECT a.attname, (CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END)::int8 "
+    "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+    "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped";
 
-void append_copy_value(std::string& out, const Value& v, std::string& scratch) {
-  if (v.is_null()) {
-    out += "\\N";
-    return;
-  }
-  if (const Bytes* b = v.get_if<Bytes>()) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    out += "\\\\x";
-    for (unsigned char c : b->data) {
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
+// Leaves pipeline mode after a failure part-way through sending: syncs, reads and drops what
+// the server still answers, so the connection takes ordinary statements again.
+void end_pipeline_quietly(PGconn* conn) noexcept {
+  if (PQpipelineStatus(conn) == PQ_PIPELINE_OFF) return;
+  if (PQpipelineSync(conn)) {
+    // One NULL ends each statement's results; two in a row mean nothing is pending.
+    for (int nulls = 0; nulls < 2 && PQstatus(conn) == CONNECTION_OK;) {
+      ResultHandle result(PQgetResult(conn));
+      if (!result) {
+        ++nulls;
+        continue;
+      }
+      nulls = 0;
+      if (PQresultStatus(result.get()) == PGRES_PIPELINE_SYNC) break;
     }
-    return;
   }
-  param_text(v, scratch);
-  append_copy_field(out, scratch);
+  PQexitPipelineMode(conn);
 }
 
 }  // namespace
 
 PgBulkWriter::PgBulkWriter(PgConnection& connection, const WriteSpec& spec)
     : connection_(&connection), spec_(spec), statement_(write_statement(connection.dialect(), spec)) {
-  if (spec_.mode == WriteMode::insert) {
-    std::string columns;
-    for (const std::string& c : spec_.columns) columns += (columns.empty() ? "" : ", ") + connection.dialect().quote_identifier(c);
-    copy_sql_ = fmt::format("COPY {} ({}) FROM STDIN", connection.dialect().quote_table(spec_.table), columns);
-  }
+  if (spec_.mode != WriteMode::insert) return;
+  std::string columns;
+  for (const std::string& c : spec_.columns)
+    columns += (columns.empty() ? "" : ", ") + connection.dialect().quote_identifier(c);
+  copy_text_sql_ = fmt::format("COPY {} ({}) FROM STDIN", connection.dialect().quote_table(spec_.table), columns);
+  copy_binary_sql_ = copy_text_sql_ + " (FORMAT binary)";
 }
 
 void PgBulkWriter::write(const Batch& batch) {
@@ -61,42 +59,93 @@ void PgBulkWriter::write(const Batch& batch) {
   else pipeline(batch);
 }
 
-void PgBulkWriter::send_copy_data(bool force) {
-  if (buffer_.empty() || (!force && buffer_.size() < kCopyChunk)) return;
-  PGconn* conn = connection_->handle();
-  if (PQputCopyData(conn, buffer_.data(), static_cast<int>(buffer_.size())) != 1)
-    throw_connection_error(conn, "sending COPY data");
-  buffer_.clear();
+const std::vector<BinaryCodec>& PgBulkWriter::codecs() {
+  if (codecs_) return *codecs_;
+  std::vector<Value> table{Value(connection_->dialect().quote_table(spec_.table))};
+  ResultHandle types = connection_->run(kColumnTypesSql, table);
+  const int found = PQntuples(types.get());
+  std::vector<BinaryCodec> codecs;
+  for (const std::string& column : spec_.columns) {
+    std::optional<BinaryCodec> codec;
+    for (int i = 0; i < found && !codec; ++i)
+      if (column == PQgetvalue(types.get(), i, 0))
+        codec = BinaryCodec::for_type(static_cast<Oid>(std::strtoul(PQgetvalue(types.get(), i, 1), nullptr, 10)));
+    if (!codec) {
+      codecs.clear();
+      break;
+    }
+    codecs.push_back(*codec);
+  }
+  // A missing table is not remembered: COPY reports it, and it may exist at the next write.
+  if (found == 0) {
+    static const std::vector<BinaryCodec> kNone;
+    return kNone;
+  }
+  codecs_ = std::move(codecs);
+  return *codecs_;
+}
+
+bool PgBulkWriter::binary_fits(const Batch& batch) {
+  const std::vector<BinaryCodec>& columns = codecs();
+  if (columns.empty()) return false;
+  for (std::size_t r = 0; r < batch.rows(); ++r) {
+    std::span<const Value> row = batch.row(r);
+    for (std::size_t c = 0; c < row.size(); ++c)
+      if (!columns[c].accepts(row[c])) return false;
+  }
+  return true;
 }
 
 void PgBulkWriter::copy(const Batch& batch) {
-  PGconn* conn = connection_->handle();
+  const bool binary = binary_fits(batch);
   std::string context = fmt::format("copying into `{}`", spec_.table.to_string());
-  checked(PQexec(conn, copy_sql_.c_str()), conn, context);
-  std::string scratch;
+  CopyIn copy(*connection_, binary ? copy_binary_sql_ : copy_text_sql_, context);
+  buffer_.clear();
   try {
-    for (std::size_t r = 0; r < batch.rows(); ++r) {
-      std::span<const Value> row = batch.row(r);
-      for (std::size_t c = 0; c < row.size(); ++c) {
-        if (c) buffer_ += '\t';
-        append_copy_value(buffer_, row[c], scratch);
-      }
-      buffer_ += '\n';
-      send_copy_data(false);
-    }
-    send_copy_data(true);
-  } catch (const Error& e) {
+    if (binary) encode_binary_rows(batch, copy);
+    else encode_text_rows(batch, copy);
+    copy.send(buffer_);
+  } catch (Error& e) {
     buffer_.clear();
-    PQputCopyEnd(conn, e.what());
-    while (ResultHandle rest{PQgetResult(conn)}) {
-    }
+    copy.abort(e.what());
+    throw e.add_context(context);
+  } catch (...) {
+    buffer_.clear();
+    copy.abort("weir failed while sending the COPY data");
     throw;
   }
-  if (PQputCopyEnd(conn, nullptr) != 1) throw_connection_error(conn, context);
-  ResultHandle result = checked(PQgetResult(conn), conn, context);
-  while (ResultHandle rest{PQgetResult(conn)}) {
+  affected_ += copy.finish();
+}
+
+void PgBulkWriter::encode_binary_rows(const Batch& batch, CopyIn& copy) {
+  const std::vector<BinaryCodec>& columns = *codecs_;
+  const auto width = static_cast<std::int16_t>(columns.size());
+  append_binary_header(buffer_);
+  std::size_t r = 0, c = 0;
+  try {
+    for (; r < batch.rows(); ++r) {
+      std::span<const Value> row = batch.row(r);
+      buffer_.put_i16(width);
+      for (c = 0; c < row.size(); ++c) columns[c].encode(row[c], buffer_);
+      if (buffer_.size() >= kCopyChunk) copy.send(buffer_);
+    }
+  } catch (Error& e) {
+    if (e.kind() == ErrorKind::data)
+      e.add_context(fmt::format("column `{}`, row {} of the batch", spec_.columns[c], r + 1));
+    throw;
   }
-  affected_ += std::strtoull(PQcmdTuples(result.get()), nullptr, 10);
+  append_binary_trailer(buffer_);
+}
+
+void PgBulkWriter::encode_text_rows(const Batch& batch, CopyIn& copy) {
+  for (std::size_t r = 0; r < batch.rows(); ++r) {
+    try {
+      append_text_row(batch.row(r), buffer_);
+    } catch (Error& e) {
+      throw e.add_context(fmt::format("row {} of the batch", r + 1));
+    }
+    if (buffer_.size() >= kCopyChunk) copy.send(buffer_);
+  }
 }
 
 void PgBulkWriter::pipeline(const Batch& batch) {
@@ -107,35 +156,39 @@ void PgBulkWriter::pipeline(const Batch& batch) {
   std::vector<Value> row_params(statement_.param_columns.size());
   Params params;
   std::optional<Error> first_error;
-  for (std::size_t start = 0; start < batch.rows(); start += kPipelineDepth) {
-    std::size_t end = std::min(batch.rows(), start + kPipelineDepth);
-    for (std::size_t r = start; r < end; ++r) {
-      for (std::size_t p = 0; p < row_params.size(); ++p) row_params[p] = batch.at(r, statement_.param_columns[p]);
-      params.bind(row_params);
-      if (!PQsendQueryPrepared(conn, name.c_str(), params.size(), params.values(), params.lengths(),
-                               params.formats(), 0))
-        throw_connection_error(conn, context);
-    }
-    if (!PQpipelineSync(conn)) throw_connection_error(conn, context);
-    for (std::size_t r = start; r <= end;) {
-      ResultHandle result(PQgetResult(conn));
-      if (!result) {
-        ++r;  // end of one statement's results
-        continue;
+  try {
+    for (std::size_t start = 0; start < batch.rows() && !first_error; start += kPipelineDepth) {
+      std::size_t end = std::min(batch.rows(), start + kPipelineDepth);
+      for (std::size_t r = start; r < end; ++r) {
+        for (std::size_t p = 0; p < row_params.size(); ++p) row_params[p] = batch.at(r, statement_.param_columns[p]);
+        params.bind(row_params);
+        if (!PQsendQueryPrepared(conn, name.c_str(), params.size(), params.values(), params.lengths(),
+                                 params.formats(), 0))
+          throw_connection_error(conn, context);
       }
-      ExecStatusType status = PQresultStatus(result.get());
-      if (status == PGRES_PIPELINE_SYNC) break;
-      if (status == PGRES_COMMAND_OK) {
-        affected_ += std::strtoull(PQcmdTuples(result.get()), nullptr, 10);
-      } else if (status == PGRES_FATAL_ERROR && !first_error) {
-        try {
-          throw_result_error(result.get(), conn, fmt::format("{}, row {} of the batch", context, r + 1));
-        } catch (const Error& e) {
-          first_error = e;
+      if (!PQpipelineSync(conn)) throw_connection_error(conn, context);
+      for (std::size_t r = start; r <= end;) {
+        ResultHandle result(PQgetResult(conn));
+        if (!result) {
+          ++r;  // end of one statement's results
+          continue;
+        }
+        ExecStatusType status = PQresultStatus(result.get());
+        if (status == PGRES_PIPELINE_SYNC) break;
+        if (status == PGRES_COMMAND_OK) {
+          affected_ += std::strtoull(PQcmdTuples(result.get()), nullptr, 10);
+        } else if (status == PGRES_FATAL_ERROR && !first_error) {
+          try {
+            throw_result_error(result.get(), conn, fmt::format("{}, row {} of the batch", context, r + 1));
+          } catch (const Error& e) {
+            first_error = e;
+          }
         }
       }
     }
-    if (first_error) break;
+  } catch (...) {
+    end_pipeline_quietly(conn);
+    throw;
   }
   PQexitPipelineMode(conn);
   if (first_error) throw *first_error;

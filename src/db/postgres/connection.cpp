@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "db/postgres/bulk_writer.hpp"
+#include "db/postgres/copy_cursor.hpp"
 #include "db/postgres/cursor.hpp"
 #include "db/postgres/errors.hpp"
 #include "db/postgres/types.hpp"
@@ -116,8 +117,36 @@ void PgConnection::finish_active_cursor() {
   if (active_cursor_) active_cursor_->close();
 }
 
+std::unique_ptr<Cursor> PgConnection::copy_query(std::string_view sql) {
+  std::optional<std::string_view> body = copyable_query(sql);
+  if (!body) return nullptr;
+  ResultHandle described;
+  for (bool retried = false;; retried = true) {
+    const std::string& name = prepared(sql, 0);
+    described.reset(PQdescribePrepared(conn_.get(), name.c_str()));
+    if (!retried && replan(sql, described.get())) continue;
+    described = checked(described.release(), conn_.get(), "running query");
+    break;
+  }
+  const int width = PQnfields(described.get());
+  std::vector<BinaryCodec> codecs;
+  for (int i = 0; i < width; ++i) {
+    auto codec = BinaryCodec::for_type(PQftype(described.get(), i));
+    if (!codec) return nullptr;
+    codecs.push_back(*codec);
+  }
+  if (codecs.empty()) return nullptr;
+  std::vector<Oid> oids;
+  auto cursor = std::make_unique<PgCopyCursor>(*this, fmt::format("COPY ({}\n) TO STDOUT (FORMAT binary)", *body),
+                                               result_schema(described.get(), oids), std::move(codecs));
+  active_cursor_ = cursor.get();
+  return cursor;
+}
+
 std::unique_ptr<Cursor> PgConnection::query(std::string_view sql, std::span<const Value> params) {
   finish_active_cursor();
+  if (params.empty())
+    if (auto cursor = copy_query(sql)) return cursor;
   Params p;
   p.bind(params);
   for (bool retried = false;; retried = true) {

@@ -1,5 +1,6 @@
 // PostgreSQL connection over libpq: prepared statements cached per connection, streaming
-// results in single-row mode, canonical session settings for text parsing.
+// results through COPY … TO STDOUT (FORMAT binary) where a query allows it and single-row
+// mode otherwise, canonical session settings for text parsing.
 #pragma once
 
 #include <libpq-fe.h>
@@ -43,7 +44,7 @@ class Params {
   std::vector<int> lengths_, formats_;
 };
 
-class PgCursor;
+class PgStreamingCursor;
 
 class PgConnection final : public Connection {
  public:
@@ -76,11 +77,14 @@ class PgConnection final : public Connection {
   bool replan(std::string_view sql, const PGresult* result);
   // Ends the streaming cursor, if any, so the connection can take another statement.
   void finish_active_cursor();
-  void set_active_cursor(PgCursor* cursor) noexcept { active_cursor_ = cursor; }
+  void set_active_cursor(PgStreamingCursor* cursor) noexcept { active_cursor_ = cursor; }
   // Inside BEGIN … COMMIT: a cancelled statement would abort the whole transaction.
   bool explicit_transaction() const noexcept { return explicit_transaction_; }
 
  private:
+  // A PgCopyCursor for `sql` when COPY can run it (copy_cursor.hpp), else nullptr.
+  std::unique_ptr<Cursor> copy_query(std::string_view sql);
+
   ConnHandle conn_;
   CancelHandle canceller_;
   PgDialect dialect_;
@@ -91,7 +95,7 @@ class PgConnection final : public Connection {
   std::unordered_map<std::string, Prepared> statements_;  // SQL → server-side statement
   std::deque<std::string> statement_order_;                    // oldest first, for eviction
   std::uint64_t next_statement_ = 0;
-  PgCursor* active_cursor_ = nullptr;
+  PgStreamingCursor* active_cursor_ = nullptr;
   bool explicit_transaction_ = false;
 };
 

@@ -5,7 +5,20 @@
 
 namespace weir::db::postgres {
 
-PgCursor::PgCursor(PgConnection& connection, ResultHandle first) : connection_(&connection) {
+std::shared_ptr<const Schema> result_schema(const PGresult* result, std::vector<Oid>& oids) {
+  std::vector<Column> columns;
+  int n = PQnfields(result);
+  for (int i = 0; i < n; ++i) {
+    Oid oid = PQftype(result, i);
+    const PgType* t = find_type(oid);
+    columns.push_back(Column{PQfname(result, i), t ? t->type : Type::text,
+                             t ? std::string(t->name) : "oid " + std::to_string(oid), true});
+    oids.push_back(oid);
+  }
+  return std::make_shared<const Schema>(std::move(columns));
+}
+
+PgCursor::PgCursor(PgConnection& connection, ResultHandle first) : PgStreamingCursor(connection) {
   pending_ = accept(std::move(first));  // the first result carries the column descriptions
 }
 
@@ -17,17 +30,7 @@ PgCursor::~PgCursor() {
 const std::shared_ptr<const Schema>& PgCursor::schema() const noexcept { return schema_; }
 
 void PgCursor::describe(const PGresult* result) {
-  if (schema_) return;
-  std::vector<Column> columns;
-  int n = PQnfields(result);
-  for (int i = 0; i < n; ++i) {
-    Oid oid = PQftype(result, i);
-    const PgType* t = find_type(oid);
-    columns.push_back(Column{PQfname(result, i), t ? t->type : Type::text,
-                             t ? std::string(t->name) : "oid " + std::to_string(oid), true});
-    oids_.push_back(oid);
-  }
-  schema_ = std::make_shared<const Schema>(std::move(columns));
+  if (!schema_) schema_ = result_schema(result, oids_);
 }
 
 ResultHandle PgCursor::fetch() { return accept(ResultHandle(PQgetResult(connection_->handle()))); }

@@ -1,6 +1,9 @@
-// PostgreSQL streaming cursor: libpq single-row mode, so rows are parsed as they arrive and
-// memory stays bounded by the caller's batch. While it is open the connection runs nothing
-// else; the connection closes it (discarding the rest) before its next statement.
+// PostgreSQL streaming cursors. While one is open the connection runs nothing else; the
+// connection closes it (discarding the rest) before its next statement.
+//
+//   PgCursor      libpq single-row mode, rows in text format: any statement, any parameters.
+//   PgCopyCursor  COPY (query) TO STDOUT (FORMAT binary) (copy_cursor.hpp): parameterless
+//                 queries whose columns all have a binary codec, without a result per row.
 #pragma once
 
 #include <vector>
@@ -9,7 +12,23 @@
 
 namespace weir::db::postgres {
 
-class PgCursor final : public Cursor {
+// What the connection needs of the cursor streaming on it.
+class PgStreamingCursor : public Cursor {
+ public:
+  explicit PgStreamingCursor(PgConnection& connection) : connection_(&connection) {}
+  // Cancels the statement if rows remain and consumes what is left.
+  virtual void close() noexcept = 0;
+  // The connection is going away.
+  void detach() noexcept { connection_ = nullptr; }
+
+ protected:
+  PgConnection* connection_;
+};
+
+// The schema of a result's columns (names, weir types, type names), and their type OIDs.
+std::shared_ptr<const Schema> result_schema(const PGresult* result, std::vector<Oid>& oids);
+
+class PgCursor final : public PgStreamingCursor {
  public:
   // `first` is the statement's first result (PQgetResult after sending it).
   PgCursor(PgConnection& connection, ResultHandle first);
@@ -17,11 +36,7 @@ class PgCursor final : public Cursor {
 
   const std::shared_ptr<const Schema>& schema() const noexcept override;
   bool next(Batch& out, std::size_t max_rows) override;
-
-  // Cancels the statement if rows remain and consumes what is left.
-  void close() noexcept;
-  // The connection is going away.
-  void detach() noexcept { connection_ = nullptr; }
+  void close() noexcept override;
 
  private:
   // Fetches the next result; sets done_ at the end of the statement.
@@ -30,7 +45,6 @@ class PgCursor final : public Cursor {
   ResultHandle accept(ResultHandle result);
   void describe(const PGresult* result);
 
-  PgConnection* connection_;
   mutable ResultHandle pending_;  // a fetched row not yet returned (schema() peeks)
   std::shared_ptr<const Schema> schema_;
   std::vector<Oid> oids_;

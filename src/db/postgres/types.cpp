@@ -180,7 +180,13 @@ void read_text(std::string_view text, Oid oid, Value& out) {
       bad_text(text, oid);
     case Type::array: {
       Array array;
-      read_array(text, 0, t->element, array);
+      std::size_t start = 0;
+      if (text.starts_with('[')) {  // "[0:1]={1,2}": bounds other than 1 come first
+        start = text.find('=');
+        if (start == std::string_view::npos) bad_text(text, oid);
+        ++start;
+      }
+      read_array(text, start, t->element, array);
       out = std::move(array);
       return;
     }

@@ -47,7 +47,14 @@ void SqliteBulkWriter::run(Statement& stmt, const WriteStatement& shape, const B
   int rc = sqlite3_step(s);
   if (rc != SQLITE_DONE) {
     std::string where = rows == 1 ? fmt::format("row {}", first + 1) : fmt::format("rows {}–{}", first + 1, first + rows);
-    throw_error(connection_->handle(), rc, fmt::format("writing {} of the batch to `{}`", where, spec_.table.to_string()));
+    try {
+      throw_error(connection_->handle(), rc, fmt::format("writing {} of the batch to `{}`", where, spec_.table.to_string()));
+    } catch (...) {
+      // A statement left un-reset after a failed step refuses its next bind (SQLITE_MISUSE):
+      // the writer must take further batches after the caller rolls back to a savepoint.
+      sqlite3_reset(s);
+      throw;
+    }
   }
   affected_ += static_cast<std::uint64_t>(sqlite3_changes(connection_->handle()));
   sqlite3_reset(s);
