@@ -15,8 +15,9 @@
 namespace weir::db::mysql {
 namespace {
 
-constexpr std::array<std::string_view, 8> kOptions{"ssl_mode",   "ssl_ca",          "ssl_cert",   "ssl_key",
-                                                   "ssl_capath", "connect_timeout", "zero_dates", "query_timeout"};
+constexpr std::array<std::string_view, 9> kOptions{"ssl_mode",   "ssl_ca",          "ssl_cert",      "ssl_key",
+                                                   "ssl_capath", "connect_timeout", "zero_dates",    "query_timeout",
+                                                   "bulk_insert"};
 
 struct Settings {
   unsigned connect_timeout = 10;
@@ -43,6 +44,9 @@ Settings parse_settings(const ConnectionConfig& config) {
     } else if (key == "zero_dates") {
       if (value != "error" && value != "null") throw bad("error or null");
       s.session.zero_dates_as_null = value == "null";
+    } else if (key == "bulk_insert") {
+      if (value != "load_data" && value != "insert") throw bad("load_data or insert");
+      s.session.load_data = value == "load_data";
     } else if (key == "ssl_mode") {
       if (value != "disable" && value != "prefer" && value != "require" && value != "verify-ca" && value != "verify-full")
         throw bad("disable, prefer, require, verify-ca or verify-full");
@@ -84,6 +88,7 @@ DbHandle open_once(const ConnectionConfig& config, const Settings& s, bool tls) 
   mysql_optionsv(db.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
   mysql_optionsv(db.get(), MYSQL_OPT_CONNECT_TIMEOUT, &s.connect_timeout);
   mysql_optionsv(db.get(), MYSQL_INIT_COMMAND, s.init_command.c_str());
+  enable_local_infile(db.get());  // served from memory only (load_data.hpp)
   if (tls) {
     my_bool enforce = 1, verify = s.ssl_mode == "verify-full";
     mysql_optionsv(db.get(), MYSQL_OPT_SSL_ENFORCE, &enforce);
