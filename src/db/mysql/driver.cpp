@@ -116,7 +116,7 @@ DbHandle open_once(const ConnectionConfig& config, const Settings& s, bool tls) 
     if (s.ssl_mode == "prefer" && mysql_errno(db.get()) == CR_SSL_CONNECTION_ERROR &&
         std::string_view(mysql_error(db.get())).find(kServerWithoutTls) != std::string_view::npos)
       return nullptr;
-    throw_connection_error(db.get(), fmt::format("connecting to {}", config.describe()));
+    throw_connect_error(db.get(), fmt::format("connecting to {}", config.describe()));
   }
   // Connector/C 3.3 enforces TLS only when it also verifies the server certificate: with
   // require (no CA) against a server without TLS it silently connects in plain text.

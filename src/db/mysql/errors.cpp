@@ -1,5 +1,6 @@
 #include "db/mysql/errors.hpp"
 
+#include <errmsg.h>
 #include <fmt/format.h>
 
 #include <array>
@@ -33,7 +34,7 @@ constexpr std::array kRules{
     ErrnoRule{1053, ErrorKind::connection, true},    ErrnoRule{1927, ErrorKind::connection, true},
     ErrnoRule{2002, ErrorKind::connection, true},    ErrnoRule{2003, ErrorKind::connection, true},
     ErrnoRule{2005, ErrorKind::connection, false},   ErrnoRule{2006, ErrorKind::connection, true},
-    ErrnoRule{2013, ErrorKind::connection, true},    ErrnoRule{2026, ErrorKind::connection, false},
+    ErrnoRule{2013, ErrorKind::connection, true},    ErrnoRule{2026, ErrorKind::connection, true},
     ErrnoRule{1264, ErrorKind::data, false},         ErrnoRule{1265, ErrorKind::data, false},
     ErrnoRule{1292, ErrorKind::data, false},         ErrnoRule{1366, ErrorKind::data, false},
     ErrnoRule{1406, ErrorKind::data, false},         ErrnoRule{1300, ErrorKind::data, false},
@@ -77,6 +78,14 @@ void throw_warning(ErrorKind kind, unsigned code, std::string_view message, std:
   std::string more = count > 1 ? fmt::format(" (and {} more problem{})", count - 1, count > 2 ? "s" : "") : "";
   throw Error(kind, fmt::format("{}: {}{} [errno {}, reported as a warning]", context, message, more, code),
               std::to_string(code), false);
+}
+
+void throw_connect_error(MYSQL* db, std::string_view context) {
+  unsigned code = mysql_errno(db);
+  bool retryable = code != CR_SSL_CONNECTION_ERROR && retryable_errno(code);
+  throw Error(kind_for_errno(code),
+              fmt::format("{}: {} [errno {}, SQLSTATE {}]", context, mysql_error(db), code, mysql_sqlstate(db)),
+              std::to_string(code), retryable);
 }
 
 void throw_connection_error(MYSQL* db, std::string_view context) {
