@@ -3,11 +3,24 @@
 # Runs a command with its output discarded; prints the wall-clock seconds it took.
 seconds() { local s; s=$(date +%s%N); "$@" >/dev/null; awk -v ns=$(( $(date +%s%N) - s )) 'BEGIN { printf "%.3f", ns / 1e9 }'; }
 
+# seconds_rss FILE COMMAND…: like seconds, and appends the command's peak resident set size
+# in MB (GNU time's %M) to FILE, one line per run.
+seconds_rss() {
+  local file=$1 s t; shift; t=$(mktemp); s=$(date +%s%N)
+  /usr/bin/time -f %M -o "$t" "$@" >/dev/null
+  awk -v ns=$(( $(date +%s%N) - s )) 'BEGIN { printf "%.3f", ns / 1e9 }'
+  awk '{ printf "%.1f\n", $1 / 1024 }' "$t" >>"$file"; rm -f "$t"
+}
+
+# The largest number in a file of one number per line.
+max_of() { sort -n "$1" | tail -n 1; }
+
 median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 
-# report NAME ROWS WEIR_SECONDS ANCHOR_SECONDS ANCHOR_NAME GOAL: throughput ratio weir/anchor.
+# report NAME ROWS WEIR_SECONDS ANCHOR_SECONDS ANCHOR_NAME GOAL [EXTRA]: throughput ratio
+# weir/anchor; EXTRA (e.g. memory figures) ends the line.
 report() {
-  awk -v n="$1" -v r="$2" -v w="$3" -v a="$4" -v anchor="$5" -v goal="$6" 'BEGIN {
-    printf "%s: %d rows  weir %.2f s (%.0f rows/s)  %s %.2f s (%.0f rows/s)  weir/anchor throughput %.2f (goal >= %s)\n",
-           n, r, w, r / w, anchor, a, r / a, a / w, goal }'
+  awk -v n="$1" -v r="$2" -v w="$3" -v a="$4" -v anchor="$5" -v goal="$6" -v extra="${7:-}" 'BEGIN {
+    printf "%s: %d rows  weir %.2f s (%.0f rows/s)  %s %.2f s (%.0f rows/s)  weir/anchor throughput %.2f (goal >= %s)%s\n",
+           n, r, w, r / w, anchor, a, r / a, a / w, goal, extra == "" ? "" : "  " extra }'
 }

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark: MariaDB, 1,000,000 rows (the table of ../shared/ANCHORS.md), on a harness server.
-#   write: weir run (sql_poll → sql_write insert, multi-row prepared INSERTs) MariaDB → MariaDB
-#          vs `LOAD DATA LOCAL INFILE` of the same rows through the mariadb client (write only)
-#   read:  weir query … --format csv > /dev/null  vs  mariadb --batch --quick -e "SELECT …" > /dev/null
+#   write: weir run (sql_poll → sql_write insert) MariaDB → MariaDB, once with the default bulk
+#          path (LOAD DATA LOCAL INFILE fed from memory) and once with bulk_insert=insert
+#          (multi-row prepared INSERTs), vs `LOAD DATA LOCAL INFILE` of the same rows through
+#          the mariadb client (write only); a last line compares weir's two paths
+#   read:  weir query … --format csv > /dev/null  vs  mariadb --batch --quick -e "SELECT …" > /dev/null,
+#          with both programs' peak RSS (goal for weir: under 100 MB)
 # Alternating runs, medians of RUNS (default 3), row counts checked; prints both and the ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +19,9 @@ runs=${RUNS:-3}
 url=$WEIR_TEST_MYSQL_URL
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-sql() { MYSQL_PWD=$WEIR_TEST_MYSQL_PASSWORD mariadb --protocol=tcp -h 127.0.0.1 -P "$WEIR_TEST_MYSQL_PORT" -u weir --local-infile=1 weir_test "$@"; }
+export MYSQL_PWD=$WEIR_TEST_MYSQL_PASSWORD  # never on a command line
+mariadb_cmd=(mariadb --protocol=tcp -h 127.0.0.1 -P "$WEIR_TEST_MYSQL_PORT" -u weir --local-infile=1 weir_test)
+sql() { "${mariadb_cmd[@]}" "$@"; }
 
 sql <<SQL
 DROP TABLE IF EXISTS src;
@@ -33,26 +38,41 @@ SQL
 sql --batch -N --quick -e "SELECT * FROM src" > "$work/src.tsv"
 
 fresh_target() { sql -e "DROP TABLE IF EXISTS dst; CREATE TABLE dst LIKE src"; }
+# Every column of every row: dst is a copy of src when the table checksums agree.
+src_sum=$(sql -N -e "CHECKSUM TABLE src" | cut -f2)
 check() {
   local got
-  got=$(sql -N -e "SELECT count(*), sum(id), sum(amount) FROM dst")
-  [ "$got" = "$(sql -N -e "SELECT count(*), sum(id), sum(amount) FROM src")" ] || { echo "mismatch: $got" >&2; exit 1; }
+  got=$(sql -N -e "CHECKSUM TABLE dst" | cut -f2)
+  [ "$got" = "$src_sum" ] || { echo "mismatch: checksum of dst $got, of src $src_sum" >&2; exit 1; }
 }
-cat > "$work/copy.yaml" <<YAML
+# copy_yaml FILE URL: the MariaDB → MariaDB copy pipeline, writing through URL.
+copy_yaml() {
+  cat > "$1" <<YAML
 connections:
-  my: { url: "$url" }
+  src: { url: "$url" }
+  dst: { url: "$2" }
 pipelines:
   copy:
-    input: { sql_poll: { connection: my, query: "SELECT * FROM src", page_size: 10000 } }
-    output: { sql_write: { connection: my, table: dst, batch: { rows: 100000, interval: 1h } } }
+    input: { sql_poll: { connection: src, query: "SELECT * FROM src", page_size: 10000 } }
+    output: { sql_write: { connection: dst, table: dst, batch: { rows: 100000, interval: 1h } } }
 YAML
+}
+copy_yaml "$work/load.yaml" "$url"
+copy_yaml "$work/insert.yaml" "$url?bulk_insert=insert"
 load() { sql -e "LOAD DATA LOCAL INFILE '$work/src.tsv' INTO TABLE dst"; }
-weir_write=() anchor_write=() weir_read=() anchor_read=()
+weir_load=() weir_insert=() anchor_write=() weir_read=() anchor_read=()
+weir_rss=$work/weir.rss anchor_rss=$work/anchor.rss
 for ((i = 1; i <= runs; i++)); do
-  fresh_target; weir_write+=("$(seconds "$weir" run "$work/copy.yaml")"); check
+  fresh_target; weir_load+=("$(seconds "$weir" run "$work/load.yaml")"); check
   fresh_target; anchor_write+=("$(seconds load)"); check
-  weir_read+=("$(seconds "$weir" query "$url" "SELECT * FROM src" --format csv)")
-  anchor_read+=("$(seconds sql --batch --quick -e "SELECT * FROM src")")
+  fresh_target; weir_insert+=("$(seconds "$weir" run "$work/insert.yaml")"); check
+  weir_read+=("$(seconds_rss "$weir_rss" "$weir" query "$url" "SELECT * FROM src" --format csv)")
+  anchor_read+=("$(seconds_rss "$anchor_rss" "${mariadb_cmd[@]}" --batch --quick -e "SELECT * FROM src")")
 done
-report mysql_write "$rows" "$(median "${weir_write[@]}")" "$(median "${anchor_write[@]}")" "LOAD DATA LOCAL INFILE" 0.8
-report mysql_read "$rows" "$(median "${weir_read[@]}")" "$(median "${anchor_read[@]}")" "mariadb --batch --quick" 0.8
+load_s=$(median "${weir_load[@]}") insert_s=$(median "${weir_insert[@]}") anchor_s=$(median "${anchor_write[@]}")
+report mysql_write "$rows" "$load_s" "$anchor_s" "LOAD DATA LOCAL INFILE" 0.8 "(weir: LOAD DATA from memory, the default)"
+report mysql_write_insert "$rows" "$insert_s" "$anchor_s" "LOAD DATA LOCAL INFILE" 0.8 "(weir: bulk_insert=insert)"
+awk -v l="$load_s" -v n="$insert_s" 'BEGIN {
+  printf "mysql_write paths: LOAD DATA from memory %.2f s, multi-row INSERT %.2f s: LOAD DATA throughput %.2fx INSERT\n", l, n, n / l }'
+report mysql_read "$rows" "$(median "${weir_read[@]}")" "$(median "${anchor_read[@]}")" "mariadb --batch --quick" 0.8 \
+  "peak RSS weir $(max_of "$weir_rss") MB (limit 100 MB), mariadb $(max_of "$anchor_rss") MB"

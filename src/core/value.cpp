@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cmath>
 #include <iterator>
 
@@ -123,7 +124,11 @@ void Value::append_text(std::string& out) const {
   switch (type()) {
     case Type::null: return;
     case Type::text: out += as_text(); return;
-    case Type::int64: fmt::format_to(std::back_inserter(out), "{}", as_int()); return;
+    case Type::int64: {
+      char digits[24];  // to_chars: no format string to parse, no growth through an iterator
+      out.append(digits, std::to_chars(digits, digits + sizeof digits, as_int()).ptr);
+      return;
+    }
     case Type::decimal: out += get<Decimal>().text; return;
     case Type::json: out += get<Json>().text; return;
     case Type::boolean: out += as_bool() ? "true" : "false"; return;

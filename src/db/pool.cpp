@@ -110,7 +110,7 @@ std::optional<Pool::Idle> Pool::take_idle(std::unique_lock<std::mutex>& lock) {
     idle_.pop_back();
     Clock::time_point now = Clock::now();
     bool fresh = !expired(item, now);
-    if (fresh && now - item.idle_since >= options_.validate_after_idle) {
+    if (fresh && (now - item.idle_since >= options_.validate_after_idle || item.idle_since < distrusted_before_)) {
       lock.unlock();  // a ping is a round trip: not under the lock
       ErrorKind kind{};
       fresh = still_alive(*item.connection, kind);
@@ -203,6 +203,11 @@ PoolMetrics Pool::metrics() const {
   m.waiting = waiting_;
   m.circuit_open = Clock::now() < circuit_open_until_;
   return m;
+}
+
+void Pool::distrust_idle() noexcept {
+  std::lock_guard lock(mutex_);
+  distrusted_before_ = Clock::now();
 }
 
 void Pool::maintain() {

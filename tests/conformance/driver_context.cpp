@@ -146,13 +146,17 @@ std::optional<DriverContext> postgres_context() {
 }
 
 // The harness runs MariaDB; the texts below are its words (MySQL 8 differs for CHECK:
-// "Check constraint '…' is violated.").
-std::optional<DriverContext> mysql_context() {
+// "Check constraint '…' is violated."). Two contexts: "mysql" inserts large batches with
+// LOAD DATA LOCAL INFILE (the default), "mysql_insert" with INSERT statements only
+// (bulk_insert=insert), so both paths answer to the same suite.
+std::optional<DriverContext> mysql_context(std::string name, std::string_view bulk_insert) {
   auto url = server_url("WEIR_TEST_MYSQL_URL");
   if (!url) return std::nullopt;
   DriverContext c;
-  c.name = "mysql";
-  c.make_config = config_for(*url);
+  c.name = std::move(name);
+  Url with_option = Url::parse(*url);
+  with_option.set_option("bulk_insert", bulk_insert);
+  c.make_config = config_for(with_option.to_string_with_password());
   c.caps = Capabilities{
       // CREATE SCHEMA makes another database, but a connection lists only the tables of its
       // own (the URL's database): list_tables() is not meant to span the server.
@@ -189,7 +193,8 @@ std::vector<DriverContext> make_contexts() {
   contexts.push_back(sqlite_file("sqlite_file_rollback_journal", "?journal_mode=delete"));
   contexts.push_back(sqlite_memory());
   if (auto pg = postgres_context()) contexts.push_back(std::move(*pg));
-  if (auto my = mysql_context()) contexts.push_back(std::move(*my));
+  if (auto my = mysql_context("mysql", "load_data")) contexts.push_back(std::move(*my));
+  if (auto my = mysql_context("mysql_insert", "insert")) contexts.push_back(std::move(*my));
   return contexts;
 }
 

@@ -30,6 +30,7 @@ CLEANED=0
 CHILD=""        # pid of the wrapped command
 PG_DIR="" PG_DATA="" PG_SOCK="" PG_LOG="" PG_PORT="" PG_PASSWORD=""
 MY_DIR="" MY_DATA="" MY_SOCK="" MY_PIDFILE="" MY_LOG="" MY_PORT="" MY_PASSWORD="" MY_PID=""
+MY_CMD=()           # mariadbd's command line (also in $MY_DIR/ctl)
 MY_INSTALL_PID=""   # background mariadb-install-db
 
 if [[ $EUID -eq 0 ]]; then IS_ROOT=1; else IS_ROOT=0; fi
@@ -474,19 +475,20 @@ start_mysql() {
       MY_PORT=$(pick_port) || die "no free port found for mariadb"
     fi
     rm -f "$MY_LOG" "$MY_PIDFILE"
+    MY_CMD=("$MARIADBD" --no-defaults "${server_opts[@]}" --basedir=/usr
+      --datadir="$MY_DATA" --tmpdir="$MY_DIR/tmp"
+      --socket="$MY_SOCK" --pid-file="$MY_PIDFILE" --log-error="$MY_LOG"
+      --bind-address="$LOOPBACK" --port="$MY_PORT" --skip-name-resolve
+      --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci
+      --local-infile=ON
+      --ssl-ca="$TLS_DIR/ca.crt" --ssl-cert="$TLS_DIR/mysql-server.crt"
+      --ssl-key="$TLS_DIR/mysql-server.key")
     # setsid: a Ctrl-C at the terminal must not hit the server; we stop it ourselves.
     (
       exec {LOG_FD}>&-
       cd / || exit 1
       for v in $(compgen -e); do case $v in MYSQL*|MARIADB*) unset "$v" ;; esac; done
-      exec setsid "$MARIADBD" --no-defaults "${server_opts[@]}" --basedir=/usr \
-        --datadir="$MY_DATA" --tmpdir="$MY_DIR/tmp" \
-        --socket="$MY_SOCK" --pid-file="$MY_PIDFILE" --log-error="$MY_LOG" \
-        --bind-address="$LOOPBACK" --port="$MY_PORT" --skip-name-resolve \
-        --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
-        --local-infile=ON \
-        --ssl-ca="$TLS_DIR/ca.crt" --ssl-cert="$TLS_DIR/mysql-server.crt" \
-        --ssl-key="$TLS_DIR/mysql-server.key"
+      exec setsid "${MY_CMD[@]}"
     ) </dev/null >>"$H/mysql-stdout.log" 2>&1 &
     MY_PID=$!
 
@@ -525,6 +527,8 @@ CREATE USER 'weir'@'127.0.0.1' IDENTIFIED BY '$MY_PASSWORD';
 CREATE USER 'weir'@'localhost' IDENTIFIED BY '$MY_PASSWORD';
 GRANT ALL PRIVILEGES ON *.* TO 'weir'@'127.0.0.1' WITH GRANT OPTION;
 GRANT ALL PRIVILEGES ON *.* TO 'weir'@'localhost' WITH GRANT OPTION;
+CREATE USER 'weir_cert'@'127.0.0.1' REQUIRE SUBJECT '/CN=weir_cert' AND ISSUER '/CN=weir harness CA';
+GRANT SELECT ON weir_test.* TO 'weir_cert'@'127.0.0.1';
 EOF
   then
     show_tail "$H/mysql-setup.log"
@@ -538,8 +542,57 @@ EOF
     die "mariadb: password login as weir over TCP failed"
   fi
 
+  write_mysql_ctl
   version=$("$MARIADBD" --version 2>/dev/null | sed -n 's/.*Ver \([0-9][0-9.]*\).*/\1/p')
   log "mariadb ${version:-?} on $LOOPBACK:$MY_PORT (data $MY_DATA)"
+}
+
+# Writes $MY_DIR/ctl: `ctl stop|start|restart` stops this run's mariadbd (SIGTERM, waits for
+# it to exit) and/or starts it again with the same command line, waiting until it answers on
+# its socket. For tests that restart the server (WEIR_TEST_MYSQL_CTL). The server it starts is
+# not our child: cleanup finds it through the pid file (stop_mysql_begin) and, failing that,
+# by its command line (kill_servers_in).
+write_mysql_ctl() {
+  local ctl=$MY_DIR/ctl
+  {
+    printf '#!/usr/bin/env bash\n'
+    printf '# Written by tests/harness/with-servers.sh for this run only.\n'
+    printf 'set -u\n'
+    printf 'cmd=(%s)\n' "$(printf '%q ' "${MY_CMD[@]}")"
+    printf 'pidfile=%q sock=%q out=%q admin=%q user=%q timeout=%q\n' "$MY_PIDFILE" "$MY_SOCK" \
+      "$H/mysql-stdout.log" "$MARIADB_ADMIN" "$(my_admin_user)" "$START_TIMEOUT"
+    cat <<'EOS'
+stop() {
+  local pid deadline=$((SECONDS + timeout))
+  { read -r pid <"$pidfile"; } 2>/dev/null || return 0
+  [[ $(cat "/proc/$pid/comm" 2>/dev/null) == mariadbd ]] || return 0
+  kill -TERM "$pid" 2>/dev/null
+  while [[ -e /proc/$pid && $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) != Z ]]; do
+    (( SECONDS < deadline )) || { echo "ctl: mariadbd $pid did not stop" >&2; return 1; }
+    sleep 0.05
+  done
+}
+start() {
+  local deadline=$((SECONDS + timeout))
+  (
+    cd / || exit 1
+    for v in $(compgen -e); do case $v in MYSQL*|MARIADB*) unset "$v" ;; esac; done
+    exec setsid "${cmd[@]}"
+  ) </dev/null >>"$out" 2>&1 &
+  until "$admin" --no-defaults --socket="$sock" -u"$user" --connect-timeout=2 ping >/dev/null 2>&1; do
+    (( SECONDS < deadline )) || { echo "ctl: mariadbd did not answer within ${timeout}s" >&2; return 1; }
+    sleep 0.05
+  done
+}
+case ${1:-restart} in
+  stop) stop ;;
+  start) start ;;
+  restart) stop && start ;;
+  *) echo "usage: $0 stop|start|restart" >&2; exit 2 ;;
+esac
+EOS
+  } >"$ctl" || die "cannot write $ctl"
+  chmod 700 "$ctl"
 }
 
 # SIGTERM (= normal shutdown) to mariadbd; stop_mysql_wait waits for it. Split
@@ -659,7 +712,8 @@ main() {
   unset WEIR_TEST_PG_URL WEIR_TEST_PG_PORT WEIR_TEST_PG_PASSWORD WEIR_TEST_PG_SOCKET_DIR \
         WEIR_TEST_PG_DATA WEIR_TEST_PG_BIN WEIR_TEST_PG_LOG \
         WEIR_TEST_MYSQL_URL WEIR_TEST_MYSQL_PORT WEIR_TEST_MYSQL_PASSWORD \
-        WEIR_TEST_MYSQL_SOCKET WEIR_TEST_MYSQL_LOG WEIR_TEST_HARNESS_DIR \
+        WEIR_TEST_MYSQL_SOCKET WEIR_TEST_MYSQL_LOG WEIR_TEST_MYSQL_DATA WEIR_TEST_MYSQL_PIDFILE \
+        WEIR_TEST_MYSQL_CTL WEIR_TEST_HARNESS_DIR \
         WEIR_TEST_TLS_CA WEIR_TEST_TLS_WRONG_CA WEIR_TEST_TLS_CLIENT_CERT WEIR_TEST_TLS_CLIENT_KEY
 
   reap_stale
@@ -700,6 +754,9 @@ main() {
     export WEIR_TEST_MYSQL_PASSWORD=$MY_PASSWORD
     export WEIR_TEST_MYSQL_SOCKET=$MY_SOCK
     export WEIR_TEST_MYSQL_LOG=$MY_LOG
+    export WEIR_TEST_MYSQL_DATA=$MY_DATA
+    export WEIR_TEST_MYSQL_PIDFILE=$MY_PIDFILE
+    export WEIR_TEST_MYSQL_CTL=$MY_DIR/ctl
   fi
 
   # Run the command in the background so that SIGTERM/SIGINT to this script is

@@ -1,13 +1,13 @@
-// Real servers misbehaving: wrong passwords, a restart under a pool, SQL injection attempts.
+// Real servers misbehaving: wrong passwords, SQL injection attempts, deadlocks, timeouts.
+// (Restarts: server_restart_test.cpp.)
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <barrier>
-#include <cstdlib>
 #include <thread>
 
 #include "support/test_support.hpp"
-#include "weir/db/pool.hpp"
+#include "weir/db/driver.hpp"
 #include "weir/error.hpp"
 #include "weir/retry.hpp"
 
@@ -52,32 +52,6 @@ TEST(ServerFaults, MariadbWrongPasswordIsAnAuthErrorWithoutTheSecret) {
   auto url = test::server_url("WEIR_TEST_MYSQL_URL");
   if (!url) return;
   expect_auth_error_without_canary(*url);
-}
-
-TEST(ServerFaults, PoolRecoversAfterPostgresRestart) {
-  auto url = test::server_url("WEIR_TEST_PG_URL");
-  if (!url) return;
-  const char* bin = std::getenv("WEIR_TEST_PG_BIN");
-  const char* data = std::getenv("WEIR_TEST_PG_DATA");
-  const char* log = std::getenv("WEIR_TEST_PG_LOG");
-  ASSERT_TRUE(bin && data && log) << "the harness exports WEIR_TEST_PG_BIN, _DATA and _LOG";
-  db::ConnectionConfig config;
-  config.url = Url::parse(*url);
-  db::PoolOptions options;
-  options.max_size = 2;
-  options.validate_after_idle = std::chrono::milliseconds(0);
-  options.reconnect.max_attempts = 10;
-  auto pool = db::Pool::create(config, options);
-  { pool->acquire()->execute("SELECT 1"); }
-  auto r = test::run_program({"runuser", "-u", "postgres", "--", std::string(bin) + "/pg_ctl", "-D", data, "-l", log,
-                              "-w", "-m", "fast", "restart"},
-                             "/");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  db::Lease lease = pool->acquire();
-  EXPECT_EQ(lease->execute("SELECT 1"), 1u);
-  db::PoolMetrics m = pool->metrics();
-  EXPECT_EQ(m.created, 2u) << "the dead connection was replaced";
-  EXPECT_EQ(m.closed, 1u);
 }
 
 void expect_injection_is_data(const std::string& url) {

@@ -1,7 +1,8 @@
 // TLS against the harness's real servers: sslmode / ssl_mode, server certificate checks
 // (CA and host name) and client-certificate login. The harness generates a throw-away CA
 // (WEIR_TEST_TLS_CA), an unrelated CA (WEIR_TEST_TLS_WRONG_CA) and a client certificate for
-// the PostgreSQL role weir_cert (WEIR_TEST_TLS_CLIENT_CERT / _KEY). The PostgreSQL server
+// the PostgreSQL role and MariaDB user weir_cert (WEIR_TEST_TLS_CLIENT_CERT / _KEY; MariaDB:
+// REQUIRE SUBJECT '/CN=weir_cert' AND ISSUER the harness CA). The PostgreSQL server
 // certificate names only DNS:localhost; the MariaDB one DNS:localhost and IP:127.0.0.1.
 #include <gtest/gtest.h>
 
@@ -231,6 +232,7 @@ TEST(Tls, MariadbVerifyFullWithAWrongCaIsAConnectionError) {
   u.set_option("ssl_ca", s->tls.wrong_ca);
   Error e = connect_error(u);
   EXPECT_EQ(e.kind(), ErrorKind::connection) << e.what();
+  EXPECT_FALSE(e.retryable()) << "a certificate that does not verify stays so: " << e.what();
   EXPECT_NE(std::string(e.what()).find("certificate"), std::string::npos) << e.what();
   expect_clean_message(e, u);
 }
@@ -286,6 +288,57 @@ TEST(Tls, MariadbDisableConnectsWithoutTls) {
   u.set_option("ssl_ca", s->tls.ca);
   auto c2 = connect(u);
   EXPECT_EQ(scalar(*c2, kMyCipher), "");
+}
+
+// The same option names as the PostgreSQL URL above.
+TEST(Tls, MariadbClientCertificateLogin) {
+  auto s = my_setup();
+  if (!s) return;
+  Url u = s->url;
+  u.user = "weir_cert";
+  u.password.clear();
+  u.set_option("sslmode", "verify-full");
+  u.set_option("sslrootcert", s->tls.ca);
+  u.set_option("sslcert", s->tls.client_cert);
+  u.set_option("sslkey", s->tls.client_key);
+  auto c = connect(u);
+  EXPECT_EQ(scalar(*c, "SELECT CURRENT_USER()"), "weir_cert@127.0.0.1");
+  EXPECT_NE(scalar(*c, kMyCipher), "");
+}
+
+TEST(Tls, MariadbClientCertificateWithTheMysqlOptionNames) {
+  auto s = my_setup();
+  if (!s) return;
+  Url u = s->url;
+  u.user = "weir_cert";
+  u.password.clear();
+  u.set_option("ssl_mode", "require");
+  u.set_option("ssl_cert", s->tls.client_cert);
+  u.set_option("ssl_key", s->tls.client_key);
+  auto c = connect(u);
+  EXPECT_EQ(scalar(*c, "SELECT CURRENT_USER()"), "weir_cert@127.0.0.1");
+
+  u.set_option("sslcert", s->tls.client_cert);  // the same option under both names
+  Error e = connect_error(u);
+  EXPECT_EQ(e.kind(), ErrorKind::config) << e.what();
+  EXPECT_NE(std::string(e.what()).find("given twice"), std::string::npos) << e.what();
+}
+
+TEST(Tls, MariadbCertificateUserWithoutACertificateIsAnAuthError) {
+  auto s = my_setup();
+  if (!s) return;
+  for (const char* mode : {"verify-full", "require", "prefer"}) {
+    Url u = s->url;
+    u.user = "weir_cert";
+    u.password.clear();
+    u.set_option("sslmode", mode);
+    u.set_option("sslrootcert", s->tls.ca);
+    Error e = connect_error(u);
+    EXPECT_EQ(e.kind(), ErrorKind::auth) << mode << ": " << e.what();
+    EXPECT_FALSE(e.retryable()) << mode;
+    EXPECT_NE(std::string(e.what()).find("Access denied for user 'weir_cert'"), std::string::npos) << e.what();
+    expect_clean_message(e, s->url);
+  }
 }
 
 }  // namespace

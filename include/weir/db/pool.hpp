@@ -22,9 +22,12 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "weir/db/driver.hpp"
+#include "weir/error.hpp"
 #include "weir/retry.hpp"
 
 namespace weir::db {
@@ -98,6 +101,9 @@ class Pool : public std::enable_shared_from_this<Pool> {
   PoolMetrics metrics() const;
   // Closes idle connections past idle_timeout / max_lifetime and tops up to min_size.
   void maintain();
+  // The server may have gone away (a leased connection lost it): every connection idle now
+  // is pinged before it is handed out again, however briefly it sat.
+  void distrust_idle() noexcept;
 
  private:
   friend class Lease;
@@ -128,7 +134,61 @@ class Pool : public std::enable_shared_from_this<Pool> {
   std::size_t waiting_ = 0;
   int consecutive_failures_ = 0;
   std::chrono::steady_clock::time_point circuit_open_until_{};
+  std::chrono::steady_clock::time_point distrusted_before_{};  // idle since before this: ping
   PoolMetrics counters_;
 };
+
+// Whether a unit of work may run twice: rerunning a SELECT or an upsert of fixed values gives
+// the same outcome; an INSERT without a key, an increment or a money transfer does not.
+enum class Idempotent : bool { no = false, yes = true };
+
+// True for a lost connection (the server closed it, restarted, or the network failed): the
+// errors with_connection reruns work for.
+inline bool is_lost_connection(const Error& e) noexcept {
+  return e.kind() == ErrorKind::connection && e.retryable();
+}
+
+// Runs `work(Connection&)` on a connection leased from `pool` and returns what it returns.
+//
+// When the work fails because the connection was lost (is_lost_connection: the server
+// restarted under a running query), the broken lease is discarded (never pooled again), the
+// pool is told to ping its other idle connections before reuse, and — only if the work is
+// Idempotent::yes — the work runs again on a fresh connection: the pool reconnects with its
+// own backoff, and `policy` bounds the attempts and the jittered delay between them. Work that
+// is Idempotent::no is never rerun once it has started, since it may have taken effect on the
+// server before the connection broke; the error propagates. Failing to lease a connection
+// (connect refused while the server is down) sends nothing, so that is retried under `policy`
+// in both cases. Any other error propagates at once.
+//
+// The work must not keep references to the Connection beyond its call. A transaction the work
+// leaves open is rolled back when the lease returns (see Lease).
+template <class F>
+auto with_connection(Pool& pool, const RetryPolicy& policy, F&& work, Idempotent idempotent, RetryHooks hooks = {})
+    -> std::invoke_result_t<F&, Connection&> {
+  std::mt19937_64 rng(hooks.seed);
+  for (int attempt = 1;; ++attempt) {
+    bool started = false;
+    try {
+      Lease lease = pool.acquire();
+      started = true;
+      try {
+        return work(*lease);
+      } catch (const Error& e) {
+        if (is_lost_connection(e)) {
+          lease.discard();
+          pool.distrust_idle();
+        }
+        throw;
+      }
+    } catch (const Error& e) {
+      bool rerun = is_lost_connection(e) && (!started || idempotent == Idempotent::yes);
+      if (!rerun || attempt >= policy.max_attempts) throw;
+      auto wait = policy.delay(attempt, rng);
+      if (hooks.on_retry) hooks.on_retry(e, attempt, wait);
+      if (hooks.sleep) hooks.sleep(wait);
+      else std::this_thread::sleep_for(wait);
+    }
+  }
+}
 
 }  // namespace weir::db

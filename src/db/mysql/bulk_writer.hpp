@@ -1,11 +1,27 @@
-// MySQL/MariaDB bulk writer: inserts and upserts as multi-row prepared INSERTs (up to 500 rows
-// per execution), updates and deletes as one prepared statement executed per row.
+// MySQL/MariaDB bulk writer.
+//
+// Inserts of batches of at least kMinLoadDataRows rows stream through LOAD DATA LOCAL INFILE
+// fed from memory (load_data.hpp), one statement per batch. Smaller batches, upserts and
+// connections with bulk_insert=insert use multi-row prepared INSERTs (up to 500 rows per
+// execution); updates and deletes one prepared statement executed per row.
+//
+// Both insert paths fail the same way: a duplicate key, a value the column cannot take, NULL
+// for NOT NULL is an Error of that kind and the statement writes nothing. LOAD DATA LOCAL only
+// warns about such rows (and skips or coerces them), so each one runs under a savepoint (or a
+// transaction of its own in autocommit mode), its warnings are read, and any warning rolls it
+// back and becomes the Error. Either way the connection stays usable: the caller may roll
+// back to its own savepoint and write again with the same writer.
 #pragma once
+
+#include <optional>
 
 #include "db/common/sql_writer.hpp"
 #include "db/mysql/connection.hpp"
 
 namespace weir::db::mysql {
+
+// Below this many rows a batch goes through INSERT: LOAD DATA costs three more round trips.
+inline constexpr std::size_t kMinLoadDataRows = 32;
 
 class MyBulkWriter final : public BulkWriter {
  public:
@@ -14,11 +30,14 @@ class MyBulkWriter final : public BulkWriter {
   std::uint64_t finish() override { return affected_; }
 
  private:
+  // Loads the whole batch with one LOAD DATA; false when the server does not allow it.
+  bool load(const Batch& batch);
   // Executes the statement for `rows` rows starting at `first`.
   void execute_rows(const Batch& batch, std::size_t first, std::size_t rows);
 
   MyConnection* connection_;
   WriteSpec spec_;
+  std::optional<std::string> load_sql_;  // set while inserts go through LOAD DATA
   std::size_t rows_per_statement_;
   bool updates_on_conflict_;  // an upsert with columns besides the key
   std::vector<Value> params_;

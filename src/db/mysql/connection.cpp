@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "db/mysql/bulk_writer.hpp"
 #include "db/mysql/cursor.hpp"
@@ -41,7 +42,9 @@ MyConnection::MyConnection(DbHandle db, SessionOptions options, unsigned long th
       options_(options),
       thread_id_(thread_id),
       reconnect_for_kill_(std::move(reconnect_for_kill)),
-      mariadb_(mariadb_connection(db_.get())) {}
+      mariadb_(mariadb_connection(db_.get())) {
+  install_local_infile(db_.get(), &infile_);
+}
 
 MyConnection::~MyConnection() {
   if (active_cursor_) active_cursor_->detach();
@@ -96,9 +99,12 @@ MYSQL_STMT* MyConnection::run(std::string_view sql, std::span<const Value> param
 }
 
 void MyConnection::fail(unsigned code, std::string message, std::string sqlstate, std::string_view context) {
-  if (code == kConstraintFailed && violates_json_check(message))
-    throw_error(ErrorKind::data, code, message, sqlstate, context);
-  throw_error(code, message, sqlstate, context);
+  throw_error(classify(code, message), code, message, sqlstate, context);
+}
+
+ErrorKind MyConnection::classify(unsigned code, std::string_view message) {
+  if (code == kConstraintFailed && violates_json_check(message)) return ErrorKind::data;
+  return kind_for_errno(code);
 }
 
 // MariaDB's JSON type is LONGTEXT with CHECK (json_valid(`col`)), so text that is not JSON
@@ -145,6 +151,25 @@ std::uint64_t MyConnection::execute(std::string_view sql, std::span<const Value>
   std::uint64_t affected = mysql_stmt_affected_rows(stmt);
   finish_results(stmt);
   return affected == static_cast<std::uint64_t>(-1) ? 0 : affected;
+}
+
+std::uint64_t MyConnection::load_data(std::string_view sql, InfileSource& source) {
+  finish_active_cursor();
+  infile_.source = &source;
+  infile_.error = nullptr;
+  int rc = mysql_real_query(db_.get(), sql.data(), sql.size());
+  infile_.source = nullptr;
+  // The server has answered either way (Connector/C ends the file early and reads its reply):
+  // the connection is in step for the next statement.
+  if (infile_.error) std::rethrow_exception(std::exchange(infile_.error, nullptr));
+  if (rc != 0) fail(mysql_errno(db_.get()), mysql_error(db_.get()), mysql_sqlstate(db_.get()), "LOAD DATA LOCAL INFILE");
+  return mysql_affected_rows(db_.get());
+}
+
+bool MyConnection::autocommits() const noexcept {
+  unsigned int status = 0;
+  if (mariadb_get_infov(db_.get(), MARIADB_CONNECTION_SERVER_STATUS, &status) != 0) return false;
+  return (status & SERVER_STATUS_AUTOCOMMIT) && !(status & SERVER_STATUS_IN_TRANS);
 }
 
 void MyConnection::execute_script(std::string_view sql) {

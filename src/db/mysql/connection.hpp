@@ -14,7 +14,9 @@
 #include <vector>
 
 #include "db/mysql/dialect.hpp"
+#include "db/mysql/load_data.hpp"
 #include "weir/db/driver.hpp"
+#include "weir/error.hpp"
 
 namespace weir::db::mysql {
 
@@ -35,6 +37,7 @@ void finish_results(MYSQL_STMT* stmt) noexcept;
 
 struct SessionOptions {
   bool zero_dates_as_null = false;
+  bool load_data = true;  // bulk inserts through LOAD DATA LOCAL INFILE (URL bulk_insert=load_data)
 };
 
 class MyConnection final : public Connection {
@@ -63,6 +66,14 @@ class MyConnection final : public Connection {
   void finish_active_cursor();
   void set_active_cursor(MyCursor* cursor) noexcept { active_cursor_ = cursor; }
   const SessionOptions& options() const noexcept { return options_; }
+  // Runs a LOAD DATA LOCAL INFILE statement whose file `source` produces; returns the rows it
+  // loaded. Its warnings are left for first_load_warning(). Throws what `source` threw.
+  std::uint64_t load_data(std::string_view sql, InfileSource& source);
+  // True when a statement now would commit on its own: autocommit on and no transaction open
+  // (as the server reports it, whoever opened the transaction).
+  bool autocommits() const noexcept;
+  // The kind of an error the server reported with `code` and `message` (see violates_json_check).
+  ErrorKind classify(unsigned code, std::string_view message);
 
  private:
   MYSQL_STMT* prepared(std::string_view sql);
@@ -81,6 +92,7 @@ class MyConnection final : public Connection {
   MyDialect dialect_;
   std::unordered_map<std::string, StmtHandle> statements_;
   std::deque<std::string> statement_order_;
+  InfileSlot infile_;  // what this connection's LOAD DATA LOCAL requests are served from
   MyCursor* active_cursor_ = nullptr;
   bool in_transaction_ = false;
   bool mariadb_;  // the server is MariaDB rather than MySQL

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <mutex>
+#include <set>
+#include <utility>
 
 #include <errmsg.h>
 
@@ -15,8 +17,20 @@
 namespace weir::db::mysql {
 namespace {
 
-constexpr std::array<std::string_view, 8> kOptions{"ssl_mode",   "ssl_ca",          "ssl_cert",   "ssl_key",
-                                                   "ssl_capath", "connect_timeout", "zero_dates", "query_timeout"};
+constexpr std::array<std::string_view, 13> kOptions{
+    "ssl_mode",    "ssl_ca",        "ssl_cert",    "ssl_key", "ssl_capath", "connect_timeout", "zero_dates",
+    "query_timeout", "bulk_insert", "sslmode",     "sslrootcert", "sslcert", "sslkey"};
+
+// PostgreSQL's names for the TLS options mean the same here, so one set of names serves both
+// servers' URLs.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kPostgresNames{
+    {{"sslmode", "ssl_mode"}, {"sslrootcert", "ssl_ca"}, {"sslcert", "ssl_cert"}, {"sslkey", "ssl_key"}}};
+
+std::string_view canonical_option(std::string_view key) {
+  for (const auto& [postgres, mine] : kPostgresNames)
+    if (key == postgres) return mine;
+  return key;
+}
 
 struct Settings {
   unsigned connect_timeout = 10;
@@ -29,11 +43,17 @@ struct Settings {
 
 Settings parse_settings(const ConnectionConfig& config) {
   Settings s;
-  for (const auto& [key, value] : config.url.options) {
+  std::set<std::string_view> seen;
+  for (const auto& [spelled, value] : config.url.options) {
+    std::string_view key = canonical_option(spelled);
     auto bad = [&](std::string_view expected) {
-      return Error(ErrorKind::config, fmt::format("{}: option {}={} is invalid, expected {}", config.describe(), key,
-                                                  value, expected));
+      return Error(ErrorKind::config, fmt::format("{}: option {}={} is invalid, expected {}", config.describe(),
+                                                  spelled, value, expected));
     };
+    if (!seen.insert(key).second)
+      throw Error(ErrorKind::config, fmt::format("{}: option {} is given twice (sslmode, sslrootcert, sslcert and "
+                                                 "sslkey are other names for ssl_mode, ssl_ca, ssl_cert and ssl_key)",
+                                                 config.describe(), key));
     if (key == "connect_timeout") {
       s.connect_timeout = static_cast<unsigned>(std::strtoul(value.c_str(), nullptr, 10));
       if (!s.connect_timeout) throw bad("a number of seconds");
@@ -43,6 +63,9 @@ Settings parse_settings(const ConnectionConfig& config) {
     } else if (key == "zero_dates") {
       if (value != "error" && value != "null") throw bad("error or null");
       s.session.zero_dates_as_null = value == "null";
+    } else if (key == "bulk_insert") {
+      if (value != "load_data" && value != "insert") throw bad("load_data or insert");
+      s.session.load_data = value == "load_data";
     } else if (key == "ssl_mode") {
       if (value != "disable" && value != "prefer" && value != "require" && value != "verify-ca" && value != "verify-full")
         throw bad("disable, prefer, require, verify-ca or verify-full");
@@ -53,7 +76,7 @@ Settings parse_settings(const ConnectionConfig& config) {
     else if (key == "ssl_capath") s.ssl_capath = value;
     else
       throw Error(ErrorKind::config,
-                  fmt::format("{}: unknown option `{}`{}", config.describe(), key, did_you_mean(key, kOptions)));
+                  fmt::format("{}: unknown option `{}`{}", config.describe(), spelled, did_you_mean(spelled, kOptions)));
   }
   // Connector/C 3.3 checks the certificate chain only against an explicit CA, and the host
   // name only together with the chain (MYSQL_OPT_SSL_VERIFY_SERVER_CERT, which falls back to
@@ -84,6 +107,7 @@ DbHandle open_once(const ConnectionConfig& config, const Settings& s, bool tls) 
   mysql_optionsv(db.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
   mysql_optionsv(db.get(), MYSQL_OPT_CONNECT_TIMEOUT, &s.connect_timeout);
   mysql_optionsv(db.get(), MYSQL_INIT_COMMAND, s.init_command.c_str());
+  enable_local_infile(db.get());  // served from memory only (load_data.hpp)
   if (tls) {
     my_bool enforce = 1, verify = s.ssl_mode == "verify-full";
     mysql_optionsv(db.get(), MYSQL_OPT_SSL_ENFORCE, &enforce);
@@ -111,7 +135,7 @@ DbHandle open_once(const ConnectionConfig& config, const Settings& s, bool tls) 
     if (s.ssl_mode == "prefer" && mysql_errno(db.get()) == CR_SSL_CONNECTION_ERROR &&
         std::string_view(mysql_error(db.get())).find(kServerWithoutTls) != std::string_view::npos)
       return nullptr;
-    throw_connection_error(db.get(), fmt::format("connecting to {}", config.describe()));
+    throw_connect_error(db.get(), fmt::format("connecting to {}", config.describe()));
   }
   // Connector/C 3.3 enforces TLS only when it also verifies the server certificate: with
   // require (no CA) against a server without TLS it silently connects in plain text.

@@ -1,5 +1,6 @@
 #include "db/mysql/errors.hpp"
 
+#include <errmsg.h>
 #include <fmt/format.h>
 
 #include <array>
@@ -20,6 +21,7 @@ constexpr std::array kRules{
     ErrnoRule{1451, ErrorKind::foreign_key, false},  ErrnoRule{1452, ErrorKind::foreign_key, false},
     ErrnoRule{1216, ErrorKind::foreign_key, false},  ErrnoRule{1217, ErrorKind::foreign_key, false},
     ErrnoRule{1048, ErrorKind::not_null, false},     ErrnoRule{1364, ErrorKind::not_null, false},
+    ErrnoRule{1263, ErrorKind::not_null, false},  // LOAD DATA: NULL for a NOT NULL column
     ErrnoRule{3819, ErrorKind::check, false},        ErrnoRule{4025, ErrorKind::check, false},
     ErrnoRule{1213, ErrorKind::deadlock, true},      ErrnoRule{1205, ErrorKind::timeout, true},
     ErrnoRule{1064, ErrorKind::syntax, false},       ErrnoRule{1146, ErrorKind::syntax, false},
@@ -32,12 +34,15 @@ constexpr std::array kRules{
     ErrnoRule{1053, ErrorKind::connection, true},    ErrnoRule{1927, ErrorKind::connection, true},
     ErrnoRule{2002, ErrorKind::connection, true},    ErrnoRule{2003, ErrorKind::connection, true},
     ErrnoRule{2005, ErrorKind::connection, false},   ErrnoRule{2006, ErrorKind::connection, true},
-    ErrnoRule{2013, ErrorKind::connection, true},    ErrnoRule{2026, ErrorKind::connection, false},
+    ErrnoRule{2013, ErrorKind::connection, true},    ErrnoRule{2026, ErrorKind::connection, true},
     ErrnoRule{1264, ErrorKind::data, false},         ErrnoRule{1265, ErrorKind::data, false},
     ErrnoRule{1292, ErrorKind::data, false},         ErrnoRule{1366, ErrorKind::data, false},
     ErrnoRule{1406, ErrorKind::data, false},         ErrnoRule{1300, ErrorKind::data, false},
     ErrnoRule{3140, ErrorKind::data, false},         ErrnoRule{3141, ErrorKind::data, false},
     ErrnoRule{3146, ErrorKind::data, false},
+    // LOAD DATA LOCAL refused: local_infile is off on the server (MariaDB, newer MariaDB, MySQL 8).
+    ErrnoRule{1148, ErrorKind::unsupported, false},  ErrnoRule{4166, ErrorKind::unsupported, false},
+    ErrnoRule{3948, ErrorKind::unsupported, false},
 };
 
 const ErrnoRule* rule_for(unsigned code) noexcept {
@@ -66,6 +71,21 @@ void throw_error(ErrorKind kind, unsigned code, std::string_view message, std::s
                  std::string_view context) {
   throw Error(kind, fmt::format("{}: {} [errno {}, SQLSTATE {}]", context, message, code, sqlstate),
               std::to_string(code), retryable_errno(code));
+}
+
+void throw_warning(ErrorKind kind, unsigned code, std::string_view message, std::size_t count,
+                   std::string_view context) {
+  std::string more = count > 1 ? fmt::format(" (and {} more problem{})", count - 1, count > 2 ? "s" : "") : "";
+  throw Error(kind, fmt::format("{}: {}{} [errno {}, reported as a warning]", context, message, more, code),
+              std::to_string(code), false);
+}
+
+void throw_connect_error(MYSQL* db, std::string_view context) {
+  unsigned code = mysql_errno(db);
+  bool retryable = code != CR_SSL_CONNECTION_ERROR && retryable_errno(code);
+  throw Error(kind_for_errno(code),
+              fmt::format("{}: {} [errno {}, SQLSTATE {}]", context, mysql_error(db), code, mysql_sqlstate(db)),
+              std::to_string(code), retryable);
 }
 
 void throw_connection_error(MYSQL* db, std::string_view context) {

@@ -22,6 +22,15 @@ inline constexpr unsigned kConstraintFailed = 4025;
 // The same with a kind the caller determined (see MyConnection's JSON check).
 [[noreturn]] void throw_error(ErrorKind kind, unsigned code, std::string_view message, std::string_view sqlstate,
                               std::string_view context);
+// For a problem LOAD DATA LOCAL reported as a warning (it skips or coerces the row instead of
+// failing); `count` is how many such problems the statement had.
+[[noreturn]] void throw_warning(ErrorKind kind, unsigned code, std::string_view message, std::size_t count,
+                                std::string_view context);
+// For a failed mysql_real_connect. A TLS error (2026) there is a handshake or certificate
+// failure that retrying does not fix; on an established connection (every other function
+// here) the same errno means the encrypted stream broke mid-record — the server went away —
+// and is retryable like a lost connection (2013).
+[[noreturn]] void throw_connect_error(MYSQL* db, std::string_view context);
 [[noreturn]] void throw_connection_error(MYSQL* db, std::string_view context);
 [[noreturn]] void throw_statement_error(MYSQL_STMT* stmt, std::string_view context);
 // For a failed mysql_stmt_fetch: Connector/C reports errors that arrive while rows are read
