@@ -35,7 +35,12 @@ auto LookupConnection::attempt(F&& fn) -> decltype(fn(std::declval<db::Connectio
           try {
             return fn(*connection_);
           } catch (const Error& e) {
-            if (e.kind() == ErrorKind::connection) connection_.reset();  // the next try reconnects
+            if (e.kind() != ErrorKind::connection) throw;
+            connection_.reset();  // the next try reconnects
+            // A connection that worked and then failed was dropped (a killed session can
+            // surface as a TLS error, which drivers rightly call permanent when connecting):
+            // a new one may well work, and if it cannot, connecting says so for good.
+            if (!e.retryable()) throw Error(e.kind(), e.what(), e.code(), true);
             throw;
           }
         },
