@@ -81,6 +81,7 @@ std::string describe_shapes(unsigned shapes) {
   if (shapes & kStringMap) names.push_back("a map of names to strings");
   if (shapes & (kObject | kAnyMap)) names.push_back("a map");
   if (shapes & kModuleList) names.push_back("a list of modules");
+  if (shapes & kObjectList) names.push_back("a list of maps");
   return fmt::format("{}", fmt::join(names, " or "));
 }
 
@@ -124,6 +125,10 @@ void validate_field(const YAML::Node& value, const Field& field, const std::stri
   if (value.IsMap() && (field.shapes & kStringMap) && all_scalars(value)) return;
   if (value.IsMap() && (field.shapes & kObject) && field.nested) {
     validate(value, *field.nested, path, d);
+    return;
+  }
+  if (value.IsSequence() && (field.shapes & kObjectList) && field.nested) {
+    for (std::size_t i = 0; i < value.size(); ++i) validate(value[i], *field.nested, fmt::format("{}[{}]", path, i), d);
     return;
   }
   if (value.IsMap() && (field.shapes & kAnyMap) && field.nested) {
@@ -171,7 +176,21 @@ bool Section::has(std::string_view field) const {
   return v && !v.IsNull();
 }
 
+bool Section::written_null(std::string_view field) const {
+  YAML::Node v = node_[std::string(field)];
+  return v && v.IsNull();
+}
+
 YAML::Node Section::node(std::string_view field) const { return value_or_default(field); }
+
+std::vector<Section> Section::object_list(std::string_view field) const {
+  YAML::Node v = value_or_default(field);
+  const Field* f = spec_->find(field);
+  std::vector<Section> out;
+  if (!v.IsSequence() || !f->nested) return out;
+  for (std::size_t i = 0; i < v.size(); ++i) out.emplace_back(v[i], *f->nested, fmt::format("{}[{}]", path_of(field), i));
+  return out;
+}
 
 std::string Section::string(std::string_view field) const {
   YAML::Node v = value_or_default(field);

@@ -28,7 +28,8 @@ enum Shape : unsigned {
   kStringMap = 32,  // a map of scalar to scalar
   kObject = 64,     // a map validated against `nested`
   kAnyMap = 128,    // a map of name to object validated against `nested` (e.g. connections)
-  kModuleList = 256,  // a list of one-key maps `module_name: {options}` (pipeline filters)
+  kModuleList = 512,  // a list of one-key maps `module_name: {options}` (pipeline filters)
+  kObjectList = 256, // a sequence of maps, each validated against `nested` (e.g. sql_call queries)
 };
 
 struct Spec;
@@ -41,7 +42,7 @@ struct Field {
   std::vector<std::string> choices{};  // allowed scalar values, when restricted
   std::string description{};
   std::string example{};               // a YAML snippet; parsed by the spec tests
-  const Spec* nested = nullptr;      // for kObject / kAnyMap
+  const Spec* nested = nullptr;      // for kObject / kAnyMap / kObjectList
 };
 
 struct Spec {
@@ -91,6 +92,9 @@ class Section {
       : node_(std::move(node)), spec_(&spec), path_(std::move(path)) {}
 
   bool has(std::string_view field) const;
+  // Written but null (`field: null`, `field: ~`, `field:`), which has() counts as absent:
+  // for options where `null` is a value (sql_call's `on_error: null`).
+  bool written_null(std::string_view field) const;
   std::string string(std::string_view field) const;
   std::int64_t integer(std::string_view field) const;
   bool boolean(std::string_view field) const;
@@ -99,6 +103,9 @@ class Section {
   // Ordered as written in the file.
   std::vector<std::pair<std::string, std::string>> string_map(std::string_view field) const;
   YAML::Node node(std::string_view field) const;
+  // The items of a kObjectList field, each read against the field's nested spec, with
+  // paths like `queries[0]`; empty when absent.
+  std::vector<Section> object_list(std::string_view field) const;
   const std::string& path() const noexcept { return path_; }
   std::string path_of(std::string_view field) const { return path_ + "." + std::string(field); }
 

@@ -16,7 +16,7 @@ std::span<const InputModule> input_modules() {
 }
 
 std::span<const FilterModule> filter_modules() {
-  static const std::array<FilterModule, 0> modules{};
+  static const std::array modules{modules::sql_call_module()};
   return modules;
 }
 

@@ -7,5 +7,6 @@ namespace weir::modules {
 
 pipeline::InputModule sql_poll_module();    // input/sql_poll.cpp
 pipeline::OutputModule sql_write_module();  // output/sql_write.cpp
+pipeline::FilterModule sql_call_module();   // filter/sql_call.cpp
 
 }  // namespace weir::modules

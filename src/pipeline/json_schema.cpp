@@ -62,6 +62,8 @@ std::string shapes_schema(const config::Field& f) {
   }
   if (f.shapes & config::kStringMap) any.push_back(fmt::format(R"({{"type":"object","additionalProperties":{}}})", kScalar));
   if ((f.shapes & config::kObject) && f.nested) any.push_back(object_schema(*f.nested));
+  if ((f.shapes & config::kObjectList) && f.nested)
+    any.push_back(fmt::format(R"({{"type":"array","items":{}}})", object_schema(*f.nested)));
   if ((f.shapes & config::kAnyMap) && f.nested)
     any.push_back(fmt::format(R"({{"type":"object","additionalProperties":{}}})", object_schema(*f.nested)));
   if (any.size() == 1) return any[0];

@@ -21,6 +21,7 @@ std::string shape_names(const config::Field& f) {
   if (f.shapes & config::kObject) names.push_back("object");
   if (f.shapes & config::kAnyMap) names.push_back("map of objects");
   if (f.shapes & config::kModuleList) names.push_back("list of modules");
+  if (f.shapes & config::kObjectList) names.push_back("list of objects");
   return fmt::format("{}", fmt::join(names, " or "));
 }
 

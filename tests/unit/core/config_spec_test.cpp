@@ -187,6 +187,11 @@ TEST(ConfigSpec, SectionReadsFallBackToDefaults) {
   EXPECT_EQ(s.string("name"), "orders");
   EXPECT_TRUE(s.has("name"));
   EXPECT_FALSE(s.has("batch_size")) << "an empty value counts as absent";
+  EXPECT_TRUE(s.written_null("batch_size"));
+  EXPECT_FALSE(s.written_null("name"));
+  EXPECT_FALSE(s.written_null("timeout")) << "not written at all";
+  EXPECT_TRUE(Section(load("name: x\nmode: null\n"), module_spec(), "m").written_null("mode"));
+  EXPECT_TRUE(Section(load("name: x\nmode: ~\n"), module_spec(), "m").written_null("mode"));
   EXPECT_EQ(s.integer("batch_size"), 500);
   EXPECT_TRUE(s.boolean("enabled"));
   EXPECT_EQ(s.duration("timeout"), milliseconds(5000));
@@ -217,6 +222,51 @@ TEST(ConfigSpec, SectionReadsGivenValues) {
 
   Section scalar_list(load("name: x\ncolumns: id\n"), module_spec(), "m");
   EXPECT_EQ(scalar_list.string_list("columns"), (std::vector<std::string>{"id"}));
+}
+
+const Spec& list_spec() {
+  static const Spec spec{"list_module", "a module with a list of objects",
+                         {field("steps", kObjectList, true, {}, {}, &target_spec())}};
+  return spec;
+}
+
+std::vector<std::string> list_problems(const std::string& yaml) {
+  Diagnostics d("pipeline.yaml");
+  validate(load(yaml), list_spec(), "m", d);
+  return d.messages();
+}
+
+TEST(ConfigSpec, ObjectListValidatesEachItemWithItsIndex) {
+  EXPECT_TRUE(list_problems("steps: [{host: a}, {host: b, port: 2}]\n").empty());
+  EXPECT_TRUE(list_problems("steps: []\n").empty()) << "emptiness is the module's call";
+  auto p = list_problems("steps:\n  - host: a\n  - host: b\n    prot: 5\n  - port: 1\n  - just text\n");
+  ASSERT_EQ(p.size(), 3u) << joined(p);
+  EXPECT_TRUE(has(p[0], "pipeline.yaml:4:5: m.steps[1].prot: unknown option `prot` for target (did you mean `port`?)"))
+      << p[0];
+  EXPECT_TRUE(has(p[1], "pipeline.yaml:5:5: m.steps[2]: missing required option `host`")) << p[1];
+  EXPECT_TRUE(has(p[2], "pipeline.yaml:6:5: m.steps[3]: expected a map of target options")) << p[2];
+}
+
+TEST(ConfigSpec, ObjectListMustBeAList) {
+  auto scalar = list_problems("steps: x\n");
+  ASSERT_EQ(scalar.size(), 1u) << joined(scalar);
+  EXPECT_TRUE(has(scalar[0], "m.steps: `x` is not a list of maps")) << scalar[0];
+  auto map = list_problems("steps: {host: a}\n");
+  ASSERT_EQ(map.size(), 1u) << joined(map);
+  EXPECT_TRUE(has(map[0], "m.steps: expected a list of maps")) << map[0];
+}
+
+TEST(ConfigSpec, SectionReadsObjectLists) {
+  Section s(load("steps: [{host: a}, {host: b, port: 2}]\n"), list_spec(), "m");
+  std::vector<Section> items = s.object_list("steps");
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].path(), "m.steps[0]");
+  EXPECT_EQ(items[1].path_of("port"), "m.steps[1].port");
+  EXPECT_EQ(items[0].string("host"), "a");
+  EXPECT_FALSE(items[0].has("port"));
+  EXPECT_EQ(items[1].integer("port"), 2);
+  Section absent(load("other: 1\n"), list_spec(), "m");
+  EXPECT_TRUE(absent.object_list("steps").empty());
 }
 
 TEST(ConfigSpec, ParseDuration) {

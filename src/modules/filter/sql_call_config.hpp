@@ -1,0 +1,46 @@
+// sql_call's options: declared once (the spec validation, docs and examples come from) and
+// read into a checked configuration while the whole file is validated, before anything
+// connects.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config_spec.hpp"
+#include "pipeline/expression.hpp"
+#include "pipeline/lookup.hpp"
+#include "pipeline/module.hpp"
+#include "pipeline/sql_template.hpp"
+#include "weir/retry.hpp"
+
+namespace weir::modules {
+
+enum class MergeKind { columns, nested, rows };
+enum class OnError { fail, skip, null, dead_letter };
+
+struct QueryConfig {
+  std::string path;  // YAML path of the item: "….sql_call.queries[0]"
+  pipeline::SqlTemplate sql;
+  MergeKind merge = MergeKind::columns;
+  std::string field;  // the added field, for nested and rows
+  OnError on_error = OnError::fail;
+  pipeline::LookupOptions options;
+};
+
+struct SqlCallConfig {
+  std::string path;
+  db::ConnectionConfig connection;
+  std::optional<pipeline::Expression> when;
+  std::vector<QueryConfig> queries;
+  // Transient failures (dropped connection, deadlock, timeout) are retried this way before
+  // on_error decides.
+  RetryPolicy retry{3, std::chrono::milliseconds(100), std::chrono::milliseconds(2000), 2.0};
+};
+
+const config::Spec& sql_call_spec();
+
+// Throws Error{config} naming the YAML path of the first bad option.
+SqlCallConfig read_sql_call_config(const config::Section& section, const pipeline::ModuleContext& context);
+
+}  // namespace weir::modules

@@ -1,0 +1,123 @@
+// Lookup — one parameterised query run for many keys, as sql_call's queries do.
+//
+// A key is the values of the query's `{{…}}` templates for one record. fetch() takes the
+// distinct keys of a batch and answers each with its rows or its error:
+//
+//   1. the cache (when configured) answers what it holds;
+//   2. a batchable query (sql_batch.hpp) runs once per 1024 keys with `key IN (…)`, the
+//      list padded to a power of two by repeating a key, so at most 11 statement shapes are
+//      ever prepared; rows go back to their key through the added key column, matched by
+//      canonical_key(). A NULL key matches nothing (as `= NULL` would) and is not sent;
+//   3. everything else runs once per key.
+//
+// When a batched query fails, its keys are retried one by one so that an error lands on the
+// key that caused it. When it returns a row whose key matches none that was asked for, the
+// database compared keys differently (a case-insensitive collation, '42abc' = 42 …): that
+// chunk is redone key by key and the query is no longer batched.
+//
+// LookupConnection reconnects and retries transient failures (a dropped connection, a
+// deadlock, a timeout) under a RetryPolicy before an error reaches a key. Used by one
+// thread at a time.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "pipeline/lookup_cache.hpp"
+#include "pipeline/sql_batch.hpp"
+#include "pipeline/sql_template.hpp"
+#include "weir/db/driver.hpp"
+#include "weir/error.hpp"
+#include "weir/retry.hpp"
+
+namespace weir::pipeline {
+
+class LookupConnection {
+ public:
+  LookupConnection(db::ConnectionConfig config, RetryPolicy policy);
+
+  // Connects now (throws what db::connect throws).
+  void open();
+  const db::Dialect& dialect() const;
+  const db::ConnectionConfig& config() const noexcept { return config_; }
+
+  // Runs `sql` and reads every row. Transient errors are retried, on a new connection when
+  // the old one failed; what is left is thrown with the connection's description (no
+  // credentials) as context.
+  LookupRows fetch(const std::string& sql, std::span<const Value> params);
+  // The columns `sql` returns, read from its first row at most.
+  std::shared_ptr<const Schema> describe(const std::string& sql, std::span<const Value> params);
+
+ private:
+  template <class F>
+  auto attempt(F&& fn) -> decltype(fn(std::declval<db::Connection&>()));
+
+  db::ConnectionConfig config_;
+  RetryPolicy policy_;
+  std::unique_ptr<db::Connection> connection_;
+};
+
+// A key's answer: rows, or why there are none.
+struct LookupOutcome {
+  std::shared_ptr<const LookupRows> rows;
+  std::optional<Error> error;
+};
+
+struct LookupStats {
+  std::uint64_t keys = 0;             // distinct keys asked for
+  std::uint64_t queries = 0;          // statements run (batched and single)
+  std::uint64_t batched_queries = 0;  // of which `IN (…)` statements
+  LookupCache::Stats cache;
+};
+
+struct LookupOptions {
+  bool batch = true;
+  std::optional<std::pair<std::size_t, std::chrono::milliseconds>> cache;  // max_entries, ttl
+};
+
+class Lookup {
+ public:
+  using Key = std::vector<Value>;
+  static constexpr std::size_t kMaxKeysPerQuery = 1024;
+
+  Lookup(SqlTemplate sql, LookupOptions options);
+
+  // Renders the SQL for the connection's dialect and reads the result columns.
+  void open(LookupConnection& connection);
+
+  const SqlTemplate& sql() const noexcept { return sql_; }
+  // The columns each row has (without the batch key column); valid after open().
+  const Schema& columns() const noexcept { return *columns_; }
+  // Whether keys are looked up together; false with why_not() set when the SQL cannot be.
+  bool batched() const noexcept { return plan_.has_value() && batch_; }
+  const std::string& why_not_batched() const noexcept { return why_not_; }
+
+  // Answers keys[i] in outcomes[i]. Lookup failures are outcomes, never exceptions.
+  void fetch(std::span<const Key> keys, std::vector<LookupOutcome>& outcomes);
+
+  LookupStats stats() const;
+
+ private:
+  void fetch_batched(std::span<const Key> keys, std::span<const std::size_t> which,
+                     std::vector<LookupOutcome>& outcomes);
+  bool fetch_chunk(std::span<const Key> keys, std::span<const std::size_t> chunk,
+                   std::vector<LookupOutcome>& outcomes);
+  void fetch_single(std::span<const Key> keys, std::span<const std::size_t> which,
+                    std::vector<LookupOutcome>& outcomes);
+
+  SqlTemplate sql_;
+  std::optional<BatchPlan> plan_;
+  std::string why_not_;
+  bool batch_;
+  std::optional<LookupCache> cache_;
+  LookupConnection* connection_ = nullptr;
+  std::string single_sql_;
+  std::vector<std::string> batched_sql_;  // by log2 of the padded key count
+  std::shared_ptr<const Schema> columns_ = std::make_shared<const Schema>();
+  LookupStats stats_;
+};
+
+}  // namespace weir::pipeline
