@@ -20,6 +20,7 @@ std::string shape_names(const config::Field& f) {
   if (f.shapes & config::kStringMap) names.push_back("map of strings");
   if (f.shapes & config::kObject) names.push_back("object");
   if (f.shapes & config::kAnyMap) names.push_back("map of objects");
+  if (f.shapes & config::kObjectList) names.push_back("list of objects");
   return fmt::format("{}", fmt::join(names, " or "));
 }
 
@@ -60,6 +61,8 @@ std::string configuration_reference_markdown() {
   append_spec(out, pipeline_spec(), "###");
   out += "## Inputs\n\n";
   for (const InputModule& m : input_modules()) append_spec(out, m.spec(), "###");
+  out += "## Filters\n\n";
+  for (const FilterModule& m : filter_modules()) append_spec(out, m.spec(), "###");
   out += "## Outputs\n\n";
   for (const OutputModule& m : output_modules()) append_spec(out, m.spec(), "###");
   return out;
