@@ -107,6 +107,29 @@ bool is_equals(const Sig& s, std::string_view text) {
   return s.kind == TokenKind::op && text.substr(s.begin, s.end - s.begin) == "=";
 }
 
+// Where `column = {{…}}` (or `{{…}}` = column) sits among the tokens.
+struct KeyPredicate {
+  std::size_t key_first, key_last;    // the column reference
+  std::size_t pred_first, pred_last;  // the whole comparison
+};
+
+// The comparison of the template (token t) with a column, as a top-level conjunct of WHERE.
+std::optional<KeyPredicate> key_predicate(const std::vector<Sig>& s, std::size_t t, std::string_view text) {
+  if (t >= s.size() || s[t].depth != 0) return std::nullopt;
+  auto conjunct_edge = [&](std::size_t i) { return is_word(s, i, "WHERE") || is_word(s, i, "AND"); };
+  auto ends_conjunct = [&](std::size_t i) { return i >= s.size() || is_word(s, i, "AND"); };
+  if (t >= 3 && is_equals(s[t - 1], text) && ends_conjunct(t + 1)) {  // column = {{…}}
+    auto b = column_begin(s, t - 2);
+    if (b && *b > 0 && conjunct_edge(*b - 1)) return KeyPredicate{*b, t - 2, *b, t};
+    return std::nullopt;
+  }
+  if (conjunct_edge(t - 1) && t + 2 < s.size() && is_equals(s[t + 1], text)) {  // {{…}} = column
+    std::size_t e = column_end(s, t + 2);
+    if (e > t + 2 && ends_conjunct(e)) return KeyPredicate{t + 2, e - 1, t, e - 1};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<BatchPlan> BatchPlan::make(const SqlTemplate& tmpl, std::string& why_not) {
@@ -127,41 +150,24 @@ std::optional<BatchPlan> BatchPlan::make(const SqlTemplate& tmpl, std::string& w
     why_not = "is not of the form SELECT … FROM … WHERE …";
     return std::nullopt;
   }
-  std::size_t t = where + 1;
-  while (t < s.size() && s[t].kind != TokenKind::templ) ++t;
   for (std::size_t i = where + 1; i < s.size(); ++i)
     if (s[i].depth == 0 && (is_word(s, i, "OR") || is_word(s, i, "CASE") || is_word(s, i, "BETWEEN"))) {
       why_not = fmt::format("uses {} in WHERE", s[i].upper);
       return std::nullopt;
     }
-  auto conjunct_edge = [&](std::size_t i) { return is_word(s, i, "WHERE") || is_word(s, i, "AND"); };
-  auto ends_conjunct = [&](std::size_t i) { return i >= s.size() || is_word(s, i, "AND"); };
-  std::size_t key_first = 0, key_last = 0, pred_first = 0, pred_last = 0;
-  bool found = false;
-  if (t < s.size() && s[t].depth == 0) {
-    if (t >= 3 && is_equals(s[t - 1], text) && ends_conjunct(t + 1)) {  // column = {{…}}
-      if (auto b = column_begin(s, t - 2); b && *b > 0 && conjunct_edge(*b - 1)) {
-        key_first = pred_first = *b, key_last = t - 2, pred_last = t;
-        found = true;
-      }
-    } else if (conjunct_edge(t - 1) && t + 2 < s.size() && is_equals(s[t + 1], text)) {  // {{…}} = column
-      std::size_t e = column_end(s, t + 2);
-      if (e > t + 2 && ends_conjunct(e)) {
-        key_first = t + 2, key_last = pred_last = e - 1, pred_first = t;
-        found = true;
-      }
-    }
-  }
-  if (!found) {
+  std::size_t t = where + 1;
+  while (t < s.size() && s[t].kind != TokenKind::templ) ++t;
+  auto p = key_predicate(s, t, text);
+  if (!p) {
     why_not = "the template is not compared with `=` to a column as a condition of WHERE joined by AND";
     return std::nullopt;
   }
   BatchPlan plan;
   std::size_t list_end = s[from - 1].end;
   plan.head_ = std::string(text.substr(0, list_end));
-  plan.key_ = std::string(text.substr(s[key_first].begin, s[key_last].end - s[key_first].begin));
-  plan.middle_ = std::string(text.substr(list_end, s[pred_first].begin - list_end));
-  plan.tail_ = std::string(text.substr(s[pred_last].end, s.back().end - s[pred_last].end));
+  plan.key_ = std::string(text.substr(s[p->key_first].begin, s[p->key_last].end - s[p->key_first].begin));
+  plan.middle_ = std::string(text.substr(list_end, s[p->pred_first].begin - list_end));
+  plan.tail_ = std::string(text.substr(s[p->pred_last].end, s.back().end - s[p->pred_last].end));
   return plan;
 }
 

@@ -18,8 +18,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <unordered_map>
 
+#include "core/text.hpp"
 #include "modules/builtin.hpp"
 #include "modules/filter/sql_call_config.hpp"
 #include "pipeline/expression.hpp"
@@ -146,7 +148,8 @@ class SqlCall final : public pipeline::Filter {
         readers_.back().push_back(add_path(query.path + ".sql", [&] { return FieldReader(f, visible); }));
       offsets_.push_back(columns.size());
       for (Column c : merged_columns(q)) {
-        if (visible.find(c.name))
+        auto same = [&](const Column& other) { return iequals(other.name, c.name); };
+        if (std::any_of(columns.begin(), columns.end(), same))
           throw Error(ErrorKind::config,
                       fmt::format("{}: the lookup adds field `{}`, which the record already has; rename it (AS …)",
                                   query.path, c.name));

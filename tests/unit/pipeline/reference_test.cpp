@@ -39,6 +39,7 @@ TEST(Reference, EveryExampleInEverySpecValidates) {
   check_examples(db::connection_spec());
   check_examples(pipeline_spec());
   for (const InputModule& m : input_modules()) check_examples(m.spec());
+  for (const FilterModule& m : filter_modules()) check_examples(m.spec());
   for (const OutputModule& m : output_modules()) check_examples(m.spec());
 }
 

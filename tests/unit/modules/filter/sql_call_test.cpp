@@ -347,6 +347,10 @@ TEST_F(SqlCallTest, FieldProblemsSurfaceAtTheFirstBatch) {
   error = config_error([&] { run(*clash, orders()); });
   EXPECT_NE(error.find("the lookup adds field `order_id`, which the record already has"), std::string::npos) << error;
 
+  auto twice = filter("connection: crm\nqueries: [{sql: \"SELECT c.id, r.id FROM customers c JOIN regions r ON r.id = c.region_id WHERE c.id = {{record.customer_id}}\"}]\n");
+  error = config_error([&] { run(*twice, orders()); });
+  EXPECT_NE(error.find("the lookup adds field `id`, which the record already has"), std::string::npos) << error;
+
   auto bad_when = filter("connection: crm\nwhen: \"record.nope == 1\"\nqueries: [{sql: \"SELECT 1 AS one\"}]\n");
   error = config_error([&] { run(*bad_when, orders()); });
   EXPECT_NE(error.find(".when: condition `record.nope == 1` reads record.nope"), std::string::npos) << error;
