@@ -47,14 +47,33 @@ TEST_F(Examples, IncrementalDeliversEachInvoiceOnceAndSetsAsideTheRejected) {
   EXPECT_NE(r.out.find("read 412 rows, wrote 408 rows, 4 to dead letters"), std::string::npos) << r.out;
   r = run_weir({"run", "--once", dir_.file("incremental.yaml")});
   EXPECT_NE(r.out.find("read 0 rows, wrote 0 rows"), std::string::npos) << r.out;
-  EXPECT_EQ(scalar("data/warehouse.db", "SELECT count(*) FROM invoices"), "408");
-  EXPECT_EQ(scalar("data/warehouse.db", "SELECT count(*) || ' ' || min(error_kind) FROM invoices_rejected"),
+  EXPECT_EQ(scalar("data/invoices.db", "SELECT count(*) FROM invoices"), "408");
+  EXPECT_EQ(scalar("data/invoices.db", "SELECT count(*) || ' ' || min(error_kind) FROM invoices_rejected"),
             "4 check");
-  EXPECT_EQ(scalar("data/warehouse.db", "SELECT count(*) FROM invoices_rejected WHERE record LIKE '%\"total\":\"2%'"),
+  EXPECT_EQ(scalar("data/invoices.db", "SELECT count(*) FROM invoices_rejected WHERE record LIKE '%\"total\":\"2%'"),
             "4");
-  EXPECT_NE(scalar("data/warehouse.db", "SELECT position FROM weir_state WHERE pipeline = 'invoices'").find("412"),
+  EXPECT_NE(scalar("data/invoices.db", "SELECT position FROM weir_state WHERE pipeline = 'invoices'").find("412"),
             std::string::npos)
       << "the checkpoint lives in the warehouse, committed with the rows";
+}
+
+TEST_F(Examples, EnrichLooksUpCustomersAndTheirAgents) {
+  auto r = run_weir({"run", "--once", dir_.file("enrich.yaml")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("read 412 rows, wrote 412 rows"), std::string::npos) << r.out;
+  EXPECT_EQ(scalar("data/warehouse.db",
+                   "SELECT customer || '|' || country || '|' || json_extract(agent, '$.last_name') "
+                   "FROM invoices_enriched WHERE invoice_id = 1"),
+            "Leonie Köhler|Germany|Johnson");
+  // The same join done by SQLite itself agrees on every invoice.
+  auto joined = test::run_program({"sqlite3", "data/warehouse.db",
+                   "ATTACH 'data/chinook.db' AS store; "
+                   "SELECT count(*) FROM invoices_enriched e JOIN store.Invoice i ON i.InvoiceId = e.invoice_id "
+                   "JOIN store.Customer c ON c.CustomerId = i.CustomerId JOIN store.Employee m "
+                   "ON m.EmployeeId = c.SupportRepId WHERE e.customer = c.FirstName || ' ' || c.LastName "
+                   "AND json_extract(e.agent, '$.email') = m.Email"},
+                                  dir_.path().string());
+  EXPECT_EQ(joined.out, "412\n") << joined.err;
 }
 
 }  // namespace

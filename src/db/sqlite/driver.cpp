@@ -1,5 +1,11 @@
 #include "db/sqlite/driver.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
 #include <fmt/format.h>
 
 #include <array>
@@ -101,18 +107,30 @@ void remove_database_files(const std::string& path) noexcept {
     std::filesystem::remove(path + suffix, ignored);
 }
 
-void run_init_script(std::unique_ptr<SqliteConnection>& connection, const ConnectionConfig& config) {
-  std::string path = connection->path();
+// Builds the database from its init script under a temporary name, then links it into
+// place: a connection opened meanwhile (another stage of the same pipeline, another weir) never
+// sees a half-initialised file, and exactly one of several racing creators wins.
+void create_from_init_script(const SqliteDriver& driver, const ConnectionConfig& config) {
+  const std::string& path = config.url.database;
+  ConnectionConfig staging = config;
+  staging.init_script.clear();
+  staging.url.database = fmt::format("{}.weir-init-{}-{}", path, ::getpid(), std::random_device{}());
   try {
     std::string script = read_file(config.init_script);
+    auto connection = driver.connect(staging);
     Transaction tx(*connection);
     connection->execute_script(script);
     tx.commit();
   } catch (Error& e) {
-    connection.reset();
-    remove_database_files(path);
+    remove_database_files(staging.url.database);
     throw e.add_context(fmt::format("initialising {} from `{}`", config.describe(), config.init_script));
   }
+  int linked = ::link(staging.url.database.c_str(), path.c_str());
+  int link_errno = errno;
+  remove_database_files(staging.url.database);
+  if (linked != 0 && link_errno != EEXIST)
+    throw Error(ErrorKind::connection, fmt::format("{}: cannot create `{}`: {}", config.describe(), path,
+                                                   std::strerror(link_errno)));
 }
 
 }  // namespace
@@ -131,7 +149,8 @@ std::unique_ptr<Connection> SqliteDriver::connect(const ConnectionConfig& config
                   fmt::format("{}: directory `{}` does not exist", config.describe(), parent.string()), "",
                   false);
   }
-  bool created = !memory && !std::filesystem::exists(path);
+  if (!memory && !config.init_script.empty() && !std::filesystem::exists(path))
+    create_from_init_script(*this, config);
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, options.open_flags | SQLITE_OPEN_NOMUTEX, nullptr);
   DbHandle db(raw);
@@ -153,7 +172,6 @@ std::unique_ptr<Connection> SqliteDriver::connect(const ConnectionConfig& config
   } catch (Error& e) {
     throw e.add_context(fmt::format("opening {}", config.describe()));
   }
-  if (created && !config.init_script.empty()) run_init_script(connection, config);
   return connection;
 }
 

@@ -1,4 +1,4 @@
--- The warehouse of examples/incremental.yaml: a table whose CHECK constraint refuses large
+-- The invoice warehouse of examples/incremental.yaml: a table whose CHECK constraint refuses large
 -- invoices, so that the dead-letter table has something to show.
 CREATE TABLE invoices (
   invoice_id  INTEGER PRIMARY KEY,
