@@ -2,7 +2,7 @@
 // CHECK or foreign key, a value the column cannot take — fails write() with an Error of that
 // kind, and the connection and the writer stay usable the way sql_write uses them: roll back
 // to a savepoint taken before the write, write the next batch with the same writer, commit.
-// Batches have 200 rows, so drivers with a path of their own for large batches (MySQL's LOAD
+// Batches have 300 rows, so drivers with a path of their own for large batches (MySQL's LOAD
 // DATA, which only warns about such rows) take it.
 #include <fmt/format.h>
 
@@ -12,8 +12,8 @@
 namespace weir::conformance {
 namespace {
 
-constexpr int kRows = 200;
-constexpr int kBadRow = 150;  // index of the broken row inside the failing batch
+constexpr int kRows = 300;
+constexpr int kBadRow = 250;  // index of the broken row inside the failing batch
 
 class ConformanceBulkFailures : public ConformanceTest {
  protected:

@@ -25,7 +25,7 @@ class ConformanceTypes : public ConformanceTest {
   // The bulk batch repeats the values to at least kBulkRows rows, so that a driver with a path
   // of its own for large batches (MySQL's LOAD DATA) takes it.
   void round_trip(Type type, const std::vector<Value>& values) {
-    constexpr std::size_t kBulkRows = 100;
+    constexpr std::size_t kBulkRows = 300;
     if (!require_type(type)) return;
     const std::string native = dialect().column_type(type);
     std::string t = create_table("rt", fmt::format("{} INTEGER NOT NULL PRIMARY KEY, {} {}", q("id"), q("v"), native));

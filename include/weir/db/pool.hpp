@@ -8,6 +8,9 @@
 // stops hammering an endpoint that keeps failing: after failure_threshold failed connects in a
 // row, acquire() fails fast for open_duration, then lets one attempt through.
 //
+// with_connection() (below) runs a unit of work on a lease and, when the server goes away
+// under it, reruns it on a fresh connection if the work is idempotent.
+//
 // Thread safety: every member function may be called from any thread.
 #pragma once
 

@@ -45,6 +45,9 @@ class MyConnection final : public Connection {
   MyConnection(DbHandle db, SessionOptions options, unsigned long thread_id,
                std::function<DbHandle()> reconnect_for_kill);
   ~MyConnection() override;
+  // Connector/C holds a pointer to infile_: the object must stay where it is.
+  MyConnection(const MyConnection&) = delete;
+  MyConnection& operator=(const MyConnection&) = delete;
 
   const Dialect& dialect() const noexcept override { return dialect_; }
   std::unique_ptr<Cursor> query(std::string_view sql, std::span<const Value> params) override;

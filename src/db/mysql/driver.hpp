@@ -5,7 +5,7 @@
 // ssl_capath, ssl_cert, ssl_key, connect_timeout (seconds, default 10), query_timeout
 // (milliseconds, MariaDB max_statement_time: a longer statement fails with Error{timeout}),
 // zero_dates (error|null, default error: how 0000-00-00 dates are read), bulk_insert
-// (load_data|insert, default load_data: how the bulk writer inserts batches of 32+ rows —
+// (load_data|insert, default load_data: how the bulk writer inserts batches of 128+ rows —
 // LOAD DATA LOCAL INFILE fed from memory, about 1.7x as fast, or multi-row INSERTs; a server
 // with local_infile=OFF gets INSERTs either way). PostgreSQL's names sslmode, sslrootcert,
 // sslcert and sslkey work too, for ssl_mode, ssl_ca, ssl_cert and ssl_key.

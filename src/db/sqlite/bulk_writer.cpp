@@ -44,6 +44,12 @@ void SqliteBulkWriter::run(Statement& stmt, const WriteStatement& shape, const B
     std::span<const Value> row = batch.row(r);
     for (std::size_t column : params) bind_value(s, index++, row[column], true);
   }
+  // Reset on every way out: a statement left in its failed state refuses the next batch's
+  // bindings (SQLITE_MISUSE), and the writer must stay usable after a failed write().
+  struct ResetOnExit {
+    sqlite3_stmt* s;
+    ~ResetOnExit() { sqlite3_reset(s); }
+  } reset{s};
   int rc = sqlite3_step(s);
   if (rc != SQLITE_DONE) {
     std::string where = rows == 1 ? fmt::format("row {}", first + 1) : fmt::format("rows {}–{}", first + 1, first + rows);
@@ -57,7 +63,6 @@ void SqliteBulkWriter::run(Statement& stmt, const WriteStatement& shape, const B
     }
   }
   affected_ += static_cast<std::uint64_t>(sqlite3_changes(connection_->handle()));
-  sqlite3_reset(s);
 }
 
 }  // namespace weir::db::sqlite
