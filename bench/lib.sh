@@ -3,6 +3,13 @@
 # Runs a command with its output discarded; prints the wall-clock seconds it took.
 seconds() { local s; s=$(date +%s%N); "$@" >/dev/null; awk -v ns=$(( $(date +%s%N) - s )) 'BEGIN { printf "%.3f", ns / 1e9 }'; }
 
+# The same, with /usr/bin/time: prints "SECONDS PEAK_RSS_MB".
+seconds_rss() {
+  local f; f=$(mktemp)
+  /usr/bin/time -f "%e %M" -o "$f" "$@" >/dev/null
+  awk '{ printf "%.3f %.1f\n", $1, $2 / 1024 }' "$f"; rm -f "$f"
+}
+
 median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 
 # report NAME ROWS WEIR_SECONDS ANCHOR_SECONDS ANCHOR_NAME GOAL: throughput ratio weir/anchor.
