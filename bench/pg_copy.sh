@@ -2,8 +2,13 @@
 # Benchmark: PostgreSQL, 1,000,000 rows (the table of ../shared/ANCHORS.md), on a harness server.
 #   copy:  weir run (sql_poll → sql_write insert, COPY) PG → PG
 #          vs the psql pipe  \copy (…) TO STDOUT (FORMAT binary) | \copy dst FROM STDIN (FORMAT binary)
-#   read:  weir query … --format csv > /dev/null  vs  psql \copy (…) TO STDOUT (FORMAT csv) > /dev/null
-# Alternating runs, medians of RUNS (default 3), row counts checked; prints both and the ratio.
+#   read:  weir query … --format csv > /dev/null  vs  psql \copy (…) TO STDOUT (FORMAT csv) > /dev/null,
+#          both with their peak RSS
+#   write: weir's bulk writer (bench/bulk_write.cpp: the rows loaded first, then connect, BEGIN,
+#          batches of WRITE_BATCH rows, COMMIT) vs  psql -c "\copy dst FROM STDIN (FORMAT binary)"
+#          reading the same rows from a file
+# PARTS (default "copy read write") picks parts. Alternating runs, medians of RUNS (default 3),
+# row counts and sums checked; prints both figures and the ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -13,6 +18,8 @@ fi
 weir=${WEIR:-$PWD/build/weir}
 rows=${ROWS:-1000000}
 runs=${RUNS:-3}
+parts=${PARTS:-copy read write}
+write_batch=${WRITE_BATCH:-100000}
 url=$WEIR_TEST_PG_URL
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -53,12 +60,36 @@ pipe() {
   psql -X "$url" -c "\\copy (SELECT * FROM src) TO STDOUT (FORMAT binary)" |
     psql -X "$url" -c "\\copy dst FROM STDIN (FORMAT binary)"
 }
-weir_copy=() anchor_copy=() weir_read=() anchor_read=()
+has() { [[ " $parts " == *" $1 "* ]]; }
+if has write; then
+  psql -X -q "$url" -c "\\copy src TO '$work/src.bin' (FORMAT binary)"
+  load() { psql -X "$url" -c "\\copy dst FROM STDIN (FORMAT binary)" < "$work/src.bin"; }
+fi
+weir_copy=() anchor_copy=() weir_read=() anchor_read=() weir_rss=() anchor_rss=() weir_write=() anchor_write=() weir_cpu=()
 for ((i = 1; i <= runs; i++)); do
-  fresh_target; weir_copy+=("$(seconds "$weir" run "$work/copy.yaml")"); check dst
-  fresh_target; anchor_copy+=("$(seconds pipe)"); check dst
-  weir_read+=("$(seconds "$weir" query "$url" "SELECT * FROM src" --format csv)")
-  anchor_read+=("$(seconds psql -X "$url" -c "\\copy (SELECT * FROM src) TO STDOUT (FORMAT csv)")")
+  if has copy; then
+    fresh_target; weir_copy+=("$(seconds "$weir" run --once --progress 0s "$work/copy.yaml")"); check dst
+    fresh_target; anchor_copy+=("$(seconds pipe)"); check dst
+  fi
+  if has read; then
+    weir_read+=("$(seconds_rss "$work/weir_rss" "$weir" query "$url" "SELECT * FROM src" --format csv)")
+    anchor_read+=("$(seconds_rss "$work/anchor_rss" psql -X "$url" -c "\\copy (SELECT * FROM src) TO STDOUT (FORMAT csv)")")
+  fi
+  if has write; then
+    fresh_target; read -r _ s cpu < <("$PWD/build/weir_bench_bulk_write" "$url" "SELECT * FROM src" dst "$write_batch" 2>/dev/null)
+    weir_write+=("$s"); weir_cpu+=("$cpu"); check dst
+    fresh_target; anchor_write+=("$(seconds load)"); check dst
+  fi
 done
-report pg_copy "$rows" "$(median "${weir_copy[@]}")" "$(median "${anchor_copy[@]}")" "psql binary COPY pipe" 0.7
-report pg_read "$rows" "$(median "${weir_read[@]}")" "$(median "${anchor_read[@]}")" "psql COPY TO STDOUT csv" 0.8
+if has copy; then
+  report pg_copy "$rows" "$(median "${weir_copy[@]}")" "$(median "${anchor_copy[@]}")" "psql binary COPY pipe" 0.7
+fi
+if has read; then
+  report pg_read "$rows" "$(median "${weir_read[@]}")" "$(median "${anchor_read[@]}")" "psql COPY TO STDOUT csv" 0.8
+  echo "pg_read: peak RSS weir $(max_of "$work/weir_rss") MB  psql $(max_of "$work/anchor_rss") MB (goal < 100 MB)"
+fi
+if has write; then
+  report pg_write "$rows" "$(median "${weir_write[@]}")" "$(median "${anchor_write[@]}")" \
+    "psql COPY FROM STDIN binary" 0.9
+  echo "pg_write: weir CPU (user + system) $(median "${weir_cpu[@]}") s, batches of $write_batch rows"
+fi

@@ -76,6 +76,41 @@ std::int64_t shifted(std::int64_t v, std::int64_t by, std::string_view type) {
   return r;
 }
 
+// Text columns take any value but bytes as the text the text format would send.
+void put_text(const Value& value, WireBuffer& out) {
+  if (const std::string* s = value.get_if<std::string>()) return out.put_bytes(*s);
+  std::string text;
+  param_text(value, text);
+  out.put_bytes(text);
+}
+
+void put_integer(Wire wire, std::int64_t v, WireBuffer& out) {
+  if (wire == Wire::int8) return out.put_i64(v);
+  if (wire == Wire::int2 && v == static_cast<std::int16_t>(v)) return out.put_i16(static_cast<std::int16_t>(v));
+  if (wire == Wire::int4 && v == static_cast<std::int32_t>(v)) return out.put_i32(static_cast<std::int32_t>(v));
+  if (wire == Wire::oid && v >= 0 && v <= std::numeric_limits<std::uint32_t>::max())
+    return out.put_i32(static_cast<std::int32_t>(static_cast<std::uint32_t>(v)));
+  does_not_fit(std::to_string(v), wire == Wire::int2 ? "smallint" : wire == Wire::int4 ? "integer" : "oid");
+}
+
+// Decimals as they are; integers and doubles by their shortest decimal text, which is what
+// the server would parse had they been sent as text.
+void put_numeric(const Value& value, WireBuffer& out) {
+  char buffer[32];
+  if (const Decimal* d = value.get_if<Decimal>()) return put_numeric_text(d->text, out);
+  if (value.type() == Type::int64) return put_numeric_text(shortest(value.as_int(), buffer), out);
+  put_numeric_text(shortest(value.as_double(), buffer), out);
+}
+
+// JSON documents and text as they are (the server validates them); arrays as JSON arrays.
+void put_json(const Value& value, WireBuffer& out) {
+  if (const Json* j = value.get_if<Json>()) return out.put_bytes(j->text);
+  if (const std::string* s = value.get_if<std::string>()) return out.put_bytes(*s);
+  std::string json;
+  value.append_json(json);
+  out.put_bytes(json);
+}
+
 }  // namespace
 
 std::optional<BinaryCodec> BinaryCodec::for_type(Oid oid) {
@@ -146,58 +181,26 @@ void BinaryCodec::encode(const Value& value, WireBuffer& out) const {
 }
 
 void BinaryCodec::encode_payload(const Value& value, WireBuffer& out) const {
-  char buffer[32];
   switch (wire_) {
-    case Wire::boolean: out.put_u8(value.as_bool() ? 1 : 0); return;
-    case Wire::bytea: out.put_bytes(value.get<Bytes>().data); return;
+    case Wire::boolean: return out.put_u8(value.as_bool() ? 1 : 0);
+    case Wire::bytea: return out.put_bytes(value.get<Bytes>().data);
     case Wire::char1: break;
-    case Wire::text:
-      if (const std::string* s = value.get_if<std::string>()) {
-        out.put_bytes(*s);
-      } else {
-        std::string text;
-        param_text(value, text);
-        out.put_bytes(text);
-      }
-      return;
+    case Wire::text: return put_text(value, out);
     case Wire::int2:
     case Wire::int4:
     case Wire::int8:
-    case Wire::oid: {
-      std::int64_t v = value.as_int();
-      if (wire_ == Wire::int8) return out.put_i64(v);
-      if (wire_ == Wire::int2 && v == static_cast<std::int16_t>(v)) return out.put_i16(static_cast<std::int16_t>(v));
-      if (wire_ == Wire::int4 && v == static_cast<std::int32_t>(v)) return out.put_i32(static_cast<std::int32_t>(v));
-      if (wire_ == Wire::oid && v >= 0 && v <= std::numeric_limits<std::uint32_t>::max())
-        return out.put_i32(static_cast<std::int32_t>(static_cast<std::uint32_t>(v)));
-      does_not_fit(std::to_string(v), wire_ == Wire::int2 ? "smallint" : wire_ == Wire::int4 ? "integer" : "oid");
-    }
+    case Wire::oid: return put_integer(wire_, value.as_int(), out);
     case Wire::float4: {
       float f = value.type() == Type::int64 ? static_cast<float>(value.as_int()) : to_float4(value.as_double());
-      out.put_i32(static_cast<std::int32_t>(std::bit_cast<std::uint32_t>(f)));
-      return;
+      return out.put_i32(static_cast<std::int32_t>(std::bit_cast<std::uint32_t>(f)));
     }
     case Wire::float8: {
       double d = value.type() == Type::int64 ? static_cast<double>(value.as_int()) : value.as_double();
-      out.put_i64(static_cast<std::int64_t>(std::bit_cast<std::uint64_t>(d)));
-      return;
+      return out.put_i64(static_cast<std::int64_t>(std::bit_cast<std::uint64_t>(d)));
     }
-    case Wire::numeric:
-      if (const Decimal* d = value.get_if<Decimal>()) return put_numeric_text(d->text, out);
-      if (value.type() == Type::int64) return put_numeric_text(shortest(value.as_int(), buffer), out);
-      return put_numeric_text(shortest(value.as_double(), buffer), out);
-    case Wire::jsonb: out.put_u8(1); [[fallthrough]];
-    case Wire::json:
-      if (const Json* j = value.get_if<Json>()) {
-        out.put_bytes(j->text);
-      } else if (const std::string* s = value.get_if<std::string>()) {
-        out.put_bytes(*s);
-      } else {
-        std::string json;
-        value.append_json(json);
-        out.put_bytes(json);
-      }
-      return;
+    case Wire::numeric: return put_numeric(value, out);
+    case Wire::jsonb: out.put_u8(1); return put_json(value, out);
+    case Wire::json: return put_json(value, out);
     case Wire::date: {
       std::int64_t days = shifted(value.get<Date>().days, kEpochDays, "date");
       if (days != static_cast<std::int32_t>(days)) does_not_fit(format_date(value.get<Date>()), "date");
@@ -211,13 +214,11 @@ void BinaryCodec::encode_payload(const Value& value, WireBuffer& out) const {
       const Interval& iv = value.get<Interval>();
       out.put_i64(iv.micros);
       out.put_i32(iv.days);
-      out.put_i32(iv.months);
-      return;
+      return out.put_i32(iv.months);
     }
     case Wire::uuid: {
       const Uuid& u = value.get<Uuid>();
-      out.put_bytes({reinterpret_cast<const char*>(u.bytes.data()), u.bytes.size()});
-      return;
+      return out.put_bytes({reinterpret_cast<const char*>(u.bytes.data()), u.bytes.size()});
     }
     case Wire::array: return encode_array(value.get<Array>(), out);
   }

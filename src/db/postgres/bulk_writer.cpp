@@ -10,7 +10,7 @@ namespace {
 
 // Sent whenever this much is encoded: big enough for few, full socket writes, small enough
 // that the server works on the first rows while the next ones are encoded.
-constexpr std::size_t kCopyChunk = 256 << 10;
+constexpr std::size_t kCopyChunk = 64 << 10;
 constexpr std::size_t kPipelineDepth = 1000;
 
 // The type of each column; a domain's base type in its place (the server reads a domain's

@@ -63,8 +63,7 @@ namespace {
 }  // namespace
 
 const std::string& PgConnection::prepared(std::string_view sql, int param_count) {
-  std::string key(sql);
-  if (auto it = statements_.find(key); it != statements_.end()) {
+  if (auto it = statements_.find(sql); it != statements_.end()) {
     if (it->second.param_count != param_count) wrong_param_count(it->second.param_count, param_count);
     return it->second.name;
   }
@@ -75,6 +74,7 @@ const std::string& PgConnection::prepared(std::string_view sql, int param_count)
     statements_.erase(oldest);
     checked(PQexec(conn_.get(), ("DEALLOCATE " + name).c_str()), conn_.get(), "deallocating a statement");
   }
+  std::string key(sql);
   std::string name = fmt::format("weir_{}", ++next_statement_);
   checked(PQprepare(conn_.get(), name.c_str(), key.c_str(), 0, nullptr), conn_.get(), "preparing statement");
   ResultHandle described = checked(PQdescribePrepared(conn_.get(), name.c_str()), conn_.get(), "preparing statement");
@@ -89,7 +89,7 @@ bool PgConnection::replan(std::string_view sql, const PGresult* result) {
   if (!is_stale_plan(result)) return false;
   while (ResultHandle rest{PQgetResult(conn_.get())}) {
   }
-  auto it = statements_.find(std::string(sql));
+  auto it = statements_.find(sql);
   if (it != statements_.end()) {
     // An aborted transaction refuses even DEALLOCATE: the statement then stays on the server,
     // unused, until the session ends (names are never reused).
@@ -103,7 +103,7 @@ bool PgConnection::replan(std::string_view sql, const PGresult* result) {
 
 ResultHandle PgConnection::run(std::string_view sql, std::span<const Value> params) {
   finish_active_cursor();
-  Params p;
+  Params& p = params_;
   p.bind(params);
   for (bool retried = false;; retried = true) {
     const std::string& name = prepared(sql, p.size());
@@ -147,7 +147,7 @@ std::unique_ptr<Cursor> PgConnection::query(std::string_view sql, std::span<cons
   finish_active_cursor();
   if (params.empty())
     if (auto cursor = copy_query(sql)) return cursor;
-  Params p;
+  Params& p = params_;
   p.bind(params);
   for (bool retried = false;; retried = true) {
     const std::string& name = prepared(sql, p.size());

@@ -6,8 +6,10 @@
 #include <libpq-fe.h>
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -92,9 +94,15 @@ class PgConnection final : public Connection {
     std::string name;
     int param_count;
   };
-  std::unordered_map<std::string, Prepared> statements_;  // SQL → server-side statement
+  // Looked up by string_view: a query's SQL is not copied to find its statement.
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const noexcept { return std::hash<std::string_view>{}(sql); }
+  };
+  std::unordered_map<std::string, Prepared, SqlHash, std::equal_to<>> statements_;  // SQL → server statement
   std::deque<std::string> statement_order_;                    // oldest first, for eviction
   std::uint64_t next_statement_ = 0;
+  Params params_;  // reused by run() and query(): binding allocates nothing in the steady state
   PgStreamingCursor* active_cursor_ = nullptr;
   bool explicit_transaction_ = false;
 };

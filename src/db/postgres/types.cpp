@@ -199,6 +199,12 @@ bool param_text(const Value& value, std::string& out) {
   switch (value.type()) {
     case Type::null: return false;
     case Type::boolean: out.assign(1, value.as_bool() ? 't' : 'f'); return true;
+    case Type::int64: {  // the common key parameter: no temporary string
+      char digits[24];
+      auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value.as_int());
+      out.assign(digits, end);
+      return true;
+    }
     case Type::text:
       if (value.as_text().find('\0') != std::string::npos)
         throw Error(ErrorKind::data, "a text value contains a NUL byte, which PostgreSQL cannot store");
