@@ -16,7 +16,9 @@ namespace weir {
 std::string format_date(Date d);
 std::string format_time(Time t);
 std::string format_timestamp(Timestamp ts);
-std::string format_timestamptz(TimestampTz ts);  // always UTC, "+00:00"
+std::string format_timestamptz(TimestampTz ts);
+// The current time (system clock) as a TimestampTz.
+TimestampTz timestamptz_now() noexcept;  // always UTC, "+00:00"
 std::string format_interval(const Interval& iv);  // ISO-8601 duration, e.g. "P1Y2M3DT4H5M6.5S"
 std::string format_uuid(const Uuid& u);
 

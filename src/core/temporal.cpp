@@ -330,4 +330,10 @@ std::optional<Uuid> parse_uuid(std::string_view text) {
   return u;
 }
 
+TimestampTz timestamptz_now() noexcept {
+  return TimestampTz{std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count()};
+}
+
 }  // namespace weir

@@ -58,4 +58,10 @@ std::string did_you_mean(std::string_view wrong, std::span<const std::string_vie
   return " (did you mean `" + std::string(best) + "`?)";
 }
 
+std::string_view trim_statement_end(std::string_view sql) noexcept {
+  while (!sql.empty() && (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back()))))
+    sql.remove_suffix(1);
+  return sql;
+}
+
 }  // namespace weir

@@ -10,6 +10,8 @@ namespace weir {
 bool iequals(std::string_view a, std::string_view b) noexcept;
 std::string to_lower(std::string_view s);
 std::string_view trim(std::string_view s) noexcept;
+// `sql` without trailing whitespace and semicolons, so that a clause can be appended.
+std::string_view trim_statement_end(std::string_view sql) noexcept;
 
 // Levenshtein distance, for "did you mean" suggestions.
 std::size_t edit_distance(std::string_view a, std::string_view b);

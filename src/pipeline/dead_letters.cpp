@@ -30,12 +30,6 @@ std::shared_ptr<const Schema> letter_schema() {
   return schema;
 }
 
-std::string now_text() {
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now().time_since_epoch());
-  return format_timestamptz(TimestampTz{micros.count()});
-}
-
 }  // namespace
 
 void DeadLetterTable::add(DeadLetter letter) {
@@ -68,7 +62,7 @@ void DeadLetterTable::ensure_table(db::Connection& connection) const {
 void DeadLetterTable::write(db::Connection& connection, const std::vector<DeadLetter>& letters) {
   if (letters.empty()) return;
   Batch batch(letter_schema());
-  std::string created = now_text();
+  std::string created = format_timestamptz(timestamptz_now());
   for (const DeadLetter& l : letters) {
     std::span<Value> row = batch.append_row();
     row[0] = Value(pipeline_);

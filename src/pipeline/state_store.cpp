@@ -22,12 +22,6 @@ db::WriteSpec upsert_spec() {
   return spec;
 }
 
-std::string now_text() {
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now().time_since_epoch());
-  return format_timestamptz(TimestampTz{micros.count()});
-}
-
 }  // namespace
 
 void StateStore::ensure_table(db::Connection& connection) {
@@ -71,7 +65,7 @@ std::optional<std::string> StateStore::load(std::string_view pipeline) {
 
 void StateStore::save_with(db::Connection& connection, std::string_view pipeline, std::string_view checkpoint) {
   static const db::WriteSpec spec = upsert_spec();
-  std::array<Value, 3> params{Value(pipeline), Value(checkpoint), Value(now_text())};
+  std::array<Value, 3> params{Value(pipeline), Value(checkpoint), Value(format_timestamptz(timestamptz_now()))};
   auto statement = db::write_statement(connection.dialect(), spec);
   std::vector<Value> bound;
   for (std::size_t column : statement.param_columns) bound.push_back(params[column]);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
 #include "weir/error.hpp"
 
 namespace weir::modules {
@@ -47,11 +48,10 @@ KeysetCursor::Page KeysetCursor::page(std::string_view query, const db::Dialect&
     condition = condition.empty() ? bound : condition + " AND " + bound;
   }
   if (condition.empty()) condition = "1 = 1";
-  std::string sql(query);
+  // Trailing semicolons would end the statement before our LIMIT.
+  std::string sql(trim_statement_end(query));
   std::size_t at = sql.find(kMarker);
   sql.replace(at, kMarker.size(), "(" + condition + ")");
-  // Trailing semicolons would end the statement before our LIMIT.
-  while (!sql.empty() && (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back())))) sql.pop_back();
   page.sql = fmt::format("{} LIMIT {}", sql, limit);
   return page;
 }

@@ -11,6 +11,7 @@
 #include <charconv>
 #include <thread>
 
+#include "core/text.hpp"
 #include "modules/builtin.hpp"
 #include "modules/input/keyset_cursor.hpp"
 #include "pipeline/checkpoint.hpp"
@@ -157,7 +158,7 @@ class SqlPoll final : public pipeline::Input {
         auto page = cursor_->page(query_, connection->dialect(), 0, SystemClock::now());
         result = connection->query(page.sql, page.params);
       } else {
-        result = connection->query(fmt::format("SELECT * FROM ({}) weir_probe LIMIT 0", trimmed_query()));
+        result = connection->query(fmt::format("SELECT * FROM ({}) weir_probe LIMIT 0", trim_statement_end(query_)));
       }
       auto schema = result->schema();
       if (cursor_) {
@@ -177,12 +178,6 @@ class SqlPoll final : public pipeline::Input {
   }
 
  private:
-  std::string trimmed_query() const {
-    std::string q = query_;
-    while (!q.empty() && (q.back() == ';' || std::isspace(static_cast<unsigned char>(q.back())))) q.pop_back();
-    return q;
-  }
-
   // Sleeps until the schedule's next run; false when the pipeline is stopping meanwhile.
   bool wait_for_next_run() {
     auto due = schedule_->next_after(SystemClock::now());
