@@ -110,6 +110,27 @@ pipelines:
       << r.err;
 }
 
+TEST_F(PipelineCli, ValidateCheckSqlFindsTemplateFieldsTheInputCannotProduce) {
+  sql("crm.db", "CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT);");
+  std::string file = write("enrich.yaml", R"(connections: { src: "sqlite:src.db", crm: "sqlite:crm.db", dst: "sqlite:dst.db" }
+pipelines:
+  p:
+    input: { sql_poll: { connection: src, query: "SELECT id, customer FROM orders" } }
+    filters:
+      - sql_call:
+          connection: crm
+          queries:
+            - sql: "SELECT name AS customer_name FROM customers WHERE id = {{record.custmer}}"
+    output: { sql_write: { connection: dst, table: copy, create_table: true } }
+)");
+  auto r = run_weir({"validate", file});
+  EXPECT_EQ(r.exit_code, 0) << "without --check-sql the input's columns are unknown: " << r.err;
+  r = run_weir({"validate", "--check-sql", file});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.err.find("pipelines.p.filters[0].sql_call.queries[0].sql"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("custmer"), std::string::npos) << r.err;
+}
+
 TEST_F(PipelineCli, SchemaIsAJsonSchemaThatAcceptsTheExamplesAndRejectsTypos) {
   auto r = run_weir({"schema"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

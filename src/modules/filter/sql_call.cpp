@@ -126,6 +126,15 @@ class SqlCall final : public pipeline::Filter {
     compact(out);
   }
 
+  // Prepares every lookup against its database and, when the input's columns are known,
+  // resolves every {{record.…}} and `when:` field against them (`weir validate --check-sql`).
+  std::shared_ptr<const Schema> probe(const Schema* input) override {
+    open();
+    if (!input) return nullptr;
+    bind(std::make_shared<const Schema>(*input));
+    return output_;
+  }
+
   std::vector<pipeline::LookupStats> stats() const {
     std::vector<pipeline::LookupStats> out;
     for (const Lookup& l : lookups_) out.push_back(l.stats());
