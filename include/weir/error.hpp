@@ -58,4 +58,9 @@ class Error : public std::runtime_error {
   bool retryable_;
 };
 
+// Whether work that is safe to run twice (a read, a batch whose transaction was rolled back)
+// is worth running again after `e`: a transient error, or a connection that was lost even
+// after the statement had been sent (retryable() is false then, for work that is not).
+bool worth_rerunning_idempotent(const Error& e) noexcept;
+
 }  // namespace weir

@@ -34,22 +34,28 @@ struct RetryHooks {
   std::uint64_t seed = std::random_device{}();
 };
 
-// Calls fn() until it returns, throws a non-retryable error, or max_attempts are spent (then
-// the last error propagates).
-template <class F>
-auto retry(const RetryPolicy& policy, F&& fn, RetryHooks hooks = {}) -> decltype(fn()) {
+// Calls fn() until it returns, throws an error `should_retry` declines, or max_attempts are
+// spent (then the last error propagates).
+template <class ShouldRetry, class F>
+auto retry_if(const RetryPolicy& policy, ShouldRetry&& should_retry, F&& fn, RetryHooks hooks = {}) -> decltype(fn()) {
   std::mt19937_64 rng(hooks.seed);
   for (int attempt = 1;; ++attempt) {
     try {
       return fn();
     } catch (const Error& e) {
-      if (!e.retryable() || attempt >= policy.max_attempts) throw;
+      if (!should_retry(e) || attempt >= policy.max_attempts) throw;
       auto wait = policy.delay(attempt, rng);
       if (hooks.on_retry) hooks.on_retry(e, attempt, wait);
       if (hooks.sleep) hooks.sleep(wait);
       else std::this_thread::sleep_for(wait);
     }
   }
+}
+
+// retry_if for the errors whose retryable() is true.
+template <class F>
+auto retry(const RetryPolicy& policy, F&& fn, RetryHooks hooks = {}) -> decltype(fn()) {
+  return retry_if(policy, [](const Error& e) { return e.retryable(); }, std::forward<F>(fn), std::move(hooks));
 }
 
 }  // namespace weir

@@ -38,6 +38,10 @@ bool default_retryable(ErrorKind kind) noexcept {
   }
 }
 
+bool worth_rerunning_idempotent(const Error& e) noexcept {
+  return e.retryable() || e.kind() == ErrorKind::connection;
+}
+
 bool is_constraint(ErrorKind kind) noexcept {
   return kind == ErrorKind::unique || kind == ErrorKind::foreign_key ||
          kind == ErrorKind::not_null || kind == ErrorKind::check;

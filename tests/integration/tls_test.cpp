@@ -78,17 +78,31 @@ void expect_clean_message(const Error& e, const Url& url) {
   }
 }
 
-struct PgTls {
+// A harness server's URL and the TLS files made for it.
+struct ServerTls {
   Url url;
   Tls tls;
 };
 
-std::optional<PgTls> pg_setup() {
-  auto url = test::server_url("WEIR_TEST_PG_URL");
+std::optional<ServerTls> tls_setup(const char* url_variable) {
+  auto url = test::server_url(url_variable);
   if (!url) return std::nullopt;
   auto tls = tls_files();
   if (!tls) return std::nullopt;
-  return PgTls{Url::parse(*url), *tls};
+  return ServerTls{Url::parse(*url), *tls};
+}
+
+std::optional<ServerTls> pg_setup() { return tls_setup("WEIR_TEST_PG_URL"); }
+std::optional<ServerTls> my_setup() { return tls_setup("WEIR_TEST_MYSQL_URL"); }
+
+// `url` as the certificate-authenticated user weir_cert (no password), checking the server
+// against the harness CA with `sslmode`.
+Url as_certificate_user(Url url, std::string_view sslmode, const Tls& tls) {
+  url.user = "weir_cert";
+  url.password.clear();
+  url.set_option("sslmode", sslmode);
+  url.set_option("sslrootcert", tls.ca);
+  return url;
 }
 
 constexpr std::string_view kPgSsl = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
@@ -170,10 +184,7 @@ TEST(Tls, PostgresClientCertificateLogin) {
   if (!s) return;
   Url u = s->url;
   u.host = "localhost";
-  u.user = "weir_cert";
-  u.password.clear();
-  u.set_option("sslmode", "verify-full");
-  u.set_option("sslrootcert", s->tls.ca);
+  u = as_certificate_user(u, "verify-full", s->tls);
   u.set_option("sslcert", s->tls.client_cert);
   u.set_option("sslkey", s->tls.client_key);
   auto c = connect(u);
@@ -187,29 +198,13 @@ TEST(Tls, PostgresCertificateRoleWithoutACertificateIsAnAuthError) {
   for (const char* mode : {"verify-full", "require", "prefer"}) {
     Url u = s->url;
     u.host = "localhost";
-    u.user = "weir_cert";
-    u.password.clear();
-    u.set_option("sslmode", mode);
-    u.set_option("sslrootcert", s->tls.ca);
+    u = as_certificate_user(u, mode, s->tls);
     Error e = connect_error(u);
     EXPECT_EQ(e.kind(), ErrorKind::auth) << mode << ": " << e.what();
     EXPECT_FALSE(e.retryable()) << mode;
     EXPECT_NE(std::string(e.what()).find("certificate"), std::string::npos) << e.what();
     expect_clean_message(e, s->url);
   }
-}
-
-struct MyTls {
-  Url url;
-  Tls tls;
-};
-
-std::optional<MyTls> my_setup() {
-  auto url = test::server_url("WEIR_TEST_MYSQL_URL");
-  if (!url) return std::nullopt;
-  auto tls = tls_files();
-  if (!tls) return std::nullopt;
-  return MyTls{Url::parse(*url), *tls};
 }
 
 constexpr std::string_view kMyCipher = "SHOW STATUS LIKE 'Ssl_cipher'";
@@ -294,11 +289,7 @@ TEST(Tls, MariadbDisableConnectsWithoutTls) {
 TEST(Tls, MariadbClientCertificateLogin) {
   auto s = my_setup();
   if (!s) return;
-  Url u = s->url;
-  u.user = "weir_cert";
-  u.password.clear();
-  u.set_option("sslmode", "verify-full");
-  u.set_option("sslrootcert", s->tls.ca);
+  Url u = as_certificate_user(s->url, "verify-full", s->tls);
   u.set_option("sslcert", s->tls.client_cert);
   u.set_option("sslkey", s->tls.client_key);
   auto c = connect(u);
@@ -328,11 +319,7 @@ TEST(Tls, MariadbCertificateUserWithoutACertificateIsAnAuthError) {
   auto s = my_setup();
   if (!s) return;
   for (const char* mode : {"verify-full", "require", "prefer"}) {
-    Url u = s->url;
-    u.user = "weir_cert";
-    u.password.clear();
-    u.set_option("sslmode", mode);
-    u.set_option("sslrootcert", s->tls.ca);
+    Url u = as_certificate_user(s->url, mode, s->tls);
     Error e = connect_error(u);
     EXPECT_EQ(e.kind(), ErrorKind::auth) << mode << ": " << e.what();
     EXPECT_FALSE(e.retryable()) << mode;

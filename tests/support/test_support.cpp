@@ -72,6 +72,25 @@ void drain(int out_fd, int err_fd, std::string& out, std::string& err) {
   }
 }
 
+// argv and envp for posix_spawn: the arguments, and this process's environment plus `env`.
+class SpawnArguments {
+ public:
+  SpawnArguments(std::vector<std::string> argv, const std::vector<std::string>& env) : args_(std::move(argv)) {
+    for (char** e = environ; *e; ++e) env_.emplace_back(*e);
+    env_.insert(env_.end(), env.begin(), env.end());
+    for (auto& a : args_) argv_.push_back(a.data());
+    argv_.push_back(nullptr);
+    for (auto& e : env_) envp_.push_back(e.data());
+    envp_.push_back(nullptr);
+  }
+  char* const* argv() noexcept { return argv_.data(); }
+  char* const* envp() noexcept { return envp_.data(); }
+
+ private:
+  std::vector<std::string> args_, env_;
+  std::vector<char*> argv_, envp_;
+};
+
 }  // namespace
 
 CommandResult run_program(const std::vector<std::string>& argv, const std::string& working_dir,
@@ -86,18 +105,9 @@ CommandResult run_program(const std::vector<std::string>& argv, const std::strin
   for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) posix_spawn_file_actions_addclose(&actions, fd);
   if (!working_dir.empty()) posix_spawn_file_actions_addchdir_np(&actions, working_dir.c_str());
 
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
-  for (const std::string& e : env) env_strings.push_back(e);
-  std::vector<char*> envp, args;
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_copy = argv;
-  for (auto& a : argv_copy) args.push_back(a.data());
-  args.push_back(nullptr);
-
+  SpawnArguments spawn(argv, env);
   pid_t pid = 0;
-  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), envp.data());
+  int rc = posix_spawnp(&pid, spawn.argv()[0], &actions, nullptr, spawn.argv(), spawn.envp());
   posix_spawn_file_actions_destroy(&actions);
   close(out_pipe[1]);
   close(err_pipe[1]);
@@ -130,18 +140,11 @@ Background::Background(const std::vector<std::string>& args, const std::string& 
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, out_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, err_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
-  for (const std::string& e : env) env_strings.push_back(e);
-  std::vector<char*> envp, argv;
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_copy{WEIR_BINARY};
-  argv_copy.insert(argv_copy.end(), args.begin(), args.end());
-  for (auto& a : argv_copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  std::vector<std::string> argv{WEIR_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  SpawnArguments spawn(argv, env);
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  int rc = posix_spawn(&pid, spawn.argv()[0], &actions, nullptr, spawn.argv(), spawn.envp());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start weir");
   pid_ = pid;

@@ -193,7 +193,12 @@ class SqlPoll final : public pipeline::Input {
 
   void open_page() {
     rows_in_page_ = 0;
-    retry(reconnect_policy(), [&] {
+    // Reads are idempotent: once the source has been reached, a lost connection is a restart
+    // or a network blip worth waiting out; a source never reached is a configuration problem.
+    auto worth_retrying = [this](const Error& e) {
+      return e.retryable() || (connected_once_ && worth_rerunning_idempotent(e));
+    };
+    retry_if(reconnect_policy(), worth_retrying, [&] {
       try {
         if (!connection_ || connection_->broken()) {
           connection_ = db::connect(connection_config_);
@@ -207,30 +212,25 @@ class SqlPoll final : public pipeline::Input {
         }
       } catch (Error& e) {
         drop_connection_after(e);
-        e.add_context(fmt::format("{}: query on {}", path_, connection_config_.describe()));
-        // Reads are idempotent: once the source has been reached, a lost connection is a
-        // restart or a network blip worth waiting out.
-        if (connected_once_ && e.kind() == ErrorKind::connection && !e.retryable())
-          throw Error(e.kind(), e.what(), e.code(), true);
-        throw;
+        throw e.add_context(fmt::format("{}: query on {}", path_, connection_config_.describe()));
       }
     }, retry_hooks());
   }
 
   bool next_rows(Batch& out) {
-    try {
-      if (!result_->next(out, page_size_)) return false;
-    } catch (Error& e) {
-      drop_connection_after(e);
-      // A page is asked again from the cursor; a bulk read that already passed rows on cannot
-      // resume without repeating them.
-      if ((e.retryable() || e.kind() == ErrorKind::connection) && (cursor_ || rows_in_run_ == 0) &&
-          ++read_failures_ <= reconnect_policy().max_attempts) {
-        result_.reset();
+    for (;;) {
+      try {
+        if (!result_->next(out, page_size_)) return false;
+        break;
+      } catch (Error& e) {
+        drop_connection_after(e);
+        // A page is asked again from the cursor; a bulk read that already passed rows on cannot
+        // resume without repeating them.
+        bool resumable = cursor_ || rows_in_run_ == 0;
+        if (!worth_rerunning_idempotent(e) || !resumable || ++read_failures_ > reconnect_policy().max_attempts)
+          throw e.add_context(fmt::format("{}: reading from {}", path_, connection_config_.describe()));
         open_page();
-        return next_rows(out);
       }
-      throw e.add_context(fmt::format("{}: reading from {}", path_, connection_config_.describe()));
     }
     read_failures_ = 0;
     rows_in_page_ += out.rows();
@@ -243,7 +243,7 @@ class SqlPoll final : public pipeline::Input {
   }
 
   void drop_connection_after(const Error& e) {
-    if (e.retryable() || e.kind() == ErrorKind::connection || (connection_ && connection_->broken())) {
+    if (worth_rerunning_idempotent(e) || (connection_ && connection_->broken())) {
       result_.reset();
       connection_.reset();
     }

@@ -80,10 +80,6 @@ db::WriteMode parse_mode(const std::string& mode) {
 // Errors that one row causes: the row is set aside and the others still commit.
 bool is_row_error(const Error& e) { return is_constraint(e.kind()) || e.kind() == ErrorKind::data; }
 
-// Whether writing the kept rows again may succeed. The whole transaction was rolled back, so
-// a replay is safe even when the connection dropped while the rows were on the wire.
-bool worth_replaying(const Error& e) { return e.retryable() || e.kind() == ErrorKind::connection; }
-
 // Retries while the target is unreachable or restarting: about half a minute in all.
 const RetryPolicy& replay_policy() {
   static const RetryPolicy policy{12, std::chrono::milliseconds(100), std::chrono::milliseconds(5000), 2.0};
@@ -213,7 +209,7 @@ class SqlWrite final : public pipeline::Output {
   // stop the pipeline when no replay can help.
   void set_aside_after(const Error& e) {
     rollback_quietly();
-    if (!is_row_error(e) && !worth_replaying(e))
+    if (!is_row_error(e) && !worth_rerunning_idempotent(e))
       throw Error(e).add_context(fmt::format("{} writing to `{}`", path_, spec_.table.to_string()));
     log::warn(fmt::format("{}: {}; writing the batch again{}", path_, e.what(),
                           is_row_error(e) ? ", isolating the rejected rows" : ""));
@@ -224,39 +220,32 @@ class SqlWrite final : public pipeline::Output {
   // Writes the kept rows again in a fresh transaction, bisecting around rejected rows, and
   // commits; transient failures start it over after a backoff.
   void replay_and_commit() {
-    retry(replay_policy(), [&] {
-      try {
-        replay_once();
-      } catch (const Error& e) {
-        if (!worth_replaying(e) || e.retryable()) throw;
-        throw Error(e.kind(), e.what(), e.code(), true);  // a dropped connection: reconnect and replay
-      }
-    }, retry_hooks());
+    // The whole transaction was rolled back, so a replay is safe even when the connection
+    // dropped while the rows were on the wire.
+    retry_if(replay_policy(), worth_rerunning_idempotent, [&] { replay_once(); }, retry_hooks());
   }
 
   void replay_once() {
-    {
-      std::vector<pipeline::DeadLetter> letters;
-      rejected_in_batch_ = 0;
-      try {
-        if (!connection_ || connection_->broken()) reconnect();
-        writer_ = connection_->bulk_writer(spec_);
-        connection_->begin();
-        for (const auto& batch : pending_) {
-          const Batch& rows = identity_ ? *batch : project(*batch);
-          write_isolating(rows, 0, rows.rows(), letters);
-        }
-        // A replay after a failed commit finds the same rows again: the sink already holds
-        // the letters the earlier attempt gave it.
-        for (std::size_t i = letters_in_sink_; i < letters.size(); ++i) dead_->add(std::move(letters[i]));
-        letters_in_sink_ = std::max(letters_in_sink_, letters.size());
-        rejected_in_batch_ = letters.size();
-        commit();
-      } catch (Error& e) {
-        rollback_quietly();
-        if (worth_replaying(e)) connection_.reset();  // whatever state it is in, start afresh
-        throw e.add_context(fmt::format("{} writing to `{}`", path_, spec_.table.to_string()));
+    std::vector<pipeline::DeadLetter> letters;
+    rejected_in_batch_ = 0;
+    try {
+      if (!connection_ || connection_->broken()) reconnect();
+      writer_ = connection_->bulk_writer(spec_);
+      connection_->begin();
+      for (const auto& batch : pending_) {
+        const Batch& rows = identity_ ? *batch : project(*batch);
+        write_isolating(rows, 0, rows.rows(), letters);
       }
+      // A replay after a failed commit finds the same rows again: the sink already holds
+      // the letters the earlier attempt gave it.
+      for (std::size_t i = letters_in_sink_; i < letters.size(); ++i) dead_->add(std::move(letters[i]));
+      letters_in_sink_ = std::max(letters_in_sink_, letters.size());
+      rejected_in_batch_ = letters.size();
+      commit();
+    } catch (Error& e) {
+      rollback_quietly();
+      if (worth_rerunning_idempotent(e)) connection_.reset();  // whatever state it is in, start afresh
+      throw e.add_context(fmt::format("{} writing to `{}`", path_, spec_.table.to_string()));
     }
   }
 
