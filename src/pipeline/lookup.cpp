@@ -27,20 +27,25 @@ auto LookupConnection::attempt(F&& fn) -> decltype(fn(std::declval<db::Connectio
     log::warn(fmt::format("lookup on {} failed (attempt {}), retrying in {} ms: {}", config_.describe(), attempt,
                           delay.count(), e.what()));
   };
+  // A connection that worked and then failed was dropped (a killed session can surface as a
+  // TLS error, which drivers rightly call permanent when connecting): a new one may well work,
+  // and if it cannot, connecting says so for good.
+  bool lost_after_connecting = false;
+  auto worth_retrying = [&](const Error& e) {
+    return e.retryable() || (lost_after_connecting && worth_rerunning_idempotent(e));
+  };
   try {
-    return retry(
-        policy_,
+    return retry_if(
+        policy_, worth_retrying,
         [&] {
+          lost_after_connecting = false;
           if (!connection_ || connection_->broken()) connection_ = db::connect(config_);
           try {
             return fn(*connection_);
           } catch (const Error& e) {
             if (e.kind() != ErrorKind::connection) throw;
             connection_.reset();  // the next try reconnects
-            // A connection that worked and then failed was dropped (a killed session can
-            // surface as a TLS error, which drivers rightly call permanent when connecting):
-            // a new one may well work, and if it cannot, connecting says so for good.
-            if (!e.retryable()) throw Error(e.kind(), e.what(), e.code(), true);
+            lost_after_connecting = true;
             throw;
           }
         },
