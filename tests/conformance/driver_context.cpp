@@ -112,12 +112,17 @@ std::function<db::ConnectionConfig()> config_for(std::string url) {
   };
 }
 
-std::optional<DriverContext> postgres_context() {
+// Two contexts: "postgres" with the default bulk_merge=auto (the suite's small batches take
+// the statement path), "postgres_merge_copy" with every upsert, update and delete staged
+// through COPY (bulk_merge=copy), so both paths answer to the same suite.
+std::optional<DriverContext> postgres_context(std::string name, std::string_view bulk_merge) {
   auto url = server_url("WEIR_TEST_PG_URL");
   if (!url) return std::nullopt;
   DriverContext c;
-  c.name = "postgres";
-  c.make_config = config_for(*url);
+  c.name = std::move(name);
+  Url with_option = Url::parse(*url);
+  with_option.set_option("bulk_merge", bulk_merge);
+  c.make_config = config_for(with_option.to_string_with_password());
   c.caps = Capabilities{
       .has_schemas = true,
       .exact_decimal_storage = true,  // numeric
@@ -192,7 +197,8 @@ std::vector<DriverContext> make_contexts() {
   contexts.push_back(sqlite_file("sqlite_file", ""));  // WAL, the driver's default
   contexts.push_back(sqlite_file("sqlite_file_rollback_journal", "?journal_mode=delete"));
   contexts.push_back(sqlite_memory());
-  if (auto pg = postgres_context()) contexts.push_back(std::move(*pg));
+  if (auto pg = postgres_context("postgres", "auto")) contexts.push_back(std::move(*pg));
+  if (auto pg = postgres_context("postgres_merge_copy", "copy")) contexts.push_back(std::move(*pg));
   if (auto my = mysql_context("mysql", "load_data")) contexts.push_back(std::move(*my));
   if (auto my = mysql_context("mysql_insert", "insert")) contexts.push_back(std::move(*my));
   return contexts;

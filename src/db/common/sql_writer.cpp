@@ -49,10 +49,7 @@ WriteStatement insert_statement(const Dialect& d, const WriteSpec& spec, std::si
   st.sql = fmt::format("INSERT INTO {} ({}) VALUES {}", d.quote_table(spec.table), names, tuples);
   if (spec.mode == WriteMode::upsert) {
     for (const std::string& k : spec.key) column_index(spec, k);
-    std::vector<std::string> updates;
-    for (const std::string& c : spec.columns)
-      if (!is_key(spec, c)) updates.push_back(c);
-    st.sql += d.upsert_clause(spec.key, updates);
+    st.sql += d.upsert_clause(spec.key, non_key_columns(spec));
   }
   return st;
 }
@@ -86,6 +83,13 @@ WriteStatement write_statement(const Dialect& d, const WriteSpec& spec, std::siz
   std::string where = key_predicate(d, spec, st.param_columns);
   st.sql = fmt::format("UPDATE {} SET {} WHERE {}", d.quote_table(spec.table), sets, where);
   return st;
+}
+
+std::vector<std::string> non_key_columns(const WriteSpec& spec) {
+  std::vector<std::string> out;
+  for (const std::string& c : spec.columns)
+    if (!is_key(spec, c)) out.push_back(c);
+  return out;
 }
 
 void check_batch_width(const Batch& batch, const WriteSpec& spec) {

@@ -21,6 +21,9 @@ struct WriteStatement {
 // Throws Error{config} when the mode needs a key that the columns lack.
 WriteStatement write_statement(const Dialect& dialect, const WriteSpec& spec, std::size_t rows = 1);
 
+// The columns of `spec` that are not key columns, in order: what an upsert or update sets.
+std::vector<std::string> non_key_columns(const WriteSpec& spec);
+
 // Throws Error{internal} when `batch` does not have one cell per column of `spec`.
 void check_batch_width(const Batch& batch, const WriteSpec& spec);
 

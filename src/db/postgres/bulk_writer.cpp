@@ -12,6 +12,9 @@ namespace {
 // that the server works on the first rows while the next ones are encoded.
 constexpr std::size_t kCopyChunk = 64 << 10;
 constexpr std::size_t kPipelineDepth = 1000;
+// From this many rows on, BulkMerge::automatic stages upserts, updates and deletes: below it
+// the stage's three extra round trips outweigh what it saves (bench/pg_merge.sh).
+constexpr std::size_t kStageFromRows = 1000;
 
 // The type of each column; a domain's base type in its place (the server reads a domain's
 // binary form with its base type's, then checks the domain's constraints).
@@ -43,7 +46,10 @@ void end_pipeline_quietly(PGconn* conn) noexcept {
 
 PgBulkWriter::PgBulkWriter(PgConnection& connection, const WriteSpec& spec)
     : connection_(&connection), spec_(spec), statement_(write_statement(connection.dialect(), spec)) {
-  if (spec_.mode != WriteMode::insert) return;
+  if (spec_.mode != WriteMode::insert) {
+    if (connection.bulk_merge() != BulkMerge::statements) stage_ = staged_merge(connection.dialect(), spec_);
+    return;
+  }
   std::string columns;
   for (const std::string& c : spec_.columns)
     columns += (columns.empty() ? "" : ", ") + connection.dialect().quote_identifier(c);
@@ -55,8 +61,37 @@ void PgBulkWriter::write(const Batch& batch) {
   check_batch_width(batch, spec_);
   if (batch.empty()) return;
   connection_->finish_active_cursor();
-  if (spec_.mode == WriteMode::insert) copy(batch);
+  if (spec_.mode == WriteMode::insert)
+    affected_ += copy(batch, copy_text_sql_, copy_binary_sql_, fmt::format("copying into `{}`", spec_.table.to_string()),
+                      false);
+  else if (staged(batch)) merge(batch);
   else pipeline(batch);
+}
+
+bool PgBulkWriter::staged(const Batch& batch) const {
+  if (!stage_) return false;
+  return connection_->bulk_merge() == BulkMerge::copy || batch.rows() >= kStageFromRows;
+}
+
+void PgBulkWriter::merge(const Batch& batch) {
+  const std::string context = fmt::format("writing to `{}` through a stage", spec_.table.to_string());
+  // Outside a transaction each statement would commit alone, and the commit after the
+  // stage's creation would drop it again (ON COMMIT DROP).
+  std::optional<Transaction> own;
+  if (!connection_->in_transaction()) own.emplace(*connection_);
+  try {
+    connection_->execute_script(stage_->prepare);
+  } catch (Error& e) {
+    throw e.add_context(context);
+  }
+  copy(batch, stage_->copy_text, stage_->copy_binary, context, true);
+  try {
+    const std::uint64_t merged = connection_->execute(stage_->merge, {});
+    if (own) own->commit();
+    affected_ += merged;
+  } catch (Error& e) {
+    throw e.add_context(context);
+  }
 }
 
 const std::vector<BinaryCodec>& PgBulkWriter::codecs() {
@@ -96,14 +131,14 @@ bool PgBulkWriter::binary_fits(const Batch& batch) {
   return true;
 }
 
-void PgBulkWriter::copy(const Batch& batch) {
+std::uint64_t PgBulkWriter::copy(const Batch& batch, const std::string& text_sql, const std::string& binary_sql,
+                                 const std::string& context, bool numbered) {
   const bool binary = binary_fits(batch);
-  std::string context = fmt::format("copying into `{}`", spec_.table.to_string());
-  CopyIn copy(*connection_, binary ? copy_binary_sql_ : copy_text_sql_, context);
+  CopyIn copy(*connection_, binary ? binary_sql : text_sql, context);
   buffer_.clear();
   try {
-    if (binary) encode_binary_rows(batch, copy);
-    else encode_text_rows(batch, copy);
+    if (binary) encode_binary_rows(batch, copy, numbered);
+    else encode_text_rows(batch, copy, numbered);
     copy.send(buffer_);
   } catch (Error& e) {
     buffer_.clear();
@@ -114,12 +149,12 @@ void PgBulkWriter::copy(const Batch& batch) {
     copy.abort("weir failed while sending the COPY data");
     throw;
   }
-  affected_ += copy.finish();
+  return copy.finish();
 }
 
-void PgBulkWriter::encode_binary_rows(const Batch& batch, CopyIn& copy) {
+void PgBulkWriter::encode_binary_rows(const Batch& batch, CopyIn& copy, bool numbered) {
   const std::vector<BinaryCodec>& columns = *codecs_;
-  const auto width = static_cast<std::int16_t>(columns.size());
+  const auto width = static_cast<std::int16_t>(columns.size() + (numbered ? 1 : 0));
   append_binary_header(buffer_);
   std::size_t r = 0, c = 0;
   try {
@@ -127,6 +162,10 @@ void PgBulkWriter::encode_binary_rows(const Batch& batch, CopyIn& copy) {
       std::span<const Value> row = batch.row(r);
       buffer_.put_i16(width);
       for (c = 0; c < row.size(); ++c) columns[c].encode(row[c], buffer_);
+      if (numbered) {
+        buffer_.put_i32(8);
+        buffer_.put_i64(static_cast<std::int64_t>(r + 1));
+      }
       if (buffer_.size() >= kCopyChunk) copy.send(buffer_);
     }
   } catch (Error& e) {
@@ -137,10 +176,10 @@ void PgBulkWriter::encode_binary_rows(const Batch& batch, CopyIn& copy) {
   append_binary_trailer(buffer_);
 }
 
-void PgBulkWriter::encode_text_rows(const Batch& batch, CopyIn& copy) {
+void PgBulkWriter::encode_text_rows(const Batch& batch, CopyIn& copy, bool numbered) {
   for (std::size_t r = 0; r < batch.rows(); ++r) {
     try {
-      append_text_row(batch.row(r), buffer_);
+      append_text_row(batch.row(r), buffer_, numbered ? std::optional<std::int64_t>(r + 1) : std::nullopt);
     } catch (Error& e) {
       throw e.add_context(fmt::format("row {} of the batch", r + 1));
     }

@@ -9,10 +9,23 @@
 #include "db/postgres/cursor.hpp"
 #include "db/postgres/errors.hpp"
 #include "db/postgres/types.hpp"
+#include "weir/log.hpp"
 
 namespace weir::db::postgres {
 namespace {
 constexpr std::size_t kMaxPreparedStatements = 256;
+
+// The server's notices go to weir's log, not libpq's default of raw lines on stderr: warnings
+// as warnings, the rest (NOTICE, INFO: chatter such as "already exists, skipping") as debug.
+void log_notice(void*, const PGresult* notice) {
+  const char* severity = PQresultErrorField(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
+  const char* message = PQresultErrorField(notice, PG_DIAG_MESSAGE_PRIMARY);
+  if (!message) return;
+  const bool warning = severity && std::string_view(severity) == "WARNING";
+  std::string line = fmt::format("PostgreSQL {}: {}", severity ? severity : "NOTICE", message);
+  if (warning) log::warn(line);
+  else log::debug(line);
+}
 }  // namespace
 
 void Params::bind(std::span<const Value> values) {
@@ -49,7 +62,10 @@ ResultHandle checked(PGresult* raw, PGconn* conn, std::string_view context) {
   }
 }
 
-PgConnection::PgConnection(ConnHandle conn) : conn_(std::move(conn)), canceller_(PQgetCancel(conn_.get())) {}
+PgConnection::PgConnection(ConnHandle conn, BulkMerge bulk_merge)
+    : conn_(std::move(conn)), canceller_(PQgetCancel(conn_.get())), bulk_merge_(bulk_merge) {
+  PQsetNoticeReceiver(conn_.get(), &log_notice, nullptr);
+}
 
 PgConnection::~PgConnection() {
   if (active_cursor_) active_cursor_->detach();

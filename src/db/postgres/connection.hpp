@@ -48,9 +48,14 @@ class Params {
 
 class PgStreamingCursor;
 
+// How bulk upserts, updates and deletes reach the server (URL option bulk_merge): through a
+// staged COPY and one merge statement, as prepared statements pipelined one per row, or
+// (automatic) staged for batches large enough to gain from it.
+enum class BulkMerge { automatic, copy, statements };
+
 class PgConnection final : public Connection {
  public:
-  explicit PgConnection(ConnHandle conn);
+  explicit PgConnection(ConnHandle conn, BulkMerge bulk_merge = BulkMerge::automatic);
   ~PgConnection() override;
 
   const Dialect& dialect() const noexcept override { return dialect_; }
@@ -68,6 +73,7 @@ class PgConnection final : public Connection {
   void cancel() noexcept override;
 
   PGconn* handle() const noexcept { return conn_.get(); }
+  BulkMerge bulk_merge() const noexcept { return bulk_merge_; }
   // The name of the server-side prepared statement for `sql` (prepared on first use); throws
   // Error{config} when the statement takes another number of parameters than `param_count`.
   const std::string& prepared(std::string_view sql, int param_count);
@@ -105,6 +111,7 @@ class PgConnection final : public Connection {
   Params params_;  // reused by run() and query(): binding allocates nothing in the steady state
   PgStreamingCursor* active_cursor_ = nullptr;
   bool explicit_transaction_ = false;
+  BulkMerge bulk_merge_;
 };
 
 // Checks a result's status; throws the mapped error for failures.

@@ -108,11 +108,15 @@ void CopyIn::abort(std::string_view reason) noexcept {
   drain(conn_);
 }
 
-void append_text_row(std::span<const Value> row, WireBuffer& out) {
+void append_text_row(std::span<const Value> row, WireBuffer& out, std::optional<std::int64_t> row_number) {
   thread_local std::string scratch;
   for (std::size_t c = 0; c < row.size(); ++c) {
     if (c) out.put_u8('\t');
     append_text_value(row[c], out, scratch);
+  }
+  if (row_number) {
+    out.put_u8('\t');
+    append_text_value(Value(*row_number), out, scratch);
   }
   out.put_u8('\n');
 }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,8 +44,9 @@ class CopyIn {
   bool open_ = true;
 };
 
-// COPY text format: tab-separated fields, \N for NULL, backslash escapes.
-void append_text_row(std::span<const Value> row, WireBuffer& out);
+// COPY text format: tab-separated fields, \N for NULL, backslash escapes; with `row_number`,
+// that number as one more field at the end.
+void append_text_row(std::span<const Value> row, WireBuffer& out, std::optional<std::int64_t> row_number = {});
 
 // The binary format's 19-byte header and its end marker (a field count of -1).
 void append_binary_header(WireBuffer& out);

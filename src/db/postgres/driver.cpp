@@ -12,9 +12,9 @@
 namespace weir::db::postgres {
 namespace {
 
-constexpr std::array<std::string_view, 9> kOptions{"sslmode",         "sslrootcert", "sslcert", "sslkey",
-                                                   "application_name", "connect_timeout", "options",
-                                                   "target_session_attrs", "query_timeout"};
+constexpr std::array<std::string_view, 10> kOptions{"sslmode",         "sslrootcert",     "sslcert", "sslkey",
+                                                    "application_name", "connect_timeout", "options",
+                                                    "target_session_attrs", "query_timeout", "bulk_merge"};
 
 // Settings that make the text form of every value canonical for types.cpp to parse.
 constexpr std::string_view kSessionOptions =
@@ -51,10 +51,20 @@ std::unique_ptr<Connection> PgDriver::connect(const ConnectionConfig& config) co
       {"connect_timeout", "10"},
       {"options", std::string(kSessionOptions)},
   };
+  BulkMerge bulk_merge = BulkMerge::automatic;
   for (const auto& [key, value] : url.options) {
     if (std::find(kOptions.begin(), kOptions.end(), key) == kOptions.end())
       throw Error(ErrorKind::config, fmt::format("{}: unknown option `{}`{}", config.describe(), key,
                                                  did_you_mean(key, kOptions)));
+    if (key == "bulk_merge") {  // weir's own: see BulkMerge
+      if (value == "auto") bulk_merge = BulkMerge::automatic;
+      else if (value == "copy") bulk_merge = BulkMerge::copy;
+      else if (value == "statements") bulk_merge = BulkMerge::statements;
+      else
+        throw Error(ErrorKind::config, fmt::format("{}: option bulk_merge={} is invalid, expected auto, copy or statements",
+                                                   config.describe(), value));
+      continue;
+    }
     if (key == "options") {
       params.back().second += " " + value;
       continue;
@@ -86,7 +96,7 @@ std::unique_ptr<Connection> PgDriver::connect(const ConnectionConfig& config) co
                   false);
     throw_connection_error(conn.get(), context);
   }
-  return std::make_unique<PgConnection>(std::move(conn));
+  return std::make_unique<PgConnection>(std::move(conn), bulk_merge);
 }
 
 }  // namespace weir::db::postgres

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Benchmark: upserts into PostgreSQL through the staged merge (COPY into a temporary table, one
+# INSERT … SELECT … ON CONFLICT) against one prepared statement per row, on a harness server.
+#   upsert:    1,000,000 rows PG → PG through `weir run --once`, mode upsert, into a table that
+#              holds half of them with stale values (500k updates, 500k inserts), with
+#              bulk_merge=copy and bulk_merge=statements, vs the psql pipe that does the same by
+#              hand: \copy … TO STDOUT (FORMAT binary) | \copy stage FROM STDIN + INSERT … ON CONFLICT
+#   crossover: a tenth of the rows in batches of 10, 100, 1000 and 10000 rows, both paths:
+#              where the stage starts to pay (bulk_merge=auto stages from 1000 rows on).
+# PARTS (default "upsert crossover") picks parts. Alternating runs, medians of RUNS (default 3),
+# the target checked against the source after every run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+if [ -z "${WEIR_TEST_PG_URL:-}" ]; then
+  WEIR_HARNESS_SKIP_MYSQL=1 exec tests/harness/with-servers.sh bash "$0" "$@"
+fi
+weir=${WEIR:-$PWD/build/weir}
+rows=${ROWS:-1000000}
+runs=${RUNS:-3}
+parts=${PARTS:-upsert crossover}
+url=$WEIR_TEST_PG_URL
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+psql -X -q -v ON_ERROR_STOP=1 "$url" 2>/dev/null <<SQL
+DROP TABLE IF EXISTS src;
+CREATE TABLE src (id bigint PRIMARY KEY, name text NOT NULL, email text NOT NULL, qty integer NOT NULL,
+  amount numeric(12,2) NOT NULL, created_at timestamptz NOT NULL, active boolean NOT NULL, attrs jsonb NOT NULL);
+INSERT INTO src
+SELECT g, (ARRAY['Olivia','Liam','Emma','Noah','Zoë'])[1 + g % 5] || ' ' || chr(65 + g % 26) || '. '
+          || (ARRAY['Schneider','García','Nguyen','Müller','Okafor'])[1 + g / 5 % 5],
+       'user' || g || '@example.com', g % 100, (g::bigint * 7919 % 100000) / 100.0,
+       timestamptz '2020-01-01' + g * interval '37.123456 seconds', g % 3 <> 0,
+       jsonb_build_object('v', 2, 'tags', jsonb_build_array('t' || g % 50, 't' || g % 70), 'tier', 'team', 'score', g % 1000)
+FROM generate_series(1, $rows) g;
+VACUUM ANALYZE src;
+SQL
+
+# dst holds the even ids of the first LIMIT source rows, with stale quantities and amounts.
+stale_target() {
+  psql -X -q "$url" -c "DROP TABLE IF EXISTS dst" -c "CREATE TABLE dst (LIKE src INCLUDING ALL)" \
+    -c "INSERT INTO dst SELECT id, name, email, -1, 0, created_at, active, attrs FROM src WHERE id % 2 = 0 AND id <= $1" \
+    -c "VACUUM ANALYZE dst" -c "CHECKPOINT" 2>/dev/null
+}
+check() {  # LIMIT: dst must equal the first LIMIT rows of src
+  local want got
+  want=$(psql -X -tA "$url" -c "SELECT count(*), sum(id), sum(qty), sum(amount), md5(string_agg(s::text, ',' ORDER BY id)) FROM src s WHERE id <= $1")
+  got=$(psql -X -tA "$url" -c "SELECT count(*), sum(id), sum(qty), sum(amount), md5(string_agg(d::text, ',' ORDER BY id)) FROM dst d")
+  [ "$got" = "$want" ] || { echo "dst differs from src: $got vs $want" >&2; exit 1; }
+}
+with_option() { if [[ $url == *\?* ]]; then echo "$url&bulk_merge=$1"; else echo "$url?bulk_merge=$1"; fi; }
+pipeline() {  # FILE MERGE LIMIT BATCH_ROWS
+  cat > "$1" <<YAML
+connections:
+  pg: { url: "$(with_option "$2")" }
+pipelines:
+  upsert:
+    input: { sql_poll: { connection: pg, query: "SELECT * FROM src WHERE id <= $3", page_size: $4 } }
+    output:
+      sql_write: { connection: pg, table: dst, mode: upsert, key: [id], batch: { rows: $(( $4 > 100000 ? $4 : 100000 )), interval: 1h } }
+YAML
+}
+anchor() {
+  psql -X "$url" -c "\\copy (SELECT * FROM src) TO STDOUT (FORMAT binary)" |
+    psql -X -q -v ON_ERROR_STOP=1 "$url" -c "BEGIN" -c "CREATE TEMP TABLE stage (LIKE dst)" \
+      -c "\\copy stage FROM STDIN (FORMAT binary)" \
+      -c "INSERT INTO dst SELECT * FROM stage ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+            email = excluded.email, qty = excluded.qty, amount = excluded.amount,
+            created_at = excluded.created_at, active = excluded.active, attrs = excluded.attrs" \
+      -c "COMMIT"
+}
+has() { [[ " $parts " == *" $1 "* ]]; }
+
+if has upsert; then
+  pipeline "$work/copy.yaml" copy "$rows" 10000
+  pipeline "$work/statements.yaml" statements "$rows" 10000
+  copy=() statements=() psql_pipe=()
+  for ((i = 1; i <= runs; i++)); do
+    stale_target "$rows"; copy+=("$(seconds "$weir" run --once --progress 0s "$work/copy.yaml")"); check "$rows"
+    stale_target "$rows"; psql_pipe+=("$(seconds anchor)"); check "$rows"
+    stale_target "$rows"; statements+=("$(seconds "$weir" run --once --progress 0s "$work/statements.yaml")"); check "$rows"
+  done
+  report pg_upsert_staged "$rows" "$(median "${copy[@]}")" "$(median "${psql_pipe[@]}")" \
+    "psql COPY into a stage + INSERT ON CONFLICT" 0.7
+  report pg_upsert_statements "$rows" "$(median "${statements[@]}")" "$(median "${psql_pipe[@]}")" \
+    "psql COPY into a stage + INSERT ON CONFLICT" -
+  awk -v s="$(median "${statements[@]}")" -v c="$(median "${copy[@]}")" \
+    'BEGIN { printf "pg_upsert: staged merge %.2fx the throughput of one statement per row\n", s / c }'
+fi
+
+if has crossover; then
+  tenth=$((rows / 10))
+  for batch in 10 100 1000 10000; do
+    pipeline "$work/copy.yaml" copy "$tenth" "$batch"
+    pipeline "$work/statements.yaml" statements "$tenth" "$batch"
+    copy=() statements=()
+    for ((i = 1; i <= runs; i++)); do
+      stale_target "$tenth"; copy+=("$(seconds "$weir" run --once --progress 0s "$work/copy.yaml")"); check "$tenth"
+      stale_target "$tenth"; statements+=("$(seconds "$weir" run --once --progress 0s "$work/statements.yaml")"); check "$tenth"
+    done
+    awk -v b="$batch" -v r="$tenth" -v c="$(median "${copy[@]}")" -v s="$(median "${statements[@]}")" 'BEGIN {
+      printf "pg_upsert_crossover: %d rows in writes of %5d rows  staged %.2f s  statements %.2f s  staged/statements throughput %.2f\n",
+             r, b, c, s, s / c }'
+  done
+fi

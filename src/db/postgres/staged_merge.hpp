@@ -1,0 +1,33 @@
+// Upserts, updates and deletes in bulk through a stage: the batch is COPYed into a temporary
+// table shaped like the target's columns plus the row's number in the batch, then one
+// statement empties the stage into the target (WITH rows AS (DELETE FROM stage RETURNING …)
+// INSERT … ON CONFLICT / UPDATE … FROM / DELETE … USING). For large batches this costs the
+// server less than one statement per row (bench/pg_merge.sh measures both).
+//
+// The stage is a temporary table, one per target and column list, made by the first staged
+// write of a transaction and dropped at its end (ON COMMIT DROP; a rollback undoes its
+// creation): a stage kept for the session would hold on to the column types of its time, go
+// stale when the target is altered and stop the types from being dropped. Each merge leaves
+// it empty and a failed write is rolled back by its caller, so every batch finds it empty.
+#pragma once
+
+#include <string>
+
+#include "weir/db/connection.hpp"
+#include "weir/db/dialect.hpp"
+
+namespace weir::db::postgres {
+
+struct StagedMerge {
+  std::string prepare;      // creates the stage unless this transaction has
+  std::string copy_text;    // COPY stage (columns…, row number) FROM STDIN
+  std::string copy_binary;  // the same in binary format
+  std::string merge;        // moves the stage's rows into the target
+};
+
+// The statements for `spec` (mode upsert, update or remove; key columns checked by
+// write_statement). When a key appears more than once in a batch, its last row wins, as
+// when the rows are written one statement each in order.
+StagedMerge staged_merge(const Dialect& dialect, const WriteSpec& spec);
+
+}  // namespace weir::db::postgres
