@@ -5,7 +5,7 @@
 #              holds half of them with stale values (500k updates, 500k inserts), with
 #              bulk_merge=copy and bulk_merge=statements, vs the psql pipe that does the same by
 #              hand: \copy … TO STDOUT (FORMAT binary) | \copy stage FROM STDIN + INSERT … ON CONFLICT
-#   crossover: a tenth of the rows in batches of 10, 100, 1000 and 10000 rows, both paths:
+#   crossover: a tenth of the rows in writes of 100, 1000, 2000, 5000 and 20000 rows, both paths:
 #              where the stage starts to pay (bulk_merge=auto stages from 1000 rows on).
 # PARTS (default "upsert crossover") picks parts. Alternating runs, medians of RUNS (default 3),
 # the target checked against the source after every run.
@@ -91,7 +91,7 @@ fi
 
 if has crossover; then
   tenth=$((rows / 10))
-  for batch in 10 100 1000 10000; do
+  for batch in 100 1000 2000 5000 20000; do
     pipeline "$work/copy.yaml" copy "$tenth" "$batch"
     pipeline "$work/statements.yaml" statements "$tenth" "$batch"
     copy=() statements=()

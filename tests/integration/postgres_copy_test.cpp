@@ -56,11 +56,6 @@ class PostgresCopy : public ::testing::Test {
       names.push_back(row.at(0).to_text());
     return names;
   }
-  std::int64_t rows_in_stages() {
-    std::int64_t n = 0;
-    for (const std::string& stage : stages()) n += count("pg_temp." + stage);
-    return n;
-  }
   static Batch batch(std::size_t width, const Rows& data) {
     std::vector<Column> columns;
     for (std::size_t c = 0; c < width; ++c) columns.push_back(Column{fmt::format("c{}", c), Type::null, "", true});
@@ -292,7 +287,6 @@ TEST_F(PostgresCopy, LargeUpsertsGoThroughAStageAndTheLastRowOfAKeyWins) {
   conn_->begin();
   w->write(batch(3, rows));  // the enum has no binary codec: text COPY into the stage
   EXPECT_EQ(stages().size(), 1u);
-  EXPECT_EQ(rows_in_stages(), 0) << "the merge leaves the stage empty";
   conn_->commit();
   EXPECT_EQ(stages().size(), 0u) << "the stage ends with the transaction";
   Rows want;
@@ -306,7 +300,7 @@ TEST_F(PostgresCopy, FailedStagedMergesLeaveTheWriterUsable) {
   conn_->execute_script("INSERT INTO " + parent + " SELECT generate_series(1, 10)");
   std::string t = table("child", "id int PRIMARY KEY, parent int REFERENCES " + parent + "(id), qty int");
   Rows good, bad;
-  for (int i = 1; i <= 2000; ++i) good.push_back({Value(i), Value(1 + i % 10), Value(i)});
+  for (int i = 1; i <= 6000; ++i) good.push_back({Value(i), Value(1 + i % 10), Value(i)});
   bad = good;
   bad[1234][1] = Value(99);
   for (db::WriteMode mode : {db::WriteMode::upsert, db::WriteMode::update}) {
@@ -323,12 +317,12 @@ TEST_F(PostgresCopy, FailedStagedMergesLeaveTheWriterUsable) {
     conn_->rollback_to_savepoint("batch");
     w->write(batch(3, good));
     conn_->commit();
-    EXPECT_EQ(count(t), 2000);
+    EXPECT_EQ(count(t), 6000);
   }
   // Outside a transaction a staged write commits alone, and a failed one stores nothing.
   auto remove = writer(t, {"id"}, db::WriteMode::remove, {"id"});
   Rows ids;
-  for (int i = 1; i <= 1500; ++i) ids.push_back({Value(i)});
+  for (int i = 1; i <= 5500; ++i) ids.push_back({Value(i)});
   remove->write(batch(1, ids));
   EXPECT_FALSE(conn_->in_transaction());
   EXPECT_EQ(count(t), 500);

@@ -26,16 +26,10 @@ std::string joined(const Dialect& d, const std::vector<std::string>& columns, st
 // later row into free space of an earlier page.)
 constexpr std::string_view kRowNumber = "weir_row_number";
 
-// One row per key, the last of the batch, from the rows emptied() names weir_stage.
-std::string last_row_per_key(const Dialect& d, const WriteSpec& spec) {
-  return fmt::format("SELECT DISTINCT ON ({0}) {1} FROM weir_stage ORDER BY {0}, {2} DESC", joined(d, spec.key),
-                     joined(d, spec.columns), kRowNumber);
-}
-
-// The stage's rows as the query name weir_stage, deleted from the stage as they are read.
-std::string emptied(const Dialect& d, const WriteSpec& spec, const std::string& stage) {
-  return fmt::format("WITH weir_stage AS (DELETE FROM {} RETURNING {}, {}) ", stage, joined(d, spec.columns),
-                     kRowNumber);
+// The stage's rows, one per key: the last of the batch.
+std::string last_row_per_key(const Dialect& d, const WriteSpec& spec, const std::string& stage) {
+  return fmt::format("SELECT DISTINCT ON ({0}) {1} FROM {2} ORDER BY {0}, {3} DESC", joined(d, spec.key),
+                     joined(d, spec.columns), stage, kRowNumber);
 }
 
 std::string key_match(const Dialect& d, const WriteSpec& spec, std::string_view rows) {
@@ -54,15 +48,16 @@ StagedMerge staged_merge(const Dialect& d, const WriteSpec& spec) {
   const std::string target = d.quote_table(spec.table);
   StagedMerge m;
   m.prepare = fmt::format(
-      "CREATE TEMP TABLE IF NOT EXISTS {} ON COMMIT DROP AS SELECT {}, 0::int8 AS {} FROM {} WITH NO DATA", stage,
-      joined(d, spec.columns), kRowNumber, target);
+      "CREATE TEMP TABLE IF NOT EXISTS {0} ON COMMIT DROP AS SELECT {1}, 0::int8 AS {2} FROM {3} WITH NO DATA; "
+      "TRUNCATE {0}",
+      stage, joined(d, spec.columns), kRowNumber, target);
   m.copy_text = fmt::format("COPY {} ({}, {}) FROM STDIN", stage, joined(d, spec.columns), kRowNumber);
   m.copy_binary = m.copy_text + " (FORMAT binary)";
   const std::vector<std::string> updates = non_key_columns(spec);
   switch (spec.mode) {
     case WriteMode::upsert:
-      m.merge = fmt::format("{}INSERT INTO {} ({}) {}{}", emptied(d, spec, stage), target, joined(d, spec.columns),
-                            last_row_per_key(d, spec), d.upsert_clause(spec.key, updates));
+      m.merge = fmt::format("INSERT INTO {} ({}) {}{}", target, joined(d, spec.columns),
+                            last_row_per_key(d, spec, stage), d.upsert_clause(spec.key, updates));
       break;
     case WriteMode::update: {
       std::string sets;
@@ -70,12 +65,12 @@ StagedMerge staged_merge(const Dialect& d, const WriteSpec& spec) {
         std::string q = d.quote_identifier(c);
         sets += (sets.empty() ? "" : ", ") + fmt::format("{0} = weir_last.{0}", q);
       }
-      m.merge = fmt::format("{}UPDATE {} AS weir_target SET {} FROM ({}) AS weir_last WHERE {}", emptied(d, spec, stage),
-                            target, sets, last_row_per_key(d, spec), key_match(d, spec, "weir_last"));
+      m.merge = fmt::format("UPDATE {} AS weir_target SET {} FROM ({}) AS weir_last WHERE {}", target, sets,
+                            last_row_per_key(d, spec, stage), key_match(d, spec, "weir_last"));
       break;
     }
     case WriteMode::remove:
-      m.merge = fmt::format("{}DELETE FROM {} AS weir_target USING weir_stage WHERE {}", emptied(d, spec, stage), target,
+      m.merge = fmt::format("DELETE FROM {} AS weir_target USING {} AS weir_stage WHERE {}", target, stage,
                             key_match(d, spec, "weir_stage"));
       break;
     case WriteMode::insert:

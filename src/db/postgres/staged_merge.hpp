@@ -1,14 +1,15 @@
 // Upserts, updates and deletes in bulk through a stage: the batch is COPYed into a temporary
 // table shaped like the target's columns plus the row's number in the batch, then one
-// statement empties the stage into the target (WITH rows AS (DELETE FROM stage RETURNING …)
-// INSERT … ON CONFLICT / UPDATE … FROM / DELETE … USING). For large batches this costs the
-// server less than one statement per row (bench/pg_merge.sh measures both).
+// statement merges the stage into the target (INSERT … SELECT … ON CONFLICT, UPDATE … FROM,
+// DELETE … USING). For large batches this costs the server less than one statement per row
+// (bench/pg_merge.sh measures both).
 //
 // The stage is a temporary table, one per target and column list, made by the first staged
 // write of a transaction and dropped at its end (ON COMMIT DROP; a rollback undoes its
 // creation): a stage kept for the session would hold on to the column types of its time, go
-// stale when the target is altered and stop the types from being dropped. Each merge leaves
-// it empty and a failed write is rolled back by its caller, so every batch finds it empty.
+// stale when the target is altered and stop the types from being dropped. Each batch empties
+// it first with TRUNCATE (rows deleted instead would stay in the heap until the transaction
+// ends, and every later merge of the transaction would scan them again).
 #pragma once
 
 #include <string>
@@ -19,7 +20,7 @@
 namespace weir::db::postgres {
 
 struct StagedMerge {
-  std::string prepare;      // creates the stage unless this transaction has
+  std::string prepare;      // creates the stage unless this transaction has, and empties it
   std::string copy_text;    // COPY stage (columns…, row number) FROM STDIN
   std::string copy_binary;  // the same in binary format
   std::string merge;        // moves the stage's rows into the target
