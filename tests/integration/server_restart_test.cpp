@@ -5,8 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <cstdlib>
-#include <functional>
 #include <thread>
 
 #include "support/test_support.hpp"
@@ -17,36 +15,6 @@ namespace weir {
 namespace {
 
 using namespace std::chrono_literals;
-using Restart = std::function<void()>;
-
-// A way to restart the harness's server, or nullopt (and a failure) when the harness did not
-// export one.
-std::optional<Restart> postgres_restart() {
-  const char* bin = std::getenv("WEIR_TEST_PG_BIN");
-  const char* data = std::getenv("WEIR_TEST_PG_DATA");
-  const char* log = std::getenv("WEIR_TEST_PG_LOG");
-  if (!bin || !data || !log) {
-    ADD_FAILURE() << "the harness exports WEIR_TEST_PG_BIN, _DATA and _LOG";
-    return std::nullopt;
-  }
-  return Restart([bin = std::string(bin), data = std::string(data), log = std::string(log)] {
-    auto r = test::run_program(
-        {"runuser", "-u", "postgres", "--", bin + "/pg_ctl", "-D", data, "-l", log, "-w", "-m", "fast", "restart"}, "/");
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  });
-}
-
-std::optional<Restart> mariadb_restart() {
-  const char* ctl = std::getenv("WEIR_TEST_MYSQL_CTL");
-  if (!ctl) {
-    ADD_FAILURE() << "the harness exports WEIR_TEST_MYSQL_CTL";
-    return std::nullopt;
-  }
-  return Restart([ctl = std::string(ctl)] {
-    auto r = test::run_program({ctl, "restart"}, "/");
-    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  });
-}
 
 std::shared_ptr<db::Pool> make_pool(const std::string& url) {
   db::ConnectionConfig config;
@@ -68,7 +36,7 @@ std::string last_cell(db::Connection& c, const std::string& sql) {
   return out;
 }
 
-void expect_pool_recovers(const std::string& url, const Restart& restart) {
+void expect_pool_recovers(const std::string& url, const test::ServerRestart& restart) {
   auto pool = make_pool(url);
   { pool->acquire()->execute("SELECT 1"); }
   restart();
@@ -82,18 +50,19 @@ void expect_pool_recovers(const std::string& url, const Restart& restart) {
 TEST(ServerRestart, PoolRecoversAfterPostgresRestart) {
   auto url = test::server_url("WEIR_TEST_PG_URL");
   if (!url) return;
-  if (auto restart = postgres_restart()) expect_pool_recovers(*url, *restart);
+  if (auto restart = test::postgres_restart()) expect_pool_recovers(*url, *restart);
 }
 
 TEST(ServerRestart, PoolRecoversAfterMariadbRestart) {
   auto url = test::server_url("WEIR_TEST_MYSQL_URL");
   if (!url) return;
-  if (auto restart = mariadb_restart()) expect_pool_recovers(*url, *restart);
+  if (auto restart = test::mariadb_restart()) expect_pool_recovers(*url, *restart);
 }
 
 // `slow_sql` takes about two seconds and ends with the column `answer` = 42. It starts, the
 // server restarts under it, and with_connection reruns it on a new connection.
-void expect_in_flight_query_rerun(const std::string& url, const std::string& slow_sql, const Restart& restart) {
+void expect_in_flight_query_rerun(const std::string& url, const std::string& slow_sql,
+                                  const test::ServerRestart& restart) {
   auto pool = make_pool(url);
   std::atomic<int> runs{0};
   std::atomic<bool> finished{false};
@@ -131,7 +100,7 @@ void expect_in_flight_query_rerun(const std::string& url, const std::string& slo
 TEST(ServerRestart, PostgresIdempotentQueryInFlightIsRerun) {
   auto url = test::server_url("WEIR_TEST_PG_URL");
   if (!url) return;
-  if (auto restart = postgres_restart())
+  if (auto restart = test::postgres_restart())
     expect_in_flight_query_rerun(*url, "SELECT pg_sleep(2) AS slept, 42 AS answer", *restart);
 }
 
@@ -139,7 +108,7 @@ TEST(ServerRestart, MariadbIdempotentQueryInFlightIsRerun) {
   auto url = test::server_url("WEIR_TEST_MYSQL_URL");
   if (!url) return;
   // Not SLEEP() alone: a SLEEP interrupted by the shutdown returns 1 instead of failing.
-  if (auto restart = mariadb_restart())
+  if (auto restart = test::mariadb_restart())
     expect_in_flight_query_rerun(*url, "SELECT SLEEP(2) AS slept, 42 AS answer FROM DUAL WHERE 1 = 1", *restart);
 }
 

@@ -125,6 +125,36 @@ CommandResult run_program(const std::vector<std::string>& argv, const std::strin
   return result;
 }
 
+std::optional<ServerRestart> postgres_restart() {
+  const char* bin = std::getenv("WEIR_TEST_PG_BIN");
+  const char* data = std::getenv("WEIR_TEST_PG_DATA");
+  const char* log = std::getenv("WEIR_TEST_PG_LOG");
+  if (!bin || !data || !log) {
+    ADD_FAILURE() << "the harness exports WEIR_TEST_PG_BIN, _DATA and _LOG";
+    return std::nullopt;
+  }
+  // The harness runs as root, where PostgreSQL refuses to: pg_ctl runs as postgres, from a
+  // directory that user may enter.
+  return ServerRestart([bin = std::string(bin), data = std::string(data), log = std::string(log)] {
+    auto r = run_program(
+        {"runuser", "-u", "postgres", "--", bin + "/pg_ctl", "-D", data, "-l", log, "-w", "-m", "fast", "restart"},
+        "/");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  });
+}
+
+std::optional<ServerRestart> mariadb_restart() {
+  const char* ctl = std::getenv("WEIR_TEST_MYSQL_CTL");
+  if (!ctl) {
+    ADD_FAILURE() << "the harness exports WEIR_TEST_MYSQL_CTL";
+    return std::nullopt;
+  }
+  return ServerRestart([ctl = std::string(ctl)] {
+    auto r = run_program({ctl, "restart"}, "/");
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  });
+}
+
 CommandResult run_weir(const std::vector<std::string>& args, const std::string& working_dir,
                        const std::vector<std::string>& env) {
   std::vector<std::string> argv{WEIR_BINARY};

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,15 @@ class TempDir {
 //   auto url = server_url("WEIR_TEST_PG_URL"); if (!url) return;
 std::optional<std::string> server_url(const char* variable);
 bool running_under_ci();
+
+// Restarts the harness's server and returns once it accepts connections again; the calling
+// test fails when the restart does.
+using ServerRestart = std::function<void()>;
+// PostgreSQL through pg_ctl (WEIR_TEST_PG_BIN, _DATA, _LOG), MariaDB through the harness's
+// control script (WEIR_TEST_MYSQL_CTL); nullopt, and a failure, when the harness did not
+// export them.
+std::optional<ServerRestart> postgres_restart();
+std::optional<ServerRestart> mariadb_restart();
 
 struct CommandResult {
   int exit_code = -1;
