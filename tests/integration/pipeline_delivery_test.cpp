@@ -155,6 +155,7 @@ class DeliveryTest : public ::testing::Test {
 class PipelineDelivery : public DeliveryTest {
  protected:
   void SetUp() override { connect_to(kPostgres); }
+  void expect_rejected_rows_in_dead_letters(const std::string& url, const std::string& write_options);
 };
 
 // The cases that run on each server, as the pipeline's source and its target at once.
@@ -245,7 +246,9 @@ TEST_F(PipelineDelivery, LagHoldsBackRowsYoungerThanTheWindow) {
       << "the row younger than the lag waits for a later run";
 }
 
-TEST_F(PipelineDelivery, RejectedRowsGoToDeadLettersWithTheirKinds) {
+// A batch with a row breaking a foreign key and one breaking a unique key, written with
+// `write_options`: both rows in the dead letters with their kinds, every other row committed.
+void PipelineDelivery::expect_rejected_rows_in_dead_letters(const std::string& url, const std::string& write_options) {
   db_->execute_script("CREATE TABLE " + src_ + "_parent (id int PRIMARY KEY);"
                       "INSERT INTO " + src_ + "_parent SELECT generate_series(1, 10);"
                       "CREATE TABLE " + src_ + " (id int PRIMARY KEY, parent int, code text);"
@@ -255,9 +258,10 @@ TEST_F(PipelineDelivery, RejectedRowsGoToDeadLettersWithTheirKinds) {
                       "_parent(id), code text UNIQUE);"
                       "INSERT INTO " + dst_ + " VALUES (0, 1, 'c700');");
   std::string letters = "pd_letters_" + suffix_;
-  std::string yaml = "connections:\n  pg: \"${WEIR_TEST_PG_URL}\"\npipelines:\n  dl:\n    input:\n      sql_poll:\n"
+  std::string yaml = "connections:\n  pg: \"" + url + "\"\npipelines:\n  dl:\n    input:\n      sql_poll:\n"
                      "        connection: pg\n        query: \"SELECT * FROM " + src_ + " ORDER BY id\"\n"
-                     "    output:\n      sql_write: { connection: pg, table: " + dst_ + ", batch: { rows: 5000 } }\n"
+                     "    output:\n      sql_write: { connection: pg, table: " + dst_ + ", batch: { rows: 5000 }" +
+                     write_options + " }\n"
                      "    dead_letter: { connection: pg, table: " + letters + " }\n";
   test::write_file(dir_.file("dl.yaml"), yaml);
   auto r = run_once(dir_.file("dl.yaml"));
@@ -270,6 +274,17 @@ TEST_F(PipelineDelivery, RejectedRowsGoToDeadLettersWithTheirKinds) {
   EXPECT_NE(scalar("SELECT error_message FROM " + letters + " WHERE error_kind = 'unique'").find("code"),
             std::string::npos);
   db_->execute_script("DROP TABLE " + letters + "; DROP TABLE " + dst_ + "; DROP TABLE " + src_ + "_parent CASCADE");
+}
+
+TEST_F(PipelineDelivery, RejectedRowsGoToDeadLettersWithTheirKinds) {
+  expect_rejected_rows_in_dead_letters("${WEIR_TEST_PG_URL}", "");
+}
+
+// The same through PostgreSQL's staged merge, every bisected half staged too.
+TEST_F(PipelineDelivery, RejectedRowsOfAStagedUpsertGoToDeadLetters) {
+  Url staged = Url::parse(url_);
+  staged.set_option("bulk_merge", "copy");
+  expect_rejected_rows_in_dead_letters(staged.to_string_with_password(), ", mode: upsert, key: [id]");
 }
 
 // The server goes down and comes back while the pipeline reads from it and writes to it: the
