@@ -5,8 +5,7 @@
 # on (goal >= 500,000 records/s). RECORDS, LOOKUP_ROWS, SAMPLE and BATCH override the sizes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -z "${WEIR_TEST_PG_URL:-}" ]; then
-  WEIR_HARNESS_SKIP_MYSQL=1 exec tests/harness/with-servers.sh bash "$0" "$@"
-fi
+source bench/lib.sh
+on_server postgres "$@"
 scripts/build weir_bench_enrich >/dev/null
 build/weir_bench_enrich "$WEIR_TEST_PG_URL" "${RECORDS:-1000000}" "${LOOKUP_ROWS:-10000}" "${SAMPLE:-20000}" "${BATCH:-5000}"

@@ -24,3 +24,13 @@ report() {
     printf "%s: %d rows  weir %.2f s (%.0f rows/s)  %s %.2f s (%.0f rows/s)  weir/anchor throughput %.2f (goal >= %s)%s\n",
            n, r, w, r / w, anchor, a, r / a, a / w, goal, extra == "" ? "" : "  " extra }'
 }
+
+# on_server postgres|mysql "$@": unless the harness already runs that server for this script,
+# runs the script again under tests/harness/with-servers.sh with that server only.
+on_server() {
+  local server=$1; shift
+  case $server in
+    postgres) [ -n "${WEIR_TEST_PG_URL:-}" ] || WEIR_HARNESS_SKIP_MYSQL=1 exec tests/harness/with-servers.sh bash "$0" "$@" ;;
+    mysql) [ -n "${WEIR_TEST_MYSQL_URL:-}" ] || WEIR_HARNESS_SKIP_PG=1 exec tests/harness/with-servers.sh bash "$0" "$@" ;;
+  esac
+}

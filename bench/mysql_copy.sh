@@ -10,9 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
-if [ -z "${WEIR_TEST_MYSQL_URL:-}" ]; then
-  WEIR_HARNESS_SKIP_PG=1 exec tests/harness/with-servers.sh bash "$0" "$@"
-fi
+on_server mysql "$@"
 weir=${WEIR:-$PWD/build/weir}
 rows=${ROWS:-1000000}
 runs=${RUNS:-3}

@@ -12,9 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
-if [ -z "${WEIR_TEST_PG_URL:-}" ]; then
-  WEIR_HARNESS_SKIP_MYSQL=1 exec tests/harness/with-servers.sh bash "$0" "$@"
-fi
+on_server postgres "$@"
 weir=${WEIR:-$PWD/build/weir}
 rows=${ROWS:-1000000}
 runs=${RUNS:-3}

@@ -5,9 +5,8 @@
 # database. Prints both TPS, the ratio (goal >= 0.9) and weir's acquire p95 (goal <= 1 ms at 100).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -z "${WEIR_TEST_PG_URL:-}" ]; then
-  WEIR_HARNESS_SKIP_MYSQL=1 exec tests/harness/with-servers.sh bash "$0" "$@"
-fi
+source bench/lib.sh
+on_server postgres "$@"
 seconds=${SECONDS_PER_RUN:-10}
 scale=${SCALE:-10}
 url=$WEIR_TEST_PG_URL
