@@ -34,3 +34,22 @@ on_server() {
     mysql) [ -n "${WEIR_TEST_MYSQL_URL:-}" ] || WEIR_HARNESS_SKIP_PG=1 exec tests/harness/with-servers.sh bash "$0" "$@" ;;
   esac
 }
+
+# make_pg_source URL ROWS: the PostgreSQL benchmarks' source table `src` (the table of
+# ../shared/ANCHORS.md): ROWS rows of bigint, text in several scripts, numeric, timestamptz,
+# boolean and jsonb.
+make_pg_source() {
+  psql -X -q -v ON_ERROR_STOP=1 "$1" 2>/dev/null <<SQL
+DROP TABLE IF EXISTS src;
+CREATE TABLE src (id bigint PRIMARY KEY, name text NOT NULL, email text NOT NULL, qty integer NOT NULL,
+  amount numeric(12,2) NOT NULL, created_at timestamptz NOT NULL, active boolean NOT NULL, attrs jsonb NOT NULL);
+INSERT INTO src
+SELECT g, (ARRAY['Olivia','Liam','Emma','Noah','Zoë'])[1 + g % 5] || ' ' || chr(65 + g % 26) || '. '
+          || (ARRAY['Schneider','García','Nguyen','Müller','Okafor'])[1 + g / 5 % 5],
+       'user' || g || '@example.com', g % 100, (g::bigint * 7919 % 100000) / 100.0,
+       timestamptz '2020-01-01' + g * interval '37.123456 seconds', g % 3 <> 0,
+       jsonb_build_object('v', 2, 'tags', jsonb_build_array('t' || g % 50, 't' || g % 70), 'tier', 'team', 'score', g % 1000)
+FROM generate_series(1, $2) g;
+VACUUM ANALYZE src;
+SQL
+}

@@ -25,19 +25,7 @@ url=$WEIR_TEST_PG_URL
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-psql -X -q -v ON_ERROR_STOP=1 "$url" 2>/dev/null <<SQL
-DROP TABLE IF EXISTS src;
-CREATE TABLE src (id bigint PRIMARY KEY, name text NOT NULL, email text NOT NULL, qty integer NOT NULL,
-  amount numeric(12,2) NOT NULL, created_at timestamptz NOT NULL, active boolean NOT NULL, attrs jsonb NOT NULL);
-INSERT INTO src
-SELECT g, (ARRAY['Olivia','Liam','Emma','Noah','Zoë'])[1 + g % 5] || ' ' || chr(65 + g % 26) || '. '
-          || (ARRAY['Schneider','García','Nguyen','Müller','Okafor'])[1 + g / 5 % 5],
-       'user' || g || '@example.com', g % 100, (g::bigint * 7919 % 100000) / 100.0,
-       timestamptz '2020-01-01' + g * interval '37.123456 seconds', g % 3 <> 0,
-       jsonb_build_object('v', 2, 'tags', jsonb_build_array('t' || g % 50, 't' || g % 70), 'tier', 'team', 'score', g % 1000)
-FROM generate_series(1, $rows) g;
-VACUUM ANALYZE src;
-SQL
+make_pg_source "$url" "$rows"
 
 fresh_target() {
   psql -X -q "$url" -c "DROP TABLE IF EXISTS dst" -c "CREATE TABLE dst (LIKE src INCLUDING ALL)" -c "CHECKPOINT" 2>/dev/null
