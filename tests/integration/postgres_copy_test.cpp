@@ -332,5 +332,45 @@ TEST_F(PostgresCopy, FailedStagedMergesLeaveTheWriterUsable) {
   EXPECT_EQ(count(t), 500);
 }
 
+// Where the role may not create temporary tables, large upserts still write (one statement
+// per row); bulk_merge=copy, asked for explicitly, says why it cannot.
+TEST_F(PostgresCopy, WithoutTheTempPrivilegeLargeUpsertsUseStatements) {
+  const std::string db = "weir_notemp_" + suffix_, role = "weir_notemp_" + suffix_;
+  conn_->execute_script(fmt::format("CREATE ROLE {} LOGIN PASSWORD 'notemp-pw'", role));
+  cleanup_.push_back("DROP ROLE IF EXISTS " + role);
+  conn_->execute_script(fmt::format("CREATE DATABASE {} OWNER {}", db, role));
+  cleanup_.insert(cleanup_.begin(), fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", db));
+  conn_->execute_script(fmt::format("REVOKE TEMP ON DATABASE {} FROM PUBLIC, {}", db, role));
+  db::ConnectionConfig config;
+  config.url = Url::parse(*test::server_url("WEIR_TEST_PG_URL"));
+  config.url.user = role;
+  config.url.password = "notemp-pw";
+  config.url.database = db;
+  auto restricted = db::connect(config);
+  restricted->execute_script("CREATE TABLE t (id int PRIMARY KEY, qty int)");
+  Rows rows;
+  for (int i = 0; i < 3000; ++i) rows.push_back({Value(i), Value(i)});
+  const db::WriteSpec spec{db::TableRef{"", "t"}, {"id", "qty"}, db::WriteMode::upsert, {"id"}};
+  restricted->bulk_writer(spec)->write(batch(2, rows));
+  auto count_rows = [&] {
+    auto cursor = restricted->query("SELECT count(*) FROM t");
+    Batch b;
+    cursor->next(b, 1);
+    return b.at(0, 0).as_int();
+  };
+  EXPECT_EQ(count_rows(), 3000);
+
+  config.url.set_option("bulk_merge", "copy");
+  auto forced = db::connect(config);
+  try {
+    forced->bulk_writer(spec)->write(batch(2, rows));
+    ADD_FAILURE() << "staged without the TEMP privilege";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("temporary tables"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("through a stage"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(forced->in_transaction());
+}
+
 }  // namespace
 }  // namespace weir

@@ -13,7 +13,7 @@ namespace {
 constexpr std::size_t kCopyChunk = 64 << 10;
 constexpr std::size_t kPipelineDepth = 1000;
 // From this many rows on, BulkMerge::automatic stages upserts, updates and deletes: below it
-// the stage's three extra round trips outweigh what it saves (bench/pg_merge.sh).
+// making and emptying the stage costs more than it saves (bench/pg_merge.sh).
 constexpr std::size_t kStageFromRows = 1000;
 
 // The type of each column; a domain's base type in its place (the server reads a domain's
@@ -70,7 +70,9 @@ void PgBulkWriter::write(const Batch& batch) {
 
 bool PgBulkWriter::staged(const Batch& batch) const {
   if (!stage_) return false;
-  return connection_->bulk_merge() == BulkMerge::copy || batch.rows() >= kStageFromRows;
+  if (connection_->bulk_merge() == BulkMerge::copy) return true;  // and fails clearly without TEMP
+  // A role without the TEMP privilege still writes, one statement per row.
+  return batch.rows() >= kStageFromRows && connection_->may_create_temp_tables();
 }
 
 void PgBulkWriter::merge(const Batch& batch) {

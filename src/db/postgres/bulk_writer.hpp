@@ -34,7 +34,7 @@ class PgBulkWriter final : public BulkWriter {
   // column has none (an enum, a domain over one, a type weir does not map).
   const std::vector<BinaryCodec>& codecs();
   bool binary_fits(const Batch& batch);
-  bool staged(const Batch& batch) const;
+  bool staged(const Batch& batch) const;  // through the stage rather than statements
   // COPYs `batch` through `text_sql` or `binary_sql`, each row followed by its number in the
   // batch when `numbered`; returns the rows copied.
   std::uint64_t copy(const Batch& batch, const std::string& text_sql, const std::string& binary_sql,

@@ -129,6 +129,14 @@ ResultHandle PgConnection::run(std::string_view sql, std::span<const Value> para
   }
 }
 
+bool PgConnection::may_create_temp_tables() {
+  if (!may_create_temp_tables_) {
+    ResultHandle r = run("SELECT has_database_privilege(current_database(), 'TEMP')", {});
+    may_create_temp_tables_ = std::string_view(PQgetvalue(r.get(), 0, 0)) == "t";
+  }
+  return *may_create_temp_tables_;
+}
+
 void PgConnection::finish_active_cursor() {
   if (active_cursor_) active_cursor_->close();
 }

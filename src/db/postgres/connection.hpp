@@ -8,6 +8,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -74,6 +75,8 @@ class PgConnection final : public Connection {
 
   PGconn* handle() const noexcept { return conn_.get(); }
   BulkMerge bulk_merge() const noexcept { return bulk_merge_; }
+  // Whether this role may create temporary tables here (the TEMP privilege), asked once.
+  bool may_create_temp_tables();
   // The name of the server-side prepared statement for `sql` (prepared on first use); throws
   // Error{config} when the statement takes another number of parameters than `param_count`.
   const std::string& prepared(std::string_view sql, int param_count);
@@ -112,6 +115,7 @@ class PgConnection final : public Connection {
   PgStreamingCursor* active_cursor_ = nullptr;
   bool explicit_transaction_ = false;
   BulkMerge bulk_merge_;
+  std::optional<bool> may_create_temp_tables_;
 };
 
 // Checks a result's status; throws the mapped error for failures.

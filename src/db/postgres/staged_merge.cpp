@@ -16,9 +16,9 @@ std::string stage_name(const Dialect& d, const WriteSpec& spec) {
   return fmt::format("weir_stage_{:016x}", std::hash<std::string>{}(identity));
 }
 
-std::string joined(const Dialect& d, const std::vector<std::string>& columns, std::string_view prefix = {}) {
+std::string joined(const Dialect& d, const std::vector<std::string>& columns) {
   std::string out;
-  for (const std::string& c : columns) out += (out.empty() ? "" : ", ") + std::string(prefix) + d.quote_identifier(c);
+  for (const std::string& c : columns) out += (out.empty() ? "" : ", ") + d.quote_identifier(c);
   return out;
 }
 
