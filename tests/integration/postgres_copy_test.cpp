@@ -372,5 +372,22 @@ TEST_F(PostgresCopy, WithoutTheTempPrivilegeLargeUpsertsUseStatements) {
   EXPECT_FALSE(forced->in_transaction());
 }
 
+TEST_F(PostgresCopy, AnUnknownBulkMergeIsAConfigErrorWithoutThePassword) {
+  db::ConnectionConfig config;
+  config.url = Url::parse(*test::server_url("WEIR_TEST_PG_URL"));
+  config.url.password = "canary-pw-7731";
+  config.url.set_option("bulk_merge", "fast");
+  try {
+    db::connect(config);
+    ADD_FAILURE() << "bulk_merge=fast accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::config);
+    EXPECT_NE(std::string(e.what()).find("bulk_merge=fast is invalid, expected auto, copy or statements"),
+              std::string::npos)
+        << e.what();
+    EXPECT_EQ(std::string(e.what()).find("canary-pw-7731"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace weir
