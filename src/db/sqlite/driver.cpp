@@ -10,10 +10,12 @@
 
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "core/text.hpp"
 #include "db/sqlite/connection.hpp"
@@ -133,6 +135,31 @@ void create_from_init_script(const SqliteDriver& driver, const ConnectionConfig&
                                                    std::strerror(link_errno)));
 }
 
+std::string journal_mode_of(Connection& connection) {
+  auto cursor = connection.query("PRAGMA journal_mode", {});
+  Batch row;
+  if (!cursor->next(row, 1) || row.empty()) return "";
+  return to_lower(row.at(0, 0).to_text());
+}
+
+// Switching a file to WAL takes an exclusive lock, and SQLite answers SQLITE_BUSY at once
+// rather than waiting out the busy timeout: of several connections opening a new file
+// together, all but one would fail. WAL persists in the file, so a connection that finds it
+// set leaves it; one that collides tries again until the busy timeout has passed.
+void set_journal_mode(Connection& connection, const std::string& mode, int busy_timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+  for (;;) {
+    if (journal_mode_of(connection) == mode) return;
+    try {
+      connection.execute_script("PRAGMA journal_mode = " + mode);
+      return;
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::serialization || std::chrono::steady_clock::now() >= deadline) throw;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<Connection> SqliteDriver::connect(const ConnectionConfig& config) const {
@@ -165,10 +192,10 @@ std::unique_ptr<Connection> SqliteDriver::connect(const ConnectionConfig& config
   std::string pragmas =
       fmt::format("PRAGMA foreign_keys = {}; PRAGMA synchronous = {}; PRAGMA cache_size = -{}; PRAGMA mmap_size = {};",
                   options.foreign_keys, options.synchronous, options.cache_size_kib, options.mmap_size);
-  if (!memory && options.open_flags != SQLITE_OPEN_READONLY)
-    pragmas += fmt::format(" PRAGMA journal_mode = {};", options.journal_mode);
   try {
     connection->execute_script(pragmas);
+    if (!memory && options.open_flags != SQLITE_OPEN_READONLY)
+      set_journal_mode(*connection, options.journal_mode, options.busy_timeout_ms);
   } catch (Error& e) {
     throw e.add_context(fmt::format("opening {}", config.describe()));
   }

@@ -2,10 +2,13 @@
 // defaults, opening failures, init scripts, busy databases, statement handling.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "db/sqlite/driver.hpp"
 #include "support/test_support.hpp"
@@ -66,6 +69,30 @@ TEST_F(SqliteDriver, FileDefaults) {
   EXPECT_EQ(pragma(*c, "synchronous"), Value(2)) << "full";
   EXPECT_EQ(pragma(*c, "busy_timeout"), Value(5000));
   EXPECT_TRUE(fs::exists(dir.file("a.db"))) << "mode=rwc creates the file";
+}
+
+// A pool filling up, or a pipeline's stages starting, open a new file from several threads
+// at once: each must open it, not fail on the lock that switching to WAL takes.
+TEST_F(SqliteDriver, ConnectionsOpeningANewFileTogetherAllSucceed) {
+  for (int round = 0; round < 5; ++round) {
+    const std::string target = url("together" + std::to_string(round) + ".db");
+    std::atomic<int> ready{0}, failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+      threads.emplace_back([&] {
+        ++ready;
+        while (ready < 8) std::this_thread::yield();
+        try {
+          auto c = open(target);
+          EXPECT_EQ(pragma(*c, "journal_mode"), Value("wal"));
+        } catch (const Error& e) {
+          ++failures;
+          ADD_FAILURE() << e.what();
+        }
+      });
+    for (auto& t : threads) t.join();
+    ASSERT_EQ(failures, 0) << "round " << round;
+  }
 }
 
 TEST_F(SqliteDriver, MemoryDefaults) {
