@@ -93,7 +93,13 @@ class DeliveryTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (db_) db_->execute_script("DROP TABLE IF EXISTS " + src_ + ", " + dst_ + " CASCADE");
+    if (!db_) return;
+    db_->execute_script("DROP TABLE IF EXISTS " + src_ + ", " + dst_ + " CASCADE");
+    // A checkpoint kept in the target would make the next test's pipeline `copy` resume.
+    try {
+      db_->execute("DELETE FROM weir_state WHERE pipeline = 'copy'");
+    } catch (const Error&) {  // no state table: the test kept its state elsewhere
+    }
   }
 
   void make_source(int rows) {
@@ -205,7 +211,6 @@ TEST_F(PipelineDelivery, SigtermDrainsCheckpointsAndExitsZero) {
   EXPECT_NE(r.out.find("read " + std::to_string(kRows - drained) + " rows"), std::string::npos)
       << "the second run starts where the first committed: " << r.out;
   EXPECT_EQ(fingerprint(dst_), fingerprint(src_));
-  db_->execute("DELETE FROM weir_state WHERE pipeline = 'copy'");
 }
 
 TEST_F(PipelineDelivery, IncrementalRunsReadOnlyNewRows) {
@@ -297,7 +302,6 @@ TEST_P(PipelineDeliveryOnEachServer, KillNineThenRestartInsertWithStateInTargetI
   auto again = kill_nine_then_run_again("insert", "    state: { connection: dst }\n");
   EXPECT_EQ(again.out.find("dead letters"), std::string::npos) << again.out;
   EXPECT_EQ(scalar("SELECT count(*) FROM weir_dead_letters"), "0");
-  db_->execute("DELETE FROM weir_state WHERE pipeline = 'copy'");
 }
 
 // The server goes down and comes back while the pipeline reads from it and writes to it: the
