@@ -14,12 +14,7 @@ std::string Dialect::quote_identifier(std::string_view identifier) const {
 
 std::string Dialect::upsert_clause(std::span<const std::string> key,
                                    std::span<const std::string> update_columns) const {
-  std::string out = " ON CONFLICT (";
-  for (std::size_t i = 0; i < key.size(); ++i) {
-    if (i) out += ", ";
-    out += quote_identifier(key[i]);
-  }
-  out += ")";
+  std::string out = " ON CONFLICT (" + quote_identifiers(key) + ")";
   if (update_columns.empty()) return out + " DO NOTHING";
   out += " DO UPDATE SET ";
   for (std::size_t i = 0; i < update_columns.size(); ++i) {
@@ -27,6 +22,12 @@ std::string Dialect::upsert_clause(std::span<const std::string> key,
     std::string q = quote_identifier(update_columns[i]);
     out += q + " = excluded." + q;
   }
+  return out;
+}
+
+std::string Dialect::quote_identifiers(std::span<const std::string> identifiers) const {
+  std::string out;
+  for (const std::string& identifier : identifiers) out += (out.empty() ? "" : ", ") + quote_identifier(identifier);
   return out;
 }
 

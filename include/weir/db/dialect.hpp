@@ -32,6 +32,8 @@ class Dialect {
   virtual std::string_view explain_prefix() const noexcept { return "EXPLAIN "; }
 
   std::string quote_table(const TableRef& table) const;
+  // The identifiers quoted and joined by ", ": a column list.
+  std::string quote_identifiers(std::span<const std::string> identifiers) const;
 };
 
 }  // namespace weir::db

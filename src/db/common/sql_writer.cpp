@@ -34,19 +34,16 @@ std::string key_predicate(const Dialect& d, const WriteSpec& spec, std::vector<s
 
 WriteStatement insert_statement(const Dialect& d, const WriteSpec& spec, std::size_t rows) {
   WriteStatement st;
-  std::string names, tuples;
-  for (std::size_t i = 0; i < spec.columns.size(); ++i) {
-    if (i) names += ", ";
-    names += d.quote_identifier(spec.columns[i]);
-    st.param_columns.push_back(i);
-  }
+  std::string tuples;
+  for (std::size_t i = 0; i < spec.columns.size(); ++i) st.param_columns.push_back(i);
   std::size_t n = 0;
   for (std::size_t r = 0; r < rows; ++r) {
     tuples += r ? ", (" : "(";
     for (std::size_t i = 0; i < spec.columns.size(); ++i) tuples += (i ? ", " : "") + d.placeholder(++n);
     tuples += ')';
   }
-  st.sql = fmt::format("INSERT INTO {} ({}) VALUES {}", d.quote_table(spec.table), names, tuples);
+  st.sql = fmt::format("INSERT INTO {} ({}) VALUES {}", d.quote_table(spec.table), d.quote_identifiers(spec.columns),
+                       tuples);
   if (spec.mode == WriteMode::upsert) {
     for (const std::string& k : spec.key) column_index(spec, k);
     st.sql += d.upsert_clause(spec.key, non_key_columns(spec));
@@ -106,14 +103,7 @@ std::string create_table_sql(const Dialect& d, const TableRef& table, const Sche
     cols += d.quote_identifier(c.name) + " " + d.column_type(c.type);
     if (!c.nullable) cols += " NOT NULL";
   }
-  if (!primary_key.empty()) {
-    std::string key;
-    for (const std::string& k : primary_key) {
-      if (!key.empty()) key += ", ";
-      key += d.quote_identifier(k);
-    }
-    cols += ",\n  PRIMARY KEY (" + key + ")";
-  }
+  if (!primary_key.empty()) cols += ",\n  PRIMARY KEY (" + d.quote_identifiers(primary_key) + ")";
   return fmt::format("CREATE TABLE IF NOT EXISTS {} (\n  {}\n)", d.quote_table(table), cols);
 }
 

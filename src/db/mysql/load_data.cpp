@@ -102,12 +102,10 @@ void append_load_data_value(std::string& out, const Value& value) {
 }
 
 std::string load_data_sql(const Dialect& dialect, const TableRef& table, const std::vector<std::string>& columns) {
-  std::string list;
-  for (const std::string& c : columns) list += (list.empty() ? "" : ", ") + dialect.quote_identifier(c);
   return fmt::format(
       "LOAD DATA LOCAL INFILE '{}' INTO TABLE {} CHARACTER SET utf8mb4 "
       "FIELDS TERMINATED BY X'09' ENCLOSED BY '' ESCAPED BY X'5C' LINES TERMINATED BY X'0A' ({})",
-      kInfileName, dialect.quote_table(table), list);
+      kInfileName, dialect.quote_table(table), dialect.quote_identifiers(columns));
 }
 
 std::size_t BatchInfile::read(char* buffer, std::size_t size) {

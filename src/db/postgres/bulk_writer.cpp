@@ -50,10 +50,8 @@ PgBulkWriter::PgBulkWriter(PgConnection& connection, const WriteSpec& spec)
     if (connection.bulk_merge() != BulkMerge::statements) stage_ = staged_merge(connection.dialect(), spec_);
     return;
   }
-  std::string columns;
-  for (const std::string& c : spec_.columns)
-    columns += (columns.empty() ? "" : ", ") + connection.dialect().quote_identifier(c);
-  copy_text_sql_ = fmt::format("COPY {} ({}) FROM STDIN", connection.dialect().quote_table(spec_.table), columns);
+  const Dialect& d = connection.dialect();
+  copy_text_sql_ = fmt::format("COPY {} ({}) FROM STDIN", d.quote_table(spec_.table), d.quote_identifiers(spec_.columns));
   copy_binary_sql_ = copy_text_sql_ + " (FORMAT binary)";
 }
 

@@ -16,20 +16,14 @@ std::string stage_name(const Dialect& d, const WriteSpec& spec) {
   return fmt::format("weir_stage_{:016x}", std::hash<std::string>{}(identity));
 }
 
-std::string joined(const Dialect& d, const std::vector<std::string>& columns) {
-  std::string out;
-  for (const std::string& c : columns) out += (out.empty() ? "" : ", ") + d.quote_identifier(c);
-  return out;
-}
-
 // The batch's own order, which decides between rows of one key. (Not ctid: COPY may put a
 // later row into free space of an earlier page.)
 constexpr std::string_view kRowNumber = "weir_row_number";
 
 // The stage's rows, one per key: the last of the batch.
 std::string last_row_per_key(const Dialect& d, const WriteSpec& spec, const std::string& stage) {
-  return fmt::format("SELECT DISTINCT ON ({0}) {1} FROM {2} ORDER BY {0}, {3} DESC", joined(d, spec.key),
-                     joined(d, spec.columns), stage, kRowNumber);
+  return fmt::format("SELECT DISTINCT ON ({0}) {1} FROM {2} ORDER BY {0}, {3} DESC", d.quote_identifiers(spec.key),
+                     d.quote_identifiers(spec.columns), stage, kRowNumber);
 }
 
 std::string key_match(const Dialect& d, const WriteSpec& spec, std::string_view rows) {
@@ -50,13 +44,13 @@ StagedMerge staged_merge(const Dialect& d, const WriteSpec& spec) {
   m.prepare = fmt::format(
       "CREATE TEMP TABLE IF NOT EXISTS {0} ON COMMIT DROP AS SELECT {1}, 0::int8 AS {2} FROM {3} WITH NO DATA; "
       "TRUNCATE {0}",
-      stage, joined(d, spec.columns), kRowNumber, target);
-  m.copy_text = fmt::format("COPY {} ({}, {}) FROM STDIN", stage, joined(d, spec.columns), kRowNumber);
+      stage, d.quote_identifiers(spec.columns), kRowNumber, target);
+  m.copy_text = fmt::format("COPY {} ({}, {}) FROM STDIN", stage, d.quote_identifiers(spec.columns), kRowNumber);
   m.copy_binary = m.copy_text + " (FORMAT binary)";
   const std::vector<std::string> updates = non_key_columns(spec);
   switch (spec.mode) {
     case WriteMode::upsert:
-      m.merge = fmt::format("INSERT INTO {} ({}) {}{}", target, joined(d, spec.columns),
+      m.merge = fmt::format("INSERT INTO {} ({}) {}{}", target, d.quote_identifiers(spec.columns),
                             last_row_per_key(d, spec, stage), d.upsert_clause(spec.key, updates));
       break;
     case WriteMode::update: {
