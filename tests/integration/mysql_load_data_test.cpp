@@ -36,16 +36,8 @@ class MysqlLoadData : public ::testing::Test {
     return db::connect(config);
   }
   // One more LOAD DATA statement ran on the connection when this goes up.
-  std::int64_t loads(db::Connection& c) { return std::stoll(text(c, "SHOW SESSION STATUS LIKE 'Com_load'")); }
-  std::int64_t count(db::Connection& c) { return std::stoll(text(c, fmt::format("SELECT COUNT(*) FROM `{}`", table_))); }
-  static std::string text(db::Connection& c, const std::string& sql) {
-    auto cursor = c.query(sql);
-    Batch b;
-    std::string out;
-    while (cursor->next(b, 10))
-      if (out.empty() && b.rows()) out = b.at(0, b.width() - 1).to_text();
-    return out;
-  }
+  std::int64_t loads(db::Connection& c) { return std::stoll(test::scalar(c, "SHOW SESSION STATUS LIKE 'Com_load'")); }
+  std::int64_t count(db::Connection& c) { return std::stoll(test::scalar(c, fmt::format("SELECT COUNT(*) FROM `{}`", table_))); }
   Batch rows(int first, int n) {
     Batch b(std::make_shared<const Schema>(
         std::vector<Column>{Column{"id", Type::int64, "", false}, Column{"name", Type::text, "", false}}));

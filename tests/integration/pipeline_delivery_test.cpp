@@ -109,12 +109,7 @@ class DeliveryTest : public ::testing::Test {
 
   void make_target() { db_->execute_script("CREATE TABLE " + dst_ + " " + server_->columns); }
 
-  std::string scalar(const std::string& sql) {
-    auto cursor = db_->query(sql);
-    Batch b;
-    if (!cursor->next(b, 1) || b.empty()) return "";
-    return b.at(0, 0).to_text();
-  }
+  std::string scalar(const std::string& sql) { return test::scalar(*db_, sql); }
 
   std::string fingerprint(const std::string& table) {
     return scalar(fmt::format(fmt::runtime(server_->fingerprint_sql), fmt::arg("table", table)));

@@ -352,13 +352,7 @@ TEST_F(PostgresCopy, WithoutTheTempPrivilegeLargeUpsertsUseStatements) {
   for (int i = 0; i < 3000; ++i) rows.push_back({Value(i), Value(i)});
   const db::WriteSpec spec{db::TableRef{"", "t"}, {"id", "qty"}, db::WriteMode::upsert, {"id"}};
   restricted->bulk_writer(spec)->write(batch(2, rows));
-  auto count_rows = [&] {
-    auto cursor = restricted->query("SELECT count(*) FROM t");
-    Batch b;
-    cursor->next(b, 1);
-    return b.at(0, 0).as_int();
-  };
-  EXPECT_EQ(count_rows(), 3000);
+  EXPECT_EQ(test::scalar(*restricted, "SELECT count(*) FROM t"), "3000");
 
   config.url.set_option("bulk_merge", "copy");
   auto forced = db::connect(config);

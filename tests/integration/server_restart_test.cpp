@@ -26,22 +26,12 @@ std::shared_ptr<db::Pool> make_pool(const std::string& url) {
   return db::Pool::create(config, options);
 }
 
-// The last column of the first row, as text.
-std::string last_cell(db::Connection& c, const std::string& sql) {
-  auto cursor = c.query(sql);
-  Batch batch;
-  std::string out;
-  while (cursor->next(batch, 10))
-    if (out.empty() && batch.rows()) out = batch.at(0, batch.width() - 1).to_text();
-  return out;
-}
-
 void expect_pool_recovers(const std::string& url, const test::ServerRestart& restart) {
   auto pool = make_pool(url);
   { pool->acquire()->execute("SELECT 1"); }
   restart();
   db::Lease lease = pool->acquire();
-  EXPECT_EQ(last_cell(*lease, "SELECT 1"), "1");
+  EXPECT_EQ(test::scalar(*lease, "SELECT 1"), "1");
   db::PoolMetrics m = pool->metrics();
   EXPECT_EQ(m.created, 2u) << "the dead connection was replaced";
   EXPECT_EQ(m.closed, 1u);
@@ -77,7 +67,7 @@ void expect_in_flight_query_rerun(const std::string& url, const std::string& slo
           *pool, RetryPolicy{10, 100ms, 2'000ms, 2.0},
           [&](db::Connection& c) {
             ++runs;
-            return last_cell(c, slow_sql);
+            return test::scalar(c, slow_sql);
           },
           db::Idempotent::yes, hooks);
     } catch (const Error& e) {

@@ -13,9 +13,20 @@
 #include <random>
 #include <sstream>
 
+#include "weir/db/connection.hpp"
+
 extern char** environ;
 
 namespace weir::test {
+
+std::string scalar(db::Connection& connection, const std::string& sql) {
+  auto cursor = connection.query(sql);
+  Batch batch;
+  std::optional<std::string> first;
+  while (cursor->next(batch, 64))
+    if (!first && batch.rows()) first = batch.at(0, batch.width() - 1).to_text();
+  return first.value_or("");
+}
 
 TempDir::TempDir() {
   std::random_device rd;

@@ -8,7 +8,15 @@
 #include <string>
 #include <vector>
 
+namespace weir::db {
+class Connection;
+}
+
 namespace weir::test {
+
+// The last column of the first row `sql` returns, as text ("" when it returns none): the
+// value of `SELECT count(*) …`, or of `SHOW STATUS LIKE …` (name, value). Reads every row.
+std::string scalar(db::Connection& connection, const std::string& sql);
 
 // A fresh directory under the system temp dir, removed with everything in it on destruction.
 class TempDir {
