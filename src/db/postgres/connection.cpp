@@ -20,11 +20,11 @@ constexpr std::size_t kMaxPreparedStatements = 256;
 void log_notice(void*, const PGresult* notice) {
   const char* severity = PQresultErrorField(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
   const char* message = PQresultErrorField(notice, PG_DIAG_MESSAGE_PRIMARY);
-  if (!message) return;
-  const bool warning = severity && std::string_view(severity) == "WARNING";
-  std::string line = fmt::format("PostgreSQL {}: {}", severity ? severity : "NOTICE", message);
-  if (warning) log::warn(line);
-  else log::debug(line);
+  const log::Level level =
+      severity && std::string_view(severity) == "WARNING" ? log::Level::warn : log::Level::debug;
+  // Staged merges draw a notice per batch ("already exists, skipping"): not formatted unless shown.
+  if (!message || level < log::level()) return;
+  log::write(level, fmt::format("PostgreSQL {}: {}", severity ? severity : "NOTICE", message));
 }
 }  // namespace
 
