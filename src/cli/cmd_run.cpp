@@ -1,6 +1,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -33,6 +34,27 @@ void select_pipelines(pipeline::Project& project, const std::vector<std::string>
   project.pipelines = std::move(kept);
 }
 
+// One pipeline's summary line: counts, where its dead letters went, and how it ended.
+std::string summary_line(const pipeline::PipelineStats& s) {
+  double rate = s.seconds > 0 ? double(s.rows_written) / s.seconds : 0;
+  std::string ending = !s.error.empty() ? ", FAILED" : s.interrupted ? ", INTERRUPTED" : "";
+  if (s.dead_letters) ending += fmt::format("; dead letters in {}", s.dead_letters_at);
+  return fmt::format("pipeline {}: read {} rows, wrote {} rows{} in {:.2f} s ({:.0f} rows/s){}", s.name, s.rows_read,
+                     s.rows_written, s.rows_rejected ? fmt::format(", {} to dead letters", s.rows_rejected) : "",
+                     s.seconds, rate, ending);
+}
+
+// The documented exit codes, most serious first: 1 a pipeline failed; 128 + the signal
+// (130 SIGINT, 143 SIGTERM) a pipeline was stopped before reading all its rows; 3 records
+// went to the dead letters of a pipeline without max_errors; else 0.
+int exit_code(const std::vector<pipeline::PipelineStats>& stats) {
+  auto any = [&](auto predicate) { return std::any_of(stats.begin(), stats.end(), predicate); };
+  if (any([](const auto& s) { return !s.error.empty(); })) return 1;
+  if (any([](const auto& s) { return s.interrupted; })) return 128 + pipeline::stop_signal();
+  if (any([](const auto& s) { return s.dead_letters && !s.dead_letters_allowed; })) return 3;
+  return 0;
+}
+
 int run_pipelines(const RunOptions& o) {
   auto progress = config::parse_duration(o.progress);
   if (!progress) throw Error(ErrorKind::config, fmt::format("--progress: `{}` is not a duration like 10s", o.progress));
@@ -46,20 +68,12 @@ int run_pipelines(const RunOptions& o) {
     for (pipeline::Pipeline& p : project.pipelines) p.state->reset(p.name);
   pipeline::install_stop_signals();
   pipeline::RunnerOptions options{{o.once}, *progress};
-  int failures = 0;
-  for (const pipeline::PipelineStats& s : pipeline::run_all(project, options)) {
-    double rate = s.seconds > 0 ? double(s.rows_written) / s.seconds : 0;
-    std::cout << fmt::format("pipeline {}: read {} rows, wrote {} rows{} in {:.2f} s ({:.0f} rows/s){}\n", s.name,
-                             s.rows_read, s.rows_written,
-                             s.rows_rejected ? fmt::format(", {} to dead letters", s.rows_rejected) : "", s.seconds,
-                             rate, s.error.empty() ? "" : ", FAILED")
-              << std::flush;
-    if (!s.error.empty()) {
-      std::cerr << fmt::format("weir: pipeline {} failed: {}\n", s.name, s.error);
-      ++failures;
-    }
+  std::vector<pipeline::PipelineStats> stats = pipeline::run_all(project, options);
+  for (const pipeline::PipelineStats& s : stats) {
+    std::cout << summary_line(s) << "\n" << std::flush;
+    if (!s.error.empty()) std::cerr << fmt::format("weir: pipeline {} failed: {}\n", s.name, s.error);
   }
-  return failures ? 1 : 0;
+  return exit_code(stats);
 }
 
 }  // namespace
@@ -67,6 +81,18 @@ int run_pipelines(const RunOptions& o) {
 void add_run_command(CLI::App& app, const Globals&, Action& action) {
   auto options = std::make_shared<RunOptions>();
   auto* cmd = app.add_subcommand("run", "Run the pipelines of a project file");
+  cmd->footer(
+      "The pipelines of the file run concurrently, each on its own threads: order between them is\n"
+      "not guaranteed (run one with --pipeline, or put dependent steps in separate runs).\n"
+      "\n"
+      "Exit codes:\n"
+      "  0    every pipeline completed (dead letters, if any, within its max_errors); also a\n"
+      "       scheduled run stopped by SIGINT/SIGTERM while waiting for its next tick\n"
+      "  1    a pipeline failed (its error on stderr), or passed its max_errors\n"
+      "  2    bad input: the file, an option\n"
+      "  3    completed, but records went to the dead letters of a pipeline without max_errors\n"
+      "  130  stopped by SIGINT (Ctrl-C) before every row was read: the summary says INTERRUPTED\n"
+      "  143  the same for SIGTERM");
   cmd->add_option("file", options->file, "The pipeline YAML file")->required()->check(CLI::ExistingFile);
   cmd->add_flag("--once", options->once, "Run each pipeline once and exit, even those with a schedule");
   cmd->add_option("--pipeline", options->only, "Run only this pipeline (repeatable)");

@@ -1,5 +1,9 @@
 #include "pipeline/commit_hooks.hpp"
 
+#include <fmt/format.h>
+
+#include "weir/error.hpp"
+
 namespace weir::pipeline {
 
 void PipelineCommitHooks::prepare_target(db::Connection& target, const db::ConnectionConfig& target_config) {
@@ -11,6 +15,11 @@ void PipelineCommitHooks::prepare_target(db::Connection& target, const db::Conne
 
 void PipelineCommitHooks::before_commit(db::Connection& target, const db::ConnectionConfig&,
                                         std::string_view checkpoint) {
+  if (limit_ && limit_->passed(dead_->added(), rows_read_->load()))
+    throw Error(ErrorKind::cancelled,
+                fmt::format("max_errors: {} records went to the dead letters, more than the limit of {} "
+                            "({} rows read); the batch was not committed",
+                            dead_->added(), limit_->to_string(), rows_read_->load()));
   if (letters_in_target_) dead_->write_pending(target);
   else dead_->flush();
   if (state_in_target_ && !checkpoint.empty() && checkpoint != last_checkpoint())

@@ -4,10 +4,14 @@
 // before it, so a crash can repeat but never lose).
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "pipeline/dead_letters.hpp"
+#include "pipeline/error_limit.hpp"
 #include "pipeline/module.hpp"
 #include "pipeline/state_store.hpp"
 
@@ -26,12 +30,21 @@ class PipelineCommitHooks final : public CommitHooks {
   // The last checkpoint committed (progress reports).
   std::string last_checkpoint() const;
 
+  // From now on before_commit() refuses, with Error{cancelled}, a commit that would bring the
+  // dead letters past `limit` (counted against `rows_read`): the output then rolls back.
+  void limit_errors(ErrorLimit limit, const std::atomic<std::uint64_t>& rows_read) {
+    limit_ = limit;
+    rows_read_ = &rows_read;
+  }
+
  private:
   std::string pipeline_;
   StateStore* state_;
   DeadLetterTable* dead_;
   bool state_in_target_ = false;
   bool letters_in_target_ = false;
+  std::optional<ErrorLimit> limit_;
+  const std::atomic<std::uint64_t>* rows_read_ = nullptr;
   mutable std::mutex mutex_;
   std::string saved_;
 };

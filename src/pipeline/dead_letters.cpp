@@ -35,6 +35,11 @@ std::shared_ptr<const Schema> letter_schema() {
 void DeadLetterTable::add(DeadLetter letter) {
   std::lock_guard lock(mutex_);
   pending_.push_back(std::move(letter));
+  ++added_;
+}
+
+std::string DeadLetterTable::location() const {
+  return fmt::format("table `{}` on {}", table_.to_string(), config_.describe());
 }
 
 std::vector<DeadLetter> DeadLetterTable::snapshot() {

@@ -9,6 +9,8 @@
 // (a crash between the two repeats letters rather than losing them).
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -29,6 +31,10 @@ class DeadLetterTable final : public DeadLetterSink {
   void add(DeadLetter letter) override;
 
   const db::TableRef& table() const noexcept { return table_; }
+  // Where the letters go, for messages: "table `t` on connection `c` (url, password masked)".
+  std::string location() const;
+  // Letters added since the pipeline started, committed or not.
+  std::uint64_t added() const noexcept { return added_.load(); }
   bool lives_in(const db::ConnectionConfig& other) const noexcept { return config_.url == other.url; }
   // Creates the table through `connection` if missing (outside any transaction).
   void ensure_table(db::Connection& connection) const;
@@ -48,6 +54,7 @@ class DeadLetterTable final : public DeadLetterSink {
   std::string pipeline_;
   std::mutex mutex_;  // the filter and output threads both add letters
   std::vector<DeadLetter> pending_;
+  std::atomic<std::uint64_t> added_{0};
   std::unique_ptr<db::Connection> connection_;
   std::size_t in_flight_ = 0;
   bool table_checked_ = false;

@@ -53,6 +53,13 @@ class Input {
   // Replaces `out` with the next rows; false when the input is done for this run (or the
   // pipeline is stopping). A scheduled input blocks here until its next run is due.
   virtual bool read(Batch& out) = 0;
+  // Where the input stands after the last read(). A scheduled input ends each run with one
+  // empty batch in state run_ended before it waits for its next run, so the output can close
+  // the run (mode: replace commits there); a run-once input ends in run_ended with read()
+  // false. A stop request leaves it interrupted (mid-run: rows were left unread) or
+  // stopped_between_runs (a scheduled input waiting for its next run: nothing left unread).
+  enum class State { reading, run_ended, interrupted, stopped_between_runs };
+  virtual State state() const noexcept { return State::reading; }
   // The position just after the last row returned by read(), as opaque text; empty when the
   // input has no position (plain bulk mode).
   virtual std::string checkpoint() const = 0;
@@ -113,6 +120,7 @@ class CommitHooks {
 struct Chunk {
   std::unique_ptr<Batch> batch;
   std::string checkpoint;
+  bool ends_run = false;  // the input read every row of its run (see Input::State)
 };
 
 class Output {
@@ -124,7 +132,8 @@ class Output {
   virtual void write(Chunk chunk) = 0;
   // Commits pending rows if the batch interval has passed (called when input is idle).
   virtual void flush_if_due() = 0;
-  // Commits everything pending.
+  // At the end of the pipeline: commits everything pending — except what belongs to an input
+  // run that never ended (no Chunk::ends_run), which an output committing per run rolls back.
   virtual void flush() = 0;
   virtual std::uint64_t rows_written() const noexcept = 0;
   // Rows sent to the dead-letter table instead of the target.

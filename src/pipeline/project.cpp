@@ -179,6 +179,12 @@ const config::Spec& pipeline_spec() {
                 .example = "{ connection: warehouse, table: weir_dead_letters }", .nested = &dead_letter_spec()},
           Field{.name = "state", .shapes = config::kObject, .description = state_spec().description,
                 .example = "{ connection: warehouse }", .nested = &state_spec()},
+          Field{.name = "max_errors",
+                .description = "How many records may go to the dead letters: a count (`10`) or a percentage "
+                               "of the rows read so far (`1%`). Within it the run exits 0; the batch that "
+                               "passes it is not committed and the pipeline fails (exit 1). Without it, a "
+                               "run that dead-lettered any record exits 3.",
+                .example = "1%"},
       }};
   return s;
 }
@@ -226,6 +232,13 @@ Project build_project(config::Document document) {
       p.output = build_module(node["output"], path + ".output", output_modules(), context, d);
       p.state = state_store_of(node["state"], path + ".state", project, context, d);
       if (p.state) p.dead_letters = dead_letters_of(node["dead_letter"], path + ".dead_letter", *p.state, context, d);
+      if (YAML::Node limit = node["max_errors"]) {
+        try {
+          p.max_errors = ErrorLimit::parse(limit.IsScalar() ? limit.Scalar() : "(not a scalar)");
+        } catch (const Error& e) {
+          d.add(limit, path + ".max_errors", e.what());
+        }
+      }
       if (p.input && p.output && p.dead_letters) project.pipelines.push_back(std::move(p));
     }
   }

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/yaml_document.hpp"
 #include "db/connections.hpp"
 #include "pipeline/dead_letters.hpp"
+#include "pipeline/error_limit.hpp"
 #include "pipeline/module.hpp"
 #include "pipeline/state_store.hpp"
 
@@ -21,6 +23,7 @@ struct Pipeline {
   std::unique_ptr<Output> output;
   std::shared_ptr<StateStore> state;              // shared by the pipelines that name the same one
   std::unique_ptr<DeadLetterTable> dead_letters;
+  std::optional<ErrorLimit> max_errors;  // absent: any dead letter makes the run exit 3
 };
 
 struct Project {

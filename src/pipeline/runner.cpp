@@ -23,8 +23,14 @@ constexpr std::size_t kQueueDepth = 2;
 constexpr std::size_t kMaxFreeBatches = 8;
 constexpr std::chrono::milliseconds kIdlePoll{100};
 
-extern "C" void on_stop_signal(int) {
-  if (stop_requested().exchange(true)) _exit(130);  // the second Ctrl-C: no more waiting
+std::atomic<int>& received_stop_signal() {
+  static std::atomic<int> signal{0};
+  return signal;
+}
+
+extern "C" void on_stop_signal(int signal) {
+  if (stop_requested().exchange(true)) _exit(128 + signal);  // the second Ctrl-C: no more waiting
+  received_stop_signal().store(signal);
   static const char message[] = "weir: stopping: finishing the current batches (press Ctrl-C again to abort)\n";
   [[maybe_unused]] auto ignored = write(STDERR_FILENO, message, sizeof message - 1);
 }
@@ -55,7 +61,9 @@ using ChunkQueue = BoundedQueue<Chunk>;
 class PipelineRun {
  public:
   PipelineRun(Pipeline& p, const RunnerOptions& options)
-      : p_(p), options_(options), hooks_(p.name, *p.state, *p.dead_letters) {}
+      : p_(p), options_(options), hooks_(p.name, *p.state, *p.dead_letters) {
+    if (p.max_errors) hooks_.limit_errors(*p.max_errors, rows_read_);
+  }
 
   PipelineStats run() {
     auto started = Clock::now();
@@ -78,6 +86,10 @@ class PipelineRun {
     s.rows_read = rows_read_.load();
     s.rows_written = p_.output->rows_written();
     s.rows_rejected = p_.output->rows_rejected();
+    s.dead_letters = p_.dead_letters->added();
+    s.dead_letters_at = p_.dead_letters->location();
+    s.dead_letters_allowed = p_.max_errors.has_value();
+    s.interrupted = interrupted_.load();
     std::lock_guard lock(error_mutex_);
     s.error = error_;
     return s;
@@ -98,13 +110,22 @@ class PipelineRun {
 
   void read_stage(ChunkQueue& out) {
     try {
-      p_.input->open(options_.run);
-      while (!stop_requested()) {
+      Input& input = *p_.input;
+      input.open(options_.run);
+      for (;;) {
         auto batch = pool_.take();
-        if (!p_.input->read(*batch)) break;
+        if (!input.read(*batch)) break;
         rows_read_ += batch->rows();
-        if (!out.push(Chunk{std::move(batch), p_.input->checkpoint()})) break;
+        if (!out.push(Chunk{std::move(batch), input.checkpoint(), input.state() == Input::State::run_ended})) break;
       }
+      // A run-once input ends without an empty batch: the output hears of the end here.
+      if (input.state() == Input::State::run_ended) {
+        auto none = pool_.take();
+        none->clear();  // a recycled batch still holds its old rows
+        out.push(Chunk{std::move(none), input.checkpoint(), true});
+      }
+      interrupted_ = input.state() == Input::State::interrupted ||
+                     (input.state() == Input::State::reading && stop_requested());
     } catch (const std::exception& e) {
       fail(e);
     }
@@ -118,6 +139,7 @@ class PipelineRun {
         auto chunk = filtered_.pop(kIdlePoll);
         if (!chunk) continue;
         for (auto& f : p_.filters) {
+          if (chunk->batch->empty()) break;  // a run's end: nothing to filter
           auto next = pool_.take();
           f->process(*chunk->batch, *next, *p_.dead_letters);
           pool_.give(std::exchange(chunk->batch, std::move(next)));
@@ -154,6 +176,7 @@ class PipelineRun {
   BatchPool pool_;
   ChunkQueue filtered_{kQueueDepth}, ready_{kQueueDepth};
   std::atomic<std::uint64_t> rows_read_{0};
+  std::atomic<bool> interrupted_{false};
   mutable std::mutex error_mutex_;
   std::string error_;
 };
@@ -187,6 +210,8 @@ std::atomic<bool>& stop_requested() {
   static std::atomic<bool> flag{false};
   return flag;
 }
+
+int stop_signal() { return received_stop_signal().load(); }
 
 void install_stop_signals() {
   struct sigaction action {};

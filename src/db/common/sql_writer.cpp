@@ -95,6 +95,10 @@ void check_batch_width(const Batch& batch, const WriteSpec& spec) {
                                                  spec.table.to_string(), spec.columns.size()));
 }
 
+std::string delete_all_sql(const Dialect& d, const TableRef& table) {
+  return "DELETE FROM " + d.quote_table(table);
+}
+
 std::string create_table_sql(const Dialect& d, const TableRef& table, const Schema& schema,
                              const std::vector<std::string>& primary_key) {
   std::string cols;

@@ -27,6 +27,11 @@ std::vector<std::string> non_key_columns(const WriteSpec& spec);
 // Throws Error{internal} when `batch` does not have one cell per column of `spec`.
 void check_batch_width(const Batch& batch, const WriteSpec& spec);
 
+// DELETE of every row of `table`: transactional on every database (PostgreSQL's TRUNCATE is
+// too but locks out readers; MySQL's commits at once), and readers keep seeing the old rows
+// until the deleting transaction commits.
+std::string delete_all_sql(const Dialect& dialect, const TableRef& table);
+
 // CREATE TABLE IF NOT EXISTS with the dialect's column types and an optional primary key.
 std::string create_table_sql(const Dialect& dialect, const TableRef& table, const Schema& schema,
                              const std::vector<std::string>& primary_key);

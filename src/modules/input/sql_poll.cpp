@@ -139,16 +139,31 @@ class SqlPoll final : public pipeline::Input {
 
   bool read(Batch& out) override {
     for (;;) {
-      if (pipeline::stop_requested()) return false;
       if (!result_ && run_done_) {
-        if (once_ || !wait_for_next_run()) return false;
+        if (once_) return false;
+        if (!wait_for_next_run()) {
+          state_ = State::stopped_between_runs;
+          return false;
+        }
+        state_ = State::reading;
+      }
+      if (pipeline::stop_requested()) {
+        state_ = State::interrupted;
+        return false;
       }
       if (!result_) open_page();
       if (next_rows(out)) return true;
       result_.reset();
-      if (!cursor_ || rows_in_page_ < page_size_) run_done_ = true;
+      if (!cursor_ || rows_in_page_ < page_size_) {
+        run_done_ = true;
+        state_ = State::run_ended;
+        out.clear();
+        if (!once_) return true;  // the run's end, told before waiting for the next one
+      }
     }
   }
+
+  State state() const noexcept override { return state_; }
 
   std::shared_ptr<const Schema> probe() override {
     try {
@@ -264,6 +279,7 @@ class SqlPoll final : public pipeline::Input {
   std::optional<KeysetCursor> cursor_;
   std::optional<pipeline::CronSchedule> schedule_;
   bool once_ = true;
+  State state_ = State::reading;
   bool run_done_ = false;
   SystemClock::time_point run_started_;
   std::unique_ptr<db::Connection> connection_;

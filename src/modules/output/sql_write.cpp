@@ -9,6 +9,11 @@
 //     again in halves under savepoints, bisecting down to the bad rows, which go to the
 //     dead-letter table with their error; every good row commits;
 //   - anything else (unknown table, permission) stops the pipeline with the error.
+// `mode: replace` makes each run of the input one transaction on the target: its first
+// statement deletes the table's rows, each batch is a savepoint within it (rejected rows are
+// bisected under it as above), and it commits only once the input read every row of the run.
+// A failed or interrupted run rolls back and the table keeps its old rows; a lost connection
+// fails the run rather than replaying it, as earlier batches are no longer held.
 // With `create_table: true` a missing table is created from the input's columns (types
 // inferred from the first rows where the input cannot say).
 #include <fmt/format.h>
@@ -52,8 +57,11 @@ const config::Spec& spec() {
           Field{.name = "table", .required = true,
                 .description = "Target table, optionally schema-qualified; quoted by the database's rules.",
                 .example = "orders_enriched"},
-          Field{.name = "mode", .default_value = "insert", .choices = {"insert", "upsert", "update", "delete"},
-                .description = "insert, upsert (insert or update on key), update (by key) or delete (by key).",
+          Field{.name = "mode", .default_value = "insert",
+                .choices = {"insert", "upsert", "update", "delete", "replace"},
+                .description = "insert, upsert (insert or update on key), update (by key), delete (by key), or "
+                               "replace: each run's rows replace the table's in one transaction, committed "
+                               "only when the input read them all.",
                 .example = "upsert"},
           Field{.name = "key", .shapes = config::kStringList,
                 .description = "Key columns (target names) for upsert, update and delete.", .example = "[id]"},
@@ -69,6 +77,8 @@ const config::Spec& spec() {
       }};
   return s;
 }
+
+constexpr std::string_view kBatchSavepoint = "weir_batch";  // a batch within a replacing run
 
 db::WriteMode parse_mode(const std::string& mode) {
   if (mode == "upsert") return db::WriteMode::upsert;
@@ -99,11 +109,12 @@ class SqlWrite final : public pipeline::Output {
   SqlWrite(const config::Section& section, const pipeline::ModuleContext& context)
       : connection_config_(context.connection(section, "connection")),
         path_(section.path()),
-        create_table_(section.boolean("create_table")) {
+        create_table_(section.boolean("create_table")),
+        replace_(section.string("mode") == "replace") {
     spec_.table = db::TableRef::parse(section.string("table"));
     spec_.mode = parse_mode(section.string("mode"));
     spec_.key = section.string_list("key");
-    if (spec_.mode != db::WriteMode::insert && spec_.key.empty())
+    if (spec_.mode != db::WriteMode::insert && !replace_ && spec_.key.empty())
       throw Error(ErrorKind::config, fmt::format("{}: mode {} needs `key`", section.path_of("key"),
                                                  section.string("mode")));
     for (const std::string& k : spec_.key) db::validate_identifier(k, "key column");
@@ -137,31 +148,26 @@ class SqlWrite final : public pipeline::Output {
     }
     if (chunk.batch->empty()) {
       recycle_(std::move(chunk.batch));
-      return;
+    } else {
+      if (!writer_) prepare(*chunk.batch);
+      pending_rows_ += chunk.batch->rows();
+      pending_.push_back(std::move(chunk.batch));
+      if (streaming_) stream(*pending_.back());
+      if (pending_rows_ >= batch_rows_) commit_batch();
     }
-    if (!writer_) prepare(*chunk.batch);
-    pending_rows_ += chunk.batch->rows();
-    pending_.push_back(std::move(chunk.batch));
-    if (streaming_) stream(*pending_.back());
-    if (pending_rows_ >= batch_rows_) flush();
+    if (chunk.ends_run && replace_) commit_run();
   }
 
   void flush_if_due() override {
-    if ((pending_rows_ || checkpoint_unsaved_) && Clock::now() - batch_started_ >= batch_interval_) flush();
+    if ((pending_rows_ || (checkpoint_unsaved_ && !replace_)) && Clock::now() - batch_started_ >= batch_interval_)
+      commit_batch();
   }
 
+  // The end of the pipeline: everything pending commits — except a replacing run that did
+  // not reach its end (commit_run() never saw it end), which rolls back.
   void flush() override {
-    if (pending_.empty() && !connection_->in_transaction() && !checkpoint_unsaved_) return;
-    if (streaming_) {
-      try {
-        if (!connection_->in_transaction()) connection_->begin();
-        commit();
-        return;
-      } catch (const Error& e) {
-        set_aside_after(e);
-      }
-    }
-    replay_and_commit();
+    if (replace_) abandon_unfinished_run();
+    else commit_batch();
   }
 
   std::uint64_t rows_written() const noexcept override { return written_; }
@@ -192,13 +198,73 @@ class SqlWrite final : public pipeline::Output {
   }
 
  private:
+  // Commits the pending rows (mode: replace: settles them within the run's transaction).
+  void commit_batch() {
+    bool open = replace_ ? batch_open_ : connection_->in_transaction() || checkpoint_unsaved_;
+    if (pending_.empty() && !open) return;
+    if (streaming_) {
+      try {
+        open_batch();
+        commit();
+        return;
+      } catch (const Error& e) {
+        set_aside_after(e);
+      }
+    }
+    replay_and_commit();
+  }
+
+  // Starts the batch's transaction — for mode: replace, the batch's savepoint, in the run's
+  // transaction, which starts by emptying the table.
+  void open_batch() {
+    if (replace_ ? batch_open_ : connection_->in_transaction()) return;
+    if (!connection_->in_transaction()) {
+      connection_->begin();
+      if (replace_) connection_->execute(db::delete_all_sql(connection_->dialect(), spec_.table));
+    }
+    if (replace_) {
+      connection_->savepoint(kBatchSavepoint);
+      batch_open_ = true;
+    }
+    batch_started_ = Clock::now();
+  }
+
+  // mode: replace, at the end of the input's run: commits the run's rows with its dead
+  // letters and checkpoint. A run without rows empties the table.
+  void commit_run() {
+    commit_batch();
+    try {
+      if (!connection_->in_transaction()) {
+        if (!writer_ && !connection_->describe_table(spec_.table)) return;  // nothing to replace
+        open_batch();
+        commit();
+      }
+      hooks_->before_commit(*connection_, connection_config_, checkpoint_);
+      connection_->commit();
+      hooks_->after_commit(checkpoint_);
+    } catch (Error& e) {
+      rollback_quietly();
+      throw e.add_context(fmt::format("{} replacing the rows of `{}` (rolled back: it keeps its old rows)", path_,
+                                      spec_.table.to_string()));
+    }
+    checkpoint_unsaved_ = false;
+    written_ += std::exchange(run_written_, 0);
+    rejected_ += std::exchange(run_rejected_, 0);
+  }
+
+  // mode: replace, at the end of the pipeline: a run still open did not read all its rows
+  // (stopped, or its input failed), so it rolls back.
+  void abandon_unfinished_run() {
+    if (!connection_ || !connection_->in_transaction()) return;
+    rollback_quietly();
+    log::warn(fmt::format("{}: the run ended before reading all its rows; rolled back, `{}` keeps its old rows",
+                          path_, spec_.table.to_string()));
+  }
+
   // The fast path: rows go to the target as they arrive, into the batch's transaction.
   void stream(const Batch& batch) {
     try {
-      if (!connection_->in_transaction()) {
-        connection_->begin();
-        batch_started_ = Clock::now();
-      }
+      open_batch();
       writer_->write(identity_ ? batch : project(batch));
     } catch (const Error& e) {
       set_aside_after(e);
@@ -208,9 +274,14 @@ class SqlWrite final : public pipeline::Output {
   // After a failed write or commit: roll back and leave the batch to replay_and_commit(), or
   // stop the pipeline when no replay can help.
   void set_aside_after(const Error& e) {
-    rollback_quietly();
-    if (!is_row_error(e) && !worth_rerunning_idempotent(e))
-      throw Error(e).add_context(fmt::format("{} writing to `{}`", path_, spec_.table.to_string()));
+    bool row_error = is_row_error(e);
+    // A replacing run's earlier batches are in its transaction only: only the batch's own
+    // savepoint can be rolled back and written again.
+    bool batch_only = replace_ && row_error && batch_open_;
+    if (batch_only) connection_->rollback_to_savepoint(kBatchSavepoint);
+    else rollback_quietly();
+    bool replayable = replace_ ? batch_only : row_error || worth_rerunning_idempotent(e);
+    if (!replayable) throw Error(e).add_context(failed_write());
     log::warn(fmt::format("{}: {}; writing the batch again{}", path_, e.what(),
                           is_row_error(e) ? ", isolating the rejected rows" : ""));
     streaming_ = false;
@@ -220,6 +291,7 @@ class SqlWrite final : public pipeline::Output {
   // Writes the kept rows again in a fresh transaction, bisecting around rejected rows, and
   // commits; transient failures start it over after a backoff.
   void replay_and_commit() {
+    if (replace_) return replay_once();  // the batch's savepoint was rolled back, not the run
     // The whole transaction was rolled back, so a replay is safe even when the connection
     // dropped while the rows were on the wire.
     retry_if(replay_policy(), worth_rerunning_idempotent, [&] { replay_once(); }, retry_hooks());
@@ -229,9 +301,9 @@ class SqlWrite final : public pipeline::Output {
     std::vector<pipeline::DeadLetter> letters;
     rejected_in_batch_ = 0;
     try {
-      if (!connection_ || connection_->broken()) reconnect();
+      if (!replace_ && (!connection_ || connection_->broken())) reconnect();
       writer_ = connection_->bulk_writer(spec_);
-      connection_->begin();
+      if (!replace_) connection_->begin();
       for (const auto& batch : pending_) {
         const Batch& rows = identity_ ? *batch : project(*batch);
         write_isolating(rows, 0, rows.rows(), letters);
@@ -244,8 +316,8 @@ class SqlWrite final : public pipeline::Output {
       commit();
     } catch (Error& e) {
       rollback_quietly();
-      if (worth_rerunning_idempotent(e)) connection_.reset();  // whatever state it is in, start afresh
-      throw e.add_context(fmt::format("{} writing to `{}`", path_, spec_.table.to_string()));
+      if (!replace_ && worth_rerunning_idempotent(e)) connection_.reset();  // whatever state it is in, start afresh
+      throw e.add_context(failed_write());
     }
   }
 
@@ -296,12 +368,19 @@ class SqlWrite final : public pipeline::Output {
   // Commits the open transaction with the checkpoint and dead letters, then hands the kept
   // batches back.
   void commit() {
-    hooks_->before_commit(*connection_, connection_config_, checkpoint_);
-    connection_->commit();
-    hooks_->after_commit(checkpoint_);
-    checkpoint_unsaved_ = false;
-    written_ += pending_rows_ - rejected_in_batch_;
-    rejected_ += rejected_in_batch_;
+    if (replace_) {  // commit_run() commits the run, its letters and checkpoint
+      connection_->release_savepoint(kBatchSavepoint);
+      batch_open_ = false;
+      run_written_ += pending_rows_ - rejected_in_batch_;
+      run_rejected_ += rejected_in_batch_;
+    } else {
+      hooks_->before_commit(*connection_, connection_config_, checkpoint_);
+      connection_->commit();
+      hooks_->after_commit(checkpoint_);
+      checkpoint_unsaved_ = false;
+      written_ += pending_rows_ - rejected_in_batch_;
+      rejected_ += rejected_in_batch_;
+    }
     rejected_in_batch_ = 0;
     letters_in_sink_ = 0;
     pending_rows_ = 0;
@@ -311,12 +390,19 @@ class SqlWrite final : public pipeline::Output {
     batch_started_ = {};
   }
 
+  std::string failed_write() const {
+    return fmt::format("{} writing to `{}`{}", path_, spec_.table.to_string(),
+                       replace_ ? " (mode: replace: the run is rolled back, the table keeps its old rows)" : "");
+  }
+
   void reconnect() {
     connection_.reset();
     connection_ = db::connect(connection_config_);
   }
 
   void rollback_quietly() noexcept {
+    batch_open_ = false;
+    run_written_ = run_rejected_ = 0;
     try {
       if (connection_ && connection_->in_transaction()) connection_->rollback();
     } catch (...) {
@@ -375,6 +461,7 @@ class SqlWrite final : public pipeline::Output {
   db::ConnectionConfig connection_config_;
   std::string path_;
   bool create_table_;
+  bool replace_;                // mode: replace (written as inserts, one transaction per run)
   db::WriteSpec spec_;
   std::vector<std::pair<std::string, std::string>> mapping_;  // target column → input field
   std::vector<std::size_t> sources_;                          // input index per target column
@@ -396,6 +483,8 @@ class SqlWrite final : public pipeline::Output {
   bool streaming_ = true;                        // false once the batch must be replayed
   std::size_t rejected_in_batch_ = 0;             // rows of the pending ones set aside
   std::size_t letters_in_sink_ = 0;               // of those, already handed to the sink
+  bool batch_open_ = false;                       // mode: replace: the batch's savepoint is set
+  std::uint64_t run_written_ = 0, run_rejected_ = 0;  // mode: replace: settled, not yet committed
   Batch slice_;
   std::atomic<std::uint64_t> written_{0};
   std::atomic<std::uint64_t> rejected_{0};

@@ -72,6 +72,17 @@ pipelines:
   EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 3) << error;
 }
 
+TEST(Project, MaxErrorsIsACountOrAPercentage) {
+  std::string yaml = std::string(kValid) + "    max_errors: 2%\n";
+  Project p = build_project(config::parse_document(yaml, "p.yaml", no_env()));
+  ASSERT_TRUE(p.pipelines[0].max_errors);
+  EXPECT_EQ(p.pipelines[0].max_errors->to_string(), "2%");
+  std::string error = load_error(std::string(kValid) + "    max_errors: lots\n");
+  EXPECT_NE(error.find("p.yaml:10:17: pipelines.copy.max_errors: `lots` is not a limit"), std::string::npos) << error;
+  error = load_error(std::string(kValid) + "    max_errors: [1]\n");
+  EXPECT_NE(error.find("pipelines.copy.max_errors:"), std::string::npos) << error;
+}
+
 TEST(Project, UpsertWithoutKeyIsAConfigError) {
   std::string yaml = kValid;
   yaml.replace(yaml.find("create_table: true"), 18, "mode: upsert");

@@ -53,6 +53,7 @@ TEST_F(RunnerTest, CopiesEveryRowAndCreatesTheTable) {
   EXPECT_EQ(stats[0].error, "");
   EXPECT_EQ(stats[0].rows_read, 12345u);
   EXPECT_EQ(stats[0].rows_written, 12345u);
+  EXPECT_EQ(stats[0].rows_rejected, 0u);  // no row reaches the output twice
   EXPECT_EQ(scalar("dst.db", "SELECT count(*) || ':' || sum(id) || ':' || max(customer) FROM orders"),
             scalar("src.db", "SELECT count(*) || ':' || sum(id) || ':' || max(customer) FROM orders"));
   auto dst = open("dst.db");
