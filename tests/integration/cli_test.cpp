@@ -41,6 +41,18 @@ TEST_F(Cli, EveryCommandHasHelp) {
   for (const char* cmd : {"ping", "query", "run", "version"}) EXPECT_NE(r.out.find(cmd), std::string::npos);
 }
 
+// What a user cannot guess from a run: that the pipelines of a file race each other, and what
+// each exit code means.
+TEST_F(Cli, RunHelpSaysPipelinesRunConcurrentlyAndListsTheExitCodes) {
+  auto r = run_weir({"run", "--help"});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("The pipelines of the file run concurrently"), std::string::npos) << r.out;
+  for (const char* code : {"\n  0 ", "\n  1 ", "\n  2 ", "\n  3 ", "\n  130 ", "\n  143 "})
+    EXPECT_NE(r.out.find(code), std::string::npos) << code << r.out;
+  EXPECT_NE(r.out.find("INTERRUPTED"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("max_errors"), std::string::npos) << r.out;
+}
+
 TEST_F(Cli, UnknownCommandIsAUsageError) {
   auto r = run_weir({"frobnicate"});
   EXPECT_EQ(r.exit_code, 2);
