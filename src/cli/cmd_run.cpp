@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <csignal>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -50,7 +51,8 @@ std::string summary_line(const pipeline::PipelineStats& s) {
 int exit_code(const std::vector<pipeline::PipelineStats>& stats) {
   auto any = [&](auto predicate) { return std::any_of(stats.begin(), stats.end(), predicate); };
   if (any([](const auto& s) { return !s.error.empty(); })) return 1;
-  if (any([](const auto& s) { return s.interrupted; })) return 128 + pipeline::stop_signal();
+  int signal = pipeline::stop_signal() ? pipeline::stop_signal() : SIGINT;
+  if (any([](const auto& s) { return s.interrupted; })) return 128 + signal;
   if (any([](const auto& s) { return s.dead_letters && !s.dead_letters_allowed; })) return 3;
   return 0;
 }

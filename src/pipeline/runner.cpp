@@ -29,8 +29,9 @@ std::atomic<int>& received_stop_signal() {
 }
 
 extern "C" void on_stop_signal(int signal) {
+  int none = 0;  // the first signal names the stop, before any thread can see it requested
+  received_stop_signal().compare_exchange_strong(none, signal);
   if (stop_requested().exchange(true)) _exit(128 + signal);  // the second Ctrl-C: no more waiting
-  received_stop_signal().store(signal);
   static const char message[] = "weir: stopping: finishing the current batches (press Ctrl-C again to abort)\n";
   [[maybe_unused]] auto ignored = write(STDERR_FILENO, message, sizeof message - 1);
 }

@@ -90,7 +90,9 @@ class PipelineExits : public ::testing::TestWithParam<Target> {
   }
 
   // The target's rows in short: "count:sum(id)".
-  std::string target_rows() { return scalar("SELECT COUNT(*) FROM " + dst_) + ":" + scalar("SELECT SUM(id) FROM " + dst_); }
+  std::string target_rows() {
+    return scalar("SELECT COUNT(*) FROM " + dst_) + ":" + scalar("SELECT SUM(id) FROM " + dst_);
+  }
 
   // A pipeline `copy` from `query` on `source` into the target, plain (no cursor).
   std::string project(const std::string& source, const std::string& query, const std::string& mode, int rows_per_batch,
@@ -216,7 +218,8 @@ TEST_P(PipelineExits, ScheduledServiceStoppedBetweenRunsExitsZero) {
   std::string file = local_project("SELECT * FROM " + src_ + " ORDER BY id", "replace", 100, "    max_errors: 9\n");
   test::Background weir({"run", "--progress", "0s", file}, dir_.path().string());
   auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (scalar("SELECT COUNT(*) FROM " + dst_) != "241" && weir.running() && std::chrono::steady_clock::now() < deadline)
+  while (scalar("SELECT COUNT(*) FROM " + dst_) != "241" && weir.running() &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(20ms);
   ASSERT_TRUE(weir.running()) << weir.err();
   EXPECT_EQ(target_rows(), "241:" + std::to_string(250 * 251 / 2 - 27 * 9 * 10 / 2));
