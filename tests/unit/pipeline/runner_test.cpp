@@ -134,6 +134,28 @@ TEST_F(RunnerTest, FailingQueryReportsTheConnection) {
   EXPECT_NE(stats[0].error.find("connection `src`"), std::string::npos) << stats[0].error;
 }
 
+// The end of the input's run reaches the output through the filter stage too: mode: replace
+// commits there, so the table ends with exactly the run's rows, its old ones gone.
+TEST_F(RunnerTest, ReplaceThroughAFilterCommitsTheRunsRowsOnly) {
+  auto dst = open("dst.db");
+  dst->execute_script("CREATE TABLE orders(id INTEGER PRIMARY KEY, customer TEXT, doubled NUMERIC);"
+                      "INSERT INTO orders VALUES (-1, 'old', 0), (99999, 'old', 0);");
+  auto stats = run(R"(  copy:
+    input: { sql_poll: { connection: src, query: "SELECT id, customer FROM orders ORDER BY id", page_size: 1000 } }
+    filters:
+      - sql_call:
+          connection: src
+          queries: [ { sql: "SELECT amount * 2 AS doubled FROM orders WHERE id = {{record.id}}" } ]
+    output: { sql_write: { connection: dst, table: orders, mode: replace, batch: { rows: 5000 } } }
+)");
+  ASSERT_EQ(stats.size(), 1u);
+  EXPECT_EQ(stats[0].error, "");
+  EXPECT_FALSE(stats[0].interrupted);
+  EXPECT_EQ(stats[0].rows_written, 12345u);
+  EXPECT_EQ(scalar("dst.db", "SELECT count(*) || ':' || min(id) || ':' || max(id) || ':' || sum(doubled) FROM orders"),
+            "12345:1:12345:" + scalar("src.db", "SELECT sum(amount * 2) FROM orders"));
+}
+
 TEST_F(RunnerTest, PipelinesRunConcurrentlyAndIndependently) {
   auto stats = run(R"(  one:
     input: { sql_poll: { connection: src, query: "SELECT id FROM orders" } }
