@@ -44,8 +44,9 @@ std::string types_reference_markdown() {
   out += '\n';
   append_created(out, sqlite::SqliteDialect());
 
-  out += "## PostgreSQL\n\nRead by type OID from canonical text (the session runs with DateStyle ISO, "
-         "IntervalStyle iso_8601, TimeZone UTC). Types not listed, enums included, read as text.\n\n"
+  out += "## PostgreSQL\n\nRead by type OID from canonical text (the session runs with DateStyle ISO and "
+         "TimeZone UTC; intervals read in IntervalStyle postgres or iso_8601). Types not listed, enums included, "
+         "read as text.\n\n"
          "| type | OID | logical type |\n|---|---|---|\n";
   for (const postgres::PgType& t : postgres::known_types())
     out += fmt::format("| `{}` | {} | {} |\n", t.name, t.oid, to_string(t.type));

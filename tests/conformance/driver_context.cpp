@@ -114,9 +114,11 @@ std::function<db::ConnectionConfig()> config_for(std::string url) {
 
 // Two contexts: "postgres" with the default bulk_merge=auto (the suite's small batches take
 // the statement path), "postgres_merge_copy" with every upsert, update and delete staged
-// through COPY (bulk_merge=copy), so both paths answer to the same suite.
-std::optional<DriverContext> postgres_context(std::string name, std::string_view bulk_merge) {
-  auto url = server_url("WEIR_TEST_PG_URL");
+// through COPY (bulk_merge=copy), so both paths answer to the same suite. Both again as
+// "pgbouncer" and "pgbouncer_merge_copy", through the harness's PgBouncer in transaction mode
+// (WEIR_TEST_PGBOUNCER_URL): each transaction may run on another server connection.
+std::optional<DriverContext> postgres_context(std::string name, const char* url_variable, std::string_view bulk_merge) {
+  auto url = server_url(url_variable);
   if (!url) return std::nullopt;
   DriverContext c;
   c.name = std::move(name);
@@ -197,8 +199,11 @@ std::vector<DriverContext> make_contexts() {
   contexts.push_back(sqlite_file("sqlite_file", ""));  // WAL, the driver's default
   contexts.push_back(sqlite_file("sqlite_file_rollback_journal", "?journal_mode=delete"));
   contexts.push_back(sqlite_memory());
-  if (auto pg = postgres_context("postgres", "auto")) contexts.push_back(std::move(*pg));
-  if (auto pg = postgres_context("postgres_merge_copy", "copy")) contexts.push_back(std::move(*pg));
+  if (auto pg = postgres_context("postgres", "WEIR_TEST_PG_URL", "auto")) contexts.push_back(std::move(*pg));
+  if (auto pg = postgres_context("postgres_merge_copy", "WEIR_TEST_PG_URL", "copy")) contexts.push_back(std::move(*pg));
+  if (auto pg = postgres_context("pgbouncer", "WEIR_TEST_PGBOUNCER_URL", "auto")) contexts.push_back(std::move(*pg));
+  if (auto pg = postgres_context("pgbouncer_merge_copy", "WEIR_TEST_PGBOUNCER_URL", "copy"))
+    contexts.push_back(std::move(*pg));
   if (auto my = mysql_context("mysql", "load_data")) contexts.push_back(std::move(*my));
   if (auto my = mysql_context("mysql_insert", "insert")) contexts.push_back(std::move(*my));
   return contexts;

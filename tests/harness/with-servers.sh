@@ -21,6 +21,7 @@ readonly MARIADBD=${WEIR_HARNESS_MARIADBD:-/usr/sbin/mariadbd}
 readonly MARIADB_INSTALL_DB=${WEIR_HARNESS_MARIADB_INSTALL_DB:-/usr/bin/mariadb-install-db}
 readonly MARIADB_CLIENT=${WEIR_HARNESS_MARIADB_CLIENT:-/usr/bin/mariadb}
 readonly MARIADB_ADMIN=${WEIR_HARNESS_MARIADB_ADMIN:-/usr/bin/mariadb-admin}
+readonly PGBOUNCER=${WEIR_HARNESS_PGBOUNCER:-/usr/sbin/pgbouncer}
 readonly START_TIMEOUT=${WEIR_HARNESS_START_TIMEOUT:-60}
 readonly PORT_TRIES=5
 readonly LOOPBACK=127.0.0.1
@@ -29,6 +30,7 @@ H=""            # this run's temp dir
 CLEANED=0
 CHILD=""        # pid of the wrapped command
 PG_DIR="" PG_DATA="" PG_SOCK="" PG_LOG="" PG_PORT="" PG_PASSWORD=""
+PB_DIR="" PB_PORT="" PB_PIDFILE="" PB_LOG=""
 MY_DIR="" MY_DATA="" MY_SOCK="" MY_PIDFILE="" MY_LOG="" MY_PORT="" MY_PASSWORD="" MY_PID=""
 MY_CMD=()           # mariadbd's command line (also in $MY_DIR/ctl)
 MY_INSTALL_PID=""   # background mariadb-install-db
@@ -65,8 +67,10 @@ usage: tests/harness/with-servers.sh <command> [args...]
 Starts throwaway PostgreSQL 15 and MariaDB servers on 127.0.0.1, exports
 WEIR_TEST_PG_URL / WEIR_TEST_MYSQL_URL (and friends), runs <command>, stops the
 servers, deletes their data and exits with <command>'s exit status.
-Knobs: WEIR_HARNESS_SKIP_PG=1, WEIR_HARNESS_SKIP_MYSQL=1, CI=true (missing
-server binaries become fatal). See tests/harness/README.md.
+Also starts PgBouncer (transaction pooling) in front of PostgreSQL and exports
+WEIR_TEST_PGBOUNCER_URL. Knobs: WEIR_HARNESS_SKIP_PG=1, WEIR_HARNESS_SKIP_MYSQL=1,
+WEIR_HARNESS_SKIP_PGBOUNCER=1, CI=true (missing server binaries become fatal).
+See tests/harness/README.md.
 EOF
 }
 
@@ -147,7 +151,7 @@ server_pids_in() {
   for p in /proc/[0-9]*; do
     pid=${p#/proc/}
     { read -r comm <"$p/comm"; } 2>/dev/null || continue
-    case $comm in postgres|postmaster|mariadbd|mysqld) ;; *) continue ;; esac
+    case $comm in postgres|postmaster|mariadbd|mysqld|pgbouncer) ;; *) continue ;; esac
     { mapfile -d '' args <"$p/cmdline"; } 2>/dev/null || continue
     [[ " ${args[*]} " == *"$dir/"* ]] && echo "$pid"
   done
@@ -228,7 +232,7 @@ pick_port() {
   local p i
   for ((i = 0; i < 500; i++)); do
     p=$((20000 + (RANDOM * 32768 + RANDOM) % 41000))
-    [[ $p == "$PG_PORT" || $p == "$MY_PORT" ]] && continue
+    [[ $p == "$PG_PORT" || $p == "$MY_PORT" || $p == "$PB_PORT" ]] && continue
     port_in_use "$p" && continue
     echo "$p"
     return 0
@@ -419,6 +423,109 @@ stop_pg() {
     kill -KILL "$pid" 2>/dev/null
     wait_gone "$pid" 10
   fi
+}
+
+# --- PgBouncer -----------------------------------------------------------
+
+# PgBouncer in front of the harness's PostgreSQL: transaction pooling, every
+# other setting PgBouncer's default (so startup parameters it does not track,
+# such as `options`, are refused, as on a stock installation). Run as the OS
+# user postgres (PgBouncer refuses to run as root), daemonized with a pid file.
+pb_write_conf() {
+  cat >"$PB_DIR/pgbouncer.ini" <<EOF
+; written by tests/harness/with-servers.sh
+[databases]
+weir_test = host=$LOOPBACK port=$PG_PORT dbname=weir_test
+
+[pgbouncer]
+listen_addr = $LOOPBACK
+listen_port = $PB_PORT
+unix_socket_dir = $PB_DIR
+pool_mode = transaction
+auth_type = scram-sha-256
+auth_file = $PB_DIR/userlist.txt
+logfile = $PB_LOG
+pidfile = $PB_PIDFILE
+EOF
+  (( IS_ROOT )) && chown postgres:postgres "$PB_DIR/pgbouncer.ini"
+  chmod 600 "$PB_DIR/pgbouncer.ini"
+}
+
+pb_pid() { local pid; { read -r pid <"$PB_PIDFILE"; } 2>/dev/null && echo "$pid"; }
+
+pb_alive() {
+  local pid
+  pid=$(pb_pid) || return 1
+  pid_alive "$pid" && [[ $(proc_comm "$pid") == pgbouncer ]]
+}
+
+start_pgbouncer() {
+  local attempt ok=0 deadline version
+  PB_DIR=$H/pgbouncer
+  PB_PIDFILE=$PB_DIR/pgbouncer.pid
+  PB_LOG=$PB_DIR/pgbouncer.log
+  mkdir -p "$PB_DIR" || die "cannot create $PB_DIR"
+  chmod 700 "$PB_DIR"
+  # The plain password: PgBouncer needs it to log in to the server with SCRAM.
+  printf '"weir" "%s"\n' "$PG_PASSWORD" >"$PB_DIR/userlist.txt" || die "cannot write the PgBouncer auth_file"
+  chmod 600 "$PB_DIR/userlist.txt"
+  if (( IS_ROOT )); then chown -R postgres:postgres "$PB_DIR" || die "cannot chown $PB_DIR"; fi
+
+  for ((attempt = 1; attempt <= PORT_TRIES; attempt++)); do
+    if (( attempt == 1 )) && [[ ${WEIR_HARNESS_PGBOUNCER_PORT:-} =~ ^[0-9]+$ ]]; then
+      PB_PORT=$WEIR_HARNESS_PGBOUNCER_PORT   # preferred port, tried as is
+    else
+      PB_PORT=$(pick_port) || die "no free port found for pgbouncer"
+    fi
+    pb_write_conf
+    rm -f "$PB_PIDFILE"
+    : >"$PB_LOG"
+    (( IS_ROOT )) && chown postgres:postgres "$PB_LOG"
+    if as_pg "$PGBOUNCER" -d -q "$PB_DIR/pgbouncer.ini" >"$H/pgbouncer-start.log" 2>&1; then
+      deadline=$((SECONDS + START_TIMEOUT))
+      until clean_run "$PG_BIN/pg_isready" -q -h "$LOOPBACK" -p "$PB_PORT" -d weir_test -t 2; do
+        pb_alive || break
+        (( SECONDS >= deadline )) && break
+        sleep 0.1
+      done
+      if pb_alive; then
+        ok=1
+        break
+      fi
+    fi
+    if grep -Eq 'Address already in use' "$PB_LOG" "$H/pgbouncer-start.log" 2>/dev/null; then
+      log "pgbouncer: port $PB_PORT is taken, retrying with another port"
+      continue
+    fi
+    show_tail "$H/pgbouncer-start.log"
+    show_tail "$PB_LOG"
+    die "pgbouncer did not start"
+  done
+  (( ok )) || { show_tail "$PB_LOG"; die "pgbouncer: no usable port after $PORT_TRIES tries"; }
+
+  # Check the password login through the pooler exactly as the tests will do it.
+  if ! clean_run PGPASSWORD="$PG_PASSWORD" "$PG_BIN/psql" -X -q -At \
+      "host=$LOOPBACK port=$PB_PORT user=weir dbname=weir_test connect_timeout=10" \
+      -c 'select 1' >/dev/null 2>"$H/pgbouncer-setup.log"; then
+    show_tail "$H/pgbouncer-setup.log"
+    show_tail "$PB_LOG"
+    die "pgbouncer: password login as weir over TCP failed"
+  fi
+  version=$("$PGBOUNCER" --version 2>/dev/null | awk 'NR == 1 {print $2}')
+  log "pgbouncer ${version:-?} (pool_mode transaction) on $LOOPBACK:$PB_PORT"
+}
+
+stop_pgbouncer() {
+  local pid
+  [[ -n $PB_PIDFILE ]] || return 0
+  pb_alive || return 0
+  pid=$(pb_pid)
+  kill -INT "$pid" 2>/dev/null   # SIGINT: shut down at once, closing every connection
+  if ! wait_gone "$pid" 10; then
+    kill -KILL "$pid" 2>/dev/null
+    wait_gone "$pid" 10
+  fi
+  return 0
 }
 
 # --- MariaDB -------------------------------------------------------------
@@ -649,6 +756,7 @@ cleanup() {
   stop_tree "$CHILD"
   stop_tree "$MY_INSTALL_PID"
   stop_mysql_begin
+  stop_pgbouncer
   stop_pg
   stop_mysql_wait
   if [[ -n $H && -d $H ]]; then
@@ -675,6 +783,10 @@ have_pg_bins() {
   fi
 }
 
+have_pgbouncer_bin() {
+  [[ -x $PGBOUNCER ]] || { echo "$PGBOUNCER"; return 1; }
+}
+
 have_mysql_bins() {
   local b
   for b in "$MARIADBD" "$MARIADB_INSTALL_DB" "$MARIADB_CLIENT" "$MARIADB_ADMIN"; do
@@ -685,7 +797,7 @@ have_mysql_bins() {
 }
 
 main() {
-  local want_pg=1 want_my=1 missing rc
+  local want_pg=1 want_my=1 want_pb=1 missing rc
 
   [[ ${1:-} == -- ]] && shift
   case ${1:-} in
@@ -694,12 +806,20 @@ main() {
 
   [[ ${WEIR_HARNESS_SKIP_PG:-0} == 1 ]] && want_pg=0
   [[ ${WEIR_HARNESS_SKIP_MYSQL:-0} == 1 ]] && want_my=0
+  [[ ${WEIR_HARNESS_SKIP_PGBOUNCER:-0} == 1 ]] && want_pb=0
 
   if (( want_pg )) && ! missing=$(have_pg_bins); then
     log "PostgreSQL 15 not usable: missing $missing"
     [[ ${CI:-} == true ]] && die "CI=true: PostgreSQL is required"
     log "continuing without PostgreSQL (WEIR_TEST_PG_URL not set)"
     want_pg=0
+  fi
+  (( want_pg )) || want_pb=0   # it pools connections to the harness's PostgreSQL
+  if (( want_pb )) && ! missing=$(have_pgbouncer_bin); then
+    log "PgBouncer not usable: missing $missing"
+    [[ ${CI:-} == true ]] && die "CI=true: PgBouncer is required"
+    log "continuing without PgBouncer (WEIR_TEST_PGBOUNCER_URL not set)"
+    want_pb=0
   fi
   if (( want_my )) && ! missing=$(have_mysql_bins); then
     log "MariaDB not usable: missing $missing"
@@ -711,6 +831,7 @@ main() {
   # Never leak an outer harness' settings into this run.
   unset WEIR_TEST_PG_URL WEIR_TEST_PG_PORT WEIR_TEST_PG_PASSWORD WEIR_TEST_PG_SOCKET_DIR \
         WEIR_TEST_PG_DATA WEIR_TEST_PG_BIN WEIR_TEST_PG_LOG \
+        WEIR_TEST_PGBOUNCER_URL WEIR_TEST_PGBOUNCER_PORT WEIR_TEST_PGBOUNCER_LOG \
         WEIR_TEST_MYSQL_URL WEIR_TEST_MYSQL_PORT WEIR_TEST_MYSQL_PASSWORD \
         WEIR_TEST_MYSQL_SOCKET WEIR_TEST_MYSQL_LOG WEIR_TEST_MYSQL_DATA WEIR_TEST_MYSQL_PIDFILE \
         WEIR_TEST_MYSQL_CTL WEIR_TEST_HARNESS_DIR \
@@ -730,6 +851,7 @@ main() {
   (( want_pg || want_my )) && make_tls
   (( want_my )) && prepare_mysql
   (( want_pg )) && start_pg
+  (( want_pb )) && start_pgbouncer
   (( want_my )) && start_mysql
 
   export WEIR_TEST_HARNESS_DIR=$H
@@ -747,6 +869,11 @@ main() {
     export WEIR_TEST_PG_DATA=$PG_DATA
     export WEIR_TEST_PG_BIN=$PG_BIN
     export WEIR_TEST_PG_LOG=$PG_LOG
+  fi
+  if (( want_pb )); then
+    export WEIR_TEST_PGBOUNCER_URL="postgres://weir:$PG_PASSWORD@$LOOPBACK:$PB_PORT/weir_test"
+    export WEIR_TEST_PGBOUNCER_PORT=$PB_PORT
+    export WEIR_TEST_PGBOUNCER_LOG=$PB_LOG
   fi
   if (( want_my )); then
     export WEIR_TEST_MYSQL_URL="mysql://weir:$MY_PASSWORD@$LOOPBACK:$MY_PORT/weir_test"

@@ -22,6 +22,23 @@ TEST(Servers, PostgresAnswersOnLoopback) {
   EXPECT_EQ(r.out, "15|logical\n");
 }
 
+// PgBouncer in front of PostgreSQL, with its default settings: a startup parameter it does not
+// track (here `options`, from PGOPTIONS) is refused, as on a stock installation.
+TEST(Servers, PgbouncerAnswersOnLoopbackAndRefusesOptions) {
+  auto url = test::server_url("WEIR_TEST_PGBOUNCER_URL");
+  if (!url) return;
+  Url u = Url::parse(*url);
+  EXPECT_EQ(u.host, "127.0.0.1");
+  const std::vector<std::string> psql{"psql", "-X", "-tA", "-h", u.host, "-p", std::to_string(u.port), "-U", u.user,
+                                      "-d", u.database, "-c", "SELECT current_setting('server_version_num')::int / 10000"};
+  auto r = test::run_program(psql, {}, {"PGPASSWORD=" + u.password});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "15\n");
+  r = test::run_program(psql, {}, {"PGPASSWORD=" + u.password, "PGOPTIONS=-c work_mem=64MB"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("unsupported startup parameter: options"), std::string::npos) << r.err;
+}
+
 TEST(Servers, MariadbAnswersOnLoopback) {
   auto url = test::server_url("WEIR_TEST_MYSQL_URL");
   if (!url) return;

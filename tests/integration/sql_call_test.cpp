@@ -35,6 +35,9 @@ const Backend kBackends[] = {
      "WHERE c.id = {{record.customer_id}}"},
     {"Sqlite", nullptr,
      "SELECT json_extract(c.meta, '$.n') AS only_order FROM CUSTOMERS c WHERE c.id = {{record.customer_id}}"},
+    {"Pgbouncer", "WEIR_TEST_PGBOUNCER_URL",  // PostgreSQL through a transaction pooler
+     "SELECT (SELECT o.id FROM ORDERS o WHERE o.customer_id = c.id) AS only_order FROM CUSTOMERS c "
+     "WHERE c.id = {{record.customer_id}}"},
 };
 
 void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }

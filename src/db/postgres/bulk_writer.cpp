@@ -23,25 +23,6 @@ constexpr const char* kColumnTypesSql =
     "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
     "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped";
 
-// Leaves pipeline mode after a failure part-way through sending: syncs, reads and drops what
-// the server still answers, so the connection takes ordinary statements again.
-void end_pipeline_quietly(PGconn* conn) noexcept {
-  if (PQpipelineStatus(conn) == PQ_PIPELINE_OFF) return;
-  if (PQpipelineSync(conn)) {
-    // One NULL ends each statement's results; two in a row mean nothing is pending.
-    for (int nulls = 0; nulls < 2 && PQstatus(conn) == CONNECTION_OK;) {
-      ResultHandle result(PQgetResult(conn));
-      if (!result) {
-        ++nulls;
-        continue;
-      }
-      nulls = 0;
-      if (PQresultStatus(result.get()) == PGRES_PIPELINE_SYNC) break;
-    }
-  }
-  PQexitPipelineMode(conn);
-}
-
 }  // namespace
 
 PgBulkWriter::PgBulkWriter(PgConnection& connection, const WriteSpec& spec)
@@ -189,7 +170,6 @@ void PgBulkWriter::encode_text_rows(const Batch& batch, CopyIn& copy, bool numbe
 
 void PgBulkWriter::pipeline(const Batch& batch) {
   PGconn* conn = connection_->handle();
-  const std::string& name = connection_->prepared(statement_.sql, static_cast<int>(statement_.param_columns.size()));
   std::string context = fmt::format("writing to `{}`", spec_.table.to_string());
   if (!PQenterPipelineMode(conn)) throw_connection_error(conn, context);
   std::vector<Value> row_params(statement_.param_columns.size());
@@ -198,32 +178,17 @@ void PgBulkWriter::pipeline(const Batch& batch) {
   try {
     for (std::size_t start = 0; start < batch.rows() && !first_error; start += kPipelineDepth) {
       std::size_t end = std::min(batch.rows(), start + kPipelineDepth);
+      // The unnamed statement, parsed again after each Sync: a transaction pooler may send the
+      // next part to another server connection. It lasts until the next one is parsed.
+      if (!PQsendPrepare(conn, "", statement_.sql.c_str(), 0, nullptr)) throw_connection_error(conn, context);
       for (std::size_t r = start; r < end; ++r) {
         for (std::size_t p = 0; p < row_params.size(); ++p) row_params[p] = batch.at(r, statement_.param_columns[p]);
         params.bind(row_params);
-        if (!PQsendQueryPrepared(conn, name.c_str(), params.size(), params.values(), params.lengths(),
-                                 params.formats(), 0))
+        if (!PQsendQueryPrepared(conn, "", params.size(), params.values(), params.lengths(), params.formats(), 0))
           throw_connection_error(conn, context);
       }
       if (!PQpipelineSync(conn)) throw_connection_error(conn, context);
-      for (std::size_t r = start; r <= end;) {
-        ResultHandle result(PQgetResult(conn));
-        if (!result) {
-          ++r;  // end of one statement's results
-          continue;
-        }
-        ExecStatusType status = PQresultStatus(result.get());
-        if (status == PGRES_PIPELINE_SYNC) break;
-        if (status == PGRES_COMMAND_OK) {
-          affected_ += std::strtoull(PQcmdTuples(result.get()), nullptr, 10);
-        } else if (status == PGRES_FATAL_ERROR && !first_error) {
-          try {
-            throw_result_error(result.get(), conn, fmt::format("{}, row {} of the batch", context, r + 1));
-          } catch (const Error& e) {
-            first_error = e;
-          }
-        }
-      }
+      read_pipeline_results(conn, start, end, context, first_error);
     }
   } catch (...) {
     end_pipeline_quietly(conn);
@@ -231,6 +196,31 @@ void PgBulkWriter::pipeline(const Batch& batch) {
   }
   PQexitPipelineMode(conn);
   if (first_error) throw *first_error;
+}
+
+void PgBulkWriter::read_pipeline_results(PGconn* conn, std::size_t start, std::size_t end, const std::string& context,
+                                         std::optional<Error>& first_error) {
+  // The parse's result, then each row's, each followed by a NULL; then the Sync's. Statement 0
+  // is the parse, statement i the batch's row start + i.
+  for (std::size_t statement = 0; statement <= end - start + 1;) {
+    ResultHandle result(PQgetResult(conn));
+    if (!result) {
+      ++statement;
+      continue;
+    }
+    ExecStatusType status = PQresultStatus(result.get());
+    if (status == PGRES_PIPELINE_SYNC) break;
+    if (status == PGRES_COMMAND_OK && statement > 0) {
+      affected_ += std::strtoull(PQcmdTuples(result.get()), nullptr, 10);
+    } else if (status == PGRES_FATAL_ERROR && !first_error) {
+      try {
+        throw_result_error(result.get(), conn,
+                           statement == 0 ? context : fmt::format("{}, row {} of the batch", context, start + statement));
+      } catch (const Error& e) {
+        first_error = e;
+      }
+    }
+  }
 }
 
 }  // namespace weir::db::postgres

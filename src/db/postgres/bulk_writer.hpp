@@ -2,8 +2,8 @@
 // format when every column has a binary codec (binary_codec.hpp) and every value of the batch
 // converts exactly, else in text format, where the server converts what weir cannot. Upserts,
 // updates and deletes of large batches COPY into a stage and merge it in one statement
-// (staged_merge.hpp); small ones send one prepared statement per row in libpq pipeline mode,
-// so a batch costs a round trip per 1000 rows instead of one per row.
+// (staged_merge.hpp); small ones send one statement per row in libpq pipeline mode, so a batch
+// costs a round trip per 1000 rows instead of one per row.
 //
 // After write() throws, nothing of that batch is stored and the connection is ready for its
 // next statement: inside a transaction the caller rolls back (or to a savepoint) and may
@@ -18,6 +18,7 @@
 #include "db/postgres/connection.hpp"
 #include "db/postgres/staged_merge.hpp"
 #include "db/postgres/wire_buffer.hpp"
+#include "weir/error.hpp"
 
 namespace weir::db::postgres {
 
@@ -43,6 +44,9 @@ class PgBulkWriter final : public BulkWriter {
   void encode_binary_rows(const Batch& batch, CopyIn& copy, bool numbered);
   void encode_text_rows(const Batch& batch, CopyIn& copy, bool numbered);
   void pipeline(const Batch& batch);
+  // Reads the results of one Sync of pipeline(): rows [start, end) of the batch; keeps the first error.
+  void read_pipeline_results(PGconn* conn, std::size_t start, std::size_t end, const std::string& context,
+                             std::optional<Error>& first_error);
 
   PgConnection* connection_;
   WriteSpec spec_;

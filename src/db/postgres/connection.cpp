@@ -62,8 +62,11 @@ ResultHandle checked(PGresult* raw, PGconn* conn, std::string_view context) {
   }
 }
 
-PgConnection::PgConnection(ConnHandle conn, BulkMerge bulk_merge)
-    : conn_(std::move(conn)), canceller_(PQgetCancel(conn_.get())), bulk_merge_(bulk_merge) {
+PgConnection::PgConnection(ConnHandle conn, BulkMerge bulk_merge, bool transaction_pooler)
+    : conn_(std::move(conn)),
+      canceller_(PQgetCancel(conn_.get())),
+      bulk_merge_(bulk_merge),
+      transaction_pooler_(transaction_pooler) {
   PQsetNoticeReceiver(conn_.get(), &log_notice, nullptr);
 }
 
@@ -117,16 +120,75 @@ bool PgConnection::replan(std::string_view sql, const PGresult* result) {
   return PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
 }
 
+void PgConnection::send(std::string_view sql) {
+  const Params& p = params_;
+  int sent = 0;
+  if (transaction_pooler_) {
+    sql_text_.assign(sql);
+    sent = PQsendQueryParams(conn_.get(), sql_text_.c_str(), p.size(), nullptr, p.values(), p.lengths(), p.formats(), 0);
+  } else {
+    const std::string& name = prepared(sql, p.size());
+    sent = PQsendQueryPrepared(conn_.get(), name.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0);
+  }
+  if (!sent) throw_connection_error(conn_.get(), "sending statement");
+}
+
 ResultHandle PgConnection::run(std::string_view sql, std::span<const Value> params) {
   finish_active_cursor();
-  Params& p = params_;
-  p.bind(params);
+  params_.bind(params);
   for (bool retried = false;; retried = true) {
-    const std::string& name = prepared(sql, p.size());
-    ResultHandle result(PQexecPrepared(conn_.get(), name.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0));
+    send(sql);
+    ResultHandle result(PQgetResult(conn_.get()));
     if (!retried && replan(sql, result.get())) continue;
+    // One statement: one result, then NULL (unless it is a COPY, which waits for its data).
+    const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+    if (status != PGRES_COPY_IN && status != PGRES_COPY_OUT && status != PGRES_COPY_BOTH)
+      while (ResultHandle rest{PQgetResult(conn_.get())}) {
+      }
     return checked(result.release(), conn_.get(), "running statement");
   }
+}
+
+ResultHandle PgConnection::describe(std::string_view sql) {
+  // Parsed and described in one round trip (one Sync), so a transaction pooler cannot hand the
+  // two to different server connections; the unnamed statement is replaced by the next one.
+  PGconn* conn = conn_.get();
+  sql_text_.assign(sql);
+  if (!PQenterPipelineMode(conn)) throw_connection_error(conn, "describing query");
+  if (!PQsendPrepare(conn, "", sql_text_.c_str(), 0, nullptr) || !PQsendDescribePrepared(conn, "") ||
+      !PQpipelineSync(conn)) {
+    end_pipeline_quietly(conn);
+    throw_connection_error(conn, "describing query");
+  }
+  // Each statement's result, then a NULL; then the Sync's.
+  ResultHandle parsed(PQgetResult(conn));
+  while (ResultHandle rest{PQgetResult(conn)}) {
+  }
+  ResultHandle described(PQgetResult(conn));
+  while (ResultHandle rest{PQgetResult(conn)}) {
+  }
+  ResultHandle synced(PQgetResult(conn));
+  if (!PQexitPipelineMode(conn)) throw_connection_error(conn, "describing query");
+  // After a failed parse the description only says "aborted": the parse's error is the one to show.
+  if (!parsed || PQresultStatus(parsed.get()) != PGRES_COMMAND_OK) return parsed;
+  return described;
+}
+
+void end_pipeline_quietly(PGconn* conn) noexcept {
+  if (PQpipelineStatus(conn) == PQ_PIPELINE_OFF) return;
+  if (PQpipelineSync(conn)) {
+    // One NULL ends each statement's results; two in a row mean nothing is pending.
+    for (int nulls = 0; nulls < 2 && PQstatus(conn) == CONNECTION_OK;) {
+      ResultHandle result(PQgetResult(conn));
+      if (!result) {
+        ++nulls;
+        continue;
+      }
+      nulls = 0;
+      if (PQresultStatus(result.get()) == PGRES_PIPELINE_SYNC) break;
+    }
+  }
+  PQexitPipelineMode(conn);
 }
 
 bool PgConnection::may_create_temp_tables() {
@@ -144,14 +206,8 @@ void PgConnection::finish_active_cursor() {
 std::unique_ptr<Cursor> PgConnection::copy_query(std::string_view sql) {
   std::optional<std::string_view> body = copyable_query(sql);
   if (!body) return nullptr;
-  ResultHandle described;
-  for (bool retried = false;; retried = true) {
-    const std::string& name = prepared(sql, 0);
-    described.reset(PQdescribePrepared(conn_.get(), name.c_str()));
-    if (!retried && replan(sql, described.get())) continue;
-    described = checked(described.release(), conn_.get(), "running query");
-    break;
-  }
+  ResultHandle described = checked(describe(sql).release(), conn_.get(), "running query");
+  if (const int placeholders = PQnparams(described.get())) wrong_param_count(placeholders, 0);
   const int width = PQnfields(described.get());
   std::vector<BinaryCodec> codecs;
   for (int i = 0; i < width; ++i) {
@@ -171,12 +227,9 @@ std::unique_ptr<Cursor> PgConnection::query(std::string_view sql, std::span<cons
   finish_active_cursor();
   if (params.empty())
     if (auto cursor = copy_query(sql)) return cursor;
-  Params& p = params_;
-  p.bind(params);
+  params_.bind(params);
   for (bool retried = false;; retried = true) {
-    const std::string& name = prepared(sql, p.size());
-    if (!PQsendQueryPrepared(conn_.get(), name.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0))
-      throw_connection_error(conn_.get(), "sending query");
+    send(sql);
     PQsetSingleRowMode(conn_.get());
     ResultHandle first(PQgetResult(conn_.get()));  // the column descriptions, or the error
     if (!retried && replan(sql, first.get())) continue;

@@ -1,6 +1,7 @@
-// PostgreSQL connection over libpq: prepared statements cached per connection, streaming
-// results through COPY … TO STDOUT (FORMAT binary) where a query allows it and single-row
-// mode otherwise, canonical session settings for text parsing.
+// PostgreSQL connection over libpq: prepared statements cached per connection (unnamed ones,
+// parsed with each statement, behind a transaction pooler), streaming results through COPY …
+// TO STDOUT (FORMAT binary) where a query allows it and single-row mode otherwise, canonical
+// session settings for text parsing (session.hpp).
 #pragma once
 
 #include <libpq-fe.h>
@@ -56,7 +57,9 @@ enum class BulkMerge { automatic, copy, statements };
 
 class PgConnection final : public Connection {
  public:
-  explicit PgConnection(ConnHandle conn, BulkMerge bulk_merge = BulkMerge::automatic);
+  // `transaction_pooler`: a pooler may run each transaction on another server connection, so
+  // no statement is kept prepared (session.hpp).
+  explicit PgConnection(ConnHandle conn, BulkMerge bulk_merge = BulkMerge::automatic, bool transaction_pooler = false);
   ~PgConnection() override;
 
   const Dialect& dialect() const noexcept override { return dialect_; }
@@ -75,12 +78,10 @@ class PgConnection final : public Connection {
 
   PGconn* handle() const noexcept { return conn_.get(); }
   BulkMerge bulk_merge() const noexcept { return bulk_merge_; }
+  bool transaction_pooler() const noexcept { return transaction_pooler_; }
   // Whether this role may create temporary tables here (the TEMP privilege), asked once.
   bool may_create_temp_tables();
-  // The name of the server-side prepared statement for `sql` (prepared on first use); throws
-  // Error{config} when the statement takes another number of parameters than `param_count`.
-  const std::string& prepared(std::string_view sql, int param_count);
-  // Runs a prepared statement to completion; throws on error.
+  // Runs a statement to completion (prepared, or unnamed behind a transaction pooler); throws on error.
   ResultHandle run(std::string_view sql, std::span<const Value> params);
   // After `result` came for the prepared statement of `sql`: when it is a stale plan (see
   // is_stale_plan), drops the statement, reads what is left of the result and returns whether
@@ -95,6 +96,14 @@ class PgConnection final : public Connection {
  private:
   // A PgCopyCursor for `sql` when COPY can run it (copy_cursor.hpp), else nullptr.
   std::unique_ptr<Cursor> copy_query(std::string_view sql);
+  // The name of the server-side prepared statement for `sql` (prepared on first use); throws
+  // Error{config} when the statement takes another number of parameters than `param_count`.
+  const std::string& prepared(std::string_view sql, int param_count);
+  // Sends `sql` with the parameters bound in params_: the prepared statement, or behind a
+  // transaction pooler the unnamed one, parsed in the same round trip.
+  void send(std::string_view sql);
+  // The columns `sql` returns, described without running it.
+  ResultHandle describe(std::string_view sql);
 
   ConnHandle conn_;
   CancelHandle canceller_;
@@ -112,13 +121,19 @@ class PgConnection final : public Connection {
   std::deque<std::string> statement_order_;                    // oldest first, for eviction
   std::uint64_t next_statement_ = 0;
   Params params_;  // reused by run() and query(): binding allocates nothing in the steady state
+  std::string sql_text_;  // the NUL-terminated copy libpq needs of an unnamed statement's SQL
   PgStreamingCursor* active_cursor_ = nullptr;
   bool explicit_transaction_ = false;
   BulkMerge bulk_merge_;
+  bool transaction_pooler_;
   std::optional<bool> may_create_temp_tables_;
 };
 
 // Checks a result's status; throws the mapped error for failures.
 ResultHandle checked(PGresult* result, PGconn* conn, std::string_view context);
+
+// Leaves pipeline mode after a failure part-way through sending: syncs, reads and drops what
+// the server still answers, so the connection takes ordinary statements again.
+void end_pipeline_quietly(PGconn* conn) noexcept;
 
 }  // namespace weir::db::postgres

@@ -3,7 +3,10 @@
 // URL options: sslmode (disable|allow|prefer|require|verify-ca|verify-full), sslrootcert,
 // sslcert, sslkey, application_name (default weir), connect_timeout (seconds, default 10),
 // query_timeout (milliseconds; the server cancels a longer statement: Error{timeout}),
-// options (extra server settings, "-c name=value"), target_session_attrs.
+// options (extra server settings, "-c name=value"), target_session_attrs; weir's own
+// bulk_merge (auto|copy|statements, see BulkMerge) and pooler (auto|none|transaction, see
+// Pooler). Only options and query_timeout send the `options` startup parameter, which
+// connection poolers refuse: weir's own session settings are SET after login (session.hpp).
 //
 // TLS options go to libpq unchanged, with libpq's meaning: sslmode verify-ca checks the chain
 // against sslrootcert (default ~/.postgresql/root.crt), verify-full the host name too (a host

@@ -85,6 +85,11 @@ void throw_result_error(const PGresult* result, PGconn* conn, std::string_view c
   if (sqlstate == "57014" && message.find("statement timeout") != std::string::npos)
     throw Error(ErrorKind::timeout, fmt::format("{}: {} [SQLSTATE {}]", context, message, sqlstate),
                 std::string(sqlstate), false);
+  // An unnamed statement (behind a transaction pooler) given the wrong number of values: the
+  // server checks when binding them, as a protocol violation, which is no lost connection.
+  if (sqlstate == "08P01" && field(result, PG_DIAG_SOURCE_FUNCTION) == "exec_bind_message")
+    throw Error(ErrorKind::config, fmt::format("{}: {} [SQLSTATE {}]", context, message, sqlstate),
+                std::string(sqlstate), false);
   std::string_view detail = field(result, PG_DIAG_MESSAGE_DETAIL);
   if (!detail.empty()) message += " (" + one_line(detail) + ")";
   throw Error(kind_for_sqlstate(sqlstate), fmt::format("{}: {} [SQLSTATE {}]", context, message, sqlstate),

@@ -100,6 +100,63 @@ std::size_t read_array(std::string_view text, std::size_t pos, Oid element, Arra
   return pos + 1;
 }
 
+// "[+-]H:MM:SS[.ffffff]" (hours unbounded) into microseconds.
+std::optional<std::int64_t> postgres_interval_time(std::string_view token) {
+  const bool negative = token.starts_with('-');
+  if (negative || token.starts_with('+')) token.remove_prefix(1);
+  std::uint64_t parts[3] = {0, 0, 0}, micros = 0;
+  std::size_t part = 0, i = 0;
+  for (; i < token.size() && token[i] != '.'; ++i) {
+    if (token[i] == ':' && ++part < 3) continue;
+    if (token[i] < '0' || token[i] > '9' || part > 2) return std::nullopt;
+    parts[part] = parts[part] * 10 + static_cast<std::uint64_t>(token[i] - '0');
+  }
+  if (part != 2) return std::nullopt;
+  if (i < token.size()) {  // the fraction: up to 6 digits
+    std::uint64_t scale = 100'000;
+    for (++i; i < token.size(); ++i, scale /= 10) {
+      if (token[i] < '0' || token[i] > '9' || scale == 0) return std::nullopt;
+      micros += scale * static_cast<std::uint64_t>(token[i] - '0');
+    }
+  }
+  micros += ((parts[0] * 60 + parts[1]) * 60 + parts[2]) * 1'000'000;
+  // In unsigned arithmetic: the most negative interval has no positive counterpart.
+  return static_cast<std::int64_t>(negative ? 0 - micros : micros);
+}
+
+// IntervalStyle postgres, the server's default: "-1 years +2 mons 3 days -04:05:06.5",
+// "00:00:00". Read as well as iso_8601 because a transaction pooler does not keep weir's SET
+// of IntervalStyle (session.hpp).
+std::optional<Interval> parse_postgres_interval(std::string_view text) {
+  Interval iv;
+  std::optional<std::int64_t> count;  // a number waiting for its unit
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t end = std::min(text.find(' ', i), text.size());
+    std::string_view token = text.substr(i, end - i);
+    i = end + 1;
+    if (count) {
+      auto n = static_cast<std::int32_t>(*count);
+      if (token == "year" || token == "years") iv.months += n * 12;
+      else if (token == "mon" || token == "mons") iv.months += n;
+      else if (token == "day" || token == "days") iv.days += n;
+      else return std::nullopt;
+      count.reset();
+    } else if (token.find(':') != std::string_view::npos) {
+      auto micros = postgres_interval_time(token);
+      if (!micros) return std::nullopt;
+      iv.micros += *micros;
+    } else {
+      if (token.starts_with('+')) token.remove_prefix(1);
+      std::int64_t n = 0;
+      auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), n);
+      if (ec != std::errc{} || ptr != token.data() + token.size() || token.empty()) return std::nullopt;
+      count = n;
+    }
+  }
+  if (count || text.empty()) return std::nullopt;
+  return iv;
+}
+
 template <class T>
 T parse_number(std::string_view text, Oid oid) {
   T v{};
@@ -162,6 +219,7 @@ void read_text(std::string_view text, Oid oid, Value& out) {
     case Type::json: out.set_json(text); return;
     case Type::interval:
       if (auto iv = parse_interval(text)) return void(out = *iv);
+      if (auto iv = parse_postgres_interval(text)) return void(out = *iv);
       bad_text(text, oid);
     case Type::date:
       if (auto d = parse_date(text)) return void(out = *d);

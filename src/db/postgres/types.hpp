@@ -1,7 +1,7 @@
 // PostgreSQL ↔ weir value mapping, both directions, in one table.
 //
 // Results are read in text format (session settings make it canonical: UTF8, DateStyle ISO,
-// IntervalStyle iso_8601, TimeZone UTC, extra_float_digits 3) and parsed by the column's
+// TimeZone UTC, floats exact; intervals in IntervalStyle postgres or iso_8601) and parsed by the column's
 // type OID; parameters are sent as text with OID 0 so the server infers their type from
 // the statement, except bytea, which is sent binary so no byte is reinterpreted.
 #pragma once
