@@ -483,8 +483,9 @@ start_pgbouncer() {
     (( IS_ROOT )) && chown postgres:postgres "$PB_LOG"
     if as_pg "$PGBOUNCER" -d -q "$PB_DIR/pgbouncer.ini" >"$H/pgbouncer-start.log" 2>&1; then
       deadline=$((SECONDS + START_TIMEOUT))
+      # -d: the parent exits at once; the daemon writes the pid file a moment later.
       until clean_run "$PG_BIN/pg_isready" -q -h "$LOOPBACK" -p "$PB_PORT" -d weir_test -t 2; do
-        pb_alive || break
+        [[ -s $PB_PIDFILE ]] && ! pb_alive && break
         (( SECONDS >= deadline )) && break
         sleep 0.1
       done

@@ -106,6 +106,49 @@ TEST_F(PgBouncer, StatementsAndSettingsFollowTheClientToAnotherServerConnection)
   }
 }
 
+// The same settings on a direct connection whose server (here: the URL's own `options`) says
+// otherwise: weir's SETs come after the startup parameters, so dates, instants and intervals
+// still read as values, and the session runs in UTC.
+TEST(PostgresSession, SettingsHoldAgainstTheServersOwn) {
+  auto url = test::server_url("WEIR_TEST_PG_URL");
+  if (!url) return;
+  db::ConnectionConfig config{.name = "pg", .url = Url::parse(*url), .init_script = {}};
+  config.url.set_option("options",
+                        "-c DateStyle=SQL,DMY -c TimeZone=Asia/Kathmandu -c IntervalStyle=sql_standard "
+                        "-c extra_float_digits=-10");
+  auto c = db::connect(config);
+  auto cursor = c->query(
+      "SELECT date '2024-02-29' + $1::int, interval '1 year 2 mons 3 days 04:05:06.5', "
+      "timestamptz '2024-03-01 12:00:00+05', 0.1::float8 * 3, current_setting('TimeZone')",
+      std::vector{Value(1)});
+  Batch batch;
+  ASSERT_TRUE(cursor->next(batch, 10));
+  EXPECT_EQ(batch.at(0, 0), Value(Date{19783})) << batch.at(0, 0).to_text();
+  EXPECT_EQ(batch.at(0, 1), Value(Interval{14, 3, (4 * 3600 + 5 * 60 + 6) * 1'000'000LL + 500'000}))
+      << batch.at(0, 1).to_text();
+  EXPECT_EQ(batch.at(0, 2), Value(TimestampTz{(19783LL * 86400 + 7 * 3600) * 1'000'000})) << batch.at(0, 2).to_text();
+  EXPECT_EQ(batch.at(0, 3), Value(0.30000000000000004)) << batch.at(0, 3).to_text();
+  EXPECT_EQ(batch.at(0, 4), Value("UTC"));
+}
+
+// query_timeout goes to the server as a startup parameter; when it does not arrive (here the
+// URL's `options` overrides it, as a pooler told to ignore `options` would drop it), the
+// connection says so instead of running without the timeout.
+TEST(PostgresSession, AQueryTimeoutThatDidNotArriveIsAConfigError) {
+  auto url = test::server_url("WEIR_TEST_PG_URL");
+  if (!url) return;
+  db::ConnectionConfig config{.name = "pg", .url = Url::parse(*url), .init_script = {}};
+  config.url.set_option("query_timeout", "300");
+  config.url.set_option("options", "-c statement_timeout=0");
+  try {
+    db::connect(config);
+    ADD_FAILURE() << "connected without the query_timeout";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::config) << e.what();
+    EXPECT_NE(std::string(e.what()).find("query_timeout=300 did not reach the server"), std::string::npos) << e.what();
+  }
+}
+
 // `weir ping` and `weir query` through the pooler: parameters, the COPY path of a query
 // without them, a statement changing rows.
 TEST_F(PgBouncer, PingAndQueryCommands) {
