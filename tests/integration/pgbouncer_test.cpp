@@ -149,6 +149,33 @@ TEST(PostgresSession, AQueryTimeoutThatDidNotArriveIsAConfigError) {
   }
 }
 
+// No pooler keeps a SET of extra_float_digits: a server that lowered it (here through the URL's
+// own `options`, with pooler=transaction forced on a direct connection) would round floats read
+// from every other server connection, so weir refuses rather than read them rounded. A pooler
+// mode weir does not know is a config error too.
+TEST(PostgresSession, PoolerSettingIsCheckedAgainstTheServer) {
+  auto url = test::server_url("WEIR_TEST_PG_URL");
+  if (!url) return;
+  auto error_for = [&](const std::vector<std::pair<std::string, std::string>>& options) -> std::string {
+    db::ConnectionConfig config{.name = "pg", .url = Url::parse(*url), .init_script = {}};
+    for (const auto& [key, value] : options) config.url.set_option(key, value);
+    try {
+      db::connect(config);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::config) << e.what();
+      return e.what();
+    }
+    return "connected";
+  };
+  EXPECT_NE(error_for({{"pooler", "transaction"}, {"options", "-c extra_float_digits=0"}})
+                .find("extra_float_digits is 0, so floats would be read rounded"),
+            std::string::npos);
+  EXPECT_EQ(error_for({{"pooler", "none"}, {"options", "-c extra_float_digits=0"}}), "connected");
+  EXPECT_NE(error_for({{"pooler", "session"}})
+                .find("option pooler=session is invalid, expected auto, none or transaction"),
+            std::string::npos);
+}
+
 // `weir ping` and `weir query` through the pooler: parameters, the COPY path of a query
 // without them, a statement changing rows.
 TEST_F(PgBouncer, PingAndQueryCommands) {
@@ -156,7 +183,8 @@ TEST_F(PgBouncer, PingAndQueryCommands) {
   EXPECT_EQ(ping.exit_code, 0) << ping.err;
   EXPECT_NE(ping.out.find("ok: "), std::string::npos) << ping.out;
   const std::string table = "pgb_cli_" + suffix_;
-  auto r = test::run_weir({"query", url_, "CREATE TABLE " + table + " (id int PRIMARY KEY, name text, at timestamptz)"});
+  auto r =
+      test::run_weir({"query", url_, "CREATE TABLE " + table + " (id int PRIMARY KEY, name text, at timestamptz)"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = test::run_weir({"query", url_, "INSERT INTO " + table + " VALUES ($1, $2, $3)", "-p", "7", "-p", "Zoë 東京", "-p",
                       "2024-01-02T03:04:05Z"});

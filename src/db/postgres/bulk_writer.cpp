@@ -214,8 +214,9 @@ void PgBulkWriter::read_pipeline_results(PGconn* conn, std::size_t start, std::s
       affected_ += std::strtoull(PQcmdTuples(result.get()), nullptr, 10);
     } else if (status == PGRES_FATAL_ERROR && !first_error) {
       try {
-        throw_result_error(result.get(), conn,
-                           statement == 0 ? context : fmt::format("{}, row {} of the batch", context, start + statement));
+        const std::string where =
+            statement == 0 ? context : fmt::format("{}, row {} of the batch", context, start + statement);
+        throw_result_error(result.get(), conn, where);
       } catch (const Error& e) {
         first_error = e;
       }

@@ -125,7 +125,8 @@ void PgConnection::send(std::string_view sql) {
   int sent = 0;
   if (transaction_pooler_) {
     sql_text_.assign(sql);
-    sent = PQsendQueryParams(conn_.get(), sql_text_.c_str(), p.size(), nullptr, p.values(), p.lengths(), p.formats(), 0);
+    sent = PQsendQueryParams(conn_.get(), sql_text_.c_str(), p.size(), nullptr, p.values(), p.lengths(), p.formats(),
+                             0);
   } else {
     const std::string& name = prepared(sql, p.size());
     sent = PQsendQueryPrepared(conn_.get(), name.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0);

@@ -54,9 +54,17 @@ bool start_session(PGconn* conn, Pooler pooler, std::string_view query_timeout) 
     if (pooled) log::debug("PostgreSQL: a connection pooler answers; statements are not kept prepared");
   }
   // From PostgreSQL 12 on, a positive extra_float_digits (the default is 1) prints every float
-  // exactly; before, only 3 did. Rarely needed, so not worth a round trip of its own otherwise.
+  // exactly; before, only 3 did. Set only where a server lowered it; no pooler tracks it, so
+  // behind one floats would come back rounded from every other server connection.
   const int needed = PQserverVersion(conn) >= 120000 ? 1 : 3;
-  if (std::atoi(PQgetvalue(r.get(), 0, 1)) < needed) checked(PQexec(conn, "SET extra_float_digits = 3"), conn, kContext);
+  if (std::atoi(PQgetvalue(r.get(), 0, 1)) >= needed) return pooled;
+  if (pooled)
+    throw Error(ErrorKind::config,
+                fmt::format("the server's extra_float_digits is {}, so floats would be read rounded, and a "
+                            "connection pooler does not keep weir's SET of it: set it for the role instead: "
+                            "ALTER ROLE … SET extra_float_digits = {}",
+                            PQgetvalue(r.get(), 0, 1), needed));
+  checked(PQexec(conn, "SET extra_float_digits = 3"), conn, kContext);
   return pooled;
 }
 

@@ -39,7 +39,8 @@ TEST(PostgresTextInterval, PostgresStyle) {
 }
 
 TEST(PostgresTextInterval, Iso8601Style) {
-  EXPECT_EQ(read_interval("P1Y2M3DT4H5M6.5S"), Value(Interval{14, 3, 4 * kHour + (5 * 60 + 6) * 1'000'000LL + 500'000}));
+  EXPECT_EQ(read_interval("P1Y2M3DT4H5M6.5S"),
+            Value(Interval{14, 3, 4 * kHour + (5 * 60 + 6) * 1'000'000LL + 500'000}));
   EXPECT_EQ(read_interval("PT0S"), Value(Interval{0, 0, 0}));
 }
 
