@@ -14,8 +14,8 @@ namespace weir::db::postgres {
 namespace {
 
 constexpr std::array<std::string_view, 11> kOptions{
-    "sslmode",          "sslrootcert",     "sslcert", "sslkey",        "application_name", "connect_timeout",
-    "options",          "target_session_attrs", "query_timeout", "bulk_merge", "pooler"};
+    "sslmode", "sslrootcert",          "sslcert",       "sslkey",     "application_name", "connect_timeout",
+    "options", "target_session_attrs", "query_timeout", "bulk_merge", "pooler"};
 
 // What the URL asks of the session besides libpq's own parameters.
 struct Settings {
