@@ -43,5 +43,24 @@ TEST(Reference, EveryExampleInEverySpecValidates) {
   for (const OutputModule& m : output_modules()) check_examples(m.spec());
 }
 
+// Every integer option declares its range in its spec, so validate rejects `0` and `-5`
+// where they make no sense, naming the YAML path.
+void check_integer_ranges(const config::Spec& spec) {
+  for (const config::Field& f : spec.fields) {
+    if (f.shapes & config::kInteger) {
+      EXPECT_TRUE(f.minimum.has_value()) << spec.name << "." << f.name;
+    }
+    if (f.nested && f.nested != &spec) check_integer_ranges(*f.nested);
+  }
+}
+
+TEST(Reference, EveryIntegerOptionDeclaresItsRange) {
+  check_integer_ranges(db::connection_spec());
+  check_integer_ranges(pipeline_spec());
+  for (const InputModule& m : input_modules()) check_integer_ranges(m.spec());
+  for (const FilterModule& m : filter_modules()) check_integer_ranges(m.spec());
+  for (const OutputModule& m : output_modules()) check_integer_ranges(m.spec());
+}
+
 }  // namespace
 }  // namespace weir::pipeline
