@@ -185,6 +185,17 @@ TEST_F(PipelineCli, LagOnAnIntegerCursorIsRejectedBeforeRunning) {
             std::string::npos)
       << r.err;
   EXPECT_EQ(r.err.find("invalid input syntax"), std::string::npos) << r.err;
+  // A run without validating first says the same before reading anything.
+  r = run_weir({"run", file});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("weir: pipeline p failed: " + file + ":6:9: pipelines.p.input.sql_poll: query on connection "
+                       "`pg`"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("`lag` needs the first cursor column to be a timestamp or date, and `id` is int64"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("invalid input syntax"), std::string::npos) << r.err;
   run_weir({"query", *pg, "DROP TABLE weir_lag_ids"});
 }
 

@@ -52,6 +52,7 @@ class KeysetCursor {
   // first cursor column does not hold times.
   void check_columns(const Schema& schema);
 
+  bool has_lag() const noexcept { return lag_.count() > 0; }
   const std::vector<Value>& position() const noexcept { return position_; }
   void restore(std::vector<Value> position);
   // Seconds between `now` and the first cursor column of the position, when it is a time.

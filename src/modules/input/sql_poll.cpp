@@ -223,6 +223,13 @@ class SqlPoll final : public pipeline::Input {
           connection_ = db::connect(connection_config_);
           connected_once_ = true;
         }
+        if (cursor_ && cursor_->has_lag() && !lag_checked_) {
+          // Explains a lag on a column without times, which the database would only reject
+          // with "invalid input syntax for type integer".
+          auto columns = cursor_->columns_probe(query_, connection_->dialect());
+          cursor_->check_columns(*connection_->query(columns.sql, columns.params)->schema());
+          lag_checked_ = true;
+        }
         if (cursor_) {
           auto page = cursor_->page(query_, connection_->dialect(), page_size_, run_started_);
           result_ = connection_->query(page.sql, page.params);
@@ -292,6 +299,7 @@ class SqlPoll final : public pipeline::Input {
   std::size_t rows_in_run_ = 0;
   int read_failures_ = 0;
   bool connected_once_ = false;
+  bool lag_checked_ = false;
   std::atomic<double> lag_{-1};
 };
 
