@@ -83,6 +83,19 @@ void add_at_path(const config::Document& doc, const std::string& path, std::stri
   else d.add(doc.node_at(path), path, message);
 }
 
+// Reports an unknown `connection:` of a module that is not built for other problems.
+void check_connection_name(const YAML::Node& options, const config::Spec& spec, const std::string& path,
+                           const ModuleContext& context, const config::Document& doc, config::Diagnostics& d) {
+  if (!spec.find("connection") || !options.IsMap() || !options["connection"].IsScalar() ||
+      doc.has_unresolved(path + ".connection"))
+    return;
+  try {
+    context.connection(config::Section(options, spec, path), "connection");
+  } catch (const Error& e) {
+    if (e.code() != config::kReportedElsewhere) add_at_path(doc, path, e.what(), d);
+  }
+}
+
 template <class Module>
 auto build_module(const YAML::Node& block, const std::string& path, std::span<const Module> modules,
                   const ModuleContext& context, const config::Document& doc, config::Diagnostics& d)
@@ -95,8 +108,11 @@ auto build_module(const YAML::Node& block, const std::string& path, std::span<co
   std::size_t before = d.messages().size();
   config::validate(options, module->spec(), module_path, d);
   // A value with an unset variable is reported already: reading it would only add errors
-  // about the unexpanded text.
-  if (d.messages().size() != before || doc.has_unresolved(module_path)) return nullptr;
+  // about the unexpanded text. The connection name is still checked, so it shows in this pass.
+  if (d.messages().size() != before || doc.has_unresolved(module_path)) {
+    check_connection_name(options, module->spec(), module_path, context, doc, d);
+    return nullptr;
+  }
   try {
     return module->make(config::Section(options, module->spec(), module_path), context);
   } catch (const Error& e) {

@@ -50,7 +50,7 @@ pipelines:
         qurey: "SELECT 1"
         schedule: "*/0 * * * *"
     output:
-      sql_write: { connection: dts, table: t }
+      sql_write: { connection: dts, table: t, batch: { rows: -5 } }
 )");
   auto r = run_weir({"validate", file});
   EXPECT_EQ(r.exit_code, 2) << r.out;
@@ -60,6 +60,10 @@ pipelines:
       << r.err;
   EXPECT_NE(r.err.find("missing required option `query`"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("connection `dts` is not defined under `connections:` (did you mean `dst`?)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("bad.yaml:12:62: pipelines.p.output.sql_write.batch.rows: must be at least 1 and at most "
+                       "100000000 (got -5)"),
             std::string::npos)
       << r.err;
   // The cron is checked with the other options, not only once they are fixed.
