@@ -15,7 +15,7 @@ void add_ping_command(CLI::App& app, const Globals& globals, Action& action) {
   cmd->add_option("connection", *target, "A connection URL or a name from the config file")->required();
   cmd->callback([&globals, &action, target] {
     action = [&globals, target] {
-      db::ConnectionConfig config = db::resolve_connection(*target, globals.connections());
+      db::ConnectionConfig config = globals.connection(*target);
       auto started = std::chrono::steady_clock::now();
       auto connection = db::connect(config);
       connection->ping();

@@ -20,7 +20,7 @@ struct QueryOptions {
 
 int run_query(const Globals& globals, const QueryOptions& o) {
   Format format = parse_format(o.format);
-  db::ConnectionConfig config = db::resolve_connection(o.target, globals.connections());
+  db::ConnectionConfig config = globals.connection(o.target);
   auto connection = db::connect(config);
   std::vector<Value> params(o.params.begin(), o.params.end());
   std::string sql = o.explain ? std::string(connection->dialect().explain_prefix()) + o.sql : o.sql;

@@ -73,7 +73,8 @@ int run_pipelines(const RunOptions& o) {
   std::vector<pipeline::PipelineStats> stats = pipeline::run_all(project, options);
   for (const pipeline::PipelineStats& s : stats) {
     std::cout << summary_line(s) << "\n" << std::flush;
-    if (!s.error.empty()) std::cerr << fmt::format("weir: pipeline {} failed: {}\n", s.name, s.error);
+    if (!s.error.empty())
+      std::cerr << fmt::format("weir: pipeline {} failed: {}\n", s.name, project.document.locate(s.error));
   }
   return exit_code(stats);
 }

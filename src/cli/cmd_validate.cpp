@@ -25,7 +25,7 @@ std::vector<std::string> check_sql(pipeline::Project& project) {
       for (auto& filter : p.filters) columns = filter->probe(columns.get());
       p.output->probe(columns.get());
     } catch (const Error& e) {
-      problems.push_back(fmt::format("{}: {}", project.document.file, e.what()));
+      problems.push_back(project.document.locate(e.what()));
     }
   }
   return problems;

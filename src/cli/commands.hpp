@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "db/connections.hpp"
 
@@ -18,8 +19,9 @@ struct Globals {
   std::string config_file;  // --config; empty: ./weir.yaml when it exists
   std::string log_level = "info";
 
-  // The named connections of the config file (none when there is no file).
-  db::Connections connections() const;
+  // A connection named in the config file, or a URL. Only what the command uses is read:
+  // an unrelated problem in the file does not fail it.
+  db::ConnectionConfig connection(std::string_view name_or_url) const;
 };
 
 // The command to run once parsing succeeded; returns the exit code.

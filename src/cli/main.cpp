@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.hpp"
 #include "core/yaml_document.hpp"
@@ -12,17 +13,18 @@
 
 namespace weir::cli {
 
-db::Connections Globals::connections() const {
+db::ConnectionConfig Globals::connection(std::string_view name_or_url) const {
   std::string file = config_file;
-  if (file.empty()) {
-    if (!std::filesystem::exists("weir.yaml")) return {};
-    file = "weir.yaml";
+  if (file.empty() && std::filesystem::exists("weir.yaml")) file = "weir.yaml";
+  if (file.empty()) return db::resolve_connection(name_or_url, nullptr);
+  std::optional<config::Document> doc;
+  try {
+    doc = config::load_document(file);
+  } catch (const Error&) {
+    // A URL does not need the file: only a name does.
+    if (name_or_url.find(':') == std::string_view::npos) throw;
   }
-  config::Document doc = config::load_document(file);
-  config::Diagnostics d(doc.file);
-  db::Connections out = db::read_connections(doc, d);
-  d.throw_if_any();
-  return out;
+  return db::resolve_connection(name_or_url, doc ? &*doc : nullptr);
 }
 
 namespace {

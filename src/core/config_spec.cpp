@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
@@ -27,11 +28,17 @@ Location location_of(const YAML::Node& node, const std::string& file) {
   return {file, mark.line + 1, mark.column + 1};
 }
 
+bool Diagnostics::is_settled(std::string_view path) const {
+  return std::find(settled_.begin(), settled_.end(), path) != settled_.end();
+}
+
 void Diagnostics::add(const YAML::Node& at, std::string_view path, std::string_view message) {
+  if (is_settled(path)) return;
   messages_.push_back(fmt::format("{}: {}: {}", location_of(at, file_).to_string(), path, message));
 }
 
 void Diagnostics::add(std::string_view path, std::string_view message) {
+  if (is_settled(path)) return;
   messages_.push_back(fmt::format("{}: {}: {}", file_, path, message));
 }
 
@@ -107,13 +114,31 @@ bool all_scalars(const YAML::Node& node) {
   return true;
 }
 
+// The problem with a scalar that has the right shape but a value out of range or meaningless.
+std::string scalar_problem(const std::string& s, const Field& field) {
+  if ((field.shapes & kInteger) && is_integer(s)) {
+    std::int64_t v = 0;
+    std::from_chars(s.data(), s.data() + s.size(), v);
+    if (field.minimum && v < *field.minimum)
+      return fmt::format("must be at least {}{} (got {})", *field.minimum,
+                         field.maximum ? fmt::format(" and at most {}", *field.maximum) : "", v);
+    if (field.maximum && v > *field.maximum)
+      return fmt::format("must be at most {} (got {})", *field.maximum, v);
+  }
+  if (field.check) return field.check(s);
+  return {};
+}
+
 void validate_field(const YAML::Node& value, const Field& field, const std::string& path, Diagnostics& d) {
   if (value.IsNull()) {
     if (field.required) d.add(value, path, "must not be empty");
     return;
   }
   if (value.IsScalar()) {
-    if (scalar_fits(value, field)) return;
+    if (scalar_fits(value, field)) {
+      if (std::string problem = scalar_problem(value.Scalar(), field); !problem.empty()) d.add(value, path, problem);
+      return;
+    }
     if (!field.choices.empty())
       d.add(value, path, fmt::format("`{}` is not one of: {}{}", value.Scalar(), fmt::join(field.choices, ", "),
                                      did_you_mean(value.Scalar(), std::vector<std::string_view>(

@@ -43,6 +43,12 @@ struct Field {
   std::string description{};
   std::string example{};               // a YAML snippet; parsed by the spec tests
   const Spec* nested = nullptr;      // for kObject / kAnyMap / kObjectList
+  // kInteger: the range allowed (every integer option declares at least its minimum).
+  std::optional<std::int64_t> minimum{};
+  std::optional<std::int64_t> maximum{};
+  // A check of a scalar's meaning (a cron expression, …), run by validate() with the others so
+  // every problem shows in one pass: the problem, or empty when the value is fine.
+  std::string (*check)(std::string_view value) = nullptr;
 };
 
 struct Spec {
@@ -62,12 +68,19 @@ struct Location {
 };
 Location location_of(const YAML::Node& node, const std::string& file);
 
+// The code of an Error{config} whose cause is already among the diagnostics (a reference
+// to a connection that failed to read): one cause, one line, so it is not added again.
+inline constexpr std::string_view kReportedElsewhere = "weir.reported-elsewhere";
+
 // Collects every problem found, then throws them all as one Error{config}.
 class Diagnostics {
  public:
   explicit Diagnostics(std::string file) : file_(std::move(file)) {}
+  // Problems at a settled path are dropped: they follow from the one already reported there.
   void add(const YAML::Node& at, std::string_view path, std::string_view message);
   void add(std::string_view path, std::string_view message);
+  // Marks `path` as reported: a value that could not be read makes no further complaints.
+  void settle(std::string_view path) { settled_.emplace_back(path); }
   bool empty() const noexcept { return messages_.empty(); }
   const std::vector<std::string>& messages() const noexcept { return messages_; }
   const std::string& file() const noexcept { return file_; }
@@ -75,8 +88,10 @@ class Diagnostics {
   void throw_if_any() const;
 
  private:
+  bool is_settled(std::string_view path) const;
   std::string file_;
   std::vector<std::string> messages_;
+  std::vector<std::string> settled_;
 };
 
 // Checks `node` against `spec`: required fields, unknown keys, shapes, choices.

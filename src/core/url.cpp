@@ -23,8 +23,22 @@ std::string mask_userinfo(std::string_view text) {
   return std::string(text.substr(0, colon + 1)) + "***" + std::string(text.substr(at));
 }
 
+// Whatever the scheme: an unknown one (`odbc:…;PWD=…`) is shown with its credentials masked too.
 [[noreturn]] void bad_url(std::string_view text, std::string_view why) {
-  throw Error(ErrorKind::config, fmt::format("invalid connection URL `{}`: {}", mask_userinfo(text), why));
+  throw Error(ErrorKind::config,
+              fmt::format("invalid connection URL `{}`: {}", mask_credentials(mask_userinfo(text)), why));
+}
+
+// Percent-decodes `part` (the `what` of the URL `text`). A '%' that starts no escape is most
+// often a special character pasted raw into a password: say how to write it, never the value.
+std::string decode_part(std::string_view part, std::string_view text, std::string_view what) {
+  try {
+    return percent_decode(part);
+  } catch (const Error&) {
+    bad_url(text, fmt::format("the {} holds a `%` not followed by two hex digits: percent-encode special "
+                              "characters (`%` as %25, `@` as %40, `/` as %2F){}",
+                              what, what == "password" ? ", or give the password in `password:` instead" : ""));
+  }
 }
 
 std::string normalise_scheme(std::string_view scheme) {
@@ -35,15 +49,15 @@ std::string normalise_scheme(std::string_view scheme) {
   return {};
 }
 
-void parse_query(std::string_view query, Url& url) {
+void parse_query(std::string_view query, std::string_view text, Url& url) {
   while (!query.empty()) {
     auto amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     if (pair.empty()) continue;
     auto eq = pair.find('=');
-    std::string key = percent_decode(pair.substr(0, eq));
-    std::string value = eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
+    std::string key = decode_part(pair.substr(0, eq), text, "query");
+    std::string value = eq == std::string_view::npos ? "" : decode_part(pair.substr(eq + 1), text, "query");
     url.set_option(key, value);
   }
 }
@@ -56,10 +70,10 @@ void parse_sqlite(std::string_view rest, std::string_view text, Url& url) {
   }
   auto q = rest.find('?');
   if (q != std::string_view::npos) {
-    parse_query(rest.substr(q + 1), url);
+    parse_query(rest.substr(q + 1), text, url);
     rest = rest.substr(0, q);
   }
-  url.database = percent_decode(rest);
+  url.database = decode_part(rest, text, "database path");
   if (url.database.empty()) bad_url(text, "no database file (try sqlite:path/to/file.db or sqlite::memory:)");
 }
 
@@ -69,9 +83,9 @@ void parse_authority(std::string_view authority, std::string_view text, Url& url
     std::string_view userinfo = authority.substr(0, at);
     authority = authority.substr(at + 1);
     auto colon = userinfo.find(':');
-    url.user = percent_decode(userinfo.substr(0, colon));
+    url.user = decode_part(userinfo.substr(0, colon), text, "user name");
     if (colon != std::string_view::npos) {
-      url.password = percent_decode(userinfo.substr(colon + 1));
+      url.password = decode_part(userinfo.substr(colon + 1), text, "password");
       register_secret(url.password);
     }
   }
@@ -87,7 +101,7 @@ void parse_authority(std::string_view authority, std::string_view text, Url& url
     }
   } else {
     auto colon = authority.rfind(':');
-    url.host = percent_decode(authority.substr(0, colon));
+    url.host = decode_part(authority.substr(0, colon), text, "host");
     if (colon != std::string_view::npos) port = authority.substr(colon + 1);
   }
   if (!port.empty()) {
@@ -149,12 +163,12 @@ Url Url::parse(std::string_view text) {
   std::size_t host_start = at == std::string_view::npos ? 0 : at + 1;
   auto q = rest.find('?', host_start);
   if (q != std::string_view::npos) {
-    parse_query(rest.substr(q + 1), url);
+    parse_query(rest.substr(q + 1), text, url);
     rest = rest.substr(0, q);
   }
   auto slash = rest.find('/', host_start);
   parse_authority(rest.substr(0, slash), text, url);
-  if (slash != std::string_view::npos) url.database = percent_decode(rest.substr(slash + 1));
+  if (slash != std::string_view::npos) url.database = decode_part(rest.substr(slash + 1), text, "database name");
   return url;
 }
 
@@ -202,7 +216,8 @@ std::string render(const Url& url, bool with_password) {
 }
 }  // namespace
 
-std::string Url::to_string() const { return render(*this, false); }
+// A credential among the options (`?sslpassword=…`) is masked too.
+std::string Url::to_string() const { return mask_credentials(render(*this, false)); }
 std::string Url::to_string_with_password() const { return render(*this, true); }
 
 }  // namespace weir

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -49,6 +50,14 @@ std::optional<std::string> read_password(const YAML::Node& node, const std::stri
   }
   if (has_env) {
     std::string name = node["env"].Scalar();
+    if (!config::is_variable_name(name)) {
+      register_secret(name);  // so it is masked wherever else it shows up
+      d.add(node["env"], path + ".env",
+            "expects the name of an environment variable, and this value is not a valid variable name (letters, "
+            "digits and _); it is not shown, in case it is the password itself: put the password in an "
+            "environment variable or a file and name that here");
+      return std::nullopt;
+    }
     if (auto v = config::process_env()(name)) return v;
     d.add(node["env"], path + ".env", fmt::format("environment variable {} is not set", name));
     return std::nullopt;
@@ -64,6 +73,7 @@ std::optional<std::string> read_password(const YAML::Node& node, const std::stri
 std::optional<ConnectionConfig> read_one(const std::string& name, const YAML::Node& node,
                                          const config::Document& doc, config::Diagnostics& d) {
   std::string path = "connections." + name;
+  if (doc.report_unresolved(path, d)) return std::nullopt;
   YAML::Node url_node = node.IsScalar() ? node : node["url"];
   if (!node.IsScalar()) {
     std::size_t before = d.messages().size();
@@ -127,18 +137,32 @@ Connections read_connections(const config::Document& doc, config::Diagnostics& d
   return out;
 }
 
-ConnectionConfig resolve_connection(std::string_view name_or_url, const Connections& connections) {
-  if (auto it = connections.find(name_or_url); it != connections.end()) return it->second;
+std::vector<std::string> connection_names(const config::Document& doc) {
+  std::vector<std::string> names;
+  YAML::Node block = doc.root["connections"];
+  if (block && block.IsMap())
+    for (const auto& entry : block) names.push_back(entry.first.Scalar());
+  return names;
+}
+
+ConnectionConfig resolve_connection(std::string_view name_or_url, const config::Document* doc) {
+  std::vector<std::string> names = doc ? connection_names(*doc) : std::vector<std::string>{};
+  if (std::find(names.begin(), names.end(), name_or_url) != names.end()) {
+    std::string name(name_or_url);
+    config::Diagnostics d(doc->file);
+    auto config = read_one(name, doc->root["connections"][name], *doc, d);
+    d.throw_if_any();
+    return *config;
+  }
   if (name_or_url.find(':') != std::string_view::npos) {
     ConnectionConfig config;
     config.url = Url::parse(name_or_url);
     return config;
   }
-  std::vector<std::string_view> names;
-  for (const auto& [name, c] : connections) names.push_back(name);
   throw Error(ErrorKind::config,
               fmt::format("`{}` is neither a URL nor a connection named in the config{}{}", name_or_url,
-                          names.empty() ? " (no connections are configured)" : "", did_you_mean(name_or_url, names)));
+                          names.empty() ? " (no connections are configured)" : "",
+                          did_you_mean(name_or_url, std::vector<std::string_view>(names.begin(), names.end()))));
 }
 
 }  // namespace weir::db

@@ -12,6 +12,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/config_spec.hpp"
 #include "core/yaml_document.hpp"
@@ -27,7 +28,12 @@ const config::Spec& connection_spec();
 // Problems are added to `diagnostics`; bad entries are left out of the result.
 Connections read_connections(const config::Document& doc, config::Diagnostics& diagnostics);
 
-// A connection given on the command line: a name from `connections`, or a URL.
-ConnectionConfig resolve_connection(std::string_view name_or_url, const Connections& connections);
+// The names under `connections:`, including those whose settings are wrong.
+std::vector<std::string> connection_names(const config::Document& doc);
+
+// A connection given on the command line: a name under `connections:` of `doc` (null: no
+// config file), or a URL. Only that entry is read, so a problem elsewhere in the file (an
+// unset variable, another connection's secret file) cannot fail the command.
+ConnectionConfig resolve_connection(std::string_view name_or_url, const config::Document* doc);
 
 }  // namespace weir::db

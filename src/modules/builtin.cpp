@@ -2,6 +2,7 @@
 // static initialisers that a static library would silently drop.
 #include "modules/builtin.hpp"
 
+#include <algorithm>
 #include <array>
 #include <fmt/format.h>
 
@@ -29,6 +30,10 @@ const db::ConnectionConfig& ModuleContext::connection(const config::Section& sec
                                                       std::string_view field) const {
   std::string name = section.string(field);
   if (auto it = connections_->find(name); it != connections_->end()) return it->second;
+  if (std::find(unreadable_.begin(), unreadable_.end(), name) != unreadable_.end())
+    throw Error(ErrorKind::config,
+                fmt::format("{}: connection `{}` could not be read (reported above)", section.path_of(field), name),
+                std::string(config::kReportedElsewhere));
   std::vector<std::string_view> names;
   for (const auto& [n, c] : *connections_) names.push_back(n);
   throw Error(ErrorKind::config, fmt::format("{}: connection `{}` is not defined under `connections:`{}",

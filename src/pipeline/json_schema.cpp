@@ -53,7 +53,12 @@ std::string shapes_schema(const config::Field& f) {
   }
   std::vector<std::string> any;
   if (f.shapes & config::kString) any.emplace_back(kScalar);
-  if (f.shapes & config::kInteger) any.emplace_back(R"({"type":"integer"})");
+  if (f.shapes & config::kInteger) {
+    std::string range;
+    if (f.minimum) range += fmt::format(R"(,"minimum":{})", *f.minimum);
+    if (f.maximum) range += fmt::format(R"(,"maximum":{})", *f.maximum);
+    any.push_back(fmt::format(R"({{"type":"integer"{}}})", range));
+  }
   if (f.shapes & config::kBoolean) any.emplace_back(R"({"type":"boolean"})");
   if (f.shapes & config::kDuration) any.emplace_back(R"({"type":"string","pattern":"^[0-9]+(ms|s|m|h|d)$"})");
   if (f.shapes & config::kStringList) {

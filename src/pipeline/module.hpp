@@ -25,17 +25,21 @@ namespace weir::pipeline {
 // What a module may use while it is built and run.
 class ModuleContext {
  public:
-  ModuleContext(const db::Connections& connections, std::string pipeline)
-      : connections_(&connections), pipeline_(std::move(pipeline)) {}
+  // `unreadable`: connections defined in the file whose settings failed to read; their own
+  // error is reported once, so references to them do not repeat it.
+  ModuleContext(const db::Connections& connections, std::string pipeline, std::vector<std::string> unreadable = {})
+      : connections_(&connections), pipeline_(std::move(pipeline)), unreadable_(std::move(unreadable)) {}
 
   const std::string& pipeline() const noexcept { return pipeline_; }
   // The connection named by option `field` of `section`; throws Error{config} naming the
-  // YAML path and the closest configured name when there is none.
+  // YAML path and the closest configured name when there is none, or one with code
+  // config::kReportedElsewhere when the connection is defined but failed to read.
   const db::ConnectionConfig& connection(const config::Section& section, std::string_view field) const;
 
  private:
   const db::Connections* connections_;
   std::string pipeline_;
+  std::vector<std::string> unreadable_;
 };
 
 // How this run goes, as the command line asked.

@@ -71,10 +71,35 @@ const Module* pick_module(const YAML::Node& block, const std::string& path, std:
   return nullptr;
 }
 
+// Adds `message` about the YAML block at `path`. A message that starts with a YAML path under
+// it ("pipelines.p.output.x.connection: …") is placed at that node, as run and --check-sql
+// place theirs (Document::locate), rather than getting the block's path in front.
+void add_at_path(const config::Document& doc, const std::string& path, std::string_view message,
+                 config::Diagnostics& d) {
+  std::size_t colon = message.find(": ");
+  std::string_view at = message.substr(0, colon);
+  if (colon != std::string_view::npos && at.starts_with(path) && at.find(' ') == std::string_view::npos)
+    d.add(doc.node_at(at), at, message.substr(colon + 2));
+  else d.add(doc.node_at(path), path, message);
+}
+
+// Reports an unknown `connection:` of a module that is not built for other problems.
+void check_connection_name(const YAML::Node& options, const config::Spec& spec, const std::string& path,
+                           const ModuleContext& context, const config::Document& doc, config::Diagnostics& d) {
+  if (!spec.find("connection") || !options.IsMap() || !options["connection"].IsScalar() ||
+      doc.has_unresolved(path + ".connection"))
+    return;
+  try {
+    context.connection(config::Section(options, spec, path), "connection");
+  } catch (const Error& e) {
+    if (e.code() != config::kReportedElsewhere) add_at_path(doc, path, e.what(), d);
+  }
+}
+
 template <class Module>
 auto build_module(const YAML::Node& block, const std::string& path, std::span<const Module> modules,
-                  const ModuleContext& context, config::Diagnostics& d) -> decltype(Module{}.make(
-    std::declval<config::Section>(), context)) {
+                  const ModuleContext& context, const config::Document& doc, config::Diagnostics& d)
+    -> decltype(Module{}.make(std::declval<config::Section>(), context)) {
   const Module* module = pick_module(block, path, modules, d);
   if (!module) return nullptr;
   std::string module_path = path + "." + std::string(module->name);
@@ -82,20 +107,17 @@ auto build_module(const YAML::Node& block, const std::string& path, std::span<co
   if (options.IsNull()) options = YAML::Node(YAML::NodeType::Map);
   std::size_t before = d.messages().size();
   config::validate(options, module->spec(), module_path, d);
-  if (d.messages().size() != before) return nullptr;
+  // A value with an unset variable is reported already: reading it would only add errors
+  // about the unexpanded text. The connection name is still checked, so it shows in this pass.
+  if (d.messages().size() != before || doc.has_unresolved(module_path)) {
+    check_connection_name(options, module->spec(), module_path, context, doc, d);
+    return nullptr;
+  }
   try {
     return module->make(config::Section(options, module->spec(), module_path), context);
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::config) throw;
-    // Messages that already start with their YAML path ("pipelines.p.output.x.connection: …")
-    // keep it rather than getting the module's in front.
-    std::string_view message = e.what();
-    if (message.starts_with(module_path) && message.find(": ") != std::string_view::npos) {
-      std::size_t colon = message.find(": ");
-      d.add(options, message.substr(0, colon), message.substr(colon + 2));
-    } else {
-      d.add(options, module_path, message);
-    }
+    if (e.code() != config::kReportedElsewhere) add_at_path(doc, module_path, e.what(), d);
     return nullptr;
   }
 }
@@ -108,10 +130,11 @@ std::shared_ptr<StateStore> state_store_of(const YAML::Node& node, const std::st
     std::size_t before = d.messages().size();
     config::validate(node, state_spec(), path, d);
     if (d.messages().size() != before) return nullptr;
+    if (project.document.has_unresolved(path)) return nullptr;
     try {
       config = context.connection(config::Section(node, state_spec(), path), "connection");
     } catch (const Error& e) {
-      d.add(node, path, e.what());
+      if (e.code() != config::kReportedElsewhere) add_at_path(project.document, path, e.what(), d);
       return nullptr;
     }
   } else {
@@ -128,19 +151,19 @@ std::shared_ptr<StateStore> state_store_of(const YAML::Node& node, const std::st
 
 std::unique_ptr<DeadLetterTable> dead_letters_of(const YAML::Node& node, const std::string& path,
                                                  const StateStore& state, const ModuleContext& context,
-                                                 config::Diagnostics& d) {
+                                                 const config::Document& doc, config::Diagnostics& d) {
   db::ConnectionConfig config = state.config();
   db::TableRef table{"", std::string(DeadLetterTable::kDefaultTable)};
   if (node) {
     std::size_t before = d.messages().size();
     config::validate(node, dead_letter_spec(), path, d);
-    if (d.messages().size() != before) return nullptr;
+    if (d.messages().size() != before || doc.has_unresolved(path)) return nullptr;
     config::Section section(node, dead_letter_spec(), path);
     try {
       if (section.has("connection")) config = context.connection(section, "connection");
       table = db::TableRef::parse(section.string("table"));
     } catch (const Error& e) {
-      d.add(node, path, e.what());
+      if (e.code() != config::kReportedElsewhere) add_at_path(doc, path, e.what(), d);
       return nullptr;
     }
   }
@@ -148,7 +171,8 @@ std::unique_ptr<DeadLetterTable> dead_letters_of(const YAML::Node& node, const s
 }
 
 std::vector<std::unique_ptr<Filter>> filters_of(const YAML::Node& node, const std::string& path,
-                                                const ModuleContext& context, config::Diagnostics& d) {
+                                                const ModuleContext& context, const config::Document& doc,
+                                                config::Diagnostics& d) {
   std::vector<std::unique_ptr<Filter>> filters;
   if (!node || node.IsNull()) return filters;
   if (!node.IsSequence()) {
@@ -156,7 +180,7 @@ std::vector<std::unique_ptr<Filter>> filters_of(const YAML::Node& node, const st
     return filters;
   }
   for (std::size_t i = 0; i < node.size(); ++i) {
-    auto filter = build_module(node[i], fmt::format("{}[{}]", path, i), filter_modules(), context, d);
+    auto filter = build_module(node[i], fmt::format("{}[{}]", path, i), filter_modules(), context, doc, d);
     if (filter) filters.push_back(std::move(filter));
   }
   return filters;
@@ -199,8 +223,12 @@ Project build_project(config::Document document) {
     const std::string& key = entry.first.Scalar();
     if (!project_spec().find(key))
       d.add(entry.first, key, fmt::format("unknown top-level key `{}`{}", key, did_you_mean(key, top)));
+    else if (key != "connections") doc.report_unresolved(key, d);  // each connection reports its own
   }
   project.connections = db::read_connections(doc, d);
+  std::vector<std::string> unreadable;
+  for (std::string& name : db::connection_names(doc))
+    if (!project.connections.contains(name)) unreadable.push_back(std::move(name));
   YAML::Node pipelines = doc.root["pipelines"];
   if (pipelines && !pipelines.IsNull() && !pipelines.IsMap())
     d.add(pipelines, "pipelines", "expected a map of pipeline names to pipelines");
@@ -224,14 +252,16 @@ Project build_project(config::Document document) {
       if (!node["input"]) d.add(node, path, "missing required option `input`");
       if (!node["output"]) d.add(node, path, "missing required option `output`");
       if (!node["input"] || !node["output"]) continue;
-      ModuleContext context(project.connections, name);
+      ModuleContext context(project.connections, name, unreadable);
       Pipeline p;
       p.name = name;
-      p.input = build_module(node["input"], path + ".input", input_modules(), context, d);
-      p.filters = filters_of(node["filters"], path + ".filters", context, d);
-      p.output = build_module(node["output"], path + ".output", output_modules(), context, d);
+      p.input = build_module(node["input"], path + ".input", input_modules(), context, doc, d);
+      p.filters = filters_of(node["filters"], path + ".filters", context, doc, d);
+      p.output = build_module(node["output"], path + ".output", output_modules(), context, doc, d);
       p.state = state_store_of(node["state"], path + ".state", project, context, d);
-      if (p.state) p.dead_letters = dead_letters_of(node["dead_letter"], path + ".dead_letter", *p.state, context, d);
+      if (p.state)
+        p.dead_letters =
+            dead_letters_of(node["dead_letter"], path + ".dead_letter", *p.state, context, doc, d);
       if (YAML::Node limit = node["max_errors"]) {
         try {
           p.max_errors = ErrorLimit::parse(limit.IsScalar() ? limit.Scalar() : "(not a scalar)");

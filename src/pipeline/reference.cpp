@@ -13,7 +13,10 @@ std::string shape_names(const config::Field& f) {
   std::vector<std::string> names;
   if (!f.choices.empty()) return fmt::format("one of `{}`", fmt::join(f.choices, "`, `"));
   if (f.shapes & config::kString) names.push_back("string");
-  if (f.shapes & config::kInteger) names.push_back("integer");
+  if (f.shapes & config::kInteger)
+    names.push_back(f.maximum   ? fmt::format("integer {}–{}", f.minimum.value_or(0), *f.maximum)
+                    : f.minimum ? fmt::format("integer ≥ {}", *f.minimum)
+                                : "integer");
   if (f.shapes & config::kBoolean) names.push_back("boolean");
   if (f.shapes & config::kDuration) names.push_back("duration");
   if (f.shapes & config::kStringList) names.push_back("list of strings");

@@ -3,6 +3,8 @@
 
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "support/test_support.hpp"
 
 namespace weir {
@@ -126,6 +128,62 @@ TEST_F(Cli, NamedConnectionsComeFromTheConfigFile) {
   EXPECT_NE(r.err.find("did you mean `people`"), std::string::npos) << r.err;
 }
 
+TEST_F(Cli, QueryAndPingReadOnlyTheConnectionTheyUse) {
+  auto pg = test::server_url("WEIR_TEST_PG_URL");
+  if (!pg) GTEST_SKIP() << "WEIR_TEST_PG_URL is not set (run under tests/harness/with-servers.sh)";
+  test::write_file(dir_.file("weir.yaml"),
+                   "connections:\n"
+                   "  people: \"sqlite:people.db\"\n"
+                   "  broken: { url: \"postgres://app@127.0.0.1:1/shop\", password: { env: WEIR_TEST_UNSET_PW } }\n"
+                   "  nofile: { url: \"postgres://app@127.0.0.1:1/shop\", password: { file: missing/secret } }\n"
+                   "  byvar: \"postgres://app:${WEIR_TEST_UNSET_PW}@127.0.0.1:1/shop\"\n"
+                   "pipelines:\n"
+                   "  p:\n"
+                   "    input: { sql_poll: { connection: broken, query: \"SELECT 1\" } }\n"
+                   "    output: { sql_write: { connection: people, table: \"${WEIR_TEST_UNSET_TABLE}\" } }\n");
+  auto r = run_weir({"query", *pg, "SELECT 41 + 1 AS n", "-f", "csv"}, dir_.path().string());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "n\r\n42\r\n");
+  r = run_weir({"ping", *pg}, dir_.path().string());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = run_weir({"query", "people", "SELECT count(*) AS n FROM people", "-f", "csv"}, dir_.path().string());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "n\r\n3\r\n");
+  // What the command does use still fails it, with its own one line.
+  r = run_weir({"ping", "broken"}, dir_.path().string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "weir: config error: weir.yaml:3:70: connections.broken.password.env: environment variable "
+                   "WEIR_TEST_UNSET_PW is not set\n");
+  r = run_weir({"ping", "byvar"}, dir_.path().string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "weir: config error: weir.yaml:5:10: connections.byvar: environment variable WEIR_TEST_UNSET_PW "
+                   "is not set (write ${WEIR_TEST_UNSET_PW:-default} for a fallback)\n");
+  // A file that does not parse at all is not needed for a URL either.
+  test::write_file(dir_.file("weir.yaml"), "connections: [unclosed\n");
+  r = run_weir({"query", *pg, "SELECT 1 AS n", "-f", "csv"}, dir_.path().string());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = run_weir({"ping", "people"}, dir_.path().string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("weir.yaml:2:1: invalid YAML"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, PastedPasswordsAndRawPercentSignsAreExplainedNotEchoed) {
+  const std::string canary = "Canary-Pw-9f3e1";
+  std::string file = dir_.file("pw.yaml");
+  test::write_file(file, "connections:\n"
+                         "  pasted: { url: \"postgres://app@127.0.0.1:1/shop\", password: { env: \"" + canary + "!\" } }\n"
+                         "  raw: \"postgres://app:" + canary + "%@127.0.0.1:1/shop\"\n");
+  auto r = run_weir({"validate", file});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "weir: config error: " + file + ":2:70: connections.pasted.password.env: expects the name of an "
+                   "environment variable, and this value is not a valid variable name (letters, digits and _); it is "
+                   "not shown, in case it is the password itself: put the password in an environment variable or a "
+                   "file and name that here\n" + file + ":3:8: connections.raw: invalid connection URL "
+                   "`postgres://app:***@127.0.0.1:1/shop`: the password holds a `%` not followed by two hex digits: "
+                   "percent-encode special characters (`%` as %25, `@` as %40, `/` as %2F), or give the password in "
+                   "`password:` instead\n");
+}
+
 TEST_F(Cli, CanaryPasswordNeverAppearsInAnyOutput) {
   const std::string canary = "Canary-Pw-9f3e1";
   test::write_file(dir_.file("weir.yaml"),
@@ -147,6 +205,49 @@ TEST_F(Cli, CanaryPasswordNeverAppearsInAnyOutput) {
     EXPECT_EQ(r.out.find(canary), std::string::npos) << r.out;
     EXPECT_EQ(r.err.find(canary), std::string::npos) << r.err;
     EXPECT_FALSE(r.err.empty());
+  }
+}
+
+// Connection strings weir cannot parse or does not know — other schemes, key=value forms,
+// malformed URLs — are shown masked by every command, whatever their syntax.
+TEST_F(Cli, CanaryNeverAppearsForUnknownOrMalformedConnectionStrings) {
+  const std::string canary = "Canary-Pw-9f3e1";
+  const std::vector<std::string> strings = {
+      "odbc:Driver={ODBC Driver 18};Server=127.0.0.1;UID=app;PWD=" + canary,
+      "odbc:DSN=shop;pwd={" + canary + ";x}",
+      "jdbc:postgresql://127.0.0.1:1/shop?user=app&password=" + canary,
+      "Server=127.0.0.1;Database=shop;User Id=app;Password=" + canary,
+      "host=127.0.0.1 port=1 user=app password=" + canary,
+      "postgres://127.0.0.1:1/shop?sslmode=disable&password=" + canary,
+      "postgres://app:" + canary + "%@127.0.0.1:1/shop",
+      "mysql:app:" + canary + "@127.0.0.1:1/shop",
+      "oracle://app:" + canary + "@127.0.0.1:1/shop",
+  };
+  for (std::size_t i = 0; i < strings.size(); ++i) {
+    const std::string& text = strings[i];
+    std::string project = dir_.file(fmt::format("p{}.yaml", i));
+    test::write_file(project, "connections:\n  c: \"" + text + "\"\n  lite: \"sqlite:people.db\"\n"
+                              "pipelines:\n  p:\n    input: { sql_poll: { connection: c, query: \"SELECT 1\" } }\n"
+                              "    output: { sql_write: { connection: lite, table: t } }\n");
+    std::vector<std::vector<std::string>> commands = {
+        {"ping", text},
+        {"--log-level", "debug", "query", text, "SELECT 1"},
+        {"validate", "--check-sql", project},
+        {"run", project},
+        {"--config", project, "ping", "c"},
+        // Plain validate may accept a URL whose options only the driver checks; it must not
+        // show the password either way.
+        {"validate", project},
+    };
+    for (const auto& args : commands) {
+      auto r = run_weir(args, dir_.path().string());
+      if (args[0] != "validate" || args[1] == "--check-sql") {
+        EXPECT_NE(r.exit_code, 0) << text << ": " << args[0];
+        EXPECT_FALSE(r.err.empty()) << text;
+      }
+      EXPECT_EQ(r.out.find(canary), std::string::npos) << r.out;
+      EXPECT_EQ(r.err.find(canary), std::string::npos) << r.err;
+    }
   }
 }
 

@@ -50,7 +50,7 @@ pipelines:
         qurey: "SELECT 1"
         schedule: "*/0 * * * *"
     output:
-      sql_write: { connection: dts, table: t }
+      sql_write: { connection: dts, table: t, batch: { rows: -5 } }
 )");
   auto r = run_weir({"validate", file});
   EXPECT_EQ(r.exit_code, 2) << r.out;
@@ -62,6 +62,145 @@ pipelines:
   EXPECT_NE(r.err.find("connection `dts` is not defined under `connections:` (did you mean `dst`?)"),
             std::string::npos)
       << r.err;
+  EXPECT_NE(r.err.find("bad.yaml:12:62: pipelines.p.output.sql_write.batch.rows: must be at least 1 and at most "
+                       "100000000 (got -5)"),
+            std::string::npos)
+      << r.err;
+  // The cron is checked with the other options, not only once they are fixed.
+  EXPECT_NE(r.err.find("bad.yaml:10:19: pipelines.p.input.sql_poll.schedule: cron `*/0 * * * *`: minute step must "
+                       "be at least 1"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(PipelineCli, AnUnsetPasswordIsOneLineNotOnePerReference) {
+  std::string file = write("pw.yaml", R"(connections:
+  pg: { url: "postgres://app@127.0.0.1:1/shop", password: { env: WEIR_TEST_UNSET_PG_PW } }
+  dst: "sqlite:dst.db"
+pipelines:
+  a:
+    input: { sql_poll: { connection: pg, query: "SELECT 1 AS x" } }
+    filters:
+      - sql_call: { connection: pg, queries: [ { sql: "SELECT 2 AS y" } ] }
+    output: { sql_write: { connection: pg, table: t } }
+    state: { connection: pg }
+    dead_letter: { connection: pg }
+  b:
+    input: { sql_poll: { connection: pg, query: "SELECT 1 AS x" } }
+    output: { sql_write: { connection: dst, table: t } }
+)");
+  for (const char* command : {"validate", "run"}) {
+    auto r = run_weir({command, file});
+    EXPECT_EQ(r.exit_code, 2) << command;
+    EXPECT_EQ(r.err, "weir: config error: " + file + ":2:66: connections.pg.password.env: environment variable "
+                     "WEIR_TEST_UNSET_PG_PW is not set\n")
+        << command;
+  }
+}
+
+TEST_F(PipelineCli, ColumnMappingTyposAreFoundByCheckSqlAndNamedByRun) {
+  std::string file = write("map.yaml", R"(connections: { src: "sqlite:src.db", dst: "sqlite:dst.db" }
+pipelines:
+  p:
+    input: { sql_poll: { connection: src, query: "SELECT id, customer FROM orders" } }
+    output:
+      sql_write:
+        connection: dst
+        table: copy
+        create_table: true
+        columns: { id: id, name: custmer }
+)");
+  const std::string problem = "pipelines.p.output.sql_write.columns.name: the input has no field `custmer` (did you "
+                              "mean `customer`?)";
+  auto r = run_weir({"validate", "--check-sql", file});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_EQ(r.err, "weir: " + file + ":10:34: " + problem + "\n");
+  r = run_weir({"run", file});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("weir: pipeline p failed: " + file + ":10:34: " + problem), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("dst.db")) &&
+               scalar("dst.db", "SELECT count(*) FROM sqlite_master WHERE name = 'copy'") == "1")
+      << "no table was created for a mapping that cannot be written";
+}
+
+TEST_F(PipelineCli, ValidateRunAndCheckSqlPlaceErrorsAlike) {
+  std::string file = write("where.yaml", R"(connections: { src: "sqlite:src.db", dst: "sqlite:dst.db" }
+pipelines:
+  p:
+    input:
+      sql_poll:
+        connection: src
+        query: "SELECT id, customer FORM orders"
+    output: { sql_write: { connection: dst, table: copy, create_table: true } }
+)");
+  const std::string where = file + ":6:9: pipelines.p.input.sql_poll: query on connection `src`";
+  auto r = run_weir({"validate", "--check-sql", file});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.rfind("weir: " + where, 0), 0u) << r.err;
+  r = run_weir({"run", file});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("weir: pipeline p failed: " + where), std::string::npos) << r.err;
+
+  // An option plain validate rejects is placed at the option itself, as run places it.
+  std::string tmpl = write("tmpl.yaml", R"(connections: { src: "sqlite:src.db" }
+pipelines:
+  p:
+    input: { sql_poll: { connection: src, query: "SELECT id FROM orders" } }
+    filters:
+      - sql_call:
+          connection: src
+          queries:
+            - sql: "SELECT 1 AS one WHERE 1 = {{ record.id }"
+    output: { sql_write: { connection: src, table: copy } }
+)");
+  for (const char* command : {"validate", "run"}) {
+    r = run_weir({command, tmpl});
+    EXPECT_EQ(r.exit_code, 2) << command;
+    EXPECT_EQ(r.err.rfind("weir: config error: " + tmpl + ":9:20: pipelines.p.filters[0].sql_call.queries[0].sql: "
+                          "SQL template",
+                          0),
+              0u)
+        << r.err;
+  }
+}
+
+TEST_F(PipelineCli, LagOnAnIntegerCursorIsRejectedBeforeRunning) {
+  auto pg = test::server_url("WEIR_TEST_PG_URL");
+  if (!pg) GTEST_SKIP() << "WEIR_TEST_PG_URL is not set (run under tests/harness/with-servers.sh)";
+  auto r = run_weir({"query", *pg, "DROP TABLE IF EXISTS weir_lag_ids"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_weir({"query", *pg, "CREATE TABLE weir_lag_ids(id integer PRIMARY KEY)"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string file = write("lag.yaml", "connections: { pg: \"" + *pg + "\", dst: \"sqlite:dst.db\" }\n" + R"(pipelines:
+  p:
+    input:
+      sql_poll:
+        connection: pg
+        query: "SELECT id FROM weir_lag_ids WHERE {{cursor}} ORDER BY id"
+        cursor: { columns: [id], lag: 5s }
+    output: { sql_write: { connection: dst, table: copy, create_table: true } }
+)");
+  r = run_weir({"validate", "--check-sql", file});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.err.find(file + ":6:9: pipelines.p.input.sql_poll: query on connection `pg`"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("`lag` needs the first cursor column to be a timestamp or date, and `id` is int64: drop "
+                       "`lag`, or make a timestamp column the first cursor column"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("invalid input syntax"), std::string::npos) << r.err;
+  // A run without validating first says the same before reading anything.
+  r = run_weir({"run", file});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("weir: pipeline p failed: " + file + ":6:9: pipelines.p.input.sql_poll: query on connection "
+                       "`pg`"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("`lag` needs the first cursor column to be a timestamp or date, and `id` is int64"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("invalid input syntax"), std::string::npos) << r.err;
+  run_weir({"query", *pg, "DROP TABLE weir_lag_ids"});
 }
 
 TEST_F(PipelineCli, ValidateRejectsBadCronAndCursorMistakes) {

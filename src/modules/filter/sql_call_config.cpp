@@ -19,7 +19,7 @@ const config::Spec& cache_spec() {
           Field{.name = "ttl", .shapes = config::kDuration, .default_value = "5m",
                 .description = "How long a key's rows are served from memory.", .example = "30s"},
           Field{.name = "max_entries", .shapes = config::kInteger, .default_value = "10000",
-                .description = "Keys kept at most.", .example = "100000"},
+                .description = "Keys kept at most.", .example = "100000", .minimum = 1, .maximum = 100'000'000},
       }};
   return s;
 }
@@ -119,8 +119,7 @@ QueryConfig read_query(const config::Section& item) {
   q.options.batch = item.boolean("batch");
   if (item.has("cache")) {
     config::Section cache(item.node("cache"), cache_spec(), item.path_of("cache"));
-    std::int64_t entries = cache.integer("max_entries");
-    if (entries < 1 || entries > 100'000'000) bad(cache.path_of("max_entries"), "must be between 1 and 100000000");
+    std::int64_t entries = cache.integer("max_entries");  // its range is checked by the spec
     if (cache.duration("ttl").count() <= 0) bad(cache.path_of("ttl"), "must be longer than 0");
     q.options.cache.emplace(static_cast<std::size_t>(entries), cache.duration("ttl"));
   }

@@ -12,6 +12,19 @@ std::int64_t micros_since_epoch(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
 }
 
+// `lag` bounds the first cursor column by a timestamp: it must hold times (text: SQLite's ISO
+// dates; null: a type the driver cannot tell).
+bool holds_times(Type type) {
+  return type == Type::timestamp || type == Type::timestamptz || type == Type::date || type == Type::text ||
+         type == Type::null;
+}
+
+std::string lag_mismatch(std::string_view column, std::string_view what) {
+  return fmt::format("`lag` needs the first cursor column to be a timestamp or date, and `{}` {}: drop `lag`, "
+                     "or make a timestamp column the first cursor column",
+                     column, what);
+}
+
 }  // namespace
 
 KeysetCursor::KeysetCursor(std::vector<std::string> columns, std::vector<Value> initial,
@@ -22,6 +35,9 @@ KeysetCursor::KeysetCursor(std::vector<std::string> columns, std::vector<Value> 
   if (!position_.empty() && position_.size() != columns_.size())
     throw Error(ErrorKind::config, fmt::format("`initial` has {} value(s) for {} cursor column(s)", position_.size(),
                                                columns_.size()));
+  if (lag_.count() > 0 && !position_.empty() && position_[0].type() == Type::int64)
+    throw Error(ErrorKind::config,
+                lag_mismatch(columns_[0].name, fmt::format("starts at the integer {} (`initial`)", position_[0].to_text())));
 }
 
 KeysetCursor::Page KeysetCursor::page(std::string_view query, const db::Dialect& dialect, std::size_t limit,
@@ -56,6 +72,12 @@ KeysetCursor::Page KeysetCursor::page(std::string_view query, const db::Dialect&
   return page;
 }
 
+KeysetCursor::Page KeysetCursor::columns_probe(std::string_view query, const db::Dialect& dialect) const {
+  KeysetCursor unbounded(*this);
+  unbounded.lag_ = std::chrono::milliseconds(0);
+  return unbounded.page(query, dialect, 0, std::chrono::system_clock::now());
+}
+
 void KeysetCursor::check_columns(const Schema& schema) {
   if (indexed_schema_ == &schema) return;
   indexes_.clear();
@@ -69,6 +91,8 @@ void KeysetCursor::check_columns(const Schema& schema) {
     }
     indexes_.push_back(*index);
   }
+  if (Type first = schema[indexes_[0]].type; lag_.count() > 0 && !holds_times(first))
+    throw Error(ErrorKind::config, lag_mismatch(columns_[0].name, fmt::format("is {}", to_string(first))));
   indexed_schema_ = &schema;
 }
 

@@ -29,7 +29,8 @@ class KeysetCursor {
   static constexpr std::string_view kMarker = "{{cursor}}";
 
   // `columns` may be qualified ("o.updated_at"); `initial` is empty (start from the first
-  // row) or one value per column. Throws Error{config} on a bad column name or count.
+  // row) or one value per column. Throws Error{config} on a bad column name or count, or a
+  // `lag` with an integer `initial` (lag compares the first column with a time).
   KeysetCursor(std::vector<std::string> columns, std::vector<Value> initial, std::chrono::milliseconds lag);
 
   struct Page {
@@ -40,13 +41,18 @@ class KeysetCursor {
   // wall clock (UTC) this run started at.
   Page page(std::string_view query, const db::Dialect& dialect, std::size_t limit,
             std::chrono::system_clock::time_point now) const;
+  // The query without the lag bound, for its columns only (`validate --check-sql`): a lag on a
+  // column that holds no times must be explained by check_columns(), not fail in the database.
+  Page columns_probe(std::string_view query, const db::Dialect& dialect) const;
 
   // Moves the position to the last row of `batch` (a page just read); throws Error{config}
   // when the result lacks a cursor column.
   void advance(const Batch& batch);
-  // Throws Error{config} when `schema` lacks a cursor column.
+  // Throws Error{config} when `schema` lacks a cursor column, or when there is a `lag` and the
+  // first cursor column does not hold times.
   void check_columns(const Schema& schema);
 
+  bool has_lag() const noexcept { return lag_.count() > 0; }
   const std::vector<Value>& position() const noexcept { return position_; }
   void restore(std::vector<Value> position);
   // Seconds between `now` and the first cursor column of the position, when it is a time.

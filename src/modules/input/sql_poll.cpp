@@ -48,6 +48,15 @@ const config::Spec& cursor_spec() {
   return s;
 }
 
+std::string cron_problem(std::string_view expression) {
+  try {
+    pipeline::CronSchedule::validate(expression);
+    return {};
+  } catch (const Error& e) {
+    return e.what();
+  }
+}
+
 const config::Spec& spec() {
   static const config::Spec s{
       "sql_poll",
@@ -64,9 +73,10 @@ const config::Spec& spec() {
           Field{.name = "schedule",
                 .description = "Cron expression (5 fields, or 6 with seconds first; local time) for repeated runs; "
                                "omit to run once.",
-                .example = "\"*/1 * * * *\""},
+                .example = "\"*/1 * * * *\"", .check = &cron_problem},
           Field{.name = "page_size", .shapes = config::kInteger, .default_value = "5000",
-                .description = "Rows per page and per batch passed downstream; bounds memory.", .example = "10000"},
+                .description = "Rows per page and per batch passed downstream; bounds memory.", .example = "10000",
+                .minimum = 1, .maximum = 1'000'000},
       }};
   return s;
 }
@@ -95,9 +105,7 @@ class SqlPoll final : public pipeline::Input {
       : connection_config_(context.connection(section, "connection")),
         path_(section.path()),
         query_(section.string("query")),
-        page_size_(static_cast<std::size_t>(section.integer("page_size"))) {
-    if (page_size_ == 0 || page_size_ > 1'000'000)
-      throw Error(ErrorKind::config, fmt::format("{}: must be between 1 and 1000000", section.path_of("page_size")));
+        page_size_(static_cast<std::size_t>(section.integer("page_size"))) {  // its range: see spec()
     bool marked = query_.find(KeysetCursor::kMarker) != std::string::npos;
     if (section.has("cursor")) {
       if (!marked)
@@ -114,13 +122,8 @@ class SqlPoll final : public pipeline::Input {
       throw Error(ErrorKind::config,
                   fmt::format("{}: {{{{cursor}}}} needs a `cursor:` naming its columns", section.path_of("query")));
     }
-    if (section.has("schedule")) {
-      try {
-        schedule_.emplace(pipeline::CronSchedule::parse(section.string("schedule")));
-      } catch (const Error& e) {
-        throw Error(ErrorKind::config, fmt::format("{}: {}", section.path_of("schedule"), e.what()));
-      }
-    }
+    // validate() checked the expression (cron_problem) with every other option.
+    if (section.has("schedule")) schedule_.emplace(pipeline::CronSchedule::parse(section.string("schedule")));
   }
 
   void restore(std::string_view checkpoint) override {
@@ -169,16 +172,17 @@ class SqlPoll final : public pipeline::Input {
     try {
       auto connection = db::connect(connection_config_);
       std::unique_ptr<db::Cursor> result;
-      if (cursor_) {
-        auto page = cursor_->page(query_, connection->dialect(), 0, SystemClock::now());
-        result = connection->query(page.sql, page.params);
-      } else {
+      if (!cursor_) {
         result = connection->query(fmt::format("SELECT * FROM ({}) weir_probe LIMIT 0", trim_statement_end(query_)));
+        return result->schema();
       }
+      auto columns = cursor_->columns_probe(query_, connection->dialect());
+      result = connection->query(columns.sql, columns.params);
       auto schema = result->schema();
-      if (cursor_) {
-        cursor_->check_columns(*schema);
-      }
+      cursor_->check_columns(*schema);
+      result.reset();
+      auto page = cursor_->page(query_, connection->dialect(), 0, SystemClock::now());
+      connection->query(page.sql, page.params);  // the statement as run, lag bound included
       return schema;
     } catch (Error& e) {
       throw e.add_context(fmt::format("{}: query on {}", path_, connection_config_.describe()));
@@ -218,6 +222,13 @@ class SqlPoll final : public pipeline::Input {
         if (!connection_ || connection_->broken()) {
           connection_ = db::connect(connection_config_);
           connected_once_ = true;
+        }
+        if (cursor_ && cursor_->has_lag() && !lag_checked_) {
+          // Explains a lag on a column without times, which the database would only reject
+          // with "invalid input syntax for type integer".
+          auto columns = cursor_->columns_probe(query_, connection_->dialect());
+          cursor_->check_columns(*connection_->query(columns.sql, columns.params)->schema());
+          lag_checked_ = true;
         }
         if (cursor_) {
           auto page = cursor_->page(query_, connection_->dialect(), page_size_, run_started_);
@@ -288,6 +299,7 @@ class SqlPoll final : public pipeline::Input {
   std::size_t rows_in_run_ = 0;
   int read_failures_ = 0;
   bool connected_once_ = false;
+  bool lag_checked_ = false;
   std::atomic<double> lag_{-1};
 };
 

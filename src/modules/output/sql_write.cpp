@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 
+#include "core/text.hpp"
 #include "db/common/sql_writer.hpp"
 #include "modules/builtin.hpp"
 #include "weir/db/driver.hpp"
@@ -40,7 +41,8 @@ const config::Spec& batch_spec() {
       "When to commit.",
       {
           Field{.name = "rows", .shapes = config::kInteger, .default_value = "5000",
-                .description = "Commit after this many rows.", .example = "10000"},
+                .description = "Commit after this many rows.", .example = "10000", .minimum = 1,
+                .maximum = 100'000'000},
           Field{.name = "interval", .shapes = config::kDuration, .default_value = "1s",
                 .description = "Commit pending rows at least this often.", .example = "500ms"},
       }};
@@ -128,7 +130,7 @@ class SqlWrite final : public pipeline::Output {
                                                  section.path_of("columns")));
     }
     config::Section batch(section.node("batch"), batch_spec(), section.path_of("batch"));
-    batch_rows_ = static_cast<std::uint64_t>(std::max<std::int64_t>(1, batch.integer("rows")));
+    batch_rows_ = static_cast<std::uint64_t>(batch.integer("rows"));  // at least 1: see batch_spec()
     batch_interval_ = batch.duration("interval");
   }
 
@@ -177,15 +179,14 @@ class SqlWrite final : public pipeline::Output {
     auto connection = db::connect(connection_config_);
     auto table = connection->describe_table(spec_.table);
     std::string where = fmt::format("{}: table `{}` on {}", path_, spec_.table.to_string(), connection_config_.describe());
-    if (!table) {
-      if (create_table_) return;
-      throw Error(ErrorKind::config, fmt::format("{} does not exist (set create_table: true to create it)", where));
-    }
     std::vector<std::string> wanted;
     for (const auto& [target, source] : mapping_) {
       wanted.push_back(target);
-      if (input && !input->find(source))
-        throw Error(ErrorKind::config, fmt::format("{}.columns.{}: the input has no field `{}`", path_, target, source));
+      if (input) source_index(*input, target, source);
+    }
+    if (!table) {
+      if (create_table_) return;
+      throw Error(ErrorKind::config, fmt::format("{} does not exist (set create_table: true to create it)", where));
     }
     if (mapping_.empty() && input)
       for (const Column& c : input->columns()) wanted.push_back(c.name);
@@ -428,11 +429,7 @@ class SqlWrite final : public pipeline::Output {
         sources_.push_back(i);
       }
     } else {
-      for (const auto& [target, source] : mapping_) {
-        auto index = input.find(source);
-        if (!index) input.index_of(source);  // throws, naming the closest field
-        sources_.push_back(*index);
-      }
+      for (const auto& [target, source] : mapping_) sources_.push_back(source_index(input, target, source));
     }
     identity_ = sources_.size() == input.size();
     for (std::size_t i = 0; i < sources_.size(); ++i) {
@@ -447,6 +444,16 @@ class SqlWrite final : public pipeline::Output {
     if (create_table_ && !connection_->describe_table(spec_.table))
       connection_->execute(db::create_table_sql(connection_->dialect(), spec_.table, *projected_schema_, spec_.key));
     writer_ = connection_->bulk_writer(spec_);
+  }
+
+  // Where the input field that `columns.<target>` maps from sits; throws Error{config} naming
+  // the YAML path and the closest field.
+  std::size_t source_index(const Schema& input, const std::string& target, const std::string& source) const {
+    if (auto index = input.find(source)) return *index;
+    std::vector<std::string_view> names;
+    for (const Column& c : input.columns()) names.push_back(c.name);
+    throw Error(ErrorKind::config, fmt::format("{}.columns.{}: the input has no field `{}`{}", path_, target, source,
+                                               did_you_mean(source, names)));
   }
 
   const Batch& project(const Batch& batch) {

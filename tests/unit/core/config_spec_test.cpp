@@ -167,6 +167,31 @@ TEST(ConfigSpec, AllProblemsAreReportedAtOnce) {
   }
 }
 
+std::string even_only(std::string_view value) { return value.back() % 2 ? "must be even" : ""; }
+
+TEST(ConfigSpec, RangesAndChecksAreValidatedWithTheOtherProblems) {
+  Field rows = field("rows", kInteger);
+  rows.minimum = 1;
+  rows.maximum = 100;
+  Field floor = field("floor", kInteger);
+  floor.minimum = 0;
+  Field even = field("even", kString);
+  even.check = &even_only;
+  const Spec spec{"ranged", "ranges", {rows, floor, even}};
+  Diagnostics d("pipeline.yaml");
+  validate(load("rows: 0\nfloor: -5\neven: \"7\"\nnosuch: 1\n"), spec, "r", d);
+  std::vector<std::string> expected = {
+      "pipeline.yaml:1:7: r.rows: must be at least 1 and at most 100 (got 0)",
+      "pipeline.yaml:2:8: r.floor: must be at least 0 (got -5)",
+      "pipeline.yaml:3:7: r.even: must be even",
+      "pipeline.yaml:4:1: r.nosuch: unknown option `nosuch` for ranged",
+  };
+  EXPECT_EQ(d.messages(), expected);
+  Diagnostics over("pipeline.yaml");
+  validate(load("rows: 101\nfloor: 0\neven: \"8\"\n"), spec, "r", over);
+  EXPECT_EQ(over.messages(), std::vector<std::string>{"pipeline.yaml:1:7: r.rows: must be at most 100 (got 101)"});
+}
+
 TEST(ConfigSpec, NoProblemsMeansNoThrow) {
   Diagnostics d("x.yaml");
   EXPECT_TRUE(d.empty());

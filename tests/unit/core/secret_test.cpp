@@ -65,6 +65,30 @@ TEST(Redact, UrlsWithoutPasswordAreUntouched) {
   }
 }
 
+TEST(Redact, MasksCredentialPairsWhateverTheScheme) {
+  struct Case {
+    const char* text;
+    const char* expected;
+  };
+  for (const Case& c : {
+           Case{"odbc:Driver={ODBC 18};Server=h;UID=u;PWD=sx-odbc-01;Encrypt=yes",
+                "odbc:Driver={ODBC 18};Server=h;UID=u;PWD=***;Encrypt=yes"},
+           Case{"`Server=h;Password=sx-ado-02`", "`Server=h;Password=***`"},
+           Case{"host=h user=u password=sx-conninfo-03 dbname=d", "host=h user=u password=*** dbname=d"},
+           Case{"host=h password='sx quoted 04' dbname=d", "host=h password=*** dbname=d"},
+           Case{"host=h password = sx-spaced-09 dbname=d", "host=h password = *** dbname=d"},
+           Case{"DSN=x;pwd={sx;braced-05};UID=u", "DSN=x;pwd=***;UID=u"},
+           Case{"postgres://h/db?sslmode=require&password=sx-query-06&x=1",
+                "postgres://h/db?sslmode=require&password=***&x=1"},
+           Case{"mysql://u:sx-both-07@h/db?sslpassword=sx-both-08", "mysql://u:***@h/db?sslpassword=***"},
+       }) {
+    EXPECT_EQ(redact(c.text), c.expected);
+    EXPECT_EQ(mask_credentials(c.text), c.expected);
+  }
+  // Keys that merely contain a credential word, and pairs without a value, are left alone.
+  for (const char* text : {"passwords=3 compass=north", "password=;", "a == b"}) EXPECT_EQ(redact(text), text);
+}
+
 TEST(Redact, RegisteredSecretsAreMaskedAnywhere) {
   register_secret("sx-Token-Alpha-9981");
   EXPECT_EQ(redact("token=sx-Token-Alpha-9981;"), "token=***;");

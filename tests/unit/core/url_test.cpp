@@ -165,6 +165,30 @@ TEST(Url, ErrorsNeverShowThePassword) {
   }
 }
 
+TEST(Url, UnknownSchemesNeverShowTheirCredentials) {
+  const std::string pw = "canary-Pw-321";
+  for (const std::string& text :
+       {"odbc:Driver={ODBC 18};Server=h;UID=u;PWD=" + pw, "jdbc:sqlserver://h;user=u;password=" + pw,
+        "Server=h;Database=d;User Id=u;Password=" + pw, "oracle://app:" + pw + "@h/db?password=" + pw}) {
+    std::string msg = parse_error(text);
+    EXPECT_EQ(msg.find(pw), std::string::npos) << msg;
+    EXPECT_NE(msg.find("invalid connection URL"), std::string::npos) << msg;
+  }
+  EXPECT_EQ(parse_error("odbc:Driver=x;UID=u;PWD=" + pw),
+            "invalid connection URL `odbc:Driver=x;UID=u;PWD=***`: unknown scheme `odbc` (known: postgres, "
+            "postgresql, mysql, mariadb, sqlite)");
+}
+
+TEST(Url, RawPercentInThePasswordSaysHowToWriteIt) {
+  EXPECT_EQ(parse_error("postgres://app:canary%Pw-654@h/db"),
+            "invalid connection URL `postgres://app:***@h/db`: the password holds a `%` not followed by two hex "
+            "digits: percent-encode special characters (`%` as %25, `@` as %40, `/` as %2F), or give the password "
+            "in `password:` instead");
+  std::string db = parse_error("postgres://app@h/100%");
+  EXPECT_NE(db.find("the database name holds a `%`"), std::string::npos) << db;
+  EXPECT_EQ(db.find("password:"), std::string::npos) << db;
+}
+
 TEST(Url, MissingSlashesErrorNeverShowsThePassword) {
   const std::string pw = "canary-Pw-456";
   for (const std::string& text : {"postgres:app:" + pw + "@h/db", "postgres//app:" + pw + "@h/db"}) {
@@ -177,6 +201,8 @@ TEST(Url, ToStringMasksThePassword) {
   Url u = Url::parse("postgres://app:pw-mask-9914@host:5432/db?sslmode=require");
   EXPECT_EQ(u.to_string(), "postgres://app:***@host:5432/db?sslmode=require");
   EXPECT_EQ(u.to_string().find("pw-mask-9914"), std::string::npos);
+  EXPECT_EQ(Url::parse("postgres://h/db?sslpassword=pw-mask-9915&sslmode=require").to_string(),
+            "postgres://h/db?sslpassword=***&sslmode=require");
   EXPECT_EQ(Url::parse("postgresql://app@host/db").to_string(), "postgres://app@host/db");
   EXPECT_EQ(Url::parse("mariadb://host").to_string(), "mysql://host");
   EXPECT_EQ(Url::parse("sqlite::memory:").to_string(), "sqlite::memory:");

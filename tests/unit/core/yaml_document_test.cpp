@@ -115,21 +115,70 @@ TEST(ParseDocument, InterpolatedValuesKeepTheirLocation) {
   EXPECT_EQ(location_of(doc.root["host"], doc.file).to_string(), "weir.yaml:2:7");
 }
 
-TEST(ParseDocument, UnsetVariableReportedWithLineAndPath) {
-  std::string msg = config_error([] {
-    parse_document(
-        "connections:\n"
-        "  main:\n"
-        "    url: postgres://${NO_SUCH_USER}@h/db\n"
-        "pipelines:\n"
-        "  - name: ok\n"
-        "    target: ${NO_SUCH_TARGET}\n",
-        "weir.yaml", kEnv);
-  });
-  EXPECT_TRUE(has(msg, "weir.yaml:3:10: connections.main.url:")) << msg;
-  EXPECT_TRUE(has(msg, "NO_SUCH_USER")) << msg;
-  EXPECT_TRUE(has(msg, "weir.yaml:6:13: pipelines[0].target:")) << msg;
-  EXPECT_TRUE(has(msg, "NO_SUCH_TARGET")) << "every unset variable is reported at once: " << msg;
+TEST(ParseDocument, UnsetVariablesAreKeptForWhatReadsThem) {
+  // Loading does not fail: only what reads an unset variable does (`weir query URL` must not
+  // fail on a pipeline's ${VAR}).
+  Document doc = parse_document(
+      "connections:\n"
+      "  main:\n"
+      "    url: postgres://${NO_SUCH_USER}@h/db\n"
+      "pipelines:\n"
+      "  - name: ok\n"
+      "    target: ${NO_SUCH_TARGET}\n",
+      "weir.yaml", kEnv);
+  ASSERT_EQ(doc.unresolved.size(), 2u);
+  EXPECT_TRUE(doc.has_unresolved("connections.main"));
+  EXPECT_TRUE(doc.has_unresolved("pipelines"));
+  EXPECT_FALSE(doc.has_unresolved("connections.mai"));
+  EXPECT_FALSE(doc.has_unresolved("connections.other"));
+
+  Diagnostics connections("weir.yaml");
+  EXPECT_TRUE(doc.report_unresolved("connections.main", connections));
+  ASSERT_EQ(connections.messages().size(), 1u);
+  EXPECT_EQ(connections.messages()[0],
+            "weir.yaml:3:10: connections.main.url: environment variable NO_SUCH_USER is not set "
+            "(write ${NO_SUCH_USER:-default} for a fallback)");
+  // One cause, one line: later complaints about the same value are dropped.
+  connections.add(doc.root["connections"]["main"]["url"], "connections.main.url", "unknown scheme");
+  EXPECT_EQ(connections.messages().size(), 1u);
+
+  Diagnostics all("weir.yaml");
+  EXPECT_TRUE(doc.report_unresolved("", all));
+  ASSERT_EQ(all.messages().size(), 2u);
+  EXPECT_TRUE(has(all.messages()[1], "weir.yaml:6:13: pipelines[0].target:")) << all.messages()[1];
+}
+
+TEST(ParseDocument, WhatIsNotAVariableNameIsNeverEchoed) {
+  // A password pasted where a variable name goes is likely a secret.
+  Document doc = parse_document("connections:\n  a: \"postgres://app:${sx-Pasted!Pw-771}@h/db\"\n", "w.yaml", kEnv);
+  ASSERT_EQ(doc.unresolved.size(), 1u);
+  const std::string& msg = doc.unresolved[0].message;
+  EXPECT_FALSE(has(msg, "sx-Pasted")) << msg;
+  EXPECT_TRUE(has(msg, "not a valid environment variable name")) << msg;
+  EXPECT_TRUE(is_variable_name("SHOP_PW_2"));
+  EXPECT_TRUE(is_variable_name("_x"));
+  EXPECT_FALSE(is_variable_name("2X"));
+  EXPECT_FALSE(is_variable_name("p@ss"));
+  EXPECT_FALSE(is_variable_name(""));
+}
+
+TEST(ParseDocument, LocateFindsTheNodeOfTheMessagesPath) {
+  Document doc = parse_document(
+      "pipelines:\n"
+      "  p:\n"
+      "    filters:\n"
+      "      - sql_call:\n"
+      "          queries:\n"
+      "            - sql: SELECT 1\n",
+      "w.yaml", kEnv);
+  EXPECT_EQ(doc.locate("pipelines.p.filters[0].sql_call.queries[0].sql: bad"),
+            "w.yaml:6:20: pipelines.p.filters[0].sql_call.queries[0].sql: bad");
+  // The deepest node that exists along the path.
+  EXPECT_EQ(doc.locate("pipelines.p.filters[0].sql_call.queries[3]: bad"),
+            "w.yaml:6:13: pipelines.p.filters[0].sql_call.queries[3]: bad");
+  EXPECT_EQ(doc.locate("connection `a` failed: x"), "w.yaml: connection `a` failed: x");
+  EXPECT_FALSE(doc.root["pipelines"]["p"]["nosuch"]) << "locating must not change the tree";
+  EXPECT_EQ(doc.root["pipelines"]["p"].size(), 1u);
 }
 
 TEST(ParseDocument, InvalidYamlReportsFileAndLine) {

@@ -90,16 +90,50 @@ TEST(Connections, EveryBadEntryIsReportedWithItsPath) {
 }
 
 TEST(Connections, ResolveByNameOrUrl) {
-  auto l = load("connections:\n  shop: \"sqlite::memory:\"\n");
-  EXPECT_EQ(resolve_connection("shop", l.connections).name, "shop");
-  EXPECT_EQ(resolve_connection("sqlite:other.db", l.connections).url.database, "other.db");
+  config::Document doc = config::parse_document("connections:\n  shop: \"sqlite::memory:\"\n", "w.yaml");
+  EXPECT_EQ(resolve_connection("shop", &doc).name, "shop");
+  EXPECT_EQ(resolve_connection("sqlite:other.db", &doc).url.database, "other.db");
+  EXPECT_EQ(resolve_connection("sqlite:other.db", nullptr).url.database, "other.db");
   try {
-    resolve_connection("shp", l.connections);
+    resolve_connection("shp", &doc);
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::config);
     EXPECT_NE(std::string(e.what()).find("did you mean `shop`"), std::string::npos) << e.what();
   }
+}
+
+TEST(Connections, ResolveReadsOnlyTheConnectionItUses) {
+  unsetenv("WEIR_TEST_CONN_UNSET_A");
+  unsetenv("WEIR_TEST_CONN_UNSET_B");
+  config::Document doc = config::parse_document(
+      "connections:\n"
+      "  good: \"sqlite::memory:\"\n"
+      "  broken: { url: \"postgres://app@h/db\", password: { env: WEIR_TEST_CONN_UNSET_A } }\n"
+      "  missing_file: { url: \"postgres://app@h/db\", password: { file: /nonexistent/weir/secret } }\n"
+      "pipelines:\n"
+      "  p: { output: { sql_write: { table: \"${WEIR_TEST_CONN_UNSET_B}\" } } }\n",
+      "/srv/w.yaml");
+  EXPECT_EQ(resolve_connection("good", &doc).url.database, ":memory:");
+  EXPECT_EQ(resolve_connection("postgres://app@h/db", &doc).url.host, "h");
+  try {
+    resolve_connection("broken", &doc);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "/srv/w.yaml:3:58: connections.broken.password.env: environment variable WEIR_TEST_CONN_UNSET_A is "
+                 "not set");
+  }
+}
+
+TEST(Connections, PastedPasswordInEnvIsNeverEchoed) {
+  auto l = load("connections:\n  a: { url: \"postgres://app@db/shop\", password: { env: \"sx-Pasted#Pw-5521\" } }\n");
+  ASSERT_EQ(l.problems.size(), 1u);
+  EXPECT_EQ(l.problems[0],
+            "/etc/weir/w.yaml:2:56: connections.a.password.env: expects the name of an environment variable, and this "
+            "value is not a valid variable name (letters, digits and _); it is not shown, in case it is the password "
+            "itself: put the password in an environment variable or a file and name that here");
+  EXPECT_EQ(redact("echo sx-Pasted#Pw-5521"), "echo ***") << "registered, so no other message shows it either";
 }
 
 }  // namespace

@@ -1,6 +1,10 @@
 // Whole-file validation of pipeline projects: every problem at once, with line and YAML path.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <string>
+#include <vector>
+
 #include "core/yaml_document.hpp"
 #include "pipeline/project.hpp"
 #include "weir/error.hpp"
@@ -104,6 +108,118 @@ TEST(Project, UnsetVariableIsReportedWithItsPath) {
   std::string error = load_error(yaml);
   EXPECT_NE(error.find("environment variable TARGET_TABLE is not set"), std::string::npos) << error;
   EXPECT_NE(error.find("pipelines.copy.output.sql_write.table"), std::string::npos) << error;
+}
+
+// Splits a diagnostics message into its lines.
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  for (std::size_t start = 0; start < text.size();) {
+    auto end = text.find('\n', start);
+    lines.push_back(text.substr(start, end - start));
+    start = end == std::string::npos ? text.size() : end + 1;
+  }
+  return lines;
+}
+
+TEST(Project, UnsetVariableIsOneLine) {
+  std::string yaml = kValid;
+  yaml.replace(yaml.find("table: t"), 8, "table: \"${TARGET_TABLE}\", batch: { rows: \"${ROWS}\" }");
+  auto lines = lines_of(load_error(yaml));
+  ASSERT_EQ(lines.size(), 2u) << load_error(yaml);
+  EXPECT_EQ(lines[0], "p.yaml:9:44: pipelines.copy.output.sql_write.table: environment variable TARGET_TABLE is not "
+                      "set (write ${TARGET_TABLE:-default} for a fallback)");
+  EXPECT_EQ(lines[1], "p.yaml:9:78: pipelines.copy.output.sql_write.batch.rows: environment variable ROWS is not set "
+                      "(write ${ROWS:-default} for a fallback)");
+}
+
+TEST(Project, AConnectionThatFailedToReadIsReportedOnce) {
+  unsetenv("WEIR_TEST_PROJECT_PG_PW");
+  std::string error = load_error(R"(connections:
+  pg: { url: "postgres://app@127.0.0.1:1/shop", password: { env: WEIR_TEST_PROJECT_PG_PW } }
+  url_var: "postgres://app:${WEIR_TEST_PROJECT_PG_PW}@127.0.0.1:1/shop"
+pipelines:
+  a:
+    input: { sql_poll: { connection: pg, query: "SELECT 1 AS x" } }
+    filters:
+      - sql_call: { connection: pg, queries: [ { sql: "SELECT 1 AS y" } ] }
+    output: { sql_write: { connection: url_var, table: t } }
+    state: { connection: pg }
+    dead_letter: { connection: url_var }
+  b:
+    input: { sql_poll: { connection: url_var, query: "SELECT 1 AS x" } }
+    output: { sql_write: { connection: pg, table: t } }
+    state: { connection: nosuch }
+)");
+  auto lines = lines_of(error);
+  ASSERT_EQ(lines.size(), 3u) << error;
+  EXPECT_EQ(lines[0], "p.yaml:2:66: connections.pg.password.env: environment variable WEIR_TEST_PROJECT_PG_PW is not "
+                      "set");
+  EXPECT_EQ(lines[1], "p.yaml:3:12: connections.url_var: environment variable WEIR_TEST_PROJECT_PG_PW is not set "
+                      "(write ${WEIR_TEST_PROJECT_PG_PW:-default} for a fallback)");
+  // A name that is not defined at all is still reported, with its own path.
+  EXPECT_EQ(lines[2], "p.yaml:15:26: pipelines.b.state.connection: connection `nosuch` is not defined under "
+                      "`connections:`");
+}
+
+TEST(Project, OptionChecksAllShowInOnePass) {
+  std::string error = load_error(R"(connections: { src: "sqlite::memory:" }
+pipelines:
+  p:
+    input:
+      sql_poll: { connection: src, qurey: x, schedule: "*/0 * * * *", page_size: 0 }
+    filters:
+      - sql_call: { connection: src, queries: [ { sql: "SELECT 1", cache: { max_entries: -1 } } ] }
+    output:
+      sql_write: { connection: src, table: t, batch: { rows: -5 } }
+  q:
+    input: { sql_poll: { connection: src, query: "SELECT 1", page_size: 1000001 } }
+    output: { sql_write: { connection: src, table: t, batch: { rows: 0 } } }
+)");
+  auto lines = lines_of(error);
+  std::vector<std::string> expected = {
+      "p.yaml:5:36: pipelines.p.input.sql_poll.qurey: unknown option `qurey` for sql_poll (did you mean `query`?)",
+      "p.yaml:5:56: pipelines.p.input.sql_poll.schedule: cron `*/0 * * * *`: minute step must be at least 1",
+      "p.yaml:5:82: pipelines.p.input.sql_poll.page_size: must be at least 1 and at most 1000000 (got 0)",
+      "p.yaml:5:17: pipelines.p.input.sql_poll: missing required option `query`",
+      "p.yaml:7:90: pipelines.p.filters[0].sql_call.queries[0].cache.max_entries: must be at least 1 and at most "
+      "100000000 (got -1)",
+      "p.yaml:9:62: pipelines.p.output.sql_write.batch.rows: must be at least 1 and at most 100000000 (got -5)",
+      "p.yaml:11:73: pipelines.q.input.sql_poll.page_size: must be at most 1000000 (got 1000001)",
+      "p.yaml:12:70: pipelines.q.output.sql_write.batch.rows: must be at least 1 and at most 100000000 (got 0)",
+  };
+  EXPECT_EQ(lines, expected) << error;
+}
+
+TEST(Project, LagNeedsATimeCursor) {
+  std::string error = load_error(R"(connections: { src: "sqlite::memory:" }
+pipelines:
+  p:
+    input:
+      sql_poll:
+        connection: src
+        query: "SELECT id FROM t WHERE {{cursor}} ORDER BY id"
+        cursor: { columns: [id], initial: [0], lag: 5s }
+    output: { sql_write: { connection: src, table: t } }
+)");
+  EXPECT_EQ(error, "p.yaml:8:17: pipelines.p.input.sql_poll.cursor: `lag` needs the first cursor column to be a "
+                   "timestamp or date, and `id` starts at the integer 0 (`initial`): drop `lag`, or make a timestamp "
+                   "column the first cursor column");
+}
+
+TEST(Project, ModuleErrorsPointAtTheirOption) {
+  std::string error = load_error(R"(connections: { src: "sqlite::memory:" }
+pipelines:
+  p:
+    input: { sql_poll: { connection: src, query: "SELECT 1 AS id" } }
+    filters:
+      - sql_call:
+          connection: src
+          queries:
+            - sql: "SELECT 1 WHERE 1 = {{ record.id }"
+    output: { sql_write: { connection: src, table: t } }
+)");
+  EXPECT_EQ(error.substr(0, error.find(": SQL template")),
+            "p.yaml:9:20: pipelines.p.filters[0].sql_call.queries[0].sql") << error;
 }
 
 TEST(Project, UnknownTopLevelKeyAndMissingOutput) {

@@ -35,13 +35,29 @@ void check_examples(const config::Spec& spec) {
   }
 }
 
-TEST(Reference, EveryExampleInEverySpecValidates) {
-  check_examples(db::connection_spec());
-  check_examples(pipeline_spec());
-  for (const InputModule& m : input_modules()) check_examples(m.spec());
-  for (const FilterModule& m : filter_modules()) check_examples(m.spec());
-  for (const OutputModule& m : output_modules()) check_examples(m.spec());
+// Calls `check` with each top-level spec: connections, pipelines and every module.
+void for_every_spec(void (*check)(const config::Spec&)) {
+  check(db::connection_spec());
+  check(pipeline_spec());
+  for (const InputModule& m : input_modules()) check(m.spec());
+  for (const FilterModule& m : filter_modules()) check(m.spec());
+  for (const OutputModule& m : output_modules()) check(m.spec());
 }
+
+TEST(Reference, EveryExampleInEverySpecValidates) { for_every_spec(&check_examples); }
+
+// Every integer option declares its range in its spec, so validate rejects `0` and `-5`
+// where they make no sense, naming the YAML path.
+void check_integer_ranges(const config::Spec& spec) {
+  for (const config::Field& f : spec.fields) {
+    if (f.shapes & config::kInteger) {
+      EXPECT_TRUE(f.minimum.has_value()) << spec.name << "." << f.name;
+    }
+    if (f.nested && f.nested != &spec) check_integer_ranges(*f.nested);
+  }
+}
+
+TEST(Reference, EveryIntegerOptionDeclaresItsRange) { for_every_spec(&check_integer_ranges); }
 
 }  // namespace
 }  // namespace weir::pipeline

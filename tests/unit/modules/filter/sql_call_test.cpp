@@ -324,7 +324,7 @@ TEST_F(SqlCallTest, ConfigurationErrorsNameTheirPath) {
                 .find("`a b` is not a field name"),
             std::string::npos);
   EXPECT_NE(make("connection: crm\nqueries: [{sql: \"SELECT 1\", cache: {max_entries: 0}}]\n")
-                .find(path + ".queries[0].cache.max_entries: must be between 1 and 100000000"),
+                .find(path + ".queries[0].cache.max_entries: must be at least 1 and at most 100000000 (got 0)"),
             std::string::npos);
   EXPECT_NE(make("connection: crm\nqueries: [{sql: \"SELECT 1\", cache: {ttl: 0s}}]\n").find("must be longer than 0"),
             std::string::npos);
