@@ -10,15 +10,16 @@
 
 namespace weir::pipeline {
 
-LookupConnection::LookupConnection(db::ConnectionConfig config, RetryPolicy policy)
-    : config_(std::move(config)), policy_(policy) {}
+LookupConnection::LookupConnection(db::ConnectionConfig config, RetryPolicy policy, std::string subject)
+    : config_(std::move(config)), policy_(policy), subject_(std::move(subject)) {}
 
 // A server restarting as the run starts is waited out as one restarting mid-run is.
 void LookupConnection::open() {
   try {
-    connection_ = retry(policy_, [&] { return db::connect(config_); }, logged_retries("lookup", config_.describe(), policy_));
+    connection_ = retry(policy_, [&] { return db::connect(config_); },
+                        logged_retries(subject_, config_.describe(), policy_));
   } catch (Error& e) {
-    throw e.add_context(naming_connection(e, "lookup", config_.describe()));
+    throw e.add_context(naming_connection(e, subject_, config_.describe()));
   }
 }
 
@@ -51,9 +52,9 @@ auto LookupConnection::attempt(F&& fn) -> decltype(fn(std::declval<db::Connectio
             throw;
           }
         },
-        logged_retries("lookup", config_.describe(), policy_));
+        logged_retries(subject_, config_.describe(), policy_));
   } catch (Error& e) {
-    throw e.add_context(naming_connection(e, "lookup", config_.describe()));
+    throw e.add_context(naming_connection(e, subject_, config_.describe()));
   }
 }
 

@@ -138,7 +138,7 @@ TEST_P(RetryOnEachServer, EachModuleGivesUpAfterMaxTimeWithOneLine) {
     expect_one_clear_warning(r.err, "2.0 s");
     auto gave_up = lines_with(r.err, "gave up after ");
     ASSERT_EQ(gave_up.size(), 1u) << r.err;
-    EXPECT_NE(gave_up[0].find(" attempts in 2."), std::string::npos) << gave_up[0];
+    EXPECT_NE(gave_up[0].find(" attempts in "), std::string::npos) << gave_up[0];
     EXPECT_EQ(lines_with(r.err, "succeeded on attempt").size(), 0u) << r.err;
   }
 }
