@@ -33,7 +33,7 @@ namespace {
 int exit_code_for(ErrorKind kind) { return kind == ErrorKind::config ? 2 : 1; }
 
 int run(int argc, char** argv) {
-  CLI::App app{"weir — move data between databases: pipelines, queries, sync", "weir"};
+  CLI::App app{"weir — move data between databases: pipelines and queries", "weir"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every command");
   Globals globals;

@@ -17,18 +17,37 @@ std::size_t display_width(std::string_view s) {
   }));
 }
 
-std::string cell_text(const Value& v) { return v.is_null() ? "NULL" : v.to_text(); }
+// A value on one line of the table: control characters escaped C-style (a newline as \n)
+// so each row stays one line; NULL as `null_text` (psql's `\pset null`, empty by default).
+std::string cell_text(const Value& v, const std::string& null_text) {
+  if (v.is_null()) return null_text;
+  std::string text = v.to_text();
+  if (std::none_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+    return text;
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+        else out += c;
+    }
+  }
+  return out;
+}
 
 class TablePrinter final : public ResultPrinter {
  public:
-  explicit TablePrinter(std::ostream& out) : out_(out) {}
+  TablePrinter(std::ostream& out, std::string null_text) : out_(out), null_text_(std::move(null_text)) {}
 
   void batch(const Batch& b) override {
     if (widths_.empty()) start(b);
     for (std::size_t r = 0; r < b.rows(); ++r) {
       std::string line;
       for (std::size_t c = 0; c < b.width(); ++c) {
-        std::string text = cell_text(b.at(r, c));
+        std::string text = cell_text(b.at(r, c), null_text_);
         pad_into(line, text, c, is_numeric(b.at(r, c)));
       }
       out_ << line << '\n';
@@ -50,7 +69,7 @@ class TablePrinter final : public ResultPrinter {
   void start(const Batch& b) {
     for (std::size_t c = 0; c < b.width(); ++c) {
       std::size_t w = display_width(b.schema()[c].name);
-      for (std::size_t r = 0; r < b.rows(); ++r) w = std::max(w, display_width(cell_text(b.at(r, c))));
+      for (std::size_t r = 0; r < b.rows(); ++r) w = std::max(w, display_width(cell_text(b.at(r, c), null_text_)));
       widths_.push_back(w);
     }
     std::string header, rule;
@@ -72,6 +91,7 @@ class TablePrinter final : public ResultPrinter {
   }
 
   std::ostream& out_;
+  std::string null_text_;
   std::vector<std::size_t> widths_;
 };
 
@@ -86,12 +106,12 @@ class CsvPrinter final : public ResultPrinter {
     buf.clear();
     if (!header_done_) {
       for (std::size_t c = 0; c < b.width(); ++c) append_field(buf, b.schema()[c].name, c);
-      buf += "\r\n";
+      buf += '\n';
       header_done_ = true;
     }
     for (std::size_t r = 0; r < b.rows(); ++r) {
       for (std::size_t c = 0; c < b.width(); ++c) append_field(buf, b.at(r, c), c, scratch_);
-      buf += "\r\n";
+      buf += '\n';
     }
     out_.write(buf.data(), static_cast<std::streamsize>(buf.size()));
     out_.flush();
@@ -99,9 +119,19 @@ class CsvPrinter final : public ResultPrinter {
   void finish(std::uint64_t) override {}
 
  private:
+  // NULL is an empty field, the empty string a quoted one (`""`), as PostgreSQL's COPY CSV
+  // writes them, so the two survive a round trip.
   static void append_field(std::string& buf, const Value& value, std::size_t column, std::string& scratch) {
+    if (value.is_null()) {
+      if (column) buf += ',';
+      return;
+    }
     scratch.clear();
     value.append_text(scratch);
+    if (scratch.empty()) {
+      buf += column ? ",\"\"" : "\"\"";
+      return;
+    }
     append_field(buf, scratch, column);
   }
   // One pass over the bytes: string_view::find_first_of calls memchr on the set per byte.
@@ -171,14 +201,14 @@ Format parse_format(std::string_view name) {
   throw Error(ErrorKind::config, fmt::format("unknown format `{}` (use table, csv, json or ndjson)", name));
 }
 
-std::unique_ptr<ResultPrinter> make_printer(Format format, std::ostream& out) {
+std::unique_ptr<ResultPrinter> make_printer(Format format, std::ostream& out, std::string null_text) {
   switch (format) {
     case Format::csv: return std::make_unique<CsvPrinter>(out);
     case Format::json: return std::make_unique<JsonPrinter>(out, false);
     case Format::ndjson: return std::make_unique<JsonPrinter>(out, true);
     case Format::table: break;
   }
-  return std::make_unique<TablePrinter>(out);
+  return std::make_unique<TablePrinter>(out, std::move(null_text));
 }
 
 }  // namespace weir::cli

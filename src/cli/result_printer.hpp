@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <ostream>
+#include <string>
 #include <string_view>
 
 #include "weir/batch.hpp"
@@ -24,6 +25,7 @@ class ResultPrinter {
   virtual void finish(std::uint64_t rows) = 0;
 };
 
-std::unique_ptr<ResultPrinter> make_printer(Format format, std::ostream& out);
+// `null_text` is how the table format shows NULL (the others have their own notation).
+std::unique_ptr<ResultPrinter> make_printer(Format format, std::ostream& out, std::string null_text = {});
 
 }  // namespace weir::cli

@@ -17,7 +17,8 @@ std::atomic<Level> g_level{Level::info};
 spdlog::logger& logger() {
   static std::shared_ptr<spdlog::logger> instance = [] {
     auto l = spdlog::stderr_color_mt("weir");
-    l->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    // ISO 8601 with the UTC offset, so lines from hosts in different zones compare.
+    l->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
     l->set_level(spdlog::level::trace);
     return l;
   }();

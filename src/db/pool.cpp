@@ -89,11 +89,6 @@ void Pool::record_latency(Clock::duration waited) {
 }
 
 std::unique_ptr<Connection> Pool::open_connection() {
-  RetryHooks hooks;
-  hooks.on_retry = [this](const Error& e, int attempt, std::chrono::milliseconds delay) {
-    log::warn(fmt::format("{}: connect attempt {} failed ({}), retrying in {} ms", config_.describe(), attempt,
-                          e.what(), delay.count()));
-  };
   return retry(
       options_.reconnect,
       [this] {
@@ -101,7 +96,7 @@ std::unique_ptr<Connection> Pool::open_connection() {
         for (const std::string& sql : options_.session_init) c->execute_script(sql);
         return c;
       },
-      hooks);
+      logged_retries("connecting", config_.describe(), options_.reconnect));
 }
 
 std::optional<Pool::Idle> Pool::take_idle(std::unique_lock<std::mutex>& lock) {

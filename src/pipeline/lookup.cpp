@@ -10,10 +10,18 @@
 
 namespace weir::pipeline {
 
-LookupConnection::LookupConnection(db::ConnectionConfig config, RetryPolicy policy)
-    : config_(std::move(config)), policy_(policy) {}
+LookupConnection::LookupConnection(db::ConnectionConfig config, RetryPolicy policy, std::string subject)
+    : config_(std::move(config)), policy_(policy), subject_(std::move(subject)) {}
 
-void LookupConnection::open() { connection_ = db::connect(config_); }
+// A server restarting as the run starts is waited out as one restarting mid-run is.
+void LookupConnection::open() {
+  try {
+    connection_ = retry(policy_, [&] { return db::connect(config_); },
+                        logged_retries(subject_, config_.describe(), policy_));
+  } catch (Error& e) {
+    throw e.add_context(naming_connection(e, subject_, config_.describe()));
+  }
+}
 
 const db::Dialect& LookupConnection::dialect() const {
   if (!connection_) throw Error(ErrorKind::internal, "lookup connection used before open()");
@@ -22,11 +30,6 @@ const db::Dialect& LookupConnection::dialect() const {
 
 template <class F>
 auto LookupConnection::attempt(F&& fn) -> decltype(fn(std::declval<db::Connection&>())) {
-  RetryHooks hooks;
-  hooks.on_retry = [this](const Error& e, int attempt, std::chrono::milliseconds delay) {
-    log::warn(fmt::format("lookup on {} failed (attempt {}), retrying in {} ms: {}", config_.describe(), attempt,
-                          delay.count(), e.what()));
-  };
   // A connection that worked and then failed was dropped (a killed session can surface as a
   // TLS error, which drivers rightly call permanent when connecting): a new one may well work,
   // and if it cannot, connecting says so for good.
@@ -49,9 +52,9 @@ auto LookupConnection::attempt(F&& fn) -> decltype(fn(std::declval<db::Connectio
             throw;
           }
         },
-        std::move(hooks));
+        logged_retries(subject_, config_.describe(), policy_));
   } catch (Error& e) {
-    throw e.add_context(fmt::format("lookup on {}", config_.describe()));
+    throw e.add_context(naming_connection(e, subject_, config_.describe()));
   }
 }
 

@@ -37,9 +37,10 @@ namespace weir::pipeline {
 
 class LookupConnection {
  public:
-  LookupConnection(db::ConnectionConfig config, RetryPolicy policy);
+  // `subject` names the lookups in logs and errors, e.g. "pipelines.p.filters[0].sql_call: lookup".
+  LookupConnection(db::ConnectionConfig config, RetryPolicy policy, std::string subject = "lookup");
 
-  // Connects now (throws what db::connect throws).
+  // Connects now, retrying as the policy allows (throws what db::connect throws).
   void open();
   const db::Dialect& dialect() const;
   const db::ConnectionConfig& config() const noexcept { return config_; }
@@ -57,6 +58,7 @@ class LookupConnection {
 
   db::ConnectionConfig config_;
   RetryPolicy policy_;
+  std::string subject_;
   std::unique_ptr<db::Connection> connection_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
 
 #include "weir/error.hpp"
@@ -32,8 +33,14 @@ class Lexer {
   }
 
  private:
+  // Multi-line SQL (a script) is located by line and column, one line by column alone.
   [[noreturn]] void unclosed(std::string_view what, std::size_t start) const {
-    throw Error(ErrorKind::config, fmt::format("unclosed {} at column {}", what, start + 1));
+    if (sql_.find('\n') == std::string_view::npos)
+      throw Error(ErrorKind::config, fmt::format("unclosed {} at column {}", what, start + 1));
+    auto line = 1 + std::count(sql_.begin(), sql_.begin() + static_cast<std::ptrdiff_t>(start), '\n');
+    std::size_t line_start = start == 0 ? std::string_view::npos : sql_.rfind('\n', start - 1);
+    std::size_t column = line_start == std::string_view::npos ? start + 1 : start - line_start;
+    throw Error(ErrorKind::config, fmt::format("unclosed {} at line {}, column {}", what, line, column));
   }
 
   bool at(std::string_view s) const { return sql_.substr(pos_).starts_with(s); }

@@ -69,7 +69,7 @@ TEST_F(Cli, QueryTableAlignsUnicodeAndCountsRows) {
 TEST_F(Cli, QueryCsvQuotesAndLeavesNullEmpty) {
   auto r = run_weir({"query", db_, "SELECT * FROM people ORDER BY id", "--format", "csv"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "id,name,note\r\n1,Ana,\"likes, commas\"\r\n2,Zoë,\"says \"\"hi\"\"\"\r\n3,Bo,\r\n");
+  EXPECT_EQ(r.out, "id,name,note\n1,Ana,\"likes, commas\"\n2,Zoë,\"says \"\"hi\"\"\"\n3,Bo,\n");
 }
 
 TEST_F(Cli, QueryJsonAndNdjson) {
@@ -88,7 +88,7 @@ TEST_F(Cli, ExplainShowsThePlanWithoutRunning) {
   EXPECT_NE(r.out.find("detail"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("people"), std::string::npos) << r.out;
   r = run_weir({"query", db_, "SELECT count(*) FROM people", "-f", "csv"});
-  EXPECT_EQ(r.out, "count(*)\r\n3\r\n") << "the explained DELETE did not run";
+  EXPECT_EQ(r.out, "count(*)\n3\n") << "the explained DELETE did not run";
 }
 
 TEST_F(Cli, ParametersAreBoundNeverSpliced) {
@@ -96,7 +96,7 @@ TEST_F(Cli, ParametersAreBoundNeverSpliced) {
   auto r = run_weir({"query", db_, "INSERT INTO people(id, name) VALUES (?, ?)", "-p", "9", "-p", evil});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = run_weir({"query", db_, "SELECT name FROM people WHERE id = ?", "-p", "9", "-f", "csv"});
-  EXPECT_EQ(r.out, "name\r\n" + evil + "\r\n");
+  EXPECT_EQ(r.out, "name\n" + evil + "\n");
 }
 
 TEST_F(Cli, SqlErrorsAreOneLineWithKind) {
@@ -122,7 +122,7 @@ TEST_F(Cli, NamedConnectionsComeFromTheConfigFile) {
   test::write_file(dir_.file("weir.yaml"), "connections:\n  people: \"sqlite:people.db\"\n");
   auto r = run_weir({"query", "people", "SELECT count(*) AS n FROM people", "-f", "csv"}, dir_.path().string());
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "n\r\n3\r\n");
+  EXPECT_EQ(r.out, "n\n3\n");
   r = run_weir({"ping", "peple"}, dir_.path().string());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("did you mean `people`"), std::string::npos) << r.err;

@@ -28,7 +28,7 @@ class PipelineCli : public ::testing::Test {
   std::string scalar(const std::string& db, const std::string& text) {
     auto r = run_weir({"query", "--format", "csv", "sqlite:" + dir_.file(db), text});
     auto line = r.out.substr(r.out.find('\n') + 1);
-    return line.substr(0, line.find_first_of("\r\n"));  // CSV lines end in CRLF
+    return line.substr(0, line.find('\n'));
   }
   std::string write(const std::string& name, const std::string& yaml) {
     test::write_file(dir_.file(name), yaml);

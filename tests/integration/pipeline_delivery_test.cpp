@@ -313,7 +313,7 @@ TEST_P(PipelineDeliveryOnEachServer, ServerRestartMidRunCompletesAfterReconnecti
   int code = interrupt_mid_run(file, [&](test::Background&) { (*restart)(); });
   EXPECT_EQ(code, 0) << last_err_;
   // The restart reached both ends mid-run, not a run that had already finished.
-  EXPECT_NE(last_err_.find("input.sql_poll: attempt 1 failed"), std::string::npos)
+  EXPECT_NE(last_err_.find("input.sql_poll: query on connection `src`"), std::string::npos)
       << "the reader lost its connection: " << last_err_;
   EXPECT_NE(last_err_.find("output.sql_write: "), std::string::npos) << "the writer lost its connection: " << last_err_;
   reconnect();

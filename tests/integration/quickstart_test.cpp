@@ -30,17 +30,17 @@ TEST_F(Quickstart, BuildsTheSalesTableFromAnotherDirectory) {
   auto r = run_weir({"run", dir_.file("quickstart.yaml")}, "/");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("pipeline sales: read 2240 rows, wrote 2240 rows in"), std::string::npos) << r.out;
-  EXPECT_EQ(scalar("data/warehouse.db", "SELECT count(*), round(sum(amount), 2) FROM sales"), "2240,2328.6\r\n");
-  EXPECT_EQ(scalar("data/warehouse.db", "SELECT artist FROM sales WHERE line_id = 127"), "Cássia Eller\r\n");
+  EXPECT_EQ(scalar("data/warehouse.db", "SELECT count(*), round(sum(amount), 2) FROM sales"), "2240,2328.6\n");
+  EXPECT_EQ(scalar("data/warehouse.db", "SELECT artist FROM sales WHERE line_id = 127"), "Cássia Eller\n");
   // Same sums as the source computes itself.
-  EXPECT_EQ(scalar("data/chinook.db", "SELECT round(sum(Total), 2) FROM Invoice"), "2328.6\r\n");
+  EXPECT_EQ(scalar("data/chinook.db", "SELECT round(sum(Total), 2) FROM Invoice"), "2328.6\n");
 }
 
 TEST_F(Quickstart, RunningTwiceIsIdempotent) {
   ASSERT_EQ(run_weir({"run", dir_.file("quickstart.yaml")}).exit_code, 0);
   auto r = run_weir({"run", "--once", dir_.file("quickstart.yaml")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(scalar("data/warehouse.db", "SELECT count(*), count(DISTINCT line_id) FROM sales"), "2240,2240\r\n");
+  EXPECT_EQ(scalar("data/warehouse.db", "SELECT count(*), count(DISTINCT line_id) FROM sales"), "2240,2240\n");
 }
 
 TEST_F(Quickstart, BadConfigStopsBeforeAnythingIsWritten) {

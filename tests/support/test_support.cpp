@@ -136,7 +136,7 @@ CommandResult run_program(const std::vector<std::string>& argv, const std::strin
   return result;
 }
 
-std::optional<ServerRestart> postgres_restart() {
+std::optional<ServerControl> postgres_control() {
   const char* bin = std::getenv("WEIR_TEST_PG_BIN");
   const char* data = std::getenv("WEIR_TEST_PG_DATA");
   const char* log = std::getenv("WEIR_TEST_PG_LOG");
@@ -146,24 +146,36 @@ std::optional<ServerRestart> postgres_restart() {
   }
   // The harness runs as root, where PostgreSQL refuses to: pg_ctl runs as postgres, from a
   // directory that user may enter.
-  return ServerRestart([bin = std::string(bin), data = std::string(data), log = std::string(log)] {
+  return ServerControl([bin = std::string(bin), data = std::string(data), log = std::string(log)](
+                           const std::string& action) {
     auto r = run_program(
-        {"runuser", "-u", "postgres", "--", bin + "/pg_ctl", "-D", data, "-l", log, "-w", "-m", "fast", "restart"},
-        "/");
+        {"runuser", "-u", "postgres", "--", bin + "/pg_ctl", "-D", data, "-l", log, "-w", "-m", "fast", action}, "/");
     ASSERT_EQ(r.exit_code, 0) << r.err;
   });
 }
 
-std::optional<ServerRestart> mariadb_restart() {
+std::optional<ServerControl> mariadb_control() {
   const char* ctl = std::getenv("WEIR_TEST_MYSQL_CTL");
   if (!ctl) {
     ADD_FAILURE() << "the harness exports WEIR_TEST_MYSQL_CTL";
     return std::nullopt;
   }
-  return ServerRestart([ctl = std::string(ctl)] {
-    auto r = run_program({ctl, "restart"}, "/");
+  return ServerControl([ctl = std::string(ctl)](const std::string& action) {
+    auto r = run_program({ctl, action}, "/");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   });
+}
+
+std::optional<ServerRestart> postgres_restart() {
+  auto control = postgres_control();
+  if (!control) return std::nullopt;
+  return ServerRestart([control = *control] { control("restart"); });
+}
+
+std::optional<ServerRestart> mariadb_restart() {
+  auto control = mariadb_control();
+  if (!control) return std::nullopt;
+  return ServerRestart([control = *control] { control("restart"); });
 }
 
 CommandResult run_weir(const std::vector<std::string>& args, const std::string& working_dir,

@@ -47,6 +47,12 @@ using ServerRestart = std::function<void()>;
 std::optional<ServerRestart> postgres_restart();
 std::optional<ServerRestart> mariadb_restart();
 
+// The same servers stopped or started on their own ("stop", "start", "restart"); returns once
+// the server is down, or accepts connections again.
+using ServerControl = std::function<void(const std::string& action)>;
+std::optional<ServerControl> postgres_control();
+std::optional<ServerControl> mariadb_control();
+
 struct CommandResult {
   int exit_code = -1;
   std::string out;  // stdout

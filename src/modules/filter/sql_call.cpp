@@ -92,7 +92,7 @@ Value json_cell(MergeKind kind, const Schema& columns, const LookupRows& rows) {
 class SqlCall final : public pipeline::Filter {
  public:
   explicit SqlCall(SqlCallConfig config)
-      : config_(std::move(config)), connection_(config_.connection, config_.retry) {
+      : config_(std::move(config)), connection_(config_.connection, config_.retry, config_.path + ": lookup") {
     for (QueryConfig& q : config_.queries) lookups_.emplace_back(q.sql, q.options);
   }
 

@@ -82,6 +82,7 @@ const config::Spec& spec() {
                 .description = "The lookups, in order; a later one may read fields an earlier one added.",
                 .example = "[{ sql: \"SELECT tier FROM customers WHERE id = {{record.customer_id}}\" }]",
                 .nested = &query_spec()},
+          retry_field(),
       }};
   return s;
 }
@@ -142,6 +143,7 @@ SqlCallConfig read_sql_call_config(const config::Section& section, const pipelin
     }
   }
   for (const config::Section& item : section.object_list("queries")) c.queries.push_back(read_query(item));
+  c.retry = read_retry_policy(section);
   if (c.queries.empty()) bad(section.path_of("queries"), "needs at least one query");
   for (std::size_t i = 0; i < c.queries.size(); ++i)
     for (std::size_t j = 0; j < i; ++j)

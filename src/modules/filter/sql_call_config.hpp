@@ -11,8 +11,8 @@
 #include "pipeline/expression.hpp"
 #include "pipeline/lookup.hpp"
 #include "pipeline/module.hpp"
+#include "modules/retry_option.hpp"
 #include "pipeline/sql_template.hpp"
-#include "weir/retry.hpp"
 
 namespace weir::modules {
 
@@ -34,8 +34,8 @@ struct SqlCallConfig {
   std::optional<pipeline::Expression> when;
   std::vector<QueryConfig> queries;
   // Transient failures (dropped connection, deadlock, timeout) are retried this way before
-  // on_error decides.
-  RetryPolicy retry{3, std::chrono::milliseconds(100), std::chrono::milliseconds(2000), 2.0};
+  // on_error decides (the `retry:` option).
+  RetryPolicy retry;
 };
 
 const config::Spec& sql_call_spec();

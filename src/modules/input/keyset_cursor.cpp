@@ -120,13 +120,4 @@ void KeysetCursor::restore(std::vector<Value> position) {
   position_ = std::move(position);
 }
 
-std::optional<double> KeysetCursor::lag_seconds(std::chrono::system_clock::time_point now) const {
-  if (position_.empty()) return std::nullopt;
-  std::int64_t at = 0;
-  if (auto* ts = position_[0].get_if<Timestamp>()) at = ts->micros;
-  else if (auto* tz = position_[0].get_if<TimestampTz>()) at = tz->micros;
-  else return std::nullopt;
-  return double(micros_since_epoch(now) - at) / 1e6;
-}
-
 }  // namespace weir::modules

@@ -55,8 +55,8 @@ class KeysetCursor {
   bool has_lag() const noexcept { return lag_.count() > 0; }
   const std::vector<Value>& position() const noexcept { return position_; }
   void restore(std::vector<Value> position);
-  // Seconds between `now` and the first cursor column of the position, when it is a time.
-  std::optional<double> lag_seconds(std::chrono::system_clock::time_point now) const;
+  // How old rows must be before a page reads them (the `lag` option).
+  std::chrono::milliseconds lag() const noexcept { return lag_; }
 
  private:
   std::vector<db::TableRef> columns_;

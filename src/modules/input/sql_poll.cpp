@@ -14,6 +14,7 @@
 #include "core/text.hpp"
 #include "modules/builtin.hpp"
 #include "modules/input/keyset_cursor.hpp"
+#include "modules/retry_option.hpp"
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/cron.hpp"
 #include "pipeline/runner.hpp"
@@ -77,8 +78,13 @@ const config::Spec& spec() {
           Field{.name = "page_size", .shapes = config::kInteger, .default_value = "5000",
                 .description = "Rows per page and per batch passed downstream; bounds memory.", .example = "10000",
                 .minimum = 1, .maximum = 1'000'000},
+          retry_field(),
       }};
   return s;
+}
+
+std::int64_t epoch_micros(SystemClock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
 }
 
 // Reads `initial:` scalars: integers as integers, anything else as text the database converts.
@@ -93,19 +99,14 @@ std::vector<Value> initial_values(const config::Section& cursor) {
   return values;
 }
 
-// Retries while the source is unreachable or restarting: about half a minute in all.
-const RetryPolicy& reconnect_policy() {
-  static const RetryPolicy policy{12, std::chrono::milliseconds(100), std::chrono::milliseconds(5000), 2.0};
-  return policy;
-}
-
 class SqlPoll final : public pipeline::Input {
  public:
   SqlPoll(const config::Section& section, const pipeline::ModuleContext& context)
       : connection_config_(context.connection(section, "connection")),
         path_(section.path()),
         query_(section.string("query")),
-        page_size_(static_cast<std::size_t>(section.integer("page_size"))) {  // its range: see spec()
+        page_size_(static_cast<std::size_t>(section.integer("page_size"))),  // its range: see spec()
+        retry_(read_retry_policy(section)) {
     bool marked = query_.find(KeysetCursor::kMarker) != std::string::npos;
     if (section.has("cursor")) {
       if (!marked)
@@ -158,7 +159,7 @@ class SqlPoll final : public pipeline::Input {
       if (next_rows(out)) return true;
       result_.reset();
       if (!cursor_ || rows_in_page_ < page_size_) {
-        run_done_ = true;
+        finish_run();
         state_ = State::run_ended;
         out.clear();
         if (!once_) return true;  // the run's end, told before waiting for the next one
@@ -191,9 +192,14 @@ class SqlPoll final : public pipeline::Input {
 
   std::string checkpoint() const override { return cursor_ ? pipeline::encode_position(cursor_->position()) : ""; }
 
+  // How long ago the input last saw everything there was to read: the run that read to the
+  // end began then (less the cursor's `lag`, rows it leaves for later). Nothing while the
+  // first run is still catching up: the age of the rows being read says nothing about how
+  // far behind the source the input is (a backfill of old rows is not "years behind").
   std::optional<double> lag_seconds() const override {
-    double lag = lag_.load();
-    return lag >= 0 ? std::optional<double>(lag) : std::nullopt;
+    std::int64_t seen = caught_up_micros_.load();
+    if (seen == 0) return std::nullopt;
+    return double(epoch_micros(SystemClock::now()) - seen) / 1e6;
   }
 
  private:
@@ -210,6 +216,12 @@ class SqlPoll final : public pipeline::Input {
     return true;
   }
 
+  void finish_run() {
+    run_done_ = true;
+    auto held_back = cursor_ ? cursor_->lag() : std::chrono::milliseconds(0);
+    caught_up_micros_ = epoch_micros(run_started_ - held_back);
+  }
+
   void open_page() {
     rows_in_page_ = 0;
     // Reads are idempotent: once the source has been reached, a lost connection is a restart
@@ -217,30 +229,35 @@ class SqlPoll final : public pipeline::Input {
     auto worth_retrying = [this](const Error& e) {
       return e.retryable() || (connected_once_ && worth_rerunning_idempotent(e));
     };
-    retry_if(reconnect_policy(), worth_retrying, [&] {
-      try {
-        if (!connection_ || connection_->broken()) {
-          connection_ = db::connect(connection_config_);
-          connected_once_ = true;
+    const std::string what = path_ + ": query", connection = connection_config_.describe();
+    try {
+      retry_if(retry_, worth_retrying, [&] {
+        try {
+          if (!connection_ || connection_->broken()) {
+            connection_ = db::connect(connection_config_);
+            connected_once_ = true;
+          }
+          if (cursor_ && cursor_->has_lag() && !lag_checked_) {
+            // Explains a lag on a column without times, which the database would only reject
+            // with "invalid input syntax for type integer".
+            auto columns = cursor_->columns_probe(query_, connection_->dialect());
+            cursor_->check_columns(*connection_->query(columns.sql, columns.params)->schema());
+            lag_checked_ = true;
+          }
+          if (cursor_) {
+            auto page = cursor_->page(query_, connection_->dialect(), page_size_, run_started_);
+            result_ = connection_->query(page.sql, page.params);
+          } else {
+            result_ = connection_->query(query_);
+          }
+        } catch (Error& e) {
+          drop_connection_after(e);
+          throw;
         }
-        if (cursor_ && cursor_->has_lag() && !lag_checked_) {
-          // Explains a lag on a column without times, which the database would only reject
-          // with "invalid input syntax for type integer".
-          auto columns = cursor_->columns_probe(query_, connection_->dialect());
-          cursor_->check_columns(*connection_->query(columns.sql, columns.params)->schema());
-          lag_checked_ = true;
-        }
-        if (cursor_) {
-          auto page = cursor_->page(query_, connection_->dialect(), page_size_, run_started_);
-          result_ = connection_->query(page.sql, page.params);
-        } else {
-          result_ = connection_->query(query_);
-        }
-      } catch (Error& e) {
-        drop_connection_after(e);
-        throw e.add_context(fmt::format("{}: query on {}", path_, connection_config_.describe()));
-      }
-    }, retry_hooks());
+      }, logged_retries(what, connection, retry_));
+    } catch (Error& e) {
+      throw e.add_context(naming_connection(e, what, connection));
+    }
   }
 
   bool next_rows(Batch& out) {
@@ -253,7 +270,10 @@ class SqlPoll final : public pipeline::Input {
         // A page is asked again from the cursor; a bulk read that already passed rows on cannot
         // resume without repeating them.
         bool resumable = cursor_ || rows_in_run_ == 0;
-        if (!worth_rerunning_idempotent(e) || !resumable || ++read_failures_ > reconnect_policy().max_attempts)
+        if (read_failures_++ == 0) first_read_failure_ = std::chrono::steady_clock::now();
+        auto failing_for = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                                 first_read_failure_);
+        if (!worth_rerunning_idempotent(e) || !resumable || !retry_.allows_another(read_failures_, failing_for))
           throw e.add_context(fmt::format("{}: reading from {}", path_, connection_config_.describe()));
         open_page();
       }
@@ -261,10 +281,7 @@ class SqlPoll final : public pipeline::Input {
     read_failures_ = 0;
     rows_in_page_ += out.rows();
     rows_in_run_ += out.rows();
-    if (cursor_) {
-      cursor_->advance(out);
-      lag_ = cursor_->lag_seconds(SystemClock::now()).value_or(-1);
-    }
+    if (cursor_) cursor_->advance(out);
     return true;
   }
 
@@ -275,18 +292,11 @@ class SqlPoll final : public pipeline::Input {
     }
   }
 
-  RetryHooks retry_hooks() const {
-    RetryHooks hooks;
-    hooks.on_retry = [this](const Error& e, int attempt, std::chrono::milliseconds wait) {
-      log::warn(fmt::format("{}: attempt {} failed ({}); retrying in {} ms", path_, attempt, e.what(), wait.count()));
-    };
-    return hooks;
-  }
-
   db::ConnectionConfig connection_config_;
   std::string path_;
   std::string query_;
   std::size_t page_size_;
+  RetryPolicy retry_;
   std::optional<KeysetCursor> cursor_;
   std::optional<pipeline::CronSchedule> schedule_;
   bool once_ = true;
@@ -298,9 +308,10 @@ class SqlPoll final : public pipeline::Input {
   std::size_t rows_in_page_ = 0;
   std::size_t rows_in_run_ = 0;
   int read_failures_ = 0;
+  std::chrono::steady_clock::time_point first_read_failure_;
   bool connected_once_ = false;
   bool lag_checked_ = false;
-  std::atomic<double> lag_{-1};
+  std::atomic<std::int64_t> caught_up_micros_{0};  // microseconds since the epoch; 0: not yet
 };
 
 std::unique_ptr<pipeline::Input> make(const config::Section& section, const pipeline::ModuleContext& context) {

@@ -24,6 +24,7 @@
 #include "core/text.hpp"
 #include "db/common/sql_writer.hpp"
 #include "modules/builtin.hpp"
+#include "modules/retry_option.hpp"
 #include "weir/db/driver.hpp"
 #include "weir/error.hpp"
 #include "weir/log.hpp"
@@ -76,6 +77,7 @@ const config::Spec& spec() {
           Field{.name = "create_table", .shapes = config::kBoolean, .default_value = "false",
                 .description = "Create the table from the input's columns when it does not exist.",
                 .example = "true"},
+          retry_field(),
       }};
   return s;
 }
@@ -92,12 +94,6 @@ db::WriteMode parse_mode(const std::string& mode) {
 // Errors that one row causes: the row is set aside and the others still commit.
 bool is_row_error(const Error& e) { return is_constraint(e.kind()) || e.kind() == ErrorKind::data; }
 
-// Retries while the target is unreachable or restarting: about half a minute in all.
-const RetryPolicy& replay_policy() {
-  static const RetryPolicy policy{12, std::chrono::milliseconds(100), std::chrono::milliseconds(5000), 2.0};
-  return policy;
-}
-
 // A column's type for CREATE TABLE: the input's, else the first non-null value's.
 Type infer_type(const Batch& batch, std::size_t column) {
   if (Type t = batch.schema()[column].type; t != Type::null) return t;
@@ -112,7 +108,8 @@ class SqlWrite final : public pipeline::Output {
       : connection_config_(context.connection(section, "connection")),
         path_(section.path()),
         create_table_(section.boolean("create_table")),
-        replace_(section.string("mode") == "replace") {
+        replace_(section.string("mode") == "replace"),
+        retry_(read_retry_policy(section)) {
     spec_.table = db::TableRef::parse(section.string("table"));
     spec_.mode = parse_mode(section.string("mode"));
     spec_.key = section.string_list("key");
@@ -139,7 +136,13 @@ class SqlWrite final : public pipeline::Output {
     hooks_ = &hooks;
     dead_ = &dead;
     recycle_ = std::move(recycle);
-    connection_ = db::connect(connection_config_);
+    // A target restarting as the run starts is waited out as one restarting mid-run is.
+    try {
+      connection_ = retry(retry_, [&] { return db::connect(connection_config_); },
+                          logged_retries(failed_write(), connection_config_.describe(), retry_));
+    } catch (Error& e) {
+      throw e.add_context(naming_connection(e, failed_write(), connection_config_.describe()));
+    }
     hooks_->prepare_target(*connection_, connection_config_);
   }
 
@@ -292,10 +295,15 @@ class SqlWrite final : public pipeline::Output {
   // Writes the kept rows again in a fresh transaction, bisecting around rejected rows, and
   // commits; transient failures start it over after a backoff.
   void replay_and_commit() {
-    if (replace_) return replay_once();  // the batch's savepoint was rolled back, not the run
-    // The whole transaction was rolled back, so a replay is safe even when the connection
-    // dropped while the rows were on the wire.
-    retry_if(replay_policy(), worth_rerunning_idempotent, [&] { replay_once(); }, retry_hooks());
+    try {
+      if (replace_) return replay_once();  // the batch's savepoint was rolled back, not the run
+      // The whole transaction was rolled back, so a replay is safe even when the connection
+      // dropped while the rows were on the wire.
+      retry_if(retry_, worth_rerunning_idempotent, [&] { replay_once(); },
+               logged_retries(failed_write(), connection_config_.describe(), retry_));
+    } catch (Error& e) {
+      throw e.add_context(naming_connection(e, failed_write(), connection_config_.describe()));
+    }
   }
 
   void replay_once() {
@@ -318,7 +326,7 @@ class SqlWrite final : public pipeline::Output {
     } catch (Error& e) {
       rollback_quietly();
       if (!replace_ && worth_rerunning_idempotent(e)) connection_.reset();  // whatever state it is in, start afresh
-      throw e.add_context(failed_write());
+      throw;
     }
   }
 
@@ -410,14 +418,6 @@ class SqlWrite final : public pipeline::Output {
     }
   }
 
-  RetryHooks retry_hooks() const {
-    RetryHooks hooks;
-    hooks.on_retry = [this](const Error& e, int attempt, std::chrono::milliseconds wait) {
-      log::warn(fmt::format("{}: attempt {} failed ({}); retrying in {} ms", path_, attempt, e.what(), wait.count()));
-    };
-    return hooks;
-  }
-
   // Resolves the column mapping against the first batch's schema, creates the table if
   // asked, and makes the bulk writer.
   void prepare(const Batch& first) {
@@ -469,6 +469,7 @@ class SqlWrite final : public pipeline::Output {
   std::string path_;
   bool create_table_;
   bool replace_;                // mode: replace (written as inserts, one transaction per run)
+  RetryPolicy retry_;
   db::WriteSpec spec_;
   std::vector<std::pair<std::string, std::string>> mapping_;  // target column → input field
   std::vector<std::size_t> sources_;                          // input index per target column

@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -22,8 +23,9 @@ RetryPolicy policy(int attempts, int initial_ms, int max_ms, double multiplier =
   return p;
 }
 
-// Hooks that never sleep and record what they were told.
+// Hooks that never sleep and record what they were told; their clock moves by the sleeps.
 struct Recorder {
+  std::chrono::steady_clock::time_point clock{};
   std::vector<milliseconds> slept;
   std::vector<int> attempts;
   std::vector<milliseconds> announced;
@@ -31,7 +33,11 @@ struct Recorder {
 
   RetryHooks hooks(std::uint64_t seed = 1) {
     RetryHooks h;
-    h.sleep = [this](milliseconds d) { slept.push_back(d); };
+    h.sleep = [this](milliseconds d) {
+      slept.push_back(d);
+      clock += d;
+    };
+    h.now = [this] { return clock; };
     h.on_retry = [this](const Error& e, int attempt, milliseconds d) {
       attempts.push_back(attempt);
       announced.push_back(d);
@@ -132,7 +138,9 @@ TEST(Retry, StopsAfterMaxAttemptsAndRethrowsTheLastError) {
     FAIL() << "retry() returned after only failures";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::timeout);
-    EXPECT_STREQ(e.what(), "timed out, try 4");
+    std::string message = e.what();
+    EXPECT_TRUE(message.starts_with("gave up after 4 attempts in ")) << message;
+    EXPECT_TRUE(message.ends_with(" s: timed out, try 4")) << message;
     EXPECT_EQ(e.code(), "57014");
   }
   EXPECT_EQ(calls, 4);
@@ -205,6 +213,52 @@ TEST(Retry, FixedSeedIsDeterministic) {
   ASSERT_EQ(a.size(), 11u);
   EXPECT_EQ(a, b);
   EXPECT_NE(run(8), a) << "a different seed should give different delays";
+}
+
+TEST(Retry, MaxTimeBoundsTheRetryingAndTheLastAttemptStartsAtIt) {
+  Recorder rec;
+  RetryPolicy p = policy(0, 100, 400);
+  p.max_time = milliseconds(3000);
+  int calls = 0;
+  try {
+    retry(p, [&] {
+      ++calls;
+      throw Error(ErrorKind::connection, "refused");
+    }, rec.hooks());
+    FAIL() << "retry() returned after only failures";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), fmt::format("gave up after {} attempts in 3.0 s: refused", calls));
+  }
+  milliseconds total{0};
+  for (auto d : rec.slept) total += d;
+  EXPECT_EQ(total, milliseconds(3000)) << "the last wait is cut short to end at max_time";
+  EXPECT_GE(calls, 8) << "waits of at most 400 ms fill 3 s with many attempts";
+  EXPECT_EQ(rec.attempts.size(), std::size_t(calls - 1));
+}
+
+TEST(Retry, AttemptsAndMaxTimeTogetherStopAtWhicheverComesFirst) {
+  Recorder rec;
+  RetryPolicy p = policy(3, 100, 400);
+  p.max_time = milliseconds(60'000);
+  int calls = 0;
+  EXPECT_THROW(retry(p, [&] {
+    ++calls;
+    throw Error(ErrorKind::connection, "refused");
+  }, rec.hooks()), Error);
+  EXPECT_EQ(calls, 3);
+  EXPECT_FALSE(policy(0, 100, 400).allows_another(1, milliseconds(0))) << "no limit at all means no retries";
+}
+
+TEST(Retry, RecoveryIsReportedWithTheAttemptCount) {
+  Recorder rec;
+  RetryHooks hooks = rec.hooks();
+  int recovered_after = 0;
+  hooks.on_recovered = [&](int attempts, milliseconds) { recovered_after = attempts; };
+  int calls = 0;
+  retry(policy(5, 10, 100), [&] {
+    if (++calls < 3) throw Error(ErrorKind::connection, "refused");
+  }, hooks);
+  EXPECT_EQ(recovered_after, 3);
 }
 
 }  // namespace
