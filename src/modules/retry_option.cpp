@@ -22,7 +22,7 @@ const config::Spec& retry_spec() {
           Field{.name = "attempts", .shapes = config::kInteger, .default_value = "0",
                 .description = "Total attempts, the first included; 0: as many as `max_time` allows. "
                                "`attempts: 1` never retries.",
-                .example = "10"},
+                .example = "10", .minimum = 0, .maximum = 1'000'000},
       }};
   return s;
 }
@@ -43,10 +43,7 @@ RetryPolicy read_retry_policy(const config::Section& section) {
                      .max_delay = std::chrono::milliseconds(5000),
                      .multiplier = 2.0,
                      .max_time = retry.duration("max_time")};
-  std::int64_t attempts = retry.integer("attempts");
-  if (attempts < 0 || attempts > 1'000'000)
-    throw Error(ErrorKind::config, fmt::format("{}: must be between 0 and 1000000", retry.path_of("attempts")));
-  policy.max_attempts = static_cast<int>(attempts);
+  policy.max_attempts = static_cast<int>(retry.integer("attempts"));  // its range: see retry_spec()
   if (policy.max_attempts == 0 && policy.max_time.count() <= 0)
     throw Error(ErrorKind::config,
                 fmt::format("{}: `max_time: 0s` needs `attempts:` (else it would retry forever)", retry.path()));

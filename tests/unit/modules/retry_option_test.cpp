@@ -45,7 +45,8 @@ TEST(RetryOption, ReadsMaxTimeAndAttempts) {
 }
 
 TEST(RetryOption, BadValuesNameTheirPath) {
-  EXPECT_EQ(error_of("{ retry: { attempts: -1 } }"), "pipelines.p.input.sql_poll.retry.attempts: must be between 0 and 1000000");
+  EXPECT_EQ(error_of("{ retry: { attempts: -1 } }"),
+            "test.yaml:1:22: pipelines.p.input.sql_poll.retry.attempts: must be at least 0 and at most 1000000 (got -1)");
   EXPECT_EQ(error_of("{ retry: { max_time: 0s } }"),
             "pipelines.p.input.sql_poll.retry: `max_time: 0s` needs `attempts:` (else it would retry forever)");
   EXPECT_NE(error_of("{ retry: { max_tme: 1m } }").find("unknown option `max_tme` for retry (did you mean `max_time`?)"),
