@@ -143,12 +143,12 @@ TEST_F(Cli, QueryAndPingReadOnlyTheConnectionTheyUse) {
                    "    output: { sql_write: { connection: people, table: \"${WEIR_TEST_UNSET_TABLE}\" } }\n");
   auto r = run_weir({"query", *pg, "SELECT 41 + 1 AS n", "-f", "csv"}, dir_.path().string());
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "n\r\n42\r\n");
+  EXPECT_EQ(r.out, "n\n42\n");
   r = run_weir({"ping", *pg}, dir_.path().string());
   EXPECT_EQ(r.exit_code, 0) << r.err;
   r = run_weir({"query", "people", "SELECT count(*) AS n FROM people", "-f", "csv"}, dir_.path().string());
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "n\r\n3\r\n");
+  EXPECT_EQ(r.out, "n\n3\n");
   // What the command does use still fails it, with its own one line.
   r = run_weir({"ping", "broken"}, dir_.path().string());
   EXPECT_EQ(r.exit_code, 2);
