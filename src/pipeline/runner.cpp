@@ -195,8 +195,11 @@ void report_progress(const std::vector<std::unique_ptr<PipelineRun>>& runs, std:
     last_time = Clock::now();
     for (std::size_t i = 0; i < runs.size(); ++i) {
       PipelineStats s = runs[i]->snapshot();
-      double rate = elapsed > 0 ? double(s.rows_written - last[i]) / elapsed : 0;
-      last[i] = s.rows_written;
+      // Rows through the output, rejected ones too: a run whose rows all go to the dead
+      // letters is busy, not stalled at 0 rows/s.
+      std::uint64_t done_rows = s.rows_written + s.rows_rejected;
+      double rate = elapsed > 0 ? double(done_rows - last[i]) / elapsed : 0;
+      last[i] = done_rows;
       auto lag = runs[i]->lag_seconds();
       log::info(fmt::format("pipeline {}: read {}, wrote {}, rejected {}, {:.0f} rows/s{}", s.name, s.rows_read,
                             s.rows_written, s.rows_rejected, rate,

@@ -6,20 +6,23 @@
 //   - a transient error (connection lost, deadlock) rolls back, reconnects and writes the
 //     batch again, with backoff;
 //   - a row the target rejects (constraint, bad value) rolls back, and the batch is written
-//     again in halves under savepoints, bisecting down to the bad rows, which go to the
-//     dead-letter table with their error; every good row commits;
+//     again under savepoints in runs that shrink around the bad rows (write_isolating), which
+//     go to the dead-letter table each with its own error; every good row commits. The first
+//     such batch is logged once; later ones show in the progress lines' `rejected` count;
 //   - anything else (unknown table, permission) stops the pipeline with the error.
 // `mode: replace` makes each run of the input one transaction on the target: its first
 // statement deletes the table's rows, each batch is a savepoint within it (rejected rows are
-// bisected under it as above), and it commits only once the input read every row of the run.
+// set aside under it as above), and it commits only once the input read every row of the run.
 // A failed or interrupted run rolls back and the table keeps its old rows; a lost connection
 // fails the run rather than replaying it, as earlier batches are no longer held.
 // With `create_table: true` a missing table is created from the input's columns (types
 // inferred from the first rows where the input cannot say).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <limits>
 
 #include "core/text.hpp"
 #include "db/common/sql_writer.hpp"
@@ -35,6 +38,8 @@ namespace {
 
 using config::Field;
 using Clock = std::chrono::steady_clock;
+// The first run write_isolating tries: the whole chunk.
+constexpr std::size_t kWholeChunk = std::numeric_limits<std::size_t>::max();
 
 const config::Spec& batch_spec() {
   static const config::Spec s{
@@ -286,13 +291,24 @@ class SqlWrite final : public pipeline::Output {
     else rollback_quietly();
     bool replayable = replace_ ? batch_only : row_error || worth_rerunning_idempotent(e);
     if (!replayable) throw Error(e).add_context(failed_write());
-    log::warn(fmt::format("{}: {}; writing the batch again{}", path_, e.what(),
-                          is_row_error(e) ? ", isolating the rejected rows" : ""));
+    if (!row_error) {
+      log::warn(fmt::format("{}: {}; writing the batch again", path_, e.what()));
+    } else if (!rejections_logged_) {
+      // A rerun into a table that holds the rows rejects every batch: one line says what
+      // happens, the progress lines and the summary count the rows.
+      rejections_logged_ = true;
+      log::warn(fmt::format("{}: the target rejected a row ({}); writing the batch again around the rejected rows, "
+                            "which go to the dead letters with their errors (this and later batches' rejections "
+                            "are counted in the progress lines and the summary)",
+                            path_, e.what()));
+    } else {
+      log::debug(fmt::format("{}: {}; writing the batch again around the rejected rows", path_, e.what()));
+    }
     streaming_ = false;
     if (batch_started_ == Clock::time_point{}) batch_started_ = Clock::now();
   }
 
-  // Writes the kept rows again in a fresh transaction, bisecting around rejected rows, and
+  // Writes the kept rows again in a fresh transaction, setting rejected rows aside, and
   // commits; transient failures start it over after a backoff.
   void replay_and_commit() {
     try {
@@ -313,9 +329,10 @@ class SqlWrite final : public pipeline::Output {
       if (!replace_ && (!connection_ || connection_->broken())) reconnect();
       writer_ = connection_->bulk_writer(spec_);
       if (!replace_) connection_->begin();
+      std::size_t run = kWholeChunk;
       for (const auto& batch : pending_) {
         const Batch& rows = identity_ ? *batch : project(*batch);
-        write_isolating(rows, 0, rows.rows(), letters);
+        write_isolating(rows, run, letters);
       }
       // A replay after a failed commit finds the same rows again: the sink already holds
       // the letters the earlier attempt gave it.
@@ -330,29 +347,33 @@ class SqlWrite final : public pipeline::Output {
     }
   }
 
-  // Writes rows [begin, end) of `rows` under a savepoint; on a row error, halves until the
-  // bad rows are alone and turns each into a dead letter.
-  void write_isolating(const Batch& rows, std::size_t begin, std::size_t end,
-                       std::vector<pipeline::DeadLetter>& letters) {
-    const Batch& slice = slice_of(rows, begin, end);
-    connection_->savepoint("weir_rows");
-    try {
-      writer_->write(slice);
-      connection_->release_savepoint("weir_rows");
-      return;
-    } catch (const Error& e) {
-      if (!is_row_error(e)) throw;
-      connection_->rollback_to_savepoint("weir_rows");
-      connection_->release_savepoint("weir_rows");
-      writer_ = connection_->bulk_writer(spec_);
-      if (end - begin == 1) {
-        letters.push_back(letter_for(rows, begin, e));
-        return;
+  // Writes `rows` in runs under a savepoint, each rejected row becoming a dead letter. A run
+  // that succeeds doubles the next one; a rejected run is rolled back and halved, down to the
+  // one bad row. So a batch with a few bad rows costs a few dozen writes, and one where every
+  // row is bad one single-row write per row: the savepoint stays set across rejected rows,
+  // and the writer stays usable after a failed write (BulkWriter's contract). `run` carries
+  // the size reached over to the batch's next chunk.
+  void write_isolating(const Batch& rows, std::size_t& run, std::vector<pipeline::DeadLetter>& letters) {
+    bool savepoint_set = false;
+    for (std::size_t at = 0; at < rows.rows();) {
+      const std::size_t n = std::min(run, rows.rows() - at);
+      if (!savepoint_set) connection_->savepoint("weir_rows");
+      savepoint_set = true;
+      try {
+        writer_->write(slice_of(rows, at, at + n));
+      } catch (const Error& e) {
+        if (!is_row_error(e)) throw;
+        connection_->rollback_to_savepoint("weir_rows");
+        if (n == 1) letters.push_back(letter_for(rows, at++, e));
+        run = std::max<std::size_t>(1, n / 2);
+        continue;
       }
+      connection_->release_savepoint("weir_rows");
+      savepoint_set = false;
+      at += n;
+      run = n < kWholeChunk / 2 ? n * 2 : kWholeChunk;
     }
-    std::size_t middle = begin + (end - begin) / 2;
-    write_isolating(rows, begin, middle, letters);
-    write_isolating(rows, middle, end, letters);
+    if (savepoint_set) connection_->release_savepoint("weir_rows");
   }
 
   const Batch& slice_of(const Batch& rows, std::size_t begin, std::size_t end) {
@@ -493,6 +514,7 @@ class SqlWrite final : public pipeline::Output {
   std::size_t letters_in_sink_ = 0;               // of those, already handed to the sink
   bool batch_open_ = false;                       // mode: replace: the batch's savepoint is set
   std::uint64_t run_written_ = 0, run_rejected_ = 0;  // mode: replace: settled, not yet committed
+  bool rejections_logged_ = false;                 // the first rejected batch was logged
   Batch slice_;
   std::atomic<std::uint64_t> written_{0};
   std::atomic<std::uint64_t> rejected_{0};
