@@ -244,6 +244,27 @@ TEST_F(PipelineDelivery, LagHoldsBackRowsYoungerThanTheWindow) {
       << "the row younger than the lag waits for a later run";
 }
 
+// Each row records the transaction that wrote it: with `batch.rows` unset, a batch that
+// fills its 5000 rows before `interval` passes grows on (up to 50,000 rows), so this copy of
+// 20,000 rows commits once; with `rows: 5000` written out it commits every 5000 rows.
+TEST_F(PipelineDelivery, AFastCopyCommitsLargerBatchesWhenRowsIsLeftUnset) {
+  make_source(20000);
+  db_->execute_script("CREATE TABLE " + dst_ + " (id bigint PRIMARY KEY, tx bigint NOT NULL DEFAULT txid_current())");
+  auto copy_with = [&](const std::string& batch) {
+    db_->execute("TRUNCATE " + dst_);
+    std::string yaml = "connections:\n  pg: \"${WEIR_TEST_PG_URL}\"\npipelines:\n  fast:\n    input:\n"
+                       "      sql_poll: { connection: pg, query: \"SELECT id FROM " + src_ + "\", page_size: 1000 }\n"
+                       "    output:\n      sql_write: { connection: pg, table: " + dst_ + ", batch: " + batch + " }\n";
+    test::write_file(dir_.file("fast.yaml"), yaml);
+    auto r = run_once(dir_.file("fast.yaml"));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(scalar("SELECT count(*) FROM " + dst_), "20000");
+    return scalar("SELECT count(DISTINCT tx) FROM " + dst_);
+  };
+  EXPECT_EQ(copy_with("{ interval: 1h }"), "1");
+  EXPECT_EQ(copy_with("{ rows: 5000, interval: 1h }"), "4");
+}
+
 // A batch with a row breaking a foreign key and one breaking a unique key, written with
 // `write_options`: both rows in the dead letters with their kinds, every other row committed.
 void PipelineDelivery::expect_rejected_rows_in_dead_letters(const std::string& url, const std::string& write_options) {
