@@ -39,7 +39,7 @@ namespace {
 using config::Field;
 using Clock = std::chrono::steady_clock;
 // With `batch.rows` unset, how far a batch may grow past it while rows arrive quickly: a
-// 1,000,000-row SQLite copy with 5000-row commits made 316 fsyncs, with 50,000-row ones 104
+// 1,000,000-row SQLite copy with 5000-row commits made 316 fdatasyncs, with 50,000-row ones 104
 // (bench/sqlite_copy.sh); the rows are kept for a replay, so memory bounds the factor.
 constexpr std::uint64_t kDefaultBatchGrowth = 10;
 // The first run write_isolating tries: the whole chunk.
