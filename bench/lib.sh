@@ -35,6 +35,20 @@ on_server() {
   esac
 }
 
+# defaults_yaml FILE URL: the copy of table `src` into table `dst` on one database as a user
+# writes it, with no page, batch or driver options: the defaults, which every benchmark
+# measures beside its tuned figures.
+defaults_yaml() {
+  cat > "$1" <<YAML
+connections:
+  db: { url: "$2" }
+pipelines:
+  copy:
+    input: { sql_poll: { connection: db, query: "SELECT * FROM src" } }
+    output: { sql_write: { connection: db, table: dst } }
+YAML
+}
+
 # make_pg_source URL ROWS: the PostgreSQL benchmarks' source table `src` (the table of
 # ../shared/ANCHORS.md): ROWS rows of bigint, text in several scripts, numeric, timestamptz,
 # boolean and jsonb.

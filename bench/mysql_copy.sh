@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: MariaDB, 1,000,000 rows (the table of ../shared/ANCHORS.md), on a harness server.
-#   write: weir run (sql_poll → sql_write insert) MariaDB → MariaDB, once with the default bulk
-#          path (LOAD DATA LOCAL INFILE fed from memory) and once with bulk_insert=insert
+#   write: weir run (sql_poll → sql_write insert) MariaDB → MariaDB with the defaults a user
+#          gets (no page or batch options; LOAD DATA LOCAL INFILE fed from memory), tuned
+#          (10,000-row pages, 100,000-row batches), and tuned with bulk_insert=insert
 #          (multi-row prepared INSERTs), vs `LOAD DATA LOCAL INFILE` of the same rows through
 #          the mariadb client (write only); a last line compares weir's two paths
 #   read:  weir query … --format csv > /dev/null  vs  mariadb --batch --quick -e "SELECT …" > /dev/null,
@@ -55,12 +56,14 @@ pipelines:
     output: { sql_write: { connection: dst, table: dst, batch: { rows: 100000, interval: 1h } } }
 YAML
 }
+defaults_yaml "$work/defaults.yaml" "$url"
 copy_yaml "$work/load.yaml" "$url"
 copy_yaml "$work/insert.yaml" "$url?bulk_insert=insert"
 load() { sql -e "LOAD DATA LOCAL INFILE '$work/src.tsv' INTO TABLE dst"; }
-weir_load=() weir_insert=() anchor_write=() weir_read=() anchor_read=()
+weir_defaults=() weir_load=() weir_insert=() anchor_write=() weir_read=() anchor_read=()
 weir_rss=$work/weir.rss anchor_rss=$work/anchor.rss
 for ((i = 1; i <= runs; i++)); do
+  fresh_target; weir_defaults+=("$(seconds_rss "$work/defaults.rss" "$weir" run --progress 0s "$work/defaults.yaml")"); check
   fresh_target; weir_load+=("$(seconds "$weir" run "$work/load.yaml")"); check
   fresh_target; anchor_write+=("$(seconds load)"); check
   fresh_target; weir_insert+=("$(seconds "$weir" run "$work/insert.yaml")"); check
@@ -68,8 +71,10 @@ for ((i = 1; i <= runs; i++)); do
   anchor_read+=("$(seconds_rss "$anchor_rss" "${mariadb_cmd[@]}" --batch --quick -e "SELECT * FROM src")")
 done
 load_s=$(median "${weir_load[@]}") insert_s=$(median "${weir_insert[@]}") anchor_s=$(median "${anchor_write[@]}")
-report mysql_write "$rows" "$load_s" "$anchor_s" "LOAD DATA LOCAL INFILE" 0.8 "(weir: LOAD DATA from memory, the default)"
-report mysql_write_insert "$rows" "$insert_s" "$anchor_s" "LOAD DATA LOCAL INFILE" 0.8 "(weir: bulk_insert=insert)"
+report mysql_write "$rows" "$(median "${weir_defaults[@]}")" "$anchor_s" "LOAD DATA LOCAL INFILE" 0.8 \
+  "(weir defaults) peak RSS $(max_of "$work/defaults.rss") MB"
+report mysql_write_tuned "$rows" "$load_s" "$anchor_s" "LOAD DATA LOCAL INFILE" 0.8 "(weir: page_size 10000, batch rows 100000, LOAD DATA from memory)"
+report mysql_write_insert "$rows" "$insert_s" "$anchor_s" "LOAD DATA LOCAL INFILE" 0.8 "(weir: tuned, bulk_insert=insert)"
 awk -v l="$load_s" -v n="$insert_s" 'BEGIN {
   printf "mysql_write paths: LOAD DATA from memory %.2f s, multi-row INSERT %.2f s: LOAD DATA throughput %.2fx INSERT\n", l, n, n / l }'
 report mysql_read "$rows" "$(median "${weir_read[@]}")" "$(median "${anchor_read[@]}")" "mariadb --batch --quick" 0.8 \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: PostgreSQL, 1,000,000 rows (the table of ../shared/ANCHORS.md), on a harness server.
-#   copy:  weir run (sql_poll → sql_write insert, COPY) PG → PG
-#          vs the psql pipe  \copy (…) TO STDOUT (FORMAT binary) | \copy dst FROM STDIN (FORMAT binary)
+#   copy:  weir run (sql_poll → sql_write insert, COPY) PG → PG, with the defaults a user gets
+#          (no page or batch options) and tuned (10,000-row pages, 100,000-row batches), with
+#          peak RSS, vs the psql pipe  \copy (…) TO STDOUT (FORMAT binary) | \copy dst FROM STDIN (FORMAT binary)
 #   read:  weir query … --format csv > /dev/null  vs  psql \copy (…) TO STDOUT (FORMAT csv) > /dev/null,
 #          both with their peak RSS
 #   write: weir's bulk writer (bench/bulk_write.cpp: the rows loaded first, then connect, BEGIN,
@@ -45,6 +46,7 @@ pipelines:
     input: { sql_poll: { connection: pg, query: "SELECT * FROM src", page_size: 10000 } }
     output: { sql_write: { connection: pg, table: dst, batch: { rows: 100000, interval: 1h } } }
 YAML
+defaults_yaml "$work/defaults.yaml" "$url"
 pipe() {
   psql -X "$url" -c "\\copy (SELECT * FROM src) TO STDOUT (FORMAT binary)" |
     psql -X "$url" -c "\\copy dst FROM STDIN (FORMAT binary)"
@@ -68,12 +70,13 @@ if has write; then
     echo "$s $cpu"
   }
 fi
-weir_copy=() anchor_copy=() weir_read=() anchor_read=() weir_rss=() anchor_rss=() weir_write=() anchor_write=() weir_cpu=()
+weir_copy=() weir_defaults=() anchor_copy=() weir_read=() anchor_read=() weir_rss=() anchor_rss=() weir_write=() anchor_write=() weir_cpu=()
 weir_write10=() anchor_write10=()
 for ((i = 1; i <= runs; i++)); do
   if has copy; then
-    fresh_target; weir_copy+=("$(seconds "$weir" run --once --progress 0s "$work/copy.yaml")"); check dst
+    fresh_target; weir_defaults+=("$(seconds_rss "$work/defaults_rss" "$weir" run --once --progress 0s "$work/defaults.yaml")"); check dst
     fresh_target; anchor_copy+=("$(seconds pipe)"); check dst
+    fresh_target; weir_copy+=("$(seconds_rss "$work/copy_rss" "$weir" run --once --progress 0s "$work/copy.yaml")"); check dst
   fi
   if has read; then
     weir_read+=("$(seconds_rss "$work/weir_rss" "$weir" query "$url" "SELECT * FROM src" --format csv)")
@@ -87,7 +90,10 @@ for ((i = 1; i <= runs; i++)); do
   fi
 done
 if has copy; then
-  report pg_copy "$rows" "$(median "${weir_copy[@]}")" "$(median "${anchor_copy[@]}")" "psql binary COPY pipe" 0.7
+  report pg_copy "$rows" "$(median "${weir_defaults[@]}")" "$(median "${anchor_copy[@]}")" "psql binary COPY pipe" 0.7 \
+    "(weir defaults) peak RSS $(max_of "$work/defaults_rss") MB"
+  report pg_copy_tuned "$rows" "$(median "${weir_copy[@]}")" "$(median "${anchor_copy[@]}")" "psql binary COPY pipe" 0.7 \
+    "(weir page_size 10000, batch rows 100000) peak RSS $(max_of "$work/copy_rss") MB"
 fi
 if has read; then
   report pg_read "$rows" "$(median "${weir_read[@]}")" "$(median "${anchor_read[@]}")" "psql COPY TO STDOUT csv" 0.8

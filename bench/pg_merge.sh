@@ -3,7 +3,9 @@
 # INSERT … SELECT … ON CONFLICT) against one prepared statement per row, on a harness server.
 #   upsert:    1,000,000 rows PG → PG through `weir run --once`, mode upsert, into a table that
 #              holds half of them with stale values (500k updates, 500k inserts), with
-#              bulk_merge=copy and bulk_merge=statements, vs the psql pipe that does the same by
+#              the defaults a user gets (no page, batch or bulk_merge options), and tuned
+#              (10,000-row pages, 100,000-row batches) with bulk_merge=copy and
+#              bulk_merge=statements, vs the psql pipe that does the same by
 #              hand: \copy … TO STDOUT (FORMAT binary) | \copy stage FROM STDIN + INSERT … ON CONFLICT
 #   crossover: a tenth of the rows in writes of 100, 1000, 2000, 5000 and 20000 rows, both paths:
 #              where the stage starts to pay (bulk_merge=auto stages from 1000 rows on).
@@ -61,12 +63,23 @@ has() { [[ " $parts " == *" $1 "* ]]; }
 if has upsert; then
   pipeline "$work/copy.yaml" copy "$rows" 10000
   pipeline "$work/statements.yaml" statements "$rows" 10000
-  copy=() statements=() psql_pipe=()
+  cat > "$work/defaults.yaml" <<YAML
+connections:
+  pg: { url: "$url" }
+pipelines:
+  upsert:
+    input: { sql_poll: { connection: pg, query: "SELECT * FROM src" } }
+    output: { sql_write: { connection: pg, table: dst, mode: upsert, key: [id] } }
+YAML
+  copy=() statements=() psql_pipe=() defaults=()
   for ((i = 1; i <= runs; i++)); do
+    stale_target "$rows"; defaults+=("$(seconds_rss "$work/defaults.rss" "$weir" run --once --progress 0s "$work/defaults.yaml")"); check "$rows"
     stale_target "$rows"; copy+=("$(seconds "$weir" run --once --progress 0s "$work/copy.yaml")"); check "$rows"
     stale_target "$rows"; psql_pipe+=("$(seconds anchor)"); check "$rows"
     stale_target "$rows"; statements+=("$(seconds "$weir" run --once --progress 0s "$work/statements.yaml")"); check "$rows"
   done
+  report pg_upsert "$rows" "$(median "${defaults[@]}")" "$(median "${psql_pipe[@]}")" \
+    "psql COPY into a stage + INSERT ON CONFLICT" 0.7 "(weir defaults) peak RSS $(max_of "$work/defaults.rss") MB"
   report pg_upsert_staged "$rows" "$(median "${copy[@]}")" "$(median "${psql_pipe[@]}")" \
     "psql COPY into a stage + INSERT ON CONFLICT" 0.7
   report pg_upsert_statements "$rows" "$(median "${statements[@]}")" "$(median "${psql_pipe[@]}")" \
