@@ -54,18 +54,11 @@ class PipelineExits : public ::testing::TestWithParam<Target> {
     // The interrupted cases read their slow source from PostgreSQL, whatever the target.
     pg_url_ = test::server_url("WEIR_TEST_PG_URL");
     if (!pg_url_) GTEST_SKIP() << "no PostgreSQL";
-    if (target.url_variable) {
-      auto url = test::server_url(target.url_variable);
-      if (!url) GTEST_SKIP() << "no " << target.name;
-      url_ = *url;
-      yaml_url_ = std::string("\"${") + target.url_variable + "}\"";
-    } else {
-      url_ = "sqlite:" + dir_.file("target.db");
-      yaml_url_ = "\"sqlite:target.db\"";
-    }
-    db::ConnectionConfig config;
-    config.url = Url::parse(url_);
-    db_ = db::connect(config);
+    auto opened = test::open_target(target.url_variable, dir_, "target.db");
+    if (!opened) GTEST_SKIP() << "no " << target.name;
+    url_ = opened->url;
+    yaml_url_ = opened->yaml_url;
+    db_ = std::move(opened->connection);
     std::string suffix = std::to_string(std::rand() % 1000000);
     src_ = "px_src_" + suffix;
     dst_ = "px_dst_" + suffix;

@@ -55,18 +55,10 @@ class RejectedRows : public ::testing::TestWithParam<Target> {
  protected:
   void SetUp() override {
     const Target& target = GetParam();
-    if (target.url_variable) {
-      auto url = test::server_url(target.url_variable);
-      if (!url) GTEST_SKIP() << "no " << target.name;
-      url_ = *url;
-      yaml_url_ = fmt::format("\"${{{}}}\"", target.url_variable);
-    } else {
-      url_ = "sqlite:" + dir_.file("db.sqlite");
-      yaml_url_ = "\"sqlite:db.sqlite\"";
-    }
-    db::ConnectionConfig config;
-    config.url = Url::parse(url_);
-    db_ = db::connect(config);
+    auto opened = test::open_target(target.url_variable, dir_, "db.sqlite");
+    if (!opened) GTEST_SKIP() << "no " << target.name;
+    yaml_url_ = opened->yaml_url;
+    db_ = std::move(opened->connection);
     std::string suffix = std::to_string(std::rand() % 1000000);
     src_ = "rj_src_" + suffix;
     dst_ = "rj_dst_" + suffix;
@@ -96,7 +88,7 @@ class RejectedRows : public ::testing::TestWithParam<Target> {
     return test::run_weir({"run", "--once", "--progress", "0s", dir_.file("rerun.yaml")}, dir_.path().string());
   }
 
-  std::string url_, yaml_url_, src_, dst_, letters_;
+  std::string yaml_url_, src_, dst_, letters_;
   std::unique_ptr<db::Connection> db_;
   test::TempDir dir_;
 };

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "weir/db/connection.hpp"
+#include "weir/db/driver.hpp"
 
 extern char** environ;
 
@@ -57,6 +58,23 @@ std::optional<std::string> server_url(const char* variable) {
     GTEST_LOG_(WARNING) << variable << " is not set; skipping (run via tests/harness/with-servers.sh)";
   }
   return std::nullopt;
+}
+
+std::optional<TargetDatabase> open_target(const char* url_variable, const TempDir& dir, const std::string& sqlite_file) {
+  TargetDatabase target;
+  if (url_variable) {
+    auto url = server_url(url_variable);
+    if (!url) return std::nullopt;
+    target.url = *url;
+    target.yaml_url = std::string("\"${") + url_variable + "}\"";
+  } else {
+    target.url = "sqlite:" + dir.file(sqlite_file);
+    target.yaml_url = "\"sqlite:" + sqlite_file + "\"";
+  }
+  db::ConnectionConfig config;
+  config.url = Url::parse(target.url);
+  target.connection = db::connect(config);
+  return target;
 }
 
 namespace {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,18 @@ class TempDir {
 //   auto url = server_url("WEIR_TEST_PG_URL"); if (!url) return;
 std::optional<std::string> server_url(const char* variable);
 bool running_under_ci();
+
+// A database a test writes to: the harness's server whose URL is in `url_variable`, or, when
+// that is null, the SQLite file `sqlite_file` in the test's directory `dir` (the pipeline
+// files' working directory). `yaml_url` is how a pipeline file names it, the server's URL
+// through its variable.
+struct TargetDatabase {
+  std::string url;
+  std::string yaml_url;
+  std::unique_ptr<db::Connection> connection;
+};
+// nullopt (and, under CI, a failure) when the harness did not start the server.
+std::optional<TargetDatabase> open_target(const char* url_variable, const TempDir& dir, const std::string& sqlite_file);
 
 // Restarts the harness's server and returns once it accepts connections again; the calling
 // test fails when the restart does.
