@@ -21,7 +21,9 @@ class ConformanceWriteCounts : public ConformanceTest {
   std::string make_items(int n) {
     std::string t = create_table("counts", q("id") + " INTEGER NOT NULL PRIMARY KEY, " + q("name") +
                                                " VARCHAR(50), " + q("qty") + " INTEGER");
-    if (n) EXPECT_EQ(bulk_counts(WriteMode::insert, t, cols_, items(1, n)), (WriteCounts{.inserted = std::uint64_t(n)}));
+    if (n) {
+      EXPECT_EQ(bulk_counts(WriteMode::insert, t, cols_, items(1, n)), (WriteCounts{.inserted = std::uint64_t(n)}));
+    }
     return t;
   }
   static Rows items(int first, int last, std::string_view name = "n") {
@@ -120,10 +122,10 @@ TEST_P(ConformanceWriteCounts, DeleteCountsKeysNotFound) {
 }
 
 TEST_P(ConformanceWriteCounts, DeleteOfALargeBatchCountsKeysNotFound) {
-  std::string t = make_items(5000);
+  std::string t = make_items(1200);
   Rows keys;
-  for (int i = 1; i <= 5001; ++i) keys.push_back({Value(i)});  // 5,001 sent, 5,000 there
-  EXPECT_EQ(bulk_counts(WriteMode::remove, t, {"id"}, keys, {"id"}), (WriteCounts{.deleted = 5000, .not_found = 1}));
+  for (int i = 1; i <= 1201; ++i) keys.push_back({Value(i)});  // 1,201 sent, 1,200 there
+  EXPECT_EQ(bulk_counts(WriteMode::remove, t, {"id"}, keys, {"id"}), (WriteCounts{.deleted = 1200, .not_found = 1}));
   EXPECT_EQ(count_rows(t), 0);
 }
 

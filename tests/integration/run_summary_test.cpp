@@ -55,7 +55,7 @@ class RunSummary : public ::testing::TestWithParam<Target> {
 
   // Rows id = first..last named "<prefix><id>" into the target.
   void seed_target(int first, int last, const std::string& prefix) {
-    Batch batch(std::make_shared<const Schema>(std::vector<Column>{{"id", Type::int64}, {"name", Type::text}}));
+    Batch batch(std::make_shared<const Schema>(std::vector<Column>{{"id", Type::int64, "", false}, {"name", Type::text, "", true}}));
     for (int i = first; i <= last; ++i) {
       std::span<Value> row = batch.append_row();
       row[0] = Value(i);
