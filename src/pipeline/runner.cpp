@@ -227,7 +227,7 @@ void report_progress(const std::vector<std::unique_ptr<PipelineRun>>& runs, std:
       last[i] = s.rows_written;
       auto lag = runs[i]->lag_seconds();
       log::info(fmt::format("pipeline {}: read {}, wrote {}, rejected {}, {:.0f} rows/s{}", s.name, s.rows_read,
-                            s.rows_written, s.rows_rejected, rate,
+                            s.rows_written, s.dead_letters, rate,
                             lag ? fmt::format(", lag {:.1f} s", *lag) : std::string()));
     }
   }

@@ -195,7 +195,8 @@ TEST_F(RunnerTest, EveryRowReadIsWrittenNotFoundDeadLetteredOrSkipped) {
   EXPECT_EQ(stats[0].rows_read, 20u);
   EXPECT_EQ(stats[0].rows_written, 17u);
   EXPECT_EQ(stats[0].written, (db::WriteCounts{.inserted = 17}));
-  EXPECT_EQ(stats[0].rows_rejected, 2u) << "id 3 by the filter, id 1 (already there) by the output";
+  EXPECT_EQ(stats[0].dead_letters, 2u) << "id 3 by the filter, id 1 (already there) by the output";
+  EXPECT_EQ(stats[0].rows_rejected, 1u) << "id 1, by the output";
   EXPECT_EQ(stats[0].rows_skipped, 1u) << "id 5";
   EXPECT_EQ(describe_outcome(stats[0]), "wrote 17 rows, 2 to dead letters, 1 skipped");
   EXPECT_EQ(scalar("dst.db", "SELECT count(*) FROM weir_dead_letters"), "2");
@@ -232,7 +233,7 @@ TEST(DescribeOutcome, ShowsTheSplitOnlyWhenSomeRowsWereNotInserts) {
   EXPECT_EQ(describe_outcome(s), "wrote 3 rows");
   s.written = {.inserted = 2, .updated = 1, .unchanged = 1, .not_found = 4};
   s.rows_written = 4;
-  s.rows_rejected = 5;
+  s.dead_letters = 5;
   s.rows_skipped = 6;
   EXPECT_EQ(describe_outcome(s), "wrote 4 rows (inserted 2, updated 1, unchanged 1), 4 not found, 5 to dead letters, 6 skipped");
 }
