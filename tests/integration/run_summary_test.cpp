@@ -74,8 +74,8 @@ class RunSummary : public ::testing::TestWithParam<Target> {
   }
 
   // Runs the pipeline `p` (input: the source's rows in id order; `filters`) into the target
-  // with `mode`; returns stdout, expecting exit code 0.
-  std::string run(const std::string& mode, const std::string& filters = "") {
+  // with `mode`; returns stdout, expecting `exit_code` (3: completed with dead letters).
+  std::string run(const std::string& mode, const std::string& filters = "", int exit_code = 0) {
     std::string yaml = fmt::format(R"(connections:
   src: "sqlite:src.db"
   dst: {}
@@ -87,7 +87,7 @@ pipelines:
                                    target_url_, filters, table_, mode);
     test::write_file(dir_.file("p.yaml"), yaml);
     auto r = test::run_weir({"run", "--once", "--progress", "0s", dir_.file("p.yaml")}, dir_.path().string());
-    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.exit_code, exit_code) << r.err;
     return r.out;
   }
 
@@ -144,7 +144,8 @@ TEST_P(RunSummary, FilterDeadLettersAndSkipsAreCounted) {
       - sql_call:
           connection: src
           queries: [{ sql: "SELECT json_extract({{record.doc}}, '$.n') AS again", on_error: skip }]
-)");
+)",
+                        3);
   EXPECT_NE(out.find("pipeline p: read 20 rows, wrote 17 rows, 2 to dead letters, 1 skipped in"), std::string::npos)
       << out;
   EXPECT_EQ(count(), "18");
