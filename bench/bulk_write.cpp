@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
     weir::db::Transaction tx(*target);
     auto writer = target->bulk_writer({weir::db::TableRef::parse(argv[3]), columns, weir::db::WriteMode::insert, {}});
     for (const weir::Batch& b : batches) writer->write(b);
-    std::uint64_t written = writer->finish();
+    std::uint64_t written = writer->finish().written();
     writer.reset();
     tx.commit();
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

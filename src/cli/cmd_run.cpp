@@ -40,9 +40,8 @@ std::string summary_line(const pipeline::PipelineStats& s) {
   double rate = s.seconds > 0 ? double(s.rows_written) / s.seconds : 0;
   std::string ending = !s.error.empty() ? ", FAILED" : s.interrupted ? ", INTERRUPTED" : "";
   if (s.dead_letters) ending += fmt::format("; dead letters in {}", s.dead_letters_at);
-  return fmt::format("pipeline {}: read {} rows, wrote {} rows{} in {:.2f} s ({:.0f} rows/s){}", s.name, s.rows_read,
-                     s.rows_written, s.rows_rejected ? fmt::format(", {} to dead letters", s.rows_rejected) : "",
-                     s.seconds, rate, ending);
+  return fmt::format("pipeline {}: read {} rows, {} in {:.2f} s ({:.0f} rows/s){}", s.name, s.rows_read,
+                     pipeline::describe_outcome(s), s.seconds, rate, ending);
 }
 
 // The documented exit codes, most serious first: 1 a pipeline failed; 128 + the signal

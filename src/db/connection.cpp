@@ -17,6 +17,16 @@ void Connection::rollback_to_savepoint(std::string_view name) {
   execute("ROLLBACK TO SAVEPOINT " + dialect().quote_identifier(name));
 }
 
+WriteCounts& WriteCounts::operator+=(const WriteCounts& other) noexcept {
+  inserted += other.inserted;
+  updated += other.updated;
+  deleted += other.deleted;
+  unchanged += other.unchanged;
+  upserted += other.upserted;
+  not_found += other.not_found;
+  return *this;
+}
+
 Transaction::Transaction(Connection& connection) : connection_(&connection) { connection_->begin(); }
 
 Transaction::~Transaction() {

@@ -139,7 +139,10 @@ class Output {
   // At the end of the pipeline: commits everything pending — except what belongs to an input
   // run that never ended (no Chunk::ends_run), which an output committing per run rolls back.
   virtual void flush() = 0;
-  virtual std::uint64_t rows_written() const noexcept = 0;
+  // What became of the rows committed so far, each counted once (see db::WriteCounts); any
+  // thread may ask.
+  virtual db::WriteCounts write_counts() const = 0;
+  std::uint64_t rows_written() const { return write_counts().written(); }
   // Rows sent to the dead-letter table instead of the target.
   virtual std::uint64_t rows_rejected() const noexcept = 0;
   // Checks the target against the live database and, when known, the columns it will get

@@ -58,6 +58,21 @@ class BatchPool {
 
 using ChunkQueue = BoundedQueue<Chunk>;
 
+// Passes a filter's dead letters on to the pipeline's sink, counting them.
+class CountingSink final : public DeadLetterSink {
+ public:
+  explicit CountingSink(DeadLetterSink& sink) : sink_(&sink) {}
+  void add(DeadLetter letter) override {
+    sink_->add(std::move(letter));
+    ++count_;
+  }
+  std::uint64_t count() const noexcept { return count_; }
+
+ private:
+  DeadLetterSink* sink_;
+  std::uint64_t count_ = 0;
+};
+
 // One pipeline's run: its stages, their queues and the first error any stage met.
 class PipelineRun {
  public:
@@ -85,11 +100,13 @@ class PipelineRun {
     PipelineStats s;
     s.name = p_.name;
     s.rows_read = rows_read_.load();
-    s.rows_written = p_.output->rows_written();
+    s.written = p_.output->write_counts();
+    s.rows_written = s.written.written();
     s.rows_rejected = p_.output->rows_rejected();
     s.dead_letters = p_.dead_letters->added();
     s.dead_letters_at = p_.dead_letters->location();
     s.dead_letters_allowed = p_.max_errors.has_value();
+    s.rows_skipped = rows_skipped_.load();
     s.interrupted = interrupted_.load();
     std::lock_guard lock(error_mutex_);
     s.error = error_;
@@ -136,13 +153,16 @@ class PipelineRun {
   void filter_stage() {
     try {
       for (auto& f : p_.filters) f->open();
+      CountingSink letters(*p_.dead_letters);
       while (!filtered_.drained()) {
         auto chunk = filtered_.pop(kIdlePoll);
         if (!chunk) continue;
         for (auto& f : p_.filters) {
           if (chunk->batch->empty()) break;  // a run's end: nothing to filter
           auto next = pool_.take();
-          f->process(*chunk->batch, *next, *p_.dead_letters);
+          const std::uint64_t letters_before = letters.count();
+          f->process(*chunk->batch, *next, letters);
+          count_dropped(chunk->batch->rows(), next->rows(), letters.count() - letters_before);
           pool_.give(std::exchange(chunk->batch, std::move(next)));
         }
         if (!ready_.push(std::move(*chunk))) break;
@@ -151,6 +171,13 @@ class PipelineRun {
       fail(e);
     }
     ready_.close();
+  }
+
+  // A filter that kept `out` of `in` records and sent `letters` to the dead letters skipped
+  // the rest.
+  void count_dropped(std::size_t in, std::size_t out, std::uint64_t letters) {
+    const std::uint64_t dropped = in > out ? in - out : 0;
+    rows_skipped_ += dropped > letters ? dropped - letters : 0;
   }
 
   void write_stage() {
@@ -178,6 +205,7 @@ class PipelineRun {
   ChunkQueue filtered_{kQueueDepth}, ready_{kQueueDepth};
   std::atomic<std::uint64_t> rows_read_{0};
   std::atomic<bool> interrupted_{false};
+  std::atomic<std::uint64_t> rows_skipped_{0};
   mutable std::mutex error_mutex_;
   std::string error_;
 };
@@ -202,13 +230,34 @@ void report_progress(const std::vector<std::unique_ptr<PipelineRun>>& runs, std:
       last[i] = done_rows;
       auto lag = runs[i]->lag_seconds();
       log::info(fmt::format("pipeline {}: read {}, wrote {}, rejected {}, {:.0f} rows/s{}", s.name, s.rows_read,
-                            s.rows_written, s.rows_rejected, rate,
+                            s.rows_written, s.dead_letters, rate,
                             lag ? fmt::format(", lag {:.1f} s", *lag) : std::string()));
     }
   }
 }
 
+void append_part(std::string& out, std::string_view label, std::uint64_t n) {
+  if (n) out += fmt::format("{}{} {}", out.empty() ? "" : ", ", label, n);
+}
+
 }  // namespace
+
+std::string describe_outcome(const PipelineStats& s) {
+  const db::WriteCounts& w = s.written;
+  std::string split;
+  if (w.updated || w.deleted || w.unchanged) {
+    append_part(split, "inserted", w.inserted);
+    append_part(split, "updated", w.updated);
+    append_part(split, "deleted", w.deleted);
+    append_part(split, "unchanged", w.unchanged);
+    append_part(split, "inserted or updated", w.upserted);
+  }
+  std::string out = fmt::format("wrote {} rows{}", s.rows_written, split.empty() ? "" : " (" + split + ")");
+  if (w.not_found) out += fmt::format(", {} not found", w.not_found);
+  if (s.dead_letters) out += fmt::format(", {} to dead letters", s.dead_letters);
+  if (s.rows_skipped) out += fmt::format(", {} skipped", s.rows_skipped);
+  return out;
+}
 
 std::atomic<bool>& stop_requested() {
   static std::atomic<bool> flag{false};

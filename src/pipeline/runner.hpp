@@ -18,20 +18,28 @@
 
 namespace weir::pipeline {
 
+// What became of a pipeline's rows. Once it ended cleanly they add up: rows_read =
+// rows_written + written.not_found + dead_letters + rows_skipped.
 struct PipelineStats {
   std::string name;
   std::uint64_t rows_read = 0;
-  std::uint64_t rows_written = 0;
-  std::uint64_t rows_rejected = 0;  // sent to the dead-letter table
+  std::uint64_t rows_written = 0;   // committed into the target: written.written()
+  std::uint64_t rows_rejected = 0;  // sent to the dead-letter table by the output
   std::uint64_t dead_letters = 0;   // records sent to the dead letters by any stage
   std::string dead_letters_at;      // where they went (DeadLetterTable::location)
   bool dead_letters_allowed = false;  // the pipeline sets max_errors
+  std::uint64_t rows_skipped = 0;   // dropped by a filter (sql_call's on_error: skip)
+  db::WriteCounts written;          // the rows written by what they did, and the keys not found
   // Stopped by SIGINT/SIGTERM before reading every row of its run (a scheduled pipeline
   // stopped while waiting for its next run is not).
   bool interrupted = false;
   double seconds = 0;
   std::string error;  // empty when the pipeline finished cleanly
 };
+
+// "wrote 5000 rows (updated 4999, unchanged 1), 1 not found, 2 to dead letters, 1 skipped":
+// the parts that are not zero; the split of the rows written only when some were not inserts.
+std::string describe_outcome(const PipelineStats& stats);
 
 struct RunnerOptions {
   RunOptions run;

@@ -39,7 +39,7 @@ TEST_P(ConformanceBulk, InsertManyRowsAcrossBatches) {
     for (int i = 0; i < size; ++i, ++next) data.push_back({Value(next), Value(fmt::format("n{}", next)), Value(next % 7)});
     writer->write(make_batch(cols, data));
   }
-  EXPECT_EQ(writer->finish(), 5000u);
+  EXPECT_EQ(writer->finish(), (db::WriteCounts{.inserted = 5000}));
   writer.reset();
   tx.commit();
   EXPECT_EQ(count_rows(t), 5000);
@@ -95,7 +95,7 @@ TEST_P(ConformanceBulk, UpsertUpdatesExistingRowsAndInsertsNewOnes) {
   std::string t = make_items(3);
   std::uint64_t n = bulk(WriteMode::upsert, t, {"id", "name", "qty"},
                          {{Value(2), Value("two"), Value(20)}, {Value(4), Value("four"), Value(40)}}, {"id"});
-  EXPECT_EQ(n, 2u) << "finish() counts the rows the upsert touched, once each";
+  EXPECT_EQ(n, 2u) << "each row upserted counts once";
   EXPECT_EQ(items(t), (Rows{{Value(1), Value("n1"), Value(1)},
                             {Value(2), Value("two"), Value(20)},
                             {Value(3), Value("n3"), Value(3)},
@@ -116,11 +116,15 @@ TEST_P(ConformanceBulk, SecondUpsertOfTheSameRowsKeepsTheRowCount) {
 
 TEST_P(ConformanceBulk, UpsertOfOnlyKeyColumnsSkipsExistingRows) {
   std::string t = create_table("keys", q("id") + " INTEGER NOT NULL PRIMARY KEY");
-  EXPECT_EQ(bulk(WriteMode::upsert, t, {"id"}, {{Value(1)}, {Value(2)}}, {"id"}), 2u);
-  EXPECT_EQ(bulk(WriteMode::upsert, t, {"id"}, {{Value(2)}, {Value(3)}}, {"id"}), 1u) << "only id 3 was new";
+  EXPECT_EQ(bulk_counts(WriteMode::upsert, t, {"id"}, {{Value(1)}, {Value(2)}}, {"id"}), (db::WriteCounts{.inserted = 2}));
+  EXPECT_EQ(bulk_counts(WriteMode::upsert, t, {"id"}, {{Value(2)}, {Value(3)}}, {"id"}),
+            (db::WriteCounts{.inserted = 1, .unchanged = 1}))
+      << "only id 3 was new";
   // One row at a time too (a one-row statement, where the server reports less).
-  EXPECT_EQ(bulk(WriteMode::upsert, t, {"id"}, {{Value(3)}}, {"id"}), 0u) << "id 3 exists";
-  EXPECT_EQ(bulk(WriteMode::upsert, t, {"id"}, {{Value(4)}}, {"id"}), 1u) << "id 4 is new";
+  EXPECT_EQ(bulk_counts(WriteMode::upsert, t, {"id"}, {{Value(3)}}, {"id"}), (db::WriteCounts{.unchanged = 1}))
+      << "id 3 exists";
+  EXPECT_EQ(bulk_counts(WriteMode::upsert, t, {"id"}, {{Value(4)}}, {"id"}), (db::WriteCounts{.inserted = 1}))
+      << "id 4 is new";
   EXPECT_EQ(count_rows(t), 4);
 }
 

@@ -130,7 +130,7 @@ TEST_P(ConformanceCatalog, TablesInAnotherSchema) {
                              q("id"), q("name")));
   auto writer = conn().bulk_writer({ref, {"id", "name"}, db::WriteMode::insert, {}});
   writer->write(make_batch({"id", "name"}, {{Value(1), Value("a")}}));
-  EXPECT_EQ(writer->finish(), 1u);
+  EXPECT_EQ(writer->finish().written(), 1u);
   writer.reset();
   auto info = conn().describe_table(ref);
   ASSERT_TRUE(info.has_value());

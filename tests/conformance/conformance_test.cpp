@@ -111,12 +111,13 @@ std::uint64_t ConformanceTest::insert(const std::string& table, const std::vecto
       fmt::format("INSERT INTO {} ({}) VALUES ({})", q(table), names, placeholders(columns.size())), values);
 }
 
-std::uint64_t ConformanceTest::bulk(db::WriteMode mode, const std::string& table,
-                                    const std::vector<std::string>& columns, const Rows& data,
-                                    const std::vector<std::string>& key) {
+db::WriteCounts ConformanceTest::bulk_counts(db::WriteMode mode, const std::string& table,
+                                            const std::vector<std::string>& columns, const Rows& data,
+                                            const std::vector<std::string>& key) {
   auto writer = conn_->bulk_writer(db::WriteSpec{db::TableRef{"", table}, columns, mode, key});
-  writer->write(make_batch(columns, data));
-  return writer->finish();
+  const db::WriteCounts written = writer->write(make_batch(columns, data));
+  EXPECT_EQ(writer->finish(), written) << "finish() sums what the writes returned";
+  return written;
 }
 
 bool ConformanceTest::require_type(Type type) {

@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "conformance/driver_context.hpp"
+#include "support/test_support.hpp"
 #include "weir/batch.hpp"
 #include "weir/db/connection.hpp"
 #include "weir/error.hpp"
@@ -72,9 +73,13 @@ class ConformanceTest : public ::testing::TestWithParam<DriverContext> {
   // INSERT INTO table (columns) VALUES (placeholders), bound to `values`.
   std::uint64_t insert(const std::string& table, const std::vector<std::string>& columns,
                        std::vector<Value> values);
-  // One batch through a fresh bulk writer; returns finish().
+  // One batch through a fresh bulk writer; returns finish(), or the rows it wrote.
+  db::WriteCounts bulk_counts(db::WriteMode mode, const std::string& table, const std::vector<std::string>& columns,
+                              const Rows& data, const std::vector<std::string>& key = {});
   std::uint64_t bulk(db::WriteMode mode, const std::string& table, const std::vector<std::string>& columns,
-                     const Rows& data, const std::vector<std::string>& key = {});
+                     const Rows& data, const std::vector<std::string>& key = {}) {
+    return bulk_counts(mode, table, columns, data, key).written();
+  }
 
   // Skips the current test (and returns false) when the driver lacks `type`.
   bool require_type(Type type);

@@ -133,6 +133,7 @@ std::optional<DriverContext> postgres_context(std::string name, const char* url_
       .native_uuid = true,
       .native_json = true,  // jsonb
       .can_cancel = true,   // PQcancel
+      .upsert_tells_inserts = true,  // RETURNING (xmax = 0)
   };
   c.supported_types = {Type::boolean, Type::int64,       Type::float64,  Type::decimal, Type::text,
                        Type::bytes,   Type::date,        Type::time,     Type::timestamp,
@@ -174,6 +175,8 @@ std::optional<DriverContext> mysql_context(std::string name, std::string_view bu
       .native_uuid = false,           // uuids are stored in CHAR(36) (MySQL has no uuid type)
       .native_json = true,            // JSON (MariaDB: CHECK (json_valid(…))) rejects non-JSON
       .can_cancel = true,             // KILL QUERY from a second connection
+      .upsert_tells_inserts = true,   // ON DUPLICATE KEY UPDATE: 1 per insert, 2 per update
+      .tells_unchanged_rows = true,   // … 0 per row left as it was; UPDATE's "Rows matched"
   };
   // Neither an interval type nor (in MySQL) a uuid type: the dialect stores both as text, which
   // reads back as text, so the driver does not declare them.

@@ -26,7 +26,7 @@ class ConformanceStreaming : public ConformanceTest {
         batch.clear();
       }
     }
-    EXPECT_EQ(writer->finish(), static_cast<std::uint64_t>(n));
+    EXPECT_EQ(writer->finish().inserted, static_cast<std::uint64_t>(n));
     writer.reset();
     tx.commit();
     return t;

@@ -58,7 +58,7 @@ TEST_F(MysqlLoadData, LargeBatchesLoadAndSmallOnesInsert) {
   EXPECT_EQ(loads(*conn_), before + 1) << "a 300-row batch is one LOAD DATA";
   writer->write(rows(1000, 10));
   EXPECT_EQ(loads(*conn_), before + 1) << "a 10-row batch is an INSERT";
-  EXPECT_EQ(writer->finish(), 310u);
+  EXPECT_EQ(writer->finish(), (db::WriteCounts{.inserted = 310}));
   EXPECT_EQ(count(*conn_), 310);
 
   auto inserting = connect("?bulk_insert=insert");
@@ -117,7 +117,7 @@ TEST_F(MysqlLoadData, FallsBackToInsertWhenTheServerRefusesLocalInfile) {
   std::int64_t before = loads(*conn_);
   writer->write(rows(1, 300));
   writer->write(rows(1000, 300));
-  EXPECT_EQ(writer->finish(), 600u);
+  EXPECT_EQ(writer->finish(), (db::WriteCounts{.inserted = 600}));
   EXPECT_EQ(count(*conn_), 600);
   EXPECT_LE(loads(*conn_), before + 1) << "after the first refusal the writer stops trying";
 }

@@ -6,12 +6,19 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
+#include "weir/db/connection.hpp"
+
 namespace weir::db {
-class Connection;
+// gtest prints WriteCounts in failures as "{inserted 2, updated 1, …}".
+inline void PrintTo(const WriteCounts& c, std::ostream* os) {
+  *os << "{inserted " << c.inserted << ", updated " << c.updated << ", deleted " << c.deleted << ", unchanged "
+      << c.unchanged << ", upserted " << c.upserted << ", not_found " << c.not_found << "}";
 }
+}  // namespace weir::db
 
 namespace weir::test {
 

@@ -40,16 +40,42 @@ struct WriteSpec {
   std::vector<std::string> key;      // for upsert, update and remove
 };
 
+// What a write did, each row given to the writer counted exactly once, so the fields add up
+// to the rows given:
+//   insert  inserted
+//   upsert  inserted (a new key), updated (a key already there, or an earlier row of the same
+//           batch), unchanged (the database says the row already held these values, or there
+//           is nothing but the key to set), upserted (inserted or updated: the database does
+//           not tell which — SQLite)
+//   update  updated, unchanged (MySQL/MariaDB say when a row already held these values),
+//           not_found (no row has the key)
+//   delete  deleted (rows of the key were deleted), not_found (none was there: also a key
+//           deleted by an earlier row of the same batch)
+struct WriteCounts {
+  std::uint64_t inserted = 0;
+  std::uint64_t updated = 0;
+  std::uint64_t deleted = 0;
+  std::uint64_t unchanged = 0;
+  std::uint64_t upserted = 0;
+  std::uint64_t not_found = 0;
+
+  // The rows that reached the target: all but those not found.
+  std::uint64_t written() const noexcept { return inserted + updated + deleted + unchanged + upserted; }
+  WriteCounts& operator+=(const WriteCounts& other) noexcept;
+  bool operator==(const WriteCounts&) const = default;
+};
+
 // Writes batches into one table by the fastest path the driver has (prepared statement
 // reuse, multi-row VALUES, COPY, LOAD DATA). It does not open a transaction: the caller
 // decides the unit of commit.
 class BulkWriter {
  public:
   virtual ~BulkWriter() = default;
-  // Writes every row of `batch`; its width must equal the spec's column count.
-  virtual void write(const Batch& batch) = 0;
-  // Flushes what is buffered; returns the rows affected since the writer was made.
-  virtual std::uint64_t finish() = 0;
+  // Writes every row of `batch` (its width must equal the spec's column count) and returns
+  // what became of them. Nothing is counted for a write that throws.
+  virtual WriteCounts write(const Batch& batch) = 0;
+  // Flushes what is buffered; returns the counts of every write since the writer was made.
+  virtual WriteCounts finish() = 0;
 };
 
 class Connection {

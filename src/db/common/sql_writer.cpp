@@ -89,6 +89,20 @@ std::vector<std::string> non_key_columns(const WriteSpec& spec) {
   return out;
 }
 
+WriteCounts statement_counts(WriteMode mode, std::size_t rows, std::uint64_t affected) {
+  WriteCounts counts;
+  const std::uint64_t found = std::min<std::uint64_t>(affected, rows);
+  switch (mode) {
+    case WriteMode::insert:
+    case WriteMode::upsert:
+      throw Error(ErrorKind::internal, "statement_counts: inserts and upserts are counted by each driver");
+    case WriteMode::update: counts.updated = found; break;
+    case WriteMode::remove: counts.deleted = found; break;
+  }
+  counts.not_found = rows - found;
+  return counts;
+}
+
 void check_batch_width(const Batch& batch, const WriteSpec& spec) {
   if (batch.width() != spec.columns.size())
     throw Error(ErrorKind::internal, fmt::format("batch has {} columns, writer for `{}` expects {}", batch.width(),

@@ -24,6 +24,11 @@ WriteStatement write_statement(const Dialect& dialect, const WriteSpec& spec, st
 // The columns of `spec` that are not key columns, in order: what an upsert or update sets.
 std::vector<std::string> non_key_columns(const WriteSpec& spec);
 
+// What one update or delete statement for `rows` rows (by key) did, from the rows it reported
+// affected: a row counts once, as found or not, however many target rows share its key.
+// (Inserts count what they inserted; upserts differ per database.)
+WriteCounts statement_counts(WriteMode mode, std::size_t rows, std::uint64_t affected);
+
 // Throws Error{internal} when `batch` does not have one cell per column of `spec`.
 void check_batch_width(const Batch& batch, const WriteSpec& spec);
 

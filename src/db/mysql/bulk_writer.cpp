@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <optional>
 
 #include "db/mysql/errors.hpp"
 #include "weir/error.hpp"
@@ -49,6 +51,17 @@ class StatementScope {
   bool open_ = true;
 };
 
+// The number after `label` in the server's info line ("Records: 3  Duplicates: 1  Warnings: 0").
+std::optional<std::uint64_t> info_number(std::string_view info, std::string_view label) {
+  std::size_t at = info.find(label);
+  if (at == std::string_view::npos) return std::nullopt;
+  std::uint64_t n = 0;
+  const char* end = info.data() + info.size();
+  auto [ptr, ec] = std::from_chars(info.data() + at + label.size(), end, n);
+  if (ec != std::errc()) return std::nullopt;
+  return n;
+}
+
 }  // namespace
 
 MyBulkWriter::MyBulkWriter(MyConnection& connection, const WriteSpec& spec)
@@ -57,22 +70,26 @@ MyBulkWriter::MyBulkWriter(MyConnection& connection, const WriteSpec& spec)
   rows_per_statement_ =
       multi_row ? std::max<std::size_t>(1, std::min(kMaxRowsPerStatement, kMaxPlaceholders / spec.columns.size())) : 1;
   write_statement(connection.dialect(), spec_);  // validates the spec now, not at the first batch
-  updates_on_conflict_ =
-      spec.mode == WriteMode::upsert && std::any_of(spec.columns.begin(), spec.columns.end(), [&](const std::string& c) {
-        return std::find(spec.key.begin(), spec.key.end(), c) == spec.key.end();
-      });
   if (spec.mode == WriteMode::insert && connection.options().load_data)
     load_sql_ = load_data_sql(connection.dialect(), spec.table, spec.columns);
 }
 
-void MyBulkWriter::write(const Batch& batch) {
+WriteCounts MyBulkWriter::write(const Batch& batch) {
   check_batch_width(batch, spec_);
-  if (load_sql_ && batch.rows() >= kMinLoadDataRows && load(batch)) return;
-  for (std::size_t first = 0; first < batch.rows(); first += rows_per_statement_)
-    execute_rows(batch, first, std::min(rows_per_statement_, batch.rows() - first));
+  WriteCounts counts;
+  std::optional<std::uint64_t> loaded;
+  if (load_sql_ && batch.rows() >= kMinLoadDataRows) loaded = load(batch);
+  if (loaded) {
+    counts.inserted = *loaded;
+  } else {
+    for (std::size_t first = 0; first < batch.rows(); first += rows_per_statement_)
+      counts += execute_rows(batch, first, std::min(rows_per_statement_, batch.rows() - first));
+  }
+  counts_ += counts;
+  return counts;
 }
 
-bool MyBulkWriter::load(const Batch& batch) {
+std::optional<std::uint64_t> MyBulkWriter::load(const Batch& batch) {
   std::string context = fmt::format("loading rows 1–{} of the batch into `{}`", batch.rows(), spec_.table.to_string());
   StatementScope scope(*connection_);
   std::uint64_t loaded = 0;
@@ -88,30 +105,55 @@ bool MyBulkWriter::load(const Batch& batch) {
                             "INSERT statements instead (set local_infile=ON on the server for faster loads)",
                             spec_.table.to_string(), e.what()));
       load_sql_.reset();
-      return false;
+      return std::nullopt;
     }
     throw e.add_context(context);
   }
   scope.keep();
-  affected_ += loaded;
-  return true;
+  return loaded;
 }
 
-void MyBulkWriter::execute_rows(const Batch& batch, std::size_t first, std::size_t rows) {
+WriteCounts MyBulkWriter::execute_rows(const Batch& batch, std::size_t first, std::size_t rows) {
   WriteStatement st = write_statement(connection_->dialect(), spec_, rows);
   params_.clear();
   for (std::size_t r = first; r < first + rows; ++r)
     for (std::size_t column : st.param_columns) params_.push_back(batch.at(r, column));
   try {
-    std::uint64_t affected = connection_->execute(st.sql, params_);
-    // ON DUPLICATE KEY UPDATE reports 1 per inserted row, 2 per updated row and 0 per row it
-    // left as it was. Every row was inserted or updated: count each once, as PostgreSQL and
-    // SQLite do. (Without update columns the clause is a no-op and the count is the inserts.)
-    affected_ += updates_on_conflict_ ? rows : affected;
+    return statement_result(rows, connection_->execute(st.sql, params_));
   } catch (Error& e) {
     throw e.add_context(fmt::format("writing rows {}–{} of the batch to `{}`", first + 1, first + rows,
                                     spec_.table.to_string()));
   }
+}
+
+WriteCounts MyBulkWriter::statement_result(std::size_t rows, std::uint64_t affected) const {
+  WriteCounts counts;
+  const std::string_view info = connection_->last_info();
+  switch (spec_.mode) {
+    case WriteMode::insert: counts.inserted = affected; break;
+    case WriteMode::upsert: {
+      // ON DUPLICATE KEY UPDATE reports 1 per inserted row, 2 per updated row and 0 per row it
+      // left as it was; a multi-row statement's info counts the updated ones ("Duplicates",
+      // the rows changed). A single row's count says it all. (A no-op clause, for an upsert
+      // with nothing but the key, changes nothing: its conflicts are unchanged.)
+      std::uint64_t updated = rows == 1 ? affected / 2 : info_number(info, "Duplicates: ").value_or(affected > rows ? affected - rows : 0);
+      updated = std::min<std::uint64_t>(updated, affected / 2);
+      counts.inserted = std::min<std::uint64_t>(affected - 2 * updated, rows - updated);
+      counts.updated = updated;
+      counts.unchanged = rows - counts.inserted - updated;
+      break;
+    }
+    case WriteMode::update: {
+      // affected counts rows changed; "Rows matched" also those already holding the values.
+      std::uint64_t matched = std::min<std::uint64_t>(info_number(info, "Rows matched: ").value_or(affected), rows);
+      counts.updated = std::min<std::uint64_t>(affected, matched);
+      counts.unchanged = matched - counts.updated;
+      counts.not_found = rows - matched;
+      break;
+    }
+    case WriteMode::remove: counts = statement_counts(spec_.mode, rows, affected); break;
+  }
+  return counts;
 }
 
 }  // namespace weir::db::mysql

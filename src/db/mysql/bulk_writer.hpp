@@ -29,22 +29,24 @@ inline constexpr std::size_t kMinLoadDataRows = 128;
 class MyBulkWriter final : public BulkWriter {
  public:
   MyBulkWriter(MyConnection& connection, const WriteSpec& spec);
-  void write(const Batch& batch) override;
-  std::uint64_t finish() override { return affected_; }
+  WriteCounts write(const Batch& batch) override;
+  WriteCounts finish() override { return counts_; }
 
  private:
-  // Loads the whole batch with one LOAD DATA; false when the server does not allow it.
-  bool load(const Batch& batch);
-  // Executes the statement for `rows` rows starting at `first`.
-  void execute_rows(const Batch& batch, std::size_t first, std::size_t rows);
+  // Loads the whole batch with one LOAD DATA; returns the rows loaded, or nullopt when the
+  // server does not allow it.
+  std::optional<std::uint64_t> load(const Batch& batch);
+  // Executes the statement for `rows` rows starting at `first`; returns what it did.
+  WriteCounts execute_rows(const Batch& batch, std::size_t first, std::size_t rows);
+  // What one statement for `rows` rows did, from its affected rows and the server's info.
+  WriteCounts statement_result(std::size_t rows, std::uint64_t affected) const;
 
   MyConnection* connection_;
   WriteSpec spec_;
   std::optional<std::string> load_sql_;  // set while inserts go through LOAD DATA
   std::size_t rows_per_statement_;
-  bool updates_on_conflict_;  // an upsert with columns besides the key
   std::vector<Value> params_;
-  std::uint64_t affected_ = 0;
+  WriteCounts counts_;
 };
 
 }  // namespace weir::db::mysql

@@ -149,6 +149,8 @@ std::unique_ptr<Cursor> MyConnection::query(std::string_view sql, std::span<cons
 std::uint64_t MyConnection::execute(std::string_view sql, std::span<const Value> params) {
   MYSQL_STMT* stmt = run(sql, params);
   std::uint64_t affected = mysql_stmt_affected_rows(stmt);
+  const char* info = mysql_info(db_.get());
+  last_info_.assign(info ? info : "");  // reuses its buffer: no allocation per statement
   finish_results(stmt);
   return affected == static_cast<std::uint64_t>(-1) ? 0 : affected;
 }

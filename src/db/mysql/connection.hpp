@@ -72,6 +72,10 @@ class MyConnection final : public Connection {
   // Runs a LOAD DATA LOCAL INFILE statement whose file `source` produces; returns the rows it
   // loaded. Its warnings are left for first_load_warning(). Throws what `source` threw.
   std::uint64_t load_data(std::string_view sql, InfileSource& source);
+  // The server's summary of the last execute(), e.g. "Records: 3  Duplicates: 1  Warnings: 0"
+  // (multi-row INSERT) or "Rows matched: 1  Changed: 0  Warnings: 0" (UPDATE); empty when it
+  // sent none.
+  std::string_view last_info() const noexcept { return last_info_; }
   // True when a statement now would commit on its own: autocommit on and no transaction open
   // (as the server reports it, whoever opened the transaction).
   bool autocommits() const noexcept;
@@ -98,6 +102,7 @@ class MyConnection final : public Connection {
   InfileSlot infile_;  // what this connection's LOAD DATA LOCAL requests are served from
   MyCursor* active_cursor_ = nullptr;
   bool in_transaction_ = false;
+  std::string last_info_;
   bool mariadb_;  // the server is MariaDB rather than MySQL
 };
 

@@ -29,6 +29,9 @@ PgBulkWriter::PgBulkWriter(PgConnection& connection, const WriteSpec& spec)
     : connection_(&connection), spec_(spec), statement_(write_statement(connection.dialect(), spec)) {
   if (spec_.mode != WriteMode::insert) {
     if (connection.bulk_merge() != BulkMerge::statements) stage_ = staged_merge(connection.dialect(), spec_);
+    // Each upsert says whether it inserted (see staged_merge.cpp on xmax); one with nothing
+    // to update returns no row when the key was there.
+    if (spec_.mode == WriteMode::upsert) statement_.sql += " RETURNING (xmax = 0)";
     return;
   }
   const Dialect& d = connection.dialect();
@@ -36,15 +39,18 @@ PgBulkWriter::PgBulkWriter(PgConnection& connection, const WriteSpec& spec)
   copy_binary_sql_ = copy_text_sql_ + " (FORMAT binary)";
 }
 
-void PgBulkWriter::write(const Batch& batch) {
+WriteCounts PgBulkWriter::write(const Batch& batch) {
   check_batch_width(batch, spec_);
-  if (batch.empty()) return;
+  WriteCounts counts;
+  if (batch.empty()) return counts;
   connection_->finish_active_cursor();
   if (spec_.mode == WriteMode::insert)
-    affected_ += copy(batch, copy_text_sql_, copy_binary_sql_, fmt::format("copying into `{}`", spec_.table.to_string()),
-                      false);
-  else if (staged(batch)) merge(batch);
-  else pipeline(batch);
+    counts.inserted = copy(batch, copy_text_sql_, copy_binary_sql_,
+                           fmt::format("copying into `{}`", spec_.table.to_string()), false);
+  else if (staged(batch)) counts = merge(batch);
+  else counts = pipeline(batch);
+  counts_ += counts;
+  return counts;
 }
 
 bool PgBulkWriter::staged(const Batch& batch) const {
@@ -54,7 +60,7 @@ bool PgBulkWriter::staged(const Batch& batch) const {
   return batch.rows() >= kStageFromRows && connection_->may_create_temp_tables();
 }
 
-void PgBulkWriter::merge(const Batch& batch) {
+WriteCounts PgBulkWriter::merge(const Batch& batch) {
   const std::string context = fmt::format("writing to `{}` through a stage", spec_.table.to_string());
   // Outside a transaction each statement would commit alone, and the commit after the
   // stage's creation would drop it again (ON COMMIT DROP).
@@ -65,14 +71,20 @@ void PgBulkWriter::merge(const Batch& batch) {
   } catch (Error& e) {
     throw e.add_context(context);
   }
-  copy(batch, stage_->copy_text, stage_->copy_binary, context, true);
+  const std::uint64_t staged = copy(batch, stage_->copy_text, stage_->copy_binary, context, true);
+  std::uint64_t found = 0;
   try {
-    const std::uint64_t merged = connection_->execute(stage_->merge, {});
+    ResultHandle merged = connection_->run(stage_->merge, {});
+    found = std::min<std::uint64_t>(staged, std::strtoull(PQgetvalue(merged.get(), 0, 0), nullptr, 10));
     if (own) own->commit();
-    affected_ += merged;
   } catch (Error& e) {
     throw e.add_context(context);
   }
+  if (spec_.mode != WriteMode::upsert) return statement_counts(spec_.mode, staged, found);
+  WriteCounts counts;
+  counts.inserted = found;
+  (non_key_columns(spec_).empty() ? counts.unchanged : counts.updated) = staged - found;
+  return counts;
 }
 
 const std::vector<BinaryCodec>& PgBulkWriter::codecs() {
@@ -168,13 +180,24 @@ void PgBulkWriter::encode_text_rows(const Batch& batch, CopyIn& copy, bool numbe
   }
 }
 
-void PgBulkWriter::pipeline(const Batch& batch) {
+void PgBulkWriter::count_statement(PGresult* result, WriteCounts& counts) const {
+  if (spec_.mode != WriteMode::upsert) {
+    counts += statement_counts(spec_.mode, 1, std::strtoull(PQcmdTuples(result), nullptr, 10));
+  } else if (PQntuples(result) == 0) {
+    ++counts.unchanged;
+  } else {
+    ++(*PQgetvalue(result, 0, 0) == 't' ? counts.inserted : counts.updated);
+  }
+}
+
+WriteCounts PgBulkWriter::pipeline(const Batch& batch) {
   PGconn* conn = connection_->handle();
   std::string context = fmt::format("writing to `{}`", spec_.table.to_string());
   if (!PQenterPipelineMode(conn)) throw_connection_error(conn, context);
   std::vector<Value> row_params(statement_.param_columns.size());
   Params params;
   std::optional<Error> first_error;
+  WriteCounts counts;
   try {
     for (std::size_t start = 0; start < batch.rows() && !first_error; start += kPipelineDepth) {
       std::size_t end = std::min(batch.rows(), start + kPipelineDepth);
@@ -188,7 +211,7 @@ void PgBulkWriter::pipeline(const Batch& batch) {
           throw_connection_error(conn, context);
       }
       if (!PQpipelineSync(conn)) throw_connection_error(conn, context);
-      read_pipeline_results(conn, start, end, context, first_error);
+      read_pipeline_results(conn, start, end, context, counts, first_error);
     }
   } catch (...) {
     end_pipeline_quietly(conn);
@@ -196,10 +219,11 @@ void PgBulkWriter::pipeline(const Batch& batch) {
   }
   PQexitPipelineMode(conn);
   if (first_error) throw *first_error;
+  return counts;
 }
 
 void PgBulkWriter::read_pipeline_results(PGconn* conn, std::size_t start, std::size_t end, const std::string& context,
-                                         std::optional<Error>& first_error) {
+                                         WriteCounts& counts, std::optional<Error>& first_error) {
   // The parse's result, then each row's, each followed by a NULL; then the Sync's. Statement 0
   // is the parse, statement i the batch's row start + i.
   for (std::size_t statement = 0; statement <= end - start + 1;) {
@@ -210,8 +234,8 @@ void PgBulkWriter::read_pipeline_results(PGconn* conn, std::size_t start, std::s
     }
     ExecStatusType status = PQresultStatus(result.get());
     if (status == PGRES_PIPELINE_SYNC) break;
-    if (status == PGRES_COMMAND_OK && statement > 0) {
-      affected_ += std::strtoull(PQcmdTuples(result.get()), nullptr, 10);
+    if ((status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) && statement > 0) {
+      count_statement(result.get(), counts);
     } else if (status == PGRES_FATAL_ERROR && !first_error) {
       try {
         const std::string where =

@@ -27,8 +27,8 @@ class CopyIn;
 class PgBulkWriter final : public BulkWriter {
  public:
   PgBulkWriter(PgConnection& connection, const WriteSpec& spec);
-  void write(const Batch& batch) override;
-  std::uint64_t finish() override { return affected_; }
+  WriteCounts write(const Batch& batch) override;
+  WriteCounts finish() override { return counts_; }
 
  private:
   // The binary codecs of the target columns, looked up at the first insert; empty when a
@@ -40,13 +40,16 @@ class PgBulkWriter final : public BulkWriter {
   // batch when `numbered`; returns the rows copied.
   std::uint64_t copy(const Batch& batch, const std::string& text_sql, const std::string& binary_sql,
                      const std::string& context, bool numbered);
-  void merge(const Batch& batch);
+  WriteCounts merge(const Batch& batch);
   void encode_binary_rows(const Batch& batch, CopyIn& copy, bool numbered);
   void encode_text_rows(const Batch& batch, CopyIn& copy, bool numbered);
-  void pipeline(const Batch& batch);
-  // Reads the results of one Sync of pipeline(): rows [start, end) of the batch; keeps the first error.
+  WriteCounts pipeline(const Batch& batch);
+  // Reads the results of one Sync of pipeline(): rows [start, end) of the batch, counted into
+  // `counts`; keeps the first error.
   void read_pipeline_results(PGconn* conn, std::size_t start, std::size_t end, const std::string& context,
-                             std::optional<Error>& first_error);
+                             WriteCounts& counts, std::optional<Error>& first_error);
+  // Counts one statement's result in the pipeline: an upsert returns whether it inserted.
+  void count_statement(PGresult* result, WriteCounts& counts) const;
 
   PgConnection* connection_;
   WriteSpec spec_;
@@ -55,7 +58,7 @@ class PgBulkWriter final : public BulkWriter {
   std::optional<StagedMerge> stage_;
   std::optional<std::vector<BinaryCodec>> codecs_;
   WireBuffer buffer_;
-  std::uint64_t affected_ = 0;
+  WriteCounts counts_;
 };
 
 }  // namespace weir::db::postgres

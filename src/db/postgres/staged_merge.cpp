@@ -35,6 +35,13 @@ std::string key_match(const Dialect& d, const WriteSpec& spec, std::string_view 
   return out;
 }
 
+// weir_target."a", weir_target."b"
+std::string prefixed(const Dialect& d, const std::vector<std::string>& columns, std::string_view table) {
+  std::string out;
+  for (const std::string& c : columns) out += fmt::format("{}{}.{}", out.empty() ? "" : ", ", table, d.quote_identifier(c));
+  return out;
+}
+
 }  // namespace
 
 StagedMerge staged_merge(const Dialect& d, const WriteSpec& spec) {
@@ -48,10 +55,16 @@ StagedMerge staged_merge(const Dialect& d, const WriteSpec& spec) {
   m.copy_text = fmt::format("COPY {} ({}, {}) FROM STDIN", stage, d.quote_identifiers(spec.columns), kRowNumber);
   m.copy_binary = m.copy_text + " (FORMAT binary)";
   const std::vector<std::string> updates = non_key_columns(spec);
+  const std::string keys = d.quote_identifiers(spec.key);
   switch (spec.mode) {
     case WriteMode::upsert:
-      m.merge = fmt::format("INSERT INTO {} ({}) {}{}", target, d.quote_identifiers(spec.columns),
-                            last_row_per_key(d, spec, stage), d.upsert_clause(spec.key, updates));
+      // xmax is 0 on a row version just inserted; ON CONFLICT DO UPDATE locks the row it
+      // updates, which sets it.
+      m.merge = fmt::format(
+          "WITH weir_merged AS (INSERT INTO {} ({}) {}{} RETURNING (xmax = 0) AS weir_inserted) "
+          "SELECT count(*) FILTER (WHERE weir_inserted) FROM weir_merged",
+          target, d.quote_identifiers(spec.columns), last_row_per_key(d, spec, stage),
+          d.upsert_clause(spec.key, updates));
       break;
     case WriteMode::update: {
       std::string sets;
@@ -59,13 +72,20 @@ StagedMerge staged_merge(const Dialect& d, const WriteSpec& spec) {
         std::string q = d.quote_identifier(c);
         sets += (sets.empty() ? "" : ", ") + fmt::format("{0} = weir_last.{0}", q);
       }
-      m.merge = fmt::format("UPDATE {} AS weir_target SET {} FROM ({}) AS weir_last WHERE {}", target, sets,
-                            last_row_per_key(d, spec, stage), key_match(d, spec, "weir_last"));
+      // Every row of the stage whose key was updated counts, as when each row is a statement.
+      m.merge = fmt::format(
+          "WITH weir_updated AS (UPDATE {} AS weir_target SET {} FROM ({}) AS weir_last WHERE {} "
+          "RETURNING {}) SELECT count(*) FROM {} AS weir_stage WHERE EXISTS (SELECT FROM weir_updated AS "
+          "weir_target WHERE {})",
+          target, sets, last_row_per_key(d, spec, stage), key_match(d, spec, "weir_last"),
+          prefixed(d, spec.key, "weir_target"), stage, key_match(d, spec, "weir_stage"));
       break;
     }
     case WriteMode::remove:
-      m.merge = fmt::format("DELETE FROM {} AS weir_target USING {} AS weir_stage WHERE {}", target, stage,
-                            key_match(d, spec, "weir_stage"));
+      m.merge = fmt::format(
+          "WITH weir_deleted AS (DELETE FROM {} AS weir_target USING {} AS weir_stage WHERE {} RETURNING {}) "
+          "SELECT count(*) FROM (SELECT DISTINCT {} FROM weir_deleted) AS weir_keys",
+          target, stage, key_match(d, spec, "weir_stage"), prefixed(d, spec.key, "weir_target"), keys);
       break;
     case WriteMode::insert:
       break;

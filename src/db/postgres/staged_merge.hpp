@@ -23,7 +23,11 @@ struct StagedMerge {
   std::string prepare;      // creates the stage unless this transaction has, and empties it
   std::string copy_text;    // COPY stage (columns…, row number) FROM STDIN
   std::string copy_binary;  // the same in binary format
-  std::string merge;        // moves the stage's rows into the target
+  // Moves the stage's rows into the target and returns one row, one int8: the stage's rows
+  // found (update: their key matched a row; delete: distinct keys deleted — a repeated key
+  // deletes nothing more) or, for an upsert, inserted (a new key; the other rows updated or,
+  // with nothing but the key to set, left unchanged). See WriteCounts.
+  std::string merge;
 };
 
 // The statements for `spec` (mode upsert, update or remove; key columns checked by

@@ -18,7 +18,8 @@ SqliteBulkWriter::SqliteBulkWriter(SqliteConnection& connection, const WriteSpec
     : connection_(&connection),
       spec_(spec),
       single_(write_statement(connection.dialect(), spec)),
-      single_stmt_(connection.prepare(single_.sql)) {
+      single_stmt_(connection.prepare(single_.sql)),
+      updates_on_conflict_(spec.mode == WriteMode::upsert && !non_key_columns(spec).empty()) {
   if (spec.mode == WriteMode::insert || spec.mode == WriteMode::upsert)
     chunk_rows_ = std::max<std::size_t>(1, std::min(kMaxChunkRows, kMaxParameters / spec.columns.size()));
   if (chunk_rows_ > 1) {
@@ -27,16 +28,19 @@ SqliteBulkWriter::SqliteBulkWriter(SqliteConnection& connection, const WriteSpec
   }
 }
 
-void SqliteBulkWriter::write(const Batch& batch) {
+WriteCounts SqliteBulkWriter::write(const Batch& batch) {
   check_batch_width(batch, spec_);
+  WriteCounts counts;
   std::size_t r = 0;
   if (chunk_stmt_)
-    for (; r + chunk_rows_ <= batch.rows(); r += chunk_rows_) run(*chunk_stmt_, *chunk_, batch, r, chunk_rows_);
-  for (; r < batch.rows(); ++r) run(single_stmt_, single_, batch, r, 1);
+    for (; r + chunk_rows_ <= batch.rows(); r += chunk_rows_) run(*chunk_stmt_, *chunk_, batch, r, chunk_rows_, counts);
+  for (; r < batch.rows(); ++r) run(single_stmt_, single_, batch, r, 1, counts);
+  counts_ += counts;
+  return counts;
 }
 
 void SqliteBulkWriter::run(Statement& stmt, const WriteStatement& shape, const Batch& batch, std::size_t first,
-                           std::size_t rows) {
+                           std::size_t rows, WriteCounts& counts) {
   sqlite3_stmt* s = stmt.get();
   const auto& params = shape.param_columns;
   int index = 1;
@@ -57,7 +61,17 @@ void SqliteBulkWriter::run(Statement& stmt, const WriteStatement& shape, const B
     std::string where = rows == 1 ? fmt::format("row {}", first + 1) : fmt::format("rows {}–{}", first + 1, first + rows);
     throw_error(connection_->handle(), rc, fmt::format("writing {} of the batch to `{}`", where, spec_.table.to_string()));
   }
-  affected_ += static_cast<std::uint64_t>(sqlite3_changes(connection_->handle()));
+  const auto changes = static_cast<std::uint64_t>(sqlite3_changes(connection_->handle()));
+  switch (spec_.mode) {
+    case WriteMode::insert: counts.inserted += changes; break;
+    // changes() counts an upserted row once, inserted or updated alike; a conflict with
+    // nothing to set (DO NOTHING) changes nothing.
+    case WriteMode::upsert:
+      if (updates_on_conflict_) counts.upserted += changes;
+      else counts.inserted += changes, counts.unchanged += rows - changes;
+      break;
+    default: counts += statement_counts(spec_.mode, rows, changes);
+  }
 }
 
 }  // namespace weir::db::sqlite

@@ -15,12 +15,14 @@ namespace weir::db::sqlite {
 class SqliteBulkWriter final : public BulkWriter {
  public:
   SqliteBulkWriter(SqliteConnection& connection, const WriteSpec& spec);
-  void write(const Batch& batch) override;
-  std::uint64_t finish() override { return affected_; }
+  WriteCounts write(const Batch& batch) override;
+  WriteCounts finish() override { return counts_; }
 
  private:
-  // Binds `rows` rows starting at `first` to `stmt` (built for that many rows) and steps it.
-  void run(Statement& stmt, const WriteStatement& shape, const Batch& batch, std::size_t first, std::size_t rows);
+  // Binds `rows` rows starting at `first` to `stmt` (built for that many rows), steps it and
+  // counts its changes into `counts`.
+  void run(Statement& stmt, const WriteStatement& shape, const Batch& batch, std::size_t first, std::size_t rows,
+           WriteCounts& counts);
 
   SqliteConnection* connection_;
   WriteSpec spec_;
@@ -29,7 +31,8 @@ class SqliteBulkWriter final : public BulkWriter {
   std::size_t chunk_rows_ = 1;  // rows per multi-row statement; 1: none
   std::optional<WriteStatement> chunk_;
   std::optional<Statement> chunk_stmt_;
-  std::uint64_t affected_ = 0;
+  bool updates_on_conflict_;  // an upsert with columns besides the key
+  WriteCounts counts_;
 };
 
 }  // namespace weir::db::sqlite

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <chrono>
 #include <limits>
+#include <mutex>
 
 #include "core/text.hpp"
 #include "db/common/sql_writer.hpp"
@@ -187,7 +188,10 @@ class SqlWrite final : public pipeline::Output {
     else commit_batch();
   }
 
-  std::uint64_t rows_written() const noexcept override { return written_; }
+  db::WriteCounts write_counts() const override {
+    std::lock_guard lock(counts_mutex_);
+    return committed_;
+  }
   std::uint64_t rows_rejected() const noexcept override { return rejected_; }
 
   void probe(const Schema* input) override {
@@ -264,7 +268,7 @@ class SqlWrite final : public pipeline::Output {
                                       spec_.table.to_string()));
     }
     checkpoint_unsaved_ = false;
-    written_ += std::exchange(run_written_, 0);
+    add_committed(std::exchange(run_counts_, {}));
     rejected_ += std::exchange(run_rejected_, 0);
   }
 
@@ -288,7 +292,7 @@ class SqlWrite final : public pipeline::Output {
   void stream(const Batch& batch) {
     try {
       open_batch();
-      writer_->write(identity_ ? batch : project(batch));
+      pending_counts_ += writer_->write(identity_ ? batch : project(batch));
     } catch (const Error& e) {
       set_aside_after(e);
     }
@@ -303,6 +307,7 @@ class SqlWrite final : public pipeline::Output {
     bool batch_only = replace_ && row_error && batch_open_;
     if (batch_only) connection_->rollback_to_savepoint(kBatchSavepoint);
     else rollback_quietly();
+    pending_counts_ = {};
     bool replayable = replace_ ? batch_only : row_error || worth_rerunning_idempotent(e);
     if (!replayable) throw Error(e).add_context(failed_write());
     if (!row_error) {
@@ -339,6 +344,7 @@ class SqlWrite final : public pipeline::Output {
   void replay_once() {
     std::vector<pipeline::DeadLetter> letters;
     rejected_in_batch_ = 0;
+    pending_counts_ = {};
     try {
       if (!replace_ && (!connection_ || connection_->broken())) reconnect();
       writer_ = connection_->bulk_writer(spec_);
@@ -374,7 +380,7 @@ class SqlWrite final : public pipeline::Output {
       if (!savepoint_set) connection_->savepoint("weir_rows");
       savepoint_set = true;
       try {
-        writer_->write(slice_of(rows, at, at + n));
+        pending_counts_ += writer_->write(slice_of(rows, at, at + n));
       } catch (const Error& e) {
         if (!is_row_error(e)) throw;
         connection_->rollback_to_savepoint("weir_rows");
@@ -415,16 +421,17 @@ class SqlWrite final : public pipeline::Output {
     if (replace_) {  // commit_run() commits the run, its letters and checkpoint
       connection_->release_savepoint(kBatchSavepoint);
       batch_open_ = false;
-      run_written_ += pending_rows_ - rejected_in_batch_;
+      run_counts_ += pending_counts_;
       run_rejected_ += rejected_in_batch_;
     } else {
       hooks_->before_commit(*connection_, connection_config_, checkpoint_);
       connection_->commit();
       hooks_->after_commit(checkpoint_);
       checkpoint_unsaved_ = false;
-      written_ += pending_rows_ - rejected_in_batch_;
+      add_committed(pending_counts_);
       rejected_ += rejected_in_batch_;
     }
+    pending_counts_ = {};
     rejected_in_batch_ = 0;
     letters_in_sink_ = 0;
     pending_rows_ = 0;
@@ -439,6 +446,11 @@ class SqlWrite final : public pipeline::Output {
                        replace_ ? " (mode: replace: the run is rolled back, the table keeps its old rows)" : "");
   }
 
+  void add_committed(const db::WriteCounts& counts) {
+    std::lock_guard lock(counts_mutex_);
+    committed_ += counts;
+  }
+
   void reconnect() {
     connection_.reset();
     connection_ = db::connect(connection_config_);
@@ -446,7 +458,8 @@ class SqlWrite final : public pipeline::Output {
 
   void rollback_quietly() noexcept {
     batch_open_ = false;
-    run_written_ = run_rejected_ = 0;
+    run_counts_ = {};
+    run_rejected_ = 0;
     try {
       if (connection_ && connection_->in_transaction()) connection_->rollback();
     } catch (...) {
@@ -528,10 +541,13 @@ class SqlWrite final : public pipeline::Output {
   std::size_t rejected_in_batch_ = 0;             // rows of the pending ones set aside
   std::size_t letters_in_sink_ = 0;               // of those, already handed to the sink
   bool batch_open_ = false;                       // mode: replace: the batch's savepoint is set
-  std::uint64_t run_written_ = 0, run_rejected_ = 0;  // mode: replace: settled, not yet committed
+  db::WriteCounts run_counts_;                     // mode: replace: settled, not yet committed
+  std::uint64_t run_rejected_ = 0;                // likewise
   bool rejections_logged_ = false;                 // the first rejected batch was logged
   Batch slice_;
-  std::atomic<std::uint64_t> written_{0};
+  db::WriteCounts pending_counts_;               // what the pending rows did, once committed
+  mutable std::mutex counts_mutex_;              // the progress thread reads committed_
+  db::WriteCounts committed_;
   std::atomic<std::uint64_t> rejected_{0};
 };
 

@@ -170,5 +170,73 @@ TEST_F(RunnerTest, PipelinesRunConcurrentlyAndIndependently) {
   EXPECT_EQ(scalar("dst.db", "SELECT count(*) FROM two"), "10");
 }
 
+// Every row read is accounted for once the run ends: written, not found, dead-lettered (by a
+// filter or the output) or skipped.
+TEST_F(RunnerTest, EveryRowReadIsWrittenNotFoundDeadLetteredOrSkipped) {
+  open("src.db")->execute_script(
+      "CREATE TABLE payloads(id INTEGER PRIMARY KEY, doc TEXT);"
+      "INSERT INTO payloads SELECT id, CASE id WHEN 3 THEN 'not json' WHEN 5 THEN 'also not json' "
+      "ELSE json_object('tier', 't' || id) END FROM orders WHERE id <= 20;");
+  open("dst.db")->execute_script("CREATE TABLE t(id INTEGER PRIMARY KEY, tier TEXT); INSERT INTO t VALUES (1, 'old');");
+  auto stats = run(R"(  f:
+    input: { sql_poll: { connection: src, query: "SELECT id, doc FROM payloads ORDER BY id" } }
+    filters:
+      - sql_call:
+          connection: src
+          when: "record.id != 5"
+          queries: [{ sql: "SELECT json_extract({{record.doc}}, '$.tier') AS tier", on_error: dead_letter }]
+      - sql_call:
+          connection: src
+          queries: [{ sql: "SELECT json_extract({{record.doc}}, '$.tier') AS again", on_error: skip }]
+    output: { sql_write: { connection: dst, table: t, columns: { id: id, tier: tier } } }
+    dead_letter: { connection: dst }
+)");
+  EXPECT_EQ(stats[0].error, "");
+  EXPECT_EQ(stats[0].rows_read, 20u);
+  EXPECT_EQ(stats[0].rows_written, 17u);
+  EXPECT_EQ(stats[0].written, (db::WriteCounts{.inserted = 17}));
+  EXPECT_EQ(stats[0].dead_letters, 2u) << "id 3 by the filter, id 1 (already there) by the output";
+  EXPECT_EQ(stats[0].rows_rejected, 1u) << "id 1, by the output";
+  EXPECT_EQ(stats[0].rows_skipped, 1u) << "id 5";
+  EXPECT_EQ(describe_outcome(stats[0]), "wrote 17 rows, 2 to dead letters, 1 skipped");
+  EXPECT_EQ(scalar("dst.db", "SELECT count(*) FROM weir_dead_letters"), "2");
+}
+
+TEST_F(RunnerTest, UpdatesAndDeletesCountTheKeysNotFound) {
+  open("dst.db")->execute_script(
+      "CREATE TABLE t(id INTEGER PRIMARY KEY, amount NUMERIC);"
+      "WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 5000) INSERT INTO t SELECT x, 0 FROM s;");
+  auto update = run(R"(  u:
+    input: { sql_poll: { connection: src, query: "SELECT id, amount FROM orders WHERE id <= 5001" } }
+    output: { sql_write: { connection: dst, table: t, mode: update, key: [id] } }
+)");
+  EXPECT_EQ(update[0].error, "");
+  EXPECT_EQ(update[0].rows_read, 5001u);
+  EXPECT_EQ(update[0].rows_written, 5000u);
+  EXPECT_EQ(update[0].written, (db::WriteCounts{.updated = 5000, .not_found = 1}));
+  EXPECT_EQ(describe_outcome(update[0]), "wrote 5000 rows (updated 5000), 1 not found");
+  auto remove = run(R"(  d:
+    input: { sql_poll: { connection: src, query: "SELECT id FROM orders WHERE id > 4990 AND id <= 5010" } }
+    output: { sql_write: { connection: dst, table: t, mode: delete, key: [id] } }
+)");
+  EXPECT_EQ(remove[0].written, (db::WriteCounts{.deleted = 10, .not_found = 10}));
+  EXPECT_EQ(describe_outcome(remove[0]), "wrote 10 rows (deleted 10), 10 not found");
+  EXPECT_EQ(scalar("dst.db", "SELECT count(*) FROM t"), "4990");
+}
+
+TEST(DescribeOutcome, ShowsTheSplitOnlyWhenSomeRowsWereNotInserts) {
+  PipelineStats s;
+  s.written = {.inserted = 3};
+  s.rows_written = 3;
+  EXPECT_EQ(describe_outcome(s), "wrote 3 rows");
+  s.written = {.upserted = 3};  // SQLite's upserts: inserted or updated, it does not say
+  EXPECT_EQ(describe_outcome(s), "wrote 3 rows");
+  s.written = {.inserted = 2, .updated = 1, .unchanged = 1, .not_found = 4};
+  s.rows_written = 4;
+  s.dead_letters = 5;
+  s.rows_skipped = 6;
+  EXPECT_EQ(describe_outcome(s), "wrote 4 rows (inserted 2, updated 1, unchanged 1), 4 not found, 5 to dead letters, 6 skipped");
+}
+
 }  // namespace
 }  // namespace weir::pipeline
