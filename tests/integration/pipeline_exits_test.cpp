@@ -53,10 +53,10 @@ class PipelineExits : public ::testing::TestWithParam<Target> {
     const Target& target = GetParam();
     // The interrupted cases read their slow source from PostgreSQL, whatever the target.
     pg_url_ = test::server_url("WEIR_TEST_PG_URL");
-    if (!pg_url_) GTEST_SKIP() << "no PostgreSQL";
+    if (!pg_url_) GTEST_SKIP() << test::no_server_reason("WEIR_TEST_PG_URL");
     if (target.url_variable) {
       auto url = test::server_url(target.url_variable);
-      if (!url) GTEST_SKIP() << "no " << target.name;
+      if (!url) GTEST_SKIP() << test::no_server_reason(target.url_variable);
       url_ = *url;
       yaml_url_ = std::string("\"${") + target.url_variable + "}\"";
     } else {
