@@ -1,5 +1,6 @@
 #include "db/mysql/cursor.hpp"
 
+#include "db/common/cut_off_cursor.hpp"
 #include "db/mysql/errors.hpp"
 
 namespace weir::db::mysql {
@@ -27,6 +28,7 @@ MyCursor::~MyCursor() {
 }
 
 bool MyCursor::next(Batch& out, std::size_t max_rows) {
+  if (cut_off_) throw_cut_off_cursor();
   if (out.schema_ptr() != schema_) out.reset(schema_);
   else out.clear();
   while (!done_ && out.rows() < max_rows) {

@@ -16,7 +16,20 @@ class MyCursor final : public Cursor {
   const std::shared_ptr<const Schema>& schema() const noexcept override { return schema_; }
   bool next(Batch& out, std::size_t max_rows) override;
   void close() noexcept;
-  void detach() noexcept { connection_ = nullptr; }
+  // The connection takes another statement: the rows left are dropped and the cursor lets go
+  // of the connection. Unless the cursor had seen its end, next() then throws instead of
+  // reporting the end (cut_off_cursor.hpp).
+  void supersede() noexcept {
+    cut_off_ = !done_;
+    close();
+    connection_ = nullptr;
+  }
+  // The connection is going away.
+  void detach() noexcept {
+    cut_off_ = !done_;
+    done_ = true;
+    connection_ = nullptr;
+  }
 
  private:
   MyConnection* connection_;
@@ -24,6 +37,7 @@ class MyCursor final : public Cursor {
   std::shared_ptr<const Schema> schema_;
   std::optional<ResultBinder> binder_;
   bool done_ = false;
+  bool cut_off_ = false;
 };
 
 }  // namespace weir::db::mysql

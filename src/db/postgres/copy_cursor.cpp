@@ -1,5 +1,6 @@
 #include "db/postgres/copy_cursor.hpp"
 
+#include "db/common/cut_off_cursor.hpp"
 #include "db/postgres/errors.hpp"
 
 namespace weir::db::postgres {
@@ -37,6 +38,7 @@ PgCopyCursor::~PgCopyCursor() {
 }
 
 bool PgCopyCursor::next(Batch& out, std::size_t max_rows) {
+  if (cut_off_) throw_cut_off_cursor();
   if (out.schema_ptr() != schema_) out.reset(schema_);
   else out.clear();
   const std::size_t width = codecs_.size();

@@ -18,11 +18,25 @@ class PgStreamingCursor : public Cursor {
   explicit PgStreamingCursor(PgConnection& connection) : connection_(&connection) {}
   // Cancels the statement if rows remain and consumes what is left.
   virtual void close() noexcept = 0;
+  // The connection takes another statement: the rows left are dropped and the cursor lets go
+  // of the connection. Unless the cursor had seen its end, next() then throws instead of
+  // reporting the end (cut_off_cursor.hpp).
+  void supersede() noexcept {
+    cut_off_ = !done_;
+    close();
+    connection_ = nullptr;
+  }
   // The connection is going away.
-  void detach() noexcept { connection_ = nullptr; }
+  void detach() noexcept {
+    cut_off_ = !done_;
+    done_ = true;
+    connection_ = nullptr;
+  }
 
  protected:
   PgConnection* connection_;
+  bool done_ = false;  // the statement's results are all consumed
+  bool cut_off_ = false;
 };
 
 // The schema of a result's columns (names, weir types, type names), and their type OIDs.
@@ -48,7 +62,6 @@ class PgCursor final : public PgStreamingCursor {
   mutable ResultHandle pending_;  // a fetched row not yet returned (schema() peeks)
   std::shared_ptr<const Schema> schema_;
   std::vector<Oid> oids_;
-  bool done_ = false;
 };
 
 }  // namespace weir::db::postgres
