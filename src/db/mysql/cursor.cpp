@@ -1,11 +1,10 @@
 #include "db/mysql/cursor.hpp"
 
-#include "db/common/cut_off_cursor.hpp"
 #include "db/mysql/errors.hpp"
 
 namespace weir::db::mysql {
 
-MyCursor::MyCursor(MyConnection& connection, MYSQL_STMT* stmt) : connection_(&connection), stmt_(stmt) {
+MyCursor::MyCursor(MyConnection& connection, MYSQL_STMT* stmt) : StreamingCursor(connection), stmt_(stmt) {
   MYSQL_RES* meta = mysql_stmt_result_metadata(stmt_);
   std::vector<Column> columns;
   if (meta) {
@@ -28,7 +27,7 @@ MyCursor::~MyCursor() {
 }
 
 bool MyCursor::next(Batch& out, std::size_t max_rows) {
-  if (cut_off_) throw_cut_off_cursor();
+  check_not_cut_off();
   if (out.schema_ptr() != schema_) out.reset(schema_);
   else out.clear();
   while (!done_ && out.rows() < max_rows) {

@@ -1,6 +1,5 @@
 #include "db/postgres/copy_cursor.hpp"
 
-#include "db/common/cut_off_cursor.hpp"
 #include "db/postgres/errors.hpp"
 
 namespace weir::db::postgres {
@@ -38,7 +37,7 @@ PgCopyCursor::~PgCopyCursor() {
 }
 
 bool PgCopyCursor::next(Batch& out, std::size_t max_rows) {
-  if (cut_off_) throw_cut_off_cursor();
+  check_not_cut_off();
   if (out.schema_ptr() != schema_) out.reset(schema_);
   else out.clear();
   const std::size_t width = codecs_.size();

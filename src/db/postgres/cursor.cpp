@@ -1,6 +1,5 @@
 #include "db/postgres/cursor.hpp"
 
-#include "db/common/cut_off_cursor.hpp"
 #include "db/postgres/errors.hpp"
 #include "db/postgres/types.hpp"
 
@@ -63,7 +62,7 @@ ResultHandle PgCursor::accept(ResultHandle result) {
 }
 
 bool PgCursor::next(Batch& out, std::size_t max_rows) {
-  if (cut_off_) throw_cut_off_cursor();
+  check_not_cut_off();
   if (!schema_) schema_ = std::make_shared<const Schema>();
   if (out.schema_ptr() != schema_) out.reset(schema_);
   else out.clear();

@@ -8,36 +8,10 @@
 
 #include <vector>
 
+#include "db/common/cut_off_cursor.hpp"
 #include "db/postgres/connection.hpp"
 
 namespace weir::db::postgres {
-
-// What the connection needs of the cursor streaming on it.
-class PgStreamingCursor : public Cursor {
- public:
-  explicit PgStreamingCursor(PgConnection& connection) : connection_(&connection) {}
-  // Cancels the statement if rows remain and consumes what is left.
-  virtual void close() noexcept = 0;
-  // The connection takes another statement: the rows left are dropped and the cursor lets go
-  // of the connection. Unless the cursor had seen its end, next() then throws instead of
-  // reporting the end (cut_off_cursor.hpp).
-  void supersede() noexcept {
-    cut_off_ = !done_;
-    close();
-    connection_ = nullptr;
-  }
-  // The connection is going away.
-  void detach() noexcept {
-    cut_off_ = !done_;
-    done_ = true;
-    connection_ = nullptr;
-  }
-
- protected:
-  PgConnection* connection_;
-  bool done_ = false;  // the statement's results are all consumed
-  bool cut_off_ = false;
-};
 
 // The schema of a result's columns (names, weir types, type names), and their type OIDs.
 std::shared_ptr<const Schema> result_schema(const PGresult* result, std::vector<Oid>& oids);
