@@ -24,8 +24,7 @@ TEST(Servers, PostgresAnswersOnLoopback) {
 // PgBouncer in front of PostgreSQL, with its default settings: a startup parameter it does not
 // track (here `options`, from PGOPTIONS) is refused, as on a stock installation.
 TEST(Servers, PgbouncerAnswersOnLoopbackAndRefusesOptions) {
-  auto url = test::server_url("WEIR_TEST_PGBOUNCER_URL");
-  if (!url) return;
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_PGBOUNCER_URL");
   Url u = Url::parse(*url);
   EXPECT_EQ(u.host, "127.0.0.1");
   const std::vector<std::string> psql{"psql", "-X", "-tA", "-h", u.host, "-p", std::to_string(u.port), "-U", u.user,
