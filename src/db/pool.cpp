@@ -7,9 +7,10 @@
 
 namespace weir::db {
 namespace {
-using Clock = std::chrono::steady_clock;
+// Waiting for a free connection and its latency are real time; every other time is now_().
+using Steady = std::chrono::steady_clock;
 
-std::int64_t millis(Clock::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); }
+std::int64_t millis(Steady::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); }
 
 // Pings `connection`; false (and the error kind) when it fails.
 bool still_alive(Connection& connection, ErrorKind& kind) noexcept {
@@ -61,26 +62,27 @@ void Lease::give_back() noexcept {
   pool_.reset();
 }
 
-std::shared_ptr<Pool> Pool::create(ConnectionConfig config, PoolOptions options, Factory factory) {
+std::shared_ptr<Pool> Pool::create(ConnectionConfig config, PoolOptions options, Factory factory, Clock clock) {
   if (options.max_size == 0) throw Error(ErrorKind::config, "pool max size must be at least 1");
   if (options.min_size > options.max_size)
     throw Error(ErrorKind::config, fmt::format("pool min size {} exceeds max size {}", options.min_size, options.max_size));
   if (!factory) factory = [](const ConnectionConfig& c) { return connect(c); };
-  std::shared_ptr<Pool> pool(new Pool(std::move(config), std::move(options), std::move(factory)));
+  if (!clock) clock = [] { return std::chrono::steady_clock::now(); };
+  std::shared_ptr<Pool> pool(new Pool(std::move(config), std::move(options), std::move(factory), std::move(clock)));
   pool->maintain();
   return pool;
 }
 
-Pool::Pool(ConnectionConfig config, PoolOptions options, Factory factory)
-    : config_(std::move(config)), options_(std::move(options)), factory_(std::move(factory)) {}
+Pool::Pool(ConnectionConfig config, PoolOptions options, Factory factory, Clock clock)
+    : config_(std::move(config)), options_(std::move(options)), factory_(std::move(factory)), now_(std::move(clock)) {}
 
-bool Pool::expired(const Idle& idle, Clock::time_point now) const {
+bool Pool::expired(const Idle& idle, Steady::time_point now) const {
   return now - idle.idle_since >= options_.idle_timeout || now - idle.born >= options_.max_lifetime;
 }
 
 void Pool::record_error(ErrorKind kind) { ++counters_.errors[kind]; }
 
-void Pool::record_latency(Clock::duration waited) {
+void Pool::record_latency(Steady::duration waited) {
   std::int64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(waited).count();
   std::size_t bucket = 0;
   while (kAcquireBucketsMicros[bucket] >= 0 && micros > kAcquireBucketsMicros[bucket]) ++bucket;
@@ -103,7 +105,7 @@ std::optional<Pool::Idle> Pool::take_idle(std::unique_lock<std::mutex>& lock) {
   while (!idle_.empty()) {
     Idle item = std::move(idle_.back());
     idle_.pop_back();
-    Clock::time_point now = Clock::now();
+    Steady::time_point now = now_();
     bool fresh = !expired(item, now);
     if (fresh && (now - item.idle_since >= options_.validate_after_idle || item.idle_since < distrusted_before_)) {
       lock.unlock();  // a ping is a round trip: not under the lock
@@ -123,8 +125,8 @@ std::optional<Pool::Idle> Pool::take_idle(std::unique_lock<std::mutex>& lock) {
 }
 
 Lease Pool::acquire() {
-  const Clock::time_point started = Clock::now();
-  const Clock::time_point deadline = started + options_.acquire_timeout;
+  const Steady::time_point started = Steady::now();
+  const Steady::time_point deadline = started + options_.acquire_timeout;
   std::unique_lock lock(mutex_);
   ++waiting_;
   struct WaitingGuard {
@@ -134,10 +136,10 @@ Lease Pool::acquire() {
   for (;;) {
     if (std::optional<Idle> item = take_idle(lock)) {
       ++counters_.in_use;
-      record_latency(Clock::now() - started);
+      record_latency(Steady::now() - started);
       return Lease(shared_from_this(), std::move(item->connection), item->born);
     }
-    Clock::time_point now = Clock::now();
+    Steady::time_point now = now_();
     if (now < circuit_open_until_) {
       record_error(ErrorKind::connection);
       throw Error(ErrorKind::connection,
@@ -155,7 +157,7 @@ Lease Pool::acquire() {
         --total_;
         record_error(e.kind());
         if (++consecutive_failures_ >= options_.failure_threshold)
-          circuit_open_until_ = Clock::now() + options_.open_duration;
+          circuit_open_until_ = now_() + options_.open_duration;
         available_.notify_one();
         throw;
       }
@@ -163,8 +165,8 @@ Lease Pool::acquire() {
       consecutive_failures_ = 0;
       ++counters_.created;
       ++counters_.in_use;
-      record_latency(Clock::now() - started);
-      return Lease(shared_from_this(), std::move(connection), Clock::now());
+      record_latency(Steady::now() - started);
+      return Lease(shared_from_this(), std::move(connection), now_());
     }
     if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
         total_ >= options_.max_size) {
@@ -176,10 +178,10 @@ Lease Pool::acquire() {
   }
 }
 
-void Pool::release(std::unique_ptr<Connection> connection, Clock::time_point born, bool reusable) {
+void Pool::release(std::unique_ptr<Connection> connection, Steady::time_point born, bool reusable) {
   std::unique_lock lock(mutex_);
   --counters_.in_use;
-  Clock::time_point now = Clock::now();
+  Steady::time_point now = now_();
   if (reusable && now - born < options_.max_lifetime) {
     idle_.push_back(Idle{std::move(connection), born, now});
   } else {
@@ -196,13 +198,13 @@ PoolMetrics Pool::metrics() const {
   PoolMetrics m = counters_;
   m.idle = idle_.size();
   m.waiting = waiting_;
-  m.circuit_open = Clock::now() < circuit_open_until_;
+  m.circuit_open = now_() < circuit_open_until_;
   return m;
 }
 
 void Pool::distrust_idle() noexcept {
   std::lock_guard lock(mutex_);
-  distrusted_before_ = Clock::now();
+  distrusted_before_ = now_();
 }
 
 void Pool::maintain() {
@@ -210,7 +212,7 @@ void Pool::maintain() {
   std::size_t to_open = 0;
   {
     std::lock_guard lock(mutex_);
-    Clock::time_point now = Clock::now();
+    Steady::time_point now = now_();
     for (auto it = idle_.begin(); it != idle_.end();) {
       if (expired(*it, now)) {
         to_close.push_back(std::move(it->connection));
@@ -239,7 +241,8 @@ void Pool::maintain() {
     }
     std::lock_guard lock(mutex_);
     ++counters_.created;
-    idle_.push_back(Idle{std::move(c), Clock::now(), Clock::now()});
+    Steady::time_point now = now_();
+    idle_.push_back(Idle{std::move(c), now, now});
     available_.notify_one();
   }
 }

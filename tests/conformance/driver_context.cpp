@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <iostream>
 #include <random>
 
 #include <fmt/format.h>
@@ -49,6 +50,7 @@ DriverContext sqlite_base(std::string name) {
       .native_uuid = false,
       .native_json = false,
       .can_cancel = true,  // sqlite3_interrupt
+      .one_result_at_a_time = false,  // each cursor is its own prepared statement
   };
   c.supported_types = {Type::boolean, Type::int64,     Type::float64,     Type::decimal, Type::text,
                        Type::bytes,   Type::date,      Type::time,        Type::timestamp,
@@ -95,9 +97,10 @@ DriverContext sqlite_memory() {
 // ---------------------------------------------------------------------------------------
 // PostgreSQL and MySQL/MariaDB: one context each, from the server URL the harness exports
 // (tests/harness/with-servers.sh: WEIR_TEST_PG_URL, WEIR_TEST_MYSQL_URL). With the variable
-// unset the context is simply absent (tests/integration/servers_test.cpp fails under CI=true
-// instead). Every connection of a context reaches the same database; tables get unique names,
-// so runs against a server that is not fresh (or parallel runs) do not collide.
+// unset the context is absent: the binary says so before the first test, and
+// Conformance.EveryContextIsPresent fails under CI=true. Every connection of a context
+// reaches the same database; tables get unique names, so runs against a server that is not
+// fresh (or parallel runs) do not collide.
 // ---------------------------------------------------------------------------------------
 
 std::optional<std::string> server_url(const char* variable) {
@@ -134,6 +137,7 @@ std::optional<DriverContext> postgres_context(std::string name, const char* url_
       .native_json = true,  // jsonb
       .can_cancel = true,   // PQcancel
       .upsert_tells_inserts = true,  // RETURNING (xmax = 0)
+      .one_result_at_a_time = true,  // single-row mode and COPY TO STDOUT hold the connection
   };
   c.supported_types = {Type::boolean, Type::int64,       Type::float64,  Type::decimal, Type::text,
                        Type::bytes,   Type::date,        Type::time,     Type::timestamp,
@@ -177,6 +181,7 @@ std::optional<DriverContext> mysql_context(std::string name, std::string_view bu
       .can_cancel = true,             // KILL QUERY from a second connection
       .upsert_tells_inserts = true,   // ON DUPLICATE KEY UPDATE: 1 per insert, 2 per update
       .tells_unchanged_rows = true,   // … 0 per row left as it was; UPDATE's "Rows matched"
+      .one_result_at_a_time = true,   // an unbuffered result holds the connection
   };
   // Neither an interval type nor (in MySQL) a uuid type: the dialect stores both as text, which
   // reads back as text, so the driver does not declare them.
@@ -197,27 +202,56 @@ std::optional<DriverContext> mysql_context(std::string name, std::string_view bu
   return c;
 }
 
-std::vector<DriverContext> make_contexts() {
-  std::vector<DriverContext> contexts;
-  contexts.push_back(sqlite_file("sqlite_file", ""));  // WAL, the driver's default
-  contexts.push_back(sqlite_file("sqlite_file_rollback_journal", "?journal_mode=delete"));
-  contexts.push_back(sqlite_memory());
-  if (auto pg = postgres_context("postgres", "WEIR_TEST_PG_URL", "auto")) contexts.push_back(std::move(*pg));
-  if (auto pg = postgres_context("postgres_merge_copy", "WEIR_TEST_PG_URL", "copy")) contexts.push_back(std::move(*pg));
-  if (auto pg = postgres_context("pgbouncer", "WEIR_TEST_PGBOUNCER_URL", "auto")) contexts.push_back(std::move(*pg));
-  if (auto pg = postgres_context("pgbouncer_merge_copy", "WEIR_TEST_PGBOUNCER_URL", "copy"))
-    contexts.push_back(std::move(*pg));
-  if (auto my = mysql_context("mysql", "load_data")) contexts.push_back(std::move(*my));
-  if (auto my = mysql_context("mysql_insert", "insert")) contexts.push_back(std::move(*my));
-  return contexts;
+struct Contexts {
+  std::vector<DriverContext> present;
+  std::vector<AbsentContext> absent;
+
+  void add(std::string name, const char* url_variable, std::optional<DriverContext> context) {
+    if (context) present.push_back(std::move(*context));
+    else absent.push_back({std::move(name), std::string(url_variable) + " is not set"});
+  }
+};
+
+const Contexts& contexts() {
+  static const Contexts all = [] {
+    Contexts c;
+    c.present.push_back(sqlite_file("sqlite_file", ""));  // WAL, the driver's default
+    c.present.push_back(sqlite_file("sqlite_file_rollback_journal", "?journal_mode=delete"));
+    c.present.push_back(sqlite_memory());
+    c.add("postgres", "WEIR_TEST_PG_URL", postgres_context("postgres", "WEIR_TEST_PG_URL", "auto"));
+    c.add("postgres_merge_copy", "WEIR_TEST_PG_URL",
+          postgres_context("postgres_merge_copy", "WEIR_TEST_PG_URL", "copy"));
+    c.add("pgbouncer", "WEIR_TEST_PGBOUNCER_URL", postgres_context("pgbouncer", "WEIR_TEST_PGBOUNCER_URL", "auto"));
+    c.add("pgbouncer_merge_copy", "WEIR_TEST_PGBOUNCER_URL",
+          postgres_context("pgbouncer_merge_copy", "WEIR_TEST_PGBOUNCER_URL", "copy"));
+    c.add("mysql", "WEIR_TEST_MYSQL_URL", mysql_context("mysql", "load_data"));
+    c.add("mysql_insert", "WEIR_TEST_MYSQL_URL", mysql_context("mysql_insert", "insert"));
+    return c;
+  }();
+  return all;
 }
+
+// Prints, before the first test, which contexts run and which do not (and why): a context
+// missing for want of a server would otherwise vanish from the output without a line.
+class ContextReport : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    std::string present;
+    for (const DriverContext& c : all_contexts()) present += (present.empty() ? "" : ", ") + c.name;
+    std::cerr << "conformance contexts run: " << present << "\n";
+    for (const AbsentContext& a : absent_contexts())
+      std::cerr << "conformance context absent: " << a.name << " (" << a.reason << ")\n";
+  }
+};
+
+[[maybe_unused]] ::testing::Environment* const kContextReport =
+    ::testing::AddGlobalTestEnvironment(new ContextReport);
 
 }  // namespace
 
-const std::vector<DriverContext>& all_contexts() {
-  static const std::vector<DriverContext> contexts = make_contexts();
-  return contexts;
-}
+const std::vector<DriverContext>& all_contexts() { return contexts().present; }
+
+const std::vector<AbsentContext>& absent_contexts() { return contexts().absent; }
 
 std::string context_name(const ::testing::TestParamInfo<DriverContext>& info) { return info.param.name; }
 

@@ -39,6 +39,9 @@ struct Capabilities {
   bool can_cancel = false;             // Connection::cancel() interrupts a running statement
   bool upsert_tells_inserts = false;   // an upsert's count says which rows it inserted (SQLite's does not)
   bool tells_unchanged_rows = false;   // rows set to the values they hold count as unchanged
+  // A connection streams one result at a time: another statement cuts an open cursor off
+  // (its next() throws). Without it, cursors on one connection stay open side by side.
+  bool one_result_at_a_time = false;
 };
 
 struct DriverContext {
@@ -77,6 +80,15 @@ struct DriverContext {
 // server URLs are in WEIR_TEST_PG_URL / WEIR_TEST_MYSQL_URL (tests/harness/with-servers.sh).
 // Built once per process; the same objects back every test.
 const std::vector<DriverContext>& all_contexts();
+
+// A context the suite does not run in this process, and why (its server URL is unset). The
+// binary prints the contexts present and absent before the first test; under CI=true
+// Conformance.EveryContextIsPresent fails when one is absent.
+struct AbsentContext {
+  std::string name;
+  std::string reason;
+};
+const std::vector<AbsentContext>& absent_contexts();
 
 // Parameter name generator for INSTANTIATE_TEST_SUITE_P.
 std::string context_name(const ::testing::TestParamInfo<DriverContext>& info);

@@ -172,5 +172,103 @@ TEST_P(ConformanceStreaming, ResultColumnsKeepTheirAliases) {
   EXPECT_EQ(batch.record(0).get("order"), Value("x"));
 }
 
+// PostgreSQL and MySQL stream one result per connection: a second statement drops the rest of
+// an open cursor, which must then say so rather than end as if the result were complete.
+// SQLite keeps both cursors open. `params` picks the path (PostgreSQL: COPY without, text
+// rows in single-row mode with).
+class ConformanceCursorCutOff : public ConformanceStreaming {
+ protected:
+  std::string select_from(const std::string& t, bool with_param, std::vector<Value>& params) {
+    if (!with_param) return select_numbers(t);
+    params = {Value(0)};
+    return select_numbers(t, fmt::format(" WHERE {} > {}", q("id"), p(1)));
+  }
+  // `first` was read up to id 10: it throws if the driver cut it off, else goes on at 11.
+  void expect_cut_off_or_intact(db::Cursor& first, int total) {
+    Batch batch;
+    if (ctx().caps.one_result_at_a_time) {
+      auto error = error_from([&] { first.next(batch, 10); });
+      ASSERT_TRUE(error) << "next() on a cursor whose connection ran another statement did not throw";
+      EXPECT_EQ(error->kind(), ErrorKind::internal);
+      EXPECT_NE(std::string(error->what()).find("cut off before its end"), std::string::npos) << error->what();
+      EXPECT_TRUE(error_from([&] { first.next(batch, 10); })) << "a second next() ended the result after all";
+      return;
+    }
+    std::int64_t expected = 11;
+    while (first.next(batch, 500))
+      for (std::size_t r = 0; r < batch.rows(); ++r, ++expected) ASSERT_EQ(batch.at(r, 0), Value(expected));
+    EXPECT_EQ(expected - 1, total);
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Drivers, ConformanceCursorCutOff, ::testing::ValuesIn(all_contexts()), context_name);
+
+TEST_P(ConformanceCursorCutOff, SecondQueryCutsTheFirstCursorOffOrLeavesItIntact) {
+  std::string t = make_numbers(2000);
+  for (bool with_param : {false, true}) {
+    SCOPED_TRACE(with_param ? "with a parameter" : "without parameters");
+    std::vector<Value> params;
+    std::string sql = select_from(t, with_param, params);
+    auto first = conn().query(sql, params);
+    Batch batch;
+    ASSERT_TRUE(first->next(batch, 10));
+    ASSERT_EQ(batch.at(9, 0), Value(10));
+    auto second = conn().query(select_numbers(t, fmt::format(" WHERE {} > 1990", q("id"))));
+    Batch tail;
+    ASSERT_TRUE(second->next(tail, 100));
+    ASSERT_EQ(tail.rows(), 10u);
+    EXPECT_EQ(tail.at(0, 0), Value(1991));
+    EXPECT_FALSE(second->next(tail, 100));
+    expect_cut_off_or_intact(*first, 2000);
+  }
+}
+
+TEST_P(ConformanceCursorCutOff, ExecuteCutsTheCursorOffOrLeavesItIntact) {
+  std::string t = make_numbers(2000);
+  auto first = conn().query(select_numbers(t));
+  Batch batch;
+  ASSERT_TRUE(first->next(batch, 10));
+  EXPECT_EQ(conn().execute(fmt::format("UPDATE {} SET {} = 'x' WHERE {} = 1", q(t), q("name"), q("id"))), 1u);
+  expect_cut_off_or_intact(*first, 2000);
+}
+
+TEST_P(ConformanceCursorCutOff, ACursorReadToItsEndStaysEndedAfterAnotherStatement) {
+  std::string t = make_numbers(20);
+  auto first = conn().query(select_numbers(t));
+  Batch batch;
+  std::size_t read = 0;
+  while (first->next(batch, 500)) read += batch.rows();
+  EXPECT_EQ(read, 20u);
+  EXPECT_EQ(scalar(fmt::format("SELECT count(*) FROM {}", q(t))), Value(20));
+  EXPECT_FALSE(first->next(batch, 500));
+}
+
+TEST_P(ConformanceCursorCutOff, DestroyingACutOffCursorLeavesTheNextOneInCharge) {
+  std::string t = make_numbers(2000);
+  auto first = conn().query(select_numbers(t));
+  Batch batch;
+  ASSERT_TRUE(first->next(batch, 10));
+  auto second = conn().query(select_numbers(t));
+  ASSERT_TRUE(second->next(batch, 10));
+  first.reset();  // the older cursor goes after the newer one took the connection
+  // The connection still knows the second cursor, ends it before this statement, and cuts it off.
+  EXPECT_EQ(conn().execute(fmt::format("UPDATE {} SET {} = 'x' WHERE {} = 1", q(t), q("name"), q("id"))), 1u);
+  expect_cut_off_or_intact(*second, 2000);
+}
+
+TEST_P(ConformanceCursorCutOff, ACursorOutlivingItsConnectionThrowsIfRowsWereLeft) {
+  if (!ctx().caps.one_result_at_a_time)
+    GTEST_SKIP() << ctx().name << ": a cursor must not outlive its connection (its statement belongs to it)";
+  std::string t = make_numbers(2000);
+  auto other = ctx().connect();
+  auto cursor = other->query(select_numbers(t));
+  Batch batch;
+  ASSERT_TRUE(cursor->next(batch, 10));
+  other.reset();
+  auto error = error_from([&] { cursor->next(batch, 10); });
+  ASSERT_TRUE(error) << "next() after the connection closed did not throw";
+  EXPECT_EQ(error->kind(), ErrorKind::internal);
+}
+
 }  // namespace
 }  // namespace weir::conformance

@@ -19,8 +19,7 @@ namespace {
 class MysqlLoadData : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto url = test::server_url("WEIR_TEST_MYSQL_URL");
-    if (!url) GTEST_SKIP();
+    WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_MYSQL_URL");
     url_ = *url;
     conn_ = connect();
     table_ = fmt::format("weir_load_{}", std::rand());

@@ -21,8 +21,7 @@ namespace {
 class PgBouncer : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto url = test::server_url("WEIR_TEST_PGBOUNCER_URL");
-    if (!url) GTEST_SKIP() << "WEIR_TEST_PGBOUNCER_URL is not set (the harness starts PgBouncer)";
+    WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_PGBOUNCER_URL");
     url_ = *url;
     suffix_ = std::to_string(std::rand() % 1000000);
   }
@@ -109,8 +108,7 @@ TEST_F(PgBouncer, StatementsAndSettingsFollowTheClientToAnotherServerConnection)
 // otherwise: weir's SETs come after the startup parameters, so dates, instants and intervals
 // still read as values, and the session runs in UTC.
 TEST(PostgresSession, SettingsHoldAgainstTheServersOwn) {
-  auto url = test::server_url("WEIR_TEST_PG_URL");
-  if (!url) return;
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_PG_URL");
   db::ConnectionConfig config{.name = "pg", .url = Url::parse(*url), .init_script = {}};
   config.url.set_option("options",
                         "-c DateStyle=SQL,DMY -c TimeZone=Asia/Kathmandu -c IntervalStyle=sql_standard "
@@ -134,8 +132,7 @@ TEST(PostgresSession, SettingsHoldAgainstTheServersOwn) {
 // URL's `options` overrides it, as a pooler told to ignore `options` would drop it), the
 // connection says so instead of running without the timeout.
 TEST(PostgresSession, AQueryTimeoutThatDidNotArriveIsAConfigError) {
-  auto url = test::server_url("WEIR_TEST_PG_URL");
-  if (!url) return;
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_PG_URL");
   db::ConnectionConfig config{.name = "pg", .url = Url::parse(*url), .init_script = {}};
   config.url.set_option("query_timeout", "300");
   config.url.set_option("options", "-c statement_timeout=0");
@@ -153,8 +150,7 @@ TEST(PostgresSession, AQueryTimeoutThatDidNotArriveIsAConfigError) {
 // from every other server connection, so weir refuses rather than read them rounded. A pooler
 // mode weir does not know is a config error too.
 TEST(PostgresSession, PoolerSettingIsCheckedAgainstTheServer) {
-  auto url = test::server_url("WEIR_TEST_PG_URL");
-  if (!url) return;
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_PG_URL");
   auto error_for = [&](const std::vector<std::pair<std::string, std::string>>& options) -> std::string {
     db::ConnectionConfig config{.name = "pg", .url = Url::parse(*url), .init_script = {}};
     for (const auto& [key, value] : options) config.url.set_option(key, value);

@@ -53,9 +53,9 @@ class PipelineExits : public ::testing::TestWithParam<Target> {
     const Target& target = GetParam();
     // The interrupted cases read their slow source from PostgreSQL, whatever the target.
     pg_url_ = test::server_url("WEIR_TEST_PG_URL");
-    if (!pg_url_) GTEST_SKIP() << "no PostgreSQL";
+    if (!pg_url_) GTEST_SKIP() << test::no_server_reason("WEIR_TEST_PG_URL");
     auto opened = test::open_target(target.url_variable, dir_, "target.db");
-    if (!opened) GTEST_SKIP() << "no " << target.name;
+    if (!opened) GTEST_SKIP() << test::no_server_reason(target.url_variable);
     url_ = opened->url;
     yaml_url_ = opened->yaml_url;
     db_ = std::move(opened->connection);

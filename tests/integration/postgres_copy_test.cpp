@@ -23,8 +23,7 @@ using Rows = std::vector<std::vector<Value>>;
 class PostgresCopy : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto url = test::server_url("WEIR_TEST_PG_URL");
-    if (!url) GTEST_SKIP() << "no PostgreSQL server (tests/harness/with-servers.sh)";
+    WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_PG_URL");
     db::ConnectionConfig config;
     config.url = Url::parse(*url);
     conn_ = db::connect(config);

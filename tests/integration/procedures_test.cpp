@@ -23,8 +23,7 @@ std::string first_cell(db::Connection& c, const std::string& sql, std::vector<Va
 }
 
 TEST(Procedures, PostgresCallAndFunction) {
-  auto url = test::server_url("WEIR_TEST_PG_URL");
-  if (!url) return;
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_PG_URL");
   auto c = open(*url);
   std::string suffix = std::to_string(std::rand());
   c->execute_script("CREATE PROCEDURE weir_bump_" + suffix +
@@ -37,8 +36,7 @@ TEST(Procedures, PostgresCallAndFunction) {
 }
 
 TEST(Procedures, MariadbCallKeepsTheConnectionInSync) {
-  auto url = test::server_url("WEIR_TEST_MYSQL_URL");
-  if (!url) return;
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_MYSQL_URL");
   auto c = open(*url);
   std::string suffix = std::to_string(std::rand());
   std::string table = "weir_proc_t_" + suffix;

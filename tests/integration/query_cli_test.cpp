@@ -39,7 +39,7 @@ class QueryOnEachDatabase : public ::testing::TestWithParam<Backend> {
   void SetUp() override {
     if (GetParam().url_variable) {
       auto url = test::server_url(GetParam().url_variable);
-      if (!url) GTEST_SKIP() << "no " << GetParam().name;
+      if (!url) GTEST_SKIP() << test::no_server_reason(GetParam().url_variable);
       url_ = *url;
     } else {
       url_ = "sqlite:" + dir_.file("q.db");

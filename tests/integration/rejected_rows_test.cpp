@@ -56,7 +56,7 @@ class RejectedRows : public ::testing::TestWithParam<Target> {
   void SetUp() override {
     const Target& target = GetParam();
     auto opened = test::open_target(target.url_variable, dir_, "db.sqlite");
-    if (!opened) GTEST_SKIP() << "no " << target.name;
+    if (!opened) GTEST_SKIP() << test::no_server_reason(target.url_variable);
     yaml_url_ = opened->yaml_url;
     db_ = std::move(opened->connection);
     std::string suffix = std::to_string(std::rand() % 1000000);

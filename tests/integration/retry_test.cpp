@@ -45,7 +45,7 @@ class RetryOnEachServer : public ::testing::TestWithParam<Server> {
  protected:
   void SetUp() override {
     auto url = test::server_url(GetParam().url_variable);
-    if (!url) GTEST_SKIP() << "no " << GetParam().name;
+    if (!url) GTEST_SKIP() << test::no_server_reason(GetParam().url_variable);
     url_ = *url;
     auto control = GetParam().control();
     ASSERT_TRUE(control);

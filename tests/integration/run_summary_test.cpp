@@ -34,7 +34,7 @@ class RunSummary : public ::testing::TestWithParam<Target> {
   void SetUp() override {
     if (GetParam().url_variable) {
       auto url = test::server_url(GetParam().url_variable);
-      if (!url) GTEST_SKIP() << "no " << GetParam().name;
+      if (!url) GTEST_SKIP() << test::no_server_reason(GetParam().url_variable);
       target_url_ = "\"${" + std::string(GetParam().url_variable) + "}\"";
       config_.url = Url::parse(*url);
     } else {

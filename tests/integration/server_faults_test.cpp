@@ -43,14 +43,12 @@ void expect_auth_error_without_canary(const std::string& good_url) {
 }
 
 TEST(ServerFaults, PostgresWrongPasswordIsAnAuthErrorWithoutTheSecret) {
-  auto url = test::server_url("WEIR_TEST_PG_URL");
-  if (!url) return;
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_PG_URL");
   expect_auth_error_without_canary(*url);
 }
 
 TEST(ServerFaults, MariadbWrongPasswordIsAnAuthErrorWithoutTheSecret) {
-  auto url = test::server_url("WEIR_TEST_MYSQL_URL");
-  if (!url) return;
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_MYSQL_URL");
   expect_auth_error_without_canary(*url);
 }
 
@@ -83,14 +81,12 @@ void expect_injection_is_data(const std::string& url) {
 }
 
 TEST(ServerFaults, PostgresStoresInjectionAttemptsVerbatim) {
-  auto url = test::server_url("WEIR_TEST_PG_URL");
-  if (!url) return;
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_PG_URL");
   expect_injection_is_data(*url);
 }
 
 TEST(ServerFaults, MariadbStoresInjectionAttemptsVerbatim) {
-  auto url = test::server_url("WEIR_TEST_MYSQL_URL");
-  if (!url) return;
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_MYSQL_URL");
   expect_injection_is_data(*url);
 }
 
@@ -164,26 +160,22 @@ void expect_query_timeout(const std::string& url, const std::string& slow_sql) {
 }
 
 TEST(ServerFaults, PostgresQueryTimeout) {
-  auto url = test::server_url("WEIR_TEST_PG_URL");
-  if (!url) return;
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_PG_URL");
   expect_query_timeout(*url, "SELECT pg_sleep(10)");
 }
 
 TEST(ServerFaults, MariadbQueryTimeout) {
-  auto url = test::server_url("WEIR_TEST_MYSQL_URL");
-  if (!url) return;
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_MYSQL_URL");
   expect_query_timeout(*url, "SELECT SLEEP(10) FROM DUAL WHERE 1 = 1");
 }
 
 TEST(ServerFaults, PostgresDeadlockVictimIsRetried) {
-  auto url = test::server_url("WEIR_TEST_PG_URL");
-  if (!url) return;
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_PG_URL");
   expect_deadlock_victim_retried(*url);
 }
 
 TEST(ServerFaults, MariadbDeadlockVictimIsRetried) {
-  auto url = test::server_url("WEIR_TEST_MYSQL_URL");
-  if (!url) return;
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_MYSQL_URL");
   expect_deadlock_victim_retried(*url);
 }
 

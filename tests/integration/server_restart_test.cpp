@@ -38,14 +38,12 @@ void expect_pool_recovers(const std::string& url, const test::ServerRestart& res
 }
 
 TEST(ServerRestart, PoolRecoversAfterPostgresRestart) {
-  auto url = test::server_url("WEIR_TEST_PG_URL");
-  if (!url) return;
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_PG_URL");
   if (auto restart = test::postgres_restart()) expect_pool_recovers(*url, *restart);
 }
 
 TEST(ServerRestart, PoolRecoversAfterMariadbRestart) {
-  auto url = test::server_url("WEIR_TEST_MYSQL_URL");
-  if (!url) return;
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_MYSQL_URL");
   if (auto restart = test::mariadb_restart()) expect_pool_recovers(*url, *restart);
 }
 
@@ -88,15 +86,13 @@ void expect_in_flight_query_rerun(const std::string& url, const std::string& slo
 }
 
 TEST(ServerRestart, PostgresIdempotentQueryInFlightIsRerun) {
-  auto url = test::server_url("WEIR_TEST_PG_URL");
-  if (!url) return;
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_PG_URL");
   if (auto restart = test::postgres_restart())
     expect_in_flight_query_rerun(*url, "SELECT pg_sleep(2) AS slept, 42 AS answer", *restart);
 }
 
 TEST(ServerRestart, MariadbIdempotentQueryInFlightIsRerun) {
-  auto url = test::server_url("WEIR_TEST_MYSQL_URL");
-  if (!url) return;
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_MYSQL_URL");
   // Not SLEEP() alone: a SLEEP interrupted by the shutdown returns 1 instead of failing.
   if (auto restart = test::mariadb_restart())
     expect_in_flight_query_rerun(*url, "SELECT SLEEP(2) AS slept, 42 AS answer FROM DUAL WHERE 1 = 1", *restart);

@@ -11,8 +11,7 @@ namespace weir {
 namespace {
 
 TEST(Servers, PostgresAnswersOnLoopback) {
-  auto url = test::server_url("WEIR_TEST_PG_URL");
-  if (!url) return;
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_PG_URL");
   Url u = Url::parse(*url);
   EXPECT_EQ(u.host, "127.0.0.1");
   auto r = test::run_program({"psql", "-X", "-tA", "-h", u.host, "-p", std::to_string(u.port), "-U", u.user, "-d",
@@ -25,8 +24,7 @@ TEST(Servers, PostgresAnswersOnLoopback) {
 // PgBouncer in front of PostgreSQL, with its default settings: a startup parameter it does not
 // track (here `options`, from PGOPTIONS) is refused, as on a stock installation.
 TEST(Servers, PgbouncerAnswersOnLoopbackAndRefusesOptions) {
-  auto url = test::server_url("WEIR_TEST_PGBOUNCER_URL");
-  if (!url) return;
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_PGBOUNCER_URL");
   Url u = Url::parse(*url);
   EXPECT_EQ(u.host, "127.0.0.1");
   const std::vector<std::string> psql{"psql", "-X", "-tA", "-h", u.host, "-p", std::to_string(u.port), "-U", u.user,
@@ -40,8 +38,7 @@ TEST(Servers, PgbouncerAnswersOnLoopbackAndRefusesOptions) {
 }
 
 TEST(Servers, MariadbAnswersOnLoopback) {
-  auto url = test::server_url("WEIR_TEST_MYSQL_URL");
-  if (!url) return;
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_MYSQL_URL");
   Url u = Url::parse(*url);
   EXPECT_EQ(u.host, "127.0.0.1");
   auto r = test::run_program({"mariadb", "--protocol=tcp", "-h", u.host, "-P", std::to_string(u.port), "-u", u.user,

@@ -24,20 +24,27 @@ struct Backend {
   // A lookup that fails for customer 1 only (two orders for a scalar subquery; SQLite
   // takes the first row instead, so it reads malformed JSON).
   const char* failing_sql;
+  // The default collation matches text ignoring case ('ada' = 'ADA'): MariaDB's
+  // utf8mb4_unicode_ci does, PostgreSQL's deterministic collations and SQLite's BINARY do not.
+  bool text_ignores_case;
 };
 
 const Backend kBackends[] = {
     {"Postgres", "WEIR_TEST_PG_URL",
      "SELECT (SELECT o.id FROM ORDERS o WHERE o.customer_id = c.id) AS only_order FROM CUSTOMERS c "
-     "WHERE c.id = {{record.customer_id}}"},
+     "WHERE c.id = {{record.customer_id}}",
+     false},
     {"Mariadb", "WEIR_TEST_MYSQL_URL",
      "SELECT (SELECT o.id FROM ORDERS o WHERE o.customer_id = c.id) AS only_order FROM CUSTOMERS c "
-     "WHERE c.id = {{record.customer_id}}"},
+     "WHERE c.id = {{record.customer_id}}",
+     true},
     {"Sqlite", nullptr,
-     "SELECT json_extract(c.meta, '$.n') AS only_order FROM CUSTOMERS c WHERE c.id = {{record.customer_id}}"},
+     "SELECT json_extract(c.meta, '$.n') AS only_order FROM CUSTOMERS c WHERE c.id = {{record.customer_id}}",
+     false},
     {"Pgbouncer", "WEIR_TEST_PGBOUNCER_URL",  // PostgreSQL through a transaction pooler
      "SELECT (SELECT o.id FROM ORDERS o WHERE o.customer_id = c.id) AS only_order FROM CUSTOMERS c "
-     "WHERE c.id = {{record.customer_id}}"},
+     "WHERE c.id = {{record.customer_id}}",
+     false},
 };
 
 void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
@@ -54,7 +61,7 @@ class SqlCallTest : public ::testing::TestWithParam<Backend> {
     c.name = "crm";
     if (GetParam().url_variable) {
       auto url = test::server_url(GetParam().url_variable);
-      if (!url) GTEST_SKIP() << GetParam().url_variable << " is not set";
+      if (!url) GTEST_SKIP() << test::no_server_reason(GetParam().url_variable);
       c.url = Url::parse(*url);
     } else {
       c.url = Url::parse("sqlite:" + dir_.file("crm.db"));
@@ -205,10 +212,15 @@ TEST_P(SqlCallTest, TextKeysUnderTheServersCollation) {
     std::string y = yaml;
     return filter(y.replace(y.find("B }"), 1, b));
   };
+  // The codes are ADA, BOB and CY.
+  const Strings expected = GetParam().text_ignores_case ? Strings{"Ada", "Bob", "NULL", "Cy"}
+                                                        : Strings{"NULL", "Bob", "NULL", "NULL"};
   auto batched = make("true");
   auto single = make("false");
-  EXPECT_EQ(column_of(run(*batched, in), "name"), column_of(run(*single, in), "name"));
-  EXPECT_EQ(column_of(run(*batched, in), "name"), column_of(run(*single, in), "name"));
+  for (int pass = 1; pass <= 2; ++pass) {  // on MariaDB the first pass turns batching off for good
+    EXPECT_EQ(column_of(run(*batched, in), "name"), expected) << "batched, pass " << pass;
+    EXPECT_EQ(column_of(run(*single, in), "name"), expected) << "one query per key, pass " << pass;
+  }
 }
 
 TEST_P(SqlCallTest, WhenSelectsTheRecordsToLookUp) {

@@ -25,6 +25,10 @@ struct Tls {
   std::string ca, wrong_ca, client_cert, client_key;
 };
 
+constexpr const char* kNoTls =
+    "needs the harness's server URL and TLS files (WEIR_TEST_*_URL, WEIR_TEST_TLS_*): run through "
+    "tests/harness/with-servers.sh";
+
 // The harness's TLS files; nullopt (and a failure under CI=true) when they are not exported.
 std::optional<Tls> tls_files() {
   const char* ca = std::getenv("WEIR_TEST_TLS_CA");
@@ -33,7 +37,6 @@ std::optional<Tls> tls_files() {
   const char* key = std::getenv("WEIR_TEST_TLS_CLIENT_KEY");
   if (!ca || !wrong || !cert || !key) {
     if (test::running_under_ci()) ADD_FAILURE() << "WEIR_TEST_TLS_* are not set (run under tests/harness/with-servers.sh)";
-    else GTEST_LOG_(INFO) << "skipped: WEIR_TEST_TLS_* are not set";
     return std::nullopt;
   }
   return Tls{ca, wrong, cert, key};
@@ -109,7 +112,7 @@ constexpr std::string_view kPgSsl = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_
 
 TEST(Tls, PostgresVerifyFullWithTheRightCaUsesTls) {
   auto s = pg_setup();
-  if (!s) return;
+  if (!s) GTEST_SKIP() << kNoTls;
   Url u = s->url;
   u.host = "localhost";  // the name in the server certificate
   u.set_option("sslmode", "verify-full");
@@ -120,7 +123,7 @@ TEST(Tls, PostgresVerifyFullWithTheRightCaUsesTls) {
 
 TEST(Tls, PostgresVerifyFullWithAWrongCaIsAConnectionError) {
   auto s = pg_setup();
-  if (!s) return;
+  if (!s) GTEST_SKIP() << kNoTls;
   Url u = s->url;
   u.host = "localhost";
   u.set_option("sslmode", "verify-full");
@@ -133,7 +136,7 @@ TEST(Tls, PostgresVerifyFullWithAWrongCaIsAConnectionError) {
 
 TEST(Tls, PostgresVerifyFullChecksTheHostNameAndVerifyCaDoesNot) {
   auto s = pg_setup();
-  if (!s) return;
+  if (!s) GTEST_SKIP() << kNoTls;
   Url u = s->url;
   u.host = "127.0.0.1";  // not in the certificate (DNS:localhost only)
   u.set_option("sslmode", "verify-full");
@@ -150,7 +153,7 @@ TEST(Tls, PostgresVerifyFullChecksTheHostNameAndVerifyCaDoesNot) {
 
 TEST(Tls, PostgresVerifyCaWithAWrongCaFails) {
   auto s = pg_setup();
-  if (!s) return;
+  if (!s) GTEST_SKIP() << kNoTls;
   Url u = s->url;
   u.set_option("sslmode", "verify-ca");
   u.set_option("sslrootcert", s->tls.wrong_ca);
@@ -161,7 +164,7 @@ TEST(Tls, PostgresVerifyCaWithAWrongCaFails) {
 
 TEST(Tls, PostgresRequireAndPreferUseTls) {
   auto s = pg_setup();
-  if (!s) return;
+  if (!s) GTEST_SKIP() << kNoTls;
   for (const char* mode : {"require", "prefer"}) {
     Url u = s->url;
     u.set_option("sslmode", mode);
@@ -172,7 +175,7 @@ TEST(Tls, PostgresRequireAndPreferUseTls) {
 
 TEST(Tls, PostgresDisableConnectsWithoutTls) {
   auto s = pg_setup();
-  if (!s) return;
+  if (!s) GTEST_SKIP() << kNoTls;
   Url u = s->url;
   u.set_option("sslmode", "disable");
   auto c = connect(u);
@@ -181,7 +184,7 @@ TEST(Tls, PostgresDisableConnectsWithoutTls) {
 
 TEST(Tls, PostgresClientCertificateLogin) {
   auto s = pg_setup();
-  if (!s) return;
+  if (!s) GTEST_SKIP() << kNoTls;
   Url u = s->url;
   u.host = "localhost";
   u = as_certificate_user(u, "verify-full", s->tls);
@@ -194,7 +197,7 @@ TEST(Tls, PostgresClientCertificateLogin) {
 
 TEST(Tls, PostgresCertificateRoleWithoutACertificateIsAnAuthError) {
   auto s = pg_setup();
-  if (!s) return;
+  if (!s) GTEST_SKIP() << kNoTls;
   for (const char* mode : {"verify-full", "require", "prefer"}) {
     Url u = s->url;
     u.host = "localhost";
@@ -211,7 +214,7 @@ constexpr std::string_view kMyCipher = "SHOW STATUS LIKE 'Ssl_cipher'";
 
 TEST(Tls, MariadbVerifyFullWithTheRightCaUsesTls) {
   auto s = my_setup();
-  if (!s) return;
+  if (!s) GTEST_SKIP() << kNoTls;
   Url u = s->url;  // 127.0.0.1: in the MariaDB server certificate as an IP SAN
   u.set_option("ssl_mode", "verify-full");
   u.set_option("ssl_ca", s->tls.ca);
@@ -221,7 +224,7 @@ TEST(Tls, MariadbVerifyFullWithTheRightCaUsesTls) {
 
 TEST(Tls, MariadbVerifyFullWithAWrongCaIsAConnectionError) {
   auto s = my_setup();
-  if (!s) return;
+  if (!s) GTEST_SKIP() << kNoTls;
   Url u = s->url;
   u.set_option("ssl_mode", "verify-full");
   u.set_option("ssl_ca", s->tls.wrong_ca);
@@ -234,7 +237,7 @@ TEST(Tls, MariadbVerifyFullWithAWrongCaIsAConnectionError) {
 
 TEST(Tls, MariadbVerifyCaChecksTheCa) {
   auto s = my_setup();
-  if (!s) return;
+  if (!s) GTEST_SKIP() << kNoTls;
   Url u = s->url;
   u.set_option("ssl_mode", "verify-ca");
   u.set_option("ssl_ca", s->tls.ca);
@@ -250,7 +253,7 @@ TEST(Tls, MariadbVerifyCaChecksTheCa) {
 
 TEST(Tls, MariadbVerifyCaWithoutACaIsAConfigError) {
   auto s = my_setup();
-  if (!s) return;
+  if (!s) GTEST_SKIP() << kNoTls;
   Url u = s->url;
   u.set_option("ssl_mode", "verify-ca");
   Error e = connect_error(u);
@@ -261,7 +264,7 @@ TEST(Tls, MariadbVerifyCaWithoutACaIsAConfigError) {
 
 TEST(Tls, MariadbRequireAndPreferUseTls) {
   auto s = my_setup();
-  if (!s) return;
+  if (!s) GTEST_SKIP() << kNoTls;
   for (const char* mode : {"require", "prefer"}) {
     Url u = s->url;
     u.set_option("ssl_mode", mode);
@@ -274,7 +277,7 @@ TEST(Tls, MariadbRequireAndPreferUseTls) {
 
 TEST(Tls, MariadbDisableConnectsWithoutTls) {
   auto s = my_setup();
-  if (!s) return;
+  if (!s) GTEST_SKIP() << kNoTls;
   Url u = s->url;
   u.set_option("ssl_mode", "disable");
   auto c = connect(u);
@@ -288,7 +291,7 @@ TEST(Tls, MariadbDisableConnectsWithoutTls) {
 // The same option names as the PostgreSQL URL above.
 TEST(Tls, MariadbClientCertificateLogin) {
   auto s = my_setup();
-  if (!s) return;
+  if (!s) GTEST_SKIP() << kNoTls;
   Url u = as_certificate_user(s->url, "verify-full", s->tls);
   u.set_option("sslcert", s->tls.client_cert);
   u.set_option("sslkey", s->tls.client_key);
@@ -299,7 +302,7 @@ TEST(Tls, MariadbClientCertificateLogin) {
 
 TEST(Tls, MariadbClientCertificateWithTheMysqlOptionNames) {
   auto s = my_setup();
-  if (!s) return;
+  if (!s) GTEST_SKIP() << kNoTls;
   Url u = s->url;
   u.user = "weir_cert";
   u.password.clear();
@@ -317,7 +320,7 @@ TEST(Tls, MariadbClientCertificateWithTheMysqlOptionNames) {
 
 TEST(Tls, MariadbCertificateUserWithoutACertificateIsAnAuthError) {
   auto s = my_setup();
-  if (!s) return;
+  if (!s) GTEST_SKIP() << kNoTls;
   for (const char* mode : {"verify-full", "require", "prefer"}) {
     Url u = as_certificate_user(s->url, mode, s->tls);
     Error e = connect_error(u);

@@ -40,11 +40,20 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// The URL the test harness exported in `variable` (e.g. WEIR_TEST_PG_URL). When it is
-// unset: under CI=true the calling test fails; otherwise it is skipped. Use as
-//   auto url = server_url("WEIR_TEST_PG_URL"); if (!url) return;
+// The URL the test harness exported in `variable` (e.g. WEIR_TEST_PG_URL), or nullopt; when
+// it is unset under CI=true the calling test fails. Tests take it through
+// WEIR_SERVER_URL_OR_SKIP, which skips (with the reason) when there is none.
 std::optional<std::string> server_url(const char* variable);
 bool running_under_ci();
+// Why a test needing `variable` cannot run.
+std::string no_server_reason(const char* variable);
+
+// In a test body or SetUp: declares `name`, the URL the harness exported in `variable`, or
+// skips the test naming the variable (and fails it too under CI=true: a missing server is
+// then a broken run, not a reason to pass).
+#define WEIR_SERVER_URL_OR_SKIP(name, variable)                                     \
+  const std::optional<std::string> name = ::weir::test::server_url(variable);       \
+  if (!name) GTEST_SKIP() << ::weir::test::no_server_reason(variable)
 
 // A database a test writes to: the harness's server whose URL is in `url_variable`, or, when
 // that is null, the SQLite file `sqlite_file` in the test's directory `dir` (the pipeline

@@ -22,6 +22,9 @@ namespace weir::db {
 
 // A streaming result. Rows are fetched as next() asks for them: memory stays bounded by
 // max_rows whatever the result's size. Destroying a cursor before the end discards the rest.
+// PostgreSQL and MySQL stream one result per connection: another statement on the connection
+// discards the rest of an open cursor's rows, and its next() then throws (ErrorKind::internal)
+// rather than report an end the result never reached. SQLite keeps several cursors open.
 class Cursor {
  public:
   virtual ~Cursor() = default;

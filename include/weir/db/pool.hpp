@@ -94,9 +94,14 @@ class Lease {
 class Pool : public std::enable_shared_from_this<Pool> {
  public:
   using Factory = std::function<std::unique_ptr<Connection>(const ConnectionConfig&)>;
+  // The time idle_timeout, max_lifetime, validate_after_idle and open_duration are measured
+  // in. Waiting for a free connection (acquire_timeout) always takes the steady clock's time.
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
 
-  // `factory` defaults to db::connect; tests pass their own to count or fail connects.
-  static std::shared_ptr<Pool> create(ConnectionConfig config, PoolOptions options = {}, Factory factory = {});
+  // `factory` defaults to db::connect and `clock` to the steady clock; tests pass their own to
+  // count or fail connects, and to let time pass without sleeping.
+  static std::shared_ptr<Pool> create(ConnectionConfig config, PoolOptions options = {}, Factory factory = {},
+                                      Clock clock = {});
 
   // Waits up to acquire_timeout for a connection; throws Error{timeout} (pool exhausted) or
   // the connect error (Error{connection|auth…}), or Error{connection} while the circuit is open.
@@ -115,7 +120,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
     std::chrono::steady_clock::time_point born;
     std::chrono::steady_clock::time_point idle_since;
   };
-  Pool(ConnectionConfig config, PoolOptions options, Factory factory);
+  Pool(ConnectionConfig config, PoolOptions options, Factory factory, Clock clock);
 
   std::unique_ptr<Connection> open_connection();  // without the lock held
   // The most recently returned idle connection that is still fresh and answers; expired or
@@ -129,6 +134,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   ConnectionConfig config_;
   PoolOptions options_;
   Factory factory_;
+  Clock now_;
 
   mutable std::mutex mutex_;
   std::condition_variable available_;

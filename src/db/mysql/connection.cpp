@@ -136,7 +136,7 @@ std::vector<std::string> MyConnection::json_columns(const TableRef& table) {
 }
 
 void MyConnection::finish_active_cursor() {
-  if (active_cursor_) active_cursor_->close();
+  if (active_cursor_) std::exchange(active_cursor_, nullptr)->supersede();
 }
 
 std::unique_ptr<Cursor> MyConnection::query(std::string_view sql, std::span<const Value> params) {

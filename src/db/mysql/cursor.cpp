@@ -4,7 +4,7 @@
 
 namespace weir::db::mysql {
 
-MyCursor::MyCursor(MyConnection& connection, MYSQL_STMT* stmt) : connection_(&connection), stmt_(stmt) {
+MyCursor::MyCursor(MyConnection& connection, MYSQL_STMT* stmt) : StreamingCursor(connection), stmt_(stmt) {
   MYSQL_RES* meta = mysql_stmt_result_metadata(stmt_);
   std::vector<Column> columns;
   if (meta) {
@@ -27,6 +27,7 @@ MyCursor::~MyCursor() {
 }
 
 bool MyCursor::next(Batch& out, std::size_t max_rows) {
+  check_not_cut_off();
   if (out.schema_ptr() != schema_) out.reset(schema_);
   else out.clear();
   while (!done_ && out.rows() < max_rows) {

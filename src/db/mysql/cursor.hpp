@@ -4,26 +4,24 @@
 
 #include <optional>
 
+#include "db/common/cut_off_cursor.hpp"
 #include "db/mysql/connection.hpp"
 #include "db/mysql/types.hpp"
 
 namespace weir::db::mysql {
 
-class MyCursor final : public Cursor {
+class MyCursor final : public StreamingCursor<MyConnection> {
  public:
   MyCursor(MyConnection& connection, MYSQL_STMT* stmt);
   ~MyCursor() override;
   const std::shared_ptr<const Schema>& schema() const noexcept override { return schema_; }
   bool next(Batch& out, std::size_t max_rows) override;
-  void close() noexcept;
-  void detach() noexcept { connection_ = nullptr; }
+  void close() noexcept override;
 
  private:
-  MyConnection* connection_;
   MYSQL_STMT* stmt_;
   std::shared_ptr<const Schema> schema_;
   std::optional<ResultBinder> binder_;
-  bool done_ = false;
 };
 
 }  // namespace weir::db::mysql

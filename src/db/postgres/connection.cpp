@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "db/postgres/bulk_writer.hpp"
 #include "db/postgres/copy_cursor.hpp"
@@ -201,7 +202,7 @@ bool PgConnection::may_create_temp_tables() {
 }
 
 void PgConnection::finish_active_cursor() {
-  if (active_cursor_) active_cursor_->close();
+  if (active_cursor_) std::exchange(active_cursor_, nullptr)->supersede();
 }
 
 std::unique_ptr<Cursor> PgConnection::copy_query(std::string_view sql) {

@@ -18,6 +18,11 @@
 #include "db/postgres/dialect.hpp"
 #include "weir/db/driver.hpp"
 
+namespace weir::db {
+template <class Conn>
+class StreamingCursor;
+}  // namespace weir::db
+
 namespace weir::db::postgres {
 
 struct ConnCloser {
@@ -48,7 +53,9 @@ class Params {
   std::vector<int> lengths_, formats_;
 };
 
-class PgStreamingCursor;
+class PgConnection;
+// What the connection needs of the cursor streaming on it (db/common/cut_off_cursor.hpp).
+using PgStreamingCursor = StreamingCursor<PgConnection>;
 
 // How bulk upserts, updates and deletes reach the server (URL option bulk_merge): through a
 // staged COPY and one merge statement, as prepared statements pipelined one per row, or

@@ -38,7 +38,6 @@ class PgCopyCursor final : public PgStreamingCursor {
   std::shared_ptr<const Schema> schema_;
   std::vector<BinaryCodec> codecs_;
   BinaryCopyReader reader_;
-  bool done_ = false;
 };
 
 }  // namespace weir::db::postgres

@@ -8,22 +8,10 @@
 
 #include <vector>
 
+#include "db/common/cut_off_cursor.hpp"
 #include "db/postgres/connection.hpp"
 
 namespace weir::db::postgres {
-
-// What the connection needs of the cursor streaming on it.
-class PgStreamingCursor : public Cursor {
- public:
-  explicit PgStreamingCursor(PgConnection& connection) : connection_(&connection) {}
-  // Cancels the statement if rows remain and consumes what is left.
-  virtual void close() noexcept = 0;
-  // The connection is going away.
-  void detach() noexcept { connection_ = nullptr; }
-
- protected:
-  PgConnection* connection_;
-};
 
 // The schema of a result's columns (names, weir types, type names), and their type OIDs.
 std::shared_ptr<const Schema> result_schema(const PGresult* result, std::vector<Oid>& oids);
@@ -48,7 +36,6 @@ class PgCursor final : public PgStreamingCursor {
   mutable ResultHandle pending_;  // a fetched row not yet returned (schema() peeks)
   std::shared_ptr<const Schema> schema_;
   std::vector<Oid> oids_;
-  bool done_ = false;
 };
 
 }  // namespace weir::db::postgres

@@ -30,8 +30,16 @@ class PoolTest : public ::testing::Test {
       return connect(c);
     };
   }
+  // The pool's clock: time passes only when the test says so (no sleeping).
+  Pool::Clock clock() {
+    return [this] { return start_ + std::chrono::nanoseconds(elapsed_.load()); };
+  }
+  void advance(std::chrono::nanoseconds by) { elapsed_ += by.count(); }
+
   test::TempDir dir_;
   std::atomic<int> connects_{0};
+  const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::atomic<std::chrono::nanoseconds::rep> elapsed_{0};
 };
 
 TEST_F(PoolTest, ReusesConnections) {
@@ -75,7 +83,7 @@ TEST_F(PoolTest, WaiterGetsAReleasedConnection) {
   auto pool = Pool::create(good(), o, counting());
   Lease held = pool->acquire();
   std::thread releaser([&] {
-    std::this_thread::sleep_for(30ms);
+    while (pool->metrics().waiting == 0) std::this_thread::sleep_for(1ms);  // the main thread waits now
     held = Lease();
   });
   Lease got = pool->acquire();
@@ -110,20 +118,28 @@ TEST_F(PoolTest, SessionInitRunsOnEveryNewConnection) {
 
 TEST_F(PoolTest, IdleAndOldConnectionsAreReplaced) {
   PoolOptions o;
-  o.idle_timeout = 20ms;
-  auto pool = Pool::create(good(), o, counting());
+  o.idle_timeout = 10min;
+  auto pool = Pool::create(good(), o, counting(), clock());
   { Lease l = pool->acquire(); }
-  std::this_thread::sleep_for(40ms);
+  advance(10min - 1ms);
+  { Lease l = pool->acquire(); }
+  EXPECT_EQ(connects_, 1) << "idle just under idle_timeout: reused";
+  advance(10min);
   { Lease l = pool->acquire(); }
   EXPECT_EQ(connects_, 2);
   EXPECT_EQ(pool->metrics().closed, 1u);
 
   PoolOptions old;
-  old.max_lifetime = 20ms;
-  auto aging = Pool::create(good(), old, counting());
+  old.max_lifetime = 30min;
+  auto aging = Pool::create(good(), old, counting(), clock());
   {
     Lease l = aging->acquire();
-    std::this_thread::sleep_for(40ms);
+    advance(29min);
+  }  // young enough to go back
+  EXPECT_EQ(aging->metrics().idle, 1u);
+  {
+    Lease l = aging->acquire();
+    advance(1min);
   }  // too old to go back
   EXPECT_EQ(aging->metrics().idle, 0u);
   EXPECT_EQ(aging->metrics().closed, 1u);
@@ -140,8 +156,9 @@ TEST_F(PoolTest, MinSizeIsOpenedUpFront) {
 TEST_F(PoolTest, CircuitOpensAfterRepeatedConnectFailures) {
   PoolOptions o;
   o.failure_threshold = 3;
-  o.open_duration = 200ms;
-  auto pool = Pool::create(config("sqlite:" + dir_.file("missing/dir/x.db")), o, counting());
+  o.open_duration = 5min;
+  o.reconnect.max_attempts = 1;  // one connect per acquire
+  auto pool = Pool::create(config("sqlite:" + dir_.file("missing/dir/x.db")), o, counting(), clock());
   for (int i = 0; i < 3; ++i) EXPECT_THROW(pool->acquire(), Error);
   EXPECT_EQ(connects_, 3);
   try {
@@ -153,7 +170,11 @@ TEST_F(PoolTest, CircuitOpensAfterRepeatedConnectFailures) {
   }
   EXPECT_EQ(connects_, 3) << "an open circuit does not try the endpoint";
   EXPECT_TRUE(pool->metrics().circuit_open);
-  std::this_thread::sleep_for(250ms);
+  advance(5min - 1ms);
+  EXPECT_THROW(pool->acquire(), Error);
+  EXPECT_EQ(connects_, 3) << "still open just before open_duration";
+  advance(1ms);
+  EXPECT_FALSE(pool->metrics().circuit_open);
   EXPECT_THROW(pool->acquire(), Error);
   EXPECT_EQ(connects_, 4) << "after open_duration one attempt goes through";
 }
