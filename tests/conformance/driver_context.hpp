@@ -37,6 +37,8 @@ struct Capabilities {
   bool native_uuid = false;            // uuid columns reject text that is not a uuid
   bool native_json = false;            // json columns reject text that is not JSON
   bool can_cancel = false;             // Connection::cancel() interrupts a running statement
+  bool non_finite_floats = true;       // float columns hold NaN and ±infinity
+  bool zoned_timestamp_columns = true;  // created timestamptz columns read back as timestamptz
 };
 
 struct DriverContext {

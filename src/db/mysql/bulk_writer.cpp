@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "db/mysql/errors.hpp"
+#include "db/mysql/types.hpp"
 #include "weir/error.hpp"
 #include "weir/log.hpp"
 
@@ -67,6 +68,7 @@ MyBulkWriter::MyBulkWriter(MyConnection& connection, const WriteSpec& spec)
 
 void MyBulkWriter::write(const Batch& batch) {
   check_batch_width(batch, spec_);
+  check_storable(batch, spec_.columns);
   if (load_sql_ && batch.rows() >= kMinLoadDataRows && load(batch)) return;
   for (std::size_t first = 0; first < batch.rows(); first += rows_per_statement_)
     execute_rows(batch, first, std::min(rows_per_statement_, batch.rows() - first));
@@ -104,6 +106,8 @@ void MyBulkWriter::execute_rows(const Batch& batch, std::size_t first, std::size
     for (std::size_t column : st.param_columns) params_.push_back(batch.at(r, column));
   try {
     std::uint64_t affected = connection_->execute(st.sql, params_);
+    if (std::optional<LoadWarning> w = first_load_warning(connection_->handle(), true))
+      throw_warning(ErrorKind::data, w->code, w->message, w->count, "a value would lose digits");
     // ON DUPLICATE KEY UPDATE reports 1 per inserted row, 2 per updated row and 0 per row it
     // left as it was. Every row was inserted or updated: count each once, as PostgreSQL and
     // SQLite do. (Without update columns the clause is a no-op and the count is the inserts.)
