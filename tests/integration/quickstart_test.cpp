@@ -47,8 +47,8 @@ TEST_F(Quickstart, TheReadmeQueryShowsExactSums) {
   std::string sql = readme.substr(start, readme.find('"', start) - start);
   auto r = run_weir({"query", "sqlite:" + dir_.file("data/warehouse.db"), sql, "-f", "csv"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "country,lines,revenue\r\nUSA,494,523.06\r\nCanada,304,303.96\r\nFrance,190,195.10\r\n"
-                   "Brazil,190,190.10\r\nGermany,152,156.48\r\n");
+  EXPECT_EQ(r.out, "country,lines,revenue\nUSA,494,523.06\nCanada,304,303.96\nFrance,190,195.10\n"
+                   "Brazil,190,190.10\nGermany,152,156.48\n");
 }
 
 TEST_F(Quickstart, RunningTwiceIsIdempotent) {
