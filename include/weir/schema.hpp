@@ -16,6 +16,15 @@ struct Column {
   Type type = Type::null;   // logical type; null means unknown (e.g. an SQLite expression)
   std::string native_type;  // the database's own type name, as declared ("numeric(12,2)")
   bool nullable = true;
+  // The source type's range where the database says, 0 where it does not: a decimal's digits
+  // and scale (numeric(12,2)), a text's length in characters (varchar(40)), an integer's bits,
+  // one more for an unsigned one (int unsigned: 33). A created column holds every value of the
+  // source's, and is no wider than it needs to be.
+  int precision = 0;
+  int scale = 0;
+  int length = 0;
+  int bits = 0;
+  bool primary_key = false;  // part of the source table's primary key, where the database says
   bool operator==(const Column&) const = default;
 };
 

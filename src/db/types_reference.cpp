@@ -17,9 +17,14 @@ constexpr Type kAllTypes[] = {Type::boolean, Type::int64,     Type::float64,    
                               Type::interval, Type::uuid,     Type::json,        Type::array,    Type::null};
 
 void append_created(std::string& out, const Dialect& dialect) {
-  out += "Columns weir creates (`create_table: true`):\n\n| logical type | column type |\n|---|---|\n";
-  for (Type t : kAllTypes)
-    out += fmt::format("| {} | `{}` |\n", t == Type::null ? "unknown" : to_string(t), dialect.column_type(t));
+  out += "Columns weir creates (`create_table: true`) when the source does not say more; a source's "
+         "precision and scale, length or integer size narrow them (`numeric(12,2)`, `varchar(40)`, "
+         "`integer`):\n\n| logical type | column type |\n|---|---|\n";
+  for (Type t : kAllTypes) {
+    Column column;
+    column.type = t;
+    out += fmt::format("| {} | `{}` |\n", t == Type::null ? "unknown" : to_string(t), dialect.column_type(column));
+  }
   out += '\n';
 }
 
@@ -37,7 +42,11 @@ std::string types_reference_markdown() {
   out += "## SQLite\n\nA column's declared type decides its logical type: the first rule whose fragment "
          "occurs in the declaration (any case) wins; no match (or no declaration) means any. Each cell is "
          "then read by its storage class: an INTEGER in a boolean column is a boolean, ISO-8601 text in a "
-         "timestamp column a timestamp; text that does not parse as the declared type stays text.\n\n"
+         "timestamp column a timestamp; text that does not parse as the declared type stays text. "
+         "`DECIMAL_TEXT`, which weir declares for decimals, has SQLite's TEXT affinity: each decimal is "
+         "stored as its exact text (NUMERIC affinity would turn long ones into REALs). A NaN in a float "
+         "column is stored as the text `NaN` (SQLite would store NULL). `decimal_sum(x)`, registered on "
+         "every connection weir opens, sums decimals exactly.\n\n"
          "| declaration contains | logical type |\n|---|---|\n";
   for (const sqlite::DeclaredRule& r : sqlite::declared_rules())
     out += fmt::format("| `{}` | {} |\n", r.fragment, to_string(r.type));
@@ -57,7 +66,9 @@ std::string types_reference_markdown() {
          "`BIGINT UNSIGNED` is an exact decimal, so values above the int64 range stay exact; binary-collated "
          "strings are bytes; the session runs in UTC, so `TIMESTAMP` is an instant. MariaDB's `JSON` and "
          "`UUID` columns are recognised from its extended metadata. A zero date (0000-00-00) is an error, "
-         "or NULL with `?zero_dates=null`.\n\n"
+         "or NULL with `?zero_dates=null`. Tables weir creates are `utf8mb4` with binary collation; instants go "
+         "into `DATETIME(6)` as UTC (`TIMESTAMP` holds only 1970 to 2038) and read back as timestamps; NaN and "
+         "infinities, which `DOUBLE` cannot hold, are rejected naming the column.\n\n"
          "| field | logical type |\n|---|---|\n";
   for (const mysql::FieldDoc& f : mysql::documented_fields())
     out += fmt::format("| `{}` | {} |\n", f.native, to_string(f.type));

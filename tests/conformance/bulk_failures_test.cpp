@@ -24,7 +24,7 @@ class ConformanceBulkFailures : public ConformanceTest {
     return create_table("bf", fmt::format("{} INTEGER NOT NULL PRIMARY KEY, {} VARCHAR(20) NOT NULL, {} INTEGER CHECK "
                                           "({} > 0), {} {}{}",
                                           q("id"), q("name"), q("qty"), q("qty"), q("day"),
-                                          dialect().column_type(Type::date), extra_columns));
+                                          column_type(Type::date), extra_columns));
   }
 
   static Rows good_rows(int first_id) {
@@ -137,7 +137,7 @@ TEST_P(ConformanceBulkFailures, TextThatIsNotADate) {
 
 TEST_P(ConformanceBulkFailures, TextThatIsNotJson) {
   if (!ctx().caps.native_json) GTEST_SKIP() << ctx().name << " stores any text in a json column";
-  std::string t = make_table(fmt::format(", {} {}", q("doc"), dialect().column_type(Type::json)));
+  std::string t = make_table(fmt::format(", {} {}", q("doc"), column_type(Type::json)));
   std::vector<std::string> columns = columns_;
   columns.push_back("doc");
   Rows bad = project(good_rows(1 + kRows), 5);

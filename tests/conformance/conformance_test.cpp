@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -171,6 +172,7 @@ std::string compact_json(std::string_view text) {
 bool same_value(Type type, const Value& want, const Value& got) {
   if (want.is_null() || got.is_null()) return want.is_null() && got.is_null();
   if (want.type() != got.type()) return false;
+  if (type == Type::float64 && std::isnan(want.as_double())) return std::isnan(got.as_double());
   if (type == Type::decimal)
     return normalize_decimal(want.get<Decimal>().text) == normalize_decimal(got.get<Decimal>().text);
   if (type == Type::json) return compact_json(want.get<Json>().text) == compact_json(got.get<Json>().text);

@@ -51,6 +51,12 @@ class ConformanceTest : public ::testing::TestWithParam<DriverContext> {
 
   // Quoted identifier / the i-th (1-based) placeholder / "p1, p2, …, pn".
   std::string q(std::string_view identifier) const { return dialect().quote_identifier(identifier); }
+  // The column type weir creates for `type` when the source says nothing more of it.
+  std::string column_type(Type type) const {
+    Column column;
+    column.type = type;
+    return dialect().column_type(column);
+  }
   std::string p(std::size_t index) const { return dialect().placeholder(index); }
   std::string placeholders(std::size_t count, std::size_t first = 1) const;
 

@@ -44,7 +44,7 @@ DriverContext sqlite_base(std::string name) {
   c.name = std::move(name);
   c.caps = Capabilities{
       .has_schemas = false,            // ATTACHed databases are not schemas weir lists
-      .exact_decimal_storage = false,  // NUMERIC affinity keeps ~15 significant digits (REAL)
+      .exact_decimal_storage = true,   // DECIMAL_TEXT: TEXT affinity keeps the decimal's text
       .native_bool = false,            // booleans are integers; only BOOLEAN columns read as bool
       .native_timestamp = false,       // dates are text: anything can be stored
       .native_uuid = false,
@@ -173,7 +173,7 @@ std::optional<DriverContext> mysql_context(std::string name, std::string_view bu
       // CREATE SCHEMA makes another database, but a connection lists only the tables of its
       // own (the URL's database): list_tables() is not meant to span the server.
       .has_schemas = false,
-      .exact_decimal_storage = true,  // DECIMAL(65,10)
+      .exact_decimal_storage = true,  // DECIMAL(65,30)
       .native_bool = false,           // 1 = 1 is the integer 1; only TINYINT(1) columns read as bool
       .native_timestamp = true,       // the default sql_mode (STRICT_TRANS_TABLES) rejects non-dates
       .native_uuid = false,           // uuids are stored in CHAR(36) (MySQL has no uuid type)
@@ -182,6 +182,8 @@ std::optional<DriverContext> mysql_context(std::string name, std::string_view bu
       .upsert_tells_inserts = true,   // ON DUPLICATE KEY UPDATE: 1 per insert, 2 per update
       .tells_unchanged_rows = true,   // … 0 per row left as it was; UPDATE's "Rows matched"
       .one_result_at_a_time = true,   // an unbuffered result holds the connection
+      .non_finite_floats = false,     // DOUBLE has no NaN or infinity
+      .zoned_timestamp_columns = false,  // instants are UTC DATETIME(6): TIMESTAMP ends in 2038
   };
   // Neither an interval type nor (in MySQL) a uuid type: the dialect stores both as text, which
   // reads back as text, so the driver does not declare them.

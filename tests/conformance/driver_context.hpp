@@ -42,6 +42,8 @@ struct Capabilities {
   // A connection streams one result at a time: another statement cuts an open cursor off
   // (its next() throws). Without it, cursors on one connection stay open side by side.
   bool one_result_at_a_time = false;
+  bool non_finite_floats = true;       // float columns hold NaN and ±infinity
+  bool zoned_timestamp_columns = true;  // created timestamptz columns read back as timestamptz
 };
 
 struct DriverContext {

@@ -36,6 +36,21 @@ TEST_F(Quickstart, BuildsTheSalesTableFromAnotherDirectory) {
   EXPECT_EQ(scalar("data/chinook.db", "SELECT round(sum(Total), 2) FROM Invoice"), "2328.6\n");
 }
 
+// The query the README shows gives exact revenue: prices sum as decimals, not as binary
+// floating point (sum() gives 523.060000000003 for the USA).
+TEST_F(Quickstart, TheReadmeQueryShowsExactSums) {
+  ASSERT_EQ(run_weir({"run", dir_.file("quickstart.yaml")}).exit_code, 0);
+  std::string readme = test::read_file(std::string(WEIR_SOURCE_DIR) + "/README.md");
+  std::size_t start = readme.find("build/weir query sqlite:examples/data/warehouse.db");
+  ASSERT_NE(start, std::string::npos);
+  start = readme.find('"', start) + 1;
+  std::string sql = readme.substr(start, readme.find('"', start) - start);
+  auto r = run_weir({"query", "sqlite:" + dir_.file("data/warehouse.db"), sql, "-f", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "country,lines,revenue\nUSA,494,523.06\nCanada,304,303.96\nFrance,190,195.10\n"
+                   "Brazil,190,190.10\nGermany,152,156.48\n");
+}
+
 TEST_F(Quickstart, RunningTwiceIsIdempotent) {
   ASSERT_EQ(run_weir({"run", dir_.file("quickstart.yaml")}).exit_code, 0);
   auto r = run_weir({"run", "--once", dir_.file("quickstart.yaml")});

@@ -26,8 +26,11 @@ class Dialect {
   // `update_columns` (empty: do nothing on conflict).
   virtual std::string upsert_clause(std::span<const std::string> key,
                                     std::span<const std::string> update_columns) const;
-  // The native column type used when weir creates a table for a logical type.
-  virtual std::string column_type(Type type) const = 0;
+  // The native column type weir creates for `column`: one that holds every value of its
+  // logical type, narrowed to the source's precision, scale, length or bits where known.
+  virtual std::string column_type(const Column& column) const = 0;
+  // What follows CREATE TABLE's column list ("" or " DEFAULT CHARSET=utf8mb4 …").
+  virtual std::string_view table_options() const noexcept { return ""; }
   // What turns a statement into its query plan ("EXPLAIN ", "EXPLAIN QUERY PLAN ").
   virtual std::string_view explain_prefix() const noexcept { return "EXPLAIN "; }
 

@@ -114,15 +114,20 @@ std::string delete_all_sql(const Dialect& d, const TableRef& table) {
 }
 
 std::string create_table_sql(const Dialect& d, const TableRef& table, const Schema& schema,
-                             const std::vector<std::string>& primary_key) {
+                             const std::vector<std::string>& key) {
+  std::vector<std::string> primary_key = key;
+  if (primary_key.empty())
+    for (const Column& c : schema)
+      if (c.primary_key) primary_key.push_back(c.name);
   std::string cols;
-  for (const Column& c : schema) {
+  for (Column c : schema) {
+    c.primary_key = std::find(primary_key.begin(), primary_key.end(), c.name) != primary_key.end();
     if (!cols.empty()) cols += ",\n  ";
-    cols += d.quote_identifier(c.name) + " " + d.column_type(c.type);
-    if (!c.nullable) cols += " NOT NULL";
+    cols += d.quote_identifier(c.name) + " " + d.column_type(c);
+    if (!c.nullable || c.primary_key) cols += " NOT NULL";
   }
   if (!primary_key.empty()) cols += ",\n  PRIMARY KEY (" + d.quote_identifiers(primary_key) + ")";
-  return fmt::format("CREATE TABLE IF NOT EXISTS {} (\n  {}\n)", d.quote_table(table), cols);
+  return fmt::format("CREATE TABLE IF NOT EXISTS {} (\n  {}\n){}", d.quote_table(table), cols, d.table_options());
 }
 
 }  // namespace weir::db

@@ -37,8 +37,10 @@ void check_batch_width(const Batch& batch, const WriteSpec& spec);
 // until the deleting transaction commits.
 std::string delete_all_sql(const Dialect& dialect, const TableRef& table);
 
-// CREATE TABLE IF NOT EXISTS with the dialect's column types and an optional primary key.
+// CREATE TABLE IF NOT EXISTS with the dialect's column types (Dialect::column_type), the
+// source's NOT NULLs, and `key` as primary key — or, without one, the source's primary key
+// columns.
 std::string create_table_sql(const Dialect& dialect, const TableRef& table, const Schema& schema,
-                             const std::vector<std::string>& primary_key);
+                             const std::vector<std::string>& key);
 
 }  // namespace weir::db

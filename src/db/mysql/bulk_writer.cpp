@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "db/mysql/errors.hpp"
+#include "db/mysql/types.hpp"
 #include "weir/error.hpp"
 #include "weir/log.hpp"
 
@@ -76,6 +77,7 @@ MyBulkWriter::MyBulkWriter(MyConnection& connection, const WriteSpec& spec)
 
 WriteCounts MyBulkWriter::write(const Batch& batch) {
   check_batch_width(batch, spec_);
+  check_storable(batch, spec_.columns);
   WriteCounts counts;
   std::optional<std::uint64_t> loaded;
   if (load_sql_ && batch.rows() >= kMinLoadDataRows) loaded = load(batch);
@@ -119,7 +121,10 @@ WriteCounts MyBulkWriter::execute_rows(const Batch& batch, std::size_t first, st
   for (std::size_t r = first; r < first + rows; ++r)
     for (std::size_t column : st.param_columns) params_.push_back(batch.at(r, column));
   try {
-    return statement_result(rows, connection_->execute(st.sql, params_));
+    std::uint64_t affected = connection_->execute(st.sql, params_);
+    if (std::optional<LoadWarning> w = first_load_warning(connection_->handle(), true))
+      throw_warning(ErrorKind::data, w->code, w->message, w->count, "a value would lose digits");
+    return statement_result(rows, affected);
   } catch (Error& e) {
     throw e.add_context(fmt::format("writing rows {}–{} of the batch to `{}`", first + 1, first + rows,
                                     spec_.table.to_string()));

@@ -30,6 +30,6 @@ std::string MyDialect::upsert_clause(std::span<const std::string> key,
   return out;
 }
 
-std::string MyDialect::column_type(Type type) const { return std::string(mysql::column_type(type)); }
+std::string MyDialect::column_type(const Column& column) const { return mysql::column_type(column); }
 
 }  // namespace weir::db::mysql

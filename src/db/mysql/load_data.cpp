@@ -142,7 +142,7 @@ void install_local_infile(MYSQL* db, InfileSlot* slot) {
   mysql_set_local_infile_handler(db, infile_init, infile_read, infile_end, infile_error, slot);
 }
 
-std::optional<LoadWarning> first_load_warning(MYSQL* db) {
+std::optional<LoadWarning> first_load_warning(MYSQL* db, bool lost_data_only) {
   if (mysql_warning_count(db) == 0) return std::nullopt;
   constexpr std::string_view sql = "SHOW WARNINGS";
   if (mysql_real_query(db, sql.data(), sql.size()) != 0) throw_connection_error(db, "reading LOAD DATA warnings");
@@ -151,8 +151,10 @@ std::optional<LoadWarning> first_load_warning(MYSQL* db) {
   std::optional<LoadWarning> first;
   std::size_t count = 0;
   while (MYSQL_ROW row = mysql_fetch_row(result)) {
-    if (!row[0] || !row[1] || std::string_view(row[0]) == "Note") continue;  // Level, Code, Message
-    if (!first) first = LoadWarning{static_cast<unsigned>(std::strtoul(row[1], nullptr, 10)), row[2] ? row[2] : "", 0};
+    if (!row[0] || !row[1]) continue;  // Level, Code, Message
+    auto code = static_cast<unsigned>(std::strtoul(row[1], nullptr, 10));
+    if ((lost_data_only || std::string_view(row[0]) == "Note") && code != kDataTruncated) continue;
+    if (!first) first = LoadWarning{code, row[2] ? row[2] : "", 0};
     ++count;
   }
   mysql_free_result(result);

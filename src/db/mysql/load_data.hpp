@@ -84,13 +84,17 @@ void enable_local_infile(MYSQL* db);
 // Routes the handle's requests to `slot` (which must outlive the handle's use).
 void install_local_infile(MYSQL* db, InfileSlot* slot);
 
-// A warning (or error) the last statement left: level Warning or Error, never a Note.
+// A warning (or error) the last statement left: level Warning or Error, or the Note that a
+// value lost digits ("Data truncated", 1265: even strict mode only rounds a DECIMAL's extra
+// fractional digits, and says so in a note).
 struct LoadWarning {
   unsigned code = 0;
   std::string message;
   std::size_t count = 0;  // how many such warnings there were in all
 };
-// Reads SHOW WARNINGS when the last statement left any; nullopt when there are none but notes.
-std::optional<LoadWarning> first_load_warning(MYSQL* db);
+constexpr unsigned kDataTruncated = 1265;
+// Reads SHOW WARNINGS when the last statement left any; nullopt when there are none but
+// notes of no lost data. With `lost_data_only`, only warnings of code kDataTruncated count.
+std::optional<LoadWarning> first_load_warning(MYSQL* db, bool lost_data_only = false);
 
 }  // namespace weir::db::mysql

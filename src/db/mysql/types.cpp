@@ -6,7 +6,9 @@
 
 #include "db/common/type_names.hpp"
 #include <charconv>
+#include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "db/mysql/errors.hpp"
 #include "weir/error.hpp"
@@ -21,17 +23,55 @@ constexpr std::int64_t kMicrosPerDay = 86'400'000'000;
 constexpr std::array kCreateNames{
     TypeName{Type::null, "longtext"},        TypeName{Type::boolean, "tinyint(1)"},
     TypeName{Type::int64, "bigint"},         TypeName{Type::float64, "double"},
-    TypeName{Type::decimal, "decimal(65,10)"}, TypeName{Type::text, "longtext"},
+    TypeName{Type::decimal, "decimal(65,30)"}, TypeName{Type::text, "longtext"},
     TypeName{Type::bytes, "longblob"},       TypeName{Type::date, "date"},
     TypeName{Type::time, "time(6)"},         TypeName{Type::timestamp, "datetime(6)"},
-    // TIMESTAMP is the zoned type (stored as UTC, read in the session's UTC). NULL spelled
-    // out: without it servers where explicit_defaults_for_timestamp is off (MySQL 5.7,
-    // MariaDB before 10.10) make the first such column NOT NULL DEFAULT CURRENT_TIMESTAMP
-    // ON UPDATE CURRENT_TIMESTAMP, storing the current time for NULL.
-    TypeName{Type::timestamptz, "timestamp(6) NULL"}, TypeName{Type::interval, "varchar(64)"},
+    // An instant is written as its UTC date and time: TIMESTAMP, the zoned type, ends in 2038
+    // and starts in 1970, DATETIME holds every year from 1000 to 9999.
+    TypeName{Type::timestamptz, "datetime(6)"}, TypeName{Type::interval, "varchar(64)"},
     TypeName{Type::uuid, "char(36)"},        TypeName{Type::json, "json"},
     TypeName{Type::array, "json"},
 };
+
+constexpr int kMaxDecimalDigits = 65;
+constexpr int kMaxDecimalScale = 30;
+constexpr int kMaxKeyChars = 255;             // utf8mb4: 1020 of the 3072 bytes an index key may have
+constexpr int kTextChars = 65'535 / 4;        // TEXT holds 65,535 bytes, a utf8mb4 character up to 4
+constexpr int kMediumTextChars = 16'777'215 / 4;
+constexpr std::pair<int, std::string_view> kIntegerTypes[] = {
+    {8, "tinyint"}, {16, "smallint"}, {24, "mediumint"}, {32, "int"}};
+
+// Bits of the signed integer type that holds every value of the field's.
+int integer_bits(const MYSQL_FIELD& f) {
+  int bits = 0;
+  switch (f.type) {
+    case MYSQL_TYPE_TINY: bits = 8; break;
+    case MYSQL_TYPE_SHORT: bits = 16; break;
+    case MYSQL_TYPE_YEAR: bits = 16; break;
+    case MYSQL_TYPE_INT24: bits = 24; break;
+    case MYSQL_TYPE_LONG: bits = 32; break;
+    default: return 64;
+  }
+  return (f.flags & UNSIGNED_FLAG) ? bits + 1 : bits;
+}
+
+// The declared range of a result field: characters of a CHAR/VARCHAR (the field's length is in
+// bytes), digits and scale of a DECIMAL (its length counts the sign and the point).
+void describe_range(const MYSQL_FIELD& f, Column& c) {
+  if (c.type == Type::int64) c.bits = integer_bits(f);
+  if (f.type == MYSQL_TYPE_LONGLONG && (f.flags & UNSIGNED_FLAG)) c.precision = 20;
+  if (f.type == MYSQL_TYPE_NEWDECIMAL || f.type == MYSQL_TYPE_DECIMAL) {
+    int digits = static_cast<int>(f.length) - (f.decimals > 0 ? 1 : 0) - ((f.flags & UNSIGNED_FLAG) ? 0 : 1);
+    c.precision = std::max(digits, 1);
+    c.scale = static_cast<int>(f.decimals);
+  }
+  if (c.type == Type::text && (f.type == MYSQL_TYPE_VAR_STRING || f.type == MYSQL_TYPE_STRING)) {
+    const MARIADB_CHARSET_INFO* charset = mariadb_get_charset_by_nr(f.charsetnr);
+    unsigned per_char = charset && charset->char_maxlen ? charset->char_maxlen : 1;
+    c.length = static_cast<int>(f.length / per_char);
+  }
+  c.primary_key = f.flags & PRI_KEY_FLAG;
+}
 
 std::int64_t time_micros(const MYSQL_TIME& t) {
   return ((std::int64_t{t.hour} * 60 + t.minute) * 60 + t.second) * 1'000'000 + std::int64_t(t.second_part);
@@ -119,6 +159,7 @@ Column column_of(const MYSQL_FIELD& f) {
       if (f.flags & SET_FLAG) c.native_type = "set";
   }
   if (is_unsigned && c.type == Type::int64) c.native_type += " unsigned";
+  describe_range(f, c);
   if (field_attr(f, MARIADB_FIELD_ATTR_FORMAT_NAME) == "json") {
     c.type = Type::json;
     c.native_type = "json";
@@ -150,8 +191,42 @@ Type logical_type(std::string_view data_type, std::string_view column_type) noex
   return Type::text;  // char, varchar, the text types, enum, set, inet4/inet6
 }
 
-std::string_view column_type(Type type) noexcept {
-  return type_name(kCreateNames, type, "longtext");
+std::string column_type(const Column& column) {
+  switch (column.type) {
+    case Type::int64:
+      for (auto [bits, name] : kIntegerTypes)
+        if (column.bits > 0 && column.bits <= bits) return std::string(name);
+      return "bigint";
+    case Type::decimal:
+      if (column.precision > 0 && column.precision <= kMaxDecimalDigits && column.scale >= 0 &&
+          column.scale <= std::min(column.precision, kMaxDecimalScale))
+        return fmt::format("decimal({},{})", column.precision, column.scale);
+      return std::string(type_name(kCreateNames, column.type, ""));
+    case Type::text:
+      // A key column must be a VARCHAR: TEXT types cannot be indexed whole.
+      if (column.length > 0 && column.length <= kMaxKeyChars) return fmt::format("varchar({})", column.length);
+      if (column.primary_key) return fmt::format("varchar({})", kMaxKeyChars);
+      if (column.length > 0 && column.length <= kTextChars) return "text";
+      if (column.length > 0 && column.length <= kMediumTextChars) return "mediumtext";
+      return "longtext";
+    case Type::bytes:
+      if (column.primary_key) return fmt::format("varbinary({})", kMaxKeyChars * 4);
+      return "longblob";
+    default: return std::string(type_name(kCreateNames, column.type, "longtext"));
+  }
+}
+
+void check_storable(const Batch& batch, std::span<const std::string> columns) {
+  for (std::size_t c = 0; c < batch.width(); ++c) {
+    if (batch.schema()[c].type != Type::float64 && batch.schema()[c].type != Type::null) continue;
+    for (std::size_t r = 0; r < batch.rows(); ++r) {
+      const Value& v = batch.at(r, c);
+      if (v.type() == Type::float64 && !std::isfinite(v.as_double()))
+        throw Error(ErrorKind::data, fmt::format("column `{}`, row {} of the batch: {} has no place in a MySQL or "
+                                                 "MariaDB column (DOUBLE holds neither NaN nor infinities)",
+                                                 columns[c], r + 1, v.to_text()));
+    }
+  }
 }
 
 ResultBinder::ResultBinder(MYSQL_FIELD* fields, unsigned count, bool zero_dates_as_null)

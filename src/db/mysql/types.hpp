@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "weir/batch.hpp"
 #include "weir/schema.hpp"
 #include "weir/value.hpp"
 
@@ -37,8 +38,12 @@ struct FieldDoc {
 };
 std::span<const FieldDoc> documented_fields() noexcept;
 
-// The SQL type weir uses when it creates a column of `type`.
-std::string_view column_type(Type type) noexcept;
+// Throws Error{data} naming the column and row of a value no MySQL or MariaDB column can
+// hold: a NaN or infinite double (DOUBLE has neither).
+void check_storable(const Batch& batch, std::span<const std::string> columns);
+
+// The SQL type weir uses when it creates `column` (see Dialect::column_type).
+std::string column_type(const Column& column);
 
 // Output buffers for one result row, bound to a statement.
 class ResultBinder {

@@ -289,16 +289,18 @@ std::vector<TableRef> PgConnection::list_tables() {
 std::optional<TableInfo> PgConnection::describe_table(const TableRef& table) {
   std::vector<Value> name{Value(dialect_.quote_table(table))};
   ResultHandle cols = run(
-      "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.atttypid::int8, NOT a.attnotnull "
+      "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.atttypid::int8, NOT a.attnotnull, a.atttypmod "
       "FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped "
       "ORDER BY a.attnum",
       name);
   if (PQntuples(cols.get()) == 0) return std::nullopt;
   TableInfo info{table, {}, {}, std::nullopt};
   for (int i = 0; i < PQntuples(cols.get()); ++i) {
-    const PgType* t = find_type(static_cast<Oid>(std::strtoul(PQgetvalue(cols.get(), i, 2), nullptr, 10)));
+    auto oid = static_cast<Oid>(std::strtoul(PQgetvalue(cols.get(), i, 2), nullptr, 10));
+    const PgType* t = find_type(oid);
     info.columns.push_back(Column{PQgetvalue(cols.get(), i, 0), t ? t->type : Type::text,
                                   PQgetvalue(cols.get(), i, 1), PQgetvalue(cols.get(), i, 3)[0] == 't'});
+    describe_modifier(oid, std::atoi(PQgetvalue(cols.get(), i, 4)), info.columns.back());
   }
   ResultHandle key = run(
       "SELECT a.attname FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) "

@@ -13,6 +13,7 @@ std::shared_ptr<const Schema> result_schema(const PGresult* result, std::vector<
     const PgType* t = find_type(oid);
     columns.push_back(Column{PQfname(result, i), t ? t->type : Type::text,
                              t ? std::string(t->name) : "oid " + std::to_string(oid), true});
+    describe_modifier(oid, PQfmod(result, i), columns.back());
     oids.push_back(oid);
   }
   return std::make_shared<const Schema>(std::move(columns));

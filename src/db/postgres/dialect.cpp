@@ -4,6 +4,6 @@
 
 namespace weir::db::postgres {
 
-std::string PgDialect::column_type(Type type) const { return std::string(postgres::column_type(type)); }
+std::string PgDialect::column_type(const Column& column) const { return postgres::column_type(column); }
 
 }  // namespace weir::db::postgres

@@ -9,7 +9,7 @@ class PgDialect final : public Dialect {
  public:
   std::string_view name() const noexcept override { return "postgres"; }
   std::string placeholder(std::size_t index) const override { return "$" + std::to_string(index); }
-  std::string column_type(Type type) const override;
+  std::string column_type(const Column& column) const override;
 };
 
 }  // namespace weir::db::postgres

@@ -13,6 +13,12 @@
 namespace weir::db::postgres {
 namespace {
 
+// Type modifiers (atttypmod, PQfmod) of numeric and varchar carry a 4-byte header.
+constexpr int kVarHeader = 4;
+constexpr int kMaxNumericPrecision = 1000;
+constexpr int kMaxVarcharLength = 10'485'760;
+constexpr Oid kInt2 = 21, kInt4 = 23, kOid = 26, kInt8 = 20, kNumeric = 1700, kBpchar = 1042, kVarchar = 1043;
+
 constexpr std::array kTypes{
     PgType{16, "boolean", Type::boolean, 0},          PgType{17, "bytea", Type::bytes, 0},
     PgType{18, "\"char\"", Type::text, 0},            PgType{19, "name", Type::text, 0},
@@ -198,8 +204,43 @@ const PgType* find_type(Oid oid) noexcept {
   return nullptr;
 }
 
-std::string_view column_type(Type type) noexcept {
-  return type_name(kCreateNames, type, "text");
+std::string column_type(const Column& column) {
+  switch (column.type) {
+    case Type::int64:
+      if (column.bits > 0 && column.bits <= 16) return "smallint";
+      if (column.bits > 0 && column.bits <= 32) return "integer";
+      return "bigint";
+    case Type::decimal:
+      if (column.precision > 0 && column.precision <= kMaxNumericPrecision && column.scale >= 0 &&
+          column.scale <= column.precision)
+        return fmt::format("numeric({},{})", column.precision, column.scale);
+      return "numeric";
+    case Type::text:
+      if (column.length > 0 && column.length <= kMaxVarcharLength)
+        return fmt::format("character varying({})", column.length);
+      return "text";
+    default: return std::string(type_name(kCreateNames, column.type, "text"));
+  }
+}
+
+void describe_modifier(Oid oid, int typmod, Column& column) {
+  switch (oid) {
+    case kInt2: column.bits = 16; return;
+    case kInt4: column.bits = 32; return;
+    case kOid: column.bits = 33; return;
+    case kInt8: column.bits = 64; return;
+    case kNumeric:
+      if (typmod < kVarHeader) return;
+      column.precision = ((typmod - kVarHeader) >> 16) & 0xffff;
+      column.scale = (typmod - kVarHeader) & 0x7ff;  // PostgreSQL 15 allows negative scales: not narrowed
+      if ((typmod - kVarHeader) & 0x400) column.precision = column.scale = 0;
+      return;
+    case kBpchar:
+    case kVarchar:
+      if (typmod >= kVarHeader) column.length = typmod - kVarHeader;
+      return;
+    default: return;
+  }
 }
 
 void read_text(std::string_view text, Oid oid, Value& out) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "weir/schema.hpp"
 #include "weir/value.hpp"
 
 namespace weir::db::postgres {
@@ -27,8 +28,10 @@ struct PgType {
 std::span<const PgType> known_types() noexcept;
 // The table entry for `oid`, or nullptr for types weir does not know (read as text).
 const PgType* find_type(Oid oid) noexcept;
-// The SQL type weir uses when it creates a column of `type`.
-std::string_view column_type(Type type) noexcept;
+// The SQL type weir uses when it creates `column` (see Dialect::column_type).
+std::string column_type(const Column& column);
+// Sets the range of `column` (bits, precision and scale, length) from its type and modifier.
+void describe_modifier(Oid oid, int typmod, Column& column);
 
 // Parses the text form of a value of type `oid` into `out`.
 void read_text(std::string_view text, Oid oid, Value& out);

@@ -138,8 +138,7 @@ std::optional<TableInfo> SqliteConnection::describe_table(const TableRef& table)
     for (std::size_t r = 0; r < batch.rows(); ++r) {
       Column c;
       c.name = batch.at(r, 0).as_text();
-      c.native_type = batch.at(r, 1).as_text();
-      c.type = logical_type(c.native_type);
+      describe_declared(batch.at(r, 1).as_text(), c);
       c.nullable = batch.at(r, 2).as_int() == 0;
       if (std::int64_t pk = batch.at(r, 3).as_int()) key.emplace_back(pk, c.name);
       info.columns.push_back(std::move(c));

@@ -1,8 +1,26 @@
 #include "db/sqlite/cursor.hpp"
 
+#include <sqlite3.h>
+
 #include "db/sqlite/types.hpp"
 
 namespace weir::db::sqlite {
+namespace {
+
+// NOT NULL and primary key of a result column that is a table's column.
+void describe_origin(sqlite3_stmt* s, int i, Column& c) {
+  const char* table = sqlite3_column_table_name(s, i);
+  const char* origin = sqlite3_column_origin_name(s, i);
+  if (!table || !origin) return;
+  int not_null = 0, primary_key = 0;
+  if (sqlite3_table_column_metadata(sqlite3_db_handle(s), sqlite3_column_database_name(s, i), table, origin, nullptr,
+                                    nullptr, &not_null, &primary_key, nullptr) != SQLITE_OK)
+    return;
+  c.nullable = !not_null;
+  c.primary_key = primary_key;
+}
+
+}  // namespace
 
 // The first step runs here, before the columns are read: it is what re-prepares a cached
 // statement whose table changed, and only then do the column names and types match the rows.
@@ -17,8 +35,8 @@ SqliteCursor::SqliteCursor(Statement stmt) : stmt_(std::move(stmt)) {
     const char* declared = sqlite3_column_decltype(s, i);
     Column c;
     c.name = sqlite3_column_name(s, i);
-    c.native_type = declared ? declared : "";
-    c.type = logical_type(c.native_type);
+    describe_declared(declared ? declared : "", c);
+    describe_origin(s, i, c);
     logical_.push_back(c.type);
     columns.push_back(std::move(c));
   }

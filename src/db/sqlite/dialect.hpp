@@ -9,7 +9,7 @@ class SqliteDialect final : public Dialect {
  public:
   std::string_view name() const noexcept override { return "sqlite"; }
   std::string placeholder(std::size_t index) const override;
-  std::string column_type(Type type) const override;
+  std::string column_type(const Column& column) const override;
   std::string_view explain_prefix() const noexcept override { return "EXPLAIN QUERY PLAN "; }
 };
 

@@ -19,6 +19,7 @@
 
 #include "core/text.hpp"
 #include "db/sqlite/connection.hpp"
+#include "db/sqlite/decimal_sum.hpp"
 #include "db/sqlite/errors.hpp"
 #include "weir/error.hpp"
 
@@ -187,6 +188,7 @@ std::unique_ptr<Connection> SqliteDriver::connect(const ConnectionConfig& config
   sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
   sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
   sqlite3_busy_timeout(db.get(), options.busy_timeout_ms);
+  register_decimal_sum(db.get());
 
   auto connection = std::make_unique<SqliteConnection>(std::move(db), path);
   std::string pragmas =

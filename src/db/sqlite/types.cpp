@@ -4,6 +4,10 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <optional>
 
 #include "db/common/type_names.hpp"
 
@@ -14,9 +18,14 @@
 namespace weir::db::sqlite {
 namespace {
 
+// The type weir declares for exact decimals. Its "TEXT" gives the column TEXT affinity, so
+// SQLite keeps each value as the text it was given; NUMERIC affinity would turn
+// 1234567890123456789012345678.0123456789 into a REAL, 1.23456789012346e+27.
+constexpr std::string_view kDecimalText = "decimal_text";
+
 // First match wins, so longer names come before the names they contain.
 constexpr std::array kDeclRules{
-    DeclaredRule{"interval", Type::interval},  DeclaredRule{"bool", Type::boolean},
+    DeclaredRule{kDecimalText, Type::decimal}, DeclaredRule{"interval", Type::interval},  DeclaredRule{"bool", Type::boolean},
     DeclaredRule{"int", Type::int64},          DeclaredRule{"timestamptz", Type::timestamptz},
     DeclaredRule{"with time zone", Type::timestamptz}, DeclaredRule{"datetime", Type::timestamp},
     DeclaredRule{"timestamp", Type::timestamp}, DeclaredRule{"date", Type::date},
@@ -32,7 +41,7 @@ constexpr std::array kDeclRules{
 constexpr std::array kCreateNames{
     TypeName{Type::null, "BLOB"},         TypeName{Type::boolean, "BOOLEAN"},
     TypeName{Type::int64, "INTEGER"},     TypeName{Type::float64, "REAL"},
-    TypeName{Type::decimal, "NUMERIC"},   TypeName{Type::text, "TEXT"},
+    TypeName{Type::decimal, "DECIMAL_TEXT"}, TypeName{Type::text, "TEXT"},
     TypeName{Type::bytes, "BLOB"},        TypeName{Type::date, "DATE"},
     TypeName{Type::time, "TIME"},         TypeName{Type::timestamp, "TIMESTAMP"},
     TypeName{Type::timestamptz, "TIMESTAMPTZ"}, TypeName{Type::interval, "INTERVAL"},
@@ -51,6 +60,14 @@ std::string plain_number(double v) {
   return s;
 }
 
+// SQLite stores NaN as NULL: a float column keeps it as the text "NaN" instead (REAL affinity
+// leaves text that is not a number alone). Infinities are REALs.
+constexpr std::string_view kNaN = "NaN";
+std::optional<double> non_finite(std::string_view text) {
+  if (text == kNaN) return std::numeric_limits<double>::quiet_NaN();
+  return std::nullopt;
+}
+
 std::string_view column_text(sqlite3_stmt* stmt, int column) {
   auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
   return {p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, column))};
@@ -61,6 +78,9 @@ void read_text(std::string_view text, Type logical, Value& out) {
     case Type::json:
     case Type::array: out.set_json(text); return;
     case Type::decimal: out.set_decimal(text); return;
+    case Type::float64:
+      if (auto special = non_finite(text)) return out.set_double(*special);
+      break;
     case Type::date:
       if (auto d = parse_date(text)) return void(out = *d);
       break;
@@ -96,8 +116,29 @@ Type logical_type(std::string_view declared) noexcept {
   return Type::null;
 }
 
-std::string_view declared_type(Type type) noexcept {
-  return type_name(kCreateNames, type, "BLOB");
+std::string declared_type(const Column& column) {
+  if (column.type == Type::decimal && column.precision > 0)
+    return fmt::format("DECIMAL_TEXT({},{})", column.precision, column.scale);
+  if (column.type == Type::text && column.length > 0) return fmt::format("VARCHAR({})", column.length);
+  return std::string(type_name(kCreateNames, column.type, "BLOB"));
+}
+
+void describe_declared(std::string_view declared, Column& column) {
+  column.native_type = declared;
+  column.type = logical_type(declared);
+  std::size_t open = declared.find('(');
+  if (open == std::string_view::npos) return;
+  int first = 0, second = 0;
+  const char* end = declared.data() + declared.size();
+  auto [p, ec] = std::from_chars(declared.data() + open + 1, end, first);
+  if (ec != std::errc{}) return;
+  if (p < end && *p == ',') std::from_chars(p + 1, end, second);
+  if (column.type == Type::decimal) {
+    column.precision = first;
+    column.scale = second;
+  } else if (column.type == Type::text) {
+    column.length = first;
+  }
 }
 
 void read_cell(sqlite3_stmt* stmt, int column, Type logical, Value& out) {
@@ -143,7 +184,9 @@ void bind_value(sqlite3_stmt* stmt, int index, const Value& value, bool borrow) 
     case Type::null: rc = sqlite3_bind_null(stmt, index); break;
     case Type::boolean: rc = sqlite3_bind_int(stmt, index, value.as_bool() ? 1 : 0); break;
     case Type::int64: rc = sqlite3_bind_int64(stmt, index, value.as_int()); break;
-    case Type::float64: rc = sqlite3_bind_double(stmt, index, value.as_double()); break;
+    case Type::float64:
+      rc = std::isnan(value.as_double()) ? bind_text(kNaN, true) : sqlite3_bind_double(stmt, index, value.as_double());
+      break;
     case Type::text: rc = bind_text(value.as_text(), borrow); break;
     case Type::decimal: rc = bind_text(value.get<Decimal>().text, borrow); break;
     case Type::json: rc = bind_text(value.get<Json>().text, borrow); break;

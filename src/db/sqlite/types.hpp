@@ -10,6 +10,7 @@
 #include <span>
 #include <string_view>
 
+#include "weir/schema.hpp"
 #include "weir/value.hpp"
 
 struct sqlite3_stmt;
@@ -28,8 +29,12 @@ std::span<const DeclaredRule> declared_rules() noexcept;
 // Empty or unknown declarations give Type::null (any).
 Type logical_type(std::string_view declared) noexcept;
 
-// The declared type weir uses when it creates a column of `type`.
-std::string_view declared_type(Type type) noexcept;
+// The declared type weir uses when it creates `column` (see Dialect::column_type): exact
+// decimals are DECIMAL_TEXT, stored as text and read back as decimals.
+std::string declared_type(const Column& column);
+// Sets the native type, logical type and range ("NUMERIC(10,2)", "VARCHAR(40)") of `column`
+// from its declaration.
+void describe_declared(std::string_view declared, Column& column);
 
 void read_cell(sqlite3_stmt* stmt, int column, Type logical, Value& out);
 

@@ -488,6 +488,12 @@ class SqlWrite final : public pipeline::Output {
       spec_.columns.push_back(c.name);
       columns.push_back(std::move(c));
     }
+    // The source's primary key is kept only whole: a part of it need not be unique.
+    auto key_columns = [](const std::vector<Column>& cs) {
+      return std::count_if(cs.begin(), cs.end(), [](const Column& c) { return c.primary_key; });
+    };
+    if (key_columns(columns) != key_columns(input.columns()))
+      for (Column& c : columns) c.primary_key = false;
     projected_schema_ = std::make_shared<const Schema>(std::move(columns));
     if (create_table_ && !connection_->describe_table(spec_.table))
       connection_->execute(db::create_table_sql(connection_->dialect(), spec_.table, *projected_schema_, spec_.key));

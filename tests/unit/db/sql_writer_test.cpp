@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "db/common/sql_writer.hpp"
+#include "db/mysql/dialect.hpp"
+#include "db/postgres/dialect.hpp"
 #include "db/sqlite/dialect.hpp"
 #include "unit/db/print.hpp"
 #include "weir/error.hpp"
@@ -143,7 +145,7 @@ TEST(SqlWriter, CreateTable) {
             "CREATE TABLE IF NOT EXISTS \"orders\" (\n"
             "  \"id\" INTEGER NOT NULL,\n"
             "  \"name\" TEXT,\n"
-            "  \"amount\" NUMERIC NOT NULL,\n"
+            "  \"amount\" DECIMAL_TEXT NOT NULL,\n"
             "  \"at\" TIMESTAMPTZ,\n"
             "  PRIMARY KEY (\"id\")\n"
             ")");
@@ -165,6 +167,47 @@ TEST(SqlWriter, CreateTableWithoutKey) {
   Schema schema({Column{"x", Type::float64, "", true}, Column{"b", Type::bytes, "", true}});
   EXPECT_EQ(create_table_sql(kDialect, TableRef{"", "t"}, schema, {}),
             "CREATE TABLE IF NOT EXISTS \"t\" (\n  \"x\" REAL,\n  \"b\" BLOB\n)");
+}
+
+Column ranged(std::string name, Type type, int precision, int scale, int length, int bits, bool nullable = true) {
+  Column c{std::move(name), type, "", nullable};
+  c.precision = precision;
+  c.scale = scale;
+  c.length = length;
+  c.bits = bits;
+  return c;
+}
+
+// Each database's created columns hold every value of the source's, no wider than that: the
+// precision and scale of decimals, the length of texts, the size of integers. Unknown ranges
+// get the widest type; a text key in MariaDB a VARCHAR (TEXT cannot be a key).
+TEST(SqlWriter, CreatedColumnsFollowTheSourceRange) {
+  Schema schema({ranged("id", Type::text, 0, 0, 0, 0, false), ranged("price", Type::decimal, 12, 2, 0, 0),
+                 ranged("any", Type::decimal, 0, 0, 0, 0), ranged("name", Type::text, 0, 0, 40, 0),
+                 ranged("small", Type::int64, 0, 0, 0, 16), ranged("count", Type::int64, 0, 0, 0, 32),
+                 ranged("unsigned", Type::int64, 0, 0, 0, 33), ranged("at", Type::timestamptz, 0, 0, 0, 0)});
+  EXPECT_EQ(create_table_sql(postgres::PgDialect(), TableRef{"", "t"}, schema, {"id"}),
+            "CREATE TABLE IF NOT EXISTS \"t\" (\n  \"id\" text NOT NULL,\n  \"price\" numeric(12,2),\n"
+            "  \"any\" numeric,\n  \"name\" character varying(40),\n  \"small\" smallint,\n  \"count\" integer,\n"
+            "  \"unsigned\" bigint,\n  \"at\" timestamptz,\n  PRIMARY KEY (\"id\")\n)");
+  EXPECT_EQ(create_table_sql(mysql::MyDialect(), TableRef{"", "t"}, schema, {"id"}),
+            "CREATE TABLE IF NOT EXISTS `t` (\n  `id` varchar(255) NOT NULL,\n  `price` decimal(12,2),\n"
+            "  `any` decimal(65,30),\n  `name` varchar(40),\n  `small` smallint,\n  `count` int,\n"
+            "  `unsigned` bigint,\n  `at` datetime(6),\n  PRIMARY KEY (`id`)\n) DEFAULT CHARSET=utf8mb4 "
+            "COLLATE=utf8mb4_bin");
+  EXPECT_EQ(create_table_sql(kDialect, TableRef{"", "t"}, schema, {"id"}),
+            "CREATE TABLE IF NOT EXISTS \"t\" (\n  \"id\" TEXT NOT NULL,\n  \"price\" DECIMAL_TEXT(12,2),\n"
+            "  \"any\" DECIMAL_TEXT,\n  \"name\" VARCHAR(40),\n  \"small\" INTEGER,\n  \"count\" INTEGER,\n"
+            "  \"unsigned\" INTEGER,\n  \"at\" TIMESTAMPTZ,\n  PRIMARY KEY (\"id\")\n)");
+}
+
+// Without a key of its own, the created table takes the source's primary key.
+TEST(SqlWriter, CreateTableKeepsTheSourcePrimaryKey) {
+  Column id{"id", Type::int64, "", false};
+  id.primary_key = true;
+  Schema schema({id, Column{"x", Type::float64, "", true}});
+  EXPECT_EQ(create_table_sql(kDialect, TableRef{"", "t"}, schema, {}),
+            "CREATE TABLE IF NOT EXISTS \"t\" (\n  \"id\" INTEGER NOT NULL,\n  \"x\" REAL,\n  PRIMARY KEY (\"id\")\n)");
 }
 
 }  // namespace

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cmath>
+#include <limits>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -13,6 +16,12 @@
 
 namespace weir::db::sqlite {
 namespace {
+
+std::string declared_type(Type type) {
+  Column column;
+  column.type = type;
+  return sqlite::declared_type(column);
+}
 
 // One prepared "SELECT <expr>" (optionally with ?1 bound) on a private in-memory database.
 class Cell {
@@ -78,7 +87,7 @@ TEST(SqliteTypes, LogicalTypeOfTimestampWithTimeZone) {
 TEST(SqliteTypes, DeclaredTypeOfEachType) {
   const std::vector<std::pair<Type, const char*>> cases{
       {Type::boolean, "BOOLEAN"}, {Type::int64, "INTEGER"},   {Type::float64, "REAL"},
-      {Type::decimal, "NUMERIC"}, {Type::text, "TEXT"},       {Type::bytes, "BLOB"},
+      {Type::decimal, "DECIMAL_TEXT"}, {Type::text, "TEXT"},       {Type::bytes, "BLOB"},
       {Type::date, "DATE"},       {Type::time, "TIME"},       {Type::timestamp, "TIMESTAMP"},
       {Type::timestamptz, "TIMESTAMPTZ"}, {Type::interval, "INTERVAL"}, {Type::uuid, "UUID"},
       {Type::json, "JSON"},       {Type::array, "JSON"},      {Type::null, "BLOB"},
@@ -93,6 +102,41 @@ TEST(SqliteTypes, DeclaredTypeMapsBackToItsType) {
     Type expected = t == Type::array ? Type::json : t;  // arrays are stored as JSON documents
     EXPECT_EQ(logical_type(declared_type(t)), expected) << to_string(t) << " → " << declared_type(t);
   }
+}
+
+// DECIMAL_TEXT has TEXT affinity, so SQLite keeps a decimal as the text it was given, however
+// long; NUMERIC would have stored 1.23456789012346e+27.
+TEST(SqliteTypes, DecimalTextKeepsEveryDigit) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE t(d DECIMAL_TEXT(40,10), f REAL)", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_stmt* insert = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "INSERT INTO t VALUES (?1, ?2)", -1, &insert, nullptr), SQLITE_OK);
+  Value exact;
+  exact.set_decimal("1234567890123456789012345678.0123456789");
+  bind_value(insert, 1, exact, false);
+  bind_value(insert, 2, Value(std::numeric_limits<double>::quiet_NaN()), false);
+  ASSERT_EQ(sqlite3_step(insert), SQLITE_DONE);
+  sqlite3_finalize(insert);
+  sqlite3_stmt* select = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT d, f FROM t", -1, &select, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(select), SQLITE_ROW);
+  Value d, f;
+  read_cell(select, 0, logical_type(sqlite3_column_decltype(select, 0)), d);
+  read_cell(select, 1, logical_type(sqlite3_column_decltype(select, 1)), f);
+  EXPECT_EQ(d, exact);
+  ASSERT_EQ(f.type(), Type::float64);
+  EXPECT_TRUE(std::isnan(f.as_double()));
+  sqlite3_finalize(select);
+  sqlite3_close(db);
+}
+
+TEST(SqliteTypes, DeclaredRangesAreRead) {
+  Column c;
+  describe_declared("NUMERIC(10,2)", c);
+  EXPECT_EQ(std::tuple(c.type, c.precision, c.scale), std::tuple(Type::decimal, 10, 2));
+  describe_declared("VARCHAR(40)", c);
+  EXPECT_EQ(std::tuple(c.type, c.length), std::tuple(Type::text, 40));
 }
 
 TEST(SqliteTypes, DeclaredIntervalMapsBackToInterval) {

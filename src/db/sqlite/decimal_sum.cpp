@@ -1,0 +1,165 @@
+#include "db/sqlite/decimal_sum.hpp"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <new>
+
+#include "db/sqlite/errors.hpp"
+
+namespace weir::db::sqlite {
+namespace {
+
+std::string strip_leading_zeros(std::string digits) {
+  std::size_t nonzero = digits.find_first_not_of('0');
+  if (nonzero == std::string::npos) return "0";
+  return digits.substr(nonzero);
+}
+
+// a >= b, both digit strings of the same scale without leading zeros.
+bool magnitude_less(const std::string& a, const std::string& b) {
+  return a.size() != b.size() ? a.size() < b.size() : a < b;
+}
+
+std::string add_magnitudes(const std::string& a, const std::string& b) {
+  std::string out;
+  int carry = 0;
+  for (std::size_t i = 0; i < std::max(a.size(), b.size()) || carry; ++i) {
+    int sum = carry + (i < a.size() ? a[a.size() - 1 - i] - '0' : 0) + (i < b.size() ? b[b.size() - 1 - i] - '0' : 0);
+    out += static_cast<char>('0' + sum % 10);
+    carry = sum / 10;
+  }
+  std::reverse(out.begin(), out.end());
+  return strip_leading_zeros(out);
+}
+
+// a - b for a >= b.
+std::string subtract_magnitudes(const std::string& a, const std::string& b) {
+  std::string out;
+  int borrow = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    int d = (a[a.size() - 1 - i] - '0') - borrow - (i < b.size() ? b[b.size() - 1 - i] - '0' : 0);
+    borrow = d < 0;
+    out += static_cast<char>('0' + (d + 10) % 10);
+  }
+  std::reverse(out.begin(), out.end());
+  return strip_leading_zeros(out);
+}
+
+std::optional<ExactDecimal> value_decimal(sqlite3_value* value) {
+  switch (sqlite3_value_type(value)) {
+    case SQLITE_INTEGER: return ExactDecimal::parse(fmt::format("{}", sqlite3_value_int64(value)));
+    case SQLITE_FLOAT: return ExactDecimal::parse(fmt::format("{}", sqlite3_value_double(value)));
+    default: {
+      auto* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
+      return ExactDecimal::parse({text ? text : "", static_cast<std::size_t>(sqlite3_value_bytes(value))});
+    }
+  }
+}
+
+struct SumState {
+  ExactDecimal* sum;  // null until the first non-NULL value
+};
+
+void step(sqlite3_context* context, int, sqlite3_value** args) {
+  if (sqlite3_value_type(args[0]) == SQLITE_NULL) return;
+  auto* state = static_cast<SumState*>(sqlite3_aggregate_context(context, sizeof(SumState)));
+  if (!state) return sqlite3_result_error_nomem(context);
+  std::optional<ExactDecimal> v = value_decimal(args[0]);
+  if (!v) {
+    auto* text = reinterpret_cast<const char*>(sqlite3_value_text(args[0]));
+    std::string message = fmt::format("decimal_sum: `{}` is not a number", std::string_view(text ? text : "").substr(0, 64));
+    return sqlite3_result_error(context, message.c_str(), -1);
+  }
+  if (!state->sum) state->sum = new (std::nothrow) ExactDecimal();
+  if (!state->sum) return sqlite3_result_error_nomem(context);
+  state->sum->add(*v);
+}
+
+// SQLite calls this once per group, also when the statement stops early: the state is freed here.
+void finish(sqlite3_context* context) {
+  auto* state = static_cast<SumState*>(sqlite3_aggregate_context(context, 0));
+  if (!state || !state->sum) return sqlite3_result_null(context);
+  std::string text = state->sum->to_string();
+  delete state->sum;
+  state->sum = nullptr;
+  sqlite3_result_text(context, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+}
+
+}  // namespace
+
+std::optional<ExactDecimal> ExactDecimal::parse(std::string_view text) {
+  ExactDecimal d;
+  std::size_t i = 0;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) d.negative_ = text[i++] == '-';
+  std::string digits;
+  std::size_t fraction = 0;
+  bool point = false;
+  for (; i < text.size(); ++i) {
+    if (std::isdigit(static_cast<unsigned char>(text[i]))) {
+      digits += text[i];
+      fraction += point;
+    } else if (text[i] == '.' && !point) {
+      point = true;
+    } else {
+      break;
+    }
+  }
+  if (digits.empty()) return std::nullopt;
+  long exponent = 0;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < text.size() && text[i] == '+') ++i;
+    auto [end, ec] = std::from_chars(text.data() + i, text.data() + text.size(), exponent);
+    if (ec != std::errc{} || exponent > 1000 || exponent < -1000) return std::nullopt;
+    i = static_cast<std::size_t>(end - text.data());
+  }
+  if (i != text.size()) return std::nullopt;
+  long scale = static_cast<long>(fraction) - exponent;
+  if (scale < 0) {
+    digits.append(static_cast<std::size_t>(-scale), '0');
+    scale = 0;
+  }
+  d.digits_ = strip_leading_zeros(std::move(digits));
+  d.scale_ = static_cast<std::size_t>(scale);
+  return d;
+}
+
+void ExactDecimal::rescale(std::size_t scale) {
+  if (scale <= scale_) return;
+  if (digits_ != "0") digits_.append(scale - scale_, '0');
+  scale_ = scale;
+}
+
+void ExactDecimal::add(const ExactDecimal& other) {
+  ExactDecimal b = other;
+  rescale(b.scale_);
+  b.rescale(scale_);
+  if (negative_ == b.negative_) {
+    digits_ = add_magnitudes(digits_, b.digits_);
+  } else if (magnitude_less(digits_, b.digits_)) {
+    digits_ = subtract_magnitudes(b.digits_, digits_);
+    negative_ = b.negative_;
+  } else {
+    digits_ = subtract_magnitudes(digits_, b.digits_);
+  }
+  if (digits_ == "0") negative_ = false;
+}
+
+std::string ExactDecimal::to_string() const {
+  std::string digits = digits_;
+  if (digits.size() <= scale_) digits.insert(0, scale_ + 1 - digits.size(), '0');
+  if (scale_) digits.insert(digits.size() - scale_, 1, '.');
+  return negative_ && digits_ != "0" ? "-" + digits : digits;
+}
+
+void register_decimal_sum(sqlite3* db) {
+  int rc = sqlite3_create_function_v2(db, "decimal_sum", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, nullptr, &step,
+                                      &finish, nullptr);
+  if (rc != SQLITE_OK) throw_error(db, rc, "registering decimal_sum");
+}
+
+}  // namespace weir::db::sqlite
