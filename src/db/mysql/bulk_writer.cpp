@@ -52,7 +52,7 @@ class StatementScope {
 }  // namespace
 
 MyBulkWriter::MyBulkWriter(MyConnection& connection, const WriteSpec& spec)
-    : connection_(&connection), spec_(spec) {
+    : connection_(&connection), tether_(connection.tether()), spec_(spec) {
   bool multi_row = spec.mode == WriteMode::insert || spec.mode == WriteMode::upsert;
   rows_per_statement_ =
       multi_row ? std::max<std::size_t>(1, std::min(kMaxRowsPerStatement, kMaxPlaceholders / spec.columns.size())) : 1;
@@ -66,6 +66,7 @@ MyBulkWriter::MyBulkWriter(MyConnection& connection, const WriteSpec& spec)
 }
 
 void MyBulkWriter::write(const Batch& batch) {
+  tether_.check("a MySQL/MariaDB bulk writer");
   check_batch_width(batch, spec_);
   if (load_sql_ && batch.rows() >= kMinLoadDataRows && load(batch)) return;
   for (std::size_t first = 0; first < batch.rows(); first += rows_per_statement_)

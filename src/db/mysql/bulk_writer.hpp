@@ -39,6 +39,7 @@ class MyBulkWriter final : public BulkWriter {
   void execute_rows(const Batch& batch, std::size_t first, std::size_t rows);
 
   MyConnection* connection_;
+  Tether tether_;
   WriteSpec spec_;
   std::optional<std::string> load_sql_;  // set while inserts go through LOAD DATA
   std::size_t rows_per_statement_;

@@ -27,6 +27,7 @@ MyCursor::~MyCursor() {
 }
 
 bool MyCursor::next(Batch& out, std::size_t max_rows) {
+  if (!connection_) throw Error(ErrorKind::internal, "a MySQL/MariaDB cursor was read after its connection was closed");
   if (out.schema_ptr() != schema_) out.reset(schema_);
   else out.clear();
   while (!done_ && out.rows() < max_rows) {

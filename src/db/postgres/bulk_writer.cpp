@@ -26,7 +26,7 @@ constexpr const char* kColumnTypesSql =
 }  // namespace
 
 PgBulkWriter::PgBulkWriter(PgConnection& connection, const WriteSpec& spec)
-    : connection_(&connection), spec_(spec), statement_(write_statement(connection.dialect(), spec)) {
+    : connection_(&connection), tether_(connection.tether()), spec_(spec), statement_(write_statement(connection.dialect(), spec)) {
   if (spec_.mode != WriteMode::insert) {
     if (connection.bulk_merge() != BulkMerge::statements) stage_ = staged_merge(connection.dialect(), spec_);
     return;
@@ -37,6 +37,7 @@ PgBulkWriter::PgBulkWriter(PgConnection& connection, const WriteSpec& spec)
 }
 
 void PgBulkWriter::write(const Batch& batch) {
+  tether_.check("a PostgreSQL bulk writer");
   check_batch_width(batch, spec_);
   if (batch.empty()) return;
   connection_->finish_active_cursor();

@@ -49,6 +49,7 @@ class PgBulkWriter final : public BulkWriter {
                              std::optional<Error>& first_error);
 
   PgConnection* connection_;
+  Tether tether_;
   WriteSpec spec_;
   WriteStatement statement_;
   std::string copy_text_sql_, copy_binary_sql_;

@@ -37,6 +37,7 @@ PgCopyCursor::~PgCopyCursor() {
 }
 
 bool PgCopyCursor::next(Batch& out, std::size_t max_rows) {
+  check_attached();
   if (out.schema_ptr() != schema_) out.reset(schema_);
   else out.clear();
   const std::size_t width = codecs_.size();

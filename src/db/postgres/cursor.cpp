@@ -62,6 +62,7 @@ ResultHandle PgCursor::accept(ResultHandle result) {
 }
 
 bool PgCursor::next(Batch& out, std::size_t max_rows) {
+  check_attached();
   if (!schema_) schema_ = std::make_shared<const Schema>();
   if (out.schema_ptr() != schema_) out.reset(schema_);
   else out.clear();

@@ -20,6 +20,10 @@ class PgStreamingCursor : public Cursor {
   virtual void close() noexcept = 0;
   // The connection is going away.
   void detach() noexcept { connection_ = nullptr; }
+  // Throws Error{internal} when the cursor is read after its connection is gone.
+  void check_attached() const {
+    if (!connection_) throw Error(ErrorKind::internal, "a PostgreSQL cursor was read after its connection was closed");
+  }
 
  protected:
   PgConnection* connection_;

@@ -22,7 +22,8 @@ class SqliteBulkWriter final : public BulkWriter {
   // Binds `rows` rows starting at `first` to `stmt` (built for that many rows) and steps it.
   void run(Statement& stmt, const WriteStatement& shape, const Batch& batch, std::size_t first, std::size_t rows);
 
-  SqliteConnection* connection_;
+  // No pointer to the connection: the statements (connection.hpp) are all the writer uses,
+  // and they stay safe to destroy after the connection is gone.
   WriteSpec spec_;
   WriteStatement single_;
   Statement single_stmt_;
