@@ -370,8 +370,8 @@ pipelines:
             std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("database or disk is full"), std::string::npos) << r.err;
-  EXPECT_EQ(r.err.find("again"), std::string::npos) << "no replay, no retry: " << r.err;
-  EXPECT_EQ(r.err.find("attempt"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("writing the batch again"), std::string::npos) << "no replay: " << r.err;
+  EXPECT_EQ(r.err.find("retrying"), std::string::npos) << "no retry: " << r.err;
   int committed = std::stoi(scalar("small/dst.db", "SELECT count(*) FROM copy"));
   EXPECT_GT(committed, 0) << "the disk filled after the first commits";
   EXPECT_LT(committed, 20000);

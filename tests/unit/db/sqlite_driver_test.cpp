@@ -277,13 +277,16 @@ TEST_F(SqliteDriver, FullDatabaseIsAStorageErrorNotWorthRetrying) {
 TEST_F(SqliteDriver, WriterAndCursorOutlivingTheirConnectionAreSafe) {
   auto c = open(url("a.db"));
   c->execute_script("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2), (3);");
-  WriteSpec spec{.table = TableRef{"", "t"}, .columns = {"x"}};
+  WriteSpec spec{.table = TableRef{"", "t"}, .columns = {"x"}, .mode = WriteMode::insert, .key = {}};
   auto writer = c->bulk_writer(spec);
   auto cursor = c->query("SELECT x FROM t");
   Batch first;
   ASSERT_TRUE(cursor->next(first, 1));
   c.reset();
-  Batch rows(std::make_shared<const Schema>(std::vector<Column>{Column{.name = "x", .type = Type::int64}}));
+  Column x;
+  x.name = "x";
+  x.type = Type::int64;
+  Batch rows(std::make_shared<const Schema>(std::vector<Column>{x}));
   rows.append_row()[0] = Value(std::int64_t{4});
   for (auto use : {std::function<void()>([&] { writer->write(rows); }), std::function<void()>([&] {
          Batch more;

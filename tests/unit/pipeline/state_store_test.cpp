@@ -18,7 +18,8 @@ const Identity kOutput{{"connection", "sqlite:/data/dw.db"}, {"table", "orders"}
 class StateStoreTest : public ::testing::Test {
  protected:
   db::ConnectionConfig config() const {
-    return db::ConnectionConfig{.name = "state", .url = Url::parse("sqlite:" + dir_.file("state.db"))};
+    return db::ConnectionConfig{
+        .name = "state", .url = Url::parse("sqlite:" + dir_.file("state.db")), .init_script = {}};
   }
   std::string sql(const std::string& text) {
     auto r = test::run_program({"sqlite3", dir_.file("state.db"), text});
@@ -55,7 +56,8 @@ TEST(StateOwner, FingerprintNamesEachPartThatChanged) {
 }
 
 TEST(ConnectionIdentity, LeavesOutThePasswordAndOptions) {
-  db::ConnectionConfig c{.name = "pg", .url = Url::parse("postgres://app:canary-secret@db:5432/shop?sslmode=require")};
+  db::ConnectionConfig c{.name = "pg", .url = Url::parse("postgres://app:canary-secret@db:5432/shop?sslmode=require"),
+                          .init_script = {}};
   EXPECT_EQ(c.identity(), "postgres://app@db:5432/shop");
 }
 
