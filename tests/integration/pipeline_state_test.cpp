@@ -123,7 +123,8 @@ class PipelineState : public StateTest, public ::testing::WithParamInterface<Ser
 TEST_P(PipelineState, TwoFilesWithOnePipelineNameKeepTheirOwnCheckpoints) {
   for (const std::string& state : {kDefaultState, kStateInTarget}) {
     SCOPED_TRACE(state.empty() ? "default state" : "state in the target");
-    std::string src_a = table(state.empty() ? "st_a" : "st_ta", 300), src_b = table(state.empty() ? "st_b" : "st_tb", 600);
+    std::string src_a = table(state.empty() ? "st_a" : "st_ta", 300);
+    std::string src_b = table(state.empty() ? "st_b" : "st_tb", 600);
     std::string a = project("a.yaml", src_a, src_a + "_copy", state);
     std::string b = project("b.yaml", src_b, src_b + "_copy", state);
     tables_.insert(tables_.end(), {src_a + "_copy", src_b + "_copy"});

@@ -26,7 +26,10 @@ constexpr const char* kColumnTypesSql =
 }  // namespace
 
 PgBulkWriter::PgBulkWriter(PgConnection& connection, const WriteSpec& spec)
-    : connection_(&connection), tether_(connection.tether()), spec_(spec), statement_(write_statement(connection.dialect(), spec)) {
+    : connection_(&connection),
+      tether_(connection.tether()),
+      spec_(spec),
+      statement_(write_statement(connection.dialect(), spec)) {
   if (spec_.mode != WriteMode::insert) {
     if (connection.bulk_merge() != BulkMerge::statements) stage_ = staged_merge(connection.dialect(), spec_);
     return;
