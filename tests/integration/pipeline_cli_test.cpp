@@ -365,8 +365,8 @@ pipelines:
 )");
   auto r = run_weir({"run", "--progress", "0s", file});
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_NE(r.err.find("weir: pipeline copy failed: pipelines.copy.output.sql_write writing to `copy`: connection "
-                       "`dst` (sqlite:" + dir_.file("small/dst.db") + ") is full"),
+  EXPECT_NE(r.err.find("weir: pipeline copy failed: " + file + ": pipelines.copy.output.sql_write writing to `copy`: "
+                       "connection `dst` (sqlite:" + dir_.file("small/dst.db") + ") is full"),
             std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("database or disk is full"), std::string::npos) << r.err;

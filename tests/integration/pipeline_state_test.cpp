@@ -154,7 +154,8 @@ TEST_P(PipelineState, ChangedInputOrOutputRefusesTheCheckpointNamingReset) {
     std::string file = project("p.yaml", src, second, state);
     r = run(file);
     EXPECT_EQ(r.exit_code, 1) << r.out;
-    EXPECT_NE(r.err.find(fmt::format("weir: pipeline {} failed: the checkpoint in ", pipeline_)), std::string::npos)
+    EXPECT_NE(r.err.find(fmt::format("weir: pipeline {} failed: {}: the checkpoint in ", pipeline_, file)),
+              std::string::npos)
         << r.err;
     EXPECT_NE(r.err.find("was made with another output.table (changed since it was saved); run with --reset to "
                          "start from the beginning, or undo the change\n"),
