@@ -26,6 +26,7 @@ enum class ErrorKind {
   serialization,   // serialization failure, busy / locked
   permission,      // the role may not do this
   data,            // a value the target cannot take (overflow, bad encoding, bad date)
+  storage,         // the database's disk, file size limit or quota is full: retrying cannot help
   cancelled,       // cancelled by the user or a signal
   unsupported,     // a feature this driver or build does not offer
   internal,        // a bug in weir

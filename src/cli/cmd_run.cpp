@@ -66,7 +66,7 @@ int run_pipelines(const RunOptions& o) {
     return 2;
   }
   if (o.reset)
-    for (pipeline::Pipeline& p : project.pipelines) p.state->reset(p.name);
+    for (pipeline::Pipeline& p : project.pipelines) p.state->reset(p.owner);
   pipeline::install_stop_signals();
   pipeline::RunnerOptions options{{o.once}, *progress};
   std::vector<pipeline::PipelineStats> stats = pipeline::run_all(project, options);

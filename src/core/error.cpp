@@ -19,6 +19,7 @@ std::string_view to_string(ErrorKind kind) noexcept {
     case ErrorKind::serialization: return "serialization";
     case ErrorKind::permission: return "permission";
     case ErrorKind::data: return "data";
+    case ErrorKind::storage: return "storage";
     case ErrorKind::cancelled: return "cancelled";
     case ErrorKind::unsupported: return "unsupported";
     case ErrorKind::internal: return "internal";

@@ -43,6 +43,13 @@ void Transaction::commit() {
   connection_->commit();
 }
 
+std::string ConnectionConfig::identity() const {
+  Url bare = url;
+  bare.password.clear();
+  bare.options.clear();
+  return bare.to_string();
+}
+
 std::string ConnectionConfig::describe() const {
   if (name.empty()) return url.to_string();
   return "connection `" + name + "` (" + url.to_string() + ")";

@@ -10,6 +10,7 @@ void PipelineCommitHooks::prepare_target(db::Connection& target, const db::Conne
   state_in_target_ = state_->lives_in(target_config);
   letters_in_target_ = dead_->lives_in(target_config);
   if (state_in_target_) StateStore::ensure_table(target);
+  else state_->check_writable(owner_);
   if (letters_in_target_) dead_->ensure_table(target);
 }
 
@@ -23,13 +24,21 @@ void PipelineCommitHooks::before_commit(db::Connection& target, const db::Connec
   if (letters_in_target_) dead_->write_pending(target);
   else dead_->flush();
   if (state_in_target_ && !checkpoint.empty() && checkpoint != last_checkpoint())
-    StateStore::save_with(target, pipeline_, checkpoint);
+    StateStore::save_with(target, owner_, checkpoint);
 }
 
 void PipelineCommitHooks::after_commit(std::string_view checkpoint) {
   if (letters_in_target_) dead_->confirm();
   if (checkpoint.empty() || checkpoint == last_checkpoint()) return;
-  if (!state_in_target_) state_->save(pipeline_, checkpoint);
+  if (!state_in_target_) {
+    try {
+      state_->save(owner_, checkpoint);
+    } catch (Error& e) {
+      throw e.add_context(fmt::format("the batch is committed in the target, but its checkpoint could not be saved "
+                                      "to the state store {}; stopping so that no row is written twice",
+                                      state_->config().describe()));
+    }
+  }
   std::lock_guard lock(mutex_);
   saved_ = checkpoint;
 }

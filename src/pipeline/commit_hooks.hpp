@@ -1,7 +1,9 @@
 // A pipeline's CommitHooks: saves its checkpoint and writes its dead letters around each
 // output commit — inside the output's transaction when they live in the output's database
 // (exactly-once), else through their own connections (state after the commit, letters
-// before it, so a crash can repeat but never lose).
+// before it, so a crash can repeat but never lose). A state store of its own is checked
+// writable before the first batch; failing to save to it after a commit stops the pipeline,
+// naming the store: the committed batch is never written again.
 #pragma once
 
 #include <atomic>
@@ -19,8 +21,8 @@ namespace weir::pipeline {
 
 class PipelineCommitHooks final : public CommitHooks {
  public:
-  PipelineCommitHooks(std::string pipeline, StateStore& state, DeadLetterTable& dead)
-      : pipeline_(std::move(pipeline)), state_(&state), dead_(&dead) {}
+  PipelineCommitHooks(StateOwner owner, StateStore& state, DeadLetterTable& dead)
+      : owner_(std::move(owner)), state_(&state), dead_(&dead) {}
 
   void prepare_target(db::Connection& target, const db::ConnectionConfig& target_config) override;
   void before_commit(db::Connection& target, const db::ConnectionConfig& target_config,
@@ -38,7 +40,7 @@ class PipelineCommitHooks final : public CommitHooks {
   }
 
  private:
-  std::string pipeline_;
+  StateOwner owner_;
   StateStore* state_;
   DeadLetterTable* dead_;
   bool state_in_target_ = false;

@@ -13,6 +13,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/config_spec.hpp"
 #include "db/connections.hpp"
@@ -42,6 +44,11 @@ class ModuleContext {
   std::vector<std::string> unreadable_;
 };
 
+// What a checkpoint depends on, as (part, value) pairs: an input's connection, query and
+// cursor, an output's connection and table. A checkpoint is only used again by a pipeline
+// whose parts are unchanged (state_store.hpp). Values carry no password.
+using Identity = std::vector<std::pair<std::string, std::string>>;
+
 // How this run goes, as the command line asked.
 struct RunOptions {
   bool once = false;  // run scheduled inputs one time and stop
@@ -69,6 +76,8 @@ class Input {
   virtual std::string checkpoint() const = 0;
   // How far behind the source the input is reading, when it can tell (any thread may ask).
   virtual std::optional<double> lag_seconds() const { return std::nullopt; }
+  // What its checkpoints mean: the parts that, changed, make an old position meaningless.
+  virtual Identity identity() const { return {}; }
   // Prepares the query against the live database and returns the columns it yields, without
   // reading rows (`weir validate --check-sql`); null when the input cannot tell.
   virtual std::shared_ptr<const Schema> probe() { return nullptr; }
@@ -145,6 +154,8 @@ class Output {
   std::uint64_t rows_written() const { return write_counts().written(); }
   // Rows sent to the dead-letter table instead of the target.
   virtual std::uint64_t rows_rejected() const noexcept = 0;
+  // Where the rows a checkpoint covers went (see Input::identity).
+  virtual Identity identity() const { return {}; }
   // Checks the target against the live database and, when known, the columns it will get
   // (`weir validate --check-sql`). Throws Error naming what is missing.
   virtual void probe(const Schema* input) { (void)input; }

@@ -269,7 +269,9 @@ Project build_project(config::Document document) {
           d.add(limit, path + ".max_errors", e.what());
         }
       }
-      if (p.input && p.output && p.dead_letters) project.pipelines.push_back(std::move(p));
+      if (!p.input || !p.output || !p.dead_letters) continue;
+      p.owner = StateOwner::of(doc.file, name, p.input->identity(), p.output->identity());
+      project.pipelines.push_back(std::move(p));
     }
   }
   d.throw_if_any();

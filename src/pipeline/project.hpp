@@ -24,6 +24,7 @@ struct Pipeline {
   std::shared_ptr<StateStore> state;              // shared by the pipelines that name the same one
   std::unique_ptr<DeadLetterTable> dead_letters;
   std::optional<ErrorLimit> max_errors;  // absent: any dead letter makes the run exit 3
+  StateOwner owner;  // whose checkpoints in `state` are this pipeline's
 };
 
 struct Project {

@@ -5,6 +5,12 @@
 // A checkpoint is saved only after the output committed the rows it covers. When the state
 // lives in the output's database, save() runs inside the output's transaction, so the rows
 // and the checkpoint commit together or not at all: a crash can neither lose nor repeat rows.
+//
+// A checkpoint belongs to one pipeline of one project file (its StateOwner): it is stored
+// under "<file name>#<pipeline>" with a fingerprint of the input and output it was made
+// for, and a pipeline whose input or output changed since refuses it (run --reset).
+// Checkpoints of earlier weir versions, stored under the pipeline's name alone and without a
+// fingerprint, are adopted by the first pipeline of that name that loads them.
 #pragma once
 
 #include <memory>
@@ -13,10 +19,26 @@
 #include <string>
 #include <string_view>
 
+#include "pipeline/module.hpp"
 #include "weir/db/connection.hpp"
 #include "weir/db/driver.hpp"
 
 namespace weir::pipeline {
+
+// Which pipeline a checkpoint belongs to.
+struct StateOwner {
+  std::string pipeline;     // its name, for messages; also the key earlier weir versions used
+  std::string key;          // "<project file name>#<pipeline>"
+  std::string fingerprint;  // "input.query=9f3c…;output.table=…": a hash per part of the identities
+
+  // `file` is the project file (only its name counts: the project may move).
+  static StateOwner of(const std::string& file, const std::string& pipeline, const Identity& input,
+                       const Identity& output);
+};
+
+// The parts of two fingerprints that differ ("output.table"), comma-separated; empty when
+// none does.
+std::string changed_parts(std::string_view stored, std::string_view current);
 
 class StateStore {
  public:
@@ -29,18 +51,24 @@ class StateStore {
   // transaction).
   bool lives_in(const db::ConnectionConfig& other) const noexcept { return config_.url == other.url; }
 
-  // The pipeline's last checkpoint, if it has one.
-  std::optional<std::string> load(std::string_view pipeline);
+  // The pipeline's last checkpoint, if it has one (adopting one an earlier weir version
+  // stored). Throws Error{config} naming what changed and --reset when it was made for
+  // another input or output.
+  std::optional<std::string> load(const StateOwner& owner);
   // Saves through the store's own connection (its own transaction).
-  void save(std::string_view pipeline, std::string_view checkpoint);
+  void save(const StateOwner& owner, std::string_view checkpoint);
+  // Throws, naming the store, unless a checkpoint can be saved now (written and rolled back):
+  // before the first batch, so the target does not take rows whose checkpoint cannot follow.
+  void check_writable(const StateOwner& owner);
   // Saves through `connection`, a connection to the same database, inside whatever
   // transaction it has open.
-  static void save_with(db::Connection& connection, std::string_view pipeline, std::string_view checkpoint);
-  // Creates weir_state in the database of `connection` if missing. Outputs call it before
-  // their first transaction (DDL inside it would commit early on MySQL).
+  static void save_with(db::Connection& connection, const StateOwner& owner, std::string_view checkpoint);
+  // Creates weir_state in the database of `connection` if missing, or adds the fingerprint
+  // column to one an earlier weir version made. Outputs call it before their first
+  // transaction (DDL inside it would commit early on MySQL).
   static void ensure_table(db::Connection& connection);
   // Forgets the pipeline's checkpoint (`weir run --reset`).
-  void reset(std::string_view pipeline);
+  void reset(const StateOwner& owner);
 
  private:
   db::Connection& connection();  // opened on first use, table created if missing

@@ -52,7 +52,8 @@ TEST_F(Examples, IncrementalDeliversEachInvoiceOnceAndSetsAsideTheRejected) {
             "4 check");
   EXPECT_EQ(scalar("data/invoices.db", "SELECT count(*) FROM invoices_rejected WHERE record LIKE '%\"total\":\"2%'"),
             "4");
-  EXPECT_NE(scalar("data/invoices.db", "SELECT position FROM weir_state WHERE pipeline = 'invoices'").find("412"),
+  EXPECT_NE(scalar("data/invoices.db", "SELECT position FROM weir_state WHERE pipeline = 'incremental.yaml#invoices'")
+                .find("412"),
             std::string::npos)
       << "the checkpoint lives in the warehouse, committed with the rows";
 }

@@ -97,7 +97,7 @@ class DeliveryTest : public ::testing::Test {
     db_->execute_script("DROP TABLE IF EXISTS " + src_ + ", " + dst_ + " CASCADE");
     // A checkpoint kept in the target would make the next test's pipeline `copy` resume.
     try {
-      db_->execute("DELETE FROM weir_state WHERE pipeline = 'copy'");
+      db_->execute("DELETE FROM weir_state WHERE pipeline = 'pipeline.yaml#copy'");
     } catch (const Error&) {  // no state table: the test kept its state elsewhere
     }
   }

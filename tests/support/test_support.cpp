@@ -250,6 +250,36 @@ int Background::wait() {
 std::string Background::out() const { return read_file(out_file_); }
 std::string Background::err() const { return read_file(err_file_); }
 
+Mount::Mount(const std::string& dir, const std::vector<std::vector<std::string>>& commands) {
+  for (const auto& command : commands) {
+    auto r = run_program(command);
+    if (r.exit_code != 0) {
+      why_ = "`" + command[0] + "` failed (mounting needs root): " + r.err;
+      if (!dir_.empty()) run_program({"umount", dir_});
+      dir_.clear();
+      return;
+    }
+    dir_ = dir;
+  }
+}
+
+Mount Mount::tmpfs(const std::string& dir, const std::string& size) {
+  std::filesystem::create_directories(dir);
+  return Mount(dir, {{"mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir}});
+}
+
+Mount Mount::read_only(const std::string& path) {
+  return Mount(path, {{"mount", "--bind", path, path}, {"mount", "-o", "remount,bind,ro", path}});
+}
+
+bool Mount::resize(const std::string& size) {
+  return mounted() && run_program({"mount", "-o", "remount,size=" + size, dir_}).exit_code == 0;
+}
+
+Mount::~Mount() {
+  if (mounted()) run_program({"umount", dir_});
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream s;

@@ -120,6 +120,29 @@ class Background {
   std::string out_file_, err_file_;
 };
 
+// A filesystem mounted for one test, unmounted on destruction: a tmpfs of a given size (a disk
+// that fills up), or a file or directory bound read-only onto itself (writes fail even as
+// root, where chmod stops nothing). Mounting needs root; when it fails, mounted() is false and
+// why() says why, for the test to skip.
+class Mount {
+ public:
+  static Mount tmpfs(const std::string& dir, const std::string& size);
+  static Mount read_only(const std::string& path);
+  ~Mount();
+  Mount(Mount&& other) noexcept : dir_(std::move(other.dir_)), why_(std::move(other.why_)) { other.dir_.clear(); }
+  Mount& operator=(Mount&&) = delete;
+
+  bool mounted() const noexcept { return !dir_.empty(); }
+  const std::string& why() const noexcept { return why_; }
+  // Remounts the tmpfs with another size (the disk is freed up).
+  bool resize(const std::string& size);
+
+ private:
+  Mount(const std::string& dir, const std::vector<std::vector<std::string>>& commands);
+  std::string dir_;  // empty when not mounted
+  std::string why_;
+};
+
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& text);
 

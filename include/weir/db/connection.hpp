@@ -14,11 +14,28 @@
 #include <vector>
 
 #include "weir/batch.hpp"
+#include "weir/error.hpp"
 #include "weir/db/catalog.hpp"
 #include "weir/db/dialect.hpp"
 #include "weir/value.hpp"
 
 namespace weir::db {
+
+// What a connection lends out (cursors, bulk writers) may be left alive after the connection
+// on an error path that drops the connection first. Each holds a Tether to the connection it
+// came from and checks it before touching the connection: a lender that is gone is an
+// Error{internal} naming `what`, never a use of freed memory.
+class Tether {
+ public:
+  explicit Tether(std::weak_ptr<const void> lender) noexcept : lender_(std::move(lender)) {}
+  bool held() const noexcept { return !lender_.expired(); }
+  void check(std::string_view what) const {
+    if (!held()) throw Error(ErrorKind::internal, std::string(what) + " was used after its connection was closed");
+  }
+
+ private:
+  std::weak_ptr<const void> lender_;
+};
 
 // A streaming result. Rows are fetched as next() asks for them: memory stays bounded by
 // max_rows whatever the result's size. Destroying a cursor before the end discards the rest.
@@ -116,6 +133,12 @@ class Connection {
   // Asks the running statement to stop; safe from another thread. It then throws
   // Error{cancelled}.
   virtual void cancel() noexcept = 0;
+
+  // For what this connection lends out: held while the connection exists.
+  Tether tether() const noexcept { return Tether(alive_); }
+
+ private:
+  std::shared_ptr<const int> alive_ = std::make_shared<const int>(0);
 };
 
 // Commits on commit(); rolls back if destroyed before that (on exceptions).

@@ -21,6 +21,9 @@ struct ConnectionConfig {
 
   // What messages call this connection: "connection `shop` (postgres://app:***@h/db)".
   std::string describe() const;
+  // Which database this is, whatever it is called and however it is reached:
+  // "postgres://app@h:5432/db", without password or options.
+  std::string identity() const;
 };
 
 class Driver {

@@ -66,7 +66,7 @@ std::optional<std::uint64_t> info_number(std::string_view info, std::string_view
 }  // namespace
 
 MyBulkWriter::MyBulkWriter(MyConnection& connection, const WriteSpec& spec)
-    : connection_(&connection), spec_(spec) {
+    : connection_(&connection), tether_(connection.tether()), spec_(spec) {
   bool multi_row = spec.mode == WriteMode::insert || spec.mode == WriteMode::upsert;
   rows_per_statement_ =
       multi_row ? std::max<std::size_t>(1, std::min(kMaxRowsPerStatement, kMaxPlaceholders / spec.columns.size())) : 1;
@@ -76,6 +76,7 @@ MyBulkWriter::MyBulkWriter(MyConnection& connection, const WriteSpec& spec)
 }
 
 WriteCounts MyBulkWriter::write(const Batch& batch) {
+  tether_.check("a MySQL/MariaDB bulk writer");
   check_batch_width(batch, spec_);
   check_storable(batch, spec_.columns);
   WriteCounts counts;

@@ -42,6 +42,7 @@ class MyBulkWriter final : public BulkWriter {
   WriteCounts statement_result(std::size_t rows, std::uint64_t affected) const;
 
   MyConnection* connection_;
+  Tether tether_;
   WriteSpec spec_;
   std::optional<std::string> load_sql_;  // set while inserts go through LOAD DATA
   std::size_t rows_per_statement_;

@@ -40,6 +40,8 @@ constexpr std::array kRules{
     ErrnoRule{1406, ErrorKind::data, false},         ErrnoRule{1300, ErrorKind::data, false},
     ErrnoRule{3140, ErrorKind::data, false},         ErrnoRule{3141, ErrorKind::data, false},
     ErrnoRule{3146, ErrorKind::data, false},
+    // The table is full; the disk is full.
+    ErrnoRule{1114, ErrorKind::storage, false},      ErrnoRule{1021, ErrorKind::storage, false},
     // LOAD DATA LOCAL refused: local_infile is off on the server (MariaDB, newer MariaDB, MySQL 8).
     ErrnoRule{1148, ErrorKind::unsupported, false},  ErrnoRule{4166, ErrorKind::unsupported, false},
     ErrnoRule{3948, ErrorKind::unsupported, false},

@@ -26,7 +26,10 @@ constexpr const char* kColumnTypesSql =
 }  // namespace
 
 PgBulkWriter::PgBulkWriter(PgConnection& connection, const WriteSpec& spec)
-    : connection_(&connection), spec_(spec), statement_(write_statement(connection.dialect(), spec)) {
+    : connection_(&connection),
+      tether_(connection.tether()),
+      spec_(spec),
+      statement_(write_statement(connection.dialect(), spec)) {
   if (spec_.mode != WriteMode::insert) {
     if (connection.bulk_merge() != BulkMerge::statements) stage_ = staged_merge(connection.dialect(), spec_);
     // Each upsert says whether it inserted (see staged_merge.cpp on xmax); one with nothing
@@ -40,6 +43,7 @@ PgBulkWriter::PgBulkWriter(PgConnection& connection, const WriteSpec& spec)
 }
 
 WriteCounts PgBulkWriter::write(const Batch& batch) {
+  tether_.check("a PostgreSQL bulk writer");
   check_batch_width(batch, spec_);
   WriteCounts counts;
   if (batch.empty()) return counts;

@@ -56,6 +56,7 @@ class PgBulkWriter final : public BulkWriter {
   void count_statement(PGresult* result, WriteCounts& counts) const;
 
   PgConnection* connection_;
+  Tether tether_;
   WriteSpec spec_;
   WriteStatement statement_;
   std::string copy_text_sql_, copy_binary_sql_;

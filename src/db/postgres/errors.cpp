@@ -24,6 +24,7 @@ constexpr std::array kRules{
     SqlstateRule{"57P01", ErrorKind::connection, true},     SqlstateRule{"57P02", ErrorKind::connection, true},
     SqlstateRule{"57P03", ErrorKind::connection, true},     SqlstateRule{"55P03", ErrorKind::timeout, true},
     SqlstateRule{"25P03", ErrorKind::timeout, false},       SqlstateRule{"0A000", ErrorKind::unsupported, false},
+    SqlstateRule{"53100", ErrorKind::storage, false},  // disk_full: retrying cannot free space
     SqlstateRule{"3D000", ErrorKind::config, false},        SqlstateRule{"08", ErrorKind::connection, true},
     SqlstateRule{"28", ErrorKind::auth, false},             SqlstateRule{"23", ErrorKind::check, false},
     SqlstateRule{"40", ErrorKind::serialization, true},     SqlstateRule{"42", ErrorKind::syntax, false},

@@ -15,8 +15,7 @@ constexpr std::size_t kMaxParameters = 32766;  // SQLITE_MAX_VARIABLE_NUMBER sin
 }  // namespace
 
 SqliteBulkWriter::SqliteBulkWriter(SqliteConnection& connection, const WriteSpec& spec)
-    : connection_(&connection),
-      spec_(spec),
+    : spec_(spec),
       single_(write_statement(connection.dialect(), spec)),
       single_stmt_(connection.prepare(single_.sql)),
       updates_on_conflict_(spec.mode == WriteMode::upsert && !non_key_columns(spec).empty()) {
@@ -41,7 +40,8 @@ WriteCounts SqliteBulkWriter::write(const Batch& batch) {
 
 void SqliteBulkWriter::run(Statement& stmt, const WriteStatement& shape, const Batch& batch, std::size_t first,
                            std::size_t rows, WriteCounts& counts) {
-  sqlite3_stmt* s = stmt.get();
+  sqlite3_stmt* s = stmt.live();
+  sqlite3* db = sqlite3_db_handle(s);
   const auto& params = shape.param_columns;
   int index = 1;
   for (std::size_t r = first; r < first + rows; ++r) {
@@ -59,9 +59,9 @@ void SqliteBulkWriter::run(Statement& stmt, const WriteStatement& shape, const B
     // `reset` runs as this unwinds: a rethrow here would double the cost of each rejected
     // row, which a batch of rejected rows pays once per row.
     std::string where = rows == 1 ? fmt::format("row {}", first + 1) : fmt::format("rows {}–{}", first + 1, first + rows);
-    throw_error(connection_->handle(), rc, fmt::format("writing {} of the batch to `{}`", where, spec_.table.to_string()));
+    throw_error(db, rc, fmt::format("writing {} of the batch to `{}`", where, spec_.table.to_string()));
   }
-  const auto changes = static_cast<std::uint64_t>(sqlite3_changes(connection_->handle()));
+  const auto changes = static_cast<std::uint64_t>(sqlite3_changes(db));
   switch (spec_.mode) {
     case WriteMode::insert: counts.inserted += changes; break;
     // changes() counts an upserted row once, inserted or updated alike; a conflict with

@@ -24,7 +24,8 @@ class SqliteBulkWriter final : public BulkWriter {
   void run(Statement& stmt, const WriteStatement& shape, const Batch& batch, std::size_t first, std::size_t rows,
            WriteCounts& counts);
 
-  SqliteConnection* connection_;
+  // No pointer to the connection: the statements (connection.hpp) are all the writer uses,
+  // and they stay safe to destroy after the connection is gone.
   WriteSpec spec_;
   WriteStatement single_;
   Statement single_stmt_;

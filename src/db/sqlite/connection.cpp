@@ -35,29 +35,46 @@ bool has_more_statements(sqlite3* db, const char* tail, const char* end) {
 }
 }  // namespace
 
-Statement::Statement(SqliteConnection& owner, std::string sql, StmtHandle stmt)
-    : owner_(&owner), sql_(std::move(sql)), stmt_(std::move(stmt)) {}
+Statement::Statement(std::shared_ptr<StatementCache> cache, std::string sql, StmtHandle stmt)
+    : cache_(std::move(cache)), sql_(std::move(sql)), stmt_(std::move(stmt)) {}
 
+// Given back to the cache for the next user of the same SQL, unless the connection is gone:
+// then stmt_ finalizes it, which lets sqlite3_close_v2 finish closing the database.
 Statement::~Statement() {
-  if (stmt_) owner_->give_back(std::move(sql_), std::move(stmt_));
+  if (!stmt_ || !cache_->open) return;
+  sqlite3_reset(stmt_.get());
+  sqlite3_clear_bindings(stmt_.get());
+  if (cache_->statements.size() >= kMaxCachedStatements) cache_->statements.erase(cache_->statements.begin());
+  cache_->statements.emplace(std::move(sql_), std::move(stmt_));
+}
+
+sqlite3_stmt* Statement::live() const {
+  if (!cache_->open)
+    throw Error(ErrorKind::internal, "a SQLite statement was used after its connection was closed");
+  return stmt_.get();
 }
 
 bool Statement::step() {
-  int rc = sqlite3_step(stmt_.get());
+  int rc = sqlite3_step(live());
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  throw_error(owner_->handle(), rc, "running statement");
+  throw_error(sqlite3_db_handle(stmt_.get()), rc, "running statement");
 }
 
 SqliteConnection::SqliteConnection(DbHandle db, std::string path)
     : db_(std::move(db)), path_(std::move(path)) {}
 
+SqliteConnection::~SqliteConnection() {
+  cache_->open = false;
+  cache_->statements.clear();
+}
+
 Statement SqliteConnection::prepare(std::string_view sql) {
   std::string key(sql);
-  if (auto it = cache_.find(key); it != cache_.end()) {
+  if (auto it = cache_->statements.find(key); it != cache_->statements.end()) {
     StmtHandle stmt = std::move(it->second);
-    cache_.erase(it);
-    return Statement(*this, std::move(key), std::move(stmt));
+    cache_->statements.erase(it);
+    return Statement(cache_, std::move(key), std::move(stmt));
   }
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
@@ -68,14 +85,7 @@ Statement SqliteConnection::prepare(std::string_view sql) {
   if (!stmt) throw Error(ErrorKind::syntax, "the statement is empty");
   if (has_more_statements(db_.get(), tail, sql.data() + sql.size()))
     throw Error(ErrorKind::syntax, "query() and execute() take one statement; use execute_script() for several");
-  return Statement(*this, std::move(key), std::move(stmt));
-}
-
-void SqliteConnection::give_back(std::string sql, StmtHandle stmt) noexcept {
-  sqlite3_reset(stmt.get());
-  sqlite3_clear_bindings(stmt.get());
-  if (cache_.size() >= kMaxCachedStatements) cache_.erase(cache_.begin());
-  cache_.emplace(std::move(sql), std::move(stmt));
+  return Statement(cache_, std::move(key), std::move(stmt));
 }
 
 std::unique_ptr<Cursor> SqliteConnection::query(std::string_view sql, std::span<const Value> params) {

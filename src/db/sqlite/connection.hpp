@@ -23,24 +23,34 @@ struct StmtFinalizer {
 using DbHandle = std::unique_ptr<sqlite3, DbCloser>;
 using StmtHandle = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 
-class SqliteConnection;
+// A connection's prepared statements, owned jointly by the connection and every Statement it
+// lends: a statement that outlives its connection (a cursor or bulk writer kept past an error
+// path that dropped the connection) finds the cache closed and finalizes itself, rather than
+// returning to freed memory. The sqlite3 handle is closed with sqlite3_close_v2, which waits
+// for such statements before freeing the database.
+struct StatementCache {
+  std::unordered_multimap<std::string, StmtHandle> statements;
+  bool open = true;
+};
 
 // A prepared statement borrowed from the connection's cache; given back (reset, bindings
 // cleared) when destroyed, so the next user of the same SQL skips preparing it.
 class Statement {
  public:
-  Statement(SqliteConnection& owner, std::string sql, StmtHandle stmt);
+  Statement(std::shared_ptr<StatementCache> cache, std::string sql, StmtHandle stmt);
   ~Statement();
   Statement(Statement&&) = default;
   Statement& operator=(Statement&&) = delete;
 
   sqlite3_stmt* get() const noexcept { return stmt_.get(); }
+  // The statement, ready to bind and step; throws Error{internal} once its connection is closed.
+  sqlite3_stmt* live() const;
   const std::string& sql() const noexcept { return sql_; }
   // Steps once; returns true for a row, false when done; throws on error.
   bool step();
 
  private:
-  SqliteConnection* owner_;
+  std::shared_ptr<StatementCache> cache_;
   std::string sql_;
   StmtHandle stmt_;
 };
@@ -48,6 +58,9 @@ class Statement {
 class SqliteConnection final : public Connection {
  public:
   SqliteConnection(DbHandle db, std::string path);
+  ~SqliteConnection() override;
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
 
   const Dialect& dialect() const noexcept override { return dialect_; }
   std::unique_ptr<Cursor> query(std::string_view sql, std::span<const Value> params) override;
@@ -69,13 +82,10 @@ class SqliteConnection final : public Connection {
   const std::string& path() const noexcept { return path_; }
 
  private:
-  friend class Statement;
-  void give_back(std::string sql, StmtHandle stmt) noexcept;
-
   DbHandle db_;
   std::string path_;
   SqliteDialect dialect_;
-  std::unordered_multimap<std::string, StmtHandle> cache_;
+  std::shared_ptr<StatementCache> cache_ = std::make_shared<StatementCache>();
 };
 
 }  // namespace weir::db::sqlite

@@ -48,7 +48,7 @@ bool SqliteCursor::next(Batch& out, std::size_t max_rows) {
   else out.clear();
   if (done_) return false;
   out.reserve(max_rows);
-  sqlite3_stmt* s = stmt_.get();
+  sqlite3_stmt* s = stmt_.live();
   const int width = static_cast<int>(logical_.size());
   while (out.rows() < max_rows) {
     if (pending_row_) {

@@ -25,8 +25,8 @@ ErrorKind kind_of(int extended, std::string_view message) {
     case SQLITE_CANTOPEN:
     case SQLITE_NOTADB:
     case SQLITE_IOERR:
-    case SQLITE_FULL:
     case SQLITE_CORRUPT: return ErrorKind::connection;
+    case SQLITE_FULL: return ErrorKind::storage;
     case SQLITE_PERM:
     case SQLITE_AUTH:
     case SQLITE_READONLY: return ErrorKind::permission;

@@ -115,6 +115,8 @@ class SqlPoll final : public pipeline::Input {
                                                    section.path_of("query")));
       config::Section c(section.node("cursor"), cursor_spec(), section.path_of("cursor"));
       try {
+        for (const std::string& column : c.string_list("columns"))
+          cursor_columns_ += (cursor_columns_.empty() ? "" : ",") + column;
         cursor_.emplace(c.string_list("columns"), initial_values(c), c.duration("lag"));
       } catch (const Error& e) {
         throw Error(ErrorKind::config, fmt::format("{}: {}", c.path(), e.what()));
@@ -191,6 +193,10 @@ class SqlPoll final : public pipeline::Input {
   }
 
   std::string checkpoint() const override { return cursor_ ? pipeline::encode_position(cursor_->position()) : ""; }
+
+  pipeline::Identity identity() const override {
+    return {{"connection", connection_config_.identity()}, {"query", query_}, {"cursor", cursor_columns_}};
+  }
 
   // How long ago the input last saw everything there was to read: the run that read to the
   // end began then (less the cursor's `lag`, rows it leaves for later). Nothing while the
@@ -298,6 +304,7 @@ class SqlPoll final : public pipeline::Input {
   std::size_t page_size_;
   RetryPolicy retry_;
   std::optional<KeysetCursor> cursor_;
+  std::string cursor_columns_;  // as configured, comma-separated
   std::optional<pipeline::CronSchedule> schedule_;
   bool once_ = true;
   State state_ = State::reading;

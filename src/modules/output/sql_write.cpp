@@ -9,7 +9,9 @@
 //     again under savepoints in runs that shrink around the bad rows (write_isolating), which
 //     go to the dead-letter table each with its own error; every good row commits. The first
 //     such batch is logged once; later ones show in the progress lines' `rejected` count;
-//   - anything else (unknown table, permission) stops the pipeline with the error.
+//   - anything else (unknown table, permission, a full disk) stops the pipeline with the error.
+// Once the target committed, the batch is never written again: a checkpoint that cannot be
+// saved elsewhere afterwards stops the pipeline too.
 // `mode: replace` makes each run of the input one transaction on the target: its first
 // statement deletes the table's rows, each batch is a savepoint within it (rejected rows are
 // set aside under it as above), and it commits only once the input read every row of the run.
@@ -194,6 +196,10 @@ class SqlWrite final : public pipeline::Output {
   }
   std::uint64_t rows_rejected() const noexcept override { return rejected_; }
 
+  pipeline::Identity identity() const override {
+    return {{"connection", connection_config_.identity()}, {"table", spec_.table.to_string()}};
+  }
+
   void probe(const Schema* input) override {
     auto connection = db::connect(connection_config_);
     auto table = connection->describe_table(spec_.table);
@@ -222,16 +228,21 @@ class SqlWrite final : public pipeline::Output {
   void commit_batch() {
     bool open = replace_ ? batch_open_ : connection_->in_transaction() || checkpoint_unsaved_;
     if (pending_.empty() && !open) return;
-    if (streaming_) {
-      try {
-        open_batch();
-        commit();
-        return;
-      } catch (const Error& e) {
-        set_aside_after(e);
-      }
+    if (!streaming_ || !commit_streamed()) replay_and_commit();
+    // Outside the replays: what fails from here on must not write the committed batch again.
+    if (!replace_) hooks_->after_commit(checkpoint_);
+  }
+
+  // Commits the rows streamed into the open batch; false when they must be replayed.
+  bool commit_streamed() {
+    try {
+      open_batch();
+      commit();
+      return true;
+    } catch (const Error& e) {
+      set_aside_after(e);
+      return false;
     }
-    replay_and_commit();
   }
 
   // Starts the batch's transaction — for mode: replace, the batch's savepoint, in the run's
@@ -261,12 +272,12 @@ class SqlWrite final : public pipeline::Output {
       }
       hooks_->before_commit(*connection_, connection_config_, checkpoint_);
       connection_->commit();
-      hooks_->after_commit(checkpoint_);
     } catch (Error& e) {
       rollback_quietly();
-      throw e.add_context(fmt::format("{} replacing the rows of `{}` (rolled back: it keeps its old rows)", path_,
-                                      spec_.table.to_string()));
+      throw note_if_full(e).add_context(fmt::format("{} replacing the rows of `{}` (rolled back: it keeps its old rows)",
+                                                    path_, spec_.table.to_string()));
     }
+    hooks_->after_commit(checkpoint_);  // committed: its failure names the state store, not the rollback
     checkpoint_unsaved_ = false;
     add_committed(std::exchange(run_counts_, {}));
     rejected_ += std::exchange(run_rejected_, 0);
@@ -309,7 +320,10 @@ class SqlWrite final : public pipeline::Output {
     else rollback_quietly();
     pending_counts_ = {};
     bool replayable = replace_ ? batch_only : row_error || worth_rerunning_idempotent(e);
-    if (!replayable) throw Error(e).add_context(failed_write());
+    if (!replayable) {
+      Error stop(e);
+      throw note_if_full(stop).add_context(failed_write());
+    }
     if (!row_error) {
       log::warn(fmt::format("{}: {}; writing the batch again", path_, e.what()));
     } else if (!rejections_logged_) {
@@ -362,9 +376,18 @@ class SqlWrite final : public pipeline::Output {
       commit();
     } catch (Error& e) {
       rollback_quietly();
-      if (!replace_ && worth_rerunning_idempotent(e)) connection_.reset();  // whatever state it is in, start afresh
+      if (!replace_ && worth_rerunning_idempotent(e)) disconnect();  // whatever state it is in, start afresh
+      note_if_full(e);
       throw;
     }
+  }
+
+  // A full target is not retried (ErrorKind::storage): the message says what helps.
+  Error& note_if_full(Error& e) const {
+    if (e.kind() == ErrorKind::storage)
+      e.add_context(fmt::format("{} is full: free space and run again; nothing of the failed batch was committed",
+                                connection_config_.describe()));
+    return e;
   }
 
   // Writes `rows` in runs under a savepoint, each rejected row becoming a dead letter. A run
@@ -416,7 +439,7 @@ class SqlWrite final : public pipeline::Output {
   }
 
   // Commits the open transaction with the checkpoint and dead letters, then hands the kept
-  // batches back.
+  // batches back. The caller persists what lives elsewhere (after_commit) once it returns.
   void commit() {
     if (replace_) {  // commit_run() commits the run, its letters and checkpoint
       connection_->release_savepoint(kBatchSavepoint);
@@ -426,7 +449,6 @@ class SqlWrite final : public pipeline::Output {
     } else {
       hooks_->before_commit(*connection_, connection_config_, checkpoint_);
       connection_->commit();
-      hooks_->after_commit(checkpoint_);
       checkpoint_unsaved_ = false;
       add_committed(pending_counts_);
       rejected_ += rejected_in_batch_;
@@ -452,8 +474,14 @@ class SqlWrite final : public pipeline::Output {
   }
 
   void reconnect() {
-    connection_.reset();
+    disconnect();
     connection_ = db::connect(connection_config_);
+  }
+
+  // The writer first: it holds statements of the connection.
+  void disconnect() noexcept {
+    writer_.reset();
+    connection_.reset();
   }
 
   void rollback_quietly() noexcept {

@@ -26,7 +26,7 @@ TEST(PostgresErrors, SqlstateClassesMapToKinds) {
            Expect{"28000", ErrorKind::auth, false},          Expect{"53300", ErrorKind::connection, true},
            Expect{"22P02", ErrorKind::data, false},          Expect{"22003", ErrorKind::data, false},
            Expect{"55P03", ErrorKind::timeout, true},        Expect{"0A000", ErrorKind::unsupported, false},
-           Expect{"XX000", ErrorKind::internal, false},
+           Expect{"53100", ErrorKind::storage, false},       Expect{"XX000", ErrorKind::internal, false},
        }) {
     EXPECT_EQ(postgres::kind_for_sqlstate(e.code), e.kind) << e.code;
     EXPECT_EQ(postgres::retryable_sqlstate(e.code), e.retryable) << e.code;
@@ -49,6 +49,7 @@ TEST(MysqlErrors, ErrnosMapToKinds) {
            ExpectNo{1317, ErrorKind::cancelled, false},    ExpectNo{2002, ErrorKind::connection, true},
            ExpectNo{2006, ErrorKind::connection, true},    ExpectNo{2013, ErrorKind::connection, true},
            ExpectNo{1366, ErrorKind::data, false},         ExpectNo{9999, ErrorKind::internal, false},
+           ExpectNo{1114, ErrorKind::storage, false},      ExpectNo{1021, ErrorKind::storage, false},
        }) {
     EXPECT_EQ(mysql::kind_for_errno(e.code), e.kind) << e.code;
     EXPECT_EQ(mysql::retryable_errno(e.code), e.retryable) << e.code;

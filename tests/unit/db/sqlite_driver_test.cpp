@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -253,6 +254,56 @@ TEST_F(SqliteDriver, BusyDatabaseIsARetryableSerializationError) {
   holder->commit();
   EXPECT_NO_THROW(waiter->execute("INSERT INTO t VALUES (2)")) << "free again after commit";
   EXPECT_EQ(count(*waiter, "t"), 2);
+}
+
+// A full database (here at its max_page_count; a full disk fails the same way) is an error of
+// its own kind that no retry can help: the caller stops instead of writing the batch again.
+TEST_F(SqliteDriver, FullDatabaseIsAStorageErrorNotWorthRetrying) {
+  auto c = open(url("full.db"));
+  c->execute_script("CREATE TABLE t (x TEXT); PRAGMA max_page_count = 8;");
+  try {
+    for (int i = 0; i < 1000; ++i) c->execute("INSERT INTO t VALUES (printf('%0500d', 1))");
+    ADD_FAILURE() << "500 KB fitted in 8 pages";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::storage) << e.what();
+    EXPECT_FALSE(worth_rerunning_idempotent(e)) << e.what();
+    EXPECT_TRUE(has(e, "database or disk is full")) << e.what();
+  }
+}
+
+// A bulk writer and a cursor kept past their connection (an error path that reconnects
+// first): using them is an error, destroying them is safe. Before, the writer's statements
+// went back into the freed connection's cache (a heap-use-after-free, SIGSEGV in the run).
+TEST_F(SqliteDriver, WriterAndCursorOutlivingTheirConnectionAreSafe) {
+  auto c = open(url("a.db"));
+  c->execute_script("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2), (3);");
+  WriteSpec spec{.table = TableRef{"", "t"}, .columns = {"x"}, .mode = WriteMode::insert, .key = {}};
+  auto writer = c->bulk_writer(spec);
+  auto cursor = c->query("SELECT x FROM t");
+  Batch first;
+  ASSERT_TRUE(cursor->next(first, 1));
+  c.reset();
+  Column x;
+  x.name = "x";
+  x.type = Type::int64;
+  Batch rows(std::make_shared<const Schema>(std::vector<Column>{x}));
+  rows.append_row()[0] = Value(std::int64_t{4});
+  for (auto use : {std::function<void()>([&] { writer->write(rows); }), std::function<void()>([&] {
+         Batch more;
+         cursor->next(more, 10);
+       })}) {
+    try {
+      use();
+      ADD_FAILURE() << "used after the connection closed";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::internal) << e.what();
+      EXPECT_TRUE(has(e, "after its connection was closed")) << e.what();
+    }
+  }
+  writer.reset();
+  cursor.reset();
+  auto again = open(url("a.db"));
+  EXPECT_EQ(count(*again, "t"), 3) << "the file closed cleanly, nothing written after";
 }
 
 TEST_F(SqliteDriver, StatementsAndCursors) {
