@@ -3,15 +3,22 @@
 // A Batch is a schema plus row-major cells. It is the unit of work of cursors, bulk writers
 // and pipeline queues. clear() keeps the cells' buffers, so a batch recycled through a
 // cursor's next() reaches a steady state without allocation.
+//
+// A batch of changes (weir/change.hpp) also says per row what it is (insert, update …),
+// holds before images, marks cells the source did not send and where a source transaction
+// ends. That record is made on the first append_change() only: a batch of plain rows carries
+// one null pointer and each of its appends tests it once.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
 
+#include "weir/change.hpp"
 #include "weir/schema.hpp"
 #include "weir/value.hpp"
 
@@ -21,12 +28,17 @@ class Record;
 
 class Batch {
  public:
-  Batch() = default;
-  explicit Batch(std::shared_ptr<const Schema> schema) { reset(std::move(schema)); }
+  Batch();
+  explicit Batch(std::shared_ptr<const Schema> schema);
+  Batch(const Batch& other);
+  Batch& operator=(const Batch& other);
+  Batch(Batch&&) noexcept;
+  Batch& operator=(Batch&&) noexcept;
+  ~Batch();
 
   // Sets the schema and drops all rows (buffers are kept when the width is unchanged).
   void reset(std::shared_ptr<const Schema> schema);
-  void clear() noexcept { rows_ = 0; }
+  void clear() noexcept;
   // Makes room for up to `rows` rows (at most 65536 at once) so filling them rarely moves cells.
   void reserve(std::size_t rows) {
     std::size_t cells = std::min<std::size_t>(rows, 65536) * width_;
@@ -51,11 +63,38 @@ class Batch {
   // Adds a row copied from `values` (its size must equal width()).
   void append_row(std::span<const Value> values);
 
+  // --- changes (see the file comment); every row of a plain batch is ChangeOp::row ---
+  bool has_changes() const noexcept { return changes_ != nullptr && has_change_rows(); }
+  ChangeOp op(std::size_t row) const noexcept;
+  // Adds a row that is a change of kind `op` and returns its cells (assign every one).
+  std::span<Value> append_change(ChangeOp op);
+  // The row as it was before the change, to assign (width() cells); made on first call.
+  std::span<Value> set_before(std::size_t row);
+  // The before image of `row`; empty when the source sent none.
+  std::span<const Value> before(std::size_t row) const noexcept;
+  // The source left cell (row, col) out (an unchanged TOASTed value): it is neither NULL nor
+  // a value, and an output must keep what the target holds there.
+  void mark_unsent(std::size_t row, std::size_t col);
+  bool sent(std::size_t row, std::size_t col) const noexcept;
+  bool all_sent(std::size_t row) const noexcept;
+  // The last row added ends a source transaction.
+  void end_transaction();
+  bool ends_transaction(std::size_t row) const noexcept;
+  // For filters that build rows from another batch's: gives this batch's last row what
+  // `from`'s row `from_row` says (op, transaction end; before image and unsent cells by
+  // column name). Does nothing when `from` has no changes.
+  void carry_change(const Batch& from, std::size_t from_row);
+
  private:
+  struct Changes;
+  bool has_change_rows() const noexcept;
+  Changes& changes();
+
   std::shared_ptr<const Schema> schema_ = std::make_shared<const Schema>();
   std::vector<Value> cells_;
   std::size_t width_ = 0;
   std::size_t rows_ = 0;
+  std::unique_ptr<Changes> changes_;
 };
 
 // A view of one row of a Batch; valid while the batch is unchanged.

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "weir/change.hpp"
 #include "weir/value.hpp"
 
 namespace weir {
@@ -28,12 +29,14 @@ struct Column {
   bool operator==(const Column&) const = default;
 };
 
-// An ordered list of columns with lookup by name. Immutable once shared between stages
-// (held as std::shared_ptr<const Schema>).
+// An ordered list of columns with lookup by name, and the source table they belong to when
+// they are one table's (a change stream's batches always are). Immutable once shared between
+// stages (held as std::shared_ptr<const Schema>): a table whose shape changes mid-stream
+// gets a new Schema, so an output knows its batches' shape by the pointer.
 class Schema {
  public:
   Schema() = default;
-  explicit Schema(std::vector<Column> columns);
+  explicit Schema(std::vector<Column> columns, SourceTable source = {});
 
   std::size_t size() const noexcept { return columns_.size(); }
   bool empty() const noexcept { return columns_.empty(); }
@@ -46,11 +49,13 @@ class Schema {
   std::optional<std::size_t> find(std::string_view name) const noexcept;
   // Like find(), but throws Error{config} naming the column and the closest existing one.
   std::size_t index_of(std::string_view name) const;
+  const SourceTable& source() const noexcept { return source_; }
 
   bool operator==(const Schema&) const = default;
 
  private:
   std::vector<Column> columns_;
+  SourceTable source_;
 };
 
 }  // namespace weir

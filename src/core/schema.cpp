@@ -7,7 +7,8 @@
 
 namespace weir {
 
-Schema::Schema(std::vector<Column> columns) : columns_(std::move(columns)) {}
+Schema::Schema(std::vector<Column> columns, SourceTable source)
+    : columns_(std::move(columns)), source_(std::move(source)) {}
 
 std::optional<std::size_t> Schema::find(std::string_view name) const noexcept {
   for (std::size_t i = 0; i < columns_.size(); ++i)

@@ -121,6 +121,7 @@ class SqlCall final : public pipeline::Filter {
       std::copy(source.begin(), source.end(), row.begin());
       for (std::size_t c = source.size(); c < row.size(); ++c) row[c].set_null();
       if (when_ && !when_->test(source)) live_[r] = 0;  // passes through, not looked up
+      out.carry_change(in, r);
     }
     for (std::size_t q = 0; q < lookups_.size(); ++q) run_query(q, in, out, dead);
     compact(out);
@@ -166,7 +167,7 @@ class SqlCall final : public pipeline::Filter {
       }
     }
     input_ = input;
-    output_ = std::make_shared<const Schema>(std::move(columns));
+    output_ = std::make_shared<const Schema>(std::move(columns), input->source());
   }
 
   template <class F>
@@ -249,6 +250,7 @@ class SqlCall final : public pipeline::Filter {
 
   // Removes the records skipped or dead-lettered, keeping the order of the rest.
   void compact(Batch& out) {
+    if (out.has_changes()) return compact_changes(out);
     std::size_t kept = 0;
     for (std::size_t r = 0; r < out.rows(); ++r) {
       if (dropped_[r]) continue;
@@ -258,6 +260,23 @@ class SqlCall final : public pipeline::Filter {
     if (kept == out.rows()) return;
     out.clear();
     for (std::size_t r = 0; r < kept; ++r) out.append_row();  // the rows keep the cells moved there
+  }
+
+  // compact() for a batch of changes: each kept row keeps its change, and a source
+  // transaction whose last row was dropped ends at its last kept row.
+  void compact_changes(Batch& out) {
+    if (std::ranges::find(dropped_, 1) == dropped_.end()) return;
+    Batch kept(out.schema_ptr());
+    for (std::size_t r = 0; r < out.rows(); ++r) {
+      if (dropped_[r]) {
+        if (out.ends_transaction(r) && !kept.empty() && !kept.ends_transaction(kept.rows() - 1))
+          kept.end_transaction();
+        continue;
+      }
+      std::ranges::move(out.row(r), kept.append_row().begin());
+      kept.carry_change(out, r);
+    }
+    out = std::move(kept);
   }
 
   SqlCallConfig config_;

@@ -267,6 +267,43 @@ TEST_F(SqlCallTest, OnErrorDeadLetterSendsTheRecordWithWhy) {
   EXPECT_EQ(letter.record_json, R"({"id":2,"payload":"not json"})");
 }
 
+// A change stream's rows keep what they are through a lookup: op, before image, cells the
+// source did not send, the source table, and transaction ends — also when the row that ended
+// a transaction is skipped.
+TEST_F(SqlCallTest, ChangesKeepTheirOpsUnsentCellsAndTransactionEnds) {
+  Batch in(std::make_shared<const Schema>(
+      std::vector<Column>{test::column("id", Type::int64), test::column("payload", Type::text)},
+      SourceTable{"public", "events"}));
+  auto row = in.append_change(ChangeOp::insert);
+  row[0] = Value(1), row[1] = Value(R"({"tier":"gold"})");
+  row = in.append_change(ChangeOp::update);
+  row[0] = Value(3), row[1] = Value(R"({"tier":"bronze"})");
+  in.set_before(1)[0] = Value(3);
+  row = in.append_change(ChangeOp::update);  // its lookup fails: skipped
+  row[0] = Value(2), row[1] = Value("not json");
+  in.end_transaction();
+  row = in.append_change(ChangeOp::remove);
+  row[0] = Value(4), row[1] = Value(R"({"tier":"gold"})");
+  in.mark_unsent(3, 1);
+  in.end_transaction();
+
+  Batch out = run(*filter(with_mode("skip")), in);
+  EXPECT_EQ(column_of(out, "id"), (Strings{"1", "3", "4"}));
+  EXPECT_EQ(column_of(out, "tier"), (Strings{"gold", "bronze", "gold"}));
+  ASSERT_TRUE(out.has_changes());
+  EXPECT_EQ(out.op(0), ChangeOp::insert);
+  EXPECT_EQ(out.op(1), ChangeOp::update);
+  EXPECT_EQ(out.op(2), ChangeOp::remove);
+  EXPECT_EQ(out.before(1)[0].as_int(), 3);
+  EXPECT_TRUE(out.before(0).empty());
+  EXPECT_FALSE(out.ends_transaction(0));
+  EXPECT_TRUE(out.ends_transaction(1)) << "the skipped row ended the first transaction";
+  EXPECT_TRUE(out.ends_transaction(2));
+  EXPECT_FALSE(out.sent(2, out.schema().index_of("payload")));
+  EXPECT_TRUE(out.sent(2, out.schema().index_of("tier")));
+  EXPECT_EQ(out.schema().source(), (SourceTable{"public", "events"}));
+}
+
 TEST_F(SqlCallTest, ValuesAreBoundNotSpliced) {
   auto f = filter(R"(
 connection: crm
