@@ -47,7 +47,6 @@ MyConnection::MyConnection(DbHandle db, SessionOptions options, unsigned long th
 }
 
 MyConnection::~MyConnection() {
-  if (active_cursor_) active_cursor_->detach();
   statements_.clear();  // statements close before the connection
 }
 

@@ -23,7 +23,7 @@ MyCursor::MyCursor(MyConnection& connection, MYSQL_STMT* stmt) : StreamingCursor
 
 MyCursor::~MyCursor() {
   close();
-  if (connection_) connection_->set_active_cursor(nullptr);
+  if (auto* connection = this->connection()) connection->set_active_cursor(nullptr);
 }
 
 bool MyCursor::next(Batch& out, std::size_t max_rows) {
@@ -47,7 +47,7 @@ bool MyCursor::next(Batch& out, std::size_t max_rows) {
 }
 
 void MyCursor::close() noexcept {
-  if (done_ || !connection_) return;
+  if (done_ || !connection()) return;
   done_ = true;
   finish_results(stmt_);
 }

@@ -71,9 +71,7 @@ PgConnection::PgConnection(ConnHandle conn, BulkMerge bulk_merge, bool transacti
   PQsetNoticeReceiver(conn_.get(), &log_notice, nullptr);
 }
 
-PgConnection::~PgConnection() {
-  if (active_cursor_) active_cursor_->detach();
-}
+PgConnection::~PgConnection() = default;  // an open cursor learns by its tether
 
 namespace {
 [[noreturn]] void wrong_param_count(int expected, int given) {

@@ -33,7 +33,7 @@ PgCopyCursor::PgCopyCursor(PgConnection& connection, const std::string& copy_sql
 
 PgCopyCursor::~PgCopyCursor() {
   close();
-  if (connection_) connection_->set_active_cursor(nullptr);
+  if (auto* connection = this->connection()) connection->set_active_cursor(nullptr);
 }
 
 bool PgCopyCursor::next(Batch& out, std::size_t max_rows) {
@@ -73,7 +73,7 @@ void PgCopyCursor::end(int status) {
 }
 
 void PgCopyCursor::close() noexcept {
-  if (!connection_ || done_) return;
+  if (!connection() || done_) return;
   done_ = true;
   // As PgCursor::close: cancel outside a transaction, else read the rest and drop it.
   if (!connection_->explicit_transaction()) connection_->cancel();

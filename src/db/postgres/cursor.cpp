@@ -25,7 +25,7 @@ PgCursor::PgCursor(PgConnection& connection, ResultHandle first) : PgStreamingCu
 
 PgCursor::~PgCursor() {
   close();
-  if (connection_) connection_->set_active_cursor(nullptr);
+  if (auto* connection = this->connection()) connection->set_active_cursor(nullptr);
 }
 
 const std::shared_ptr<const Schema>& PgCursor::schema() const noexcept { return schema_; }
@@ -85,7 +85,7 @@ bool PgCursor::next(Batch& out, std::size_t max_rows) {
 }
 
 void PgCursor::close() noexcept {
-  if (!connection_ || done_) return;
+  if (!connection() || done_) return;
   pending_.reset();
   // Outside a transaction, cancelling spares reading the rest; inside one it would abort
   // the transaction, so the rest is read and dropped instead.
