@@ -72,7 +72,7 @@ struct Run {
   std::int64_t records = 0;
   double seconds = 0;
   std::uint64_t queries = 0;
-  weir::pipeline::LookupStats stats;
+  weir::lookup::LookupStats stats;
   double per_second() const { return static_cast<double>(records) / seconds; }
 };
 

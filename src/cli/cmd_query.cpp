@@ -40,9 +40,10 @@ double millis_since(Clock::time_point start) {
 // Runs one statement and prints its result.
 void run_statement(db::Connection& connection, const std::string& sql, std::span<const Value> params,
                    const QueryOptions& o) {
-  StatementInfo info = inspect_statement(sql);
+  db::SqlSyntax syntax = connection.dialect().sql_syntax();
+  StatementInfo info = inspect_statement(sql, syntax);
   log::debug(fmt::format("sending ({} parameter{}): {}", params.size(), params.size() == 1 ? "" : "s",
-                         loggable_statement(sql)));
+                         loggable_statement(sql, syntax)));
   auto start = Clock::now();
   if (counts_rows(info)) {
     std::uint64_t affected = connection.execute(sql, params);
@@ -82,7 +83,7 @@ std::string read_script(const std::string& file) {
 void run_script(db::Connection& connection, const QueryOptions& o) {
   std::vector<ScriptStatement> statements;
   try {
-    statements = split_script(read_script(o.file));
+    statements = split_script(read_script(o.file), connection.dialect().sql_syntax());
   } catch (Error& e) {
     throw e.add_context(o.file);
   }
@@ -119,7 +120,7 @@ int run_query(const Globals& globals, const QueryOptions& o) {
     run_script(*connection, o);
     return 0;
   }
-  if (std::size_t n = split_script(o.sql).size(); n > 1)
+  if (std::size_t n = split_script(o.sql, connection->dialect().sql_syntax()).size(); n > 1)
     throw Error(ErrorKind::config, fmt::format("the SQL holds {} statements; run several with --file FILE", n));
   std::vector<Value> params(o.params.begin(), o.params.end());
   std::string sql = o.explain ? std::string(connection->dialect().explain_prefix()) + o.sql : o.sql;

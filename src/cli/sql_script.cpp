@@ -4,13 +4,13 @@
 #include <array>
 #include <cctype>
 
-#include "pipeline/sql_lexer.hpp"
+#include "db/common/sql_lexer.hpp"
 
 namespace weir::cli {
 namespace {
 
-using pipeline::sql::Token;
-using pipeline::sql::TokenKind;
+using db::sql::Token;
+using db::sql::TokenKind;
 
 bool is_blank(TokenKind kind) { return kind == TokenKind::space || kind == TokenKind::comment; }
 
@@ -22,8 +22,8 @@ std::string upper(std::string_view s) {
 
 }  // namespace
 
-std::vector<ScriptStatement> split_script(std::string_view script) {
-  std::vector<Token> tokens = pipeline::sql::tokenize(script);
+std::vector<ScriptStatement> split_script(std::string_view script, const db::SqlSyntax& syntax) {
+  std::vector<Token> tokens = db::sql::tokenize(script, {.syntax = syntax});
   std::vector<ScriptStatement> out;
   int line = 1;
   std::size_t first = 0, last = 0;  // the current statement's first and one-past-last meaningful token
@@ -52,9 +52,9 @@ std::vector<ScriptStatement> split_script(std::string_view script) {
   return out;
 }
 
-StatementInfo inspect_statement(std::string_view sql) {
+StatementInfo inspect_statement(std::string_view sql, const db::SqlSyntax& syntax) {
   StatementInfo info;
-  for (const Token& t : pipeline::sql::tokenize(sql)) {
+  for (const Token& t : db::sql::tokenize(sql, {.syntax = syntax})) {
     if (t.kind != TokenKind::word) continue;
     std::string word = upper(t.text(sql));
     if (info.verb.empty()) info.verb = word;
@@ -69,10 +69,10 @@ bool counts_rows(const StatementInfo& info) {
   return !info.returning && std::find(kVerbs.begin(), kVerbs.end(), info.verb) != kVerbs.end();
 }
 
-std::string loggable_statement(std::string_view sql) {
-  bool secret_literals = inspect_statement(sql).names_password;
+std::string loggable_statement(std::string_view sql, const db::SqlSyntax& syntax) {
+  bool secret_literals = inspect_statement(sql, syntax).names_password;
   std::string out;
-  for (const Token& t : pipeline::sql::tokenize(sql)) {
+  for (const Token& t : db::sql::tokenize(sql, {.syntax = syntax})) {
     if (t.kind == TokenKind::string && secret_literals) out += "'***'";
     else if (t.kind == TokenKind::space || t.kind == TokenKind::comment) out += ' ';
     else out += t.text(sql);

@@ -1,12 +1,14 @@
-#include "pipeline/field_path.hpp"
+#include "core/field_path.hpp"
 
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
+#include <unordered_map>
+
 #include "weir/error.hpp"
 
-namespace weir::pipeline {
+namespace weir {
 
 std::string FieldPath::to_string() const {
   std::string out = "record." + column;
@@ -52,12 +54,11 @@ std::optional<FieldPath> parse_field_path(std::string_view text, std::string& pr
 FieldReader::FieldReader(const FieldPath& path, const Schema& schema)
     : column_(schema.index_of(path.column)), keys_(path.keys) {}
 
-const Value& FieldReader::read(std::span<const Value> row, Value& scratch) const {
+const Value& FieldReader::read(std::span<const Value> row, std::size_t row_index, JsonCells& json,
+                               Value& scratch) const {
   const Value& cell = row[column_];
   if (keys_.empty()) return cell;
-  if (const Json* json = cell.get_if<Json>()) scratch = json_path_value(json->text, keys_);
-  else if (const std::string* text = cell.get_if<std::string>()) scratch = json_path_value(*text, keys_);
-  else scratch.set_null();
+  scratch = json.read(row_index, column_, cell, keys_);
   return scratch;
 }
 
@@ -80,12 +81,45 @@ Value from_json(const nlohmann::json& j) {
   }
 }
 
+thread_local std::uint64_t parses = 0;
+
+const nlohmann::json* parse_cell(const Value& cell, nlohmann::json& into) {
+  std::string_view text;
+  if (const Json* json = cell.get_if<Json>()) text = json->text;
+  else if (const std::string* s = cell.get_if<std::string>()) text = *s;
+  else return nullptr;
+  ++parses;
+  into = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return &into;
+}
+
 }  // namespace
 
-Value json_path_value(std::string_view json, std::span<const std::string> keys) {
-  nlohmann::json doc = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return Value();
-  const nlohmann::json* at = &doc;
+struct JsonCells::Documents {
+  // Cell (row, column) → its document; a discarded value for text that is not JSON.
+  std::unordered_map<std::uint64_t, nlohmann::json> by_cell;
+};
+
+JsonCells::JsonCells() : documents_(std::make_unique<Documents>()) {}
+JsonCells::~JsonCells() = default;
+JsonCells::JsonCells(JsonCells&&) noexcept = default;
+JsonCells& JsonCells::operator=(JsonCells&&) noexcept = default;
+
+void JsonCells::clear() noexcept { documents_->by_cell.clear(); }
+
+std::uint64_t JsonCells::parses_on_this_thread() noexcept { return parses; }
+
+Value JsonCells::read(std::size_t row, std::size_t column, const Value& cell, std::span<const std::string> keys) {
+  if (cell.is_null()) return Value();
+  const nlohmann::json* at = nullptr;
+  nlohmann::json uncached;
+  if (column < (1u << 16)) {
+    auto [it, added] = documents_->by_cell.try_emplace((static_cast<std::uint64_t>(row) << 16) | column);
+    at = added ? parse_cell(cell, it->second) : &it->second;
+  } else {
+    at = parse_cell(cell, uncached);
+  }
+  if (!at || at->is_discarded()) return Value();
   for (const std::string& key : keys) {
     if (!at->is_object()) return Value();
     auto it = at->find(key);
@@ -95,4 +129,4 @@ Value json_path_value(std::string_view json, std::span<const std::string> keys) 
   return from_json(*at);
 }
 
-}  // namespace weir::pipeline
+}  // namespace weir

@@ -1,10 +1,10 @@
-#include "pipeline/value_order.hpp"
+#include "core/value_order.hpp"
 
 #include <cmath>
 #include <cstdlib>
 #include <string_view>
 
-namespace weir::pipeline {
+namespace weir {
 namespace {
 
 // A plain decimal numeral split into sign and significant digits.
@@ -147,4 +147,4 @@ std::string canonical_key(const Value& value) {
   }
 }
 
-}  // namespace weir::pipeline
+}  // namespace weir

@@ -13,7 +13,7 @@
 
 #include "weir/value.hpp"
 
-namespace weir::pipeline {
+namespace weir {
 
 // <0, 0 or >0; nullopt when either is NULL or the two cannot be compared (a number and a
 // word, a boolean and a number, a NaN).
@@ -31,4 +31,4 @@ std::string canonical_key(const Value& value);
 // one (no exponent, no spaces).
 std::optional<int> compare_decimal_text(std::string_view a, std::string_view b);
 
-}  // namespace weir::pipeline
+}  // namespace weir

@@ -1,14 +1,14 @@
-#include "pipeline/lookup.hpp"
+#include "lookup/lookup.hpp"
 
 #include <fmt/format.h>
 
 #include <bit>
 #include <unordered_map>
 
-#include "pipeline/value_order.hpp"
+#include "core/value_order.hpp"
 #include "weir/log.hpp"
 
-namespace weir::pipeline {
+namespace weir::lookup {
 
 LookupConnection::LookupConnection(db::ConnectionConfig config, RetryPolicy policy, std::string subject)
     : config_(std::move(config)), policy_(policy), subject_(std::move(subject)) {}
@@ -199,4 +199,4 @@ LookupStats Lookup::stats() const {
   return s;
 }
 
-}  // namespace weir::pipeline
+}  // namespace weir::lookup

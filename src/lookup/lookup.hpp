@@ -26,14 +26,14 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/lookup_cache.hpp"
-#include "pipeline/sql_batch.hpp"
-#include "pipeline/sql_template.hpp"
+#include "lookup/lookup_cache.hpp"
+#include "lookup/sql_batch.hpp"
+#include "lookup/sql_template.hpp"
 #include "weir/db/driver.hpp"
 #include "weir/error.hpp"
 #include "weir/retry.hpp"
 
-namespace weir::pipeline {
+namespace weir::lookup {
 
 class LookupConnection {
  public:
@@ -122,4 +122,4 @@ class Lookup {
   LookupStats stats_;
 };
 
-}  // namespace weir::pipeline
+}  // namespace weir::lookup

@@ -1,11 +1,11 @@
-#include "pipeline/lookup_cache.hpp"
+#include "lookup/lookup_cache.hpp"
 
 #include <functional>
 #include <string_view>
 
 #include "weir/error.hpp"
 
-namespace weir::pipeline {
+namespace weir::lookup {
 namespace {
 
 std::size_t combine(std::size_t seed, std::size_t h) noexcept {
@@ -100,4 +100,4 @@ void LookupCache::clear() noexcept {
   entries_.clear();
 }
 
-}  // namespace weir::pipeline
+}  // namespace weir::lookup

@@ -19,7 +19,7 @@
 
 #include "weir/value.hpp"
 
-namespace weir::pipeline {
+namespace weir::lookup {
 
 // Hashes a Value consistently with Value::operator== (type and content).
 struct ValueHash {
@@ -80,4 +80,4 @@ class LookupCache {
   Stats stats_;
 };
 
-}  // namespace weir::pipeline
+}  // namespace weir::lookup

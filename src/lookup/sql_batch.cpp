@@ -1,16 +1,15 @@
-#include "pipeline/sql_batch.hpp"
+#include "lookup/sql_batch.hpp"
 
 #include <fmt/format.h>
 
 #include <array>
 
 #include "core/text.hpp"
-#include "pipeline/sql_lexer.hpp"
 
-namespace weir::pipeline {
+namespace weir::lookup {
 namespace {
 
-using sql::TokenKind;
+using db::sql::TokenKind;
 
 // Words after which rows no longer correspond one-to-one to the key they matched.
 constexpr std::array<std::string_view, 22> kRowWideWords{
@@ -52,7 +51,7 @@ bool is_aggregate(std::string_view upper) {
 std::vector<Sig> significant(std::string_view text) {
   std::vector<Sig> out;
   int depth = 0;
-  for (const sql::Token& t : sql::tokenize(text)) {
+  for (const db::sql::Token& t : db::sql::tokenize(text, kTemplateLex)) {
     if (t.kind == TokenKind::space || t.kind == TokenKind::comment) continue;
     if (t.kind == TokenKind::rparen) --depth;
     Sig s{t.kind, t.begin, t.end, depth, {}};
@@ -182,4 +181,4 @@ std::string BatchPlan::render(const db::Dialect& dialect, std::size_t count) con
   return out;
 }
 
-}  // namespace weir::pipeline
+}  // namespace weir::lookup

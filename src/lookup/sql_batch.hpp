@@ -21,10 +21,10 @@
 #include <optional>
 #include <string>
 
-#include "pipeline/sql_template.hpp"
+#include "lookup/sql_template.hpp"
 #include "weir/db/dialect.hpp"
 
-namespace weir::pipeline {
+namespace weir::lookup {
 
 class BatchPlan {
  public:
@@ -45,4 +45,4 @@ class BatchPlan {
   std::string tail_;    // what follows the predicate
 };
 
-}  // namespace weir::pipeline
+}  // namespace weir::lookup

@@ -1,12 +1,11 @@
-#include "pipeline/sql_template.hpp"
+#include "lookup/sql_template.hpp"
 
 #include <fmt/format.h>
 
 #include "core/text.hpp"
-#include "pipeline/sql_lexer.hpp"
 #include "weir/error.hpp"
 
-namespace weir::pipeline {
+namespace weir::lookup {
 namespace {
 
 [[noreturn]] void fail(std::string_view name, std::string_view sql, std::string_view problem) {
@@ -22,21 +21,21 @@ SqlTemplate SqlTemplate::parse(std::string_view sql, std::string_view name) {
   t.sql_ = std::string(sql);
   t.name_ = std::string(name);
   if (trim(sql).empty()) fail(name, sql, "is empty");
-  std::vector<sql::Token> tokens;
+  std::vector<db::sql::Token> tokens;
   try {
-    tokens = sql::tokenize(sql);
+    tokens = db::sql::tokenize(sql, kTemplateLex);
   } catch (const Error& e) {
     fail(name, sql, e.what());
   }
   std::string piece;
-  for (const sql::Token& token : tokens) {
+  for (const db::sql::Token& token : tokens) {
     std::string_view text = token.text(sql);
-    if (token.kind == sql::TokenKind::string && text.find("{{record.") != std::string_view::npos)
+    if (token.kind == db::sql::TokenKind::string && text.find("{{record.") != std::string_view::npos)
       fail(name, sql,
            fmt::format("a template inside the string literal at column {} would not be bound; write it outside "
                        "the quotes, e.g. '%' || {{{{record.x}}}} || '%'",
                        token.begin + 1));
-    if (token.kind != sql::TokenKind::templ) {
+    if (token.kind != db::sql::TokenKind::templ) {
       piece += text;
       continue;
     }
@@ -60,4 +59,4 @@ std::string SqlTemplate::render(const db::Dialect& dialect) const {
   return out;
 }
 
-}  // namespace weir::pipeline
+}  // namespace weir::lookup

@@ -18,10 +18,15 @@
 #include <string_view>
 #include <vector>
 
-#include "pipeline/field_path.hpp"
+#include "core/field_path.hpp"
+#include "db/common/sql_lexer.hpp"
 #include "weir/db/dialect.hpp"
 
-namespace weir::pipeline {
+namespace weir::lookup {
+
+// How templates are read: in the syntax every database shares (parsing needs no
+// connection), with `{{…}}` as tokens.
+inline constexpr db::sql::LexOptions kTemplateLex{.templates = true};
 
 class SqlTemplate {
  public:
@@ -48,4 +53,4 @@ class SqlTemplate {
   std::vector<std::string> pieces_;
 };
 
-}  // namespace weir::pipeline
+}  // namespace weir::lookup

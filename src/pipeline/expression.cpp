@@ -6,7 +6,7 @@
 #include <charconv>
 
 #include "core/text.hpp"
-#include "pipeline/value_order.hpp"
+#include "core/value_order.hpp"
 #include "weir/error.hpp"
 
 namespace weir::pipeline {
@@ -264,7 +264,7 @@ BoundExpression Expression::bind(const Schema& schema) const {
   return BoundExpression(tree_, std::move(readers));
 }
 
-bool BoundExpression::eval(std::size_t index, std::span<const Value> row) const {
+bool BoundExpression::eval(std::size_t index, const Row& row) const {
   const Node& n = tree_->nodes[index];
   switch (n.op) {
     case Op::or_: return eval(n.left, row) || eval(n.right, row);
@@ -274,7 +274,8 @@ bool BoundExpression::eval(std::size_t index, std::span<const Value> row) const 
   }
   Value scratch_a, scratch_b;
   auto read = [&](const Operand& o, Value& scratch) -> const Value& {
-    return o.field < 0 ? o.literal : readers_[static_cast<std::size_t>(o.field)].read(row, scratch);
+    if (o.field < 0) return o.literal;
+    return readers_[static_cast<std::size_t>(o.field)].read(row.cells, row.index, row.json, scratch);
   };
   const Value& a = read(n.a, scratch_a);
   if (n.op == Op::truth) return a.type() == Type::boolean && a.as_bool();
@@ -291,6 +292,8 @@ bool BoundExpression::eval(std::size_t index, std::span<const Value> row) const 
   }
 }
 
-bool BoundExpression::test(std::span<const Value> row) const { return eval(tree_->root, row); }
+bool BoundExpression::test(std::span<const Value> row, std::size_t row_index, JsonCells& json) const {
+  return eval(tree_->root, Row{row, row_index, json});
+}
 
 }  // namespace weir::pipeline

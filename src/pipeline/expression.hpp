@@ -10,7 +10,7 @@
 // Keywords are case-insensitive; strings take \\ \' \" \n \t escapes. A lone operand is true
 // only when it is the boolean true (`when: record.active`).
 //
-// Values compare as value_order.hpp says: numbers numerically across int64/float64/decimal,
+// Values compare as core/value_order.hpp says: numbers numerically across int64/float64/decimal,
 // strings bytewise. `==` is true when both sides are NULL or both are non-NULL and equal
 // (so `record.x == null` tests for NULL) and `!=` is its negation; `<` `<=` `>` `>=` are
 // false when either side is NULL or the two cannot be compared (SQL-like: `record.x > 1` is
@@ -23,7 +23,7 @@
 #include <string_view>
 #include <vector>
 
-#include "pipeline/field_path.hpp"
+#include "core/field_path.hpp"
 #include "weir/schema.hpp"
 #include "weir/value.hpp"
 
@@ -57,14 +57,20 @@ class Expression {
 // only for nested (JSON) fields, so one instance may serve one thread's hot loop.
 class BoundExpression {
  public:
-  // Whether the record `row` (a row of a batch with the bound schema) satisfies the condition.
-  bool test(std::span<const Value> row) const;
+  // Whether the record `row` (row `row_index` of a batch with the bound schema, whose JSON
+  // cells `json` parses once) satisfies the condition.
+  bool test(std::span<const Value> row, std::size_t row_index, JsonCells& json) const;
 
  private:
   friend class Expression;
   BoundExpression(std::shared_ptr<const expression_detail::Tree> tree, std::vector<FieldReader> readers)
       : tree_(std::move(tree)), readers_(std::move(readers)) {}
-  bool eval(std::size_t node, std::span<const Value> row) const;
+  struct Row {
+    std::span<const Value> cells;
+    std::size_t index;
+    JsonCells& json;
+  };
+  bool eval(std::size_t node, const Row& row) const;
 
   std::shared_ptr<const expression_detail::Tree> tree_;
   std::vector<FieldReader> readers_;  // one per Expression::fields()

@@ -13,6 +13,22 @@
 
 namespace weir::db {
 
+// How a database's own lexer reads SQL text: what weir needs to split a script into
+// statements, find `{{…}}` templates or a COPY-able query the way the server will
+// (db/common/sql_lexer.hpp). The defaults read '…' strings with '' doubled, E'…' strings
+// with backslash escapes, "…" and `…` identifiers, $tag$…$tag$ bodies, and -- and /* */
+// comments that do not nest.
+struct SqlSyntax {
+  bool nested_comments = false;           // /* a /* b */ c */ is one comment (PostgreSQL)
+  bool backslash_escapes = false;         // \' escapes a quote in every '…' and "…" (MySQL)
+  bool escape_strings = true;             // E'…' takes backslash escapes (PostgreSQL)
+  bool dollar_quotes = true;              // $tag$…$tag$ is a string (PostgreSQL)
+  bool double_quoted_strings = false;     // "…" is a string, not an identifier (MySQL)
+  bool bracket_identifiers = false;       // […] is an identifier (SQLite)
+  bool hash_comments = false;             // # starts a comment to the end of the line (MySQL)
+  bool dash_comment_needs_space = false;  // -- is a comment only before a space (MySQL)
+};
+
 class Dialect {
  public:
   virtual ~Dialect() = default;
@@ -33,6 +49,9 @@ class Dialect {
   virtual std::string_view table_options() const noexcept { return ""; }
   // What turns a statement into its query plan ("EXPLAIN ", "EXPLAIN QUERY PLAN ").
   virtual std::string_view explain_prefix() const noexcept { return "EXPLAIN "; }
+  // How the server reads SQL text, as configured by default (MySQL's sql_mode may turn
+  // ANSI_QUOTES or NO_BACKSLASH_ESCAPES on; weir reads the default).
+  virtual SqlSyntax sql_syntax() const noexcept { return {}; }
 
   std::string quote_table(const TableRef& table) const;
   // The identifiers quoted and joined by ", ": a column list.

@@ -15,6 +15,11 @@ class MyDialect final : public Dialect {
   // utf8mb4 spelled out: the server's default may be latin1. Binary collation compares as the
   // other databases do, so keys that differ only in case stay distinct.
   std::string_view table_options() const noexcept override { return " DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"; }
+  // The server's default sql_mode: "…" is a string and backslashes escape in every string.
+  SqlSyntax sql_syntax() const noexcept override {
+    return {.backslash_escapes = true, .escape_strings = false, .dollar_quotes = false,
+            .double_quoted_strings = true, .hash_comments = true, .dash_comment_needs_space = true};
+  }
 };
 
 }  // namespace weir::db::mysql

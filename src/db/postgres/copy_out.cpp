@@ -5,122 +5,13 @@
 #include <cstring>
 
 #include "core/text.hpp"
+#include "db/common/sql_lexer.hpp"
+#include "db/postgres/dialect.hpp"
 #include "db/postgres/wire_buffer.hpp"
 #include "weir/error.hpp"
 
 namespace weir::db::postgres {
 namespace {
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-bool is_word_start(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || static_cast<unsigned char>(c) >= 0x80;
-}
-bool is_word_char(char c) { return is_word_start(c) || (c >= '0' && c <= '9') || c == '$'; }
-
-// Scans SQL the way the server's lexer splits it, far enough to find the statement's first
-// keyword, its end, and any second statement. Positions are byte offsets into sql_.
-class SqlScan {
- public:
-  explicit SqlScan(std::string_view sql) : sql_(sql) {}
-
-  // False when the text cannot be followed (unterminated quote or comment) or holds a
-  // second statement after a ';'.
-  bool run() {
-    bool after_semicolon = false;
-    while (i_ < sql_.size()) {
-      char c = sql_[i_];
-      if (is_space(c)) {
-        ++i_;
-      } else if (c == '-' && peek(1) == '-') {
-        std::size_t eol = sql_.find('\n', i_);
-        i_ = eol == std::string_view::npos ? sql_.size() : eol + 1;
-      } else if (c == '/' && peek(1) == '*') {
-        if (!skip_block_comment()) return false;
-      } else if (c == ';') {
-        after_semicolon = true;
-        ++i_;
-      } else {
-        if (after_semicolon || !skip_token()) return false;
-        end_ = i_;
-      }
-    }
-    return true;
-  }
-  std::string_view first_word() const { return first_word_; }
-  std::size_t end() const { return end_; }
-
- private:
-  char peek(std::size_t ahead) const { return i_ + ahead < sql_.size() ? sql_[i_ + ahead] : '\0'; }
-
-  bool skip_block_comment() {  // nested, as the server's are
-    int depth = 0;
-    while (i_ < sql_.size()) {
-      if (sql_[i_] == '/' && peek(1) == '*') {
-        ++depth;
-        i_ += 2;
-      } else if (sql_[i_] == '*' && peek(1) == '/') {
-        --depth;
-        i_ += 2;
-      } else {
-        ++i_;
-      }
-      if (depth == 0) return true;
-    }
-    return false;
-  }
-
-  // A quoted run ending at `quote`, doubled quotes inside; backslash escapes in E'' strings.
-  bool skip_quoted(char quote, bool backslashes) {
-    for (++i_; i_ < sql_.size(); ++i_) {
-      if (backslashes && sql_[i_] == '\\') {
-        ++i_;
-      } else if (sql_[i_] == quote) {
-        ++i_;
-        if (peek(0) != quote) return true;
-      }
-    }
-    return false;
-  }
-
-  // $tag$ … $tag$; a '$' that opens no such quote ($1, or inside a word) is an ordinary char.
-  bool skip_dollar_quote() {
-    std::size_t close = sql_.find('$', i_ + 1);
-    std::string_view tag = close == std::string_view::npos ? "" : sql_.substr(i_, close - i_ + 1);
-    bool quote = !tag.empty();
-    for (std::size_t k = 1; quote && k + 1 < tag.size(); ++k)
-      quote = is_word_char(tag[k]) && tag[k] != '$' && (k > 1 || is_word_start(tag[k]));
-    if (!quote) {
-      ++i_;
-      return true;
-    }
-    std::size_t end = sql_.find(tag, close + 1);
-    if (end == std::string_view::npos) return false;
-    i_ = end + tag.size();
-    return true;
-  }
-
-  bool skip_token() {
-    char c = sql_[i_];
-    if (c == '\'') return skip_quoted('\'', false);
-    if (c == '"') return skip_quoted('"', false);
-    if (c == '$') return skip_dollar_quote();
-    if (!is_word_start(c)) {
-      ++i_;
-      return true;
-    }
-    std::size_t start = i_;
-    while (i_ < sql_.size() && is_word_char(sql_[i_])) ++i_;
-    // E'…' and U&'…' strings: the word is their prefix.
-    if (i_ - start == 1 && (c == 'e' || c == 'E') && peek(0) == '\'') return skip_quoted('\'', true);
-    if (first_word_.empty()) first_word_ = sql_.substr(start, i_ - start);
-    return true;
-  }
-
-  std::string_view sql_;
-  std::size_t i_ = 0;
-  std::size_t end_ = 0;
-  std::string_view first_word_;
-};
 
 [[noreturn]] void not_binary_copy(std::string_view what) {
   throw Error(ErrorKind::internal, fmt::format("reading COPY data: {}", what));
@@ -129,12 +20,25 @@ class SqlScan {
 }  // namespace
 
 std::optional<std::string_view> copyable_query(std::string_view sql) {
-  SqlScan scan(sql);
-  if (!scan.run()) return std::nullopt;
-  std::string_view word = scan.first_word();
-  if (!iequals(word, "select") && !iequals(word, "with") && !iequals(word, "values") && !iequals(word, "table"))
+  sql::Scan scan = sql::scan(sql, {.syntax = PgDialect::kSyntax});
+  if (scan.unclosed) return std::nullopt;
+  std::string_view first_word;
+  std::size_t end = 0;
+  bool after_semicolon = false;
+  for (const sql::Token& t : scan.tokens) {
+    if (t.kind == sql::TokenKind::space || t.kind == sql::TokenKind::comment) continue;
+    if (t.kind == sql::TokenKind::semicolon) {
+      after_semicolon = true;
+      continue;
+    }
+    if (after_semicolon) return std::nullopt;  // a second statement
+    if (first_word.empty() && t.kind == sql::TokenKind::word) first_word = t.text(sql);
+    end = t.end;
+  }
+  if (!iequals(first_word, "select") && !iequals(first_word, "with") && !iequals(first_word, "values") &&
+      !iequals(first_word, "table"))
     return std::nullopt;
-  return sql.substr(0, scan.end());
+  return sql.substr(0, end);
 }
 
 bool BinaryCopyReader::read(std::string_view message) {

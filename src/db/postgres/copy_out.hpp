@@ -22,8 +22,9 @@ namespace weir::db::postgres {
 
 // `sql` without trailing semicolons, ready for "COPY (…) TO STDOUT", when it is one SELECT,
 // WITH, VALUES or TABLE statement; nullopt for anything else (DML, utility statements, two
-// statements) or text the scan cannot follow (an unterminated quote or comment). Quotes,
-// dollar quotes and comments are skipped, so a ';' or keyword inside them does not count.
+// statements) or text the scan cannot follow (an unterminated quote or comment). Read with
+// PostgreSQL's syntax by the shared lexer (db/common/sql_lexer.hpp): quotes, dollar quotes
+// and nested comments are skipped, so a ';' or keyword inside them does not count.
 std::optional<std::string_view> copyable_query(std::string_view sql);
 
 class BinaryCopyReader {

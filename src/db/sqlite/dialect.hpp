@@ -11,6 +11,9 @@ class SqliteDialect final : public Dialect {
   std::string placeholder(std::size_t index) const override;
   std::string column_type(const Column& column) const override;
   std::string_view explain_prefix() const noexcept override { return "EXPLAIN QUERY PLAN "; }
+  SqlSyntax sql_syntax() const noexcept override {
+    return {.escape_strings = false, .dollar_quotes = false, .bracket_identifiers = true};
+  }
 };
 
 }  // namespace weir::db::sqlite

@@ -12,7 +12,7 @@
 //
 // Queries run in order on the records that match `when` (the others pass with NULL in the
 // new columns); a later query may read columns an earlier one merged. The lookups
-// themselves — batching, caching, retries — live in pipeline/lookup.hpp; this file turns
+// themselves — batching, caching, retries — live in lookup/lookup.hpp; this file turns
 // the configuration into Lookups and their rows into columns.
 #include "modules/filter/sql_call.hpp"
 
@@ -30,13 +30,13 @@
 namespace weir::modules {
 namespace {
 
-using pipeline::FieldReader;
-using pipeline::Lookup;
-using pipeline::LookupOutcome;
-using pipeline::LookupRows;
+using weir::FieldReader;
+using lookup::Lookup;
+using lookup::LookupOutcome;
+using lookup::LookupRows;
 
 struct KeyPtrHash {
-  std::size_t operator()(const Lookup::Key* k) const noexcept { return pipeline::ValuesHash{}(*k); }
+  std::size_t operator()(const Lookup::Key* k) const noexcept { return lookup::ValuesHash{}(*k); }
 };
 struct KeyPtrEqual {
   bool operator()(const Lookup::Key* a, const Lookup::Key* b) const noexcept { return *a == *b; }
@@ -115,12 +115,13 @@ class SqlCall final : public pipeline::Filter {
     out.reset(output_);
     live_.assign(in.rows(), 1);
     dropped_.assign(in.rows(), 0);
+    json_.clear();
     for (std::size_t r = 0; r < in.rows(); ++r) {
       std::span<Value> row = out.append_row();
       std::span<const Value> source = in.row(r);
       std::copy(source.begin(), source.end(), row.begin());
       for (std::size_t c = source.size(); c < row.size(); ++c) row[c].set_null();
-      if (when_ && !when_->test(source)) live_[r] = 0;  // passes through, not looked up
+      if (when_ && !when_->test(source, r, json_)) live_[r] = 0;  // passes through, not looked up
       out.carry_change(in, r);
     }
     for (std::size_t q = 0; q < lookups_.size(); ++q) run_query(q, in, out, dead);
@@ -136,8 +137,8 @@ class SqlCall final : public pipeline::Filter {
     return output_;
   }
 
-  std::vector<pipeline::LookupStats> stats() const {
-    std::vector<pipeline::LookupStats> out;
+  std::vector<lookup::LookupStats> stats() const {
+    std::vector<lookup::LookupStats> out;
     for (const Lookup& l : lookups_) out.push_back(l.stats());
     return out;
   }
@@ -154,7 +155,7 @@ class SqlCall final : public pipeline::Filter {
       const QueryConfig& query = config_.queries[q];
       Schema visible(columns);  // the input plus what earlier queries merged
       readers_.emplace_back();
-      for (const pipeline::FieldPath& f : lookups_[q].sql().fields())
+      for (const FieldPath& f : lookups_[q].sql().fields())
         readers_.back().push_back(add_path(query.path + ".sql", [&] { return FieldReader(f, visible); }));
       offsets_.push_back(columns.size());
       for (Column c : merged_columns(q)) {
@@ -187,7 +188,7 @@ class SqlCall final : public pipeline::Filter {
     return columns;
   }
 
-  KeyedRows keys_of(std::size_t q, const Batch& out) const {
+  KeyedRows keys_of(std::size_t q, const Batch& out) {
     KeyedRows k;
     k.keys.reserve(out.rows());  // never reallocates: the index points into it
     k.key_of_row.assign(out.rows(), KeyedRows::kNone);
@@ -196,7 +197,7 @@ class SqlCall final : public pipeline::Filter {
     Value scratch;
     for (std::size_t r = 0; r < out.rows(); ++r) {
       if (!live_[r]) continue;
-      for (std::size_t f = 0; f < key.size(); ++f) key[f] = readers_[q][f].read(out.row(r), scratch);
+      for (std::size_t f = 0; f < key.size(); ++f) key[f] = readers_[q][f].read(out.row(r), r, json_, scratch);
       auto found = index.find(&key);
       if (found == index.end()) {
         k.keys.push_back(key);
@@ -280,7 +281,7 @@ class SqlCall final : public pipeline::Filter {
   }
 
   SqlCallConfig config_;
-  pipeline::LookupConnection connection_;
+  lookup::LookupConnection connection_;
   std::vector<Lookup> lookups_;
   std::shared_ptr<const Schema> input_;
   std::shared_ptr<const Schema> output_;
@@ -290,6 +291,10 @@ class SqlCall final : public pipeline::Filter {
   std::vector<char> live_;     // per row: still to be looked up by the next query
   std::vector<char> dropped_;  // per row: skipped or dead-lettered
   std::vector<LookupOutcome> outcomes_;
+  // The batch's JSON cells, parsed once for `when:` and every query. Keyed by row and
+  // column, which holds within one process(): rows are compacted only at its end, the input's
+  // cells equal the output's first ones, and a query reads only columns merged before it.
+  JsonCells json_;
 };
 
 std::unique_ptr<pipeline::Filter> make(const config::Section& section, const pipeline::ModuleContext& context) {
@@ -298,7 +303,7 @@ std::unique_ptr<pipeline::Filter> make(const config::Section& section, const pip
 
 }  // namespace
 
-std::vector<pipeline::LookupStats> sql_call_stats(const pipeline::Filter& filter) {
+std::vector<lookup::LookupStats> sql_call_stats(const pipeline::Filter& filter) {
   if (const auto* f = dynamic_cast<const SqlCall*>(&filter)) return f->stats();
   return {};
 }

@@ -4,13 +4,13 @@
 
 #include <vector>
 
-#include "pipeline/lookup.hpp"
+#include "lookup/lookup.hpp"
 #include "pipeline/module.hpp"
 
 namespace weir::modules {
 
 // One entry per query of an sql_call filter made by sql_call_module().make, in order;
 // empty for any other filter.
-std::vector<pipeline::LookupStats> sql_call_stats(const pipeline::Filter& filter);
+std::vector<lookup::LookupStats> sql_call_stats(const pipeline::Filter& filter);
 
 }  // namespace weir::modules

@@ -101,7 +101,7 @@ void read_merge(const config::Section& item, QueryConfig& q) {
   if (m.has("nested") == m.has("rows")) bad(item.path_of("merge"), "give exactly one of `nested` and `rows`");
   q.merge = m.has("nested") ? MergeKind::nested : MergeKind::rows;
   q.field = m.string(m.has("nested") ? "nested" : "rows");
-  if (q.field.empty() || !std::all_of(q.field.begin(), q.field.end(), pipeline::is_field_char))
+  if (q.field.empty() || !std::all_of(q.field.begin(), q.field.end(), is_field_char))
     bad(m.path_of(m.has("nested") ? "nested" : "rows"),
         fmt::format("`{}` is not a field name (letters, digits, _ and $)", q.field));
 }
@@ -109,7 +109,7 @@ void read_merge(const config::Section& item, QueryConfig& q) {
 QueryConfig read_query(const config::Section& item) {
   QueryConfig q;
   q.path = item.path();
-  q.sql = pipeline::SqlTemplate::parse(item.string("sql"), item.path_of("sql"));
+  q.sql = lookup::SqlTemplate::parse(item.string("sql"), item.path_of("sql"));
   read_merge(item, q);
   // Unquoted, `null` is YAML's null rather than a string: both mean the choice `null`.
   const std::string on_error = item.written_null("on_error") ? "null" : item.string("on_error");

@@ -9,10 +9,10 @@
 
 #include "core/config_spec.hpp"
 #include "pipeline/expression.hpp"
-#include "pipeline/lookup.hpp"
+#include "lookup/lookup.hpp"
 #include "pipeline/module.hpp"
 #include "modules/retry_option.hpp"
-#include "pipeline/sql_template.hpp"
+#include "lookup/sql_template.hpp"
 
 namespace weir::modules {
 
@@ -21,11 +21,11 @@ enum class OnError { fail, skip, null, dead_letter };
 
 struct QueryConfig {
   std::string path;  // YAML path of the item: "….sql_call.queries[0]"
-  pipeline::SqlTemplate sql;
+  lookup::SqlTemplate sql;
   MergeKind merge = MergeKind::columns;
   std::string field;  // the added field, for nested and rows
   OnError on_error = OnError::fail;
-  pipeline::LookupOptions options;
+  lookup::LookupOptions options;
 };
 
 struct SqlCallConfig {

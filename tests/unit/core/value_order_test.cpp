@@ -1,16 +1,14 @@
-// Comparing values across types, canonical lookup keys, and reading fields into JSON.
+// Comparing values across types and canonical lookup keys.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <string>
 #include <vector>
 
-#include "pipeline/field_path.hpp"
-#include "pipeline/value_order.hpp"
-#include "support/filter_support.hpp"
+#include "core/value_order.hpp"
 #include "weir/error.hpp"
 
-namespace weir::pipeline {
+namespace weir {
 namespace {
 
 int cmp(const Value& a, const Value& b) {
@@ -79,43 +77,5 @@ TEST(ValueOrder, CanonicalKeysMatchWhatDatabasesReturn) {
   EXPECT_EQ(canonical_key(Value(Date{0})), "1970-01-01");
 }
 
-TEST(FieldPath, ParsesRecordPaths) {
-  std::string problem;
-  auto p = parse_field_path("record.customer.address.city", problem);
-  ASSERT_TRUE(p) << problem;
-  EXPECT_EQ(p->column, "customer");
-  EXPECT_EQ(p->keys, (std::vector<std::string>{"address", "city"}));
-  EXPECT_EQ(p->to_string(), "record.customer.address.city");
-  EXPECT_FALSE(parse_field_path("row.x", problem));
-  EXPECT_EQ(problem, "unknown root `row`: fields are written record.<name>");
-  EXPECT_FALSE(parse_field_path("record", problem));
-  EXPECT_FALSE(parse_field_path("", problem));
-  EXPECT_EQ(problem, "empty field path");
-  EXPECT_FALSE(parse_field_path("record.a-b", problem));
-  EXPECT_EQ(problem, "`a-b` is not a field name (letters, digits, _ and $)");
-}
-
-TEST(FieldPath, ReaderReadsColumnsAndJson) {
-  Schema schema(std::vector<Column>{test::column("id", Type::int64), test::column("doc", Type::json), test::column("text", Type::text)});
-  std::vector<Value> row{Value(7), Value(Json{R"({"a":{"b":[1,2]},"n":12345678901234567890,"f":1.5,"s":"x","t":true})"}),
-                         Value(R"({"k":"v"})")};
-  std::string problem;
-  auto reader = [&](const std::string& path) { return FieldReader(*parse_field_path(path, problem), schema); };
-  Value scratch;
-  EXPECT_EQ(reader("record.id").read(row, scratch), Value(7));
-  EXPECT_FALSE(reader("record.id").nested());
-  EXPECT_EQ(reader("record.doc.a.b").read(row, scratch), Value(Json{"[1,2]"}));
-  EXPECT_EQ(reader("record.doc.a").read(row, scratch), Value(Json{R"({"b":[1,2]})"}));
-  EXPECT_EQ(reader("record.doc.n").read(row, scratch), Value(Decimal{"12345678901234567890"}));
-  EXPECT_EQ(reader("record.doc.f").read(row, scratch), Value(1.5));
-  EXPECT_EQ(reader("record.doc.s").read(row, scratch), Value("x"));
-  EXPECT_EQ(reader("record.doc.t").read(row, scratch), Value(true));
-  EXPECT_TRUE(reader("record.doc.zz").read(row, scratch).is_null());
-  EXPECT_EQ(reader("record.text.k").read(row, scratch), Value("v")) << "text holding JSON is read too";
-  EXPECT_TRUE(reader("record.id.k").read(row, scratch).is_null());
-  EXPECT_EQ(reader("record.ID").column(), 0u) << "columns match case-insensitively, like SQL";
-  EXPECT_THROW(reader("record.nope"), Error);
-}
-
 }  // namespace
-}  // namespace weir::pipeline
+}  // namespace weir

@@ -5,10 +5,10 @@
 #include <memory>
 #include <unordered_set>
 
-#include "pipeline/lookup_cache.hpp"
+#include "lookup/lookup_cache.hpp"
 #include "weir/error.hpp"
 
-namespace weir::pipeline {
+namespace weir::lookup {
 namespace {
 
 using std::chrono::milliseconds;
@@ -139,4 +139,4 @@ TEST(ValueHash, DifferentValuesUsuallyDiffer) {
 }
 
 }  // namespace
-}  // namespace weir::pipeline
+}  // namespace weir::lookup

@@ -5,9 +5,9 @@
 
 #include "db/mysql/dialect.hpp"
 #include "db/postgres/dialect.hpp"
-#include "pipeline/sql_batch.hpp"
+#include "lookup/sql_batch.hpp"
 
-namespace weir::pipeline {
+namespace weir::lookup {
 namespace {
 
 const db::postgres::PgDialect kPg;
@@ -89,4 +89,4 @@ TEST(SqlBatch, KeywordsInsideLiteralsDoNotCount) {
 }
 
 }  // namespace
-}  // namespace weir::pipeline
+}  // namespace weir::lookup

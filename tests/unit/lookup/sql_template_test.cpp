@@ -5,14 +5,13 @@
 #include <memory>
 #include <string>
 
-#include "pipeline/sql_lexer.hpp"
-#include "pipeline/sql_template.hpp"
+#include "lookup/sql_template.hpp"
 #include "db/mysql/dialect.hpp"
 #include "db/postgres/dialect.hpp"
 #include "db/sqlite/dialect.hpp"
 #include "weir/error.hpp"
 
-namespace weir::pipeline {
+namespace weir::lookup {
 namespace {
 
 // The drivers' own dialects: no stand-ins.
@@ -111,31 +110,5 @@ TEST(SqlTemplate, ErrorsNameTheTemplate) {
   EXPECT_NE(error_of("   ").find("is empty"), std::string::npos);
 }
 
-TEST(SqlLexer, TokensCoverTheTextExactly) {
-  const std::string sql = "SELECT a.b, 'x''y' AS \"q\"\"r\", 1.5e3 FROM t WHERE c::text <> $1 AND d = ? -- end";
-  auto tokens = sql::tokenize(sql);
-  std::string joined;
-  std::size_t expected_begin = 0;
-  for (const auto& t : tokens) {
-    EXPECT_EQ(t.begin, expected_begin);
-    expected_begin = t.end;
-    joined += t.text(sql);
-  }
-  EXPECT_EQ(joined, sql);
-  auto kind_of = [&](std::string_view text) {
-    for (const auto& t : tokens)
-      if (t.text(sql) == text) return t.kind;
-    ADD_FAILURE() << "no token " << text;
-    return sql::TokenKind::other;
-  };
-  EXPECT_EQ(kind_of("'x''y'"), sql::TokenKind::string);
-  EXPECT_EQ(kind_of("\"q\"\"r\""), sql::TokenKind::identifier);
-  EXPECT_EQ(kind_of("1.5e3"), sql::TokenKind::number);
-  EXPECT_EQ(kind_of("::"), sql::TokenKind::op);
-  EXPECT_EQ(kind_of("<>"), sql::TokenKind::op);
-  EXPECT_EQ(kind_of("-- end"), sql::TokenKind::comment);
-  EXPECT_EQ(kind_of("."), sql::TokenKind::dot);
-}
-
 }  // namespace
-}  // namespace weir::pipeline
+}  // namespace weir::lookup

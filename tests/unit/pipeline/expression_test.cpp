@@ -22,7 +22,10 @@ class ExpressionTest : public ::testing::Test {
              Value(Json{R"({"tier":"gold","score":7,"limit":"100.00","address":{"city":"Oslo"},"tags":[1,2],"none":null})"}),
              Value(Date{19797})} {}  // 2024-03-15
 
-  bool test(const std::string& text) { return Expression::parse(text).bind(schema_).test(row_); }
+  bool test(const std::string& text) {
+    JsonCells json;
+    return Expression::parse(text).bind(schema_).test(row_, 0, json);
+  }
 
   static std::string parse_error(const std::string& text) {
     try {
@@ -163,9 +166,23 @@ TEST_F(ExpressionTest, BoundExpressionsFollowTheirSchema) {
   Schema other(std::vector<Column>{test::column("name", Type::text), test::column("id", Type::int64)});
   BoundExpression e = Expression::parse("record.id == 42").bind(other);
   std::vector<Value> row{Value("x"), Value(42)};
-  EXPECT_TRUE(e.test(row));
+  JsonCells json;
+  EXPECT_TRUE(e.test(row, 0, json));
   row[1] = Value(41);
-  EXPECT_FALSE(e.test(row));
+  EXPECT_FALSE(e.test(row, 0, json));
+}
+
+TEST_F(ExpressionTest, AConditionParsesEachJsonCellOnce) {
+  Schema schema(std::vector<Column>{test::column("customer", Type::json)});
+  BoundExpression e =
+      Expression::parse("record.customer.tier == 'gold' and record.customer.id > 1 and record.customer.id < 10")
+          .bind(schema);
+  std::vector<std::vector<Value>> rows{{Value(Json{R"({"tier":"gold","id":5})"})}, {Value(Json{R"({"tier":"gold","id":50})"})}};
+  JsonCells json;
+  std::uint64_t before = JsonCells::parses_on_this_thread();
+  EXPECT_TRUE(e.test(rows[0], 0, json));
+  EXPECT_FALSE(e.test(rows[1], 1, json));
+  EXPECT_EQ(JsonCells::parses_on_this_thread() - before, 2u) << "three reads of one cell, one parse";
 }
 
 }  // namespace

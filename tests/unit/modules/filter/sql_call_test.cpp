@@ -3,6 +3,7 @@
 // tests/integration/sql_call_test.cpp.
 #include <gtest/gtest.h>
 
+#include "core/field_path.hpp"
 #include "modules/filter/sql_call.hpp"
 #include "support/filter_support.hpp"
 #include "support/test_support.hpp"
@@ -144,6 +145,28 @@ queries:
   Batch out = run(*f, orders());
   EXPECT_EQ(column_of(out, "region"), (Strings{"North", "South", "North", "NULL", "NULL"}));
   EXPECT_EQ(column_of(out, "loud_tier"), (Strings{"GOLD", "SILVER", "GOLD", "NULL", "NULL"}));
+}
+
+TEST_F(SqlCallTest, EachJsonCellIsParsedOnceForWhenAndEveryQuery) {
+  auto f = filter(R"(
+connection: crm
+when: "record.doc.customer_id != null and record.doc.skip != true"
+queries:
+  - sql: "SELECT name AS customer_name FROM customers WHERE id = {{record.doc.customer_id}}"
+  - sql: "SELECT label AS region FROM regions WHERE id = {{record.doc.region_id}} AND {{record.doc.customer_id}} > 0"
+)");
+  Batch in = test::make_batch({test::column("doc", Type::json)},
+                              {{Value(Json{R"({"customer_id":1,"region_id":2})"})},
+                               {Value(Json{R"({"customer_id":2,"region_id":1})"})},
+                               {Value(Json{R"({"customer_id":1,"region_id":1,"skip":true})"})}});
+  std::uint64_t before = JsonCells::parses_on_this_thread();
+  Batch out = run(*f, in);
+  EXPECT_EQ(JsonCells::parses_on_this_thread() - before, 3u) << "twelve reads of three cells, three parses";
+  EXPECT_EQ(column_of(out, "customer_name"), (Strings{"Ada", "Bob", "NULL"}));
+  EXPECT_EQ(column_of(out, "region"), (Strings{"South", "North", "NULL"}));
+  before = JsonCells::parses_on_this_thread();
+  run(*f, in);
+  EXPECT_EQ(JsonCells::parses_on_this_thread() - before, 3u) << "the next batch parses its own cells";
 }
 
 TEST_F(SqlCallTest, BatchedAndPerKeyLookupsAgree) {
