@@ -20,7 +20,10 @@ using Clock = std::chrono::steady_clock;
 // Two chunks waiting per queue keep both sides busy; every chunk in flight costs its rows'
 // memory.
 constexpr std::size_t kQueueDepth = 2;
-constexpr std::size_t kMaxFreeBatches = 8;
+// Enough to take back every batch an output holds for one commit (sql_write keeps up to ten
+// 5000-row batches while a bulk copy's batch grows): with fewer, each commit freed some and the
+// reader allocated them again, every string of every row.
+constexpr std::size_t kMaxFreeBatches = 16;
 constexpr std::chrono::milliseconds kIdlePoll{100};
 
 std::atomic<int>& received_stop_signal() {

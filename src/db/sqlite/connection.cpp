@@ -9,6 +9,7 @@
 #include "db/sqlite/cursor.hpp"
 #include "db/sqlite/errors.hpp"
 #include "db/sqlite/types.hpp"
+#include "db/sqlite/wal_checkpointer.hpp"
 #include "weir/error.hpp"
 
 namespace weir::db::sqlite {
@@ -65,6 +66,7 @@ SqliteConnection::SqliteConnection(DbHandle db, std::string path)
     : db_(std::move(db)), path_(std::move(path)) {}
 
 SqliteConnection::~SqliteConnection() {
+  checkpointer_.reset();  // it hooks into db_
   cache_->open = false;
   cache_->statements.clear();
 }
@@ -122,8 +124,25 @@ void SqliteConnection::rollback() {
 }
 bool SqliteConnection::in_transaction() const noexcept { return !sqlite3_get_autocommit(db_.get()); }
 
+// A bulk writer's commits are large: their checkpoints run beside them (wal_checkpointer.hpp).
 std::unique_ptr<BulkWriter> SqliteConnection::bulk_writer(const WriteSpec& spec) {
+  if (!checkpointer_) checkpointer_ = WalCheckpointer::start(*this);
   return std::make_unique<SqliteBulkWriter>(*this, spec);
+}
+
+std::string SqliteConnection::journal_mode() {
+  auto cursor = query("PRAGMA journal_mode", {});
+  Batch row;
+  if (!cursor->next(row, 1) || row.empty()) return "";
+  return to_lower(row.at(0, 0).to_text());
+}
+
+std::int64_t SqliteConnection::pragma_int(std::string_view pragma) {
+  auto cursor = query(fmt::format("PRAGMA {}", pragma), {});
+  Batch row;
+  if (!cursor->next(row, 1) || row.empty() || row.at(0, 0).type() != Type::int64)
+    throw Error(ErrorKind::internal, fmt::format("PRAGMA {} gave no integer", pragma));
+  return row.at(0, 0).as_int();
 }
 
 std::vector<TableRef> SqliteConnection::list_tables() {

@@ -35,6 +35,8 @@ struct StatementCache {
 
 // A prepared statement borrowed from the connection's cache; given back (reset, bindings
 // cleared) when destroyed, so the next user of the same SQL skips preparing it.
+class WalCheckpointer;
+
 class Statement {
  public:
   Statement(std::shared_ptr<StatementCache> cache, std::string sql, StmtHandle stmt);
@@ -78,6 +80,10 @@ class SqliteConnection final : public Connection {
 
   // Borrows a prepared statement for `sql` (from the cache, or newly prepared).
   Statement prepare(std::string_view sql);
+  // The journal mode, lower case ("wal", "delete"; "memory" for an in-memory database).
+  std::string journal_mode();
+  // The value of an integer pragma ("synchronous").
+  std::int64_t pragma_int(std::string_view pragma);
   sqlite3* handle() const noexcept { return db_.get(); }
   const std::string& path() const noexcept { return path_; }
 
@@ -86,6 +92,8 @@ class SqliteConnection final : public Connection {
   std::string path_;
   SqliteDialect dialect_;
   std::shared_ptr<StatementCache> cache_ = std::make_shared<StatementCache>();
+  // Runs this connection's WAL checkpoints once it has lent a bulk writer.
+  std::unique_ptr<WalCheckpointer> checkpointer_;
 };
 
 }  // namespace weir::db::sqlite

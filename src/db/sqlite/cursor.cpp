@@ -58,7 +58,7 @@ bool SqliteCursor::next(Batch& out, std::size_t max_rows) {
       break;
     }
     std::span<Value> row = out.append_row();
-    for (int c = 0; c < width; ++c) read_cell(s, c, logical_[c], row[c]);
+    for (int c = 0; c < width; ++c) read_cell(sqlite3_column_value(s, c), logical_[c], row[c]);
   }
   return !out.empty();
 }

@@ -136,21 +136,14 @@ void create_from_init_script(const SqliteDriver& driver, const ConnectionConfig&
                                                    std::strerror(link_errno)));
 }
 
-std::string journal_mode_of(Connection& connection) {
-  auto cursor = connection.query("PRAGMA journal_mode", {});
-  Batch row;
-  if (!cursor->next(row, 1) || row.empty()) return "";
-  return to_lower(row.at(0, 0).to_text());
-}
-
 // Switching a file to WAL takes an exclusive lock, and SQLite answers SQLITE_BUSY at once
 // rather than waiting out the busy timeout: of several connections opening a new file
 // together, all but one would fail. WAL persists in the file, so a connection that finds it
 // set leaves it; one that collides tries again until the busy timeout has passed.
-void set_journal_mode(Connection& connection, const std::string& mode, int busy_timeout_ms) {
+void set_journal_mode(SqliteConnection& connection, const std::string& mode, int busy_timeout_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
   for (;;) {
-    if (journal_mode_of(connection) == mode) return;
+    if (connection.journal_mode() == mode) return;
     try {
       connection.execute_script("PRAGMA journal_mode = " + mode);
       return;

@@ -68,9 +68,9 @@ std::optional<double> non_finite(std::string_view text) {
   return std::nullopt;
 }
 
-std::string_view column_text(sqlite3_stmt* stmt, int column) {
-  auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
-  return {p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, column))};
+std::string_view value_text(sqlite3_value* value) {
+  auto* p = reinterpret_cast<const char*>(sqlite3_value_text(value));
+  return {p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(value))};
 }
 
 void read_text(std::string_view text, Type logical, Value& out) {
@@ -141,11 +141,11 @@ void describe_declared(std::string_view declared, Column& column) {
   }
 }
 
-void read_cell(sqlite3_stmt* stmt, int column, Type logical, Value& out) {
-  switch (sqlite3_column_type(stmt, column)) {
+void read_cell(sqlite3_value* cell, Type logical, Value& out) {
+  switch (sqlite3_value_type(cell)) {
     case SQLITE_NULL: out.set_null(); return;
     case SQLITE_INTEGER: {
-      sqlite3_int64 v = sqlite3_column_int64(stmt, column);
+      sqlite3_int64 v = sqlite3_value_int64(cell);
       if (logical == Type::boolean) out.set_bool(v != 0);
       else if (logical == Type::decimal) out.set_decimal(fmt::format("{}", v));
       else if (logical == Type::json) out.set_json(fmt::format("{}", v));
@@ -153,16 +153,16 @@ void read_cell(sqlite3_stmt* stmt, int column, Type logical, Value& out) {
       return;
     }
     case SQLITE_FLOAT: {
-      double v = sqlite3_column_double(stmt, column);
+      double v = sqlite3_value_double(cell);
       if (logical == Type::decimal) out.set_decimal(plain_number(v));
       else if (logical == Type::json) out.set_json(plain_number(v));
       else out.set_double(v);
       return;
     }
-    case SQLITE_TEXT: read_text(column_text(stmt, column), logical, out); return;
+    case SQLITE_TEXT: read_text(value_text(cell), logical, out); return;
     default: {
-      auto* p = static_cast<const char*>(sqlite3_column_blob(stmt, column));
-      std::string_view blob{p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, column))};
+      auto* p = static_cast<const char*>(sqlite3_value_blob(cell));
+      std::string_view blob{p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(cell))};
       if (logical == Type::uuid && blob.size() == 16) {
         Uuid u;
         std::copy(blob.begin(), blob.end(), u.bytes.begin());

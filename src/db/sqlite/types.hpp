@@ -14,6 +14,7 @@
 #include "weir/value.hpp"
 
 struct sqlite3_stmt;
+struct sqlite3_value;
 
 namespace weir::db::sqlite {
 
@@ -36,7 +37,10 @@ std::string declared_type(const Column& column);
 // from its declaration.
 void describe_declared(std::string_view declared, Column& column);
 
-void read_cell(sqlite3_stmt* stmt, int column, Type logical, Value& out);
+// Reads one result cell (sqlite3_column_value: one lookup per cell instead of one per
+// sqlite3_column_* call; the connection is used by one thread, so its unprotected values
+// may be read directly) as `logical`.
+void read_cell(sqlite3_value* cell, Type logical, Value& out);
 
 // Binds `value` to 1-based parameter `index`. With `borrow`, strings are bound without a
 // copy: the value must outlive the next sqlite3_step.

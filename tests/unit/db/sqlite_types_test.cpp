@@ -38,7 +38,7 @@ class Cell {
   }
   Value read(Type logical, int column = 0) const {
     Value v;
-    read_cell(stmt_, column, logical, v);
+    read_cell(sqlite3_column_value(stmt_, column), logical, v);
     return v;
   }
   sqlite3_stmt* stmt() const { return stmt_; }
@@ -122,8 +122,8 @@ TEST(SqliteTypes, DecimalTextKeepsEveryDigit) {
   ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT d, f FROM t", -1, &select, nullptr), SQLITE_OK);
   ASSERT_EQ(sqlite3_step(select), SQLITE_ROW);
   Value d, f;
-  read_cell(select, 0, logical_type(sqlite3_column_decltype(select, 0)), d);
-  read_cell(select, 1, logical_type(sqlite3_column_decltype(select, 1)), f);
+  read_cell(sqlite3_column_value(select, 0), logical_type(sqlite3_column_decltype(select, 0)), d);
+  read_cell(sqlite3_column_value(select, 1), logical_type(sqlite3_column_decltype(select, 1)), f);
   EXPECT_EQ(d, exact);
   ASSERT_EQ(f.type(), Type::float64);
   EXPECT_TRUE(std::isnan(f.as_double()));
@@ -218,12 +218,12 @@ TEST(SqliteTypes, NullForEveryLogicalType) {
 TEST(SqliteTypes, ReadIntoARecycledValueReplacesItsContent) {
   Cell c("SELECT 7, 'seven', NULL");
   Value v(Json{"{\"old\": true}"});
-  read_cell(c.stmt(), 0, Type::int64, v);
+  read_cell(sqlite3_column_value(c.stmt(), 0), Type::int64, v);
   EXPECT_EQ(v, Value(7));
   v = Value(std::string(100, 'x'));  // a longer buffer of the same type is overwritten, not kept
-  read_cell(c.stmt(), 1, Type::text, v);
+  read_cell(sqlite3_column_value(c.stmt(), 1), Type::text, v);
   EXPECT_EQ(v, Value("seven"));
-  read_cell(c.stmt(), 2, Type::text, v);
+  read_cell(sqlite3_column_value(c.stmt(), 2), Type::text, v);
   EXPECT_TRUE(v.is_null());
 }
 
