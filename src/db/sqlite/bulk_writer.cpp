@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "db/sqlite/batch_table.hpp"
 #include "db/sqlite/errors.hpp"
 #include "db/sqlite/types.hpp"
 #include "weir/error.hpp"
@@ -12,6 +13,14 @@ namespace weir::db::sqlite {
 namespace {
 constexpr std::size_t kMaxChunkRows = 64;
 constexpr std::size_t kMaxParameters = 32766;  // SQLITE_MAX_VARIABLE_NUMBER since 3.32
+
+// INSERT INTO "t" ("a", "b") SELECT c0, c1 FROM weir_batch_2(?1): a batch's rows in one statement.
+std::string insert_rows_sql(const Dialect& d, const WriteSpec& spec, const std::string& batch_table) {
+  std::string cells;
+  for (std::size_t c = 0; c < spec.columns.size(); ++c) cells += fmt::format("{}c{}", c ? ", " : "", c);
+  return fmt::format("INSERT INTO {} ({}) SELECT {} FROM {}(?1)", d.quote_table(spec.table),
+                     d.quote_identifiers(spec.columns), cells, batch_table);
+}
 }  // namespace
 
 SqliteBulkWriter::SqliteBulkWriter(SqliteConnection& connection, const WriteSpec& spec)
@@ -19,8 +28,12 @@ SqliteBulkWriter::SqliteBulkWriter(SqliteConnection& connection, const WriteSpec
       single_(write_statement(connection.dialect(), spec)),
       single_stmt_(connection.prepare(single_.sql)),
       updates_on_conflict_(spec.mode == WriteMode::upsert && !non_key_columns(spec).empty()) {
-  if (spec.mode == WriteMode::insert || spec.mode == WriteMode::upsert)
+  if (spec.mode == WriteMode::insert) {
+    const std::string table = connection.batch_table(spec.columns.size());
+    rows_stmt_.emplace(connection.prepare(insert_rows_sql(connection.dialect(), spec, table)));
+  } else if (spec.mode == WriteMode::upsert) {
     chunk_rows_ = std::max<std::size_t>(1, std::min(kMaxChunkRows, kMaxParameters / spec.columns.size()));
+  }
   if (chunk_rows_ > 1) {
     chunk_ = write_statement(connection.dialect(), spec, chunk_rows_);
     chunk_stmt_.emplace(connection.prepare(chunk_->sql));
@@ -30,6 +43,14 @@ SqliteBulkWriter::SqliteBulkWriter(SqliteConnection& connection, const WriteSpec
 WriteCounts SqliteBulkWriter::write(const Batch& batch) {
   check_batch_width(batch, spec_);
   WriteCounts counts;
+  if (rows_stmt_ && !batch.empty()) {
+    sqlite3_stmt* s = rows_stmt_->live();
+    const BatchRows rows{&batch, 0, batch.rows()};
+    bind_rows(s, 1, rows);
+    step(s, 0, batch.rows(), counts);
+    counts_ += counts;
+    return counts;
+  }
   std::size_t r = 0;
   if (chunk_stmt_)
     for (; r + chunk_rows_ <= batch.rows(); r += chunk_rows_) run(*chunk_stmt_, *chunk_, batch, r, chunk_rows_, counts);
@@ -41,13 +62,17 @@ WriteCounts SqliteBulkWriter::write(const Batch& batch) {
 void SqliteBulkWriter::run(Statement& stmt, const WriteStatement& shape, const Batch& batch, std::size_t first,
                            std::size_t rows, WriteCounts& counts) {
   sqlite3_stmt* s = stmt.live();
-  sqlite3* db = sqlite3_db_handle(s);
   const auto& params = shape.param_columns;
   int index = 1;
   for (std::size_t r = first; r < first + rows; ++r) {
     std::span<const Value> row = batch.row(r);
     for (std::size_t column : params) bind_value(s, index++, row[column], true);
   }
+  step(s, first, rows, counts);
+}
+
+void SqliteBulkWriter::step(sqlite3_stmt* s, std::size_t first, std::size_t rows, WriteCounts& counts) {
+  sqlite3* db = sqlite3_db_handle(s);
   // Reset on every way out: a statement left in its failed state refuses the next batch's
   // bindings (SQLITE_MISUSE), and the writer must stay usable after a failed write().
   struct ResetOnExit {

@@ -1,8 +1,9 @@
 // SQLite bulk writer: prepared statements reused for every row, cells bound without copying.
-// Inserts and upserts go through a multi-row VALUES statement (up to 64 rows per step): one
-// statement execution keeps SQLite's table cursor open across its rows, so sequential keys
-// append instead of seeking from the root for every row. Inside the caller's transaction this
-// is SQLite's fastest path.
+// Inserts read the whole batch in one statement from the batch table (batch_table.hpp); upserts
+// go through a multi-row VALUES statement (up to 64 rows per step). One statement execution
+// keeps SQLite's table cursor open across its rows, so sequential keys append instead of
+// seeking from the root for every row. Inside the caller's transaction this is SQLite's
+// fastest path.
 #pragma once
 
 #include <optional>
@@ -23,6 +24,8 @@ class SqliteBulkWriter final : public BulkWriter {
   // counts its changes into `counts`.
   void run(Statement& stmt, const WriteStatement& shape, const Batch& batch, std::size_t first, std::size_t rows,
            WriteCounts& counts);
+  // Steps `s`, bound to rows `first`… of the batch, and counts its changes.
+  void step(sqlite3_stmt* s, std::size_t first, std::size_t rows, WriteCounts& counts);
 
   // No pointer to the connection: the statements (connection.hpp) are all the writer uses,
   // and they stay safe to destroy after the connection is gone.
@@ -32,6 +35,7 @@ class SqliteBulkWriter final : public BulkWriter {
   std::size_t chunk_rows_ = 1;  // rows per multi-row statement; 1: none
   std::optional<WriteStatement> chunk_;
   std::optional<Statement> chunk_stmt_;
+  std::optional<Statement> rows_stmt_;  // inserts: the batch table's INSERT … SELECT
   bool updates_on_conflict_;  // an upsert with columns besides the key
   WriteCounts counts_;
 };

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/text.hpp"
+#include "db/sqlite/batch_table.hpp"
 #include "db/sqlite/bulk_writer.hpp"
 #include "db/sqlite/cursor.hpp"
 #include "db/sqlite/errors.hpp"
@@ -128,6 +129,19 @@ bool SqliteConnection::in_transaction() const noexcept { return !sqlite3_get_aut
 std::unique_ptr<BulkWriter> SqliteConnection::bulk_writer(const WriteSpec& spec) {
   if (!checkpointer_) checkpointer_ = WalCheckpointer::start(*this);
   return std::make_unique<SqliteBulkWriter>(*this, spec);
+}
+
+const std::string& SqliteConnection::batch_table(std::size_t width) {
+  auto [it, added] = batch_tables_.try_emplace(width);
+  if (added) {
+    try {
+      it->second = register_batch_table(db_.get(), width);
+    } catch (...) {
+      batch_tables_.erase(it);
+      throw;
+    }
+  }
+  return it->second;
 }
 
 std::string SqliteConnection::journal_mode() {

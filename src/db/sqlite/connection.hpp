@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -82,6 +83,8 @@ class SqliteConnection final : public Connection {
   Statement prepare(std::string_view sql);
   // The journal mode, lower case ("wal", "delete"; "memory" for an in-memory database).
   std::string journal_mode();
+  // The batch table of `width` columns (batch_table.hpp), registered on first use.
+  const std::string& batch_table(std::size_t width);
   // The value of an integer pragma ("synchronous").
   std::int64_t pragma_int(std::string_view pragma);
   sqlite3* handle() const noexcept { return db_.get(); }
@@ -92,6 +95,7 @@ class SqliteConnection final : public Connection {
   std::string path_;
   SqliteDialect dialect_;
   std::shared_ptr<StatementCache> cache_ = std::make_shared<StatementCache>();
+  std::map<std::size_t, std::string> batch_tables_;  // registered: width → name
   // Runs this connection's WAL checkpoints once it has lent a bulk writer.
   std::unique_ptr<WalCheckpointer> checkpointer_;
 };

@@ -174,30 +174,62 @@ void read_cell(sqlite3_value* cell, Type logical, Value& out) {
   }
 }
 
-void bind_value(sqlite3_stmt* stmt, int index, const Value& value, bool borrow) {
-  auto bind_text = [&](std::string_view s, bool may_borrow) {
-    return sqlite3_bind_text64(stmt, index, s.data(), s.size(),
-                               may_borrow ? SQLITE_STATIC : SQLITE_TRANSIENT, SQLITE_UTF8);
-  };
-  int rc = SQLITE_OK;
+namespace {
+
+// How a Value reaches SQLite, as a bound parameter or as a column of the batch table
+// (batch_table.cpp): one type switch for both. With `borrow`, strings are handed over without
+// a copy.
+template <class Sink>
+int put_value(const Value& value, bool borrow, const Sink& sink) {
+  const sqlite3_destructor_type keep = borrow ? SQLITE_STATIC : SQLITE_TRANSIENT;
   switch (value.type()) {
-    case Type::null: rc = sqlite3_bind_null(stmt, index); break;
-    case Type::boolean: rc = sqlite3_bind_int(stmt, index, value.as_bool() ? 1 : 0); break;
-    case Type::int64: rc = sqlite3_bind_int64(stmt, index, value.as_int()); break;
+    case Type::null: return sink.null();
+    case Type::boolean: return sink.integer(value.as_bool() ? 1 : 0);
+    case Type::int64: return sink.integer(value.as_int());
     case Type::float64:
-      rc = std::isnan(value.as_double()) ? bind_text(kNaN, true) : sqlite3_bind_double(stmt, index, value.as_double());
-      break;
-    case Type::text: rc = bind_text(value.as_text(), borrow); break;
-    case Type::decimal: rc = bind_text(value.get<Decimal>().text, borrow); break;
-    case Type::json: rc = bind_text(value.get<Json>().text, borrow); break;
-    case Type::bytes: {
-      const std::string& b = value.get<Bytes>().data;
-      rc = sqlite3_bind_blob64(stmt, index, b.data(), b.size(), borrow ? SQLITE_STATIC : SQLITE_TRANSIENT);
-      break;
-    }
-    default: rc = bind_text(value.to_text(), false); break;  // temporal, uuid, interval, array
+      return std::isnan(value.as_double()) ? sink.text(kNaN, SQLITE_STATIC) : sink.real(value.as_double());
+    case Type::text: return sink.text(value.as_text(), keep);
+    case Type::decimal: return sink.text(value.get<Decimal>().text, keep);
+    case Type::json: return sink.text(value.get<Json>().text, keep);
+    case Type::bytes: return sink.blob(value.get<Bytes>().data, keep);
+    default: return sink.text(value.to_text(), SQLITE_TRANSIENT);  // temporal, uuid, interval, array
   }
+}
+
+struct Binding {
+  sqlite3_stmt* stmt;
+  int index;
+  int null() const { return sqlite3_bind_null(stmt, index); }
+  int integer(sqlite3_int64 v) const { return sqlite3_bind_int64(stmt, index, v); }
+  int real(double v) const { return sqlite3_bind_double(stmt, index, v); }
+  int text(std::string_view s, sqlite3_destructor_type keep) const {
+    return sqlite3_bind_text64(stmt, index, s.data(), s.size(), keep, SQLITE_UTF8);
+  }
+  int blob(std::string_view b, sqlite3_destructor_type keep) const {
+    return sqlite3_bind_blob64(stmt, index, b.data(), b.size(), keep);
+  }
+};
+
+struct Result {
+  sqlite3_context* context;
+  int null() const { return sqlite3_result_null(context), SQLITE_OK; }
+  int integer(sqlite3_int64 v) const { return sqlite3_result_int64(context, v), SQLITE_OK; }
+  int real(double v) const { return sqlite3_result_double(context, v), SQLITE_OK; }
+  int text(std::string_view s, sqlite3_destructor_type keep) const {
+    return sqlite3_result_text64(context, s.data(), s.size(), keep, SQLITE_UTF8), SQLITE_OK;
+  }
+  int blob(std::string_view b, sqlite3_destructor_type keep) const {
+    return sqlite3_result_blob64(context, b.data(), b.size(), keep), SQLITE_OK;
+  }
+};
+
+}  // namespace
+
+void bind_value(sqlite3_stmt* stmt, int index, const Value& value, bool borrow) {
+  int rc = put_value(value, borrow, Binding{stmt, index});
   if (rc != SQLITE_OK) throw_error(sqlite3_db_handle(stmt), rc, fmt::format("binding parameter {}", index));
 }
+
+void result_value(sqlite3_context* context, const Value& value) { put_value(value, true, Result{context}); }
 
 }  // namespace weir::db::sqlite

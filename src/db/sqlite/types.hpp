@@ -15,6 +15,7 @@
 
 struct sqlite3_stmt;
 struct sqlite3_value;
+struct sqlite3_context;
 
 namespace weir::db::sqlite {
 
@@ -45,5 +46,8 @@ void read_cell(sqlite3_value* cell, Type logical, Value& out);
 // Binds `value` to 1-based parameter `index`. With `borrow`, strings are bound without a
 // copy: the value must outlive the next sqlite3_step.
 void bind_value(sqlite3_stmt* stmt, int index, const Value& value, bool borrow);
+// Makes `value` the result of a virtual table's column (or a function), as bind_value binds it;
+// strings are borrowed: the value must outlive the statement's step.
+void result_value(sqlite3_context* context, const Value& value);
 
 }  // namespace weir::db::sqlite
