@@ -43,7 +43,9 @@ SqliteBulkWriter::SqliteBulkWriter(SqliteConnection& connection, const WriteSpec
 WriteCounts SqliteBulkWriter::write(const Batch& batch) {
   check_batch_width(batch, spec_);
   WriteCounts counts;
-  if (rows_stmt_ && !batch.empty()) {
+  // A single row (the rows around a rejected one are written one at a time) goes through the
+  // plain VALUES statement: INSERT … SELECT opens a statement journal that one row does not need.
+  if (rows_stmt_ && batch.rows() > 1) {
     sqlite3_stmt* s = rows_stmt_->live();
     const BatchRows rows{&batch, 0, batch.rows()};
     bind_rows(s, 1, rows);
