@@ -139,7 +139,7 @@ TEST_P(CreateTable, EveryValueComesBackAsTheSourceHoldsIt) {
   auto src = connect(source, source_url);
   auto dst = connect(target, target_url);
   if (!src || !dst) GTEST_SKIP() << "no " << (src ? target.name : source.name) << " server";
-  std::string suffix = std::to_string(std::rand() % 1000000);
+  std::string suffix = test::unique_suffix();
   std::string src_table = "ct_src_" + suffix, dst_table = "ct_dst_" + suffix;
   src->execute_script(fmt::format(fmt::runtime(source.create), fmt::arg("table", src_table)));
   src->execute_script(fmt::format(fmt::runtime(source.rows), fmt::arg("table", src_table)));

@@ -8,7 +8,6 @@
 #include <fmt/ranges.h>
 
 #include <map>
-#include <random>
 
 #include "support/test_support.hpp"
 #include "weir/db/driver.hpp"
@@ -27,7 +26,7 @@ class PostgresCopy : public ::testing::Test {
     db::ConnectionConfig config;
     config.url = Url::parse(*url);
     conn_ = db::connect(config);
-    suffix_ = fmt::format("{:016x}", std::mt19937_64{std::random_device{}()}());
+    suffix_ = test::unique_suffix();
   }
   void TearDown() override {
     if (!conn_) return;
