@@ -97,18 +97,19 @@ const std::vector<BinaryCodec>& PgBulkWriter::codecs() {
   ResultHandle types = connection_->run(kColumnTypesSql, table);
   const int found = PQntuples(types.get());
   std::vector<BinaryCodec> codecs;
-  json_columns_.assign(spec_.columns.size(), false);
+  column_types_.assign(spec_.columns.size(), 0);
   bool all_binary = true;
   for (std::size_t c = 0; c < spec_.columns.size(); ++c) {
-    std::optional<BinaryCodec> codec;
-    for (int i = 0; i < found && !codec; ++i)
+    for (int i = 0; i < found && !column_types_[c]; ++i)
       if (spec_.columns[c] == PQgetvalue(types.get(), i, 0))
-        codec = BinaryCodec::for_type(static_cast<Oid>(std::strtoul(PQgetvalue(types.get(), i, 1), nullptr, 10)));
-    json_columns_[c] = codec && codec->is_json();
+        column_types_[c] = static_cast<Oid>(std::strtoul(PQgetvalue(types.get(), i, 1), nullptr, 10));
+    std::optional<BinaryCodec> codec = BinaryCodec::for_type(column_types_[c]);
     all_binary = all_binary && codec;
     if (codec) codecs.push_back(*codec);
   }
   if (!all_binary) codecs.clear();
+  param_types_.clear();
+  for (std::size_t column : statement_.param_columns) param_types_.push_back(column_types_[column]);
   // A missing table is not remembered: COPY reports it, and it may exist at the next write.
   if (found == 0) {
     static const std::vector<BinaryCodec> kNone;
@@ -174,31 +175,12 @@ void PgBulkWriter::encode_binary_rows(const Batch& batch, CopyIn& copy, bool num
   append_binary_trailer(buffer_);
 }
 
-std::span<const Value> PgBulkWriter::json_arrays_as_json(std::span<const Value> row,
-                                                         std::span<const std::size_t> columns) {
-  codecs();
-  if (json_columns_.empty()) return row;  // the table is missing: the statement says so
-  bool any = false;
-  for (std::size_t i = 0; i < row.size() && !any; ++i)
-    any = row[i].type() == Type::array && json_columns_[columns[i]];
-  if (!any) return row;
-  converted_.assign(row.begin(), row.end());
-  for (std::size_t i = 0; i < row.size(); ++i) {
-    if (row[i].type() != Type::array || !json_columns_[columns[i]]) continue;
-    std::string json;
-    row[i].append_json(json);
-    converted_[i].set_json(json);
-  }
-  return converted_;
-}
-
 void PgBulkWriter::encode_text_rows(const Batch& batch, CopyIn& copy, bool numbered) {
-  if (all_columns_.size() != spec_.columns.size())
-    for (std::size_t c = all_columns_.size(); c < spec_.columns.size(); ++c) all_columns_.push_back(c);
+  codecs();
   for (std::size_t r = 0; r < batch.rows(); ++r) {
     try {
-      append_text_row(json_arrays_as_json(batch.row(r), all_columns_), buffer_,
-                      numbered ? std::optional<std::int64_t>(r + 1) : std::nullopt);
+      append_text_row(batch.row(r), buffer_, numbered ? std::optional<std::int64_t>(r + 1) : std::nullopt,
+                      column_types_);
     } catch (Error& e) {
       throw e.add_context(fmt::format("row {} of the batch", r + 1));
     }
@@ -233,7 +215,7 @@ WriteCounts PgBulkWriter::pipeline(const Batch& batch) {
       if (!PQsendPrepare(conn, "", statement_.sql.c_str(), 0, nullptr)) throw_connection_error(conn, context);
       for (std::size_t r = start; r < end; ++r) {
         for (std::size_t p = 0; p < row_params.size(); ++p) row_params[p] = batch.at(r, statement_.param_columns[p]);
-        params.bind(json_arrays_as_json(row_params, statement_.param_columns));
+        params.bind(row_params, param_types_);
         if (!PQsendQueryPrepared(conn, "", params.size(), params.values(), params.lengths(), params.formats(), 0))
           throw_connection_error(conn, context);
       }

@@ -41,7 +41,9 @@ using CancelHandle = std::unique_ptr<PGcancel, CancelFreer>;
 // Parameters in libpq's arrays; text format except bytea (binary).
 class Params {
  public:
-  void bind(std::span<const Value> values);
+  // `types`: each parameter's type where known (0 where not; none at all is fine), which
+  // says how an array is written (param_text's `into_json`).
+  void bind(std::span<const Value> values, std::span<const Oid> types = {});
   int size() const noexcept { return static_cast<int>(values_.size()); }
   const char* const* values() const noexcept { return values_.data(); }
   const int* lengths() const noexcept { return lengths_.data(); }
@@ -103,22 +105,23 @@ class PgConnection final : public Connection {
  private:
   // A PgCopyCursor for `sql` when COPY can run it (copy_cursor.hpp), else nullptr.
   std::unique_ptr<Cursor> copy_query(std::string_view sql);
-  // The name of the server-side prepared statement for `sql` (prepared on first use); throws
+  struct Prepared {
+    std::string name;
+    std::vector<Oid> param_types;  // as the server inferred them
+  };
+  // The server-side prepared statement for `sql` (prepared on first use); throws
   // Error{config} when the statement takes another number of parameters than `param_count`.
-  const std::string& prepared(std::string_view sql, int param_count);
-  // Sends `sql` with the parameters bound in params_: the prepared statement, or behind a
-  // transaction pooler the unnamed one, parsed in the same round trip.
-  void send(std::string_view sql);
+  const Prepared& prepared(std::string_view sql, std::size_t param_count);
+  // Binds `params` for `sql`'s parameter types (an array into json is JSON: Params::bind) and
+  // sends it: the prepared statement, or behind a transaction pooler the unnamed one, parsed
+  // in the same round trip (its types asked for first when an array needs them).
+  void send(std::string_view sql, std::span<const Value> params);
   // The columns `sql` returns, described without running it.
   ResultHandle describe(std::string_view sql);
 
   ConnHandle conn_;
   CancelHandle canceller_;
   PgDialect dialect_;
-  struct Prepared {
-    std::string name;
-    int param_count;
-  };
   // Looked up by string_view: a query's SQL is not copied to find its statement.
   struct SqlHash {
     using is_transparent = void;
