@@ -2,8 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+
+#include "db/common/column_rounding.hpp"
 #include "db/postgres/copy_in.hpp"
 #include "db/postgres/errors.hpp"
+#include "db/postgres/types.hpp"
 
 namespace weir::db::postgres {
 namespace {
@@ -17,9 +21,10 @@ constexpr std::size_t kPipelineDepth = 1000;
 constexpr std::size_t kStageFromRows = 1000;
 
 // The type of each column; a domain's base type in its place (the server reads a domain's
-// binary form with its base type's, then checks the domain's constraints).
+// binary form with its base type's, then checks the domain's constraints); its modifier and name.
 constexpr const char* kColumnTypesSql =
-    "SELECT a.attname, (CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END)::int8 "
+    "SELECT a.attname, (CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END)::int8, "
+    "a.atttypmod, format_type(a.atttypid, a.atttypmod) "
     "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
     "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped";
 
@@ -48,6 +53,8 @@ WriteCounts PgBulkWriter::write(const Batch& batch) {
   WriteCounts counts;
   if (batch.empty()) return counts;
   connection_->finish_active_cursor();
+  codecs();
+  check_scales(batch, scale_limits_, spec_.columns);
   if (spec_.mode == WriteMode::insert)
     counts.inserted = copy(batch, copy_text_sql_, copy_binary_sql_,
                            fmt::format("copying into `{}`", spec_.table.to_string()), false);
@@ -98,11 +105,18 @@ const std::vector<BinaryCodec>& PgBulkWriter::codecs() {
   const int found = PQntuples(types.get());
   std::vector<BinaryCodec> codecs;
   column_types_.assign(spec_.columns.size(), 0);
+  scale_limits_.assign(spec_.columns.size(), std::nullopt);
   bool all_binary = true;
   for (std::size_t c = 0; c < spec_.columns.size(); ++c) {
-    for (int i = 0; i < found && !column_types_[c]; ++i)
-      if (spec_.columns[c] == PQgetvalue(types.get(), i, 0))
-        column_types_[c] = static_cast<Oid>(std::strtoul(PQgetvalue(types.get(), i, 1), nullptr, 10));
+    for (int i = 0; i < found && !column_types_[c]; ++i) {
+      if (spec_.columns[c] != PQgetvalue(types.get(), i, 0)) continue;
+      const Oid oid = static_cast<Oid>(std::strtoul(PQgetvalue(types.get(), i, 1), nullptr, 10));
+      const PgType* t = find_type(oid);
+      Column column{spec_.columns[c], t ? t->type : Type::text, PQgetvalue(types.get(), i, 3)};
+      describe_modifier(oid, std::atoi(PQgetvalue(types.get(), i, 2)), column);
+      column_types_[c] = oid;
+      scale_limits_[c] = scale_limit(column);
+    }
     std::optional<BinaryCodec> codec = BinaryCodec::for_type(column_types_[c]);
     all_binary = all_binary && codec;
     if (codec) codecs.push_back(*codec);

@@ -13,6 +13,7 @@
 #include <optional>
 #include <vector>
 
+#include "db/common/column_rounding.hpp"
 #include "db/common/sql_writer.hpp"
 #include "db/postgres/binary_codec.hpp"
 #include "db/postgres/connection.hpp"
@@ -61,6 +62,7 @@ class PgBulkWriter final : public BulkWriter {
   // Filled with codecs_: the type of each column of spec_ (0 where the table has none) and of
   // each parameter of statement_, which say how text writes an array (Params::bind).
   std::vector<Oid> column_types_, param_types_;
+  ScaleLimits scale_limits_;  // the numeric(p,s) columns, which would round (column_rounding.hpp)
   WireBuffer buffer_;
   WriteCounts counts_;
 };

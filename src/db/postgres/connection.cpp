@@ -223,6 +223,7 @@ std::unique_ptr<Cursor> PgConnection::copy_query(std::string_view sql) {
   std::optional<std::string_view> body = copyable_query(sql);
   if (!body) return nullptr;
   ResultHandle described = checked(describe(sql).release(), conn_.get(), "running query");
+  SourceKeys keys = source_keys(sql, described.get());
   if (const int placeholders = PQnparams(described.get())) wrong_param_count(static_cast<std::size_t>(placeholders), 0);
   const int width = PQnfields(described.get());
   std::vector<BinaryCodec> codecs;
@@ -234,7 +235,7 @@ std::unique_ptr<Cursor> PgConnection::copy_query(std::string_view sql) {
   if (codecs.empty()) return nullptr;
   std::vector<Oid> oids;
   auto cursor = std::make_unique<PgCopyCursor>(*this, fmt::format("COPY ({}\n) TO STDOUT (FORMAT binary)", *body),
-                                               result_schema(described.get(), oids), std::move(codecs));
+                                               result_schema(described.get(), oids, keys), std::move(codecs));
   active_cursor_ = cursor.get();
   return cursor;
 }
@@ -243,15 +244,30 @@ std::unique_ptr<Cursor> PgConnection::query(std::string_view sql, std::span<cons
   finish_active_cursor();
   if (params.empty())
     if (auto cursor = copy_query(sql)) return cursor;
+  SourceKeys keys = source_keys(sql);
   for (bool retried = false;; retried = true) {
     send(sql, params);
     PQsetSingleRowMode(conn_.get());
     ResultHandle first(PQgetResult(conn_.get()));  // the column descriptions, or the error
     if (!retried && replan(sql, first.get())) continue;
-    auto cursor = std::make_unique<PgCursor>(*this, std::move(first));
+    auto cursor = std::make_unique<PgCursor>(*this, std::move(first), keys);
     active_cursor_ = cursor.get();
     return cursor;
   }
+}
+
+SourceKeys PgConnection::source_keys(std::string_view sql, const PGresult* described) {
+  if (auto it = source_keys_.find(sql); it != source_keys_.end()) return it->second;
+  ResultHandle own;
+  if (!described) {
+    // Its error is the query's own: the one it would have given when run.
+    own = checked(describe(sql).release(), conn_.get(), "running query");
+    described = own.get();
+  }
+  SourceKeys keys = lookup_source_keys(*this, described);
+  if (source_keys_.size() >= kMaxPreparedStatements) source_keys_.clear();
+  source_keys_.emplace(std::string(sql), keys);
+  return keys;
 }
 
 std::uint64_t PgConnection::execute(std::string_view sql, std::span<const Value> params) {

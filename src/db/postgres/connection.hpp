@@ -55,6 +55,15 @@ class Params {
   std::vector<int> lengths_, formats_;
 };
 
+// What the catalog says of a result's columns that are a table's own (PQftable, PQftablecol):
+// NOT NULL, and part of the table's primary key. A result carries neither, so they are looked
+// up before it streams (PgConnection::source_keys), for tables weir creates from it.
+struct SourceKey {
+  bool not_null = false;
+  bool primary_key = false;
+};
+using SourceKeys = std::vector<SourceKey>;
+
 class PgConnection;
 // What the connection needs of the cursor streaming on it (db/common/cut_off_cursor.hpp).
 using PgStreamingCursor = StreamingCursor<PgConnection>;
@@ -118,6 +127,9 @@ class PgConnection final : public Connection {
   void send(std::string_view sql, std::span<const Value> params);
   // The columns `sql` returns, described without running it.
   ResultHandle describe(std::string_view sql);
+  // The source keys of `sql`'s result columns (lookup_source_keys), looked up once per SQL;
+  // `described` is its description when the caller has it.
+  SourceKeys source_keys(std::string_view sql, const PGresult* described = nullptr);
 
   ConnHandle conn_;
   CancelHandle canceller_;
@@ -129,6 +141,7 @@ class PgConnection final : public Connection {
   };
   std::unordered_map<std::string, Prepared, SqlHash, std::equal_to<>> statements_;  // SQL → server statement
   std::deque<std::string> statement_order_;                    // oldest first, for eviction
+  std::unordered_map<std::string, SourceKeys, SqlHash, std::equal_to<>> source_keys_;  // SQL → its result's
   std::uint64_t next_statement_ = 0;
   Params params_;  // reused by run() and query(): binding allocates nothing in the steady state
   std::string sql_text_;  // the NUL-terminated copy libpq needs of an unnamed statement's SQL

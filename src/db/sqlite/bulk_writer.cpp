@@ -25,10 +25,13 @@ SqliteBulkWriter::SqliteBulkWriter(SqliteConnection& connection, const WriteSpec
     chunk_ = write_statement(connection.dialect(), spec, chunk_rows_);
     chunk_stmt_.emplace(connection.prepare(chunk_->sql));
   }
+  if (std::optional<TableInfo> table = connection.describe_table(spec.table))
+    scale_limits_ = scale_limits(table->columns, spec.columns);
 }
 
 WriteCounts SqliteBulkWriter::write(const Batch& batch) {
   check_batch_width(batch, spec_);
+  check_scales(batch, scale_limits_, spec_.columns);
   WriteCounts counts;
   std::size_t r = 0;
   if (chunk_stmt_)

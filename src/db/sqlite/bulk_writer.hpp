@@ -7,6 +7,7 @@
 
 #include <optional>
 
+#include "db/common/column_rounding.hpp"
 #include "db/common/sql_writer.hpp"
 #include "db/sqlite/connection.hpp"
 
@@ -33,6 +34,8 @@ class SqliteBulkWriter final : public BulkWriter {
   std::optional<WriteStatement> chunk_;
   std::optional<Statement> chunk_stmt_;
   bool updates_on_conflict_;  // an upsert with columns besides the key
+  // The declared scales of its decimal columns: SQLite would keep more (column_rounding.hpp).
+  ScaleLimits scale_limits_;
   WriteCounts counts_;
 };
 
