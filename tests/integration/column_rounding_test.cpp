@@ -117,6 +117,35 @@ TEST_P(ColumnRounding, AValueTheColumnWouldRoundIsADeadLetterNamingTheColumn) {
   }
 }
 
+// A plain NUMERIC column (no scale) in SQLite: its affinity would turn a decimal with more
+// digits than a REAL holds into that REAL.
+TEST(SqliteNumericAffinity, ALongDecimalIsADeadLetterNotAReal) {
+  test::TempDir dir;
+  auto r = test::run_program({"sqlite3", dir.file("db.sqlite"),
+                              "CREATE TABLE src (id INTEGER PRIMARY KEY, amount DECIMAL_TEXT);"
+                              "INSERT INTO src VALUES (1, '12345678901234567890.5'), (2, '0.1'), (3, '18446744073709551615');"
+                              "CREATE TABLE dst (id INTEGER PRIMARY KEY, amount NUMERIC);"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  test::write_file(dir.file("copy.yaml"),
+                   "connections: { db: \"sqlite:db.sqlite\" }\npipelines:\n  copy:\n"
+                   "    input: { sql_poll: { connection: db, query: \"SELECT * FROM src ORDER BY id\" } }\n"
+                   "    output: { sql_write: { connection: db, table: dst } }\n"
+                   "    dead_letter: { connection: db, table: letters }\n");
+  r = test::run_weir({"run", "--once", dir.file("copy.yaml")}, dir.path().string());
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  auto q = [&](const char* sql) {
+    return test::run_program({"sqlite3", dir.file("db.sqlite"), sql}).out;
+  };
+  EXPECT_EQ(q("SELECT id, amount, typeof(amount) FROM dst ORDER BY id"), "2|0.1|real\n");
+  EXPECT_EQ(q("SELECT error_kind, error_message FROM letters ORDER BY error_message"),
+            "data|column `amount`, row 1 of the batch: "
+            "12345678901234567890.5 would be stored as the REAL 12345678901234567168 (the column's NUMERIC affinity); "
+            "a DECIMAL_TEXT column keeps decimals exact\n"
+            "data|column `amount`, row 1 of the batch: "
+            "18446744073709551615 would be stored as the REAL 18446744073709551616 (the column's NUMERIC affinity); "
+            "a DECIMAL_TEXT column keeps decimals exact\n");
+}
+
 INSTANTIATE_TEST_SUITE_P(UserTables, ColumnRounding, ::testing::ValuesIn(kTargets),
                          [](const auto& info) { return std::string(info.param.name); });
 

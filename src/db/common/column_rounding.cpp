@@ -4,19 +4,26 @@
 
 #include <cctype>
 #include <charconv>
+#include <string_view>
 
 #include "weir/error.hpp"
 
 namespace weir::db {
 namespace {
 
-// The places a number's text needs after the point to be exact (negative: that many of its
-// last integer digits are zeros); nullopt for text that is not a plain or exponent-form
-// number, or for zero (which needs none).
-std::optional<long> places_needed(std::string_view text) {
+// A number's text as its sign, its significant digits and the exponent of the last one
+// ("-0.0120" is -, "12", -3); nullopt for text that is no number.
+struct Digits {
+  bool negative = false;
+  std::string significant;
+  long exponent = 0;
+  bool operator==(const Digits&) const = default;
+};
+std::optional<Digits> digits_of(std::string_view text) {
+  Digits d;
   std::size_t i = 0;
-  if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
-  long integer_digits = 0, last_nonzero = -1, digits = 0;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) d.negative = text[i++] == '-';
+  long fraction = 0;
   bool point = false, any = false;
   for (; i < text.size(); ++i) {
     const char c = text[i];
@@ -26,9 +33,8 @@ std::optional<long> places_needed(std::string_view text) {
     }
     if (!std::isdigit(static_cast<unsigned char>(c))) break;
     any = true;
-    if (!point) ++integer_digits;
-    if (c != '0') last_nonzero = digits;
-    ++digits;
+    fraction += point;
+    if (c != '0' || !d.significant.empty()) d.significant += c;
   }
   if (!any) return std::nullopt;
   long exponent = 0;
@@ -38,8 +44,22 @@ std::optional<long> places_needed(std::string_view text) {
     if (ec != std::errc{}) return std::nullopt;
     i = static_cast<std::size_t>(end - text.data());
   }
-  if (i != text.size() || last_nonzero < 0) return std::nullopt;
-  return last_nonzero + 1 - (integer_digits + exponent);
+  if (i != text.size()) return std::nullopt;
+  d.exponent = exponent - fraction;
+  while (!d.significant.empty() && d.significant.back() == '0') {
+    d.significant.pop_back();
+    ++d.exponent;
+  }
+  if (d.significant.empty()) return Digits{};  // zero, whatever its sign and scale
+  return d;
+}
+
+// The places a number's text needs after the point to be exact (negative: that many of its
+// last integer digits are zeros); nullopt for zero, which needs none, and for no number.
+std::optional<long> places_needed(std::string_view text) {
+  std::optional<Digits> d = digits_of(text);
+  if (!d || d->significant.empty()) return std::nullopt;
+  return -d->exponent;
 }
 
 }  // namespace
@@ -55,6 +75,13 @@ ScaleLimits scale_limits(std::span<const Column> table, std::span<const std::str
     for (const Column& column : table)
       if (column.name == columns[c]) limits[c] = scale_limit(column);
   return limits;
+}
+
+bool is_number(std::string_view text) { return digits_of(text).has_value(); }
+
+bool same_number(std::string_view a, std::string_view b) {
+  std::optional<Digits> x = digits_of(a), y = digits_of(b);
+  return x && y && *x == *y;
 }
 
 bool exceeds_scale(const Value& value, int scale) {

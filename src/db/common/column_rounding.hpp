@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "weir/batch.hpp"
@@ -36,6 +37,12 @@ ScaleLimits scale_limits(std::span<const Column> table, std::span<const std::str
 // digit beyond `scale` fractional places (a negative scale counts places before the point).
 // Values that are no number (NaN, words) are left to the database.
 bool exceeds_scale(const Value& value, int scale);
+
+// Whether `text` is a plain or exponent-form number ("-1.5", "2e3"; not "NaN", " 1", "0x10").
+bool is_number(std::string_view text);
+// Whether the texts `a` and `b` are numbers of the same value ("1.50" and "1.5e0"); false when
+// either is no plain or exponent-form number.
+bool same_number(std::string_view a, std::string_view b);
 
 // Throws Error{data} naming the column and row of the first value of `batch` that exceeds its
 // column's limit (`limits` has one entry per column of the batch, or none at all).

@@ -34,6 +34,19 @@ TEST(ColumnRounding, OnlyNonzeroDigitsBeyondTheScaleCount) {
   EXPECT_FALSE(exceeds_scale(Value(true), 0));
 }
 
+TEST(ColumnRounding, NumbersCompareByValue) {
+  EXPECT_TRUE(same_number("1.50", "1.5"));
+  EXPECT_TRUE(same_number("-0.0120", "-1.2e-2"));
+  EXPECT_TRUE(same_number("1200", "1.2E+3"));
+  EXPECT_TRUE(same_number("0.000", "-0"));
+  EXPECT_FALSE(same_number("12345678901234567890.5", "12345678901234567000"));
+  EXPECT_FALSE(same_number("1.5", "-1.5"));
+  EXPECT_FALSE(same_number("NaN", "NaN")) << "no number";
+  EXPECT_TRUE(is_number("2e3"));
+  EXPECT_FALSE(is_number(" 1"));
+  EXPECT_FALSE(is_number("0x10"));
+}
+
 TEST(ColumnRounding, CheckNamesTheColumnRowAndType) {
   Schema schema({Column{"id", Type::int64, "integer"}, Column{"price", Type::decimal, "numeric(5,2)"}});
   Batch batch(std::make_shared<const Schema>(schema));
