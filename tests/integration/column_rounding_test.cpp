@@ -88,7 +88,8 @@ TEST_P(ColumnRounding, AValueTheColumnWouldRoundIsADeadLetterNamingTheColumn) {
                                     GetParam().decimal_type));
     test::write_file(dir_.file("copy.yaml"),
                      fmt::format("connections:\n  src: \"sqlite:src.db\"\n  dst: {}\npipelines:\n  copy:\n"
-                                 "    input: {{ sql_poll: {{ connection: src, query: \"SELECT * FROM prices ORDER BY id\" }} }}\n"
+                                 "    input: {{ sql_poll: {{ connection: src, "
+                                 "query: \"SELECT * FROM prices ORDER BY id\" }} }}\n"
                                  "    output: {{ sql_write: {{ connection: dst, table: {}, mode: {}, key: [id] }} }}\n"
                                  "    dead_letter: {{ connection: dst, table: {} }}\n",
                                  yaml_url_, target, mode, letters));
@@ -105,7 +106,8 @@ TEST_P(ColumnRounding, AValueTheColumnWouldRoundIsADeadLetterNamingTheColumn) {
     ASSERT_EQ(messages.size(), 3u) << r.err;
     const std::string type = GetParam().decimal_type;
     // Rows 1, 3 and 5: each its own letter, of kind data, naming its column and value.
-    for (auto [column, value] : {std::pair{"price", "1.005"}, std::pair{"ratio", "0.125"}, std::pair{"price", "-0.001"}}) {
+    const std::pair<const char*, const char*> kRejected[] = {{"price", "1.005"}, {"ratio", "0.125"}, {"price", "-0.001"}};
+    for (auto [column, value] : kRejected) {
       const std::string says = fmt::format("column `{}`, row 1 of the batch: {} has more decimal places than {} keeps "
                                            "(2); it would be stored rounded",
                                            column, value, type);
@@ -123,7 +125,8 @@ TEST(SqliteNumericAffinity, ALongDecimalIsADeadLetterNotAReal) {
   test::TempDir dir;
   auto r = test::run_program({"sqlite3", dir.file("db.sqlite"),
                               "CREATE TABLE src (id INTEGER PRIMARY KEY, amount DECIMAL_TEXT);"
-                              "INSERT INTO src VALUES (1, '12345678901234567890.5'), (2, '0.1'), (3, '18446744073709551615');"
+                              "INSERT INTO src VALUES (1, '12345678901234567890.5'), (2, '0.1'), "
+                              "(3, '18446744073709551615');"
                               "CREATE TABLE dst (id INTEGER PRIMARY KEY, amount NUMERIC);"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   test::write_file(dir.file("copy.yaml"),
