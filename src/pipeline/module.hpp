@@ -78,6 +78,9 @@ class Input {
   virtual std::optional<double> lag_seconds() const { return std::nullopt; }
   // What its checkpoints mean: the parts that, changed, make an old position meaningless.
   virtual Identity identity() const { return {}; }
+  // The YAML path of the option that makes each run read only the rows earlier runs did not
+  // (an incremental cursor); nullopt when every run reads everything.
+  virtual std::optional<std::string> incremental_option() const { return std::nullopt; }
   // Prepares the query against the live database and returns the columns it yields, without
   // reading rows (`weir validate --check-sql`); null when the input cannot tell.
   virtual std::shared_ptr<const Schema> probe() { return nullptr; }
@@ -156,6 +159,9 @@ class Output {
   virtual std::uint64_t rows_rejected() const noexcept = 0;
   // Where the rows a checkpoint covers went (see Input::identity).
   virtual Identity identity() const { return {}; }
+  // The YAML path of the option that makes each input run's rows replace everything the target
+  // held (mode: replace); nullopt when rows are added to what is there.
+  virtual std::optional<std::string> replacing_option() const { return std::nullopt; }
   // Checks the target against the live database and, when known, the columns it will get
   // (`weir validate --check-sql`). Throws Error naming what is missing.
   virtual void probe(const Schema* input) { (void)input; }

@@ -186,6 +186,19 @@ std::vector<std::unique_ptr<Filter>> filters_of(const YAML::Node& node, const st
   return filters;
 }
 
+// An output replacing its table with each run's rows, fed only the rows new since the last
+// run, would leave nothing but the latest run's rows.
+void check_runs_are_whole(const Pipeline& p, const config::Document& doc, config::Diagnostics& d) {
+  std::optional<std::string> replacing = p.output->replacing_option();
+  std::optional<std::string> incremental = p.input->incremental_option();
+  if (!replacing || !incremental) return;
+  d.add(doc.node_at(*replacing), *replacing,
+        fmt::format("mode `replace` replaces the table's rows with each run's, but the input reads only the rows "
+                    "new since its last run ({}), so the table would keep only those; use mode `upsert`, or "
+                    "remove the cursor",
+                    *incremental));
+}
+
 }  // namespace
 
 const config::Spec& pipeline_spec() {
@@ -270,6 +283,7 @@ Project build_project(config::Document document) {
         }
       }
       if (!p.input || !p.output || !p.dead_letters) continue;
+      check_runs_are_whole(p, doc, d);
       p.owner = StateOwner::of(doc.file, name, p.input->identity(), p.output->identity());
       project.pipelines.push_back(std::move(p));
     }

@@ -3,7 +3,6 @@
 #include <cctype>
 #include <cstdlib>
 #include <iostream>
-#include <random>
 
 #include <fmt/format.h>
 
@@ -27,8 +26,7 @@ std::optional<std::string> DriverContext::skip_reason(std::string_view suite, st
 }
 
 std::string DriverContext::unique_table_name(std::string_view prefix) const {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return fmt::format("weir_{}_{:016x}", prefix, rng());
+  return fmt::format("weir_{}_{}", prefix, test::unique_suffix());
 }
 
 namespace {

@@ -7,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
 
 #include "support/test_support.hpp"
 #include "weir/db/driver.hpp"
@@ -22,7 +21,7 @@ class MysqlLoadData : public ::testing::Test {
     WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_MYSQL_URL");
     url_ = *url;
     conn_ = connect();
-    table_ = fmt::format("weir_load_{}", std::rand());
+    table_ = "weir_load_" + test::unique_suffix();
     conn_->execute(fmt::format("CREATE TABLE `{}` (id integer primary key, name varchar(20) not null)", table_));
   }
   void TearDown() override {

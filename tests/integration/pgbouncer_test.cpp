@@ -23,7 +23,7 @@ class PgBouncer : public ::testing::Test {
   void SetUp() override {
     WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_PGBOUNCER_URL");
     url_ = *url;
-    suffix_ = std::to_string(std::rand() % 1000000);
+    suffix_ = test::unique_suffix();
   }
 
   db::ConnectionConfig config(const std::vector<std::pair<std::string, std::string>>& options = {}) const {
@@ -296,8 +296,7 @@ TEST_P(PgBouncerPipeline, PollLookupUpsertWithStateInTheTarget) {
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_EQ(test::scalar(*db, "SELECT count(*) FROM " + dst + " WHERE id > 100000 AND tier = 'silver'"), "3");
   EXPECT_EQ(test::scalar(*db, "SELECT count(*) FROM " + dst), std::to_string(rows + 3));
-  // The state is keyed by file and pipeline (`pipeline.yaml#enrich_…`): what is left here would
-  // be resumed by the next test process, whose unseeded std::rand() gives the same suffix.
+  // The state is keyed by file and pipeline (`pipeline.yaml#enrich_…`): nothing is left behind.
   db->execute_script(fmt::format("DROP TABLE {}, {}, {}; DELETE FROM weir_state WHERE pipeline = 'pipeline.yaml#enrich_{}'",
                                  src, tiers, dst, suffix_));
 }

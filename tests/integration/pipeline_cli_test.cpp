@@ -221,6 +221,45 @@ pipelines:
   EXPECT_NE(r.err.find("must contain {{cursor}}"), std::string::npos) << r.err;
 }
 
+// A cursor makes each run read only the new rows; mode replace would leave only those.
+TEST_F(PipelineCli, ReplaceWithAnIncrementalInputIsRefusedBeforeAnythingRuns) {
+  std::string file = write("replace.yaml", R"(connections: { src: "sqlite:src.db", dst: "sqlite:dst.db" }
+pipelines:
+  p:
+    input:
+      sql_poll:
+        connection: src
+        query: "SELECT * FROM orders WHERE {{cursor}} ORDER BY id"
+        cursor: { columns: [id] }
+    output:
+      sql_write: { connection: dst, table: copy, mode: replace, create_table: true }
+)");
+  const std::string line = "weir: config error: " + file +
+                           ":10:56: pipelines.p.output.sql_write.mode: mode `replace` replaces the table's rows with "
+                           "each run's, but the input reads only the rows new since its last run "
+                           "(pipelines.p.input.sql_poll.cursor), so the table would keep only those; use mode "
+                           "`upsert`, or remove the cursor\n";
+  for (const char* command : {"validate", "run"}) {
+    auto r = run_weir({command, file});
+    EXPECT_EQ(r.exit_code, 2) << command;
+    EXPECT_EQ(r.err, line) << command;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("dst.db"))) << "nothing ran";
+
+  // Without the cursor each run reads every row: a full refresh, as replace is meant.
+  write("replace.yaml", R"(connections: { src: "sqlite:src.db", dst: "sqlite:dst.db" }
+pipelines:
+  p:
+    input: { sql_poll: { connection: src, query: "SELECT * FROM orders ORDER BY id" } }
+    output: { sql_write: { connection: dst, table: copy, mode: replace, create_table: true } }
+)");
+  auto r = run_weir({"run", file});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_weir({"run", file});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(scalar("dst.db", "SELECT count(*) FROM copy"), "3");
+}
+
 TEST_F(PipelineCli, ValidateCheckSqlAsksTheDatabases) {
   std::string good = write("good.yaml", R"(connections: { src: "sqlite:src.db", dst: "sqlite:dst.db" }
 pipelines:

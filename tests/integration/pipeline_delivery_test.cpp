@@ -80,7 +80,7 @@ class DeliveryTest : public ::testing::Test {
     server_ = &server;
     url_ = *url;
     reconnect();
-    suffix_ = std::to_string(std::rand() % 1000000);
+    suffix_ = test::unique_suffix();
     src_ = "pd_src_" + suffix_;
     dst_ = "pd_dst_" + suffix_;
   }

@@ -59,7 +59,7 @@ class PipelineExits : public ::testing::TestWithParam<Target> {
     url_ = opened->url;
     yaml_url_ = opened->yaml_url;
     db_ = std::move(opened->connection);
-    std::string suffix = std::to_string(std::rand() % 1000000);
+    std::string suffix = test::unique_suffix();
     src_ = "px_src_" + suffix;
     dst_ = "px_dst_" + suffix;
     letters_ = "px_letters_" + suffix;

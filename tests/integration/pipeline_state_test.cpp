@@ -53,7 +53,7 @@ class StateTest : public ::testing::Test {
     db::ConnectionConfig config;
     config.url = Url::parse(*url);
     db_ = db::connect(config);
-    suffix_ = std::to_string(std::rand() % 1000000);
+    suffix_ = test::unique_suffix();
     pipeline_ = "sync_" + suffix_;
   }
 

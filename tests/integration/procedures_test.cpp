@@ -1,7 +1,6 @@
 // Stored procedures (CALL) and functions (SELECT fn(…)) through the driver interfaces.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 
 #include "support/test_support.hpp"
 #include "weir/db/driver.hpp"
@@ -25,7 +24,7 @@ std::string first_cell(db::Connection& c, const std::string& sql, std::vector<Va
 TEST(Procedures, PostgresCallAndFunction) {
   WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_PG_URL");
   auto c = open(*url);
-  std::string suffix = std::to_string(std::rand());
+  std::string suffix = test::unique_suffix();
   c->execute_script("CREATE PROCEDURE weir_bump_" + suffix +
                     "(INOUT n integer) LANGUAGE plpgsql AS $$ BEGIN n := n + 1; END $$;"
                     "CREATE FUNCTION weir_twice_" + suffix + "(x integer) RETURNS integer LANGUAGE sql AS $$ SELECT x * 2 $$;");
@@ -38,7 +37,7 @@ TEST(Procedures, PostgresCallAndFunction) {
 TEST(Procedures, MariadbCallKeepsTheConnectionInSync) {
   WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_MYSQL_URL");
   auto c = open(*url);
-  std::string suffix = std::to_string(std::rand());
+  std::string suffix = test::unique_suffix();
   std::string table = "weir_proc_t_" + suffix;
   c->execute("CREATE TABLE " + table + " (x int)");
   c->execute("CREATE PROCEDURE weir_plus_" + suffix + "(IN x INT) BEGIN SELECT x + 1 AS y; END");

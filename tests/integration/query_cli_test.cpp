@@ -44,7 +44,7 @@ class QueryOnEachDatabase : public ::testing::TestWithParam<Backend> {
     } else {
       url_ = "sqlite:" + dir_.file("q.db");
     }
-    table_ = "qc_" + std::to_string(std::rand() % 1000000);
+    table_ = "qc_" + test::unique_suffix();
     ok("CREATE TABLE " + table_ + " (id INTEGER PRIMARY KEY, note VARCHAR(100))");
   }
 
@@ -227,7 +227,7 @@ TEST_P(QueryOnEachDatabase, DebugLogShowsConnectionStatementsAndTimingsWithoutSe
   }
 
   if (!GetParam().create_account) return;
-  std::string user = "qc_user_" + std::to_string(std::rand() % 1000000);
+  std::string user = "qc_user_" + test::unique_suffix();
   auto sql = [&](const char* pattern) {
     return fmt::format(fmt::runtime(pattern), fmt::arg("user", user), fmt::arg("pw", canary));
   };

@@ -59,7 +59,7 @@ class RejectedRows : public ::testing::TestWithParam<Target> {
     if (!opened) GTEST_SKIP() << test::no_server_reason(target.url_variable);
     yaml_url_ = opened->yaml_url;
     db_ = std::move(opened->connection);
-    std::string suffix = std::to_string(std::rand() % 1000000);
+    std::string suffix = test::unique_suffix();
     src_ = "rj_src_" + suffix;
     dst_ = "rj_dst_" + suffix;
     letters_ = "rj_letters_" + suffix;

@@ -50,7 +50,7 @@ class RetryOnEachServer : public ::testing::TestWithParam<Server> {
     auto control = GetParam().control();
     ASSERT_TRUE(control);
     control_ = *control;
-    table_ = "rt_" + std::to_string(std::rand() % 1000000);
+    table_ = "rt_" + test::unique_suffix();
     query_ok("CREATE TABLE " + table_ + " (id INTEGER PRIMARY KEY, name VARCHAR(20))");
     query_ok("INSERT INTO " + table_ + " VALUES (1, 'one'), (2, 'two'), (3, 'three')");
     query_ok("CREATE TABLE " + table_ + "_dst (id INTEGER PRIMARY KEY, name VARCHAR(20))");

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <random>
 
 #include "support/test_support.hpp"
 #include "weir/db/driver.hpp"
@@ -42,7 +41,7 @@ class RunSummary : public ::testing::TestWithParam<Target> {
       config_.url = Url::parse("sqlite:" + dir_.file("dst.db"));
     }
     db_ = db::connect(config_);
-    table_ = "rs_" + std::to_string(std::random_device{}() % 100000000);
+    table_ = "rs_" + test::unique_suffix();
     db_->execute("CREATE TABLE " + table_ + " (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(50))");
     source_ = db::connect(db::ConnectionConfig{.name = "src", .url = Url::parse("sqlite:" + dir_.file("src.db")),
                                                .init_script = {}});

@@ -56,7 +56,7 @@ void expect_injection_is_data(const std::string& url) {
   db::ConnectionConfig config;
   config.url = Url::parse(url);
   auto c = db::connect(config);
-  std::string table = "weir_inject_" + std::to_string(std::rand());
+  std::string table = "weir_inject_" + test::unique_suffix();
   const db::Dialect& d = c->dialect();
   c->execute("CREATE TABLE " + d.quote_identifier(table) + " (id integer primary key, name varchar(200))");
   std::string evil = "'; DROP TABLE " + table + "; --";
@@ -98,7 +98,7 @@ void expect_deadlock_victim_retried(const std::string& url) {
   config.url = Url::parse(url);
   auto setup = db::connect(config);
   const db::Dialect& d = setup->dialect();
-  std::string table = d.quote_identifier("weir_deadlock_" + std::to_string(std::rand()));
+  std::string table = d.quote_identifier("weir_deadlock_" + test::unique_suffix());
   setup->execute("CREATE TABLE " + table + " (id integer primary key, v integer not null)");
   setup->execute("INSERT INTO " + table + " (id, v) VALUES (1, 0), (2, 0)");
   std::string bump = "UPDATE " + table + " SET v = v + 1 WHERE id = " + d.placeholder(1);

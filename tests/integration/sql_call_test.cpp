@@ -3,7 +3,6 @@
 // to per-record, when:, the cache, each on_error, injection-shaped values, reconnecting.
 #include <gtest/gtest.h>
 
-#include <random>
 
 #include "modules/filter/sql_call.hpp"
 #include "support/filter_support.hpp"
@@ -49,11 +48,6 @@ const Backend kBackends[] = {
 
 void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
 
-std::string random_suffix() {
-  std::random_device rd;
-  return std::to_string(std::uniform_int_distribution<std::uint32_t>(100000, 999999)(rd));
-}
-
 class SqlCallTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
@@ -68,7 +62,7 @@ class SqlCallTest : public ::testing::TestWithParam<Backend> {
     }
     connections_.emplace("crm", c);
     admin_ = db::connect(c);
-    std::string suffix = random_suffix();
+    std::string suffix = test::unique_suffix();
     customers_ = "customers_" + suffix;
     orders_ = "orders_" + suffix;
     admin_->execute_script(sql(

@@ -29,6 +29,11 @@ std::string scalar(db::Connection& connection, const std::string& sql) {
   return first.value_or("");
 }
 
+std::string unique_suffix() {
+  thread_local std::random_device device;
+  return std::to_string(::getpid()) + "_" + std::to_string(device() % 100000000);
+}
+
 TempDir::TempDir() {
   std::random_device rd;
   auto base = std::filesystem::temp_directory_path();

@@ -26,6 +26,13 @@ namespace weir::test {
 // value of `SELECT count(*) …`, or of `SHOW STATUS LIKE …` (name, value). Reads every row.
 std::string scalar(db::Connection& connection, const std::string& sql);
 
+// A suffix for the names of the tables, pipelines, roles and routines a test creates on a
+// shared server: this process's id and a random number, lowercase digits and `_` only (safe
+// in any identifier, at most 16 characters). Different on every call and in every process, so
+// ctest's processes, each running one test, never share a table or a checkpoint (an unseeded
+// std::rand() gives each of them the same numbers).
+std::string unique_suffix();
+
 // A fresh directory under the system temp dir, removed with everything in it on destruction.
 class TempDir {
  public:

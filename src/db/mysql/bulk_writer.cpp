@@ -6,6 +6,7 @@
 #include <charconv>
 #include <optional>
 
+#include "db/common/column_rounding.hpp"
 #include "db/mysql/errors.hpp"
 #include "db/mysql/types.hpp"
 #include "weir/error.hpp"
@@ -79,6 +80,7 @@ WriteCounts MyBulkWriter::write(const Batch& batch) {
   tether_.check("a MySQL/MariaDB bulk writer");
   check_batch_width(batch, spec_);
   check_storable(batch, spec_.columns);
+  check_scales(batch, scale_limits(), spec_.columns);
   WriteCounts counts;
   std::optional<std::uint64_t> loaded;
   if (load_sql_ && batch.rows() >= kMinLoadDataRows) loaded = load(batch);
@@ -90,6 +92,19 @@ WriteCounts MyBulkWriter::write(const Batch& batch) {
   }
   counts_ += counts;
   return counts;
+}
+
+const ScaleLimits& MyBulkWriter::scale_limits() {
+  if (!scale_limits_) {
+    // A missing table is not remembered: the statement reports it, and it may exist later.
+    std::optional<TableInfo> table = connection_->describe_table(spec_.table);
+    if (!table) {
+      static const ScaleLimits kNone;
+      return kNone;
+    }
+    scale_limits_ = db::scale_limits(table->columns, spec_.columns);
+  }
+  return *scale_limits_;
 }
 
 std::optional<std::uint64_t> MyBulkWriter::load(const Batch& batch) {

@@ -15,6 +15,7 @@
 
 #include <optional>
 
+#include "db/common/column_rounding.hpp"
 #include "db/common/sql_writer.hpp"
 #include "db/mysql/connection.hpp"
 
@@ -40,6 +41,8 @@ class MyBulkWriter final : public BulkWriter {
   WriteCounts execute_rows(const Batch& batch, std::size_t first, std::size_t rows);
   // What one statement for `rows` rows did, from its affected rows and the server's info.
   WriteCounts statement_result(std::size_t rows, std::uint64_t affected) const;
+  // The DECIMAL columns' scales (column_rounding.hpp), from the catalog at the first write.
+  const ScaleLimits& scale_limits();
 
   MyConnection* connection_;
   Tether tether_;
@@ -47,6 +50,7 @@ class MyBulkWriter final : public BulkWriter {
   std::optional<std::string> load_sql_;  // set while inserts go through LOAD DATA
   std::size_t rows_per_statement_;
   std::vector<Value> params_;
+  std::optional<ScaleLimits> scale_limits_;
   WriteCounts counts_;
 };
 

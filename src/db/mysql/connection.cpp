@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <utility>
 
 #include "db/mysql/bulk_writer.hpp"
@@ -218,7 +219,8 @@ std::vector<TableRef> MyConnection::list_tables() {
 std::optional<TableInfo> MyConnection::describe_table(const TableRef& table) {
   std::vector<Value> params{Value(table.schema), Value(table.name)};
   auto columns = fetch_all(*this,
-                           "SELECT column_name, column_type, is_nullable, LOWER(data_type) FROM information_schema.columns "
+                           "SELECT column_name, column_type, is_nullable, LOWER(data_type), "
+                           "COALESCE(numeric_precision, 0), COALESCE(numeric_scale, 0) FROM information_schema.columns "
                            "WHERE table_schema = COALESCE(NULLIF(?, ''), DATABASE()) AND table_name = ? "
                            "ORDER BY ordinal_position",
                            params);
@@ -230,6 +232,10 @@ std::optional<TableInfo> MyConnection::describe_table(const TableRef& table) {
       info.columns.push_back(Column{c[0], Type::json, "json", c[2] == "YES"});
     else
       info.columns.push_back(Column{c[0], logical_type(c[3], c[1]), c[1], c[2] == "YES"});
+    if (info.columns.back().type == Type::decimal) {
+      info.columns.back().precision = std::atoi(c[4].c_str());
+      info.columns.back().scale = std::atoi(c[5].c_str());
+    }
   }
   auto key = fetch_all(*this,
                        "SELECT column_name FROM information_schema.key_column_usage "

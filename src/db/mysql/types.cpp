@@ -194,8 +194,11 @@ Type logical_type(std::string_view data_type, std::string_view column_type) noex
 std::string column_type(const Column& column) {
   switch (column.type) {
     case Type::int64:
-      for (auto [bits, name] : kIntegerTypes)
+      for (auto [bits, name] : kIntegerTypes) {
+        // An unsigned source's bits are one more than its size (Column::bits): it keeps its type.
+        if (column.bits == bits + 1) return fmt::format("{} unsigned", name);
         if (column.bits > 0 && column.bits <= bits) return std::string(name);
+      }
       return "bigint";
     case Type::decimal:
       if (column.precision > 0 && column.precision <= kMaxDecimalDigits && column.scale >= 0 &&

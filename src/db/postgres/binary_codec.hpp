@@ -50,7 +50,6 @@ class BinaryCodec {
   static std::optional<BinaryCodec> for_type(Oid oid);
 
   Oid oid() const noexcept { return oid_; }
-  bool is_json() const noexcept { return wire_ == Wire::json || wire_ == Wire::jsonb; }
 
   // Whether encode() writes `value` exactly as the text format would have the server store
   // it: the column's own weir type, or one that converts without parsing (int64 into integer,

@@ -2,8 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+
+#include "db/common/column_rounding.hpp"
 #include "db/postgres/copy_in.hpp"
 #include "db/postgres/errors.hpp"
+#include "db/postgres/types.hpp"
 
 namespace weir::db::postgres {
 namespace {
@@ -17,9 +21,10 @@ constexpr std::size_t kPipelineDepth = 1000;
 constexpr std::size_t kStageFromRows = 1000;
 
 // The type of each column; a domain's base type in its place (the server reads a domain's
-// binary form with its base type's, then checks the domain's constraints).
+// binary form with its base type's, then checks the domain's constraints); its modifier and name.
 constexpr const char* kColumnTypesSql =
-    "SELECT a.attname, (CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END)::int8 "
+    "SELECT a.attname, (CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END)::int8, "
+    "a.atttypmod, format_type(a.atttypid, a.atttypmod) "
     "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
     "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped";
 
@@ -48,6 +53,8 @@ WriteCounts PgBulkWriter::write(const Batch& batch) {
   WriteCounts counts;
   if (batch.empty()) return counts;
   connection_->finish_active_cursor();
+  codecs();
+  check_scales(batch, scale_limits_, spec_.columns);
   if (spec_.mode == WriteMode::insert)
     counts.inserted = copy(batch, copy_text_sql_, copy_binary_sql_,
                            fmt::format("copying into `{}`", spec_.table.to_string()), false);
@@ -97,18 +104,26 @@ const std::vector<BinaryCodec>& PgBulkWriter::codecs() {
   ResultHandle types = connection_->run(kColumnTypesSql, table);
   const int found = PQntuples(types.get());
   std::vector<BinaryCodec> codecs;
-  json_columns_.assign(spec_.columns.size(), false);
+  column_types_.assign(spec_.columns.size(), 0);
+  scale_limits_.assign(spec_.columns.size(), std::nullopt);
   bool all_binary = true;
   for (std::size_t c = 0; c < spec_.columns.size(); ++c) {
-    std::optional<BinaryCodec> codec;
-    for (int i = 0; i < found && !codec; ++i)
-      if (spec_.columns[c] == PQgetvalue(types.get(), i, 0))
-        codec = BinaryCodec::for_type(static_cast<Oid>(std::strtoul(PQgetvalue(types.get(), i, 1), nullptr, 10)));
-    json_columns_[c] = codec && codec->is_json();
+    for (int i = 0; i < found && !column_types_[c]; ++i) {
+      if (spec_.columns[c] != PQgetvalue(types.get(), i, 0)) continue;
+      const Oid oid = static_cast<Oid>(std::strtoul(PQgetvalue(types.get(), i, 1), nullptr, 10));
+      const PgType* t = find_type(oid);
+      Column column{spec_.columns[c], t ? t->type : Type::text, PQgetvalue(types.get(), i, 3)};
+      describe_modifier(oid, std::atoi(PQgetvalue(types.get(), i, 2)), column);
+      column_types_[c] = oid;
+      scale_limits_[c] = scale_limit(column);
+    }
+    std::optional<BinaryCodec> codec = BinaryCodec::for_type(column_types_[c]);
     all_binary = all_binary && codec;
     if (codec) codecs.push_back(*codec);
   }
   if (!all_binary) codecs.clear();
+  param_types_.clear();
+  for (std::size_t column : statement_.param_columns) param_types_.push_back(column_types_[column]);
   // A missing table is not remembered: COPY reports it, and it may exist at the next write.
   if (found == 0) {
     static const std::vector<BinaryCodec> kNone;
@@ -174,31 +189,12 @@ void PgBulkWriter::encode_binary_rows(const Batch& batch, CopyIn& copy, bool num
   append_binary_trailer(buffer_);
 }
 
-std::span<const Value> PgBulkWriter::json_arrays_as_json(std::span<const Value> row,
-                                                         std::span<const std::size_t> columns) {
-  codecs();
-  if (json_columns_.empty()) return row;  // the table is missing: the statement says so
-  bool any = false;
-  for (std::size_t i = 0; i < row.size() && !any; ++i)
-    any = row[i].type() == Type::array && json_columns_[columns[i]];
-  if (!any) return row;
-  converted_.assign(row.begin(), row.end());
-  for (std::size_t i = 0; i < row.size(); ++i) {
-    if (row[i].type() != Type::array || !json_columns_[columns[i]]) continue;
-    std::string json;
-    row[i].append_json(json);
-    converted_[i].set_json(json);
-  }
-  return converted_;
-}
-
 void PgBulkWriter::encode_text_rows(const Batch& batch, CopyIn& copy, bool numbered) {
-  if (all_columns_.size() != spec_.columns.size())
-    for (std::size_t c = all_columns_.size(); c < spec_.columns.size(); ++c) all_columns_.push_back(c);
+  codecs();
   for (std::size_t r = 0; r < batch.rows(); ++r) {
     try {
-      append_text_row(json_arrays_as_json(batch.row(r), all_columns_), buffer_,
-                      numbered ? std::optional<std::int64_t>(r + 1) : std::nullopt);
+      append_text_row(batch.row(r), buffer_, numbered ? std::optional<std::int64_t>(r + 1) : std::nullopt,
+                      column_types_);
     } catch (Error& e) {
       throw e.add_context(fmt::format("row {} of the batch", r + 1));
     }
@@ -233,7 +229,7 @@ WriteCounts PgBulkWriter::pipeline(const Batch& batch) {
       if (!PQsendPrepare(conn, "", statement_.sql.c_str(), 0, nullptr)) throw_connection_error(conn, context);
       for (std::size_t r = start; r < end; ++r) {
         for (std::size_t p = 0; p < row_params.size(); ++p) row_params[p] = batch.at(r, statement_.param_columns[p]);
-        params.bind(json_arrays_as_json(row_params, statement_.param_columns));
+        params.bind(row_params, param_types_);
         if (!PQsendQueryPrepared(conn, "", params.size(), params.values(), params.lengths(), params.formats(), 0))
           throw_connection_error(conn, context);
       }

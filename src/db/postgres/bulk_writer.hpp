@@ -13,6 +13,7 @@
 #include <optional>
 #include <vector>
 
+#include "db/common/column_rounding.hpp"
 #include "db/common/sql_writer.hpp"
 #include "db/postgres/binary_codec.hpp"
 #include "db/postgres/connection.hpp"
@@ -31,14 +32,10 @@ class PgBulkWriter final : public BulkWriter {
   WriteCounts finish() override { return counts_; }
 
  private:
-  // The binary codecs of the target columns, looked up at the first insert; empty when a
-  // column has none (an enum, a domain over one, a type weir does not map).
+  // The binary codecs of the target columns, looked up with their types at the first write;
+  // empty when a column has none (an enum, a domain over one, a type weir does not map).
   const std::vector<BinaryCodec>& codecs();
   bool binary_fits(const Batch& batch);
-  // `row` with the arrays bound for json and jsonb columns written as JSON arrays, as binary
-  // COPY writes them: as text they would be PostgreSQL array literals, `{1,2}`, which is no
-  // JSON, and `{}`, which is a JSON object. `columns` gives each value's column.
-  std::span<const Value> json_arrays_as_json(std::span<const Value> row, std::span<const std::size_t> columns);
   bool staged(const Batch& batch) const;  // through the stage rather than statements
   // COPYs `batch` through `text_sql` or `binary_sql`, each row followed by its number in the
   // batch when `numbered`; returns the rows copied.
@@ -62,9 +59,10 @@ class PgBulkWriter final : public BulkWriter {
   std::string copy_text_sql_, copy_binary_sql_;
   std::optional<StagedMerge> stage_;
   std::optional<std::vector<BinaryCodec>> codecs_;
-  std::vector<bool> json_columns_;  // per column of spec_, filled with codecs_
-  std::vector<Value> converted_;
-  std::vector<std::size_t> all_columns_;
+  // Filled with codecs_: the type of each column of spec_ (0 where the table has none) and of
+  // each parameter of statement_, which say how text writes an array (Params::bind).
+  std::vector<Oid> column_types_, param_types_;
+  ScaleLimits scale_limits_;  // the numeric(p,s) columns, which would round (column_rounding.hpp)
   WireBuffer buffer_;
   WriteCounts counts_;
 };

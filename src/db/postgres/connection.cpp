@@ -29,7 +29,7 @@ void log_notice(void*, const PGresult* notice) {
 }
 }  // namespace
 
-void Params::bind(std::span<const Value> values) {
+void Params::bind(std::span<const Value> values, std::span<const Oid> types) {
   std::size_t n = values.size();
   texts_.resize(n);
   values_.assign(n, nullptr);
@@ -37,7 +37,7 @@ void Params::bind(std::span<const Value> values) {
   formats_.assign(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
     try {
-      if (!param_text(values[i], texts_[i])) continue;
+      if (!param_text(values[i], texts_[i], i < types.size() && is_json_type(types[i]))) continue;
     } catch (Error& e) {
       throw e.add_context(fmt::format("parameter {}", i + 1));
     }
@@ -74,16 +74,26 @@ PgConnection::PgConnection(ConnHandle conn, BulkMerge bulk_merge, bool transacti
 PgConnection::~PgConnection() = default;  // an open cursor learns by its tether
 
 namespace {
-[[noreturn]] void wrong_param_count(int expected, int given) {
+[[noreturn]] void wrong_param_count(std::size_t expected, std::size_t given) {
   throw Error(ErrorKind::config,
               fmt::format("the statement has {} parameter placeholder(s) but {} value(s) were given", expected, given));
 }
+
+std::vector<Oid> param_types(const PGresult* described) {
+  std::vector<Oid> types(static_cast<std::size_t>(PQnparams(described)));
+  for (std::size_t i = 0; i < types.size(); ++i) types[i] = PQparamtype(described, static_cast<int>(i));
+  return types;
+}
+
+bool any_array(std::span<const Value> values) {
+  return std::any_of(values.begin(), values.end(), [](const Value& v) { return v.type() == Type::array; });
+}
 }  // namespace
 
-const std::string& PgConnection::prepared(std::string_view sql, int param_count) {
+const PgConnection::Prepared& PgConnection::prepared(std::string_view sql, std::size_t param_count) {
   if (auto it = statements_.find(sql); it != statements_.end()) {
-    if (it->second.param_count != param_count) wrong_param_count(it->second.param_count, param_count);
-    return it->second.name;
+    if (it->second.param_types.size() != param_count) wrong_param_count(it->second.param_types.size(), param_count);
+    return it->second;
   }
   if (statements_.size() >= kMaxPreparedStatements) {
     std::string oldest = std::move(statement_order_.front());
@@ -96,11 +106,11 @@ const std::string& PgConnection::prepared(std::string_view sql, int param_count)
   std::string name = fmt::format("weir_{}", ++next_statement_);
   checked(PQprepare(conn_.get(), name.c_str(), key.c_str(), 0, nullptr), conn_.get(), "preparing statement");
   ResultHandle described = checked(PQdescribePrepared(conn_.get(), name.c_str()), conn_.get(), "preparing statement");
-  int expected = PQnparams(described.get());
   statement_order_.push_back(key);
-  const Prepared& p = statements_.emplace(std::move(key), Prepared{std::move(name), expected}).first->second;
-  if (expected != param_count) wrong_param_count(expected, param_count);
-  return p.name;
+  const Prepared& p =
+      statements_.emplace(std::move(key), Prepared{std::move(name), param_types(described.get())}).first->second;
+  if (p.param_types.size() != param_count) wrong_param_count(p.param_types.size(), param_count);
+  return p;
 }
 
 bool PgConnection::replan(std::string_view sql, const PGresult* result) {
@@ -119,25 +129,31 @@ bool PgConnection::replan(std::string_view sql, const PGresult* result) {
   return PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
 }
 
-void PgConnection::send(std::string_view sql) {
-  const Params& p = params_;
+void PgConnection::send(std::string_view sql, std::span<const Value> params) {
+  Params& p = params_;
   int sent = 0;
   if (transaction_pooler_) {
+    if (any_array(params)) {
+      ResultHandle described = checked(describe(sql).release(), conn_.get(), "preparing statement");
+      p.bind(params, param_types(described.get()));
+    } else {
+      p.bind(params);
+    }
     sql_text_.assign(sql);
     sent = PQsendQueryParams(conn_.get(), sql_text_.c_str(), p.size(), nullptr, p.values(), p.lengths(), p.formats(),
                              0);
   } else {
-    const std::string& name = prepared(sql, p.size());
-    sent = PQsendQueryPrepared(conn_.get(), name.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0);
+    const Prepared& statement = prepared(sql, params.size());
+    p.bind(params, statement.param_types);
+    sent = PQsendQueryPrepared(conn_.get(), statement.name.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0);
   }
   if (!sent) throw_connection_error(conn_.get(), "sending statement");
 }
 
 ResultHandle PgConnection::run(std::string_view sql, std::span<const Value> params) {
   finish_active_cursor();
-  params_.bind(params);
   for (bool retried = false;; retried = true) {
-    send(sql);
+    send(sql, params);
     ResultHandle result(PQgetResult(conn_.get()));
     if (!retried && replan(sql, result.get())) continue;
     // One statement: one result, then NULL (unless it is a COPY, which waits for its data).
@@ -207,7 +223,8 @@ std::unique_ptr<Cursor> PgConnection::copy_query(std::string_view sql) {
   std::optional<std::string_view> body = copyable_query(sql);
   if (!body) return nullptr;
   ResultHandle described = checked(describe(sql).release(), conn_.get(), "running query");
-  if (const int placeholders = PQnparams(described.get())) wrong_param_count(placeholders, 0);
+  SourceKeys keys = source_keys(sql, described.get());
+  if (const int placeholders = PQnparams(described.get())) wrong_param_count(static_cast<std::size_t>(placeholders), 0);
   const int width = PQnfields(described.get());
   std::vector<BinaryCodec> codecs;
   for (int i = 0; i < width; ++i) {
@@ -218,7 +235,7 @@ std::unique_ptr<Cursor> PgConnection::copy_query(std::string_view sql) {
   if (codecs.empty()) return nullptr;
   std::vector<Oid> oids;
   auto cursor = std::make_unique<PgCopyCursor>(*this, fmt::format("COPY ({}\n) TO STDOUT (FORMAT binary)", *body),
-                                               result_schema(described.get(), oids), std::move(codecs));
+                                               result_schema(described.get(), oids, keys), std::move(codecs));
   active_cursor_ = cursor.get();
   return cursor;
 }
@@ -227,16 +244,30 @@ std::unique_ptr<Cursor> PgConnection::query(std::string_view sql, std::span<cons
   finish_active_cursor();
   if (params.empty())
     if (auto cursor = copy_query(sql)) return cursor;
-  params_.bind(params);
+  SourceKeys keys = source_keys(sql);
   for (bool retried = false;; retried = true) {
-    send(sql);
+    send(sql, params);
     PQsetSingleRowMode(conn_.get());
     ResultHandle first(PQgetResult(conn_.get()));  // the column descriptions, or the error
     if (!retried && replan(sql, first.get())) continue;
-    auto cursor = std::make_unique<PgCursor>(*this, std::move(first));
+    auto cursor = std::make_unique<PgCursor>(*this, std::move(first), keys);
     active_cursor_ = cursor.get();
     return cursor;
   }
+}
+
+SourceKeys PgConnection::source_keys(std::string_view sql, const PGresult* described) {
+  if (auto it = source_keys_.find(sql); it != source_keys_.end()) return it->second;
+  ResultHandle own;
+  if (!described) {
+    // Its error is the query's own: the one it would have given when run.
+    own = checked(describe(sql).release(), conn_.get(), "running query");
+    described = own.get();
+  }
+  SourceKeys keys = lookup_source_keys(*this, described);
+  if (source_keys_.size() >= kMaxPreparedStatements) source_keys_.clear();
+  source_keys_.emplace(std::string(sql), keys);
+  return keys;
 }
 
 std::uint64_t PgConnection::execute(std::string_view sql, std::span<const Value> params) {

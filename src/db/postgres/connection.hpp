@@ -41,7 +41,9 @@ using CancelHandle = std::unique_ptr<PGcancel, CancelFreer>;
 // Parameters in libpq's arrays; text format except bytea (binary).
 class Params {
  public:
-  void bind(std::span<const Value> values);
+  // `types`: each parameter's type where known (0 where not; none at all is fine), which
+  // says how an array is written (param_text's `into_json`).
+  void bind(std::span<const Value> values, std::span<const Oid> types = {});
   int size() const noexcept { return static_cast<int>(values_.size()); }
   const char* const* values() const noexcept { return values_.data(); }
   const int* lengths() const noexcept { return lengths_.data(); }
@@ -52,6 +54,15 @@ class Params {
   std::vector<const char*> values_;
   std::vector<int> lengths_, formats_;
 };
+
+// What the catalog says of a result's columns that are a table's own (PQftable, PQftablecol):
+// NOT NULL, and part of the table's primary key. A result carries neither, so they are looked
+// up before it streams (PgConnection::source_keys), for tables weir creates from it.
+struct SourceKey {
+  bool not_null = false;
+  bool primary_key = false;
+};
+using SourceKeys = std::vector<SourceKey>;
 
 class PgConnection;
 // What the connection needs of the cursor streaming on it (db/common/cut_off_cursor.hpp).
@@ -103,22 +114,26 @@ class PgConnection final : public Connection {
  private:
   // A PgCopyCursor for `sql` when COPY can run it (copy_cursor.hpp), else nullptr.
   std::unique_ptr<Cursor> copy_query(std::string_view sql);
-  // The name of the server-side prepared statement for `sql` (prepared on first use); throws
+  struct Prepared {
+    std::string name;
+    std::vector<Oid> param_types;  // as the server inferred them
+  };
+  // The server-side prepared statement for `sql` (prepared on first use); throws
   // Error{config} when the statement takes another number of parameters than `param_count`.
-  const std::string& prepared(std::string_view sql, int param_count);
-  // Sends `sql` with the parameters bound in params_: the prepared statement, or behind a
-  // transaction pooler the unnamed one, parsed in the same round trip.
-  void send(std::string_view sql);
+  const Prepared& prepared(std::string_view sql, std::size_t param_count);
+  // Binds `params` for `sql`'s parameter types (an array into json is JSON: Params::bind) and
+  // sends it: the prepared statement, or behind a transaction pooler the unnamed one, parsed
+  // in the same round trip (its types asked for first when an array needs them).
+  void send(std::string_view sql, std::span<const Value> params);
   // The columns `sql` returns, described without running it.
   ResultHandle describe(std::string_view sql);
+  // The source keys of `sql`'s result columns (lookup_source_keys), looked up once per SQL;
+  // `described` is its description when the caller has it.
+  SourceKeys source_keys(std::string_view sql, const PGresult* described = nullptr);
 
   ConnHandle conn_;
   CancelHandle canceller_;
   PgDialect dialect_;
-  struct Prepared {
-    std::string name;
-    int param_count;
-  };
   // Looked up by string_view: a query's SQL is not copied to find its statement.
   struct SqlHash {
     using is_transparent = void;
@@ -126,6 +141,7 @@ class PgConnection final : public Connection {
   };
   std::unordered_map<std::string, Prepared, SqlHash, std::equal_to<>> statements_;  // SQL → server statement
   std::deque<std::string> statement_order_;                    // oldest first, for eviction
+  std::unordered_map<std::string, SourceKeys, SqlHash, std::equal_to<>> source_keys_;  // SQL → its result's
   std::uint64_t next_statement_ = 0;
   Params params_;  // reused by run() and query(): binding allocates nothing in the steady state
   std::string sql_text_;  // the NUL-terminated copy libpq needs of an unnamed statement's SQL

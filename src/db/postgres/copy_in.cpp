@@ -33,7 +33,7 @@ void append_escaped(std::string_view text, WireBuffer& out) {
   out.put_bytes(text.substr(from));
 }
 
-void append_text_value(const Value& v, WireBuffer& out, std::string& scratch) {
+void append_text_value(const Value& v, WireBuffer& out, std::string& scratch, bool into_json = false) {
   if (v.is_null()) return out.put_bytes("\\N");
   if (const Bytes* b = v.get_if<Bytes>()) {
     static constexpr char kHex[] = "0123456789abcdef";
@@ -45,7 +45,7 @@ void append_text_value(const Value& v, WireBuffer& out, std::string& scratch) {
     }
     return;
   }
-  param_text(v, scratch);
+  param_text(v, scratch, into_json);
   append_escaped(scratch, out);
 }
 
@@ -108,11 +108,12 @@ void CopyIn::abort(std::string_view reason) noexcept {
   drain(conn_);
 }
 
-void append_text_row(std::span<const Value> row, WireBuffer& out, std::optional<std::int64_t> row_number) {
+void append_text_row(std::span<const Value> row, WireBuffer& out, std::optional<std::int64_t> row_number,
+                     std::span<const Oid> types) {
   thread_local std::string scratch;
   for (std::size_t c = 0; c < row.size(); ++c) {
     if (c) out.put_u8('\t');
-    append_text_value(row[c], out, scratch);
+    append_text_value(row[c], out, scratch, c < types.size() && is_json_type(types[c]));
   }
   if (row_number) {
     out.put_u8('\t');

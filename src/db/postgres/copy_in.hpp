@@ -45,8 +45,10 @@ class CopyIn {
 };
 
 // COPY text format: tab-separated fields, \N for NULL, backslash escapes; with `row_number`,
-// that number as one more field at the end.
-void append_text_row(std::span<const Value> row, WireBuffer& out, std::optional<std::int64_t> row_number = {});
+// that number as one more field at the end. `types`: each column's type where known (0 where
+// not), which says how an array is written (param_text's `into_json`).
+void append_text_row(std::span<const Value> row, WireBuffer& out, std::optional<std::int64_t> row_number = {},
+                     std::span<const Oid> types = {});
 
 // The binary format's 19-byte header and its end marker (a field count of -1).
 void append_binary_header(WireBuffer& out);

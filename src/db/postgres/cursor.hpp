@@ -13,13 +13,22 @@
 
 namespace weir::db::postgres {
 
-// The schema of a result's columns (names, weir types, type names), and their type OIDs.
-std::shared_ptr<const Schema> result_schema(const PGresult* result, std::vector<Oid>& oids);
+// The keys of `described`'s columns, from one catalog query on `connection`. Only when every
+// column with a table comes from the same one, and the primary key only when the result holds
+// all of it: a join's outer side may be NULL whatever its column says, and part of a key need
+// not be unique. Empty when nothing is known.
+SourceKeys lookup_source_keys(PgConnection& connection, const PGresult* described);
+
+// The schema of a result's columns (names, weir types, type names, `keys` where given), and
+// their type OIDs.
+std::shared_ptr<const Schema> result_schema(const PGresult* result, std::vector<Oid>& oids,
+                                            const SourceKeys& keys = {});
 
 class PgCursor final : public PgStreamingCursor {
  public:
-  // `first` is the statement's first result (PQgetResult after sending it).
-  PgCursor(PgConnection& connection, ResultHandle first);
+  // `first` is the statement's first result (PQgetResult after sending it); `keys` those of its
+  // columns (lookup_source_keys).
+  PgCursor(PgConnection& connection, ResultHandle first, SourceKeys keys = {});
   ~PgCursor() override;
 
   const std::shared_ptr<const Schema>& schema() const noexcept override;
@@ -36,6 +45,7 @@ class PgCursor final : public PgStreamingCursor {
   mutable ResultHandle pending_;  // a fetched row not yet returned (schema() peeks)
   std::shared_ptr<const Schema> schema_;
   std::vector<Oid> oids_;
+  SourceKeys keys_;
 };
 
 }  // namespace weir::db::postgres

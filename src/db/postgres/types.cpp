@@ -18,6 +18,7 @@ constexpr int kVarHeader = 4;
 constexpr int kMaxNumericPrecision = 1000;
 constexpr int kMaxVarcharLength = 10'485'760;
 constexpr Oid kInt2 = 21, kInt4 = 23, kOid = 26, kInt8 = 20, kNumeric = 1700, kBpchar = 1042, kVarchar = 1043;
+constexpr Oid kJson = 114, kJsonb = 3802;
 
 constexpr std::array kTypes{
     PgType{16, "boolean", Type::boolean, 0},          PgType{17, "bytea", Type::bytes, 0},
@@ -294,7 +295,9 @@ void read_text(std::string_view text, Oid oid, Value& out) {
   out.set_text(text);
 }
 
-bool param_text(const Value& value, std::string& out) {
+bool is_json_type(Oid oid) noexcept { return oid == kJson || oid == kJsonb; }
+
+bool param_text(const Value& value, std::string& out, bool into_json) {
   switch (value.type()) {
     case Type::null: return false;
     case Type::boolean: out.assign(1, value.as_bool() ? 't' : 'f'); return true;
@@ -312,7 +315,8 @@ bool param_text(const Value& value, std::string& out) {
     case Type::bytes: out = value.get<Bytes>().data; return true;  // sent in binary format
     case Type::array:
       out.clear();
-      append_array_literal(value.get<Array>(), out);
+      if (into_json) value.append_json(out);
+      else append_array_literal(value.get<Array>(), out);
       return true;
     default: out = value.to_text(); return true;
   }

@@ -36,8 +36,13 @@ void describe_modifier(Oid oid, int typmod, Column& column);
 // Parses the text form of a value of type `oid` into `out`.
 void read_text(std::string_view text, Oid oid, Value& out);
 
+// Whether a column or parameter of type `oid` holds JSON (json, jsonb).
+bool is_json_type(Oid oid) noexcept;
+
 // The text form of `value` for a parameter; false for NULL. Throws Error{data} for text with
-// a NUL byte, which PostgreSQL cannot store.
-bool param_text(const Value& value, std::string& out);
+// a NUL byte, which PostgreSQL cannot store. `into_json`: the value goes into a json or jsonb
+// column or parameter (is_json_type), where an array is written as a JSON array, as binary COPY
+// writes it: PostgreSQL's array literal would be `{1,2}`, which is no JSON, or `{}`, an object.
+bool param_text(const Value& value, std::string& out, bool into_json = false);
 
 }  // namespace weir::db::postgres

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 
 #include "db/sqlite/batch_table.hpp"
 #include "db/sqlite/errors.hpp"
@@ -38,10 +40,38 @@ SqliteBulkWriter::SqliteBulkWriter(SqliteConnection& connection, const WriteSpec
     chunk_ = write_statement(connection.dialect(), spec, chunk_rows_);
     chunk_stmt_.emplace(connection.prepare(chunk_->sql));
   }
+  if (std::optional<TableInfo> table = connection.describe_table(spec.table)) {
+    scale_limits_ = scale_limits(table->columns, spec.columns);
+    for (const std::string& name : spec.columns) {
+      auto column = std::find_if(table->columns.begin(), table->columns.end(),
+                                 [&](const Column& c) { return c.name == name; });
+      numeric_affinity_.push_back(column != table->columns.end() && numeric_affinity(column->native_type));
+    }
+  }
+}
+
+void SqliteBulkWriter::check_numeric_affinity(const Batch& batch) const {
+  for (std::size_t c = 0; c < numeric_affinity_.size() && c < batch.width(); ++c) {
+    if (!numeric_affinity_[c]) continue;
+    for (std::size_t r = 0; r < batch.rows(); ++r) {
+      const Value& v = batch.at(r, c);
+      std::string_view text = v.type() == Type::decimal ? std::string_view(v.get<Decimal>().text)
+                              : v.type() == Type::text  ? std::string_view(v.as_text())
+                                                        : std::string_view();
+      if (text.empty()) continue;
+      if (std::optional<std::string> stored = numeric_affinity_change(text))
+        throw Error(ErrorKind::data,
+                    fmt::format("column `{}`, row {} of the batch: {} would be stored as the REAL {} (the column's "
+                                "NUMERIC affinity); a DECIMAL_TEXT column keeps decimals exact",
+                                spec_.columns[c], r + 1, text, *stored));
+    }
+  }
 }
 
 WriteCounts SqliteBulkWriter::write(const Batch& batch) {
   check_batch_width(batch, spec_);
+  check_scales(batch, scale_limits_, spec_.columns);
+  check_numeric_affinity(batch);
   WriteCounts counts;
   // A single row (the rows around a rejected one are written one at a time) goes through the
   // plain VALUES statement: INSERT … SELECT opens a statement journal that one row does not need.

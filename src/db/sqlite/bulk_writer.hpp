@@ -7,7 +7,9 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
+#include "db/common/column_rounding.hpp"
 #include "db/common/sql_writer.hpp"
 #include "db/sqlite/connection.hpp"
 
@@ -37,6 +39,12 @@ class SqliteBulkWriter final : public BulkWriter {
   std::optional<Statement> chunk_stmt_;
   std::optional<Statement> rows_stmt_;  // inserts: the batch table's INSERT … SELECT
   bool updates_on_conflict_;  // an upsert with columns besides the key
+  // The declared scales of its decimal columns: SQLite would keep more (column_rounding.hpp).
+  ScaleLimits scale_limits_;
+  // Per column: a decimal one with NUMERIC affinity, which turns long decimals into REALs.
+  std::vector<bool> numeric_affinity_;
+  // Throws Error{data} for a decimal of `batch` that NUMERIC affinity would store as another number.
+  void check_numeric_affinity(const Batch& batch) const;
   WriteCounts counts_;
 };
 

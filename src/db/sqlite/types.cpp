@@ -6,9 +6,12 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <optional>
+#include <string>
 
+#include "db/common/column_rounding.hpp"
 #include "db/common/type_names.hpp"
 
 #include "core/text.hpp"
@@ -121,6 +124,24 @@ std::string declared_type(const Column& column) {
     return fmt::format("DECIMAL_TEXT({},{})", column.precision, column.scale);
   if (column.type == Type::text && column.length > 0) return fmt::format("VARCHAR({})", column.length);
   return std::string(type_name(kCreateNames, column.type, "BLOB"));
+}
+
+bool numeric_affinity(std::string_view declared) {
+  return logical_type(declared) == Type::decimal && to_lower(declared).find(kDecimalText) == std::string::npos;
+}
+
+std::optional<std::string> numeric_affinity_change(std::string_view text) {
+  std::int64_t integer = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), integer);
+  if (ec == std::errc{} && end == text.data() + text.size()) return std::nullopt;  // stays an INTEGER
+  if (!is_number(text)) return std::nullopt;  // SQLite keeps the text
+  const std::string copy(text);
+  char* parsed = nullptr;
+  const double real = std::strtod(copy.c_str(), &parsed);
+  if (parsed != copy.c_str() + copy.size() || !std::isfinite(real)) return std::nullopt;
+  std::string read_back = plain_number(real);
+  if (same_number(text, read_back)) return std::nullopt;
+  return read_back;
 }
 
 void describe_declared(std::string_view declared, Column& column) {

@@ -7,7 +7,9 @@
 // that does not parse as the declared temporal type stays text rather than failing.
 #pragma once
 
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "weir/schema.hpp"
@@ -34,6 +36,15 @@ Type logical_type(std::string_view declared) noexcept;
 // The declared type weir uses when it creates `column` (see Dialect::column_type): exact
 // decimals are DECIMAL_TEXT, stored as text and read back as decimals.
 std::string declared_type(const Column& column);
+// Whether a column declared `declared` has NUMERIC affinity and is a decimal one ("NUMERIC",
+// "DECIMAL(12,2)"; not DECIMAL_TEXT, whose TEXT affinity keeps the text as given).
+bool numeric_affinity(std::string_view declared);
+// What NUMERIC affinity makes of the number `text`, read back, when that is another number: an
+// integer beyond 64 bits or a decimal with more digits than a REAL keeps becomes that REAL
+// ("12345678901234567890.5" reads back as 12345678901234567168). nullopt when it reads back as
+// the same number, or `text` is no number (then SQLite keeps the text).
+std::optional<std::string> numeric_affinity_change(std::string_view text);
+
 // Sets the native type, logical type and range ("NUMERIC(10,2)", "VARCHAR(40)") of `column`
 // from its declaration.
 void describe_declared(std::string_view declared, Column& column);

@@ -197,6 +197,10 @@ class SqlPoll final : public pipeline::Input {
   pipeline::Identity identity() const override {
     return {{"connection", connection_config_.identity()}, {"query", query_}, {"cursor", cursor_columns_}};
   }
+  std::optional<std::string> incremental_option() const override {
+    if (!cursor_) return std::nullopt;
+    return path_ + ".cursor";
+  }
 
   // How long ago the input last saw everything there was to read: the run that read to the
   // end began then (less the cursor's `lag`, rows it leaves for later). Nothing while the

@@ -78,7 +78,8 @@ const config::Spec& spec() {
                 .choices = {"insert", "upsert", "update", "delete", "replace"},
                 .description = "insert, upsert (insert or update on key), update (by key), delete (by key), or "
                                "replace: each run's rows replace the table's in one transaction, committed "
-                               "only when the input read them all.",
+                               "only when the input read them all (not for an input with a cursor, which "
+                               "reads only new rows).",
                 .example = "upsert"},
           Field{.name = "key", .shapes = config::kStringList,
                 .description = "Key columns (target names) for upsert, update and delete.", .example = "[id]"},
@@ -198,6 +199,10 @@ class SqlWrite final : public pipeline::Output {
 
   pipeline::Identity identity() const override {
     return {{"connection", connection_config_.identity()}, {"table", spec_.table.to_string()}};
+  }
+  std::optional<std::string> replacing_option() const override {
+    if (!replace_) return std::nullopt;
+    return path_ + ".mode";
   }
 
   void probe(const Schema* input) override {

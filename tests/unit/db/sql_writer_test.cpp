@@ -179,8 +179,9 @@ Column ranged(std::string name, Type type, int precision, int scale, int length,
 }
 
 // Each database's created columns hold every value of the source's, no wider than that: the
-// precision and scale of decimals, the length of texts, the size of integers. Unknown ranges
-// get the widest type; a text key in MariaDB a VARCHAR (TEXT cannot be a key).
+// precision and scale of decimals, the length of texts, the size of integers (an unsigned one
+// stays unsigned on MariaDB). Unknown ranges get the widest type; a text key in MariaDB a
+// VARCHAR (TEXT cannot be a key).
 TEST(SqlWriter, CreatedColumnsFollowTheSourceRange) {
   Schema schema({ranged("id", Type::text, 0, 0, 0, 0, false), ranged("price", Type::decimal, 12, 2, 0, 0),
                  ranged("any", Type::decimal, 0, 0, 0, 0), ranged("name", Type::text, 0, 0, 40, 0),
@@ -193,7 +194,7 @@ TEST(SqlWriter, CreatedColumnsFollowTheSourceRange) {
   EXPECT_EQ(create_table_sql(mysql::MyDialect(), TableRef{"", "t"}, schema, {"id"}),
             "CREATE TABLE IF NOT EXISTS `t` (\n  `id` varchar(255) NOT NULL,\n  `price` decimal(12,2),\n"
             "  `any` decimal(65,30),\n  `name` varchar(40),\n  `small` smallint,\n  `count` int,\n"
-            "  `unsigned` bigint,\n  `at` datetime(6),\n  PRIMARY KEY (`id`)\n) DEFAULT CHARSET=utf8mb4 "
+            "  `unsigned` int unsigned,\n  `at` datetime(6),\n  PRIMARY KEY (`id`)\n) DEFAULT CHARSET=utf8mb4 "
             "COLLATE=utf8mb4_bin");
   EXPECT_EQ(create_table_sql(kDialect, TableRef{"", "t"}, schema, {"id"}),
             "CREATE TABLE IF NOT EXISTS \"t\" (\n  \"id\" TEXT NOT NULL,\n  \"price\" DECIMAL_TEXT(12,2),\n"

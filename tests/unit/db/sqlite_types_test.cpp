@@ -139,6 +139,20 @@ TEST(SqliteTypes, DeclaredRangesAreRead) {
   EXPECT_EQ(std::tuple(c.type, c.length), std::tuple(Type::text, 40));
 }
 
+// A decimal column of NUMERIC affinity keeps what a REAL holds; weir rejects the rest.
+TEST(SqliteTypes, NumericAffinityChangesLongDecimals) {
+  EXPECT_TRUE(numeric_affinity("NUMERIC"));
+  EXPECT_TRUE(numeric_affinity("decimal(12,2)"));
+  EXPECT_FALSE(numeric_affinity("DECIMAL_TEXT(12,2)"));
+  EXPECT_FALSE(numeric_affinity("REAL"));
+  EXPECT_EQ(numeric_affinity_change("12345678901234567890.5"), "12345678901234567168");
+  EXPECT_EQ(numeric_affinity_change("18446744073709551615"), "18446744073709551616");
+  EXPECT_EQ(numeric_affinity_change("0.1"), std::nullopt);
+  EXPECT_EQ(numeric_affinity_change("1.50"), std::nullopt);
+  EXPECT_EQ(numeric_affinity_change("-9223372036854775808"), std::nullopt) << "an INTEGER";
+  EXPECT_EQ(numeric_affinity_change("abc"), std::nullopt) << "kept as text";
+}
+
 TEST(SqliteTypes, DeclaredIntervalMapsBackToInterval) {
   EXPECT_EQ(logical_type(declared_type(Type::interval)), Type::interval);
 }
