@@ -6,25 +6,24 @@
 
 namespace weir::pipeline {
 
-void PipelineCommitHooks::prepare_target(db::Connection& target, const db::ConnectionConfig& target_config) {
-  state_in_target_ = state_->lives_in(target_config);
-  letters_in_target_ = dead_->lives_in(target_config);
-  if (state_in_target_) StateStore::ensure_table(target);
+void PipelineCommitHooks::prepare_target(db::Connection* target, const db::ConnectionConfig* target_config) {
+  state_in_target_ = target && target_config && state_->lives_in(*target_config);
+  letters_in_target_ = target && target_config && dead_->lives_in(*target_config);
+  if (state_in_target_) StateStore::ensure_table(*target);
   else state_->check_writable(owner_);
-  if (letters_in_target_) dead_->ensure_table(target);
+  if (letters_in_target_) dead_->ensure_table(*target);
 }
 
-void PipelineCommitHooks::before_commit(db::Connection& target, const db::ConnectionConfig&,
-                                        std::string_view checkpoint) {
+void PipelineCommitHooks::before_commit(db::Connection* target, std::string_view checkpoint) {
   if (limit_ && limit_->passed(dead_->added(), rows_read_->load()))
     throw Error(ErrorKind::cancelled,
                 fmt::format("max_errors: {} records went to the dead letters, more than the limit of {} "
                             "({} rows read); the batch was not committed",
                             dead_->added(), limit_->to_string(), rows_read_->load()));
-  if (letters_in_target_) dead_->write_pending(target);
+  if (letters_in_target_) dead_->write_pending(*target);
   else dead_->flush();
   if (state_in_target_ && !checkpoint.empty() && checkpoint != last_checkpoint())
-    StateStore::save_with(target, owner_, checkpoint);
+    StateStore::save_with(*target, owner_, checkpoint);
 }
 
 void PipelineCommitHooks::after_commit(std::string_view checkpoint) {

@@ -24,9 +24,8 @@ class PipelineCommitHooks final : public CommitHooks {
   PipelineCommitHooks(StateOwner owner, StateStore& state, DeadLetterTable& dead)
       : owner_(std::move(owner)), state_(&state), dead_(&dead) {}
 
-  void prepare_target(db::Connection& target, const db::ConnectionConfig& target_config) override;
-  void before_commit(db::Connection& target, const db::ConnectionConfig& target_config,
-                     std::string_view checkpoint) override;
+  void prepare_target(db::Connection* target, const db::ConnectionConfig* target_config) override;
+  void before_commit(db::Connection* target, std::string_view checkpoint) override;
   void after_commit(std::string_view checkpoint) override;
 
   // The last checkpoint committed (progress reports).

@@ -118,17 +118,19 @@ class Filter {
 };
 
 // What an output does around each of its commits (state and dead letters live here).
+// `target` is the database the output's transaction runs on; null when the output is not a
+// database (a file, a queue), and then nothing can commit with its rows.
 class CommitHooks {
  public:
   virtual ~CommitHooks() = default;
   // Once, before the output's first transaction: creates what will live in the target
   // database (state and dead-letter tables).
-  virtual void prepare_target(db::Connection& target, const db::ConnectionConfig& target_config) = 0;
-  // Inside the output's open transaction on `target` (made from `target_config`), just
-  // before COMMIT: what lives in that same database is written here, atomically with the rows.
-  virtual void before_commit(db::Connection& target, const db::ConnectionConfig& target_config,
-                             std::string_view checkpoint) = 0;
-  // After COMMIT succeeded: what lives elsewhere is persisted now.
+  virtual void prepare_target(db::Connection* target, const db::ConnectionConfig* target_config) = 0;
+  // Inside the output's open transaction on `target`, just before COMMIT: what lives in that
+  // same database is written here, atomically with the rows.
+  virtual void before_commit(db::Connection* target, std::string_view checkpoint) = 0;
+  // After COMMIT succeeded: what lives elsewhere is persisted now, then the input hears that
+  // `checkpoint` is committed (Input::committed).
   virtual void after_commit(std::string_view checkpoint) = 0;
 };
 

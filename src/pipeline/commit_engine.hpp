@@ -1,0 +1,128 @@
+// The commit engine: the Output every output module gets by implementing a Sink (sink.hpp).
+//
+// Rows stream into one open transaction until `batch.rows` rows or `batch.interval` have
+// passed, then commit together with the pipeline's checkpoint and dead letters (CommitHooks).
+// The batch's rows are kept until then, so a failure costs a replay, never a row:
+//   - a transient error (connection lost, deadlock) rolls back, reconnects and writes the
+//     batch again, with backoff;
+//   - a row the target rejects (constraint, bad value) rolls back, and the batch is written
+//     again under savepoints in runs that shrink around the bad rows (batch_isolation.cpp),
+//     which go to the dead letters each with its own error; every good row commits. The first
+//     such batch is logged once; later ones show in the progress lines' `rejected` count;
+//   - anything else (unknown table, permission, a full disk) stops the pipeline with the error.
+// Once the target committed, the batch is never written again: a checkpoint that cannot be
+// saved elsewhere afterwards stops the pipeline too. Then the input hears that its checkpoint
+// is committed (CommitHooks::after_commit → Input::committed).
+// `replace` makes each run of the input one transaction on the target (replace_run.cpp).
+// A sink without transactions gets the same calls; its rows are delivered at least once.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config_spec.hpp"
+#include "pipeline/module.hpp"
+#include "pipeline/sink.hpp"
+#include "weir/retry.hpp"
+
+namespace weir::pipeline {
+
+// When and how an output commits.
+struct CommitPolicy {
+  std::uint64_t rows = 5000;      // commit once this many rows are pending and interval passed
+  std::uint64_t max_rows = 5000;  // … and at the latest at this many
+  std::chrono::milliseconds interval{1000};
+  bool replace = false;           // one transaction per input run (mode: replace)
+  RetryPolicy retry;              // for transient errors
+  std::string path;               // the module's YAML path, for log lines
+};
+
+// The `batch:` option of an output (rows, interval) and the policy it sets; `replace` and
+// `retry` are the module's own.
+const config::Field& batch_field();
+CommitPolicy read_commit_policy(const config::Section& output, bool replace, RetryPolicy retry);
+
+// Errors that one row causes: the row is set aside and the others still commit.
+bool is_row_error(const Error& e) noexcept;
+
+class CommitEngine final : public Output {
+ public:
+  CommitEngine(std::unique_ptr<Sink> sink, CommitPolicy policy);
+
+  void open(CommitHooks& hooks, DeadLetterSink& dead, std::function<void(std::unique_ptr<Batch>)> recycle) override;
+  void write(Chunk chunk) override;
+  void flush_if_due() override;
+  void flush() override;
+  db::WriteCounts write_counts() const override;
+  std::uint64_t rows_rejected() const noexcept override { return rejected_; }
+  Identity identity() const override { return sink_->identity(); }
+  std::optional<std::string> replacing_option() const override {
+    if (!policy_.replace) return std::nullopt;
+    return policy_.path + ".mode";
+  }
+  void probe(const Schema* input) override { sink_->probe(input); }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  // The first run write_isolating tries: the whole chunk.
+  static constexpr std::size_t kWholeChunk = std::numeric_limits<std::size_t>::max();
+
+  // commit_engine.cpp
+  bool batch_full() const;
+  void commit_batch();
+  bool commit_streamed();
+  void open_batch();
+  void stream(const Batch& batch);
+  void set_aside_after(const Error& e);
+  void log_set_aside(const Error& e, bool row_error);
+  void replay_and_commit();
+  void replay_once();
+  void commit();
+  void settle_batch();
+  void rollback_quietly() noexcept;
+  Error& note_if_full(Error& e) const;
+  std::string failed_write() const;
+  void add_committed(const db::WriteCounts& counts);
+  // batch_isolation.cpp
+  void write_isolating(const Batch& rows, std::size_t& run, std::vector<DeadLetter>& letters);
+  const Batch& slice_of(const Batch& rows, std::size_t begin, std::size_t end);
+  // replace_run.cpp
+  void commit_run();
+  void abandon_unfinished_run();
+
+  std::unique_ptr<Sink> sink_;
+  CommitPolicy policy_;
+  CommitHooks* hooks_ = nullptr;
+  DeadLetterSink* dead_ = nullptr;
+  std::function<void(std::unique_ptr<Batch>)> recycle_;
+  bool prepared_ = false;                        // the sink saw its first rows
+  bool in_transaction_ = false;                  // begin() was called, no commit or rollback yet
+  bool reconnect_ = false;                       // a transient error: connect afresh before the replay
+  Clock::time_point batch_started_{};
+  std::vector<std::unique_ptr<Batch>> pending_;  // this transaction's rows, kept for a replay
+  std::uint64_t pending_rows_ = 0;
+  std::string checkpoint_;                       // the input position after the pending rows
+  bool checkpoint_unsaved_ = false;
+  bool streaming_ = true;                        // false once the batch must be replayed
+  std::size_t rejected_in_batch_ = 0;            // rows of the pending ones set aside
+  std::size_t letters_in_sink_ = 0;              // of those, already handed to the dead letters
+  bool batch_open_ = false;                      // replace: the batch's savepoint is set
+  db::WriteCounts run_counts_;                   // replace: settled, not yet committed
+  std::uint64_t run_rejected_ = 0;               // likewise
+  bool rejections_logged_ = false;               // the first rejected batch was logged
+  Batch slice_;
+  db::WriteCounts pending_counts_;               // what the pending rows did, once committed
+  mutable std::mutex counts_mutex_;              // the progress thread reads committed_
+  db::WriteCounts committed_;
+  std::atomic<std::uint64_t> rejected_{0};
+};
+
+}  // namespace weir::pipeline

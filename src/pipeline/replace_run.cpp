@@ -1,0 +1,48 @@
+// mode: replace — each run of the input is one transaction on the target: its first statement
+// empties the target, each batch is a savepoint within it (rejected rows are set aside under
+// it), and it commits only once the input read every row of the run. A failed or interrupted
+// run rolls back and the target keeps its old rows; a lost connection fails the run rather
+// than replaying it, as earlier batches are no longer held.
+#include <fmt/format.h>
+
+#include <utility>
+
+#include "pipeline/commit_engine.hpp"
+#include "weir/log.hpp"
+
+namespace weir::pipeline {
+
+// At the end of the input's run: commits the run's rows with its dead letters and
+// checkpoint. A run without rows empties the target.
+void CommitEngine::commit_run() {
+  commit_batch();
+  try {
+    if (!in_transaction_) {
+      if (!prepared_ && !sink_->exists()) return;  // nothing to replace
+      open_batch();
+      commit();
+    }
+    hooks_->before_commit(sink_->connection(), checkpoint_);
+    sink_->commit();
+    in_transaction_ = false;
+  } catch (Error& e) {
+    rollback_quietly();
+    throw note_if_full(e).add_context(fmt::format("{} replacing the rows of `{}` (rolled back: it keeps its old rows)",
+                                                  policy_.path, sink_->target()));
+  }
+  hooks_->after_commit(checkpoint_);  // committed: its failure names the state store, not the rollback
+  checkpoint_unsaved_ = false;
+  add_committed(std::exchange(run_counts_, {}));
+  rejected_ += std::exchange(run_rejected_, 0);
+}
+
+// At the end of the pipeline: a run still open did not read all its rows (stopped, or its
+// input failed), so it rolls back.
+void CommitEngine::abandon_unfinished_run() {
+  if (!in_transaction_) return;
+  rollback_quietly();
+  log::warn(fmt::format("{}: the run ended before reading all its rows; rolled back, `{}` keeps its old rows",
+                        policy_.path, sink_->target()));
+}
+
+}  // namespace weir::pipeline
