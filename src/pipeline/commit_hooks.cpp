@@ -28,18 +28,22 @@ void PipelineCommitHooks::before_commit(db::Connection* target, std::string_view
 
 void PipelineCommitHooks::after_commit(std::string_view checkpoint) {
   if (letters_in_target_) dead_->confirm();
-  if (checkpoint.empty() || checkpoint == last_checkpoint()) return;
-  if (!state_in_target_) {
-    try {
-      state_->save(owner_, checkpoint);
-    } catch (Error& e) {
-      throw e.add_context(fmt::format("the batch is committed in the target, but its checkpoint could not be saved "
-                                      "to the state store {}; stopping so that no row is written twice",
-                                      state_->config().describe()));
-    }
+  if (!checkpoint.empty() && checkpoint != last_checkpoint()) {
+    if (!state_in_target_) save_elsewhere(checkpoint);
+    std::lock_guard lock(mutex_);
+    saved_ = checkpoint;
   }
-  std::lock_guard lock(mutex_);
-  saved_ = checkpoint;
+  if (input_) input_->committed(checkpoint);
+}
+
+void PipelineCommitHooks::save_elsewhere(std::string_view checkpoint) {
+  try {
+    state_->save(owner_, checkpoint);
+  } catch (Error& e) {
+    throw e.add_context(fmt::format("the batch is committed in the target, but its checkpoint could not be saved "
+                                    "to the state store {}; stopping so that no row is written twice",
+                                    state_->config().describe()));
+  }
 }
 
 std::string PipelineCommitHooks::last_checkpoint() const {

@@ -3,7 +3,8 @@
 // (exactly-once), else through their own connections (state after the commit, letters
 // before it, so a crash can repeat but never lose). A state store of its own is checked
 // writable before the first batch; failing to save to it after a commit stops the pipeline,
-// naming the store: the committed batch is never written again.
+// naming the store: the committed batch is never written again. Once the checkpoint is
+// persisted, the input is told (acknowledge_to).
 #pragma once
 
 #include <atomic>
@@ -28,6 +29,9 @@ class PipelineCommitHooks final : public CommitHooks {
   void before_commit(db::Connection* target, std::string_view checkpoint) override;
   void after_commit(std::string_view checkpoint) override;
 
+  // From now on after_commit() ends by telling `input` what was committed (Input::committed).
+  void acknowledge_to(Input& input) { input_ = &input; }
+
   // The last checkpoint committed (progress reports).
   std::string last_checkpoint() const;
 
@@ -39,8 +43,11 @@ class PipelineCommitHooks final : public CommitHooks {
   }
 
  private:
+  void save_elsewhere(std::string_view checkpoint);
+
   StateOwner owner_;
   StateStore* state_;
+  Input* input_ = nullptr;
   DeadLetterTable* dead_;
   bool state_in_target_ = false;
   bool letters_in_target_ = false;

@@ -74,6 +74,12 @@ class Input {
   // The position just after the last row returned by read(), as opaque text; empty when the
   // input has no position (plain bulk mode).
   virtual std::string checkpoint() const = 0;
+  // Told that the rows up to `checkpoint` (what checkpoint() returned after them; empty for
+  // an input without positions) are committed in the target and the checkpoint persisted:
+  // once per committed batch, in commit order, never for a batch rolled back. A CDC input
+  // confirms its LSN here, a queue input acknowledges its messages. Called on the output's
+  // thread while read() may be running: the input guards what the two share.
+  virtual void committed(std::string_view checkpoint) { (void)checkpoint; }
   // How far behind the source the input is reading, when it can tell (any thread may ask).
   virtual std::optional<double> lag_seconds() const { return std::nullopt; }
   // What its checkpoints mean: the parts that, changed, make an old position meaningless.

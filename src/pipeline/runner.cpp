@@ -82,6 +82,7 @@ class PipelineRun {
   PipelineRun(Pipeline& p, const RunnerOptions& options)
       : p_(p), options_(options), hooks_(p.owner, *p.state, *p.dead_letters) {
     if (p.max_errors) hooks_.limit_errors(*p.max_errors, rows_read_);
+    hooks_.acknowledge_to(*p.input);
   }
 
   PipelineStats run() {
