@@ -1,0 +1,125 @@
+// Inputs hear what was committed (Input::committed), through the real runner, sql_poll and
+// sql_write on SQLite files: once per committed batch, in order, after the commit and the
+// saved checkpoint, never for a batch rolled back.
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+#include "pipeline/runner.hpp"
+#include "support/test_support.hpp"
+#include "weir/db/driver.hpp"
+
+namespace weir::pipeline {
+namespace {
+
+// What the input was told, with what the target and the state store held at that moment.
+struct Acknowledged {
+  std::string checkpoint;
+  std::string target_rows;
+  std::string stored;
+  bool operator==(const Acknowledged&) const = default;
+};
+
+void PrintTo(const Acknowledged& a, std::ostream* os) {
+  *os << "{" << a.checkpoint << ", rows " << a.target_rows << ", stored " << a.stored << "}";
+}
+
+// The pipeline's own input, recording each acknowledgement.
+class RecordingInput final : public Input {
+ public:
+  RecordingInput(std::unique_ptr<Input> inner, std::function<Acknowledged(std::string_view)> look)
+      : inner_(std::move(inner)), look_(std::move(look)) {}
+  void restore(std::string_view checkpoint) override { inner_->restore(checkpoint); }
+  void open(const RunOptions& options) override { inner_->open(options); }
+  bool read(Batch& out) override { return inner_->read(out); }
+  State state() const noexcept override { return inner_->state(); }
+  std::string checkpoint() const override { return inner_->checkpoint(); }
+  void committed(std::string_view checkpoint) override {
+    std::lock_guard lock(mutex_);
+    acknowledged_.push_back(look_(checkpoint));
+  }
+  std::vector<Acknowledged> acknowledged() const {
+    std::lock_guard lock(mutex_);
+    return acknowledged_;
+  }
+
+ private:
+  std::unique_ptr<Input> inner_;
+  std::function<Acknowledged(std::string_view)> look_;
+  mutable std::mutex mutex_;
+  std::vector<Acknowledged> acknowledged_;
+};
+
+std::string position(int id) { return R"([["int64",")" + std::to_string(id) + R"("]])"; }
+
+class AcknowledgementTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    open("src.db")->execute_script(
+        "CREATE TABLE orders(id INTEGER PRIMARY KEY);"
+        "WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 12) INSERT INTO orders SELECT x FROM s;");
+    open("dst.db")->execute_script("CREATE TABLE t(id INTEGER PRIMARY KEY);");
+  }
+
+  std::unique_ptr<db::Connection> open(const std::string& file) {
+    db::ConnectionConfig c;
+    c.url = Url::parse("sqlite:" + dir_.file(file));
+    return db::connect(c);
+  }
+
+  // Runs `pipeline` (named p) with its input recording; returns the stats and what it heard.
+  std::pair<PipelineStats, std::vector<Acknowledged>> run(const std::string& pipeline) {
+    test::write_file(dir_.file("p.yaml"),
+                     "connections:\n  src: \"sqlite:src.db\"\n  dst: \"sqlite:dst.db\"\npipelines:\n  p:\n" + pipeline);
+    Project project = load_project(dir_.file("p.yaml"));
+    Pipeline& p = project.pipelines.at(0);
+    auto look = [this, &p](std::string_view checkpoint) {
+      auto stored = p.state->load(p.owner);
+      return Acknowledged{std::string(checkpoint), test::scalar(*open("dst.db"), "SELECT count(*) FROM t"),
+                          stored.value_or("none")};
+    };
+    auto recording = std::make_unique<RecordingInput>(std::move(p.input), look);
+    RecordingInput& input = *recording;
+    p.input = std::move(recording);
+    auto stats = run_all(project);
+    return {stats.at(0), input.acknowledged()};
+  }
+
+  test::TempDir dir_;
+};
+
+const std::string kInput =
+    "    input: { sql_poll: { connection: src, query: \"SELECT id FROM orders WHERE {{cursor}} ORDER BY id\", "
+    "cursor: { columns: [id] }, page_size: 5 } }\n";
+
+TEST_F(AcknowledgementTest, EachCommittedBatchIsAcknowledgedOnceInOrderAfterItsCheckpointIsSaved) {
+  auto [stats, acks] = run(kInput + "    output: { sql_write: { connection: dst, table: t, batch: { rows: 5 } } }\n");
+  EXPECT_EQ(stats.error, "");
+  EXPECT_EQ(acks, (std::vector<Acknowledged>{{position(5), "5", position(5)},
+                                             {position(10), "10", position(10)},
+                                             {position(12), "12", position(12)}}));
+}
+
+// max_errors: 0 and a row the target rejects in the second batch: that batch rolls back, and
+// the input hears of the first one only.
+TEST_F(AcknowledgementTest, ABatchRolledBackIsNeverAcknowledged) {
+  open("dst.db")->execute("INSERT INTO t VALUES (8)");
+  auto [stats, acks] = run(kInput +
+                           "    output: { sql_write: { connection: dst, table: t, batch: { rows: 5 } } }\n"
+                           "    dead_letter: { connection: dst }\n"
+                           "    max_errors: 0\n");
+  EXPECT_NE(stats.error.find("max_errors"), std::string::npos) << stats.error;
+  EXPECT_EQ(acks, (std::vector<Acknowledged>{{position(5), "6", position(5)}}));
+  EXPECT_EQ(test::scalar(*open("dst.db"), "SELECT count(*) FROM t"), "6");
+}
+
+// mode: replace commits once per run of the input: one acknowledgement, for the whole run.
+TEST_F(AcknowledgementTest, AReplacingRunIsAcknowledgedOnceWhenItCommits) {
+  auto [stats, acks] =
+      run(kInput + "    output: { sql_write: { connection: dst, table: t, mode: replace, batch: { rows: 5 } } }\n");
+  EXPECT_EQ(stats.error, "");
+  EXPECT_EQ(acks, (std::vector<Acknowledged>{{position(12), "12", position(12)}}));
+}
+
+}  // namespace
+}  // namespace weir::pipeline
