@@ -72,6 +72,7 @@ void CommitEngine::open(CommitHooks& hooks, DeadLetterSink& dead, std::function<
 }
 
 void CommitEngine::write(Chunk chunk) {
+  for (DeadLetter& letter : chunk.letters) dead_->add(std::move(letter));
   if (!chunk.checkpoint.empty() && chunk.checkpoint != checkpoint_) {
     checkpoint_ = std::move(chunk.checkpoint);
     checkpoint_unsaved_ = true;

@@ -6,7 +6,9 @@
 //
 // Letters are buffered and written just before the output commits: inside its transaction
 // when the table lives in the output's database, else through their own connection first
-// (a crash between the two repeats letters rather than losing them).
+// (a crash between the two repeats letters rather than losing them). The output adds a
+// filter's letters when it takes the chunk of their records (Chunk::letters), so what is
+// buffered at a commit belongs to the batch committing, never to one the filters work on.
 #pragma once
 
 #include <atomic>

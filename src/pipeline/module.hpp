@@ -145,6 +145,9 @@ struct Chunk {
   std::unique_ptr<Batch> batch;
   std::string checkpoint;
   bool ends_run = false;  // the input read every row of its run (see Input::State)
+  // What the filters gave up on among this chunk's records: they commit with its rows, in
+  // the output's batch that takes them, never with an earlier one.
+  std::vector<DeadLetter> letters = {};
 };
 
 class Output {
@@ -152,7 +155,8 @@ class Output {
   virtual ~Output() = default;
   // `hooks` and `dead` outlive the output's use; `recycle` takes back batches once committed.
   virtual void open(CommitHooks& hooks, DeadLetterSink& dead, std::function<void(std::unique_ptr<Batch>)> recycle) = 0;
-  // Takes a chunk; commits whenever its own batch size is reached.
+  // Takes a chunk (its letters go to the dead letters with its rows); commits whenever its
+  // own batch size is reached.
   virtual void write(Chunk chunk) = 0;
   // Commits pending rows if the batch interval has passed (called when input is idle).
   virtual void flush_if_due() = 0;

@@ -61,19 +61,14 @@ class BatchPool {
 
 using ChunkQueue = BoundedQueue<Chunk>;
 
-// Passes a filter's dead letters on to the pipeline's sink, counting them.
-class CountingSink final : public DeadLetterSink {
+// Keeps a filter's dead letters with the chunk of their records, to commit with its rows.
+class ChunkLetters final : public DeadLetterSink {
  public:
-  explicit CountingSink(DeadLetterSink& sink) : sink_(&sink) {}
-  void add(DeadLetter letter) override {
-    sink_->add(std::move(letter));
-    ++count_;
-  }
-  std::uint64_t count() const noexcept { return count_; }
+  explicit ChunkLetters(std::vector<DeadLetter>& letters) : letters_(&letters) {}
+  void add(DeadLetter letter) override { letters_->push_back(std::move(letter)); }
 
  private:
-  DeadLetterSink* sink_;
-  std::uint64_t count_ = 0;
+  std::vector<DeadLetter>* letters_;
 };
 
 // One pipeline's run: its stages, their queues and the first error any stage met.
@@ -157,16 +152,16 @@ class PipelineRun {
   void filter_stage() {
     try {
       for (auto& f : p_.filters) f->open();
-      CountingSink letters(*p_.dead_letters);
       while (!filtered_.drained()) {
         auto chunk = filtered_.pop(kIdlePoll);
         if (!chunk) continue;
+        ChunkLetters letters(chunk->letters);
         for (auto& f : p_.filters) {
           if (chunk->batch->empty()) break;  // a run's end: nothing to filter
           auto next = pool_.take();
-          const std::uint64_t letters_before = letters.count();
+          const std::size_t letters_before = chunk->letters.size();
           f->process(*chunk->batch, *next, letters);
-          count_dropped(chunk->batch->rows(), next->rows(), letters.count() - letters_before);
+          count_dropped(chunk->batch->rows(), next->rows(), chunk->letters.size() - letters_before);
           pool_.give(std::exchange(chunk->batch, std::move(next)));
         }
         if (!ready_.push(std::move(*chunk))) break;
