@@ -3,52 +3,16 @@
 // saved checkpoint, never for a batch rolled back.
 #include <gtest/gtest.h>
 
-#include <mutex>
-
 #include "pipeline/runner.hpp"
+#include "support/recording_input.hpp"
 #include "support/test_support.hpp"
 #include "weir/db/driver.hpp"
 
 namespace weir::pipeline {
 namespace {
 
-// What the input was told, with what the target and the state store held at that moment.
-struct Acknowledged {
-  std::string checkpoint;
-  std::string target_rows;
-  std::string stored;
-  bool operator==(const Acknowledged&) const = default;
-};
-
-void PrintTo(const Acknowledged& a, std::ostream* os) {
-  *os << "{" << a.checkpoint << ", rows " << a.target_rows << ", stored " << a.stored << "}";
-}
-
-// The pipeline's own input, recording each acknowledgement.
-class RecordingInput final : public Input {
- public:
-  RecordingInput(std::unique_ptr<Input> inner, std::function<Acknowledged(std::string_view)> look)
-      : inner_(std::move(inner)), look_(std::move(look)) {}
-  void restore(std::string_view checkpoint) override { inner_->restore(checkpoint); }
-  void open(const RunOptions& options) override { inner_->open(options); }
-  bool read(Batch& out) override { return inner_->read(out); }
-  State state() const noexcept override { return inner_->state(); }
-  std::string checkpoint() const override { return inner_->checkpoint(); }
-  void committed(std::string_view checkpoint) override {
-    std::lock_guard lock(mutex_);
-    acknowledged_.push_back(look_(checkpoint));
-  }
-  std::vector<Acknowledged> acknowledged() const {
-    std::lock_guard lock(mutex_);
-    return acknowledged_;
-  }
-
- private:
-  std::unique_ptr<Input> inner_;
-  std::function<Acknowledged(std::string_view)> look_;
-  mutable std::mutex mutex_;
-  std::vector<Acknowledged> acknowledged_;
-};
+using test::Acknowledged;
+using test::RecordingInput;
 
 std::string position(int id) { return R"([["int64",")" + std::to_string(id) + R"("]])"; }
 
