@@ -177,6 +177,7 @@ void CommitEngine::set_aside_after(const Error& e) {
     Error stop(e);
     throw note_if_full(stop).add_context(failed_write());
   }
+  if (e.kind() == ErrorKind::connection) sink_->disconnect();  // the replay starts on a fresh one
   log_set_aside(e, row_error);
   streaming_ = false;
   if (batch_started_ == Clock::time_point{}) batch_started_ = Clock::now();
@@ -218,6 +219,7 @@ void CommitEngine::replay_once() {
   pending_counts_ = {};
   try {
     if (!policy_.replace && !sink_->usable()) sink_->connect();
+    if (in_doubt_ && landed_in_doubt()) return;
     sink_->reset_writes();
     if (!policy_.replace) {
       sink_->begin();
@@ -249,13 +251,43 @@ void CommitEngine::commit() {
     run_rejected_ += rejected_in_batch_;
   } else {
     hooks_->before_commit(sink_->connection(), checkpoint_);
-    sink_->commit();
+    commit_or_doubt();
     in_transaction_ = false;
     checkpoint_unsaved_ = false;
     add_committed(pending_counts_);
     rejected_ += rejected_in_batch_;
   }
   settle_batch();
+}
+
+// A connection lost during COMMIT leaves the batch in doubt: it may have committed. What it
+// did is kept for landed_in_doubt() to count if it did.
+void CommitEngine::commit_or_doubt() {
+  try {
+    sink_->commit();
+  } catch (const Error& e) {
+    in_doubt_ = e.kind() == ErrorKind::connection;
+    doubt_counts_ = pending_counts_;
+    doubt_rejected_ = rejected_in_batch_;
+    throw;
+  }
+}
+
+// On a fresh connection, before replaying a batch in doubt: true when the target's checkpoint
+// says it committed, and then it is settled as committed, not written again.
+bool CommitEngine::landed_in_doubt() {
+  std::optional<bool> landed = hooks_->landed(sink_->connection(), checkpoint_);
+  in_doubt_ = false;  // asked once: a replay from here on starts from a rolled-back batch
+  log::warn(fmt::format("{}: the connection was lost during COMMIT; {}", policy_.path,
+                        !landed    ? "the batch is written again (its checkpoint is not in the target to tell)"
+                        : *landed ? "the checkpoint in the target says the batch committed: it is not written again"
+                                  : "the checkpoint in the target says the batch did not commit: writing it again"));
+  if (!landed.value_or(false)) return false;
+  checkpoint_unsaved_ = false;
+  add_committed(doubt_counts_);
+  rejected_ += doubt_rejected_;
+  settle_batch();
+  return true;
 }
 
 void CommitEngine::settle_batch() {

@@ -11,7 +11,10 @@
 //     such batch is logged once; later ones show in the progress lines' `rejected` count;
 //   - anything else (unknown table, permission, a full disk) stops the pipeline with the error.
 // Once the target committed, the batch is never written again: a checkpoint that cannot be
-// saved elsewhere afterwards stops the pipeline too. Then the input hears that its checkpoint
+// saved elsewhere afterwards stops the pipeline too. A COMMIT whose answer was lost (the
+// connection dropped) is in doubt, not rolled back: before replaying, the engine reads the
+// checkpoint back from the target when it lives there, and a batch that landed is not written
+// again (elsewhere it cannot tell, and replays: at least once). Then the input hears that its checkpoint
 // is committed (CommitHooks::after_commit → Input::committed).
 // `replace` makes each run of the input one transaction on the target (replace_run.cpp).
 // A sink without transactions gets the same calls; its rows are delivered at least once.
@@ -86,6 +89,8 @@ class CommitEngine final : public Output {
   void replay_and_commit();
   void replay_once();
   void commit();
+  void commit_or_doubt();
+  bool landed_in_doubt();
   void settle_batch();
   void rollback_quietly() noexcept;
   Error& note_if_full(Error& e) const;
@@ -118,6 +123,9 @@ class CommitEngine final : public Output {
   db::WriteCounts run_counts_;                   // replace: settled, not yet committed
   std::uint64_t run_rejected_ = 0;               // likewise
   bool rejections_logged_ = false;               // the first rejected batch was logged
+  bool in_doubt_ = false;                        // the answer to the batch's COMMIT was lost
+  db::WriteCounts doubt_counts_;                 // what its rows did, if it committed
+  std::size_t doubt_rejected_ = 0;               // likewise
   Batch slice_;
   db::WriteCounts pending_counts_;               // what the pending rows did, once committed
   mutable std::mutex counts_mutex_;              // the progress thread reads committed_

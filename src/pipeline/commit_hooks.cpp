@@ -46,6 +46,11 @@ void PipelineCommitHooks::save_elsewhere(std::string_view checkpoint) {
   }
 }
 
+std::optional<bool> PipelineCommitHooks::landed(db::Connection* target, std::string_view checkpoint) {
+  if (!state_in_target_ || !target || checkpoint.empty() || checkpoint == last_checkpoint()) return std::nullopt;
+  return StateStore::committed_position(*target, owner_) == checkpoint;
+}
+
 std::string PipelineCommitHooks::last_checkpoint() const {
   std::lock_guard lock(mutex_);
   return saved_;

@@ -138,6 +138,14 @@ class CommitHooks {
   // After COMMIT succeeded: what lives elsewhere is persisted now, then the input hears that
   // `checkpoint` is committed (Input::committed).
   virtual void after_commit(std::string_view checkpoint) = 0;
+  // After a COMMIT whose answer was lost (the connection dropped): whether the batch ending at
+  // `checkpoint` committed, read back from `target` (connected afresh); nullopt when that
+  // cannot be told (the checkpoint lives elsewhere, or the batch did not move it).
+  virtual std::optional<bool> landed(db::Connection* target, std::string_view checkpoint) {
+    (void)target;
+    (void)checkpoint;
+    return std::nullopt;
+  }
 };
 
 // Batches handed to an output with the input position just after their last row.

@@ -171,6 +171,16 @@ void StateStore::save_with(db::Connection& connection, const StateOwner& owner, 
   connection.execute(statement.sql, bound);
 }
 
+std::optional<std::string> StateStore::committed_position(db::Connection& connection, const StateOwner& owner) {
+  {
+    db::Transaction wait_for_writers(connection);  // rolled back: it only waits on the row's lock
+    save_with(connection, owner, "");
+  }
+  std::optional<Stored> stored = read_row(connection, owner.key);
+  if (!stored) return std::nullopt;
+  return stored->position;
+}
+
 void StateStore::save(const StateOwner& owner, std::string_view checkpoint) {
   std::lock_guard lock(mutex_);
   db::Connection& c = connection();

@@ -63,6 +63,10 @@ class StateStore {
   // Saves through `connection`, a connection to the same database, inside whatever
   // transaction it has open.
   static void save_with(db::Connection& connection, const StateOwner& owner, std::string_view checkpoint);
+  // The owner's checkpoint as committed in the database of `connection` (no transaction
+  // open), once no other transaction is writing it: an upsert of the row, rolled back, first
+  // waits for one still in progress — a COMMIT whose answer was lost — to end.
+  static std::optional<std::string> committed_position(db::Connection& connection, const StateOwner& owner);
   // Creates weir_state in the database of `connection` if missing, or adds the fingerprint
   // column to one an earlier weir version made. Outputs call it before their first
   // transaction (DDL inside it would commit early on MySQL).

@@ -53,6 +53,7 @@ class MemorySink : public Sink {
     if (fail_commits > 0) {
       --fail_commits;
       connected_ = false;
+      if (commit_lands) table.insert(table.end(), open_.begin(), open_.end());  // only the answer was lost
       throw Error(ErrorKind::connection, "server closed the connection unexpectedly");
     }
     log_.push_back("commit");
@@ -76,6 +77,7 @@ class MemorySink : public Sink {
   std::vector<std::int64_t> table;
   std::set<std::int64_t> rejected;
   int fail_commits = 0;
+  bool commit_lands = false;
   int connects = 0;
 
  protected:
@@ -96,6 +98,11 @@ class RecordingHooks : public CommitHooks {
     log_.push_back("checkpoint " + std::string(checkpoint));
   }
   void after_commit(std::string_view checkpoint) override { log_.push_back("committed " + std::string(checkpoint)); }
+  std::optional<bool> landed(db::Connection*, std::string_view checkpoint) override {
+    log_.push_back("landed? " + std::string(checkpoint));
+    return answer;
+  }
+  std::optional<bool> answer;  // what landed() says
 
  private:
   Log& log_;
@@ -193,16 +200,32 @@ TEST_F(CommitEngineTest, IsolatesRejectedRowsByHalvingAndDoublingRuns) {
   EXPECT_EQ(engine.write_counts(), (db::WriteCounts{.inserted = 6}));
 }
 
-// A connection lost at COMMIT rolls the batch back; the engine connects again and writes the
-// kept rows once more: each row lands once, the checkpoint is reported once.
+// A connection lost at COMMIT that did not commit (and that the hooks cannot tell: the state
+// lives elsewhere) is rolled back; the engine connects again and writes the kept rows once
+// more: each row lands once, the checkpoint is reported once.
 TEST_F(CommitEngineTest, ReplaysTheBatchOnAFreshConnectionAfterATransientError) {
   auto sink = std::make_unique<MemorySink>(log_);
   sink->fail_commits = 1;
   CommitEngine& engine = start(policy(4, 4), std::move(sink));
   engine.write(ids(1, 4, "c4"));
-  EXPECT_EQ(log_, (Log{"prepare no target", "begin", "write 1-4", "checkpoint c4", "rollback", "begin", "write 1-4",
-                       "checkpoint c4", "commit", "committed c4"}));
+  EXPECT_EQ(log_, (Log{"prepare no target", "begin", "write 1-4", "checkpoint c4", "rollback", "landed? c4", "begin",
+                       "write 1-4", "checkpoint c4", "commit", "committed c4"}));
   EXPECT_EQ(sink_->connects, 2);
+  EXPECT_EQ(sink_->table, (std::vector<std::int64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(engine.write_counts(), (db::WriteCounts{.inserted = 4}));
+}
+
+// A COMMIT whose answer was lost is in doubt: on the fresh connection the engine asks whether
+// the batch landed; if so it is settled as committed, not written again.
+TEST_F(CommitEngineTest, ABatchWhoseCommitLandedIsNotWrittenAgain) {
+  auto sink = std::make_unique<MemorySink>(log_);
+  sink->fail_commits = 1;
+  sink->commit_lands = true;
+  hooks_.answer = true;
+  CommitEngine& engine = start(policy(4, 4), std::move(sink));
+  engine.write(ids(1, 4, "c4"));
+  EXPECT_EQ(log_, (Log{"prepare no target", "begin", "write 1-4", "checkpoint c4", "rollback", "landed? c4",
+                       "committed c4"}));
   EXPECT_EQ(sink_->table, (std::vector<std::int64_t>{1, 2, 3, 4}));
   EXPECT_EQ(engine.write_counts(), (db::WriteCounts{.inserted = 4}));
 }
