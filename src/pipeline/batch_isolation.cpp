@@ -12,11 +12,11 @@ namespace {
 constexpr std::string_view kRowsSavepoint = "weir_rows";
 }  // namespace
 
-std::string Sink::record_json(const Batch& rows, std::size_t row) const {
+std::string row_json(const Batch& rows, std::size_t row, const std::vector<std::string>* names) {
   std::string json = "{";
   for (std::size_t c = 0; c < rows.width(); ++c) {
     if (c) json += ',';
-    append_json_string(json, rows.schema()[c].name);
+    append_json_string(json, names ? (*names)[c] : rows.schema()[c].name);
     json += ':';
     rows.at(row, c).append_json(json);
   }

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pipeline/module.hpp"
 #include "weir/batch.hpp"
@@ -22,6 +23,10 @@
 #include "weir/db/driver.hpp"
 
 namespace weir::pipeline {
+
+// Row `row` of `rows` as a JSON object, its fields named `names` (the batch's own column names
+// when null).
+std::string row_json(const Batch& rows, std::size_t row, const std::vector<std::string>* names = nullptr);
 
 class Sink {
  public:
@@ -64,7 +69,7 @@ class Sink {
   virtual bool exists() { return true; }
 
   // One rejected row as a JSON object, named as the target names its fields.
-  virtual std::string record_json(const Batch& rows, std::size_t row) const;
+  virtual std::string record_json(const Batch& rows, std::size_t row) const { return row_json(rows, row); }
 
   // For messages: what it writes to ("pipelines.p.output.sql_write writing to `t`"), where
   // (a connection's describe(), password masked), and the target's bare name.

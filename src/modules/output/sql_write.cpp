@@ -129,15 +129,7 @@ class SqlWriteSink final : public pipeline::Sink {
 
   // The target's names: what was rejected.
   std::string record_json(const Batch& rows, std::size_t row) const override {
-    std::string json = "{";
-    for (std::size_t c = 0; c < rows.width(); ++c) {
-      if (c) json += ',';
-      append_json_string(json, spec_.columns[c]);
-      json += ':';
-      rows.at(row, c).append_json(json);
-    }
-    json += '}';
-    return json;
+    return pipeline::row_json(rows, row, &spec_.columns);
   }
 
   std::string describe() const override { return fmt::format("{} writing to `{}`", path_, spec_.table.to_string()); }
