@@ -147,15 +147,16 @@ class SqlWrite final : public pipeline::Output {
     batch_interval_ = batch.duration("interval");
   }
 
-  void open(pipeline::CommitHooks& hooks, pipeline::DeadLetterSink& dead,
+  void open(const pipeline::RunOptions& options, pipeline::CommitHooks& hooks, pipeline::DeadLetterSink& dead,
             std::function<void(std::unique_ptr<Batch>)> recycle) override {
+    stop_ = options.stop;
     hooks_ = &hooks;
     dead_ = &dead;
     recycle_ = std::move(recycle);
     // A target restarting as the run starts is waited out as one restarting mid-run is.
     try {
       connection_ = retry(retry_, [&] { return db::connect(connection_config_); },
-                          logged_retries(failed_write(), connection_config_.describe(), retry_));
+                          logged_retries(failed_write(), connection_config_.describe(), retry_, stop_));
     } catch (Error& e) {
       throw e.add_context(naming_connection(e, failed_write(), connection_config_.describe()));
     }
@@ -354,7 +355,7 @@ class SqlWrite final : public pipeline::Output {
       // The whole transaction was rolled back, so a replay is safe even when the connection
       // dropped while the rows were on the wire.
       retry_if(retry_, worth_rerunning_idempotent, [&] { replay_once(); },
-               logged_retries(failed_write(), connection_config_.describe(), retry_));
+               logged_retries(failed_write(), connection_config_.describe(), retry_, stop_));
     } catch (Error& e) {
       throw e.add_context(naming_connection(e, failed_write(), connection_config_.describe()));
     }
@@ -557,6 +558,7 @@ class SqlWrite final : public pipeline::Output {
   bool create_table_;
   bool replace_;                // mode: replace (written as inserts, one transaction per run)
   RetryPolicy retry_;
+  std::stop_token stop_;  // this run's (RunOptions::stop): ends the waits between retries
   db::WriteSpec spec_;
   std::vector<std::pair<std::string, std::string>> mapping_;  // target column → input field
   std::vector<std::size_t> sources_;                          // input index per target column
