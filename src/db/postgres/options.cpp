@@ -78,10 +78,13 @@ Settings read_settings(const ConnectionConfig& config) {
                                               : BulkMerge::automatic;
   std::string pooler = options.string("pooler");
   s.pooler = pooler == "none" ? Pooler::none : pooler == "transaction" ? Pooler::transaction : Pooler::automatic;
-  s.server_options = options.string("options");
-  if (options.has("query_timeout")) {
-    s.query_timeout = std::to_string(options.integer("query_timeout"));
-    s.server_options += (s.server_options.empty() ? "" : " ") + ("-c statement_timeout=" + s.query_timeout);
+  if (options.has("query_timeout")) s.query_timeout = std::to_string(options.integer("query_timeout"));
+  // In the URL's order: the server takes the last of two settings of one name.
+  for (const auto& [key, value] : config.url.options) {
+    std::string part = key == "options"         ? value
+                       : key == "query_timeout" ? "-c statement_timeout=" + s.query_timeout
+                                                : "";
+    if (!part.empty()) s.server_options += (s.server_options.empty() ? "" : " ") + part;
   }
   return s;
 }
