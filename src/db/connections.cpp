@@ -115,7 +115,8 @@ const config::Spec& connection_spec() {
       {
           Field{.name = "url", .required = true,
                 .description = "Connection URL: postgres://user@host:port/db, mysql://…, sqlite:path.db or "
-                               "sqlite::memory:. ${VAR} and ${VAR:-default} are expanded.",
+                               "sqlite::memory:, with the driver's options after `?` (see Connection URL options). "
+                               "${VAR} and ${VAR:-default} are expanded.",
                 .example = "\"postgres://app@127.0.0.1:5432/shop?sslmode=require\""},
           Field{.name = "password", .shapes = config::kString | config::kObject,
                 .description = "The password, kept out of the URL: a string (use ${VAR}), {env: NAME} or {file: PATH}.",
