@@ -86,8 +86,8 @@ Settings read_settings(const ConnectionConfig& config) {
   // name only together with the chain (MYSQL_OPT_SSL_VERIFY_SERVER_CERT, which falls back to
   // the system CA store). verify-ca without a CA would silently check nothing.
   if (s.ssl_mode == "verify-ca" && s.ssl_ca.empty() && s.ssl_capath.empty())
-    throw Error(ErrorKind::config, fmt::format("{}: ssl_mode=verify-ca needs ssl_ca (or ssl_capath), the CA to check the "
-                                               "server certificate against",
+    throw Error(ErrorKind::config, fmt::format("{}: ssl_mode=verify-ca needs ssl_ca (or ssl_capath), the CA to "
+                                               "check the server certificate against",
                                                config.describe()));
   return s;
 }
