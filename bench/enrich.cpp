@@ -45,7 +45,7 @@ std::unique_ptr<weir::pipeline::Filter> make_filter(const weir::db::Connections&
     d.throw_if_any();
     weir::pipeline::ModuleContext context(connections, "bench");
     auto filter = m.make(weir::config::Section(node, m.spec(), "bench.sql_call"), context);
-    filter->open();
+    filter->open(weir::pipeline::RunOptions{});
     return filter;
   }
   std::fprintf(stderr, "no sql_call module\n");

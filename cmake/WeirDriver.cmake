@@ -9,5 +9,6 @@ function(weir_add_driver name)
     ${dir}/dialect.cpp
     ${dir}/driver.cpp
     ${dir}/errors.cpp
+    ${dir}/options.cpp
     ${dir}/types.cpp)
 endfunction()

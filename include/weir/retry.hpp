@@ -12,6 +12,7 @@
 #include <functional>
 #include <algorithm>
 #include <random>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -46,6 +47,8 @@ struct RetryHooks {
   std::function<void(int attempts, std::chrono::milliseconds elapsed)> on_recovered;
   // The clock that max_time is measured on; tests pass a fake one.
   std::function<std::chrono::steady_clock::time_point()> now;
+  // The run being retried for: a stop request ends the waiting, and the last error propagates.
+  std::stop_token stop;
   std::uint64_t seed = std::random_device{}();
 };
 
@@ -57,10 +60,17 @@ std::string naming_connection(const Error& e, std::string_view subject, std::str
 // Hooks that log retrying as a person wants to read it: one warning when it starts (what
 // failed, see naming_connection, and for how long it will be retried), attempts after that
 // at debug level, and one line when it succeeds again.
-RetryHooks logged_retries(std::string subject, std::string connection, const RetryPolicy& policy);
+// `stop`: the run's stop token (RetryHooks::stop).
+RetryHooks logged_retries(std::string subject, std::string connection, const RetryPolicy& policy,
+                          std::stop_token stop = {});
 
 // Prefixes the error that ends the retrying with how long it lasted.
 void note_gave_up(Error& e, int attempts, std::chrono::milliseconds elapsed);
+// Prefixes the error that was being retried when the run was asked to stop.
+void note_stopped(Error& e, int attempts);
+
+// Sleeps for `duration` unless `stop` is requested first; false when it was.
+bool sleep_unless_stopped(std::chrono::milliseconds duration, const std::stop_token& stop);
 
 // Calls fn() until it returns, throws an error `should_retry` declines, or the policy allows
 // no further attempt (then the last error propagates).
@@ -84,6 +94,10 @@ auto retry_if(const RetryPolicy& policy, ShouldRetry&& should_retry, F&& fn, Ret
       }
     } catch (Error& e) {
       if (!should_retry(e)) throw;
+      if (hooks.stop.stop_requested()) {
+        note_stopped(e, attempt);
+        throw;
+      }
       auto spent = elapsed();
       if (!policy.allows_another(attempt, spent)) {
         if (attempt > 1) note_gave_up(e, attempt, spent);
@@ -93,7 +107,10 @@ auto retry_if(const RetryPolicy& policy, ShouldRetry&& should_retry, F&& fn, Ret
       if (policy.max_time.count() > 0) wait = std::min(wait, policy.max_time - spent);
       if (hooks.on_retry) hooks.on_retry(e, attempt, wait);
       if (hooks.sleep) hooks.sleep(wait);
-      else std::this_thread::sleep_for(wait);
+      else if (!sleep_unless_stopped(wait, hooks.stop)) {
+        note_stopped(e, attempt);
+        throw;
+      }
     }
   }
 }

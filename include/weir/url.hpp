@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,17 +18,29 @@
 
 namespace weir {
 
+// How one scheme's URLs are written. Each driver declares its own (db::Driver::url_scheme()),
+// so the URL parser knows no scheme by name.
+struct UrlScheme {
+  std::string_view name;                        // what Url::scheme holds: "postgres"
+  std::span<const std::string_view> aliases{};  // other spellings meaning the same: "postgresql"
+  bool file_path = false;                       // scheme:path/to/file, no host: "sqlite:data.db"
+};
+
 struct Url {
-  std::string scheme;    // normalised: "postgres", "mysql" or "sqlite"
+  std::string scheme;    // normalised to its UrlScheme::name: "postgres", "mysql", "sqlite"
   std::string user;
   std::string password;  // empty when none was given
   std::string host;      // without brackets for IPv6
   std::uint16_t port = 0;  // 0: the driver's default
-  std::string database;  // database name; for sqlite the file path or ":memory:"
+  std::string database;  // database name; for a file_path scheme the file path (sqlite: or ":memory:")
   std::vector<std::pair<std::string, std::string>> options;  // query parameters, in order
+  bool file_path = false;  // written scheme:path (UrlScheme::file_path)
 
-  // Throws Error{config} with the (redacted) URL and what is wrong with it.
+  // Parses a URL of one of the schemes of the drivers in this build (db::Registry::builtin(),
+  // defined in db/registry.cpp). Throws Error{config} with the (redacted) URL and what is wrong.
   static Url parse(std::string_view text);
+  // The same for the given schemes, matched without regard to case.
+  static Url parse(std::string_view text, std::span<const UrlScheme> schemes);
 
   std::optional<std::string_view> option(std::string_view key) const noexcept;
   void set_option(std::string_view key, std::string_view value);

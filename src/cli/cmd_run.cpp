@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/stop_signals.hpp"
 #include "pipeline/runner.hpp"
 #include "weir/error.hpp"
 
@@ -47,10 +48,10 @@ std::string summary_line(const pipeline::PipelineStats& s) {
 // The documented exit codes, most serious first: 1 a pipeline failed; 128 + the signal
 // (130 SIGINT, 143 SIGTERM) a pipeline was stopped before reading all its rows; 3 records
 // went to the dead letters of a pipeline without max_errors; else 0.
-int exit_code(const std::vector<pipeline::PipelineStats>& stats) {
+int exit_code(const std::vector<pipeline::PipelineStats>& stats, int stop_signal) {
   auto any = [&](auto predicate) { return std::any_of(stats.begin(), stats.end(), predicate); };
   if (any([](const auto& s) { return !s.error.empty(); })) return 1;
-  int signal = pipeline::stop_signal() ? pipeline::stop_signal() : SIGINT;
+  int signal = stop_signal ? stop_signal : SIGINT;
   if (any([](const auto& s) { return s.interrupted; })) return 128 + signal;
   if (any([](const auto& s) { return s.dead_letters && !s.dead_letters_allowed; })) return 3;
   return 0;
@@ -67,15 +68,16 @@ int run_pipelines(const RunOptions& o) {
   }
   if (o.reset)
     for (pipeline::Pipeline& p : project.pipelines) p.state->reset(p.owner);
-  pipeline::install_stop_signals();
-  pipeline::RunnerOptions options{{o.once}, *progress};
+  std::stop_source stop;
+  StopSignals signals(stop);
+  pipeline::RunnerOptions options{{.once = o.once, .stop = stop.get_token()}, *progress};
   std::vector<pipeline::PipelineStats> stats = pipeline::run_all(project, options);
   for (const pipeline::PipelineStats& s : stats) {
     std::cout << summary_line(s) << "\n" << std::flush;
     if (!s.error.empty())
       std::cerr << fmt::format("weir: pipeline {} failed: {}\n", s.name, project.document.locate(s.error));
   }
-  return exit_code(stats);
+  return exit_code(stats, signals.signal());
 }
 
 }  // namespace

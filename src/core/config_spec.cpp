@@ -92,11 +92,10 @@ std::string describe_shapes(unsigned shapes) {
   return fmt::format("{}", fmt::join(names, " or "));
 }
 
-bool scalar_fits(const YAML::Node& node, const Field& field) {
-  const std::string& s = node.Scalar();
+bool scalar_fits(const std::string& s, const Field& field) {
   if (!field.choices.empty()) {
     for (const std::string& c : field.choices)
-      if (s == c) return true;
+      if (s == c || (field.any_case && iequals(s, c))) return true;
     return false;
   }
   if (field.shapes & (kString | kStringList)) return true;
@@ -115,7 +114,7 @@ bool all_scalars(const YAML::Node& node) {
 }
 
 // The problem with a scalar that has the right shape but a value out of range or meaningless.
-std::string scalar_problem(const std::string& s, const Field& field) {
+std::string value_problem(const std::string& s, const Field& field) {
   if ((field.shapes & kInteger) && is_integer(s)) {
     std::int64_t v = 0;
     std::from_chars(s.data(), s.data() + s.size(), v);
@@ -135,15 +134,7 @@ void validate_field(const YAML::Node& value, const Field& field, const std::stri
     return;
   }
   if (value.IsScalar()) {
-    if (scalar_fits(value, field)) {
-      if (std::string problem = scalar_problem(value.Scalar(), field); !problem.empty()) d.add(value, path, problem);
-      return;
-    }
-    if (!field.choices.empty())
-      d.add(value, path, fmt::format("`{}` is not one of: {}{}", value.Scalar(), fmt::join(field.choices, ", "),
-                                     did_you_mean(value.Scalar(), std::vector<std::string_view>(
-                                                                      field.choices.begin(), field.choices.end()))));
-    else d.add(value, path, fmt::format("`{}` is not {}", value.Scalar(), describe_shapes(field.shapes)));
+    if (std::string problem = scalar_problem(value.Scalar(), field); !problem.empty()) d.add(value, path, problem);
     return;
   }
   if (value.IsSequence() && (field.shapes & kStringList) && all_scalars(value)) return;
@@ -166,19 +157,31 @@ void validate_field(const YAML::Node& value, const Field& field, const std::stri
 
 }  // namespace
 
+std::string scalar_problem(std::string_view value, const Field& field) {
+  std::string s(value);
+  if (scalar_fits(s, field)) return value_problem(s, field);
+  if (!field.choices.empty())
+    return fmt::format("`{}` is not one of: {}{}", s, fmt::join(field.choices, ", "),
+                       did_you_mean(s, std::vector<std::string_view>(field.choices.begin(), field.choices.end())));
+  return fmt::format("`{}` is not {}", s, describe_shapes(field.shapes));
+}
+
+std::string unknown_option(std::string_view key, const Spec& spec) {
+  std::vector<std::string_view> known;
+  for (const Field& f : spec.fields) known.push_back(f.name);
+  return fmt::format("unknown option `{}` for {}{}", key, spec.name, did_you_mean(key, known));
+}
+
 void validate(const YAML::Node& node, const Spec& spec, const std::string& path, Diagnostics& d) {
   if (!node.IsMap()) {
     d.add(node, path, fmt::format("expected a map of {} options", spec.name));
     return;
   }
-  std::vector<std::string_view> known;
-  for (const Field& f : spec.fields) known.push_back(f.name);
   for (const auto& entry : node) {
     const std::string& key = entry.first.Scalar();
     const Field* field = spec.find(key);
     if (!field) {
-      d.add(entry.first, path + "." + key,
-            fmt::format("unknown option `{}` for {}{}", key, spec.name, did_you_mean(key, known)));
+      d.add(entry.first, path + "." + key, unknown_option(key, spec));
       continue;
     }
     validate_field(entry.second, *field, path + "." + key, d);

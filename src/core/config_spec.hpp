@@ -49,6 +49,11 @@ struct Field {
   // A check of a scalar's meaning (a cron expression, …), run by validate() with the others so
   // every problem shows in one pass: the problem, or empty when the value is fine.
   std::string (*check)(std::string_view value) = nullptr;
+  // Another name for the field `alias_of` (a connection URL option spelled as another driver
+  // spells it): read as that field, and an error when both are given.
+  std::string alias_of{};
+  // `choices` match without regard to case (SQLite's pragma values); the value is read as written.
+  bool any_case = false;
 };
 
 struct Spec {
@@ -93,6 +98,12 @@ class Diagnostics {
   std::vector<std::string> messages_;
   std::vector<std::string> settled_;
 };
+
+// What is wrong with `value` written as a scalar for `field` (its shape, choices with a "did you
+// mean", range and check); empty when it fits. YAML options and connection URL options share it.
+std::string scalar_problem(std::string_view value, const Field& field);
+// "unknown option `x` for <spec> (did you mean `y`?)"
+std::string unknown_option(std::string_view key, const Spec& spec);
 
 // Checks `node` against `spec`: required fields, unknown keys, shapes, choices.
 void validate(const YAML::Node& node, const Spec& spec, const std::string& path, Diagnostics& diagnostics);

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
 
 #include "weir/log.hpp"
 
@@ -36,12 +38,14 @@ std::string naming_connection(const Error& e, std::string_view subject, std::str
   return fmt::format("{} on {}", subject, connection);
 }
 
-RetryHooks logged_retries(std::string subject, std::string connection, const RetryPolicy& policy) {
+RetryHooks logged_retries(std::string subject, std::string connection, const RetryPolicy& policy,
+                          std::stop_token stop) {
   std::string limit;
   if (policy.max_time.count() > 0) limit = fmt::format(" for up to {}", seconds(policy.max_time));
   if (policy.max_attempts > 0)
     limit += fmt::format("{} {} attempts", limit.empty() ? " for up to" : " or", policy.max_attempts);
   RetryHooks hooks;
+  hooks.stop = std::move(stop);
   hooks.on_retry = [subject, connection, limit](const Error& e, int attempt, std::chrono::milliseconds wait) {
     std::string what = naming_connection(e, subject, connection);
     if (attempt == 1) log::warn(fmt::format("{}: {}; retrying{}", what, e.what(), limit));
@@ -56,6 +60,22 @@ RetryHooks logged_retries(std::string subject, std::string connection, const Ret
 
 void note_gave_up(Error& e, int attempts, std::chrono::milliseconds elapsed) {
   e.add_context(fmt::format("gave up after {} attempts in {}", attempts, seconds(elapsed)));
+}
+
+void note_stopped(Error& e, int attempts) {
+  e.add_context(fmt::format("stopped while retrying, after {} attempt{}", attempts, attempts == 1 ? "" : "s"));
+}
+
+bool sleep_unless_stopped(std::chrono::milliseconds duration, const std::stop_token& stop) {
+  if (!stop.stop_possible()) {
+    std::this_thread::sleep_for(duration);
+    return true;
+  }
+  std::mutex mutex;
+  std::condition_variable_any woken;
+  std::unique_lock lock(mutex);
+  woken.wait_for(lock, stop, duration, [] { return false; });  // nothing but a stop request wakes it
+  return !stop.stop_requested();
 }
 
 }  // namespace weir

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <vector>
 
 #include "core/text.hpp"
 #include "weir/error.hpp"
@@ -41,12 +42,30 @@ std::string decode_part(std::string_view part, std::string_view text, std::strin
   }
 }
 
-std::string normalise_scheme(std::string_view scheme) {
-  std::string s = to_lower(scheme);
-  if (s == "postgres" || s == "postgresql") return "postgres";
-  if (s == "mysql" || s == "mariadb") return "mysql";
-  if (s == "sqlite" || s == "sqlite3") return "sqlite";
-  return {};
+const UrlScheme* find_scheme(std::string_view written, std::span<const UrlScheme> schemes) {
+  std::string name = to_lower(written);
+  for (const UrlScheme& s : schemes) {
+    if (s.name == name) return &s;
+    for (std::string_view alias : s.aliases)
+      if (alias == name) return &s;
+  }
+  return nullptr;
+}
+
+std::string scheme_names(std::span<const UrlScheme> schemes) {
+  std::vector<std::string_view> names;
+  for (const UrlScheme& s : schemes) {
+    names.push_back(s.name);
+    names.insert(names.end(), s.aliases.begin(), s.aliases.end());
+  }
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+std::string scheme_examples(std::span<const UrlScheme> schemes) {
+  std::vector<std::string> examples;
+  for (const UrlScheme& s : schemes)
+    examples.push_back(s.file_path ? fmt::format("{}:file.db", s.name) : fmt::format("{}://user@host/db", s.name));
+  return fmt::format("{}", fmt::join(examples, ", "));
 }
 
 void parse_query(std::string_view query, std::string_view text, Url& url) {
@@ -62,8 +81,8 @@ void parse_query(std::string_view query, std::string_view text, Url& url) {
   }
 }
 
-// "sqlite:path", "sqlite:///abs", "sqlite://relative", "sqlite::memory:"
-void parse_sqlite(std::string_view rest, std::string_view text, Url& url) {
+// A file path: "sqlite:path", "sqlite:///abs", "sqlite://relative", "sqlite::memory:"
+void parse_file_path(std::string_view rest, std::string_view text, Url& url) {
   if (rest.starts_with("//")) {
     rest.remove_prefix(2);
     // sqlite:///abs/path keeps its leading '/'; sqlite://path is relative
@@ -74,7 +93,7 @@ void parse_sqlite(std::string_view rest, std::string_view text, Url& url) {
     rest = rest.substr(0, q);
   }
   url.database = decode_part(rest, text, "database path");
-  if (url.database.empty()) bad_url(text, "no database file (try sqlite:path/to/file.db or sqlite::memory:)");
+  if (url.database.empty()) bad_url(text, fmt::format("no database file (try {}:path/to/file.db)", url.scheme));
 }
 
 void parse_authority(std::string_view authority, std::string_view text, Url& url) {
@@ -142,18 +161,19 @@ std::string percent_encode(std::string_view text) {
   return out;
 }
 
-Url Url::parse(std::string_view text) {
+Url Url::parse(std::string_view text, std::span<const UrlScheme> schemes) {
   Url url;
   auto colon = text.find(':');
   if (colon == std::string_view::npos || colon == 0)
-    bad_url(text, "expected scheme:…, e.g. postgres://user@host/db, mysql://…, sqlite:file.db");
-  url.scheme = normalise_scheme(text.substr(0, colon));
-  if (url.scheme.empty())
-    bad_url(text, fmt::format("unknown scheme `{}` (known: postgres, postgresql, mysql, mariadb, sqlite)",
-                              text.substr(0, colon)));
+    bad_url(text, fmt::format("expected scheme:…, e.g. {}", scheme_examples(schemes)));
+  const UrlScheme* scheme = find_scheme(text.substr(0, colon), schemes);
+  if (!scheme)
+    bad_url(text, fmt::format("unknown scheme `{}` (known: {})", text.substr(0, colon), scheme_names(schemes)));
+  url.scheme = scheme->name;
+  url.file_path = scheme->file_path;
   std::string_view rest = text.substr(colon + 1);
-  if (url.scheme == "sqlite") {
-    parse_sqlite(rest, text, url);
+  if (url.file_path) {
+    parse_file_path(rest, text, url);
     return url;
   }
   if (!rest.starts_with("//")) bad_url(text, fmt::format("expected {}://host/…", url.scheme));
@@ -190,7 +210,7 @@ void Url::set_option(std::string_view key, std::string_view value) {
 namespace {
 std::string render(const Url& url, bool with_password) {
   std::string out = url.scheme + ":";
-  if (url.scheme == "sqlite") {
+  if (url.file_path) {
     for (char c : url.database) {
       if (c == '%' || c == '?' || c == '#' || c == '&') out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
       else out += c;

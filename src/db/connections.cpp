@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/text.hpp"
+#include "db/url_options.hpp"
 #include "weir/error.hpp"
 #include "weir/secret.hpp"
 
@@ -82,19 +83,24 @@ std::optional<ConnectionConfig> read_one(const std::string& name, const YAML::No
   }
   ConnectionConfig config;
   config.name = name;
+  const std::string url_path = node.IsScalar() ? path : path + ".url";
   try {
     config.url = Url::parse(url_node.Scalar());
   } catch (const Error& e) {
-    d.add(url_node, node.IsScalar() ? path : path + ".url", e.what());
+    d.add(url_node, url_path, e.what());
     return std::nullopt;
   }
+  // Checked here, so `weir validate` finds a misspelt option without connecting.
+  std::vector<std::string> problems = url_option_problems(config.url);
+  for (const std::string& problem : problems) d.add(url_node, url_path, problem);
+  if (!problems.empty()) return std::nullopt;
   if (node.IsMap() && node["password"]) {
     auto password = read_password(node["password"], path + ".password", doc, d);
     if (!password) return std::nullopt;
     register_secret(*password);
     config.url.password = *password;
   }
-  if (config.url.scheme == "sqlite" && config.url.database != ":memory:")
+  if (config.url.file_path && config.url.database != ":memory:")
     config.url.database = doc.resolve_path(config.url.database);
   if (node.IsMap() && node["init"]) config.init_script = doc.resolve_path(node["init"].Scalar());
   return config;
@@ -109,7 +115,8 @@ const config::Spec& connection_spec() {
       {
           Field{.name = "url", .required = true,
                 .description = "Connection URL: postgres://user@host:port/db, mysql://…, sqlite:path.db or "
-                               "sqlite::memory:. ${VAR} and ${VAR:-default} are expanded.",
+                               "sqlite::memory:, with the driver's options after `?` (see Connection URL options). "
+                               "${VAR} and ${VAR:-default} are expanded.",
                 .example = "\"postgres://app@127.0.0.1:5432/shop?sslmode=require\""},
           Field{.name = "password", .shapes = config::kString | config::kObject,
                 .description = "The password, kept out of the URL: a string (use ${VAR}), {env: NAME} or {file: PATH}.",

@@ -19,7 +19,16 @@ const Registry& Registry::builtin() {
   return registry;
 }
 
-void Registry::add(std::unique_ptr<Driver> driver) { drivers_.push_back(std::move(driver)); }
+void Registry::add(std::unique_ptr<Driver> driver) {
+  url_schemes_.push_back(driver->url_scheme());
+  drivers_.push_back(std::move(driver));
+}
+
+std::vector<const Driver*> Registry::drivers() const {
+  std::vector<const Driver*> out;
+  for (const auto& d : drivers_) out.push_back(d.get());
+  return out;
+}
 
 const Driver& Registry::for_scheme(std::string_view scheme) const {
   for (const auto& d : drivers_)
@@ -40,3 +49,9 @@ std::unique_ptr<Connection> connect(const ConnectionConfig& config) {
 }
 
 }  // namespace weir::db
+
+namespace weir {
+
+Url Url::parse(std::string_view text) { return parse(text, db::Registry::builtin().url_schemes()); }
+
+}  // namespace weir

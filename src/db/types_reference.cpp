@@ -2,12 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "db/mysql/dialect.hpp"
-#include "db/mysql/types.hpp"
-#include "db/postgres/dialect.hpp"
-#include "db/postgres/types.hpp"
-#include "db/sqlite/dialect.hpp"
-#include "db/sqlite/types.hpp"
+#include "weir/db/dialect.hpp"
+#include "weir/db/driver.hpp"
 
 namespace weir::db {
 namespace {
@@ -38,42 +34,10 @@ std::string types_reference_markdown() {
       "(exact, carried as text), `text` (UTF-8), `bytes`, `date`, `time`, `timestamp` (no zone), "
       "`timestamptz` (an instant, UTC), `interval`, `uuid`, `json`, `array`, and NULL. A value read by a "
       "query, a poll or a sync comes out the same.\n\n";
-
-  out += "## SQLite\n\nA column's declared type decides its logical type: the first rule whose fragment "
-         "occurs in the declaration (any case) wins; no match (or no declaration) means any. Each cell is "
-         "then read by its storage class: an INTEGER in a boolean column is a boolean, ISO-8601 text in a "
-         "timestamp column a timestamp; text that does not parse as the declared type stays text. "
-         "`DECIMAL_TEXT`, which weir declares for decimals, has SQLite's TEXT affinity: each decimal is "
-         "stored as its exact text (NUMERIC affinity would turn long ones into REALs). A NaN in a float "
-         "column is stored as the text `NaN` (SQLite would store NULL). `decimal_sum(x)`, registered on "
-         "every connection weir opens, sums decimals exactly.\n\n"
-         "| declaration contains | logical type |\n|---|---|\n";
-  for (const sqlite::DeclaredRule& r : sqlite::declared_rules())
-    out += fmt::format("| `{}` | {} |\n", r.fragment, to_string(r.type));
-  out += '\n';
-  append_created(out, sqlite::SqliteDialect());
-
-  out += "## PostgreSQL\n\nRead by type OID from canonical text (the session runs with DateStyle ISO and "
-         "TimeZone UTC; intervals read in IntervalStyle postgres or iso_8601). Types not listed, enums included, "
-         "read as text.\n\n"
-         "| type | OID | logical type |\n|---|---|---|\n";
-  for (const postgres::PgType& t : postgres::known_types())
-    out += fmt::format("| `{}` | {} | {} |\n", t.name, t.oid, to_string(t.type));
-  out += '\n';
-  append_created(out, postgres::PgDialect());
-
-  out += "## MySQL / MariaDB\n\nRead over the binary protocol by field type. `TINYINT(1)` is boolean; "
-         "`BIGINT UNSIGNED` is an exact decimal, so values above the int64 range stay exact; binary-collated "
-         "strings are bytes; the session runs in UTC, so `TIMESTAMP` is an instant. MariaDB's `JSON` and "
-         "`UUID` columns are recognised from its extended metadata. A zero date (0000-00-00) is an error, "
-         "or NULL with `?zero_dates=null`. Tables weir creates are `utf8mb4` with binary collation; instants go "
-         "into `DATETIME(6)` as UTC (`TIMESTAMP` holds only 1970 to 2038) and read back as timestamps; NaN and "
-         "infinities, which `DOUBLE` cannot hold, are rejected naming the column.\n\n"
-         "| field | logical type |\n|---|---|\n";
-  for (const mysql::FieldDoc& f : mysql::documented_fields())
-    out += fmt::format("| `{}` | {} |\n", f.native, to_string(f.type));
-  out += '\n';
-  append_created(out, mysql::MyDialect());
+  for (const Driver* driver : Registry::builtin().drivers()) {
+    out += fmt::format("## {}\n\n{}\n", driver->name(), driver->types_reference());
+    append_created(out, driver->dialect());
+  }
   return out;
 }
 

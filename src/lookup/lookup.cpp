@@ -14,10 +14,11 @@ LookupConnection::LookupConnection(db::ConnectionConfig config, RetryPolicy poli
     : config_(std::move(config)), policy_(policy), subject_(std::move(subject)) {}
 
 // A server restarting as the run starts is waited out as one restarting mid-run is.
-void LookupConnection::open() {
+void LookupConnection::open(std::stop_token stop) {
+  stop_ = std::move(stop);
   try {
     connection_ = retry(policy_, [&] { return db::connect(config_); },
-                        logged_retries(subject_, config_.describe(), policy_));
+                        logged_retries(subject_, config_.describe(), policy_, stop_));
   } catch (Error& e) {
     throw e.add_context(naming_connection(e, subject_, config_.describe()));
   }
@@ -52,7 +53,7 @@ auto LookupConnection::attempt(F&& fn) -> decltype(fn(std::declval<db::Connectio
             throw;
           }
         },
-        logged_retries(subject_, config_.describe(), policy_));
+        logged_retries(subject_, config_.describe(), policy_, stop_));
   } catch (Error& e) {
     throw e.add_context(naming_connection(e, subject_, config_.describe()));
   }

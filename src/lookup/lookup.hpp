@@ -40,8 +40,9 @@ class LookupConnection {
   // `subject` names the lookups in logs and errors, e.g. "pipelines.p.filters[0].sql_call: lookup".
   LookupConnection(db::ConnectionConfig config, RetryPolicy policy, std::string subject = "lookup");
 
-  // Connects now, retrying as the policy allows (throws what db::connect throws).
-  void open();
+  // Connects now, retrying as the policy allows (throws what db::connect throws) until `stop`,
+  // the run's, is requested; later retries end on it too.
+  void open(std::stop_token stop = {});
   const db::Dialect& dialect() const;
   const db::ConnectionConfig& config() const noexcept { return config_; }
 
@@ -58,6 +59,7 @@ class LookupConnection {
 
   db::ConnectionConfig config_;
   RetryPolicy policy_;
+  std::stop_token stop_;
   std::string subject_;
   std::unique_ptr<db::Connection> connection_;
 };

@@ -58,13 +58,15 @@ bool is_row_error(const Error& e) noexcept { return is_constraint(e.kind()) || e
 CommitEngine::CommitEngine(std::unique_ptr<Sink> sink, CommitPolicy policy)
     : sink_(std::move(sink)), policy_(std::move(policy)) {}
 
-void CommitEngine::open(CommitHooks& hooks, DeadLetterSink& dead, std::function<void(std::unique_ptr<Batch>)> recycle) {
+void CommitEngine::open(const RunOptions& options, CommitHooks& hooks, DeadLetterSink& dead,
+                        std::function<void(std::unique_ptr<Batch>)> recycle) {
+  stop_ = options.stop;
   hooks_ = &hooks;
   dead_ = &dead;
   recycle_ = std::move(recycle);
   // A target restarting as the run starts is waited out as one restarting mid-run is.
   try {
-    retry(policy_.retry, [&] { sink_->connect(); }, logged_retries(failed_write(), sink_->location(), policy_.retry));
+    retry(policy_.retry, [&] { sink_->connect(); }, logged_retries(failed_write(), sink_->location(), policy_.retry, stop_));
   } catch (Error& e) {
     throw e.add_context(naming_connection(e, failed_write(), sink_->location()));
   }
@@ -207,7 +209,7 @@ void CommitEngine::replay_and_commit() {
     // The whole transaction was rolled back, so a replay is safe even when the connection
     // dropped while the rows were on the wire.
     retry_if(policy_.retry, worth_rerunning_idempotent, [&] { replay_once(); },
-             logged_retries(failed_write(), sink_->location(), policy_.retry));
+             logged_retries(failed_write(), sink_->location(), policy_.retry, stop_));
   } catch (Error& e) {
     throw e.add_context(naming_connection(e, failed_write(), sink_->location()));
   }

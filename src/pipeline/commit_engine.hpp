@@ -28,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -60,7 +61,8 @@ class CommitEngine final : public Output {
  public:
   CommitEngine(std::unique_ptr<Sink> sink, CommitPolicy policy);
 
-  void open(CommitHooks& hooks, DeadLetterSink& dead, std::function<void(std::unique_ptr<Batch>)> recycle) override;
+  void open(const RunOptions& options, CommitHooks& hooks, DeadLetterSink& dead,
+            std::function<void(std::unique_ptr<Batch>)> recycle) override;
   void write(Chunk chunk) override;
   void flush_if_due() override;
   void flush() override;
@@ -108,6 +110,7 @@ class CommitEngine final : public Output {
   CommitHooks* hooks_ = nullptr;
   DeadLetterSink* dead_ = nullptr;
   std::function<void(std::unique_ptr<Batch>)> recycle_;
+  std::stop_token stop_;  // this run's (RunOptions::stop): ends the waits between retries
   bool prepared_ = false;                        // the sink saw its first rows
   bool in_transaction_ = false;                  // begin() was called, no commit or rollback yet
   bool reconnect_ = false;                       // a transient error: connect afresh before the replay

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,6 +53,9 @@ using Identity = std::vector<std::pair<std::string, std::string>>;
 // How this run goes, as the command line asked.
 struct RunOptions {
   bool once = false;  // run scheduled inputs one time and stop
+  // Requested to end this run, and only this one (the CLI does on SIGINT/SIGTERM): inputs stop
+  // reading, outputs commit what they have, waits between retries end.
+  std::stop_token stop{};
 };
 
 class Input {
@@ -111,7 +115,7 @@ class DeadLetterSink {
 class Filter {
  public:
   virtual ~Filter() = default;
-  virtual void open() = 0;
+  virtual void open(const RunOptions& options) = 0;
   // Replaces `out` with the processed records of `in` (out's schema may differ from in's).
   // Records given up on go to `dead` when the module's on_error says so.
   virtual void process(const Batch& in, Batch& out, DeadLetterSink& dead) = 0;
@@ -162,7 +166,8 @@ class Output {
  public:
   virtual ~Output() = default;
   // `hooks` and `dead` outlive the output's use; `recycle` takes back batches once committed.
-  virtual void open(CommitHooks& hooks, DeadLetterSink& dead, std::function<void(std::unique_ptr<Batch>)> recycle) = 0;
+  virtual void open(const RunOptions& options, CommitHooks& hooks, DeadLetterSink& dead,
+                    std::function<void(std::unique_ptr<Batch>)> recycle) = 0;
   // Takes a chunk (its letters go to the dead letters with its rows); commits whenever its
   // own batch size is reached.
   virtual void write(Chunk chunk) = 0;

@@ -139,7 +139,7 @@ std::shared_ptr<StateStore> state_store_of(const YAML::Node& node, const std::st
     }
   } else {
     config.name = "state";
-    config.url.scheme = "sqlite";
+    config.url = Url::parse("sqlite::memory:");
     config.url.database = project.document.resolve_path(".weir/state.db");
   }
   for (auto& [url, store] : project.state_stores)

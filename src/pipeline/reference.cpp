@@ -61,6 +61,10 @@ std::string configuration_reference_markdown() {
       "`2m`, `1h`, `1d`.\n\n";
   out += "## Connections\n\nUnder `connections:`, each name maps to a URL string or to:\n\n";
   append_spec(out, db::connection_spec(), "###");
+  out += "## Connection URL options\n\nEach driver's options, written after `?` in its URLs "
+         "(`?name=value&name=value`, values percent-encoded). An unknown option or a wrong value is an error "
+         "that `weir validate` reports without connecting.\n\n";
+  for (const db::Driver* driver : db::Registry::builtin().drivers()) append_spec(out, driver->url_options(), "###");
   out += "## Pipelines\n\nUnder `pipelines:`, each name maps to:\n\n";
   append_spec(out, pipeline_spec(), "###");
   out += "## Inputs\n\n";

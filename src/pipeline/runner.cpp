@@ -1,9 +1,7 @@
 #include "pipeline/runner.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <csignal>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -25,19 +23,6 @@ constexpr std::size_t kQueueDepth = 2;
 // reader allocated them again, every string of every row.
 constexpr std::size_t kMaxFreeBatches = 16;
 constexpr std::chrono::milliseconds kIdlePoll{100};
-
-std::atomic<int>& received_stop_signal() {
-  static std::atomic<int> signal{0};
-  return signal;
-}
-
-extern "C" void on_stop_signal(int signal) {
-  int none = 0;  // the first signal names the stop, before any thread can see it requested
-  received_stop_signal().compare_exchange_strong(none, signal);
-  if (stop_requested().exchange(true)) _exit(128 + signal);  // the second Ctrl-C: no more waiting
-  static const char message[] = "weir: stopping: finishing the current batches (press Ctrl-C again to abort)\n";
-  [[maybe_unused]] auto ignored = write(STDERR_FILENO, message, sizeof message - 1);
-}
 
 // Batches handed back by later stages, reused by the earlier ones.
 class BatchPool {
@@ -142,7 +127,7 @@ class PipelineRun {
         out.push(Chunk{std::move(none), input.checkpoint(), true});
       }
       interrupted_ = input.state() == Input::State::interrupted ||
-                     (input.state() == Input::State::reading && stop_requested());
+                     (input.state() == Input::State::reading && options_.run.stop.stop_requested());
     } catch (const std::exception& e) {
       fail(e);
     }
@@ -151,7 +136,7 @@ class PipelineRun {
 
   void filter_stage() {
     try {
-      for (auto& f : p_.filters) f->open();
+      for (auto& f : p_.filters) f->open(options_.run);
       while (!filtered_.drained()) {
         auto chunk = filtered_.pop(kIdlePoll);
         if (!chunk) continue;
@@ -182,7 +167,8 @@ class PipelineRun {
   void write_stage() {
     try {
       Output& output = *p_.output;
-      output.open(hooks_, *p_.dead_letters, [this](std::unique_ptr<Batch> b) { pool_.give(std::move(b)); });
+      output.open(options_.run, hooks_, *p_.dead_letters,
+                  [this](std::unique_ptr<Batch> b) { pool_.give(std::move(b)); });
       while (!ready_.drained()) {
         auto chunk = ready_.pop(kIdlePoll);
         if (!chunk) {
@@ -256,21 +242,6 @@ std::string describe_outcome(const PipelineStats& s) {
   if (s.dead_letters) out += fmt::format(", {} to dead letters", s.dead_letters);
   if (s.rows_skipped) out += fmt::format(", {} skipped", s.rows_skipped);
   return out;
-}
-
-std::atomic<bool>& stop_requested() {
-  static std::atomic<bool> flag{false};
-  return flag;
-}
-
-int stop_signal() { return received_stop_signal().load(); }
-
-void install_stop_signals() {
-  struct sigaction action {};
-  action.sa_handler = on_stop_signal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
 }
 
 std::vector<PipelineStats> run_all(Project& project, const RunnerOptions& options) {

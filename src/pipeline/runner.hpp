@@ -2,13 +2,13 @@
 // output — joined by bounded queues of batches that are recycled, so memory stays bounded
 // whatever the table size and no batch is allocated per page once warm.
 //
-// Checkpoints advance only when the output commits (see commit_hooks.hpp). On SIGINT or
-// SIGTERM the input stops at the next page, the queues drain, the output commits and
-// checkpoints (mode: replace rolls back instead), and the run ends; a second signal exits at
-// once. A pipeline stopped before it read all its rows is reported `interrupted`.
+// Checkpoints advance only when the output commits (see commit_hooks.hpp). When the run's stop
+// token is requested (RunOptions::stop; the CLI does on SIGINT or SIGTERM) the input stops at
+// the next page, the queues drain, the output commits and checkpoints (mode: replace rolls
+// back instead), and the run ends. A pipeline stopped before it read all its rows is reported
+// `interrupted`. Runs with their own tokens can share a process and stop independently.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -30,7 +30,7 @@ struct PipelineStats {
   bool dead_letters_allowed = false;  // the pipeline sets max_errors
   std::uint64_t rows_skipped = 0;   // dropped by a filter (sql_call's on_error: skip)
   db::WriteCounts written;          // the rows written by what they did, and the keys not found
-  // Stopped by SIGINT/SIGTERM before reading every row of its run (a scheduled pipeline
+  // Stopped (RunOptions::stop) before reading every row of its run (a scheduled pipeline
   // stopped while waiting for its next run is not).
   bool interrupted = false;
   double seconds = 0;
@@ -47,13 +47,8 @@ struct RunnerOptions {
   std::chrono::milliseconds progress_every{0};
 };
 
-// Set by SIGINT/SIGTERM (see install_stop_signals): inputs stop reading, outputs flush.
-std::atomic<bool>& stop_requested();
-void install_stop_signals();
-// The signal that requested the stop (SIGINT, SIGTERM), or 0.
-int stop_signal();
-
-// Runs every pipeline of the project to completion (concurrently) and returns their stats.
+// Runs every pipeline of the project to completion, or until options.run.stop is requested,
+// concurrently, and returns their stats.
 std::vector<PipelineStats> run_all(Project& project, const RunnerOptions& options = {});
 
 }  // namespace weir::pipeline

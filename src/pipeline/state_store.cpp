@@ -124,7 +124,7 @@ db::Connection& StateStore::connection() {
   if (connection_ && connection_->broken()) connection_.reset();
   if (!connection_) {
     // The default store is a file in .weir/ next to the project: make the folder on first use.
-    if (config_.url.scheme == "sqlite" && config_.url.database != ":memory:") {
+    if (config_.url.file_path && config_.url.database != ":memory:") {
       std::error_code ignored;
       std::filesystem::create_directories(std::filesystem::path(config_.url.database).parent_path(), ignored);
     }

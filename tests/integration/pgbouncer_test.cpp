@@ -167,7 +167,7 @@ TEST(PostgresSession, PoolerSettingIsCheckedAgainstTheServer) {
             std::string::npos);
   EXPECT_EQ(error_for({{"pooler", "none"}, {"options", "-c extra_float_digits=0"}}), "connected");
   EXPECT_NE(error_for({{"pooler", "session"}})
-                .find("option pooler=session is invalid, expected auto, none or transaction"),
+                .find("option `pooler`: `session` is not one of: auto, none, transaction"),
             std::string::npos);
 }
 

@@ -73,6 +73,34 @@ pipelines:
       << r.err;
 }
 
+// A connection URL's options are checked with the rest of the file, without connecting: no
+// server listens on port 1.
+TEST_F(PipelineCli, ValidateRejectsAMisspeltOrUnknownUrlOptionWithoutConnecting) {
+  const std::string pipelines = R"(pipelines:
+  p:
+    input: { sql_poll: { connection: pg, query: "SELECT 1" } }
+    output: { sql_write: { connection: dst, table: t } }
+)";
+  struct Case {
+    std::string url, line;  // line: the error after the file name
+  };
+  for (const Case& c : {Case{"postgres://app@127.0.0.1:1/shop?bulk_merge=cpy",
+                             ":3:10: connections.pg.url: option `bulk_merge`: `cpy` is not one of: auto, "
+                             "copy, statements (did you mean `copy`?)"},
+                        Case{"postgres://app@127.0.0.1:1/shop?connect_timout=5",
+                             ":3:10: connections.pg.url: unknown option `connect_timout` for postgres URLs "
+                             "(did you mean `connect_timeout`?)"},
+                        Case{"mysql://app@127.0.0.1:1/crm?zero_dates=nul",
+                             ":3:10: connections.pg.url: option `zero_dates`: `nul` is not one of: error, "
+                             "null (did you mean `null`?)"}}) {
+    std::string file = write("opts.yaml", "connections:\n  pg:\n    url: \"" + c.url +
+                                              "\"\n  dst: \"sqlite:dst.db\"\n" + pipelines);
+    auto r = run_weir({"validate", file});
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    EXPECT_EQ(r.err, "weir: config error: " + file + c.line + "\n") << c.url;
+  }
+}
+
 TEST_F(PipelineCli, AnUnsetPasswordIsOneLineNotOnePerReference) {
   std::string file = write("pw.yaml", R"(connections:
   pg: { url: "postgres://app@127.0.0.1:1/shop", password: { env: WEIR_TEST_UNSET_PG_PW } }

@@ -90,7 +90,7 @@ class SqlCallTest : public ::testing::TestWithParam<Backend> {
 
   std::unique_ptr<pipeline::Filter> filter(const std::string& yaml) {
     auto f = test::make_filter("sql_call", sql(yaml), connections_);
-    f->open();
+    f->open(pipeline::RunOptions{});
     return f;
   }
 

@@ -10,7 +10,13 @@
 #include "weir/db/connection.hpp"
 #include "weir/url.hpp"
 
+namespace weir::config {
+struct Spec;
+}
+
 namespace weir::db {
+
+class Dialect;
 
 struct ConnectionConfig {
   std::string name;  // the name in weir.yaml, or empty for a bare URL; used in messages
@@ -26,12 +32,24 @@ struct ConnectionConfig {
   std::string identity() const;
 };
 
+// A database driver: everything weir knows of one kind of database is declared here, so adding
+// a driver means registering it (db/registry.cpp) and nothing else outside its folder.
 class Driver {
  public:
   virtual ~Driver() = default;
   virtual std::string_view name() const noexcept = 0;
+  // The URL scheme it serves, its aliases and how its URLs are written.
+  virtual const UrlScheme& url_scheme() const noexcept = 0;
   // The normalised URL scheme this driver serves (Url::scheme).
-  virtual std::string_view scheme() const noexcept = 0;
+  std::string_view scheme() const noexcept { return url_scheme().name; }
+  // Its URL options (`?name=value`), declared once: validation without connecting, connect()
+  // and `weir reference config` all read this spec.
+  virtual const config::Spec& url_options() const = 0;
+  // Its SQL dialect, without a connection.
+  virtual const Dialect& dialect() const = 0;
+  // Its part of docs/types.md (`weir reference types`): how native types map to logical ones,
+  // in Markdown, without a heading.
+  virtual std::string types_reference() const = 0;
   // Opens a connection; throws Error{connection|auth|config}.
   virtual std::unique_ptr<Connection> connect(const ConnectionConfig& config) const = 0;
 };
@@ -44,9 +62,13 @@ class Registry {
   // Throws Error{unsupported} naming the scheme and the available drivers.
   const Driver& for_scheme(std::string_view scheme) const;
   std::vector<std::string_view> schemes() const;
+  // Every driver's UrlScheme, in registration order (what Url::parse accepts).
+  std::span<const UrlScheme> url_schemes() const noexcept { return url_schemes_; }
+  std::vector<const Driver*> drivers() const;
 
  private:
   std::vector<std::unique_ptr<Driver>> drivers_;
+  std::vector<UrlScheme> url_schemes_;
 };
 
 // Registry::builtin().for_scheme(config.url.scheme).connect(config)

@@ -2,96 +2,19 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <array>
 #include <mutex>
-#include <set>
 #include <utility>
 
 #include <errmsg.h>
 
-#include "core/text.hpp"
 #include "db/mysql/connection.hpp"
+#include "db/mysql/dialect.hpp"
 #include "db/mysql/errors.hpp"
+#include "db/mysql/options.hpp"
+#include "db/mysql/types.hpp"
 
 namespace weir::db::mysql {
 namespace {
-
-constexpr std::array<std::string_view, 13> kOptions{
-    "ssl_mode",    "ssl_ca",        "ssl_cert",    "ssl_key", "ssl_capath", "connect_timeout", "zero_dates",
-    "query_timeout", "bulk_insert", "sslmode",     "sslrootcert", "sslcert", "sslkey"};
-
-// PostgreSQL's names for the TLS options mean the same here, so one set of names serves both
-// servers' URLs.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kPostgresNames{
-    {{"sslmode", "ssl_mode"}, {"sslrootcert", "ssl_ca"}, {"sslcert", "ssl_cert"}, {"sslkey", "ssl_key"}}};
-
-std::string_view canonical_option(std::string_view key) {
-  for (const auto& [postgres, mine] : kPostgresNames)
-    if (key == postgres) return mine;
-  return key;
-}
-
-struct Settings {
-  unsigned connect_timeout = 10;
-  std::string ssl_mode = "prefer";
-  std::string ssl_ca, ssl_cert, ssl_key, ssl_capath;
-  unsigned long query_timeout_ms = 0;  // 0: none
-  std::string init_command;
-  SessionOptions session;
-};
-
-Settings parse_settings(const ConnectionConfig& config) {
-  Settings s;
-  std::set<std::string_view> seen;
-  for (const auto& [spelled, value] : config.url.options) {
-    std::string_view key = canonical_option(spelled);
-    auto bad = [&](std::string_view expected) {
-      return Error(ErrorKind::config, fmt::format("{}: option {}={} is invalid, expected {}", config.describe(),
-                                                  spelled, value, expected));
-    };
-    if (!seen.insert(key).second)
-      throw Error(ErrorKind::config, fmt::format("{}: option {} is given twice (sslmode, sslrootcert, sslcert and "
-                                                 "sslkey are other names for ssl_mode, ssl_ca, ssl_cert and ssl_key)",
-                                                 config.describe(), key));
-    if (key == "connect_timeout") {
-      s.connect_timeout = static_cast<unsigned>(std::strtoul(value.c_str(), nullptr, 10));
-      if (!s.connect_timeout) throw bad("a number of seconds");
-    } else if (key == "query_timeout") {
-      if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos) throw bad("milliseconds");
-      s.query_timeout_ms = std::strtoul(value.c_str(), nullptr, 10);
-    } else if (key == "zero_dates") {
-      if (value != "error" && value != "null") throw bad("error or null");
-      s.session.zero_dates_as_null = value == "null";
-    } else if (key == "bulk_insert") {
-      if (value != "load_data" && value != "insert") throw bad("load_data or insert");
-      s.session.load_data = value == "load_data";
-    } else if (key == "ssl_mode") {
-      if (value != "disable" && value != "prefer" && value != "require" && value != "verify-ca" && value != "verify-full")
-        throw bad("disable, prefer, require, verify-ca or verify-full");
-      s.ssl_mode = value;
-    } else if (key == "ssl_ca") s.ssl_ca = value;
-    else if (key == "ssl_cert") s.ssl_cert = value;
-    else if (key == "ssl_key") s.ssl_key = value;
-    else if (key == "ssl_capath") s.ssl_capath = value;
-    else
-      throw Error(ErrorKind::config,
-                  fmt::format("{}: unknown option `{}`{}", config.describe(), spelled, did_you_mean(spelled, kOptions)));
-  }
-  // Connector/C 3.3 checks the certificate chain only against an explicit CA, and the host
-  // name only together with the chain (MYSQL_OPT_SSL_VERIFY_SERVER_CERT, which falls back to
-  // the system CA store). verify-ca without a CA would silently check nothing.
-  // UTC so TIMESTAMP reads as timestamptz; strict mode so a value the column cannot hold is an
-  // error, never silently truncated or zeroed; MariaDB's max_statement_time for query_timeout.
-  s.init_command = "SET time_zone = '+00:00', sql_mode = CONCAT_WS(',', @@sql_mode, 'STRICT_ALL_TABLES')";
-  if (s.query_timeout_ms)
-    s.init_command += fmt::format(", max_statement_time = {:.3f}", double(s.query_timeout_ms) / 1000.0);
-  if (s.ssl_mode == "verify-ca" && s.ssl_ca.empty() && s.ssl_capath.empty())
-    throw Error(ErrorKind::config, fmt::format("{}: ssl_mode=verify-ca needs ssl_ca (or ssl_capath), the CA to check the "
-                                               "server certificate against",
-                                               config.describe()));
-  return s;
-}
 
 // Connector/C's message when TLS is enforced and the server does not offer it.
 constexpr std::string_view kServerWithoutTls = "SSL is required, but the server does not support it";
@@ -156,10 +79,25 @@ DbHandle open(const ConnectionConfig& config, const Settings& s) {
 
 }  // namespace
 
+const UrlScheme& MyDriver::url_scheme() const noexcept {
+  static constexpr std::string_view kAliases[] = {"mariadb"};
+  static const UrlScheme scheme{"mysql", kAliases};
+  return scheme;
+}
+
+const config::Spec& MyDriver::url_options() const { return url_options_spec(); }
+
+const Dialect& MyDriver::dialect() const {
+  static const MyDialect dialect;
+  return dialect;
+}
+
+std::string MyDriver::types_reference() const { return types_reference_markdown(); }
+
 std::unique_ptr<Connection> MyDriver::connect(const ConnectionConfig& config) const {
   if (!config.init_script.empty())
     throw Error(ErrorKind::unsupported, fmt::format("{}: `init` scripts are for SQLite databases", config.describe()));
-  Settings settings = parse_settings(config);
+  Settings settings = read_settings(config);  // every option checked before the network is touched
   DbHandle db = open(config, settings);
   unsigned long thread_id = mysql_thread_id(db.get());
   return std::make_unique<MyConnection>(std::move(db), settings.session, thread_id,

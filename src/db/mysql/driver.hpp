@@ -1,14 +1,7 @@
 // The MySQL/MariaDB driver: mysql://user:password@host:port/database?option=value
 // (mariadb:// too).
 //
-// URL options: ssl_mode (disable|prefer|require|verify-ca|verify-full, default prefer), ssl_ca,
-// ssl_capath, ssl_cert, ssl_key, connect_timeout (seconds, default 10), query_timeout
-// (milliseconds, MariaDB max_statement_time: a longer statement fails with Error{timeout}),
-// zero_dates (error|null, default error: how 0000-00-00 dates are read), bulk_insert
-// (load_data|insert, default load_data: how the bulk writer inserts batches of 128+ rows —
-// LOAD DATA LOCAL INFILE fed from memory, about 1.7x as fast, or multi-row INSERTs; a server
-// with local_infile=OFF gets INSERTs either way). PostgreSQL's names sslmode, sslrootcert,
-// sslcert and sslkey work too, for ssl_mode, ssl_ca, ssl_cert and ssl_key.
+// URL options: options.cpp declares them (url_options_spec), docs/configuration.md lists them.
 //
 // TLS, as MariaDB Connector/C 3.3 can do it:
 //   disable      no TLS; the ssl_* files are ignored.
@@ -35,7 +28,10 @@ namespace weir::db::mysql {
 class MyDriver final : public Driver {
  public:
   std::string_view name() const noexcept override { return "MySQL/MariaDB"; }
-  std::string_view scheme() const noexcept override { return "mysql"; }
+  const UrlScheme& url_scheme() const noexcept override;
+  const config::Spec& url_options() const override;
+  const Dialect& dialect() const override;
+  std::string types_reference() const override;
   std::unique_ptr<Connection> connect(const ConnectionConfig& config) const override;
 };
 

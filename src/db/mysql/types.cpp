@@ -369,4 +369,18 @@ void ParamBinder::bind(std::span<const Value> values) {
   }
 }
 
+std::string types_reference_markdown() {
+  std::string out =
+      "Read over the binary protocol by field type. `TINYINT(1)` is boolean; "
+      "`BIGINT UNSIGNED` is an exact decimal, so values above the int64 range stay exact; binary-collated "
+      "strings are bytes; the session runs in UTC, so `TIMESTAMP` is an instant. MariaDB's `JSON` and "
+      "`UUID` columns are recognised from its extended metadata. A zero date (0000-00-00) is an error, "
+      "or NULL with `?zero_dates=null`. Tables weir creates are `utf8mb4` with binary collation; instants go "
+      "into `DATETIME(6)` as UTC (`TIMESTAMP` holds only 1970 to 2038) and read back as timestamps; NaN and "
+      "infinities, which `DOUBLE` cannot hold, are rejected naming the column.\n\n"
+      "| field | logical type |\n|---|---|\n";
+  for (const FieldDoc& f : documented_fields()) out += fmt::format("| `{}` | {} |\n", f.native, to_string(f.type));
+  return out;
+}
+
 }  // namespace weir::db::mysql

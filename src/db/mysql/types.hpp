@@ -37,6 +37,8 @@ struct FieldDoc {
   Type type;
 };
 std::span<const FieldDoc> documented_fields() noexcept;
+// Its part of docs/types.md (Driver::types_reference), from the table above.
+std::string types_reference_markdown();
 
 // Throws Error{data} naming the column and row of a value no MySQL or MariaDB column can
 // hold: a NaN or infinite double (DOUBLE has neither).

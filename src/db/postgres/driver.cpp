@@ -2,59 +2,16 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <array>
-
 #include "core/text.hpp"
 #include "db/postgres/connection.hpp"
+#include "db/postgres/dialect.hpp"
 #include "db/postgres/errors.hpp"
+#include "db/postgres/options.hpp"
 #include "db/postgres/session.hpp"
+#include "db/postgres/types.hpp"
 
 namespace weir::db::postgres {
 namespace {
-
-constexpr std::array<std::string_view, 11> kOptions{
-    "sslmode", "sslrootcert",          "sslcert",       "sslkey",     "application_name", "connect_timeout",
-    "options", "target_session_attrs", "query_timeout", "bulk_merge", "pooler"};
-
-// What the URL asks of the session besides libpq's own parameters.
-struct Settings {
-  BulkMerge bulk_merge = BulkMerge::automatic;
-  Pooler pooler = Pooler::automatic;
-  // The `options` startup parameter, sent only when the URL asks for it (options, query_timeout):
-  // poolers refuse it (PgBouncer by default), so weir's own settings are SET (session.hpp).
-  std::string server_options;
-  std::string query_timeout;  // milliseconds, checked against the session's statement_timeout
-};
-
-// Reads one of weir's own options into `settings`; false for an option libpq takes as it is.
-bool read_own_option(const ConnectionConfig& config, const std::string& key, const std::string& value,
-                     Settings& settings) {
-  auto invalid = [&](std::string_view expected) {
-    return Error(ErrorKind::config,
-                 fmt::format("{}: option {}={} is invalid, expected {}", config.describe(), key, value, expected));
-  };
-  if (key == "bulk_merge") {  // see BulkMerge
-    if (value == "auto") settings.bulk_merge = BulkMerge::automatic;
-    else if (value == "copy") settings.bulk_merge = BulkMerge::copy;
-    else if (value == "statements") settings.bulk_merge = BulkMerge::statements;
-    else throw invalid("auto, copy or statements");
-  } else if (key == "pooler") {  // see Pooler
-    if (value == "auto") settings.pooler = Pooler::automatic;
-    else if (value == "none") settings.pooler = Pooler::none;
-    else if (value == "transaction") settings.pooler = Pooler::transaction;
-    else throw invalid("auto, none or transaction");
-  } else if (key == "options") {
-    settings.server_options += (settings.server_options.empty() ? "" : " ") + value;
-  } else if (key == "query_timeout") {  // milliseconds, enforced by the server for every statement
-    if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos) throw invalid("milliseconds");
-    settings.query_timeout = value;
-    settings.server_options += (settings.server_options.empty() ? "" : " ") + ("-c statement_timeout=" + value);
-  } else {
-    return false;
-  }
-  return true;
-}
 
 // Server-side refusals that throw_connection_error does not recognise as authentication
 // failures: a `cert` pg_hba line without a client certificate, and a `reject` line (e.g. the
@@ -88,10 +45,26 @@ std::string one_line(std::string_view text) {
 
 }  // namespace
 
+const UrlScheme& PgDriver::url_scheme() const noexcept {
+  static constexpr std::string_view kAliases[] = {"postgresql"};
+  static const UrlScheme scheme{"postgres", kAliases};
+  return scheme;
+}
+
+const config::Spec& PgDriver::url_options() const { return url_options_spec(); }
+
+const Dialect& PgDriver::dialect() const {
+  static const PgDialect dialect;
+  return dialect;
+}
+
+std::string PgDriver::types_reference() const { return types_reference_markdown(); }
+
 std::unique_ptr<Connection> PgDriver::connect(const ConnectionConfig& config) const {
   if (!config.init_script.empty())
     throw Error(ErrorKind::unsupported, fmt::format("{}: `init` scripts are for SQLite databases", config.describe()));
   const Url& url = config.url;
+  Settings settings = read_settings(config);  // every option checked before the network is touched
   std::vector<std::pair<std::string, std::string>> params{
       {"host", url.host.empty() ? "localhost" : url.host},
       {"port", std::to_string(url.port ? url.port : 5432)},
@@ -99,19 +72,8 @@ std::unique_ptr<Connection> PgDriver::connect(const ConnectionConfig& config) co
       {"user", url.user},
       {"password", url.password},
       {"client_encoding", "UTF8"},
-      {"application_name", "weir"},
-      {"connect_timeout", "10"},
   };
-  Settings settings;
-  for (const auto& [key, value] : url.options) {
-    if (std::find(kOptions.begin(), kOptions.end(), key) == kOptions.end())
-      throw Error(ErrorKind::config, fmt::format("{}: unknown option `{}`{}", config.describe(), key,
-                                                 did_you_mean(key, kOptions)));
-    if (read_own_option(config, key, value, settings)) continue;
-    auto it = std::find_if(params.begin(), params.end(), [&](const auto& p) { return p.first == key; });
-    if (it != params.end()) it->second = value;
-    else params.emplace_back(key, value);
-  }
+  params.insert(params.end(), settings.libpq.begin(), settings.libpq.end());
   params.emplace_back("options", settings.server_options);
   std::vector<const char*> keys, values;
   for (const auto& [k, v] : params) {

@@ -322,4 +322,14 @@ bool param_text(const Value& value, std::string& out, bool into_json) {
   }
 }
 
+std::string types_reference_markdown() {
+  std::string out =
+      "Read by type OID from canonical text (the session runs with DateStyle ISO and "
+      "TimeZone UTC; intervals read in IntervalStyle postgres or iso_8601). Types not listed, enums included, "
+      "read as text.\n\n"
+      "| type | OID | logical type |\n|---|---|---|\n";
+  for (const PgType& t : known_types()) out += fmt::format("| `{}` | {} | {} |\n", t.name, t.oid, to_string(t.type));
+  return out;
+}
+
 }  // namespace weir::db::postgres

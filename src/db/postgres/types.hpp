@@ -26,6 +26,8 @@ struct PgType {
 
 // Every type weir reads natively (others are read as text).
 std::span<const PgType> known_types() noexcept;
+// Its part of docs/types.md (Driver::types_reference), from the table above.
+std::string types_reference_markdown();
 // The table entry for `oid`, or nullptr for types weir does not know (read as text).
 const PgType* find_type(Oid oid) noexcept;
 // The SQL type weir uses when it creates `column` (see Dialect::column_type).

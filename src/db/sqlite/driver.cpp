@@ -8,8 +8,6 @@
 
 #include <fmt/format.h>
 
-#include <array>
-#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -20,81 +18,14 @@
 #include "core/text.hpp"
 #include "db/sqlite/connection.hpp"
 #include "db/sqlite/decimal_sum.hpp"
+#include "db/sqlite/dialect.hpp"
 #include "db/sqlite/errors.hpp"
+#include "db/sqlite/options.hpp"
+#include "db/sqlite/types.hpp"
 #include "weir/error.hpp"
 
 namespace weir::db::sqlite {
 namespace {
-
-constexpr std::array<std::string_view, 7> kOptions{"mode",         "busy_timeout", "journal_mode", "synchronous",
-                                                   "foreign_keys", "cache_size",   "mmap_size"};
-
-struct Options {
-  int open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  int busy_timeout_ms = 5000;
-  std::string journal_mode = "wal";
-  std::string synchronous = "full";
-  std::string foreign_keys = "on";
-  // SQLite's own defaults: measured on a 1M-row copy, a 64 MiB cache made bulk writes 25 %
-  // slower (every cached page is a fresh allocation) and memory-mapped reads gained nothing.
-  std::int64_t cache_size_kib = 2000;
-  std::int64_t mmap_size = 0;
-};
-
-std::int64_t parse_count(const ConnectionConfig& config, std::string_view key, const std::string& value) {
-  std::int64_t n = 0;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-  if (ec != std::errc{} || end != value.data() + value.size() || n < 0)
-    throw Error(ErrorKind::config, fmt::format("{}: option {}={} is invalid, expected a non-negative integer",
-                                               config.describe(), key, value));
-  return n;
-}
-
-[[noreturn]] void bad_option(const ConnectionConfig& config, std::string_view key, std::string_view value,
-                             std::string_view expected) {
-  throw Error(ErrorKind::config, fmt::format("{}: option {}={} is invalid, expected {}", config.describe(),
-                                             key, value, expected));
-}
-
-bool one_of(std::string_view value, std::initializer_list<std::string_view> allowed) {
-  for (std::string_view a : allowed)
-    if (iequals(value, a)) return true;
-  return false;
-}
-
-Options parse_options(const ConnectionConfig& config) {
-  Options o;
-  for (const auto& [key, value] : config.url.options) {
-    if (key == "mode") {
-      if (value == "ro") o.open_flags = SQLITE_OPEN_READONLY;
-      else if (value == "rw") o.open_flags = SQLITE_OPEN_READWRITE;
-      else if (value == "rwc") o.open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-      else bad_option(config, key, value, "ro, rw or rwc");
-    } else if (key == "busy_timeout") {
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), o.busy_timeout_ms);
-      if (ec != std::errc{} || end != value.data() + value.size() || o.busy_timeout_ms < 0)
-        bad_option(config, key, value, "milliseconds");
-    } else if (key == "cache_size") {
-      o.cache_size_kib = parse_count(config, key, value);
-    } else if (key == "mmap_size") {
-      o.mmap_size = parse_count(config, key, value);
-    } else if (key == "journal_mode") {
-      if (!one_of(value, {"wal", "delete", "truncate", "persist", "memory", "off"}))
-        bad_option(config, key, value, "wal, delete, truncate, persist, memory or off");
-      o.journal_mode = to_lower(value);
-    } else if (key == "synchronous") {
-      if (!one_of(value, {"off", "normal", "full", "extra"})) bad_option(config, key, value, "off, normal, full or extra");
-      o.synchronous = to_lower(value);
-    } else if (key == "foreign_keys") {
-      if (!one_of(value, {"on", "off"})) bad_option(config, key, value, "on or off");
-      o.foreign_keys = to_lower(value);
-    } else {
-      throw Error(ErrorKind::config, fmt::format("{}: unknown option `{}`{}", config.describe(), key,
-                                                 did_you_mean(key, kOptions)));
-    }
-  }
-  return o;
-}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -156,11 +87,26 @@ void set_journal_mode(SqliteConnection& connection, const std::string& mode, int
 
 }  // namespace
 
+const UrlScheme& SqliteDriver::url_scheme() const noexcept {
+  static constexpr std::string_view kAliases[] = {"sqlite3"};
+  static const UrlScheme scheme{"sqlite", kAliases, true};
+  return scheme;
+}
+
+const config::Spec& SqliteDriver::url_options() const { return url_options_spec(); }
+
+const Dialect& SqliteDriver::dialect() const {
+  static const SqliteDialect dialect;
+  return dialect;
+}
+
+std::string SqliteDriver::types_reference() const { return types_reference_markdown(); }
+
 std::unique_ptr<Connection> SqliteDriver::connect(const ConnectionConfig& config) const {
   // Memory statistics take a global mutex on every allocation; weir never reads them.
   static std::once_flag configured;
   std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
-  Options options = parse_options(config);
+  Options options = read_options(config);
   const std::string& path = config.url.database;
   bool memory = path == ":memory:";
   if (!memory && (options.open_flags & SQLITE_OPEN_CREATE)) {

@@ -253,4 +253,19 @@ void bind_value(sqlite3_stmt* stmt, int index, const Value& value, bool borrow) 
 
 void result_value(sqlite3_context* context, const Value& value) { put_value(value, true, Result{context}); }
 
+std::string types_reference_markdown() {
+  std::string out =
+      "A column's declared type decides its logical type: the first rule whose fragment "
+      "occurs in the declaration (any case) wins; no match (or no declaration) means any. Each cell is "
+      "then read by its storage class: an INTEGER in a boolean column is a boolean, ISO-8601 text in a "
+      "timestamp column a timestamp; text that does not parse as the declared type stays text. "
+      "`DECIMAL_TEXT`, which weir declares for decimals, has SQLite's TEXT affinity: each decimal is "
+      "stored as its exact text (NUMERIC affinity would turn long ones into REALs). A NaN in a float "
+      "column is stored as the text `NaN` (SQLite would store NULL). `decimal_sum(x)`, registered on "
+      "every connection weir opens, sums decimals exactly.\n\n"
+      "| declaration contains | logical type |\n|---|---|\n";
+  for (const DeclaredRule& r : declared_rules()) out += fmt::format("| `{}` | {} |\n", r.fragment, to_string(r.type));
+  return out;
+}
+
 }  // namespace weir::db::sqlite

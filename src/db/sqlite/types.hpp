@@ -28,6 +28,8 @@ struct DeclaredRule {
   Type type;
 };
 std::span<const DeclaredRule> declared_rules() noexcept;
+// Its part of docs/types.md (Driver::types_reference), from the table above.
+std::string types_reference_markdown();
 
 // Logical type for a declared column type ("VARCHAR(20)", "NUMERIC(10,2)", "DATETIME").
 // Empty or unknown declarations give Type::null (any).

@@ -96,8 +96,8 @@ class SqlCall final : public pipeline::Filter {
     for (QueryConfig& q : config_.queries) lookups_.emplace_back(q.sql, q.options);
   }
 
-  void open() override {
-    connection_.open();
+  void open(const pipeline::RunOptions& options) override {
+    connection_.open(options.stop);
     for (std::size_t q = 0; q < lookups_.size(); ++q) {
       try {
         lookups_[q].open(connection_);
@@ -131,7 +131,7 @@ class SqlCall final : public pipeline::Filter {
   // Prepares every lookup against its database and, when the input's columns are known,
   // resolves every {{record.…}} and `when:` field against them (`weir validate --check-sql`).
   std::shared_ptr<const Schema> probe(const Schema* input) override {
-    open();
+    open(pipeline::RunOptions{});
     if (!input) return nullptr;
     bind(std::make_shared<const Schema>(*input));
     return output_;

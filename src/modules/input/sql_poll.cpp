@@ -9,7 +9,6 @@
 
 #include <atomic>
 #include <charconv>
-#include <thread>
 
 #include "core/text.hpp"
 #include "modules/builtin.hpp"
@@ -140,6 +139,7 @@ class SqlPoll final : public pipeline::Input {
 
   void open(const pipeline::RunOptions& options) override {
     once_ = options.once || !schedule_;
+    stop_ = options.stop;
     run_started_ = SystemClock::now();
   }
 
@@ -153,7 +153,7 @@ class SqlPoll final : public pipeline::Input {
         }
         state_ = State::reading;
       }
-      if (pipeline::stop_requested()) {
+      if (stop_.stop_requested()) {
         state_ = State::interrupted;
         return false;
       }
@@ -217,8 +217,9 @@ class SqlPoll final : public pipeline::Input {
   bool wait_for_next_run() {
     auto due = schedule_->next_after(SystemClock::now());
     while (SystemClock::now() < due) {
-      if (pipeline::stop_requested()) return false;
-      std::this_thread::sleep_for(std::min<SystemClock::duration>(due - SystemClock::now(), std::chrono::milliseconds(100)));
+      // In steps, so a change of the system clock meanwhile is noticed.
+      auto step = std::min<SystemClock::duration>(due - SystemClock::now(), std::chrono::seconds(1));
+      if (!sleep_unless_stopped(std::chrono::ceil<std::chrono::milliseconds>(step), stop_)) return false;
     }
     run_started_ = SystemClock::now();
     run_done_ = false;
@@ -264,7 +265,7 @@ class SqlPoll final : public pipeline::Input {
           drop_connection_after(e);
           throw;
         }
-      }, logged_retries(what, connection, retry_));
+      }, logged_retries(what, connection, retry_, stop_));
     } catch (Error& e) {
       throw e.add_context(naming_connection(e, what, connection));
     }
@@ -311,6 +312,7 @@ class SqlPoll final : public pipeline::Input {
   std::string cursor_columns_;  // as configured, comma-separated
   std::optional<pipeline::CronSchedule> schedule_;
   bool once_ = true;
+  std::stop_token stop_;  // this run's (RunOptions::stop)
   State state_ = State::reading;
   bool run_done_ = false;
   SystemClock::time_point run_started_;

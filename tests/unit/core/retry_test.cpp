@@ -4,6 +4,8 @@
 #include <chrono>
 #include <set>
 #include <stdexcept>
+#include <stop_token>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -259,6 +261,51 @@ TEST(Retry, RecoveryIsReportedWithTheAttemptCount) {
     if (++calls < 3) throw Error(ErrorKind::connection, "refused");
   }, hooks);
   EXPECT_EQ(recovered_after, 3);
+}
+
+TEST(Retry, AStopRequestEndsTheWaitAndTheErrorPropagatesSayingSo) {
+  std::stop_source stop;
+  RetryPolicy policy{.max_attempts = 5, .initial_delay = std::chrono::hours(1), .max_delay = std::chrono::hours(1)};
+  RetryHooks hooks;
+  hooks.stop = stop.get_token();
+  hooks.seed = 7;
+  // Asked to stop just as the hour-long wait begins: it ends at once.
+  hooks.on_retry = [&](const Error&, int, std::chrono::milliseconds wait) {
+    EXPECT_GT(wait.count(), 0);
+    stop.request_stop();
+  };
+  int calls = 0;
+  try {
+    retry(policy, [&] {
+      ++calls;
+      throw Error(ErrorKind::connection, "server closed the connection", "", true);
+    }, hooks);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "stopped while retrying, after 1 attempt: server closed the connection");
+  }
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(Retry, AStopRequestedDuringAnAttemptEndsTheRetrying) {
+  std::stop_source stop;
+  RetryHooks hooks;
+  hooks.stop = stop.get_token();
+  hooks.sleep = [](std::chrono::milliseconds) {};
+  int calls = 0;
+  EXPECT_THROW(retry(RetryPolicy{.max_attempts = 5}, [&] {
+    if (++calls == 2) stop.request_stop();
+    throw Error(ErrorKind::connection, "refused", "", true);
+  }, hooks), Error);
+  EXPECT_EQ(calls, 2);
+}
+
+TEST(Retry, SleepUnlessStoppedWakesOnTheStopRequest) {
+  std::stop_source stop;
+  std::thread stopper([&] { stop.request_stop(); });
+  EXPECT_FALSE(sleep_unless_stopped(std::chrono::hours(1), stop.get_token()));
+  stopper.join();
+  EXPECT_TRUE(sleep_unless_stopped(std::chrono::milliseconds(1), std::stop_token{}));
 }
 
 }  // namespace

@@ -175,8 +175,8 @@ TEST(Url, UnknownSchemesNeverShowTheirCredentials) {
     EXPECT_NE(msg.find("invalid connection URL"), std::string::npos) << msg;
   }
   EXPECT_EQ(parse_error("odbc:Driver=x;UID=u;PWD=" + pw),
-            "invalid connection URL `odbc:Driver=x;UID=u;PWD=***`: unknown scheme `odbc` (known: postgres, "
-            "postgresql, mysql, mariadb, sqlite)");
+            "invalid connection URL `odbc:Driver=x;UID=u;PWD=***`: unknown scheme `odbc` (known: sqlite, sqlite3, "
+            "postgres, postgresql, mysql, mariadb)");
 }
 
 TEST(Url, RawPercentInThePasswordSaysHowToWriteIt) {

@@ -143,7 +143,7 @@ class CommitEngineTest : public ::testing::Test {
     if (!s) s = std::make_unique<MemorySink>(log_);
     sink_ = s.get();
     engine_ = std::make_unique<CommitEngine>(std::move(s), std::move(p));
-    engine_->open(hooks_, letters_, [this](std::unique_ptr<Batch>) { ++recycled_; });
+    engine_->open(RunOptions{}, hooks_, letters_, [this](std::unique_ptr<Batch>) { ++recycled_; });
     return *engine_;
   }
 
@@ -286,7 +286,7 @@ TEST_F(CommitEngineTest, ASinkWithoutTransactionsGetsEveryRowAtLeastOnceBeforeIt
   sink->fail_writes = 2;  // the second chunk's write
   DeliveringSink* delivering = sink.get();
   CommitEngine engine(std::move(sink), policy(4, 4));
-  engine.open(hooks, dead, [](std::unique_ptr<Batch>) {});
+  engine.open(RunOptions{}, hooks, dead, [](std::unique_ptr<Batch>) {});
   engine.write(ids(1, 2, "c2"));
   EXPECT_EQ(state.load(owner), std::nullopt);
   engine.write(ids(3, 4, "c4"));

@@ -36,7 +36,7 @@ class Latch {
 class GiveUpOnSeven final : public Filter {
  public:
   explicit GiveUpOnSeven(Latch& done) : done_(&done) {}
-  void open() override {}
+  void open(const RunOptions&) override {}
   void process(const Batch& in, Batch& out, DeadLetterSink& dead) override {
     out.reset(in.schema_ptr());
     bool gave_up = false;
@@ -61,8 +61,9 @@ class HoldingOutput final : public Output {
  public:
   HoldingOutput(std::unique_ptr<Output> inner, Latch& filtered_ahead, std::function<std::string()> letters)
       : inner_(std::move(inner)), filtered_ahead_(&filtered_ahead), letters_(std::move(letters)) {}
-  void open(CommitHooks& hooks, DeadLetterSink& dead, std::function<void(std::unique_ptr<Batch>)> recycle) override {
-    inner_->open(hooks, dead, std::move(recycle));
+  void open(const RunOptions& options, CommitHooks& hooks, DeadLetterSink& dead,
+            std::function<void(std::unique_ptr<Batch>)> recycle) override {
+    inner_->open(options, hooks, dead, std::move(recycle));
   }
   void write(Chunk chunk) override {
     bool first = !chunk.batch->empty() && chunk.batch->at(0, 0).as_int() == 1;

@@ -1,6 +1,10 @@
 // Running pipelines end to end on SQLite files: the real database, no mocks.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <stop_token>
+#include <thread>
+
 #include "core/yaml_document.hpp"
 #include "pipeline/runner.hpp"
 #include "support/test_support.hpp"
@@ -31,6 +35,20 @@ class RunnerTest : public ::testing::Test {
     test::write_file(dir_.file("p.yaml"), yaml);
     Project project = load_project(dir_.file("p.yaml"));
     return run_all(project);
+  }
+
+  // Runs `pipelines` as a project file of its own, `file`, stopped by `stop`.
+  std::vector<PipelineStats> run_project(const std::string& file, const std::string& pipelines,
+                                         std::stop_token stop) {
+    std::string yaml = "connections:\n  src: \"sqlite:src.db\"\n  dst: \"sqlite:dst.db\"\npipelines:\n" + pipelines;
+    test::write_file(dir_.file(file), yaml);
+    Project project = load_project(dir_.file(file));
+    return run_all(project, RunnerOptions{.run = {.once = false, .stop = std::move(stop)}});
+  }
+
+  static std::string copy_into(const std::string& table) {
+    return "  copy:\n    input: { sql_poll: { connection: src, query: \"SELECT id FROM orders\", page_size: 1000 } }\n"
+           "    output: { sql_write: { connection: dst, table: " + table + ", create_table: true } }\n";
   }
 
   std::string scalar(const std::string& file, const std::string& sql) {
@@ -168,6 +186,56 @@ TEST_F(RunnerTest, PipelinesRunConcurrentlyAndIndependently) {
   ASSERT_EQ(stats.size(), 2u);
   EXPECT_EQ(stats[0].rows_written + stats[1].rows_written, 12355u);
   EXPECT_EQ(scalar("dst.db", "SELECT count(*) FROM two"), "10");
+}
+
+// Stopping is per run: one process runs many (weir serve, the MCP server), and stopping one
+// leaves the others be.
+TEST_F(RunnerTest, AStoppedRunEndsAloneWhileAnotherReadsEveryRow) {
+  std::stop_source stopped, running;
+  stopped.request_stop();  // before it starts: it reads nothing
+  std::vector<PipelineStats> a, b;
+  std::thread first([&] { a = run_project("a.yaml", copy_into("a"), stopped.get_token()); });
+  std::thread second([&] { b = run_project("b.yaml", copy_into("b"), running.get_token()); });
+  first.join();
+  second.join();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].error, "");
+  EXPECT_TRUE(a[0].interrupted);
+  EXPECT_EQ(a[0].rows_read, 0u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].error, "");
+  EXPECT_FALSE(b[0].interrupted);
+  EXPECT_EQ(b[0].rows_read, 12345u);
+  EXPECT_EQ(scalar("dst.db", "SELECT count(*) || ':' || sum(id) FROM b"), "12345:76205685");
+}
+
+TEST_F(RunnerTest, AScheduledRunGoesOnUntilItsOwnTokenStopsIt) {
+  std::stop_source scheduled;
+  std::atomic<bool> scheduled_ended{false};
+  std::vector<PipelineStats> s;
+  std::thread polling([&] {
+    s = run_project("s.yaml", R"(  poll:
+    input:
+      sql_poll:
+        connection: src
+        query: "SELECT id FROM orders WHERE {{cursor}} ORDER BY id"
+        cursor: { columns: [id] }
+        schedule: "* * * * * *"
+    output: { sql_write: { connection: dst, table: polled, create_table: true } }
+)",
+                    scheduled.get_token());
+    scheduled_ended = true;
+  });
+  std::vector<PipelineStats> b = run_project("b.yaml", copy_into("b"), std::stop_token{});
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].error, "");
+  EXPECT_FALSE(b[0].interrupted);
+  EXPECT_EQ(b[0].rows_written, 12345u);
+  EXPECT_FALSE(scheduled_ended) << "a scheduled run ends only when stopped";
+  scheduled.request_stop();
+  polling.join();
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].error, "");
 }
 
 // Every row read is accounted for once the run ends: written, not found, dead-lettered (by a

@@ -38,7 +38,7 @@ class SqlCallTest : public ::testing::Test {
 
   std::unique_ptr<pipeline::Filter> filter(const std::string& yaml) {
     auto f = test::make_filter("sql_call", yaml, connections_);
-    f->open();
+    f->open(pipeline::RunOptions{});
     return f;
   }
 
@@ -420,7 +420,7 @@ TEST_F(SqlCallTest, BadSqlFailsAtOpen) {
   auto f = test::make_filter("sql_call", "connection: crm\nqueries: [{sql: \"SELECT nope FROM nowhere WHERE id = {{record.id}}\"}]\n",
                              connections_);
   try {
-    f->open();
+    f->open(pipeline::RunOptions{});
     FAIL() << "opened";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::syntax) << e.what();
