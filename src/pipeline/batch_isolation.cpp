@@ -57,7 +57,11 @@ void CommitEngine::write_isolating(const Batch& rows, std::size_t& run, std::vec
 const Batch& CommitEngine::slice_of(const Batch& rows, std::size_t begin, std::size_t end) {
   if (begin == 0 && end == rows.rows()) return rows;
   slice_.reset(rows.schema_ptr());
-  for (std::size_t r = begin; r < end; ++r) slice_.append_row(rows.row(r));
+  const bool changes = rows.has_changes();
+  for (std::size_t r = begin; r < end; ++r) {
+    slice_.append_row(rows.row(r));
+    if (changes) slice_.carry_change(rows, r);  // a slice's rows stay what they were
+  }
   return slice_;
 }
 

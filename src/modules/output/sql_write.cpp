@@ -7,6 +7,7 @@
 // With `create_table: true` a missing table is created from the input's columns (types
 // inferred from the first rows where the input cannot say).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -108,11 +109,19 @@ class SqlWriteSink final : public pipeline::Sink {
   const db::ConnectionConfig* connection_config() const noexcept override { return &connection_config_; }
 
   void prepare(const Batch& first) override;
-  const Batch& shape(const Batch& batch) override { return identity_ ? batch : project(batch); }
+  // A batch in another shape than the last (a change stream's table changed mid-stream, or a
+  // filter's output did) is mapped onto the same target columns again, by name.
+  const Batch& shape(const Batch& batch) override {
+    if (batch.schema_ptr() != bound_) bind(batch.schema_ptr());
+    return identity_ ? batch : project(batch);
+  }
   void reset_writes() override { writer_ = connection_->bulk_writer(spec_); }
 
   void begin() override { connection_->begin(); }
-  db::WriteCounts write(const Batch& rows) override { return writer_->write(rows); }
+  db::WriteCounts write(const Batch& rows) override {
+    if (rows.has_changes()) refuse_unsent_cells(rows);
+    return writer_->write(rows);
+  }
   void commit() override { connection_->commit(); }
   void rollback() noexcept override {
     try {
@@ -143,6 +152,8 @@ class SqlWriteSink final : public pipeline::Sink {
 
  private:
   std::size_t source_index(const Schema& input, const std::string& target, const std::string& source) const;
+  void bind(const std::shared_ptr<const Schema>& input);
+  void refuse_unsent_cells(const Batch& rows) const;
   const Batch& project(const Batch& batch);
 
   db::ConnectionConfig connection_config_;
@@ -151,6 +162,7 @@ class SqlWriteSink final : public pipeline::Sink {
   db::WriteSpec spec_;
   std::vector<std::pair<std::string, std::string>> mapping_;  // target column → input field
   std::vector<std::size_t> sources_;                          // input index per target column
+  std::shared_ptr<const Schema> bound_;                       // the input shape sources_ reads
   bool identity_ = false;
   std::shared_ptr<const Schema> projected_schema_;
   Batch scratch_;
@@ -209,7 +221,8 @@ void SqlWriteSink::prepare(const Batch& first) {
   };
   if (key_columns(columns) != key_columns(input.columns()))
     for (Column& c : columns) c.primary_key = false;
-  projected_schema_ = std::make_shared<const Schema>(std::move(columns));
+  bound_ = first.schema_ptr();
+  projected_schema_ = std::make_shared<const Schema>(std::move(columns), input.source());
   if (create_table_ && !connection_->describe_table(spec_.table))
     connection_->execute(db::create_table_sql(connection_->dialect(), spec_.table, *projected_schema_, spec_.key));
   writer_ = connection_->bulk_writer(spec_);
@@ -226,11 +239,56 @@ std::size_t SqlWriteSink::source_index(const Schema& input, const std::string& t
                                              did_you_mean(source, names)));
 }
 
+// Maps the target's columns (fixed by the first batch, or by `columns:`) onto a new input
+// shape; throws Error{config} naming the field the target cannot take or lacks.
+void SqlWriteSink::bind(const std::shared_ptr<const Schema>& input) {
+  std::vector<std::size_t> sources;
+  for (std::size_t i = 0; i < spec_.columns.size(); ++i) {
+    if (!mapping_.empty()) {
+      sources.push_back(source_index(*input, mapping_[i].first, mapping_[i].second));
+    } else if (auto index = input->find(spec_.columns[i])) {
+      sources.push_back(*index);
+    } else {
+      throw Error(ErrorKind::config,
+                  fmt::format("{}: the input's fields changed: `{}`, written to `{}` from the first batch on, is "
+                              "missing",
+                              path_, spec_.columns[i], spec_.table.to_string()));
+    }
+  }
+  if (mapping_.empty())
+    for (const Column& c : input->columns())
+      if (std::ranges::find(spec_.columns, c.name) == spec_.columns.end())
+        throw Error(ErrorKind::config,
+                    fmt::format("{}: the input's fields changed: `{}` is not among the columns written to `{}` "
+                                "(taken from the first batch: {}); map the fields with `columns:`",
+                                path_, c.name, spec_.table.to_string(), fmt::join(spec_.columns, ", ")));
+  sources_ = std::move(sources);
+  identity_ = sources_.size() == input->size();
+  for (std::size_t i = 0; i < sources_.size(); ++i) identity_ = identity_ && sources_[i] == i;
+  bound_ = input;
+}
+
+// A cell the source did not send (an unchanged TOASTed value) is neither NULL nor a value:
+// writing either would change the target's row, so the row is rejected instead.
+void SqlWriteSink::refuse_unsent_cells(const Batch& rows) const {
+  for (std::size_t r = 0; r < rows.rows(); ++r) {
+    if (rows.all_sent(r)) continue;
+    std::size_t c = 0;
+    while (rows.sent(r, c)) ++c;
+    throw Error(ErrorKind::data,
+                fmt::format("column `{}`: the source did not send its value (unchanged and stored out of line, "
+                            "as PostgreSQL does with TOASTed values); sql_write would overwrite it",
+                            spec_.columns[c]));
+  }
+}
+
 const Batch& SqlWriteSink::project(const Batch& batch) {
   scratch_.reset(projected_schema_);
+  const bool changes = batch.has_changes();
   for (std::size_t r = 0; r < batch.rows(); ++r) {
     std::span<Value> row = scratch_.append_row();
     for (std::size_t c = 0; c < sources_.size(); ++c) row[c] = batch.at(r, sources_[c]);
+    if (changes) scratch_.carry_change(batch, r);
   }
   return scratch_;
 }
