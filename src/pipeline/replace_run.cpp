@@ -16,6 +16,7 @@ namespace weir::pipeline {
 // checkpoint. A run without rows empties the target.
 void CommitEngine::commit_run() {
   commit_batch();
+  bool committing = false;
   try {
     if (!in_transaction_) {
       if (!prepared_ && !sink_->exists()) return;  // nothing to replace
@@ -23,12 +24,20 @@ void CommitEngine::commit_run() {
       commit();
     }
     hooks_->before_commit(sink_->connection(), checkpoint_);
+    committing = true;
     sink_->commit();
     in_transaction_ = false;
   } catch (Error& e) {
+    // A connection lost during COMMIT leaves the run in doubt: the server may have committed
+    // it. Its rows are not held to replay, and a replacing run's input has no position to read
+    // back, but running it again is safe: it replaces the rows again.
+    const bool in_doubt = committing && e.kind() == ErrorKind::connection;
     rollback_quietly();
-    throw note_if_full(e).add_context(fmt::format("{} replacing the rows of `{}` (rolled back: it keeps its old rows)",
-                                                  policy_.path, sink_->target()));
+    throw note_if_full(e).add_context(fmt::format(
+        "{} replacing the rows of `{}` ({})", policy_.path, sink_->target(),
+        in_doubt ? "the connection was lost during COMMIT: the run may have committed or not; run it again, "
+                   "a replacing run is safe to repeat"
+                 : "rolled back: it keeps its old rows"));
   }
   hooks_->after_commit(checkpoint_);  // committed: its failure names the state store, not the rollback
   checkpoint_unsaved_ = false;

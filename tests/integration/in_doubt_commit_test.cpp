@@ -135,7 +135,7 @@ TEST_P(InDoubtCommit, TheBatchLandsOnceWhetherOrNotTheLostCommitCommitted) {
   db::ConnectionConfig direct;
   direct.url = upstream;
   auto target = db::connect(direct);
-  const std::string table = "in_doubt_" + std::to_string(::getpid()) + "_" + std::to_string(std::rand() % 100000);
+  const std::string table = "in_doubt_" + test::unique_suffix();
   target->execute("CREATE TABLE " + table + " (id INTEGER, name VARCHAR(20))");  // no key: a replay doubles rows
   db::ConnectionConfig source;
   source.url = Url::parse("sqlite:" + dir.file("src.db"));
@@ -156,6 +156,57 @@ TEST_P(InDoubtCommit, TheBatchLandsOnceWhetherOrNotTheLostCommitCommitted) {
   EXPECT_EQ(test::scalar(*target, "SELECT count(DISTINCT id) FROM " + table), "10");
   EXPECT_EQ(stats.rows_written, 10u);
   EXPECT_EQ(test::scalar(*target, "SELECT position FROM weir_state WHERE pipeline = 'p.yaml#" + table + "'"), R"([["int64","10"]])");
+  target->execute("DROP TABLE " + table);
+}
+
+// mode: replace commits once per run, and a plain input has no position to read back: a run
+// whose COMMIT answer was lost fails saying it may have committed (never "rolled back"), and
+// running it again replaces the rows again — the same 10 rows whether the lost COMMIT landed.
+TEST_P(InDoubtCommit, AReplacingRunInDoubtSaysSoAndARerunReplacesItsRows) {
+  WEIR_SERVER_URL_OR_SKIP(server_url, GetParam().url_variable);
+  test::TempDir dir;
+  Url upstream = Url::parse(*server_url);
+  db::ConnectionConfig direct;
+  direct.url = upstream;
+  auto target = db::connect(direct);
+  const std::string table = "in_doubt_replace_" + test::unique_suffix();
+  target->execute("CREATE TABLE " + table + " (id INTEGER, name VARCHAR(20))");
+  target->execute("INSERT INTO " + table + " VALUES (99, 'old')");
+  db::ConnectionConfig source;
+  source.url = Url::parse("sqlite:" + dir.file("src.db"));
+  db::connect(source)->execute_script(
+      "CREATE TABLE s(id INTEGER PRIMARY KEY, name TEXT);"
+      "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r WHERE x < 10) INSERT INTO s SELECT x, 'n' || x FROM r;");
+  auto run = [&](const Url& url) {
+    test::write_file(dir.file("p.yaml"), "connections:\n  src: \"sqlite:src.db\"\n  dst: \"" +
+                                             url.to_string_with_password() + "\"\npipelines:\n  p:\n"
+                                             "    input: { sql_poll: { connection: src, query: \"SELECT id, name FROM s\" } }\n"
+                                             "    output: { sql_write: { connection: dst, table: " + table +
+                                             ", mode: replace } }\n"
+                                             "    state: { connection: dst }\n");
+    pipeline::Project project = pipeline::load_project(dir.file("p.yaml"));
+    return pipeline::run_all(project).at(0);
+  };
+  CommitCuttingProxy proxy(upstream.port, GetParam().mode);  // cuts the first COMMIT only
+  Url through = upstream;
+  through.host = "127.0.0.1";
+  through.port = proxy.port();
+  through.set_option("sslmode", "disable");  // the proxy reads the statements
+  {
+    auto stats = run(through);
+    EXPECT_EQ(proxy.cuts(), 1);
+    EXPECT_NE(stats.error.find("replacing the rows of `" + table + "` (the connection was lost during COMMIT: the run "
+                               "may have committed or not; run it again, a replacing run is safe to repeat)"),
+              std::string::npos)
+        << stats.error;
+    EXPECT_EQ(stats.error.find("rolled back"), std::string::npos) << stats.error;
+    const bool landed = GetParam().mode == CommitCuttingProxy::Mode::forward_then_cut;
+    EXPECT_EQ(test::scalar(*target, "SELECT count(*) FROM " + table), landed ? "10" : "1");
+  }
+  auto again = run(through);  // the same connection, so the same pipeline identity
+  EXPECT_EQ(again.error, "");
+  EXPECT_EQ(test::scalar(*target, "SELECT concat(count(*), ' ', count(DISTINCT id), ' ', sum(id)) FROM " + table),
+            "10 10 55");
   target->execute("DROP TABLE " + table);
 }
 
