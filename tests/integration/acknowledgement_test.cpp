@@ -17,11 +17,7 @@ std::string position(int id) { return R"([["int64",")" + std::to_string(id) + R"
 
 TEST(Acknowledgements, FollowEachCommitOfRowsAndCheckpointInTheTarget) {
   test::TempDir dir;
-  auto open = [&](const std::string& file) {
-    db::ConnectionConfig c;
-    c.url = Url::parse("sqlite:" + dir.file(file));
-    return db::connect(c);
-  };
+  auto open = [&](const std::string& file) { return test::open_sqlite(dir.file(file)); };
   open("src.db")->execute_script(
       "CREATE TABLE orders(id INTEGER PRIMARY KEY, amount INTEGER);"
       "WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 10) "

@@ -81,6 +81,12 @@ std::optional<TargetDatabase> open_target(const char* url_variable, const TempDi
   return target;
 }
 
+std::unique_ptr<db::Connection> open_sqlite(const std::string& path) {
+  db::ConnectionConfig config;
+  config.url = Url::parse("sqlite:" + path);
+  return db::connect(config);
+}
+
 namespace {
 
 // Reads both pipes until they close, so a chatty child never blocks on a full pipe.

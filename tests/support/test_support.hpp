@@ -62,6 +62,9 @@ std::string no_server_reason(const char* variable);
   const std::optional<std::string> name = ::weir::test::server_url(variable);       \
   if (!name) GTEST_SKIP() << ::weir::test::no_server_reason(variable)
 
+// A connection to the SQLite file at `path` (created when missing).
+std::unique_ptr<db::Connection> open_sqlite(const std::string& path);
+
 // A database a test writes to: the harness's server whose URL is in `url_variable`, or, when
 // that is null, the SQLite file `sqlite_file` in the test's directory `dir` (the pipeline
 // files' working directory). `yaml_url` is how a pipeline file names it, the server's URL

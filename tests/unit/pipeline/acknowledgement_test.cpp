@@ -25,11 +25,7 @@ class AcknowledgementTest : public ::testing::Test {
     open("dst.db")->execute_script("CREATE TABLE t(id INTEGER PRIMARY KEY);");
   }
 
-  std::unique_ptr<db::Connection> open(const std::string& file) {
-    db::ConnectionConfig c;
-    c.url = Url::parse("sqlite:" + dir_.file(file));
-    return db::connect(c);
-  }
+  std::unique_ptr<db::Connection> open(const std::string& file) { return test::open_sqlite(dir_.file(file)); }
 
   // Runs `pipeline` (named p) with its input recording; returns the stats and what it heard.
   std::pair<PipelineStats, std::vector<Acknowledged>> run(const std::string& pipeline) {

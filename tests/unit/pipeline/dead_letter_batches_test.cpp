@@ -88,11 +88,7 @@ class HoldingOutput final : public Output {
 
 TEST(DeadLetterBatches, AFiltersLetterCommitsWithItsOwnBatchNotTheOneCommittingMeanwhile) {
   test::TempDir dir;
-  auto open = [&](const std::string& file) {
-    db::ConnectionConfig c;
-    c.url = Url::parse("sqlite:" + dir.file(file));
-    return db::connect(c);
-  };
+  auto open = [&](const std::string& file) { return test::open_sqlite(dir.file(file)); };
   open("src.db")->execute_script(
       "CREATE TABLE orders(id INTEGER PRIMARY KEY);"
       "WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 12) INSERT INTO orders SELECT x FROM s;");

@@ -45,11 +45,7 @@ std::shared_ptr<const Schema> shape(std::vector<std::string> names) {
 
 class SqlWriteChangesTest : public ::testing::Test {
  protected:
-  std::unique_ptr<db::Connection> open_target() {
-    db::ConnectionConfig c;
-    c.url = Url::parse("sqlite:" + dir_.file("dst.db"));
-    return db::connect(c);
-  }
+  std::unique_ptr<db::Connection> open_target() { return test::open_sqlite(dir_.file("dst.db")); }
 
   PipelineStats run(std::vector<Batch> batches) {
     test::write_file(dir_.file("p.yaml"),
