@@ -263,9 +263,7 @@ TEST_F(UnwritableState, StoreLockedMidRunStopsWithoutWritingABatchTwice) {
          weir.running())
     std::this_thread::sleep_for(5ms);
   ASSERT_TRUE(weir.running()) << "the run ended before the lock: " << weir.err();
-  db::ConnectionConfig state;
-  state.url = Url::parse("sqlite:" + state_db());
-  auto lock = db::connect(state);
+  auto lock = test::open_sqlite(state_db());
   lock->begin();  // BEGIN IMMEDIATE: the write lock, until rolled back
   int code = weir.wait();
   lock->rollback();
