@@ -197,6 +197,12 @@ TEST_P(InDoubtCommit, AReplacingRunInDoubtSaysSoAndARerunReplacesItsRows) {
         << stats.error;
     EXPECT_EQ(stats.error.find("rolled back"), std::string::npos) << stats.error;
     const bool landed = GetParam().mode == CommitCuttingProxy::Mode::forward_then_cut;
+    {
+      // The server may still be ending the lost transaction (its COMMIT was on the wire when
+      // the proxy cut): deleting the old row, rolled back, waits on its lock until it has.
+      db::Transaction wait_for_the_lost_one(*target);
+      target->execute("DELETE FROM " + table + " WHERE id = 99");
+    }
     EXPECT_EQ(test::scalar(*target, "SELECT count(*) FROM " + table), landed ? "10" : "1");
   }
   auto again = run(through);  // the same connection, so the same pipeline identity
