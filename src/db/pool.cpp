@@ -141,10 +141,11 @@ Lease Pool::acquire() {
     Steady::time_point now = now_();
     if (now < circuit_open_until_) {
       record_error(ErrorKind::connection);
+      // The last connect's own error (it names the connection), so a caller that gives up meanwhile
+      // says why the server could not be reached, not only that the pool stopped trying.
       throw Error(ErrorKind::connection,
-                  fmt::format("{}: {} connects failed in a row; not trying again for {} ms (the last: {})",
-                              config_.describe(), consecutive_failures_, millis(circuit_open_until_ - now),
-                              last_failure_));
+                  fmt::format("{} ({} connects failed in a row; not trying again for {} ms)", last_failure_,
+                              consecutive_failures_, millis(circuit_open_until_ - now)));
     }
     if (total_ < options_.max_size) {
       ++total_;
