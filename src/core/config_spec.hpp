@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,6 +61,10 @@ struct Spec {
   std::string name;         // "sql_write"
   std::string description;  // one paragraph for the docs
   std::vector<Field> fields;
+  // A check between options that no one field can make ("ssl_mode=verify-ca needs ssl_ca"),
+  // given each option's value as written (empty when absent, aliases resolved): the problem,
+  // or empty. Run with the fields' checks, so `weir validate` finds it without connecting.
+  std::string (*cross_check)(const std::function<std::string(std::string_view)>& option) = nullptr;
 
   const Field* find(std::string_view field) const noexcept;
 };

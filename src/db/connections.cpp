@@ -172,4 +172,20 @@ ConnectionConfig resolve_connection(std::string_view name_or_url, const config::
                           did_you_mean(name_or_url, std::vector<std::string_view>(names.begin(), names.end()))));
 }
 
+std::shared_ptr<Pool> Pools::claim(const ConnectionConfig& config) {
+  std::lock_guard lock(mutex_);
+  auto same = [&](const Entry& e) { return e.name == config.name && e.url == config.url; };
+  auto it = std::find_if(entries_.begin(), entries_.end(), same);
+  if (it == entries_.end()) it = entries_.insert(entries_.end(), Entry{config.name, config.url, Pool::create(config, options_)});
+  it->pool->allow_at_least(++it->holders);
+  return it->pool;
+}
+
+std::vector<std::pair<std::string, PoolMetrics>> Pools::metrics() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::pair<std::string, PoolMetrics>> out;
+  for (const Entry& e : entries_) out.emplace_back(e.pool->config().describe(), e.pool->metrics());
+  return out;
+}
+
 }  // namespace weir::db

@@ -10,6 +10,8 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +19,7 @@
 #include "core/config_spec.hpp"
 #include "core/yaml_document.hpp"
 #include "weir/db/driver.hpp"
+#include "weir/db/pool.hpp"
 
 namespace weir::db {
 
@@ -35,5 +38,31 @@ std::vector<std::string> connection_names(const config::Document& doc);
 // config file), or a URL. Only that entry is read, so a problem elsewhere in the file (an
 // unset variable, another connection's secret file) cannot fail the command.
 ConnectionConfig resolve_connection(std::string_view name_or_url, const config::Document* doc);
+
+// The connection pools of one process's run: one per connection (its name and URL), shared by
+// every module, state store and dead-letter table that names it, so a pool's metrics describe
+// every connection the run holds there. Thread safe.
+class Pools {
+ public:
+  explicit Pools(PoolOptions options = {}) : options_(std::move(options)) {}
+
+  // The pool of `config`, made on first use (it connects only when leased from). Each call
+  // counts one more holder that may keep a lease while the others keep theirs, and the pool
+  // lets them all hold one at once: a holder never waits for another to finish.
+  std::shared_ptr<Pool> claim(const ConnectionConfig& config);
+  // Each pool's connection, as describe() names it, and its metrics, in the order first claimed.
+  std::vector<std::pair<std::string, PoolMetrics>> metrics() const;
+
+ private:
+  struct Entry {
+    std::string name;
+    Url url;
+    std::shared_ptr<Pool> pool;
+    std::size_t holders = 0;
+  };
+  PoolOptions options_;
+  mutable std::mutex mutex_;
+  std::vector<Entry> entries_;
+};
 
 }  // namespace weir::db

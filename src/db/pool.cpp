@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "weir/error.hpp"
 #include "weir/log.hpp"
 
@@ -90,15 +92,11 @@ void Pool::record_latency(Steady::duration waited) {
   ++counters_.acquired;
 }
 
+// One attempt: with_connection() retries under its caller's policy.
 std::unique_ptr<Connection> Pool::open_connection() {
-  return retry(
-      options_.reconnect,
-      [this] {
-        std::unique_ptr<Connection> c = factory_(config_);
-        for (const std::string& sql : options_.session_init) c->execute_script(sql);
-        return c;
-      },
-      logged_retries("connecting", config_.describe(), options_.reconnect));
+  std::unique_ptr<Connection> c = factory_(config_);
+  for (const std::string& sql : options_.session_init) c->execute_script(sql);
+  return c;
 }
 
 std::optional<Pool::Idle> Pool::take_idle(std::unique_lock<std::mutex>& lock) {
@@ -133,6 +131,7 @@ Lease Pool::acquire() {
     std::size_t& waiting;
     ~WaitingGuard() { --waiting; }
   } guard{waiting_};
+  bool waited = false;
   for (;;) {
     if (std::optional<Idle> item = take_idle(lock)) {
       ++counters_.in_use;
@@ -142,8 +141,10 @@ Lease Pool::acquire() {
     Steady::time_point now = now_();
     if (now < circuit_open_until_) {
       record_error(ErrorKind::connection);
+      // The last connect's own error (it names the connection), so a caller that gives up meanwhile
+      // says why the server could not be reached, not only that the pool stopped trying.
       throw Error(ErrorKind::connection,
-                  fmt::format("{}: {} connects failed in a row; not trying again for {} ms", config_.describe(),
+                  fmt::format("{} ({} connects failed in a row; not trying again for {} ms)", last_failure_,
                               consecutive_failures_, millis(circuit_open_until_ - now)));
     }
     if (total_ < options_.max_size) {
@@ -156,6 +157,7 @@ Lease Pool::acquire() {
         lock.lock();
         --total_;
         record_error(e.kind());
+        last_failure_ = e.what();
         if (++consecutive_failures_ >= options_.failure_threshold)
           circuit_open_until_ = now_() + options_.open_duration;
         available_.notify_one();
@@ -168,6 +170,8 @@ Lease Pool::acquire() {
       record_latency(Steady::now() - started);
       return Lease(shared_from_this(), std::move(connection), now_());
     }
+    if (!waited) ++counters_.waits;
+    waited = true;
     if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
         total_ >= options_.max_size) {
       record_error(ErrorKind::timeout);
@@ -197,9 +201,20 @@ PoolMetrics Pool::metrics() const {
   std::lock_guard lock(mutex_);
   PoolMetrics m = counters_;
   m.idle = idle_.size();
+  m.open = total_;
   m.waiting = waiting_;
   m.circuit_open = now_() < circuit_open_until_;
   return m;
+}
+
+void Pool::allow_at_least(std::size_t max_size) {
+  std::lock_guard lock(mutex_);
+  options_.max_size = std::max(options_.max_size, max_size);
+}
+
+void Pool::count_retry() noexcept {
+  std::lock_guard lock(mutex_);
+  ++counters_.retries;
 }
 
 void Pool::distrust_idle() noexcept {

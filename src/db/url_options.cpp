@@ -19,6 +19,16 @@ std::vector<std::string> url_option_problems(const Url& url, const config::Spec&
     if (!field->alias_of.empty() && url.option(field->alias_of))
       problems.push_back(fmt::format("option `{}` is given twice (`{}` is another name for it)", field->alias_of, key));
   }
+  if (spec.cross_check) {
+    auto option = [&](std::string_view name) -> std::string {
+      for (const auto& [key, value] : url.options) {
+        const config::Field* field = spec.find(key);
+        if (key == name || (field && field->alias_of == name)) return value;
+      }
+      return {};
+    };
+    if (std::string problem = spec.cross_check(option); !problem.empty()) problems.push_back(std::move(problem));
+  }
   return problems;
 }
 

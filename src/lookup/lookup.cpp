@@ -10,52 +10,26 @@
 
 namespace weir::lookup {
 
-LookupConnection::LookupConnection(db::ConnectionConfig config, RetryPolicy policy, std::string subject)
-    : config_(std::move(config)), policy_(policy), subject_(std::move(subject)) {}
+LookupConnection::LookupConnection(std::shared_ptr<db::Pool> pool, RetryPolicy policy, std::string subject)
+    : pool_(std::move(pool)), policy_(policy), subject_(std::move(subject)) {}
 
 // A server restarting as the run starts is waited out as one restarting mid-run is.
 void LookupConnection::open(std::stop_token stop) {
   stop_ = std::move(stop);
-  try {
-    connection_ = retry(policy_, [&] { return db::connect(config_); },
-                        logged_retries(subject_, config_.describe(), policy_, stop_));
-  } catch (Error& e) {
-    throw e.add_context(naming_connection(e, subject_, config_.describe()));
-  }
+  attempt([](db::Connection& c) { c.ping(); });
 }
 
 const db::Dialect& LookupConnection::dialect() const {
-  if (!connection_) throw Error(ErrorKind::internal, "lookup connection used before open()");
-  return connection_->dialect();
+  return db::Registry::builtin().for_scheme(config().url.scheme).dialect();
 }
 
 template <class F>
 auto LookupConnection::attempt(F&& fn) -> decltype(fn(std::declval<db::Connection&>())) {
-  // A connection that worked and then failed was dropped (a killed session can surface as a
-  // TLS error, which drivers rightly call permanent when connecting): a new one may well work,
-  // and if it cannot, connecting says so for good.
-  bool lost_after_connecting = false;
-  auto worth_retrying = [&](const Error& e) {
-    return e.retryable() || (lost_after_connecting && worth_rerunning_idempotent(e));
-  };
   try {
-    return retry_if(
-        policy_, worth_retrying,
-        [&] {
-          lost_after_connecting = false;
-          if (!connection_ || connection_->broken()) connection_ = db::connect(config_);
-          try {
-            return fn(*connection_);
-          } catch (const Error& e) {
-            if (e.kind() != ErrorKind::connection) throw;
-            connection_.reset();  // the next try reconnects
-            lost_after_connecting = true;
-            throw;
-          }
-        },
-        logged_retries(subject_, config_.describe(), policy_, stop_));
+    return db::with_connection(*pool_, policy_, fn, db::Idempotent::yes,
+                               logged_retries(subject_, config().describe(), policy_, stop_));
   } catch (Error& e) {
-    throw e.add_context(naming_connection(e, subject_, config_.describe()));
+    throw e.add_context(naming_connection(e, subject_, config().describe()));
   }
 }
 

@@ -15,9 +15,9 @@
 // database compared keys differently (a case-insensitive collation, '42abc' = 42 …): that
 // chunk is redone key by key and the query is no longer batched.
 //
-// LookupConnection reconnects and retries transient failures (a dropped connection, a
-// deadlock, a timeout) under a RetryPolicy before an error reaches a key. Used by one
-// thread at a time.
+// LookupConnection runs each statement on a connection leased from the run's pool, rerun on
+// another after a transient failure (a dropped connection, a deadlock, a timeout) under a
+// RetryPolicy before an error reaches a key (db::with_connection). Used by one thread at a time.
 #pragma once
 
 #include <memory>
@@ -30,6 +30,7 @@
 #include "lookup/sql_batch.hpp"
 #include "lookup/sql_template.hpp"
 #include "weir/db/driver.hpp"
+#include "weir/db/pool.hpp"
 #include "weir/error.hpp"
 #include "weir/retry.hpp"
 
@@ -38,13 +39,14 @@ namespace weir::lookup {
 class LookupConnection {
  public:
   // `subject` names the lookups in logs and errors, e.g. "pipelines.p.filters[0].sql_call: lookup".
-  LookupConnection(db::ConnectionConfig config, RetryPolicy policy, std::string subject = "lookup");
+  LookupConnection(std::shared_ptr<db::Pool> pool, RetryPolicy policy, std::string subject = "lookup");
 
-  // Connects now, retrying as the policy allows (throws what db::connect throws) until `stop`,
-  // the run's, is requested; later retries end on it too.
+  // Checks the database can be reached now, retrying as the policy allows (throws what
+  // connecting throws) until `stop`, the run's, is requested; later retries end on it too.
   void open(std::stop_token stop = {});
+  // The driver's dialect: the SQL is rendered once, before any connection is leased for it.
   const db::Dialect& dialect() const;
-  const db::ConnectionConfig& config() const noexcept { return config_; }
+  const db::ConnectionConfig& config() const noexcept { return pool_->config(); }
 
   // Runs `sql` and reads every row. Transient errors are retried, on a new connection when
   // the old one failed; what is left is thrown with the connection's description (no
@@ -57,11 +59,10 @@ class LookupConnection {
   template <class F>
   auto attempt(F&& fn) -> decltype(fn(std::declval<db::Connection&>()));
 
-  db::ConnectionConfig config_;
+  std::shared_ptr<db::Pool> pool_;
   RetryPolicy policy_;
   std::stop_token stop_;
   std::string subject_;
-  std::unique_ptr<db::Connection> connection_;
 };
 
 // A key's answer: rows, or why there are none.

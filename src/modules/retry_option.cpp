@@ -50,4 +50,12 @@ RetryPolicy read_retry_policy(const config::Section& section) {
   return policy;
 }
 
+RetryPolicy default_retry_policy() {
+  static const RetryPolicy policy = [] {
+    YAML::Node none(YAML::NodeType::Map);
+    return read_retry_policy(config::Section(none, retry_spec(), "retry"));
+  }();
+  return policy;
+}
+
 }  // namespace weir::modules

@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "weir/db/pool.hpp"
 #include "weir/error.hpp"
 #include "weir/log.hpp"
 
@@ -66,7 +67,8 @@ void CommitEngine::open(const RunOptions& options, CommitHooks& hooks, DeadLette
   recycle_ = std::move(recycle);
   // A target restarting as the run starts is waited out as one restarting mid-run is.
   try {
-    retry(policy_.retry, [&] { sink_->connect(); }, logged_retries(failed_write(), sink_->location(), policy_.retry, stop_));
+    retry_if(policy_.retry, [](const Error& e) { return db::worth_rerunning(e, false, db::Idempotent::yes); },
+             [&] { sink_->connect(); }, retry_hooks());
   } catch (Error& e) {
     throw e.add_context(naming_connection(e, failed_write(), sink_->location()));
   }
@@ -103,6 +105,7 @@ void CommitEngine::flush_if_due() {
 void CommitEngine::flush() {
   if (policy_.replace) abandon_unfinished_run();
   else commit_batch();
+  sink_->release();
 }
 
 db::WriteCounts CommitEngine::write_counts() const {
@@ -174,7 +177,7 @@ void CommitEngine::set_aside_after(const Error& e) {
   if (batch_only) sink_->rollback_to_savepoint(kBatchSavepoint);
   else rollback_quietly();
   pending_counts_ = {};
-  bool replayable = policy_.replace ? batch_only : row_error || worth_rerunning_idempotent(e);
+  bool replayable = policy_.replace ? batch_only : row_error || db::worth_rerunning(e, true, db::Idempotent::yes);
   if (!replayable) {
     Error stop(e);
     throw note_if_full(stop).add_context(failed_write());
@@ -207,9 +210,10 @@ void CommitEngine::replay_and_commit() {
   try {
     if (policy_.replace) return replay_once();  // the batch's savepoint was rolled back, not the run
     // The whole transaction was rolled back, so a replay is safe even when the connection
-    // dropped while the rows were on the wire.
-    retry_if(policy_.retry, worth_rerunning_idempotent, [&] { replay_once(); },
-             logged_retries(failed_write(), sink_->location(), policy_.retry, stop_));
+    // dropped while the rows were on the wire (Idempotent::yes); a COMMIT in doubt is looked
+    // at first (landed_in_doubt).
+    retry_if(policy_.retry, [&](const Error& e) { return db::worth_rerunning(e, replay_started_, db::Idempotent::yes); },
+             [&] { replay_once(); }, retry_hooks());
   } catch (Error& e) {
     throw e.add_context(naming_connection(e, failed_write(), sink_->location()));
   }
@@ -220,7 +224,9 @@ void CommitEngine::replay_once() {
   rejected_in_batch_ = 0;
   pending_counts_ = {};
   try {
+    replay_started_ = false;
     if (!policy_.replace && !sink_->usable()) sink_->connect();
+    replay_started_ = true;
     if (in_doubt_ && landed_in_doubt()) return;
     sink_->reset_writes();
     if (!policy_.replace) {
@@ -237,7 +243,7 @@ void CommitEngine::replay_once() {
     commit();
   } catch (Error& e) {
     rollback_quietly();
-    if (!policy_.replace && worth_rerunning_idempotent(e)) sink_->disconnect();  // start afresh
+    if (!policy_.replace && e.kind() == ErrorKind::connection) sink_->disconnect();  // start afresh
     note_if_full(e);
     throw;
   }
@@ -317,6 +323,16 @@ Error& CommitEngine::note_if_full(Error& e) const {
     e.add_context(fmt::format("{} is full: free space and run again; nothing of the failed batch was committed",
                               sink_->location()));
   return e;
+}
+
+// Retries logged as a person wants to read them, each counted by the sink (its pool's metrics).
+RetryHooks CommitEngine::retry_hooks() {
+  RetryHooks hooks = logged_retries(failed_write(), sink_->location(), policy_.retry, stop_);
+  hooks.on_retry = [this, log = std::move(hooks.on_retry)](const Error& e, int attempt, std::chrono::milliseconds wait) {
+    sink_->retrying();
+    log(e, attempt, wait);
+  };
+  return hooks;
 }
 
 std::string CommitEngine::failed_write() const {

@@ -97,6 +97,7 @@ class CommitEngine final : public Output {
   void rollback_quietly() noexcept;
   Error& note_if_full(Error& e) const;
   std::string failed_write() const;
+  RetryHooks retry_hooks();
   void add_committed(const db::WriteCounts& counts);
   // batch_isolation.cpp
   void write_isolating(const Batch& rows, std::size_t& run, std::vector<DeadLetter>& letters);
@@ -113,7 +114,7 @@ class CommitEngine final : public Output {
   std::stop_token stop_;  // this run's (RunOptions::stop): ends the waits between retries
   bool prepared_ = false;                        // the sink saw its first rows
   bool in_transaction_ = false;                  // begin() was called, no commit or rollback yet
-  bool reconnect_ = false;                       // a transient error: connect afresh before the replay
+  bool replay_started_ = false;                  // the replay reached the target (db::worth_rerunning)
   Clock::time_point batch_started_{};
   std::vector<std::unique_ptr<Batch>> pending_;  // this transaction's rows, kept for a replay
   std::uint64_t pending_rows_ = 0;

@@ -10,7 +10,7 @@ void PipelineCommitHooks::prepare_target(db::Connection* target, const db::Conne
   state_in_target_ = target && target_config && state_->lives_in(*target_config);
   letters_in_target_ = target && target_config && dead_->lives_in(*target_config);
   if (state_in_target_) StateStore::ensure_table(*target);
-  else state_->check_writable(owner_);
+  else state_->check_writable(owner_, stop_);
   if (letters_in_target_) dead_->ensure_table(*target);
 }
 
@@ -21,7 +21,7 @@ void PipelineCommitHooks::before_commit(db::Connection* target, std::string_view
                             "({} rows read); the batch was not committed",
                             dead_->added(), limit_->to_string(), rows_read_->load()));
   if (letters_in_target_) dead_->write_pending(*target);
-  else dead_->flush();
+  else dead_->flush(stop_);
   if (state_in_target_ && !checkpoint.empty() && checkpoint != last_checkpoint())
     StateStore::save_with(*target, owner_, checkpoint);
 }
@@ -38,7 +38,7 @@ void PipelineCommitHooks::after_commit(std::string_view checkpoint) {
 
 void PipelineCommitHooks::save_elsewhere(std::string_view checkpoint) {
   try {
-    state_->save(owner_, checkpoint);
+    state_->save(owner_, checkpoint, stop_);
   } catch (Error& e) {
     throw e.add_context(fmt::format("the batch is committed in the target, but its checkpoint could not be saved "
                                     "to the state store {}; stopping so that no row is written twice",

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 #include "pipeline/dead_letters.hpp"
@@ -22,8 +23,9 @@ namespace weir::pipeline {
 
 class PipelineCommitHooks final : public CommitHooks {
  public:
-  PipelineCommitHooks(StateOwner owner, StateStore& state, DeadLetterTable& dead)
-      : owner_(std::move(owner)), state_(&state), dead_(&dead) {}
+  // `stop`: the run's; it ends the waits while the state or the letters are retried.
+  PipelineCommitHooks(StateOwner owner, StateStore& state, DeadLetterTable& dead, std::stop_token stop = {})
+      : owner_(std::move(owner)), state_(&state), dead_(&dead), stop_(std::move(stop)) {}
 
   void prepare_target(db::Connection* target, const db::ConnectionConfig* target_config) override;
   void before_commit(db::Connection* target, std::string_view checkpoint) override;
@@ -50,6 +52,7 @@ class PipelineCommitHooks final : public CommitHooks {
   StateStore* state_;
   Input* input_ = nullptr;
   DeadLetterTable* dead_;
+  std::stop_token stop_;
   bool state_in_target_ = false;
   bool letters_in_target_ = false;
   std::optional<ErrorLimit> limit_;

@@ -32,6 +32,14 @@ std::shared_ptr<const Schema> letter_schema() {
 
 }  // namespace
 
+DeadLetterTable::DeadLetterTable(db::ConnectionConfig config, db::TableRef table, std::string pipeline,
+                                 std::shared_ptr<db::Pool> pool, RetryPolicy retry)
+    : config_(std::move(config)),
+      table_(std::move(table)),
+      pipeline_(std::move(pipeline)),
+      pool_(pool ? std::move(pool) : db::Pool::create(config_)),
+      retry_(retry) {}
+
 void DeadLetterTable::add(DeadLetter letter) {
   std::lock_guard lock(mutex_);
   pending_.push_back(std::move(letter));
@@ -85,21 +93,25 @@ void DeadLetterTable::write(db::Connection& connection, const std::vector<DeadLe
 
 void DeadLetterTable::write_pending(db::Connection& connection) { write(connection, snapshot()); }
 
-void DeadLetterTable::flush() {
+void DeadLetterTable::flush(std::stop_token stop) {
   std::vector<DeadLetter> letters = snapshot();
   if (letters.empty()) return;
+  const std::string what = fmt::format("writing dead letters to `{}`", table_.to_string());
   try {
-    if (connection_ && connection_->broken()) connection_.reset();
-    if (!connection_) connection_ = db::connect(config_);
-    if (!table_checked_) {
-      ensure_table(*connection_);
-      table_checked_ = true;
-    }
-    db::Transaction tx(*connection_);
-    write(*connection_, letters);
-    tx.commit();
+    db::with_connection(
+        *pool_, retry_,
+        [&](db::Connection& c) {
+          if (!table_checked_) {
+            ensure_table(c);
+            table_checked_ = true;
+          }
+          db::Transaction tx(c);
+          write(c, letters);
+          tx.commit();
+        },
+        db::Idempotent::yes, logged_retries(what, config_.describe(), retry_, std::move(stop)));
   } catch (Error& e) {
-    throw e.add_context(fmt::format("writing dead letters to `{}`", table_.to_string()));
+    throw e.add_context(what);
   }
   confirm();
 }

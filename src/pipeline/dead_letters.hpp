@@ -15,11 +15,14 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <stop_token>
 #include <string>
 #include <vector>
 
 #include "pipeline/module.hpp"
 #include "weir/db/driver.hpp"
+#include "weir/db/pool.hpp"
+#include "weir/retry.hpp"
 
 namespace weir::pipeline {
 
@@ -27,8 +30,10 @@ class DeadLetterTable final : public DeadLetterSink {
  public:
   static constexpr std::string_view kDefaultTable = "weir_dead_letters";
 
-  DeadLetterTable(db::ConnectionConfig config, db::TableRef table, std::string pipeline)
-      : config_(std::move(config)), table_(std::move(table)), pipeline_(std::move(pipeline)) {}
+  // Writes through `pool`, the run's pool of `config` (a pool of its own when null), retrying
+  // transient failures under `retry`.
+  DeadLetterTable(db::ConnectionConfig config, db::TableRef table, std::string pipeline,
+                  std::shared_ptr<db::Pool> pool = nullptr, RetryPolicy retry = {});
 
   void add(DeadLetter letter) override;
 
@@ -44,8 +49,10 @@ class DeadLetterTable final : public DeadLetterSink {
   // they stay buffered until confirm() says that transaction committed.
   void write_pending(db::Connection& connection);
   void confirm();
-  // Writes the buffered letters through the table's own connection, committed.
-  void flush();
+  // Writes the buffered letters through a connection of the table's pool, committed; a
+  // transient failure is retried until the policy or `stop` ends it. A COMMIT whose answer was
+  // lost may repeat them: letters kept apart from the target are delivered at least once.
+  void flush(std::stop_token stop = {});
 
  private:
   std::vector<DeadLetter> snapshot();  // the pending letters, now in flight
@@ -57,7 +64,8 @@ class DeadLetterTable final : public DeadLetterSink {
   std::mutex mutex_;  // the filter and output threads both add letters
   std::vector<DeadLetter> pending_;
   std::atomic<std::uint64_t> added_{0};
-  std::unique_ptr<db::Connection> connection_;
+  std::shared_ptr<db::Pool> pool_;
+  RetryPolicy retry_;
   std::size_t in_flight_ = 0;
   bool table_checked_ = false;
 };

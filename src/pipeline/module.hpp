@@ -29,20 +29,29 @@ namespace weir::pipeline {
 class ModuleContext {
  public:
   // `unreadable`: connections defined in the file whose settings failed to read; their own
-  // error is reported once, so references to them do not repeat it.
-  ModuleContext(const db::Connections& connections, std::string pipeline, std::vector<std::string> unreadable = {})
-      : connections_(&connections), pipeline_(std::move(pipeline)), unreadable_(std::move(unreadable)) {}
+  // error is reported once, so references to them do not repeat it. `pools`: the run's
+  // connection pools (a context of its own when null).
+  ModuleContext(const db::Connections& connections, std::string pipeline, std::vector<std::string> unreadable = {},
+                std::shared_ptr<db::Pools> pools = nullptr)
+      : connections_(&connections),
+        pipeline_(std::move(pipeline)),
+        unreadable_(std::move(unreadable)),
+        pools_(pools ? std::move(pools) : std::make_shared<db::Pools>()) {}
 
   const std::string& pipeline() const noexcept { return pipeline_; }
   // The connection named by option `field` of `section`; throws Error{config} naming the
   // YAML path and the closest configured name when there is none, or one with code
   // config::kReportedElsewhere when the connection is defined but failed to read.
   const db::ConnectionConfig& connection(const config::Section& section, std::string_view field) const;
+  // The run's pool of `config`, the only way a module reaches its database: claimed once per
+  // module that holds a lease of it (see db::Pools::claim). Connects only when leased from.
+  std::shared_ptr<db::Pool> pool(const db::ConnectionConfig& config) const { return pools_->claim(config); }
 
  private:
   const db::Connections* connections_;
   std::string pipeline_;
   std::vector<std::string> unreadable_;
+  std::shared_ptr<db::Pools> pools_;
 };
 
 // What a checkpoint depends on, as (part, value) pairs: an input's connection, query and

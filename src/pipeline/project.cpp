@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/text.hpp"
+#include "modules/retry_option.hpp"
 #include "weir/error.hpp"
 
 namespace weir::pipeline {
@@ -144,7 +145,7 @@ std::shared_ptr<StateStore> state_store_of(const YAML::Node& node, const std::st
   }
   for (auto& [url, store] : project.state_stores)
     if (url == config.url) return store;
-  auto store = std::make_shared<StateStore>(config);
+  auto store = std::make_shared<StateStore>(config, project.pools->claim(config), modules::default_retry_policy());
   project.state_stores.emplace_back(config.url, store);
   return store;
 }
@@ -167,7 +168,8 @@ std::unique_ptr<DeadLetterTable> dead_letters_of(const YAML::Node& node, const s
       return nullptr;
     }
   }
-  return std::make_unique<DeadLetterTable>(config, table, context.pipeline());
+  return std::make_unique<DeadLetterTable>(config, table, context.pipeline(), context.pool(config),
+                                           modules::default_retry_policy());
 }
 
 std::vector<std::unique_ptr<Filter>> filters_of(const YAML::Node& node, const std::string& path,
@@ -227,7 +229,7 @@ const config::Spec& pipeline_spec() {
 }
 
 Project build_project(config::Document document) {
-  Project project{std::move(document), {}, {}, {}};
+  Project project{std::move(document), {}, std::make_shared<db::Pools>(), {}, {}};
   const config::Document& doc = project.document;
   config::Diagnostics d(doc.file);
   std::vector<std::string_view> top;
@@ -265,7 +267,7 @@ Project build_project(config::Document document) {
       if (!node["input"]) d.add(node, path, "missing required option `input`");
       if (!node["output"]) d.add(node, path, "missing required option `output`");
       if (!node["input"] || !node["output"]) continue;
-      ModuleContext context(project.connections, name, unreadable);
+      ModuleContext context(project.connections, name, unreadable, project.pools);
       Pipeline p;
       p.name = name;
       p.input = build_module(node["input"], path + ".input", input_modules(), context, doc, d);

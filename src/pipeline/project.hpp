@@ -30,6 +30,9 @@ struct Pipeline {
 struct Project {
   config::Document document;
   db::Connections connections;
+  // One pool per connection, shared by every module, state store and dead-letter table of the
+  // run that names it.
+  std::shared_ptr<db::Pools> pools = std::make_shared<db::Pools>();
   std::vector<Pipeline> pipelines;
   std::vector<std::pair<Url, std::shared_ptr<StateStore>>> state_stores;  // one per database
 };

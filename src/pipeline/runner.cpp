@@ -60,14 +60,14 @@ class ChunkLetters final : public DeadLetterSink {
 class PipelineRun {
  public:
   PipelineRun(Pipeline& p, const RunnerOptions& options)
-      : p_(p), options_(options), hooks_(p.owner, *p.state, *p.dead_letters) {
+      : p_(p), options_(options), hooks_(p.owner, *p.state, *p.dead_letters, options.run.stop) {
     if (p.max_errors) hooks_.limit_errors(*p.max_errors, rows_read_);
     hooks_.acknowledge_to(*p.input);
   }
 
   PipelineStats run() {
     auto started = Clock::now();
-    if (auto checkpoint = p_.state->load(p_.owner)) p_.input->restore(*checkpoint);
+    if (auto checkpoint = p_.state->load(p_.owner, options_.run.stop)) p_.input->restore(*checkpoint);
     bool filtering = !p_.filters.empty();
     std::thread reader([&] { read_stage(filtering ? filtered_ : ready_); });
     std::thread filter;

@@ -35,11 +35,19 @@ class Sink {
   // Whether begin() … commit() is atomic and rollback() and savepoints undo writes.
   virtual bool transactional() const noexcept { return true; }
 
-  // Opens the way to the target; throws Error (retryable when worth trying again).
+  // Opens the way to the target, once (the engine retries); throws Error, retryable when
+  // worth trying again (db::worth_rerunning).
   virtual void connect() = 0;
+  // Drops the way to the target after a failure: a connection is closed, never reused.
   virtual void disconnect() noexcept = 0;
   // False once the sink must connect() again (closed, or known broken).
   virtual bool usable() const noexcept = 0;
+  // At the end of the pipeline, everything committed: done with the target (a pooled sink
+  // gives its connection back to the pool, healthy, rather than closing it).
+  virtual void release() noexcept { disconnect(); }
+  // Told before each attempt the engine makes again under its retry policy (a pooled sink
+  // counts it in its pool's metrics).
+  virtual void retrying() noexcept {}
   // The database the transaction runs on, for what commits in it with the rows (checkpoint,
   // dead letters): null for a sink that is not a database.
   virtual db::Connection* connection() noexcept { return nullptr; }

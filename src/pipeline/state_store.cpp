@@ -120,24 +120,34 @@ void StateStore::ensure_table(db::Connection& connection) {
   }
 }
 
-db::Connection& StateStore::connection() {
-  if (connection_ && connection_->broken()) connection_.reset();
-  if (!connection_) {
+StateStore::StateStore(db::ConnectionConfig config, std::shared_ptr<db::Pool> pool, RetryPolicy retry)
+    : config_(std::move(config)), pool_(pool ? std::move(pool) : db::Pool::create(config_)), retry_(retry) {}
+
+template <class F>
+auto StateStore::with_store(std::string_view what, const std::stop_token& stop, F&& work) {
+  if (!table_ready_ && config_.url.file_path && config_.url.database != ":memory:") {
     // The default store is a file in .weir/ next to the project: make the folder on first use.
-    if (config_.url.file_path && config_.url.database != ":memory:") {
-      std::error_code ignored;
-      std::filesystem::create_directories(std::filesystem::path(config_.url.database).parent_path(), ignored);
-    }
-    auto c = db::connect(config_);
-    ensure_table(*c);
-    connection_ = std::move(c);
+    std::error_code ignored;
+    std::filesystem::create_directories(std::filesystem::path(config_.url.database).parent_path(), ignored);
   }
-  return *connection_;
+  return db::with_connection(
+      *pool_, retry_,
+      [&](db::Connection& c) {
+        if (!table_ready_) {
+          ensure_table(c);
+          table_ready_ = true;
+        }
+        return work(c);
+      },
+      db::Idempotent::yes, logged_retries(fmt::format("state store: {}", what), config_.describe(), retry_, stop));
 }
 
-std::optional<std::string> StateStore::load(const StateOwner& owner) {
+std::optional<std::string> StateStore::load(const StateOwner& owner, std::stop_token stop) {
   std::lock_guard lock(mutex_);
-  db::Connection& c = connection();
+  return with_store("loading the checkpoint", stop, [&](db::Connection& c) { return load_with(c, owner); });
+}
+
+std::optional<std::string> StateStore::load_with(db::Connection& c, const StateOwner& owner) const {
   std::optional<Stored> stored = read_row(c, owner.key);
   if (!stored && (stored = read_row(c, owner.pipeline))) {
     // Stored by an earlier weir version: this pipeline takes it over, and no other file's
@@ -181,20 +191,22 @@ std::optional<std::string> StateStore::committed_position(db::Connection& connec
   return stored->position;
 }
 
-void StateStore::save(const StateOwner& owner, std::string_view checkpoint) {
+void StateStore::save(const StateOwner& owner, std::string_view checkpoint, std::stop_token stop) {
   std::lock_guard lock(mutex_);
-  db::Connection& c = connection();
-  db::Transaction tx(c);
-  save_with(c, owner, checkpoint);
-  tx.commit();
+  with_store("saving the checkpoint", stop, [&](db::Connection& c) {
+    db::Transaction tx(c);
+    save_with(c, owner, checkpoint);
+    tx.commit();
+  });
 }
 
-void StateStore::check_writable(const StateOwner& owner) {
+void StateStore::check_writable(const StateOwner& owner, std::stop_token stop) {
   try {
     std::lock_guard lock(mutex_);
-    db::Connection& c = connection();
-    db::Transaction tx(c);  // rolled back: only whether the write can happen counts
-    save_with(c, owner, "");
+    with_store("checking it can be written", stop, [&](db::Connection& c) {
+      db::Transaction tx(c);  // rolled back: only whether the write can happen counts
+      save_with(c, owner, "");
+    });
   } catch (Error& e) {
     throw e.add_context(fmt::format("the state store {} cannot be written, so no checkpoint could follow the "
                                     "rows; nothing was written",
@@ -204,12 +216,13 @@ void StateStore::check_writable(const StateOwner& owner) {
 
 void StateStore::reset(const StateOwner& owner) {
   std::lock_guard lock(mutex_);
-  db::Connection& c = connection();
-  const db::Dialect& d = c.dialect();
-  std::array<Value, 2> params{Value(owner.key), Value(owner.pipeline)};
-  c.execute(fmt::format("DELETE FROM {} WHERE {} IN ({}, {})", d.quote_identifier(kTable),
-                        d.quote_identifier("pipeline"), d.placeholder(1), d.placeholder(2)),
-            params);
+  with_store("forgetting the checkpoint", {}, [&](db::Connection& c) {
+    const db::Dialect& d = c.dialect();
+    std::array<Value, 2> params{Value(owner.key), Value(owner.pipeline)};
+    c.execute(fmt::format("DELETE FROM {} WHERE {} IN ({}, {})", d.quote_identifier(kTable),
+                          d.quote_identifier("pipeline"), d.placeholder(1), d.placeholder(2)),
+              params);
+  });
 }
 
 }  // namespace weir::pipeline

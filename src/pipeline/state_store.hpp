@@ -13,15 +13,19 @@
 // fingerprint, are adopted by the first pipeline of that name that loads them.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
 #include "pipeline/module.hpp"
 #include "weir/db/connection.hpp"
 #include "weir/db/driver.hpp"
+#include "weir/db/pool.hpp"
+#include "weir/retry.hpp"
 
 namespace weir::pipeline {
 
@@ -44,7 +48,9 @@ class StateStore {
  public:
   static constexpr std::string_view kTable = "weir_state";
 
-  explicit StateStore(db::ConnectionConfig config) : config_(std::move(config)) {}
+  // Works through `pool`, the run's pool of `config` (a pool of its own when null), retrying
+  // transient failures under `retry` (db::with_connection); `stop` arguments end the waits.
+  explicit StateStore(db::ConnectionConfig config, std::shared_ptr<db::Pool> pool = nullptr, RetryPolicy retry = {});
 
   const db::ConnectionConfig& config() const noexcept { return config_; }
   // True when `other` names the same database (then the output saves through its own
@@ -54,12 +60,12 @@ class StateStore {
   // The pipeline's last checkpoint, if it has one (adopting one an earlier weir version
   // stored). Throws Error{config} naming what changed and --reset when it was made for
   // another input or output.
-  std::optional<std::string> load(const StateOwner& owner);
-  // Saves through the store's own connection (its own transaction).
-  void save(const StateOwner& owner, std::string_view checkpoint);
+  std::optional<std::string> load(const StateOwner& owner, std::stop_token stop = {});
+  // Saves through a connection of the store's pool (its own transaction).
+  void save(const StateOwner& owner, std::string_view checkpoint, std::stop_token stop = {});
   // Throws, naming the store, unless a checkpoint can be saved now (written and rolled back):
   // before the first batch, so the target does not take rows whose checkpoint cannot follow.
-  void check_writable(const StateOwner& owner);
+  void check_writable(const StateOwner& owner, std::stop_token stop = {});
   // Saves through `connection`, a connection to the same database, inside whatever
   // transaction it has open.
   static void save_with(db::Connection& connection, const StateOwner& owner, std::string_view checkpoint);
@@ -75,11 +81,17 @@ class StateStore {
   void reset(const StateOwner& owner);
 
  private:
-  db::Connection& connection();  // opened on first use, table created if missing
+  // Runs `work(Connection&)` on a pooled connection, the table created first if missing; all
+  // of the store's work may run twice (reads, upserts and deletes of fixed values).
+  std::optional<std::string> load_with(db::Connection& connection, const StateOwner& owner) const;
+  template <class F>
+  auto with_store(std::string_view what, const std::stop_token& stop, F&& work);
 
   db::ConnectionConfig config_;
-  std::mutex mutex_;  // pipelines run on their own threads and share the store
-  std::unique_ptr<db::Connection> connection_;
+  std::shared_ptr<db::Pool> pool_;
+  RetryPolicy retry_;
+  std::mutex mutex_;  // pipelines run on their own threads and share the store: one writer at a time
+  std::atomic<bool> table_ready_{false};
 };
 
 }  // namespace weir::pipeline

@@ -205,9 +205,7 @@ TEST_P(CreateTable, EveryValueComesBackAsTheSourceHoldsIt) {
   dst->execute_script("DROP TABLE " + dst_table);
 
   if (rejects) {
-    db::ConnectionConfig config;
-    config.url = Url::parse("sqlite:" + dir_.file("letters.db"));
-    auto letters = db::connect(config);
+    auto letters = test::open_sqlite(dir_.file("letters.db"));
     auto messages = rows(*letters, "SELECT error_kind, error_message FROM letters ORDER BY json_extract(record, '$.id')");
     ASSERT_EQ(messages.size(), 4u) << r.out << r.err;
     EXPECT_NE(messages[0].find("column `f`"), std::string::npos) << messages[0];

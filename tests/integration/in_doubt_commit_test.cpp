@@ -137,9 +137,7 @@ TEST_P(InDoubtCommit, TheBatchLandsOnceWhetherOrNotTheLostCommitCommitted) {
   auto target = db::connect(direct);
   const std::string table = "in_doubt_" + test::unique_suffix();
   target->execute("CREATE TABLE " + table + " (id INTEGER, name VARCHAR(20))");  // no key: a replay doubles rows
-  db::ConnectionConfig source;
-  source.url = Url::parse("sqlite:" + dir.file("src.db"));
-  db::connect(source)->execute_script(
+  test::open_sqlite(dir.file("src.db"))->execute_script(
       "CREATE TABLE s(id INTEGER PRIMARY KEY, name TEXT);"
       "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r WHERE x < 10) INSERT INTO s SELECT x, 'n' || x FROM r;");
   test::write_file(dir.file("p.yaml"), "connections:\n  src: \"sqlite:src.db\"\n  dst: \"" +
@@ -172,9 +170,7 @@ TEST_P(InDoubtCommit, AReplacingRunInDoubtSaysSoAndARerunReplacesItsRows) {
   const std::string table = "in_doubt_replace_" + test::unique_suffix();
   target->execute("CREATE TABLE " + table + " (id INTEGER, name VARCHAR(20))");
   target->execute("INSERT INTO " + table + " VALUES (99, 'old')");
-  db::ConnectionConfig source;
-  source.url = Url::parse("sqlite:" + dir.file("src.db"));
-  db::connect(source)->execute_script(
+  test::open_sqlite(dir.file("src.db"))->execute_script(
       "CREATE TABLE s(id INTEGER PRIMARY KEY, name TEXT);"
       "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r WHERE x < 10) INSERT INTO s SELECT x, 'n' || x FROM r;");
   auto run = [&](const Url& url) {
@@ -201,6 +197,12 @@ TEST_P(InDoubtCommit, AReplacingRunInDoubtSaysSoAndARerunReplacesItsRows) {
         << stats.error;
     EXPECT_EQ(stats.error.find("rolled back"), std::string::npos) << stats.error;
     const bool landed = GetParam().mode == CommitCuttingProxy::Mode::forward_then_cut;
+    {
+      // The server may still be ending the lost transaction (its COMMIT was on the wire when
+      // the proxy cut): deleting the old row, rolled back, waits on its lock until it has.
+      db::Transaction wait_for_the_lost_one(*target);
+      target->execute("DELETE FROM " + table + " WHERE id = 99");
+    }
     EXPECT_EQ(test::scalar(*target, "SELECT count(*) FROM " + table), landed ? "10" : "1");
   }
   auto again = run(through);  // the same connection, so the same pipeline identity

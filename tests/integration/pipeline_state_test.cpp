@@ -251,9 +251,10 @@ TEST_F(UnwritableState, ReadOnlyStoreStopsBeforeTheFirstBatch) {
   EXPECT_EQ(scalar("SELECT count(*) FROM " + dst), "300") << "no batch without its checkpoint";
 }
 
-// The store becomes unwritable mid-run: another connection holds its write lock. The batch
-// already committed in the target is not written again (before: replayed on every retry,
-// each time committed again); the error names the store.
+// The store becomes unwritable mid-run: another connection holds its write lock until weir
+// ends. Saving is retried for the default 30 s, then the run stops; the batch already committed
+// in the target is not written again (before: replayed on every retry, each time committed
+// again); the error names the store.
 TEST_F(UnwritableState, StoreLockedMidRunStopsWithoutWritingABatchTwice) {
   std::string src = table("st_lock", 50000), dst = table("st_lock_copy", 0, false);
   std::string file = project("lock.yaml", src, dst, kDefaultState, "*", 500);
@@ -263,9 +264,7 @@ TEST_F(UnwritableState, StoreLockedMidRunStopsWithoutWritingABatchTwice) {
          weir.running())
     std::this_thread::sleep_for(5ms);
   ASSERT_TRUE(weir.running()) << "the run ended before the lock: " << weir.err();
-  db::ConnectionConfig state;
-  state.url = Url::parse("sqlite:" + state_db());
-  auto lock = db::connect(state);
+  auto lock = test::open_sqlite(state_db());
   lock->begin();  // BEGIN IMMEDIATE: the write lock, until rolled back
   int code = weir.wait();
   lock->rollback();
@@ -280,6 +279,30 @@ TEST_F(UnwritableState, StoreLockedMidRunStopsWithoutWritingABatchTwice) {
   EXPECT_EQ(counts, fmt::format("{} {} {}", rows, rows, rows)) << "each row once, in whole batches from the first";
   EXPECT_EQ(rows % 500, 0);
   EXPECT_LT(rows, 50000);
+}
+
+// The store locked for a moment mid-run (a backup, another process's write) is waited out
+// under the retry policy, as every database is: the run completes, each row once (before: it
+// stopped at the first busy answer).
+TEST_F(UnwritableState, StoreLockedForAMomentIsWaitedOut) {
+  std::string src = table("st_wait", 50000), dst = table("st_wait_copy", 0, false);
+  std::string file = project("wait.yaml", src, dst, kDefaultState, "*", 500);
+  test::Background weir({"run", "--once", "--progress", "0s", file}, dir_.path().string());
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (scalar("SELECT count(*) FROM " + dst) == "0" && std::chrono::steady_clock::now() < deadline &&
+         weir.running())
+    std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(weir.running()) << "the run ended before the lock: " << weir.err();
+  {
+    auto lock = test::open_sqlite(state_db());
+    lock->begin();  // BEGIN IMMEDIATE: the write lock, until rolled back
+    std::this_thread::sleep_for(8s);  // longer than SQLite's busy_timeout: the save fails, then is retried
+    lock->rollback();
+  }
+  EXPECT_EQ(weir.wait(), 0) << weir.err();
+  EXPECT_NE(weir.err().find("state store: saving the checkpoint on connection `state`"), std::string::npos)
+      << weir.err();
+  EXPECT_EQ(scalar("SELECT count(*) || ' ' || count(DISTINCT id) || ' ' || max(id) FROM " + dst), "50000 50000 50000");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <thread>
 
 #include "support/test_support.hpp"
 #include "weir/db/driver.hpp"
@@ -149,6 +150,49 @@ TEST_P(RejectedRows, ARerunWritesTheMissingRowsAmongRejectedOnes) {
 
 INSTANTIATE_TEST_SUITE_P(Databases, RejectedRows, ::testing::Values(kSqlite, kPostgres, kMariadb),
                          [](const auto& info) { return std::string(info.param.name); });
+
+// Dead letters kept in a database of their own that is locked for a moment (a backup, another
+// process writing) when the first letters are saved: saving them is retried under the default
+// policy, as every database's work is, and the run completes with every letter once. The
+// target's batch waits in its transaction meanwhile (before: it was rolled back and written
+// again for each failed save, a fault that was not the target's).
+TEST(DeadLetterStore, LockedForAMomentIsWaitedOut) {
+  test::TempDir dir;
+  test::open_sqlite(dir.file("src.db"))
+      ->execute_script("CREATE TABLE s(id INTEGER PRIMARY KEY, name TEXT);"
+                       "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 10)"
+                       " INSERT INTO s SELECT n, 'row ' || n FROM g;");
+  test::open_sqlite(dir.file("dst.db"))
+      ->execute_script("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO t VALUES (3, 'there');");
+  test::open_sqlite(dir.file("letters.db"))
+      ->execute_script("CREATE TABLE letters(pipeline VARCHAR(255) NOT NULL, stage VARCHAR(255) NOT NULL, "
+                       "error_kind VARCHAR(40) NOT NULL, error_message TEXT NOT NULL, record TEXT NOT NULL, "
+                       "created_at VARCHAR(40) NOT NULL)");
+  test::write_file(dir.file("p.yaml"),
+                   "connections:\n  src: \"sqlite:src.db\"\n  dst: \"sqlite:dst.db\"\n  letters: \"sqlite:letters.db?busy_timeout=100\"\n"
+                   "pipelines:\n  p:\n"
+                   "    input: { sql_poll: { connection: src, query: \"SELECT id, name FROM s ORDER BY id\" } }\n"
+                   "    output: { sql_write: { connection: dst, table: t } }\n"
+                   "    dead_letter: { connection: letters, table: letters }\n"
+                   "    max_errors: 1\n");
+  auto lock = test::open_sqlite(dir.file("letters.db"));
+  lock->begin();  // BEGIN IMMEDIATE: the write lock, until rolled back
+  test::Background weir({"run", "--once", "--progress", "0s", dir.file("p.yaml")}, dir.path().string());
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // well past the letters' busy_timeout: saving failed
+  ASSERT_TRUE(weir.running()) << "the run did not wait for the letters: " << weir.err();
+  lock->rollback();
+  EXPECT_EQ(weir.wait(), 0) << weir.err();
+  EXPECT_NE(weir.err().find("writing dead letters to `letters` on connection `letters`"), std::string::npos)
+      << weir.err();
+  std::istringstream log(weir.err());
+  for (std::string line; std::getline(log, line);)
+    EXPECT_FALSE(line.find("database is locked") != std::string::npos && line.find("sql_write") != std::string::npos)
+        << "the output's batch was rolled back and replayed for the letters' fault: " << line;
+  auto letters = test::open_sqlite(dir.file("letters.db"));
+  EXPECT_EQ(test::scalar(*letters, "SELECT count(*) || ' ' || group_concat(json_extract(record, '$.id')) FROM letters"),
+            "1 3");
+  EXPECT_EQ(test::scalar(*test::open_sqlite(dir.file("dst.db")), "SELECT count(*) FROM t"), "10");
+}
 
 }  // namespace
 }  // namespace weir

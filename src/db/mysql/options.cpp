@@ -18,6 +18,15 @@ Field postgres_name(std::string name, std::string mine) {
                .alias_of = std::move(mine)};
 }
 
+// Connector/C 3.3 checks the certificate chain only against an explicit CA, and the host
+// name only together with the chain (MYSQL_OPT_SSL_VERIFY_SERVER_CERT, which falls back to
+// the system CA store). verify-ca without a CA would silently check nothing.
+std::string tls_problem(const std::function<std::string(std::string_view)>& option) {
+  if (option("ssl_mode") == "verify-ca" && option("ssl_ca").empty() && option("ssl_capath").empty())
+    return "ssl_mode=verify-ca needs ssl_ca (or ssl_capath), the CA to check the server certificate against";
+  return {};
+}
+
 }  // namespace
 
 const config::Spec& url_options_spec() {
@@ -62,7 +71,8 @@ const config::Spec& url_options_spec() {
           postgres_name("sslrootcert", "ssl_ca"),
           postgres_name("sslcert", "ssl_cert"),
           postgres_name("sslkey", "ssl_key"),
-      }};
+      },
+      &tls_problem};
   return spec;
 }
 
@@ -82,13 +92,6 @@ Settings read_settings(const ConnectionConfig& config) {
   s.init_command = "SET time_zone = '+00:00', sql_mode = CONCAT_WS(',', @@sql_mode, 'STRICT_ALL_TABLES')";
   if (std::int64_t query_timeout_ms = options.integer("query_timeout"))
     s.init_command += fmt::format(", max_statement_time = {:.3f}", double(query_timeout_ms) / 1000.0);
-  // Connector/C 3.3 checks the certificate chain only against an explicit CA, and the host
-  // name only together with the chain (MYSQL_OPT_SSL_VERIFY_SERVER_CERT, which falls back to
-  // the system CA store). verify-ca without a CA would silently check nothing.
-  if (s.ssl_mode == "verify-ca" && s.ssl_ca.empty() && s.ssl_capath.empty())
-    throw Error(ErrorKind::config, fmt::format("{}: ssl_mode=verify-ca needs ssl_ca (or ssl_capath), the CA to "
-                                               "check the server certificate against",
-                                               config.describe()));
   return s;
 }
 

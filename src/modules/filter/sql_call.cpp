@@ -92,7 +92,7 @@ Value json_cell(MergeKind kind, const Schema& columns, const LookupRows& rows) {
 class SqlCall final : public pipeline::Filter {
  public:
   explicit SqlCall(SqlCallConfig config)
-      : config_(std::move(config)), connection_(config_.connection, config_.retry, config_.path + ": lookup") {
+      : config_(std::move(config)), connection_(config_.pool, config_.retry, config_.path + ": lookup") {
     for (QueryConfig& q : config_.queries) lookups_.emplace_back(q.sql, q.options);
   }
 
@@ -249,35 +249,34 @@ class SqlCall final : public pipeline::Filter {
     return false;
   }
 
-  // Removes the records skipped or dead-lettered, keeping the order of the rest.
+  // Removes the records skipped or dead-lettered, keeping the order of the rest. A plain batch
+  // is compacted in place; in a batch of changes each kept row moves with its change (which
+  // lives beside the cells), and a source transaction whose last row was dropped ends at its
+  // last kept row.
   void compact(Batch& out) {
-    if (out.has_changes()) return compact_changes(out);
-    std::size_t kept = 0;
-    for (std::size_t r = 0; r < out.rows(); ++r) {
-      if (dropped_[r]) continue;
-      if (kept != r) std::swap_ranges(out.row(r).begin(), out.row(r).end(), out.row(kept).begin());
-      ++kept;
-    }
-    if (kept == out.rows()) return;
-    out.clear();
-    for (std::size_t r = 0; r < kept; ++r) out.append_row();  // the rows keep the cells moved there
-  }
-
-  // compact() for a batch of changes: each kept row keeps its change, and a source
-  // transaction whose last row was dropped ends at its last kept row.
-  void compact_changes(Batch& out) {
     if (std::ranges::find(dropped_, 1) == dropped_.end()) return;
+    const bool changes = out.has_changes();
     Batch kept(out.schema_ptr());
+    std::size_t n = 0;
     for (std::size_t r = 0; r < out.rows(); ++r) {
       if (dropped_[r]) {
-        if (out.ends_transaction(r) && !kept.empty() && !kept.ends_transaction(kept.rows() - 1))
-          kept.end_transaction();
+        if (changes && out.ends_transaction(r) && n && !kept.ends_transaction(n - 1)) kept.end_transaction();
         continue;
       }
-      std::ranges::move(out.row(r), kept.append_row().begin());
-      kept.carry_change(out, r);
+      if (changes) {
+        std::ranges::move(out.row(r), kept.append_row().begin());
+        kept.carry_change(out, r);
+      } else if (n != r) {
+        std::swap_ranges(out.row(r).begin(), out.row(r).end(), out.row(n).begin());
+      }
+      ++n;
     }
-    out = std::move(kept);
+    if (changes) {
+      out = std::move(kept);
+      return;
+    }
+    out.clear();
+    for (std::size_t r = 0; r < n; ++r) out.append_row();  // the rows keep the cells moved there
   }
 
   SqlCallConfig config_;

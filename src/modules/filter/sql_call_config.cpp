@@ -134,7 +134,7 @@ const config::Spec& sql_call_spec() { return spec(); }
 SqlCallConfig read_sql_call_config(const config::Section& section, const pipeline::ModuleContext& context) {
   SqlCallConfig c;
   c.path = section.path();
-  c.connection = context.connection(section, "connection");
+  c.pool = context.pool(context.connection(section, "connection"));
   if (section.has("when")) {
     try {
       c.when = pipeline::Expression::parse(section.string("when"));

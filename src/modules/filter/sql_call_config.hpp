@@ -30,7 +30,7 @@ struct QueryConfig {
 
 struct SqlCallConfig {
   std::string path;
-  db::ConnectionConfig connection;
+  std::shared_ptr<db::Pool> pool;  // the run's pool of the `connection:`
   std::optional<pipeline::Expression> when;
   std::vector<QueryConfig> queries;
   // Transient failures (dropped connection, deadlock, timeout) are retried this way before

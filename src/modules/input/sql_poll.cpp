@@ -2,9 +2,10 @@
 // (plain bulk mode) or only the rows after an incremental cursor, in keyset-paginated pages.
 //
 // With a cursor the position advances as pages are read and is persisted by the runtime
-// after the output commits; a restart resumes from the last committed position. A dropped
-// connection is reopened and the page asked again, so a source restart costs a retry, not
-// the run.
+// after the output commits; a restart resumes from the last committed position. Each page is
+// read on a connection leased from the run's pool for as long as its rows stream; a dropped
+// connection is discarded and the page asked again on another (db::with_connection, under the
+// `retry:` policy), so a source restart costs a retry, not the run.
 #include <fmt/format.h>
 
 #include <atomic>
@@ -18,6 +19,7 @@
 #include "pipeline/cron.hpp"
 #include "pipeline/runner.hpp"
 #include "weir/db/driver.hpp"
+#include "weir/db/pool.hpp"
 #include "weir/error.hpp"
 #include "weir/log.hpp"
 #include "weir/retry.hpp"
@@ -102,6 +104,7 @@ class SqlPoll final : public pipeline::Input {
  public:
   SqlPoll(const config::Section& section, const pipeline::ModuleContext& context)
       : connection_config_(context.connection(section, "connection")),
+        pool_(context.pool(connection_config_)),
         path_(section.path()),
         query_(section.string("query")),
         page_size_(static_cast<std::size_t>(section.integer("page_size"))),  // its range: see spec()
@@ -159,7 +162,7 @@ class SqlPoll final : public pipeline::Input {
       }
       if (!result_) open_page();
       if (next_rows(out)) return true;
-      result_.reset();
+      end_page();
       if (!cursor_ || rows_in_page_ < page_size_) {
         finish_run();
         state_ = State::run_ended;
@@ -173,7 +176,7 @@ class SqlPoll final : public pipeline::Input {
 
   std::shared_ptr<const Schema> probe() override {
     try {
-      auto connection = db::connect(connection_config_);
+      db::Lease connection = pool_->acquire();
       std::unique_ptr<db::Cursor> result;
       if (!cursor_) {
         result = connection->query(fmt::format("SELECT * FROM ({}) weir_probe LIMIT 0", trim_statement_end(query_)));
@@ -233,42 +236,39 @@ class SqlPoll final : public pipeline::Input {
     caught_up_micros_ = epoch_micros(run_started_ - held_back);
   }
 
+  // Runs the next page's query on a leased connection, kept while its rows stream.
   void open_page() {
     rows_in_page_ = 0;
-    // Reads are idempotent: once the source has been reached, a lost connection is a restart
-    // or a network blip worth waiting out; a source never reached is a configuration problem.
-    auto worth_retrying = [this](const Error& e) {
-      return e.retryable() || (connected_once_ && worth_rerunning_idempotent(e));
-    };
     const std::string what = path_ + ": query", connection = connection_config_.describe();
     try {
-      retry_if(retry_, worth_retrying, [&] {
-        try {
-          if (!connection_ || connection_->broken()) {
-            connection_ = db::connect(connection_config_);
-            connected_once_ = true;
-          }
-          if (cursor_ && cursor_->has_lag() && !lag_checked_) {
-            // Explains a lag on a column without times, which the database would only reject
-            // with "invalid input syntax for type integer".
-            auto columns = cursor_->columns_probe(query_, connection_->dialect());
-            cursor_->check_columns(*connection_->query(columns.sql, columns.params)->schema());
-            lag_checked_ = true;
-          }
-          if (cursor_) {
-            auto page = cursor_->page(query_, connection_->dialect(), page_size_, run_started_);
-            result_ = connection_->query(page.sql, page.params);
-          } else {
-            result_ = connection_->query(query_);
-          }
-        } catch (Error& e) {
-          drop_connection_after(e);
-          throw;
-        }
-      }, logged_retries(what, connection, retry_, stop_));
+      db::with_connection(
+          *pool_, retry_,
+          [&](db::Lease& lease) {
+            if (cursor_ && cursor_->has_lag() && !lag_checked_) {
+              // Explains a lag on a column without times, which the database would only reject
+              // with "invalid input syntax for type integer".
+              auto columns = cursor_->columns_probe(query_, lease->dialect());
+              cursor_->check_columns(*lease->query(columns.sql, columns.params)->schema());
+              lag_checked_ = true;
+            }
+            if (cursor_) {
+              auto page = cursor_->page(query_, lease->dialect(), page_size_, run_started_);
+              result_ = lease->query(page.sql, page.params);
+            } else {
+              result_ = lease->query(query_);
+            }
+            lease_ = std::move(lease);
+          },
+          db::Idempotent::yes, logged_retries(what, connection, retry_, stop_));
     } catch (Error& e) {
       throw e.add_context(naming_connection(e, what, connection));
     }
+  }
+
+  // The page's rows are read: its connection goes back to the pool.
+  void end_page() {
+    result_.reset();
+    lease_ = {};
   }
 
   bool next_rows(Batch& out) {
@@ -277,15 +277,22 @@ class SqlPoll final : public pipeline::Input {
         if (!result_->next(out, page_size_)) return false;
         break;
       } catch (Error& e) {
-        drop_connection_after(e);
+        result_.reset();
+        if (e.kind() == ErrorKind::connection) {
+          lease_.discard();
+          pool_->distrust_idle();
+        }
+        lease_ = {};
         // A page is asked again from the cursor; a bulk read that already passed rows on cannot
         // resume without repeating them.
         bool resumable = cursor_ || rows_in_run_ == 0;
         if (read_failures_++ == 0) first_read_failure_ = std::chrono::steady_clock::now();
         auto failing_for = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                                  first_read_failure_);
-        if (!worth_rerunning_idempotent(e) || !resumable || !retry_.allows_another(read_failures_, failing_for))
+        if (!db::worth_rerunning(e, true, db::Idempotent::yes) || !resumable ||
+            !retry_.allows_another(read_failures_, failing_for))
           throw e.add_context(fmt::format("{}: reading from {}", path_, connection_config_.describe()));
+        pool_->count_retry();
         open_page();
       }
     }
@@ -296,14 +303,8 @@ class SqlPoll final : public pipeline::Input {
     return true;
   }
 
-  void drop_connection_after(const Error& e) {
-    if (worth_rerunning_idempotent(e) || (connection_ && connection_->broken())) {
-      result_.reset();
-      connection_.reset();
-    }
-  }
-
   db::ConnectionConfig connection_config_;
+  std::shared_ptr<db::Pool> pool_;
   std::string path_;
   std::string query_;
   std::size_t page_size_;
@@ -316,13 +317,12 @@ class SqlPoll final : public pipeline::Input {
   State state_ = State::reading;
   bool run_done_ = false;
   SystemClock::time_point run_started_;
-  std::unique_ptr<db::Connection> connection_;
+  db::Lease lease_;  // the page's connection, while result_ streams from it
   std::unique_ptr<db::Cursor> result_;
   std::size_t rows_in_page_ = 0;
   std::size_t rows_in_run_ = 0;
   int read_failures_ = 0;
   std::chrono::steady_clock::time_point first_read_failure_;
-  bool connected_once_ = false;
   bool lag_checked_ = false;
   std::atomic<std::int64_t> caught_up_micros_{0};  // microseconds since the epoch; 0: not yet
 };

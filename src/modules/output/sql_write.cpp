@@ -1,6 +1,7 @@
 // sql_write — writes records into a table: insert, upsert, update or delete, in batches.
 //
-// The module is a Sink over one database connection and a bulk writer: the commit engine
+// The module is a Sink over one connection leased from the run's pool and a bulk writer; it
+// holds the lease from its first batch to the end of the pipeline. The commit engine
 // (pipeline/commit_engine.hpp) batches the rows, commits each batch with the checkpoint, sets
 // rejected rows aside, replays after transient errors and, for `mode: replace`, makes each run
 // of the input one transaction that starts by emptying the table.
@@ -17,6 +18,7 @@
 #include "modules/retry_option.hpp"
 #include "pipeline/commit_engine.hpp"
 #include "weir/db/driver.hpp"
+#include "weir/db/pool.hpp"
 #include "weir/error.hpp"
 
 namespace weir::modules {
@@ -75,6 +77,7 @@ class SqlWriteSink final : public pipeline::Sink {
  public:
   SqlWriteSink(const config::Section& section, const pipeline::ModuleContext& context)
       : connection_config_(context.connection(section, "connection")),
+        pool_(context.pool(connection_config_)),
         path_(section.path()),
         create_table_(section.boolean("create_table")) {
     spec_.table = db::TableRef::parse(section.string("table"));
@@ -97,15 +100,25 @@ class SqlWriteSink final : public pipeline::Sink {
 
   void connect() override {
     disconnect();
-    connection_ = db::connect(connection_config_);
+    lease_ = pool_->acquire();
+    connection_ = &*lease_;
   }
   // The writer first: it holds statements of the connection.
   void disconnect() noexcept override {
     writer_.reset();
-    connection_.reset();
+    connection_ = nullptr;
+    if (!lease_) return;
+    lease_.discard();
+    pool_->distrust_idle();
   }
-  bool usable() const noexcept override { return connection_ && !connection_->broken(); }
-  db::Connection* connection() noexcept override { return connection_.get(); }
+  void release() noexcept override {
+    writer_.reset();
+    connection_ = nullptr;
+    lease_ = {};
+  }
+  void retrying() noexcept override { pool_->count_retry(); }
+  bool usable() const noexcept override { return lease_ && !lease_->broken(); }
+  db::Connection* connection() noexcept override { return connection_; }
   const db::ConnectionConfig* connection_config() const noexcept override { return &connection_config_; }
 
   void prepare(const Batch& first) override;
@@ -157,6 +170,7 @@ class SqlWriteSink final : public pipeline::Sink {
   const Batch& project(const Batch& batch);
 
   db::ConnectionConfig connection_config_;
+  std::shared_ptr<db::Pool> pool_;
   std::string path_;
   bool create_table_;
   db::WriteSpec spec_;
@@ -166,12 +180,13 @@ class SqlWriteSink final : public pipeline::Sink {
   bool identity_ = false;
   std::shared_ptr<const Schema> projected_schema_;
   Batch scratch_;
-  std::unique_ptr<db::Connection> connection_;
+  db::Lease lease_;
+  db::Connection* connection_ = nullptr;  // the lease's, while held
   std::unique_ptr<db::BulkWriter> writer_;
 };
 
 void SqlWriteSink::probe(const Schema* input) {
-  auto connection = db::connect(connection_config_);
+  db::Lease connection = pool_->acquire();
   auto table = connection->describe_table(spec_.table);
   std::string where = fmt::format("{}: table `{}` on {}", path_, spec_.table.to_string(), connection_config_.describe());
   std::vector<std::string> wanted;

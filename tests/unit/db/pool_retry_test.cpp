@@ -25,7 +25,6 @@ class PoolRetryTest : public ::testing::Test {
     c.name = "pooled";
     c.url = Url::parse("sqlite:" + dir_.file("retry.db"));
     PoolOptions o;
-    o.reconnect.max_attempts = 1;  // the pool's own reconnect retries would hide with_connection's
     o.failure_threshold = 100;
     return Pool::create(c, o, [this, failing_connects](const ConnectionConfig& config) -> std::unique_ptr<Connection> {
       if (++connects_ <= failing_connects) throw Error(ErrorKind::connection, "connection refused", "2003", true);
@@ -123,17 +122,76 @@ TEST_F(PoolRetryTest, AttemptsAreBoundedByThePolicy) {
     EXPECT_LE(delays_[i], policy_.backoff_cap(static_cast<int>(i) + 1)) << "full jitter within the cap";
 }
 
-TEST_F(PoolRetryTest, NonRetryableConnectionErrorsAreNotRerun) {
+// A killed session can surface as an error the driver calls permanent (a TLS error): the
+// connection is gone either way, so idempotent work runs again on a fresh one.
+TEST_F(PoolRetryTest, AConnectionLostWithAPermanentLookingErrorIsRerunOnAFreshOne) {
   auto pool = make_pool();
   int runs = 0;
-  EXPECT_THROW(with_connection(
-                   *pool, policy_,
-                   [&](Connection&) {
-                     ++runs;
-                     throw Error(ErrorKind::connection, "the server does not support TLS", "2026", false);
-                   },
-                   Idempotent::yes, hooks()),
-               Error);
+  int result = with_connection(
+      *pool, policy_,
+      [&](Connection&) {
+        if (++runs == 1) throw Error(ErrorKind::connection, "SSL connection has been closed unexpectedly", "2026", false);
+        return 7;
+      },
+      Idempotent::yes, hooks());
+  EXPECT_EQ(result, 7);
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(pool->metrics().closed, 1u) << "the connection that failed was discarded";
+}
+
+// Connecting that fails for good (a TLS setup the server refuses, a wrong password) is said at
+// once: nothing was sent, and another try would fail the same way.
+TEST_F(PoolRetryTest, APermanentConnectFailureIsNotRetried) {
+  ConnectionConfig c;
+  c.url = Url::parse("sqlite:" + dir_.file("never.db"));
+  int connects = 0;
+  auto pool = Pool::create(c, {}, [&](const ConnectionConfig&) -> std::unique_ptr<Connection> {
+    ++connects;
+    throw Error(ErrorKind::connection, "the server does not support TLS", "2026", false);
+  });
+  int runs = 0;
+  EXPECT_THROW(with_connection(*pool, policy_, [&](Connection&) { ++runs; }, Idempotent::yes, hooks()), Error);
+  EXPECT_EQ(connects, 1);
+  EXPECT_EQ(runs, 0);
+  EXPECT_TRUE(retried_.empty());
+}
+
+// Each rerun is counted in the pool's metrics, so they describe what the process really did.
+TEST_F(PoolRetryTest, RerunsCountInThePoolMetrics) {
+  auto pool = make_pool(2);
+  with_connection(*pool, policy_, [&](Connection& c) { c.ping(); }, Idempotent::yes, hooks());
+  PoolMetrics m = pool->metrics();
+  EXPECT_EQ(m.retries, 2u);
+  EXPECT_EQ(m.errors.at(ErrorKind::connection), 2u);
+  EXPECT_EQ(m.created, 1u);
+  EXPECT_EQ(m.acquired, 1u);
+  EXPECT_EQ(m.open, 1u);
+}
+
+// The policy's total time bounds the reruns as the attempts do (with_connection used to count
+// attempts only), and the run's stop token ends the wait between them.
+TEST_F(PoolRetryTest, TotalTimeAndStopEndTheReruns) {
+  auto pool = make_pool();
+  RetryPolicy by_time{0, 10ms, 100ms, 2.0, 1s};
+  auto now = std::chrono::steady_clock::now();
+  RetryHooks h = hooks();
+  h.now = [&] { return now; };
+  h.sleep = [&](std::chrono::milliseconds d) { now += std::max(d, 300ms); };
+  int runs = 0;
+  EXPECT_THROW(with_connection(*pool, by_time, [&](Connection&) { ++runs; throw lost(); }, Idempotent::yes, h), Error);
+  EXPECT_EQ(runs, 5) << "attempts at 0, 300, 600, 900 and 1200 ms: none starts after 1 s";
+
+  std::stop_source stop;
+  stop.request_stop();
+  RetryHooks stopped = hooks();
+  stopped.stop = stop.get_token();
+  runs = 0;
+  try {
+    with_connection(*pool, by_time, [&](Connection&) { ++runs; throw lost(); }, Idempotent::yes, stopped);
+    FAIL() << "a stopped run kept retrying";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("stopped while retrying"), std::string::npos) << e.what();
+  }
   EXPECT_EQ(runs, 1);
 }
 

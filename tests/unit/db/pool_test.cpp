@@ -54,6 +54,7 @@ TEST_F(PoolTest, ReusesConnections) {
   EXPECT_EQ(m.acquired, 5u);
   EXPECT_EQ(m.idle, 1u);
   EXPECT_EQ(m.in_use, 0u);
+  EXPECT_EQ(m.waits, 0u);
   EXPECT_EQ(std::accumulate(m.acquire_latency.begin(), m.acquire_latency.end(), std::uint64_t{0}), 5u);
 }
 
@@ -90,6 +91,10 @@ TEST_F(PoolTest, WaiterGetsAReleasedConnection) {
   releaser.join();
   EXPECT_TRUE(got);
   EXPECT_EQ(connects_, 1);
+  PoolMetrics m = pool->metrics();
+  EXPECT_EQ(m.waits, 1u) << "the second acquisition waited for the first lease";
+  EXPECT_EQ(m.acquired, 2u);
+  EXPECT_EQ(m.open, 1u);
 }
 
 TEST_F(PoolTest, OpenTransactionIsRolledBackOnReturn) {
@@ -157,7 +162,6 @@ TEST_F(PoolTest, CircuitOpensAfterRepeatedConnectFailures) {
   PoolOptions o;
   o.failure_threshold = 3;
   o.open_duration = 5min;
-  o.reconnect.max_attempts = 1;  // one connect per acquire
   auto pool = Pool::create(config("sqlite:" + dir_.file("missing/dir/x.db")), o, counting(), clock());
   for (int i = 0; i < 3; ++i) EXPECT_THROW(pool->acquire(), Error);
   EXPECT_EQ(connects_, 3);

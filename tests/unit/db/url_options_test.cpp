@@ -129,6 +129,23 @@ TEST(UrlOptions, ValidatingAConnectionFileReportsThemWithTheYamlPath) {
                       "/srv/w.yaml:3:15: connections.crm.url: unknown option `colour` for mysql URLs"}));
 }
 
+// verify-ca checks the chain only against a CA the URL names: without one it would check
+// nothing, so validation rejects it without connecting — under either name of each option.
+TEST(UrlOptions, MysqlVerifyCaWithoutACaIsRejectedWithoutConnecting) {
+  const std::string needs_ca =
+      "ssl_mode=verify-ca needs ssl_ca (or ssl_capath), the CA to check the server certificate against";
+  EXPECT_EQ(problems("mysql://h/db?ssl_mode=verify-ca"), Problems{needs_ca});
+  EXPECT_EQ(problems("mariadb://h/db?sslmode=verify-ca&ssl_cert=/c.crt"), Problems{needs_ca});
+  EXPECT_EQ(problems("mysql://h/db?ssl_mode=verify-ca&sslrootcert=/ca.pem"), Problems{});
+  EXPECT_EQ(problems("mysql://h/db?ssl_mode=verify-ca&ssl_capath=/certs"), Problems{});
+  EXPECT_EQ(problems("mysql://h/db?ssl_mode=verify-full"), Problems{}) << "verify-full may use the system CAs";
+  std::string yaml = "connections:\n  crm: \"mysql://u@h/crm?ssl_mode=verify-ca\"\n";
+  config::Document doc = config::parse_document(yaml, "/srv/w.yaml");
+  config::Diagnostics d("/srv/w.yaml");
+  EXPECT_TRUE(read_connections(doc, d).empty());
+  EXPECT_EQ(d.messages(), Problems{"/srv/w.yaml:2:8: connections.crm: " + needs_ca});
+}
+
 TEST(UrlSchemes, ComeFromTheRegisteredDrivers) {
   EXPECT_EQ(Url::parse("PostgreSQL://h/db").scheme, "postgres");
   EXPECT_EQ(Url::parse("mariadb://h/db").scheme, "mysql");

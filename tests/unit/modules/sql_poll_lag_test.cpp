@@ -27,7 +27,7 @@ TEST(SqlPollLag, NoLagWhileCatchingUpOnOldRowsThenTheTimeSinceItReadEverything) 
   test::TempDir dir;
   db::ConnectionConfig config;
   config.url = Url::parse("sqlite:" + dir.file("src.db"));
-  db::connect(config)->execute_script(
+  test::open_sqlite(dir.file("src.db"))->execute_script(
       "CREATE TABLE events(id INTEGER PRIMARY KEY, at DATETIME NOT NULL);"
       "INSERT INTO events VALUES (1, '2020-01-01 00:00:01'), (2, '2020-01-01 00:00:02'), "
       "(3, '2020-01-01 00:00:03'), (4, '2020-01-01 00:00:04'), (5, '2020-01-01 00:00:05');");

@@ -24,11 +24,7 @@ class RunnerTest : public ::testing::Test {
         "INSERT INTO orders SELECT x, 'Zoë ' || x, x * 1.25, datetime(1700000000 + x, 'unixepoch') FROM s;");
   }
 
-  std::unique_ptr<db::Connection> open(const std::string& file) {
-    db::ConnectionConfig c;
-    c.url = Url::parse("sqlite:" + dir_.file(file));
-    return db::connect(c);
-  }
+  std::unique_ptr<db::Connection> open(const std::string& file) { return test::open_sqlite(dir_.file(file)); }
 
   std::vector<PipelineStats> run(const std::string& pipelines) {
     std::string yaml = "connections:\n  src: \"sqlite:src.db\"\n  dst: \"sqlite:dst.db\"\npipelines:\n" + pipelines;
