@@ -1,0 +1,114 @@
+// sql_apply's options and table routing, through the real runner on SQLite files: `tables`
+// mixing target names and objects, column mapping with a configured key, a missing target
+// table, two source tables falling on one target name. (Each database's writes are covered by
+// tests/integration/sql_apply_test.cpp.)
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "core/yaml_document.hpp"
+#include "pipeline/runner.hpp"
+#include "support/scripted_input.hpp"
+#include "support/test_support.hpp"
+
+namespace weir::pipeline {
+namespace {
+
+std::shared_ptr<const Schema> docs(std::string schema) {
+  std::vector<Column> columns(3);
+  columns[0].name = "id", columns[0].type = Type::int64, columns[0].primary_key = true;
+  columns[1].name = "note", columns[1].type = Type::text;
+  columns[2].name = "doc", columns[2].type = Type::text;
+  return std::make_shared<const Schema>(std::move(columns), SourceTable{std::move(schema), "docs"});
+}
+
+void change(Batch& b, ChangeOp op, std::int64_t id, const char* note) {
+  auto row = b.append_change(op);
+  row[0] = Value(id), row[1] = Value(note), row[2] = Value("doc");
+}
+
+class SqlApplyTest : public ::testing::Test {
+ protected:
+  SqlApplyTest() {
+    test::open_sqlite(dir_.file("dst.db"))
+        ->execute_script("CREATE TABLE labels (ident bigint PRIMARY KEY, label text, extra text DEFAULT 'kept');"
+                         "CREATE TABLE docs (id bigint PRIMARY KEY, note text, doc text)");
+  }
+
+  // The YAML of a pipeline applying to dst.db with `options`.
+  std::string yaml(const std::string& options) const {
+    return fmt::format("connections:\n  src: \"sqlite:src.db\"\n  dst: \"sqlite:dst.db\"\npipelines:\n  p:\n"
+                       "    input: {{ sql_poll: {{ connection: src, query: \"SELECT 1 AS id\" }} }}\n"
+                       "    output: {{ sql_apply: {{ connection: dst{} }} }}\n",
+                       options);
+  }
+
+  PipelineStats run(const std::string& options, std::vector<Batch> batches) {
+    test::write_file(dir_.file("p.yaml"), yaml(options));
+    Project project = load_project(dir_.file("p.yaml"));
+    project.pipelines.at(0).input = std::make_unique<test::ScriptedInput>(std::move(batches));
+    return run_all(project).at(0);
+  }
+
+  std::string query(const std::string& sql) { return test::scalar(*test::open_sqlite(dir_.file("dst.db")), sql); }
+
+  test::TempDir dir_;
+};
+
+// `columns` renames and selects; `key` finds rows by the target's name for it; a column not
+// mapped keeps what the target holds.
+TEST_F(SqlApplyTest, ColumnsAreMappedAndTheConfiguredKeyFindsTheRows) {
+  Batch b(docs("public"));
+  change(b, ChangeOp::insert, 1, "a");
+  change(b, ChangeOp::insert, 2, "b");
+  change(b, ChangeOp::update, 1, "a2");
+  change(b, ChangeOp::remove, 2, "b");
+  b.end_transaction();
+  PipelineStats stats =
+      run(", tables: { public.docs: { table: labels, columns: { ident: id, label: note }, key: [ident] } }", {b});
+  ASSERT_EQ(stats.error, "");
+  EXPECT_EQ(query("SELECT group_concat(ident || ':' || label || ':' || extra, ' ') FROM labels"), "1:a2:kept");
+}
+
+TEST_F(SqlApplyTest, AMissingTargetTableStopsNamingIt) {
+  Batch b(docs("public"));
+  change(b, ChangeOp::insert, 1, "a");
+  b.end_transaction();
+  PipelineStats stats = run(", tables: { public.docs: nowhere }", {b});
+  EXPECT_NE(stats.error.find("pipelines.p.output.sql_apply: table `nowhere` (changes of `public.docs`) does not "
+                             "exist: create it first"),
+            std::string::npos)
+      << stats.error;
+}
+
+// Without `tables` each table goes to the table of its name: two schemas' `docs` would mix.
+TEST_F(SqlApplyTest, TwoSourceTablesOnOneDefaultTargetStop) {
+  Batch a(docs("public")), b(docs("archive"));
+  change(a, ChangeOp::insert, 1, "a");
+  a.end_transaction();
+  change(b, ChangeOp::insert, 1, "b");
+  b.end_transaction();
+  PipelineStats stats = run("", {a, b});
+  EXPECT_NE(stats.error.find("`public.docs` and `archive.docs` would both go to table `docs`; name their targets in "
+                             "`tables`"),
+            std::string::npos)
+      << stats.error;
+}
+
+// `tables` may mix target names and objects; an object's options are checked like any other.
+TEST_F(SqlApplyTest, TablesMixNamesAndObjectsAndTheirOptionsAreChecked) {
+  auto env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+  EXPECT_NO_THROW(build_project(
+      config::parse_document(yaml(", tables: { public.a: a, public.b: { table: b, key: [id] } }"), "p.yaml", env)));
+  try {
+    build_project(config::parse_document(yaml(", tables: { public.a: a, public.b: { tabel: b } }"), "p.yaml", env));
+    ADD_FAILURE() << "a misspelt option loaded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("pipelines.p.output.sql_apply.tables.public.b.tabel: unknown option `tabel` "
+                                         "for sql_apply table (did you mean `table`?)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace weir::pipeline
