@@ -17,7 +17,11 @@ bool needs_key(RunKind kind) noexcept { return kind != RunKind::insert && kind !
 }  // namespace
 
 db::WriteCounts ApplyTable::apply(db::Connection& connection, const Batch& rows) {
-  if (rows.schema_ptr() != bound_) bind(connection, rows.schema_ptr());
+  if (rows.schema_ptr() != bound_) {
+    // An input may make each batch's Schema anew: the same columns keep their writers.
+    if (bound_ && rows.schema() == *bound_) bound_ = rows.schema_ptr();
+    else bind(connection, rows.schema_ptr());
+  }
   db::WriteCounts counts;
   for (const ChangeRun& run : plan_runs(rows, {sources_, key_}, on_conflict_)) counts += apply_run(connection, rows, run);
   return counts;
