@@ -10,11 +10,11 @@
 namespace weir::modules {
 namespace {
 
-std::string source_name(const SourceTable& s) { return s.schema.empty() ? s.name : s.schema + "." + s.name; }
-
 bool needs_key(RunKind kind) noexcept { return kind != RunKind::insert && kind != RunKind::truncate; }
 
 }  // namespace
+
+std::string source_name(const SourceTable& s) { return s.schema.empty() ? s.name : s.schema + "." + s.name; }
 
 db::WriteCounts ApplyTable::apply(db::Connection& connection, const Batch& rows) {
   if (rows.schema_ptr() != bound_) {

@@ -15,6 +15,9 @@
 
 namespace weir::modules {
 
+// "schema.table" (or "table" where the source has no schemas): how `tables` names it.
+std::string source_name(const SourceTable& source);
+
 // Where a source table's changes go, as configured.
 struct TableRoute {
   db::TableRef target;

@@ -18,7 +18,6 @@
 
 #include <map>
 
-#include "core/text.hpp"
 #include "modules/builtin.hpp"
 #include "modules/output/apply_table.hpp"
 #include "modules/output/database_sink.hpp"
@@ -78,8 +77,6 @@ const config::Spec& spec() {
       }};
   return s;
 }
-
-std::string name_of(const SourceTable& s) { return s.schema.empty() ? s.name : s.schema + "." + s.name; }
 
 // `tables:` as routes by source table name; empty: every table, same names.
 std::map<std::string, TableRoute> read_routes(const config::Section& section) {
@@ -153,7 +150,7 @@ ApplyTable* SqlApplySink::route(const SourceTable& source) {
     throw Error(ErrorKind::config, fmt::format("{}: the input's rows name no source table; sql_apply applies "
                                                "changes of tables (such as postgres_cdc's), use sql_write for rows",
                                                path_));
-  const std::string name = name_of(source);
+  const std::string name = source_name(source);
   if (auto it = tables_.find(name); it != tables_.end()) return it->second.get();
   auto configured = routes_.find(name);
   if (configured == routes_.end() && allow_list_) {
@@ -200,7 +197,7 @@ std::string SqlApplySink::record_json(const Batch& rows, std::size_t row) const 
   std::string json = R"({"op":)";
   append_json_string(json, to_string(rows.op(row)));
   json += R"(,"table":)";
-  append_json_string(json, name_of(rows.schema().source()));
+  append_json_string(json, source_name(rows.schema().source()));
   json += R"(,"position":)";
   append_json_string(json, rows.position(row));
   if (!rows.before(row).empty()) {
