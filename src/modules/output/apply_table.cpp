@@ -135,7 +135,10 @@ db::WriteCounts ApplyTable::write_run(db::Connection& connection, const Batch& r
     check_sent(rows, run);
   }
   Writer& w = writer(connection, mode, columns);
-  const bool whole = run.begin == 0 && run.end == rows.rows() && identity_ && columns.size() == sources_.size();
+  // The batch itself when the run is all of it in the target's columns (a delete's key comes
+  // from its before image: never).
+  const bool whole = run.begin == 0 && run.end == rows.rows() && identity_ && columns.size() == sources_.size() &&
+                     mode != db::WriteMode::remove;
   return w.writer->write(whole ? rows : project(rows, run, w, columns));
 }
 

@@ -94,6 +94,67 @@ TEST_F(SqlApplyTest, TwoSourceTablesOnOneDefaultTargetStop) {
       << stats.error;
 }
 
+// An update of a row the target lacks: `upsert` inserts it when every column was sent;
+// `update` counts it as not found, as `upsert` does for one with a cell not sent.
+TEST_F(SqlApplyTest, AnUpdateOfAMissingRowIsInsertedOnlyByUpsertAndOnlyWhole) {
+  Batch b(docs("public"));
+  change(b, ChangeOp::update, 1, "whole");
+  change(b, ChangeOp::update, 2, "partial");
+  b.mark_unsent(1, 2);
+  b.end_transaction();
+  PipelineStats stats = run(", on_conflict: update", {b});
+  ASSERT_EQ(stats.error, "");
+  EXPECT_EQ(stats.written, (db::WriteCounts{.not_found = 2}));
+  EXPECT_EQ(query("SELECT count(*) FROM docs"), "0");
+
+  stats = run(", on_conflict: upsert", {b});
+  ASSERT_EQ(stats.error, "");
+  EXPECT_EQ(stats.written, (db::WriteCounts{.upserted = 1, .not_found = 1}));
+  EXPECT_EQ(query("SELECT group_concat(id || ':' || note || ':' || doc, ' ') FROM docs"), "1:whole:doc");
+}
+
+// A table whose key is all its columns (a link table): a delete whose cells are empty finds
+// its row by the before image all the same.
+TEST_F(SqlApplyTest, DeletesFindTheirRowsByTheBeforeImageWhenTheKeyIsEveryColumn) {
+  test::open_sqlite(dir_.file("dst.db"))->execute_script("CREATE TABLE links (a bigint, b bigint, PRIMARY KEY (a, b))");
+  std::vector<Column> columns(2);
+  columns[0].name = "a", columns[0].type = Type::int64, columns[0].primary_key = true;
+  columns[1].name = "b", columns[1].type = Type::int64, columns[1].primary_key = true;
+  Batch b(std::make_shared<const Schema>(std::move(columns), SourceTable{"public", "links"}));
+  for (int a : {1, 3}) {
+    auto row = b.append_change(ChangeOp::insert);
+    row[0] = Value(a), row[1] = Value(a + 1);
+  }
+  b.end_transaction();
+  ASSERT_EQ(run("", {b}).error, "");
+  b.clear();
+  auto gone = b.append_change(ChangeOp::remove);
+  gone[0] = Value(nullptr), gone[1] = Value(nullptr);
+  auto old = b.set_before(0);
+  old[0] = Value(1), old[1] = Value(2);
+  b.end_transaction();
+  PipelineStats stats = run("", {b});
+  ASSERT_EQ(stats.error, "");
+  EXPECT_EQ(stats.written, (db::WriteCounts{.deleted = 1}));
+  EXPECT_EQ(query("SELECT group_concat(a || '-' || b, ' ') FROM links"), "3-4");
+}
+
+// `weir validate --check-sql` finds a target table that is not there, naming its option.
+TEST_F(SqlApplyTest, CheckingTheTargetsNamesAMissingTable) {
+  test::write_file(dir_.file("p.yaml"), yaml(", tables: { public.docs: docs, public.gone: gone }"));
+  Project project = load_project(dir_.file("p.yaml"));
+  try {
+    project.pipelines.at(0).output->probe(nullptr);
+    ADD_FAILURE() << "a missing table passed the check";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("pipelines.p.output.sql_apply.tables.public.gone: table `gone` on connection "
+                                         "`dst`"),
+              std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("does not exist"), std::string::npos) << e.what();
+  }
+}
+
 // `tables` may mix target names and objects; an object's options are checked like any other.
 TEST_F(SqlApplyTest, TablesMixNamesAndObjectsAndTheirOptionsAreChecked) {
   auto env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
