@@ -168,7 +168,7 @@ const Batch& ApplyTable::project(const Batch& rows, const ChangeRun& run, const 
 }
 
 // Updates that move a row to another key, one statement each: SET every sent column WHERE
-// the key is the before image's.
+// the key is the before image's. Not found there, `upsert` writes a whole row under its new key.
 db::WriteCounts ApplyTable::rekey(db::Connection& connection, const Batch& rows, const ChangeRun& run) {
   const std::vector<std::size_t> columns = run_columns(run);
   const std::string sql = db::rekey_sql(connection.dialect(), spec(db::WriteMode::update, columns));
@@ -178,7 +178,10 @@ db::WriteCounts ApplyTable::rekey(db::Connection& connection, const Batch& rows,
     params.clear();
     for (std::size_t c : columns) params.push_back(rows.at(r, sources_[c]));
     for (std::size_t k : key_) params.push_back(rows.before(r)[sources_[k]]);
-    counts += db::statement_counts(db::WriteMode::update, 1, connection.execute(sql, params));
+    if (connection.execute(sql, params) > 0) ++counts.updated;
+    else if (on_conflict_ == OnConflict::upsert && run.written.empty())  // the whole row: put it in place
+      counts += write_run(connection, rows, ChangeRun{RunKind::upsert, r, r + 1, {}}, db::WriteMode::upsert);
+    else ++counts.not_found;
   }
   return counts;
 }

@@ -111,6 +111,16 @@ TEST_F(SqlApplyTest, AnUpdateOfAMissingRowIsInsertedOnlyByUpsertAndOnlyWhole) {
   ASSERT_EQ(stats.error, "");
   EXPECT_EQ(stats.written, (db::WriteCounts{.upserted = 1, .not_found = 1}));
   EXPECT_EQ(query("SELECT group_concat(id || ':' || note || ':' || doc, ' ') FROM docs"), "1:whole:doc");
+
+  // The same for an update that changes the key: not found under its old key (7), it is put in
+  // place under its new one by upsert only.
+  Batch moved(docs("public"));
+  change(moved, ChangeOp::update, 8, "moved");
+  moved.set_before(0)[0] = Value(7);
+  moved.end_transaction();
+  EXPECT_EQ(run(", on_conflict: update", {moved}).written, (db::WriteCounts{.not_found = 1}));
+  EXPECT_EQ(run(", on_conflict: upsert", {moved}).written, (db::WriteCounts{.upserted = 1}));
+  EXPECT_EQ(query("SELECT group_concat(id || ':' || note, ' ') FROM docs"), "1:whole 8:moved");
 }
 
 // A table whose key is all its columns (a link table): a delete whose cells are empty finds
