@@ -69,10 +69,10 @@ Chunk changes(std::int64_t first, std::int64_t last, std::string checkpoint, boo
 
 class CommitEngineTransactionsTest : public ::testing::Test {
  protected:
-  CommitEngine& start(std::uint64_t rows) {
+  CommitEngine& start(std::uint64_t rows, std::chrono::milliseconds interval = std::chrono::hours(1)) {
     CommitPolicy p;
     p.rows = p.max_rows = rows;
-    p.interval = std::chrono::hours(1);
+    p.interval = interval;
     p.path = "pipelines.p.output.test";
     engine_ = std::make_unique<CommitEngine>(std::make_unique<LoggingSink>(log_), std::move(p));
     engine_->open(RunOptions{}, hooks_, letters_, [](std::unique_ptr<Batch>) {});
@@ -109,6 +109,15 @@ TEST_F(CommitEngineTransactionsTest, ATransactionUnfinishedAtTheEndRollsBack) {
   engine.flush();
   EXPECT_EQ(log_, (Log{"begin", "write 1", "write 2,3", "rollback"}));
   EXPECT_EQ(engine.write_counts(), db::WriteCounts{});
+}
+
+// Once the interval has passed, a finished transaction commits before the next one starts
+// streaming into the target: it does not wait for the next one's end.
+TEST_F(CommitEngineTransactionsTest, ADueTransactionCommitsBeforeTheNextStreamsIn) {
+  CommitEngine& engine = start(100, std::chrono::milliseconds(0));
+  engine.write(changes(1, 1, "t1.1", true));
+  engine.write(changes(2, 2, "t2.2", false));
+  EXPECT_EQ(log_, (Log{"begin", "write 1", "commit", "committed t1.1", "begin", "write 2"}));
 }
 
 // Plain rows (a polled query) have no transactions: they commit by size as before.
