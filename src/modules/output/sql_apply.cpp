@@ -78,30 +78,38 @@ const config::Spec& spec() {
   return s;
 }
 
-// `tables:` as routes by source table name; empty: every table, same names.
+// The route `tables.<source>` gives: a target name, or an object of `table_spec()`.
+TableRoute read_route(const std::string& source, const YAML::Node& value, const std::string& path) {
+  TableRoute route{db::TableRef{"", db::TableRef::parse(source).name}, {}, {}};
+  if (value.IsScalar()) {
+    route.target = db::TableRef::parse(value.Scalar());
+  } else if (value.IsMap()) {
+    config::Section table(value, table_spec(), path);
+    route.columns = read_column_map(table, "columns");
+    route.key = table.string_list("key");
+    if (table.has("table")) route.target = db::TableRef::parse(table.string("table"));
+    for (const std::string& k : route.key) db::validate_identifier(k, "key column");
+  }
+  return route;
+}
+
+// `tables:` as routes by source table name; empty: every table, same names. Throws
+// Error{config} naming the entry with a name that is no table or column name.
 std::map<std::string, TableRoute> read_routes(const config::Section& section) {
   std::map<std::string, TableRoute> routes;
   const YAML::Node tables = section.node("tables");
-  auto add = [&](const std::string& source, TableRoute route) {
-    db::TableRef::parse(source);  // a source name that is no table name is a typo
-    routes[source] = std::move(route);
-  };
-  if (tables.IsSequence() || tables.IsScalar()) {
-    for (const std::string& source : section.string_list("tables"))
-      add(source, {db::TableRef{"", db::TableRef::parse(source).name}, {}, {}});
-  } else if (tables.IsMap()) {
-    for (const auto& entry : tables) {
-      const std::string source = entry.first.Scalar();
-      if (entry.second.IsScalar()) {
-        add(source, {db::TableRef::parse(entry.second.Scalar()), {}, {}});
-        continue;
-      }
-      config::Section table(entry.second, table_spec(), section.path_of("tables") + "." + source);
-      TableRoute route{db::TableRef{"", db::TableRef::parse(source).name}, read_column_map(table, "columns"),
-                       table.string_list("key")};
-      if (table.has("table")) route.target = db::TableRef::parse(table.string("table"));
-      for (const std::string& k : route.key) db::validate_identifier(k, "key column");
-      add(source, std::move(route));
+  std::vector<std::pair<std::string, YAML::Node>> entries;
+  if (tables.IsMap()) {
+    for (const auto& entry : tables) entries.emplace_back(entry.first.Scalar(), entry.second);
+  } else if (tables.IsSequence() || tables.IsScalar()) {
+    for (const std::string& source : section.string_list("tables")) entries.emplace_back(source, YAML::Node());
+  }
+  for (const auto& [source, value] : entries) {
+    const std::string path = section.path_of("tables") + "." + source;
+    try {
+      routes[source] = read_route(source, value, path);
+    } catch (Error& e) {
+      throw e.add_context(path);
     }
   }
   return routes;

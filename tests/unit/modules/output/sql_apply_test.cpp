@@ -179,6 +179,13 @@ TEST_F(SqlApplyTest, TablesMixNamesAndObjectsAndTheirOptionsAreChecked) {
               std::string::npos)
         << e.what();
   }
+  try {
+    build_project(config::parse_document(yaml(", tables: { public.a: \"\" }"), "p.yaml", env));
+    ADD_FAILURE() << "an empty table name loaded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("pipelines.p.output.sql_apply.tables.public.a: "), std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace
