@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -80,9 +81,14 @@ class Batch {
   // The last row added ends a source transaction.
   void end_transaction();
   bool ends_transaction(std::size_t row) const noexcept;
+  // Where the change of `row` sits in the source's stream, as the input spells it (for
+  // PostgreSQL the commit LSN and the index within the transaction): what a rejected change's
+  // dead letter names. Empty when the input set none.
+  void set_position(std::size_t row, std::string_view position);
+  std::string_view position(std::size_t row) const noexcept;
   // For filters that build rows from another batch's: gives this batch's last row what
-  // `from`'s row `from_row` says (op, transaction end; before image and unsent cells by
-  // column name). Does nothing when `from` has no changes.
+  // `from`'s row `from_row` says (op, transaction end, position; before image and unsent
+  // cells by column name). Does nothing when `from` has no changes.
   void carry_change(const Batch& from, std::size_t from_row);
 
  private:

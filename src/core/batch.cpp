@@ -18,12 +18,14 @@ struct Batch::Changes {
   std::vector<Value> before_cells;  // width cells per before image
   std::size_t before_images = 0;
   std::vector<std::uint64_t> unsent;  // words_per_row bits per row, once any cell is unsent
+  std::vector<std::string> positions;  // per row, once any position is set
 
   std::size_t words_per_row(std::size_t width) const noexcept { return (width + 63) / 64; }
   void clear() noexcept {
     rows.clear();
     before_images = 0;
     unsent.clear();
+    positions.clear();
   }
 };
 
@@ -153,12 +155,25 @@ bool Batch::ends_transaction(std::size_t row) const noexcept {
   return changes_ && row < changes_->rows.size() && changes_->rows[row].ends_transaction;
 }
 
+void Batch::set_position(std::size_t row, std::string_view position) {
+  if (row >= rows_) throw Error(ErrorKind::internal, "position of a row the batch does not have");
+  Changes& c = changes();
+  if (c.positions.size() < rows_) c.positions.resize(rows_);
+  c.positions[row].assign(position);
+}
+
+std::string_view Batch::position(std::size_t row) const noexcept {
+  if (!changes_ || row >= changes_->positions.size()) return {};
+  return changes_->positions[row];
+}
+
 void Batch::carry_change(const Batch& from, std::size_t from_row) {
   if (!from.has_changes() || rows_ == 0) return;
   std::size_t last = rows_ - 1;
   Changes& c = changes();
   c.rows[last].op = from.op(from_row);
   c.rows[last].ends_transaction = from.ends_transaction(from_row);
+  if (std::string_view position = from.position(from_row); !position.empty()) set_position(last, position);
   std::span<const Value> before_image = from.before(from_row);
   bool same_shape = from.schema_ == schema_ || from.schema() == schema();
   for (std::size_t col = 0; col < width_; ++col) {

@@ -148,8 +148,11 @@ void validate_field(const YAML::Node& value, const Field& field, const std::stri
     return;
   }
   if (value.IsMap() && (field.shapes & kAnyMap) && field.nested) {
-    for (const auto& entry : value)
+    for (const auto& entry : value) {
+      // With kStringMap too, an entry may be a scalar (sql_apply: `tables: { a: b, c: { … } }`).
+      if ((field.shapes & kStringMap) && entry.second.IsScalar()) continue;
       validate(entry.second, *field.nested, path + "." + entry.first.Scalar(), d);
+    }
     return;
   }
   d.add(value, path, fmt::format("expected {}", describe_shapes(field.shapes)));

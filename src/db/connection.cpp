@@ -24,6 +24,7 @@ WriteCounts& WriteCounts::operator+=(const WriteCounts& other) noexcept {
   unchanged += other.unchanged;
   upserted += other.upserted;
   not_found += other.not_found;
+  skipped += other.skipped;
   return *this;
 }
 

@@ -22,7 +22,7 @@ std::span<const FilterModule> filter_modules() {
 }
 
 std::span<const OutputModule> output_modules() {
-  static const std::array modules{modules::sql_write_module()};
+  static const std::array modules{modules::sql_write_module(), modules::sql_apply_module()};
   return modules;
 }
 

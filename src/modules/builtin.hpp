@@ -7,6 +7,7 @@ namespace weir::modules {
 
 pipeline::InputModule sql_poll_module();    // input/sql_poll.cpp
 pipeline::OutputModule sql_write_module();  // output/sql_write.cpp
+pipeline::OutputModule sql_apply_module();  // output/sql_apply.cpp
 pipeline::FilterModule sql_call_module();   // filter/sql_call.cpp
 
 }  // namespace weir::modules

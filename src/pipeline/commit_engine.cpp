@@ -56,6 +56,10 @@ CommitPolicy read_commit_policy(const config::Section& output, bool replace, Ret
 
 bool is_row_error(const Error& e) noexcept { return is_constraint(e.kind()) || e.kind() == ErrorKind::data; }
 
+bool ends_inside_transaction(const Batch& batch) noexcept {
+  return batch.has_changes() && !batch.ends_transaction(batch.rows() - 1);
+}
+
 CommitEngine::CommitEngine(std::unique_ptr<Sink> sink, CommitPolicy policy)
     : sink_(std::move(sink)), policy_(std::move(policy)) {}
 
@@ -76,6 +80,8 @@ void CommitEngine::open(const RunOptions& options, CommitHooks& hooks, DeadLette
 }
 
 void CommitEngine::write(Chunk chunk) {
+  // Between two source transactions, what is due commits before the next one streams in.
+  if (chunk.batch->has_changes()) flush_if_due();
   for (DeadLetter& letter : chunk.letters) dead_->add(std::move(letter));
   if (!chunk.checkpoint.empty() && chunk.checkpoint != checkpoint_) {
     checkpoint_ = std::move(chunk.checkpoint);
@@ -86,6 +92,7 @@ void CommitEngine::write(Chunk chunk) {
   } else {
     if (!prepared_) sink_->prepare(*chunk.batch);
     prepared_ = true;
+    inside_source_transaction_ = ends_inside_transaction(*chunk.batch);
     pending_rows_ += chunk.batch->rows();
     pending_.push_back(std::move(chunk.batch));
     if (streaming_) stream(*pending_.back());
@@ -95,15 +102,18 @@ void CommitEngine::write(Chunk chunk) {
 }
 
 void CommitEngine::flush_if_due() {
+  if (inside_source_transaction_) return;
   if ((pending_rows_ || (checkpoint_unsaved_ && !policy_.replace)) &&
       Clock::now() - batch_started_ >= policy_.interval)
     commit_batch();
 }
 
 // The end of the pipeline: everything pending commits — except a replacing run that did not
-// reach its end (commit_run() never saw it end), which rolls back.
+// reach its end (commit_run() never saw it end) or a source transaction the input did not
+// finish, which roll back.
 void CommitEngine::flush() {
   if (policy_.replace) abandon_unfinished_run();
+  else if (inside_source_transaction_) abandon_unfinished_transaction();
   else commit_batch();
   sink_->release();
 }
@@ -115,7 +125,9 @@ db::WriteCounts CommitEngine::write_counts() const {
 
 // Each commit waits for the disk (fsync): with `rows` unset, rows arriving faster than `rows`
 // per `interval` (a bulk copy) fill larger transactions, up to max_rows.
+// A source transaction is never cut: a batch commits only at one's end.
 bool CommitEngine::batch_full() const {
+  if (inside_source_transaction_) return false;
   if (pending_rows_ >= policy_.max_rows) return true;
   return pending_rows_ >= policy_.rows && Clock::now() - batch_started_ >= policy_.interval;
 }
@@ -296,6 +308,19 @@ bool CommitEngine::landed_in_doubt() {
   rejected_ += doubt_rejected_;
   settle_batch();
   return true;
+}
+
+// The input stopped inside a source transaction (interrupted, or it failed): committing its
+// changes so far would cut it, so they roll back; its checkpoint is not saved, and the next
+// run reads the transaction again from the last committed one.
+void CommitEngine::abandon_unfinished_transaction() {
+  rollback_quietly();
+  log::warn(fmt::format("{}: the input stopped inside a source transaction; its {} changes read so far are rolled "
+                        "back and come again on the next run",
+                        policy_.path, pending_rows_));
+  settle_batch();
+  checkpoint_unsaved_ = false;
+  inside_source_transaction_ = false;
 }
 
 void CommitEngine::settle_batch() {

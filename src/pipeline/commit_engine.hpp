@@ -17,6 +17,9 @@
 // again (elsewhere it cannot tell, and replays: at least once). Then the input hears that its checkpoint
 // is committed (CommitHooks::after_commit → Input::committed).
 // `replace` makes each run of the input one transaction on the target (replace_run.cpp).
+// Changes commit only where a source transaction ended (Batch::ends_transaction): a batch
+// grows past its size until then, so a source transaction commits whole in the target; one
+// the input left unfinished when the pipeline ends rolls back.
 // A sink without transactions gets the same calls; its rows are delivered at least once.
 #pragma once
 
@@ -57,6 +60,10 @@ CommitPolicy read_commit_policy(const config::Section& output, bool replace, Ret
 // Errors that one row causes: the row is set aside and the others still commit.
 bool is_row_error(const Error& e) noexcept;
 
+// Whether the last row of a non-empty `batch` is a change inside a source transaction that a
+// later row ends (Batch::end_transaction): the engine commits only where one ended.
+bool ends_inside_transaction(const Batch& batch) noexcept;
+
 class CommitEngine final : public Output {
  public:
   CommitEngine(std::unique_ptr<Sink> sink, CommitPolicy policy);
@@ -94,6 +101,7 @@ class CommitEngine final : public Output {
   void commit_or_doubt();
   bool landed_in_doubt();
   void settle_batch();
+  void abandon_unfinished_transaction();
   void rollback_quietly() noexcept;
   Error& note_if_full(Error& e) const;
   std::string failed_write() const;
@@ -127,6 +135,7 @@ class CommitEngine final : public Output {
   db::WriteCounts run_counts_;                   // replace: settled, not yet committed
   std::uint64_t run_rejected_ = 0;               // likewise
   bool rejections_logged_ = false;               // the first rejected batch was logged
+  bool inside_source_transaction_ = false;       // the last pending row's transaction goes on
   bool in_doubt_ = false;                        // the answer to the batch's COMMIT was lost
   db::WriteCounts doubt_counts_;                 // what its rows did, if it committed
   std::size_t doubt_rejected_ = 0;               // likewise

@@ -69,8 +69,11 @@ std::string shapes_schema(const config::Field& f) {
   if ((f.shapes & config::kObject) && f.nested) any.push_back(object_schema(*f.nested));
   if ((f.shapes & config::kObjectList) && f.nested)
     any.push_back(fmt::format(R"({{"type":"array","items":{}}})", object_schema(*f.nested)));
-  if ((f.shapes & config::kAnyMap) && f.nested)
-    any.push_back(fmt::format(R"({{"type":"object","additionalProperties":{}}})", object_schema(*f.nested)));
+  if ((f.shapes & config::kAnyMap) && f.nested) {
+    std::string entry = object_schema(*f.nested);  // with kStringMap too, a map may mix both
+    if (f.shapes & config::kStringMap) entry = fmt::format(R"({{"anyOf":[{},{}]}})", kScalar, entry);
+    any.push_back(fmt::format(R"({{"type":"object","additionalProperties":{}}})", entry));
+  }
   if (any.size() == 1) return any[0];
   return fmt::format(R"({{"anyOf":[{}]}})", fmt::join(any, ","));
 }

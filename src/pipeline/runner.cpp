@@ -90,7 +90,7 @@ class PipelineRun {
     s.dead_letters = p_.dead_letters->added();
     s.dead_letters_at = p_.dead_letters->location();
     s.dead_letters_allowed = p_.max_errors.has_value();
-    s.rows_skipped = rows_skipped_.load();
+    s.rows_skipped = rows_skipped_.load() + s.written.skipped;
     s.interrupted = interrupted_.load();
     std::lock_guard lock(error_mutex_);
     s.error = error_;

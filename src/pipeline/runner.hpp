@@ -28,7 +28,7 @@ struct PipelineStats {
   std::uint64_t dead_letters = 0;   // records sent to the dead letters by any stage
   std::string dead_letters_at;      // where they went (DeadLetterTable::location)
   bool dead_letters_allowed = false;  // the pipeline sets max_errors
-  std::uint64_t rows_skipped = 0;   // dropped by a filter (sql_call's on_error: skip)
+  std::uint64_t rows_skipped = 0;   // dropped by a filter (on_error: skip) or the output (written.skipped)
   db::WriteCounts written;          // the rows written by what they did, and the keys not found
   // Stopped (RunOptions::stop) before reading every row of its run (a scheduled pipeline
   // stopped while waiting for its next run is not).

@@ -16,7 +16,7 @@ namespace weir::db {
 // gtest prints WriteCounts in failures as "{inserted 2, updated 1, …}".
 inline void PrintTo(const WriteCounts& c, std::ostream* os) {
   *os << "{inserted " << c.inserted << ", updated " << c.updated << ", deleted " << c.deleted << ", unchanged "
-      << c.unchanged << ", upserted " << c.upserted << ", not_found " << c.not_found << "}";
+      << c.unchanged << ", upserted " << c.upserted << ", not_found " << c.not_found << ", skipped " << c.skipped << "}";
 }
 }  // namespace weir::db
 

@@ -71,6 +71,8 @@ struct WriteSpec {
 //           not_found (no row has the key)
 //   delete  deleted (rows of the key were deleted), not_found (none was there: also a key
 //           deleted by an earlier row of the same batch)
+// and an output that leaves rows out by its configuration counts them skipped (sql_apply: a
+// change of a table not among its `tables`).
 struct WriteCounts {
   std::uint64_t inserted = 0;
   std::uint64_t updated = 0;
@@ -78,8 +80,9 @@ struct WriteCounts {
   std::uint64_t unchanged = 0;
   std::uint64_t upserted = 0;
   std::uint64_t not_found = 0;
+  std::uint64_t skipped = 0;
 
-  // The rows that reached the target: all but those not found.
+  // The rows that reached the target: all but those not found or skipped.
   std::uint64_t written() const noexcept { return inserted + updated + deleted + unchanged + upserted; }
   WriteCounts& operator+=(const WriteCounts& other) noexcept;
   bool operator==(const WriteCounts&) const = default;

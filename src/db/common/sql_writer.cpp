@@ -82,6 +82,18 @@ WriteStatement write_statement(const Dialect& d, const WriteSpec& spec, std::siz
   return st;
 }
 
+std::string rekey_sql(const Dialect& d, const WriteSpec& spec) {
+  if (spec.columns.empty() || spec.key.empty())
+    throw Error(ErrorKind::config, fmt::format("changing a key of `{}` needs its columns and key", spec.table.to_string()));
+  std::string sets, where;
+  std::size_t n = 0;
+  for (const std::string& c : spec.columns)
+    sets += fmt::format("{}{} = {}", sets.empty() ? "" : ", ", d.quote_identifier(c), d.placeholder(++n));
+  for (const std::string& k : spec.key)
+    where += fmt::format("{}{} = {}", where.empty() ? "" : " AND ", d.quote_identifier(k), d.placeholder(++n));
+  return fmt::format("UPDATE {} SET {} WHERE {}", d.quote_table(spec.table), sets, where);
+}
+
 std::vector<std::string> non_key_columns(const WriteSpec& spec) {
   std::vector<std::string> out;
   for (const std::string& c : spec.columns)

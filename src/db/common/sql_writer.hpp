@@ -21,6 +21,11 @@ struct WriteStatement {
 // Throws Error{config} when the mode needs a key that the columns lack.
 WriteStatement write_statement(const Dialect& dialect, const WriteSpec& spec, std::size_t rows = 1);
 
+// UPDATE … SET every column of `spec` WHERE its key columns equal the parameters after them:
+// for a row whose key changes, the new values (key included) bound first, then the old key
+// in `spec.key`'s order.
+std::string rekey_sql(const Dialect& dialect, const WriteSpec& spec);
+
 // The columns of `spec` that are not key columns, in order: what an upsert or update sets.
 std::vector<std::string> non_key_columns(const WriteSpec& spec);
 

@@ -12,9 +12,10 @@
 
 #include <algorithm>
 
-#include "core/text.hpp"
 #include "db/common/sql_writer.hpp"
 #include "modules/builtin.hpp"
+#include "modules/output/column_map.hpp"
+#include "modules/output/database_sink.hpp"
 #include "modules/retry_option.hpp"
 #include "pipeline/commit_engine.hpp"
 #include "weir/db/driver.hpp"
@@ -73,12 +74,10 @@ Type infer_type(const Batch& batch, std::size_t column) {
   return Type::null;
 }
 
-class SqlWriteSink final : public pipeline::Sink {
+class SqlWriteSink final : public DatabaseSink {
  public:
   SqlWriteSink(const config::Section& section, const pipeline::ModuleContext& context)
-      : connection_config_(context.connection(section, "connection")),
-        pool_(context.pool(connection_config_)),
-        path_(section.path()),
+      : DatabaseSink(context, context.connection(section, "connection"), section.path()),
         create_table_(section.boolean("create_table")) {
     spec_.table = db::TableRef::parse(section.string("table"));
     spec_.mode = parse_mode(section.string("mode"));
@@ -87,39 +86,12 @@ class SqlWriteSink final : public pipeline::Sink {
       throw Error(ErrorKind::config, fmt::format("{}: mode {} needs `key`", section.path_of("key"),
                                                  section.string("mode")));
     for (const std::string& k : spec_.key) db::validate_identifier(k, "key column");
-    if (section.node("columns").IsMap()) {
-      for (auto& [target, source] : section.string_map("columns")) {
-        db::validate_identifier(target, "column");
-        mapping_.emplace_back(target, source);
-      }
-    } else if (section.string("columns") != "all") {
+    mapping_ = read_column_map(section, "columns");
+    if (mapping_.empty() && section.string("columns") != "all") {
       throw Error(ErrorKind::config, fmt::format("{}: expected `all` or a map of column: field",
                                                  section.path_of("columns")));
     }
   }
-
-  void connect() override {
-    disconnect();
-    lease_ = pool_->acquire();
-    connection_ = &*lease_;
-  }
-  // The writer first: it holds statements of the connection.
-  void disconnect() noexcept override {
-    writer_.reset();
-    connection_ = nullptr;
-    if (!lease_) return;
-    lease_.discard();
-    pool_->distrust_idle();
-  }
-  void release() noexcept override {
-    writer_.reset();
-    connection_ = nullptr;
-    lease_ = {};
-  }
-  void retrying() noexcept override { pool_->count_retry(); }
-  bool usable() const noexcept override { return lease_ && !lease_->broken(); }
-  db::Connection* connection() noexcept override { return connection_; }
-  const db::ConnectionConfig* connection_config() const noexcept override { return &connection_config_; }
 
   void prepare(const Batch& first) override;
   // A batch in another shape than the last (a change stream's table changed mid-stream, or a
@@ -130,21 +102,10 @@ class SqlWriteSink final : public pipeline::Sink {
   }
   void reset_writes() override { writer_ = connection_->bulk_writer(spec_); }
 
-  void begin() override { connection_->begin(); }
   db::WriteCounts write(const Batch& rows) override {
     if (rows.has_changes()) refuse_unsent_cells(rows);
     return writer_->write(rows);
   }
-  void commit() override { connection_->commit(); }
-  void rollback() noexcept override {
-    try {
-      if (connection_ && connection_->in_transaction()) connection_->rollback();
-    } catch (...) {
-    }
-  }
-  void savepoint(std::string_view name) override { connection_->savepoint(name); }
-  void release_savepoint(std::string_view name) override { connection_->release_savepoint(name); }
-  void rollback_to_savepoint(std::string_view name) override { connection_->rollback_to_savepoint(name); }
 
   void empty_target() override { connection_->execute(db::delete_all_sql(connection_->dialect(), spec_.table)); }
   bool exists() override { return connection_->describe_table(spec_.table).has_value(); }
@@ -155,7 +116,6 @@ class SqlWriteSink final : public pipeline::Sink {
   }
 
   std::string describe() const override { return fmt::format("{} writing to `{}`", path_, spec_.table.to_string()); }
-  std::string location() const override { return connection_config_.describe(); }
   std::string target() const override { return spec_.table.to_string(); }
 
   pipeline::Identity identity() const override {
@@ -164,24 +124,22 @@ class SqlWriteSink final : public pipeline::Sink {
   void probe(const Schema* input) override;
 
  private:
-  std::size_t source_index(const Schema& input, const std::string& target, const std::string& source) const;
+  std::size_t source_index(const Schema& input, const std::string& target, const std::string& source) const {
+    return mapped_field(input, path_, target, source);
+  }
   void bind(const std::shared_ptr<const Schema>& input);
   void refuse_unsent_cells(const Batch& rows) const;
   const Batch& project(const Batch& batch);
+  void drop_writers() noexcept override { writer_.reset(); }
 
-  db::ConnectionConfig connection_config_;
-  std::shared_ptr<db::Pool> pool_;
-  std::string path_;
   bool create_table_;
   db::WriteSpec spec_;
-  std::vector<std::pair<std::string, std::string>> mapping_;  // target column → input field
+  ColumnMap mapping_;                                         // target column → input field
   std::vector<std::size_t> sources_;                          // input index per target column
   std::shared_ptr<const Schema> bound_;                       // the input shape sources_ reads
   bool identity_ = false;
   std::shared_ptr<const Schema> projected_schema_;
   Batch scratch_;
-  db::Lease lease_;
-  db::Connection* connection_ = nullptr;  // the lease's, while held
   std::unique_ptr<db::BulkWriter> writer_;
 };
 
@@ -241,17 +199,6 @@ void SqlWriteSink::prepare(const Batch& first) {
   if (create_table_ && !connection_->describe_table(spec_.table))
     connection_->execute(db::create_table_sql(connection_->dialect(), spec_.table, *projected_schema_, spec_.key));
   writer_ = connection_->bulk_writer(spec_);
-}
-
-// Where the input field that `columns.<target>` maps from sits; throws Error{config} naming
-// the YAML path and the closest field.
-std::size_t SqlWriteSink::source_index(const Schema& input, const std::string& target,
-                                       const std::string& source) const {
-  if (auto index = input.find(source)) return *index;
-  std::vector<std::string_view> names;
-  for (const Column& c : input.columns()) names.push_back(c.name);
-  throw Error(ErrorKind::config, fmt::format("{}.columns.{}: the input has no field `{}`{}", path_, target, source,
-                                             did_you_mean(source, names)));
 }
 
 // Maps the target's columns (fixed by the first batch, or by `columns:`) onto a new input

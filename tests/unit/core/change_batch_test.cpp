@@ -177,5 +177,26 @@ TEST(ChangeBatch, AFilterCarriesEachRowsChangeIntoItsOwnShapeByColumnName) {
   EXPECT_FALSE(plain_out.has_changes()) << "a plain row carries nothing";
 }
 
+// A change's position in the source stream (what its dead letter names) stays with the row
+// through a filter's or a slice's copy, and a recycled batch forgets it.
+TEST(ChangeBatch, APositionStaysWithItsRowWhenCarriedAndGoesWhenCleared) {
+  Batch in(customers());
+  for (int id : {1, 2, 3}) in.append_change(ChangeOp::insert)[0] = Value(id);
+  in.set_position(0, "0/16B3748:0");
+  in.set_position(2, "0/16B3748:2");
+  EXPECT_EQ(in.position(1), "") << "no position was set for it";
+
+  Batch out(customers());
+  for (std::size_t r : {std::size_t{2}, std::size_t{1}}) {
+    out.append_row(in.row(r));
+    out.carry_change(in, r);
+  }
+  EXPECT_EQ(out.position(0), "0/16B3748:2");
+  EXPECT_EQ(out.position(1), "");
+  out.clear();
+  out.append_change(ChangeOp::insert)[0] = Value(4);
+  EXPECT_EQ(out.position(0), "");
+}
+
 }  // namespace
 }  // namespace weir

@@ -102,6 +102,13 @@ TEST(SqlWriter, RemoveWithCompositeKey) {
   EXPECT_EQ(st.param_columns, (Params{2, 1}));
 }
 
+// A row whose key changes: the new values (key too) first, then the old key in key order.
+TEST(SqlWriter, RekeySetsEveryColumnWhereTheOldKeyIs) {
+  EXPECT_EQ(rekey_sql(kDialect, spec(WriteMode::update, {"a", "qty", "b"}, {"b", "a"})),
+            "UPDATE \"t\" SET \"a\" = ?1, \"qty\" = ?2, \"b\" = ?3 WHERE \"b\" = ?4 AND \"a\" = ?5");
+  expect_config_error([] { rekey_sql(kDialect, spec(WriteMode::update, {"a"})); }, "needs its columns and key");
+}
+
 TEST(SqlWriter, SchemaQualifiedTable) {
   WriteStatement st = write_statement(kDialect, spec(WriteMode::remove, {"id"}, {"id"}, TableRef{"sales", "orders"}));
   EXPECT_EQ(st.sql, "DELETE FROM \"sales\".\"orders\" WHERE \"id\" = ?1");

@@ -7,30 +7,12 @@
 #include <vector>
 
 #include "pipeline/runner.hpp"
+#include "support/scripted_input.hpp"
 #include "support/test_support.hpp"
 #include "weir/db/driver.hpp"
 
 namespace weir::pipeline {
 namespace {
-
-// An input that hands out the batches it was given, once, with no position.
-class ScriptedInput final : public Input {
- public:
-  explicit ScriptedInput(std::vector<Batch> batches) : batches_(std::move(batches)) {}
-  void restore(std::string_view) override {}
-  void open(const RunOptions&) override {}
-  bool read(Batch& out) override {
-    if (next_ == batches_.size()) return false;
-    out = batches_[next_++];
-    return true;
-  }
-  State state() const noexcept override { return next_ == batches_.size() ? State::run_ended : State::reading; }
-  std::string checkpoint() const override { return ""; }
-
- private:
-  std::vector<Batch> batches_;
-  std::size_t next_ = 0;
-};
 
 std::shared_ptr<const Schema> shape(std::vector<std::string> names) {
   std::vector<Column> columns;
@@ -56,7 +38,7 @@ class SqlWriteChangesTest : public ::testing::Test {
                      "    dead_letter: { connection: dst }\n"
                      "    max_errors: 10\n");
     Project project = load_project(dir_.file("p.yaml"));
-    project.pipelines.at(0).input = std::make_unique<ScriptedInput>(std::move(batches));
+    project.pipelines.at(0).input = std::make_unique<test::ScriptedInput>(std::move(batches));
     return run_all(project).at(0);
   }
 
