@@ -3,6 +3,7 @@
 // match its type's form throws Error{data} rather than yield a wrong value.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -177,16 +178,23 @@ void BinaryCodec::decode_array(std::string_view f, Value& out) const {
     pos += 4;
     return static_cast<std::int32_t>(load32(f.data() + pos - 4));
   };
-  const std::int32_t ndim = word();
+  std::int32_t ndim = word();
   word();  // has-NULLs: every element says so itself
   if (static_cast<Oid>(word()) != element_oid_ || ndim < 0 || static_cast<std::size_t>(ndim) > kMaxDimensions)
     malformed(oid_, f.size());
   std::int32_t dims[kMaxDimensions];
+  std::size_t elements = ndim > 0 ? 1 : 0;  // how many the dimensions announce, up to the field's size
   for (std::int32_t d = 0; d < ndim; ++d) {
     dims[d] = word();
     word();  // lower bound: weir's arrays start wherever the list starts
     if (dims[d] < 0) malformed(oid_, f.size());
+    elements = std::min(elements * static_cast<std::size_t>(dims[d]), f.size());
   }
+  // Each element takes at least its length word: dimensions announcing more elements than the
+  // field holds are malformed, checked before the nested arrays are built (they could take any
+  // amount of memory). A zero dimension is the empty array, as the server reads it.
+  if (elements > (f.size() - pos) / 4) malformed(oid_, f.size());
+  if (elements == 0) ndim = 0;
   const BinaryCodec item = element();
   auto build = [&](std::int32_t depth, auto& self) -> Array {
     Array level;
