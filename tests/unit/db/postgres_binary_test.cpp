@@ -242,5 +242,34 @@ TEST(PostgresBinaryCodec, MalformedFieldsAreDataErrors) {
       << "two elements announced, none sent";
 }
 
+// Times and timestamps outside what time_recv and timestamp_recv accept are malformed, not read:
+// found by fuzzing (tests/fuzz/corpus/pg_copy/timestamp_past_the_servers_range), a timestamp near
+// the int64 maximum overflowed (UB) on its way to Unix time.
+TEST(PostgresBinaryCodec, TimesAndTimestampsOutsideTheServersRangeAreMalformed) {
+  auto int8 = [](std::int64_t v) {
+    WireBuffer wire;
+    wire.put_i64(v);
+    return std::string(wire.view());
+  };
+  Value v;
+  codec(1114).decode(int8(9'223'371'331'199'999'999), v);  // 294276-12-31 23:59:59.999999, the last
+  EXPECT_EQ(v.to_text(), "294276-12-31 23:59:59.999999");
+  codec(1184).decode(int8(-211'813'488'000'000'000), v);  // the first: 4714-11-24 BC
+  EXPECT_EQ(v.to_text(), "4714-11-24 00:00:00+00 BC");
+  codec(1083).decode(int8(86'400'000'000), v);
+  EXPECT_EQ(v, Value(Time{86'400'000'000})) << "24:00:00 is a time";
+  for (auto [oid, micros] : {std::pair{Oid{1114}, std::int64_t{9'223'371'331'200'000'000}},
+                             {Oid{1184}, std::int64_t{9'223'372'032'559'808'638}},
+                             {Oid{1114}, std::int64_t{-211'813'488'000'000'001}},
+                             {Oid{1083}, std::int64_t{86'400'000'001}}, {Oid{1083}, std::int64_t{-1}}}) {
+    try {
+      codec(oid).decode(int8(micros), v);
+      ADD_FAILURE() << "oid " << oid << " read " << micros << " as " << v.to_text();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::data) << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace weir::db::postgres
