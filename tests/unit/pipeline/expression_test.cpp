@@ -162,8 +162,9 @@ TEST_F(ExpressionTest, ParseErrorsGiveTheColumn) {
   EXPECT_EQ(parse_error("  "), "condition is empty");
 }
 
-// Found by fuzzing (tests/fuzz/corpus/expression/deep_nesting): `weir validate` crashed on a
-// condition nested 200,000 levels deep, and a long `or` chain overflowed the stack when tested.
+// Found with the expression fuzz target on a deep input (its corpus keeps one just past the limit,
+// deep_nesting): `weir validate` crashed on a condition nested 200,000 levels deep, and a long
+// `or` chain overflowed the stack when tested.
 TEST_F(ExpressionTest, DeepNestingIsAConfigErrorAndLongChainsEvaluate) {
   auto repeat = [](std::string_view s, int n) {
     std::string out;
