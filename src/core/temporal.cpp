@@ -191,14 +191,17 @@ std::string format_interval(const Interval& iv) {
   if (iv.months % 12) out += fmt::format("{}M", iv.months % 12);
   if (iv.days) out += fmt::format("{}D", iv.days);
   if (iv.micros) {
-    std::int64_t abs = std::llabs(iv.micros);
+    // Unsigned: the magnitude of the int64 minimum (which a binary interval can carry) is no int64.
+    auto magnitude = static_cast<std::uint64_t>(iv.micros);
+    std::uint64_t abs = iv.micros < 0 ? 0 - magnitude : magnitude;
     const char* sign = iv.micros < 0 ? "-" : "";
-    std::int64_t secs = abs / kMicrosPerSecond;
+    std::uint64_t secs = abs / kMicrosPerSecond;
     out += 'T';
     if (secs / 3600) out += fmt::format("{}{}H", sign, secs / 3600);
     if (secs / 60 % 60) out += fmt::format("{}{}M", sign, secs / 60 % 60);
     if (secs % 60 || abs % kMicrosPerSecond)
-      out += fmt::format("{}{}{}S", sign, secs % 60, format_fraction(abs % kMicrosPerSecond));
+      out += fmt::format("{}{}{}S", sign, secs % 60,
+                         format_fraction(static_cast<std::int64_t>(abs % kMicrosPerSecond)));
   }
   if (out == "P") out += "0D";
   return out;
@@ -268,6 +271,20 @@ std::optional<TimestampTz> parse_timestamptz(std::string_view text) {
   return TimestampTz{*micros - offset * kMicrosPerSecond};
 }
 
+namespace {
+// Adds value × factor to `field`; false when a step overflows or the sum does not fit the field.
+template <class Field>
+bool add_scaled(Field& field, std::int64_t value, std::int64_t factor) {
+  std::int64_t scaled = 0, sum = 0;
+  if (__builtin_mul_overflow(value, factor, &scaled) || __builtin_add_overflow(std::int64_t{field}, scaled, &sum) ||
+      sum != static_cast<Field>(sum))
+    return false;
+  field = static_cast<Field>(sum);
+  return true;
+}
+}  // namespace
+
+// A number or a part past what an interval holds is no interval (nullopt), not a wrapped value.
 std::optional<Interval> parse_interval(std::string_view text) {
   if (text.size() < 2 || text[0] != 'P') return std::nullopt;
   Interval iv;
@@ -283,7 +300,9 @@ std::optional<Interval> parse_interval(std::string_view text) {
     if (text[i] == '-') ++i;
     std::int64_t whole = 0;
     std::size_t digits_start = i;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9') whole = whole * 10 + (text[i++] - '0');
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9')
+      if (__builtin_mul_overflow(whole, 10, &whole) || __builtin_add_overflow(whole, text[i++] - '0', &whole))
+        return std::nullopt;
     std::int64_t frac_micros = 0;
     if (i < text.size() && text[i] == '.') {
       int digits = 0;
@@ -295,14 +314,16 @@ std::optional<Interval> parse_interval(std::string_view text) {
     std::int64_t sign = text[start] == '-' ? -1 : 1;
     char unit = text[i++];
     if (frac_micros && !(in_time && unit == 'S')) return std::nullopt;
-    if (!in_time && unit == 'Y') iv.months += static_cast<std::int32_t>(sign * whole * 12);
-    else if (!in_time && unit == 'M') iv.months += static_cast<std::int32_t>(sign * whole);
-    else if (!in_time && unit == 'W') iv.days += static_cast<std::int32_t>(sign * whole * 7);
-    else if (!in_time && unit == 'D') iv.days += static_cast<std::int32_t>(sign * whole);
-    else if (in_time && unit == 'H') iv.micros += sign * whole * 3'600 * kMicrosPerSecond;
-    else if (in_time && unit == 'M') iv.micros += sign * whole * 60 * kMicrosPerSecond;
-    else if (in_time && unit == 'S') iv.micros += sign * (whole * kMicrosPerSecond + frac_micros);
-    else return std::nullopt;
+    bool fits = false;
+    if (!in_time && unit == 'Y') fits = add_scaled(iv.months, sign * whole, 12);
+    else if (!in_time && unit == 'M') fits = add_scaled(iv.months, sign * whole, 1);
+    else if (!in_time && unit == 'W') fits = add_scaled(iv.days, sign * whole, 7);
+    else if (!in_time && unit == 'D') fits = add_scaled(iv.days, sign * whole, 1);
+    else if (in_time && unit == 'H') fits = add_scaled(iv.micros, sign * whole, 3'600 * kMicrosPerSecond);
+    else if (in_time && unit == 'M') fits = add_scaled(iv.micros, sign * whole, 60 * kMicrosPerSecond);
+    else if (in_time && unit == 'S')
+      fits = add_scaled(iv.micros, sign * whole, kMicrosPerSecond) && add_scaled(iv.micros, sign * frac_micros, 1);
+    if (!fits) return std::nullopt;
   }
   return iv;
 }

@@ -208,9 +208,24 @@ void Url::set_option(std::string_view key, std::string_view value) {
 }
 
 namespace {
+// The host as parse() reads it back: an IPv6 literal in brackets (read as written), any other
+// host with the characters that delimit a URL's parts percent-encoded (it is read decoded).
+std::string render_host(const std::string& host) {
+  if (host.find(':') != std::string::npos && host.find_first_of("@/?[]") == std::string::npos)
+    return "[" + host + "]";
+  std::string out;
+  for (char c : host) {
+    if (std::string_view("%@/?:[]").find(c) != std::string_view::npos)
+      out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    else out += c;
+  }
+  return out;
+}
+
 std::string render(const Url& url, bool with_password) {
   std::string out = url.scheme + ":";
   if (url.file_path) {
+    if (url.database.starts_with("//")) out += "//";  // parse() drops the first two slashes
     for (char c : url.database) {
       if (c == '%' || c == '?' || c == '#' || c == '&') out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
       else out += c;
@@ -222,7 +237,7 @@ std::string render(const Url& url, bool with_password) {
       if (!url.password.empty()) out += with_password ? ":" + percent_encode(url.password) : ":***";
       out += '@';
     }
-    out += url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+    out += render_host(url.host);
     if (url.port) out += fmt::format(":{}", url.port);
     if (!url.database.empty()) out += "/" + percent_encode(url.database);
   }

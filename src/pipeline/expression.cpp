@@ -22,8 +22,8 @@ struct Operand {
 
 struct Node {
   Op op;
-  std::size_t left = 0, right = 0;  // child nodes (or_, and_: both; not_: left)
-  Operand a, b;                     // comparison sides (truth: a)
+  std::vector<std::size_t> terms;  // child nodes: or_, and_ all their terms (a chain is one node); not_ one
+  Operand a, b;                    // comparison sides (truth: a)
 };
 
 struct Tree {
@@ -72,42 +72,55 @@ class Parser {
     return tree_.nodes.size() - 1;
   }
 
+  // `a or b or c`: one node with every term, so evaluating a long chain takes no deeper stack
+  // than one term.
   std::size_t parse_or() {
-    std::size_t left = parse_and();
+    std::vector<std::size_t> terms{parse_and()};
     while (token_.kind == Tok::or_) {
       advance();
-      left = add(Node{Op::or_, left, parse_and(), {}, {}});
+      terms.push_back(parse_and());
     }
-    return left;
+    return terms.size() == 1 ? terms[0] : add(Node{Op::or_, std::move(terms), {}, {}});
   }
 
   std::size_t parse_and() {
-    std::size_t left = parse_not();
+    std::vector<std::size_t> terms{parse_not()};
     while (token_.kind == Tok::and_) {
       advance();
-      left = add(Node{Op::and_, left, parse_not(), {}, {}});
+      terms.push_back(parse_not());
     }
-    return left;
+    return terms.size() == 1 ? terms[0] : add(Node{Op::and_, std::move(terms), {}, {}});
   }
 
   std::size_t parse_not() {
-    if (token_.kind == Tok::not_) {
-      advance();
-      return add(Node{Op::not_, parse_not(), 0, {}, {}});
-    }
-    if (token_.kind == Tok::lparen) {
-      std::size_t open = token_.column;
-      advance();
-      std::size_t inner = parse_or();
-      if (token_.kind != Tok::rparen) fail("`(` is not closed", open);
-      advance();
-      return inner;
+    if (token_.kind == Tok::not_ || token_.kind == Tok::lparen) {
+      // Parsing and evaluating recurse once per level: a limit keeps a hostile condition from
+      // overflowing the stack, far beyond anything written by hand.
+      if (nesting_ == kMaxNesting)
+        fail(fmt::format("`not` and parentheses nest deeper than {} levels", kMaxNesting), token_.column);
+      ++nesting_;
+      std::size_t node = parse_nested();
+      --nesting_;
+      return node;
     }
     Operand a = parse_operand();
-    if (token_.kind != Tok::compare) return add(Node{Op::truth, 0, 0, std::move(a), {}});
+    if (token_.kind != Tok::compare) return add(Node{Op::truth, {}, std::move(a), {}});
     Op op = token_.op;
     advance();
-    return add(Node{op, 0, 0, std::move(a), parse_operand()});
+    return add(Node{op, {}, std::move(a), parse_operand()});
+  }
+
+  std::size_t parse_nested() {
+    if (token_.kind == Tok::not_) {
+      advance();
+      return add(Node{Op::not_, {parse_not()}, {}, {}});
+    }
+    std::size_t open = token_.column;
+    advance();
+    std::size_t inner = parse_or();
+    if (token_.kind != Tok::rparen) fail("`(` is not closed", open);
+    advance();
+    return inner;
   }
 
   Operand parse_operand() {
@@ -232,10 +245,13 @@ class Parser {
     return t;
   }
 
+  static constexpr int kMaxNesting = 200;
+
   Tree& tree_;
   std::string_view text_;
   std::size_t pos_ = 0;
   Token token_;
+  int nesting_ = 0;
 };
 
 }  // namespace
@@ -267,9 +283,11 @@ BoundExpression Expression::bind(const Schema& schema) const {
 bool BoundExpression::eval(std::size_t index, const Row& row) const {
   const Node& n = tree_->nodes[index];
   switch (n.op) {
-    case Op::or_: return eval(n.left, row) || eval(n.right, row);
-    case Op::and_: return eval(n.left, row) && eval(n.right, row);
-    case Op::not_: return !eval(n.left, row);
+    case Op::or_:
+      return std::any_of(n.terms.begin(), n.terms.end(), [&](std::size_t t) { return eval(t, row); });
+    case Op::and_:
+      return std::all_of(n.terms.begin(), n.terms.end(), [&](std::size_t t) { return eval(t, row); });
+    case Op::not_: return !eval(n.terms[0], row);
     default: break;
   }
   Value scratch_a, scratch_b;

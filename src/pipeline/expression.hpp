@@ -9,6 +9,7 @@
 //
 // Keywords are case-insensitive; strings take \\ \' \" \n \t escapes. A lone operand is true
 // only when it is the boolean true (`when: record.active`).
+// `not` and parentheses nest at most 200 levels deep; chains of `and` / `or` may be any length.
 //
 // Values compare as core/value_order.hpp says: numbers numerically across int64/float64/decimal,
 // strings bytewise. `==` is true when both sides are NULL or both are non-NULL and equal

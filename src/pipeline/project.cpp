@@ -87,7 +87,8 @@ void add_at_path(const config::Document& doc, const std::string& path, std::stri
 // Reports an unknown `connection:` of a module that is not built for other problems.
 void check_connection_name(const YAML::Node& options, const config::Spec& spec, const std::string& path,
                            const ModuleContext& context, const config::Document& doc, config::Diagnostics& d) {
-  if (!spec.find("connection") || !options.IsMap() || !options["connection"].IsScalar() ||
+  // A const map's absent key is an invalid node, which throws when asked its type: test it first.
+  if (!spec.find("connection") || !options.IsMap() || !options["connection"] || !options["connection"].IsScalar() ||
       doc.has_unresolved(path + ".connection"))
     return;
   try {

@@ -142,9 +142,14 @@ TEST_F(PostgresCopy, ReadsAgreeWithSingleRowModeOnTheServersOwnValues) {
   conn_->execute_script("INSERT INTO " + t + " VALUES "
       "(1, 'infinity', '-infinity', 'infinity', 'NaN', 'Infinity', '-Infinity', 'x', 'nm', '[0:1]={1,2}', '-1 year -2 days 3 hours'),"
       "(2, '0044-03-15 BC', '0044-03-15 12:00:00.25 BC', '10000-01-01 00:00:00.5+00', '-0.000', '3.4e38', '-0', '\\377', '', '{{1,2},{3,4}}', '1.5 seconds'),"
-      "(3, '0001-01-01', '9999-12-31 23:59:59.999999', '1970-01-01 00:00:00+00', 'Infinity', '1e-37', '1e308', '', 'n', '{}', '0')");
+      "(3, '0001-01-01', '9999-12-31 23:59:59.999999', '1970-01-01 00:00:00+00', 'Infinity', '1e-37', '1e308', '', 'n', '{}', '0'),"
+      // The last and first timestamps: the last is within 10^15 µs of the int64 maximum.
+      "(4, '4714-11-24 BC', '294276-12-31 23:59:59.999999', '4714-11-24 00:00:00+00 BC', '0', '0', '0', '', 'n', '{}', '0')");
   Rows got = read_both_ways(t, "*");
-  ASSERT_EQ(got.size(), 3u);
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[3][1], Value("4714-11-24 BC"));
+  EXPECT_EQ(got[3][2], Value("294276-12-31 23:59:59.999999"));
+  EXPECT_EQ(got[3][3], Value("4714-11-24 00:00:00+00 BC"));
   EXPECT_EQ(got[1][1], Value("0044-03-15 BC"));
   EXPECT_EQ(got[1][3], Value("10000-01-01 00:00:00.5+00"));
   EXPECT_EQ(got[1][4], Value(Decimal{"0.000"}));

@@ -60,7 +60,9 @@ int integer_bits(const MYSQL_FIELD& f) {
 void describe_range(const MYSQL_FIELD& f, Column& c) {
   if (c.type == Type::int64) c.bits = integer_bits(f);
   if (f.type == MYSQL_TYPE_LONGLONG && (f.flags & UNSIGNED_FLAG)) c.precision = 20;
-  if (f.type == MYSQL_TYPE_NEWDECIMAL || f.type == MYSQL_TYPE_DECIMAL) {
+  // A length no DECIMAL has (65 digits, the sign and the point at most) says nothing of its range.
+  if ((f.type == MYSQL_TYPE_NEWDECIMAL || f.type == MYSQL_TYPE_DECIMAL) &&
+      f.length <= static_cast<unsigned long>(kMaxDecimalDigits) + 2) {
     int digits = static_cast<int>(f.length) - (f.decimals > 0 ? 1 : 0) - ((f.flags & UNSIGNED_FLAG) ? 0 : 1);
     c.precision = std::max(digits, 1);
     c.scale = static_cast<int>(f.decimals);

@@ -3,6 +3,7 @@
 // match its type's form throws Error{data} rather than yield a wrong value.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -60,12 +61,11 @@ void append_pg_date(std::string& out, std::int64_t unix_days, bool& bc) {
   fmt::format_to(std::back_inserter(out), "{:04d}-{:02d}-{:02d}", bc ? 1 - year : year, month, day);
 }
 
-void set_pg_timestamp_text(std::int64_t unix_micros, bool zoned, Value& out) {
-  std::int64_t days = floor_div(unix_micros, kMicrosPerDay);
-  std::int64_t micros = unix_micros - days * kMicrosPerDay;
+// `micros` into the day `unix_days`.
+void set_pg_timestamp_text(std::int64_t unix_days, std::int64_t micros, bool zoned, Value& out) {
   std::string text;
   bool bc = false;
-  append_pg_date(text, days, bc);
+  append_pg_date(text, unix_days, bc);
   std::int64_t secs = micros / 1'000'000;
   fmt::format_to(std::back_inserter(text), " {:02d}:{:02d}:{:02d}", secs / 3600, secs / 60 % 60, secs % 60);
   if (std::int64_t frac = micros % 1'000'000) {
@@ -92,14 +92,20 @@ void decode_date(std::int32_t v, Value& out) {
   out.set_text(text);
 }
 
-void decode_timestamp(std::int64_t v, bool zoned, Value& out) {
-  if (v == std::numeric_limits<std::int64_t>::min()) return out.set_text("-infinity");
-  if (v == std::numeric_limits<std::int64_t>::max()) return out.set_text("infinity");
-  // The server's range (4713 BC to 294276 AD) keeps this sum far from overflow.
-  std::int64_t micros = v + kEpochMicros;
-  if (!in_weir_range(floor_div(micros, kMicrosPerDay))) return set_pg_timestamp_text(micros, zoned, out);
-  if (zoned) out = TimestampTz{micros};
-  else out = Timestamp{micros};
+// False for what timestamp_recv refuses: anything outside MIN_TIMESTAMP … END_TIMESTAMP (4714-11-24
+// BC to 294277 AD) but the infinities. The last years of that range are within 10^15 µs of the
+// int64 maximum: a timestamp moves to Unix time only once it is known to be within weir's years.
+bool decode_timestamp(std::int64_t v, bool zoned, Value& out) {
+  constexpr std::int64_t kMinTimestamp = -211'813'488'000'000'000, kEndTimestamp = 9'223'371'331'200'000'000;
+  if (v == std::numeric_limits<std::int64_t>::min()) return out.set_text("-infinity"), true;
+  if (v == std::numeric_limits<std::int64_t>::max()) return out.set_text("infinity"), true;
+  if (v < kMinTimestamp || v >= kEndTimestamp) return false;
+  std::int64_t pg_days = floor_div(v, kMicrosPerDay);
+  if (!in_weir_range(pg_days + kEpochDays))
+    set_pg_timestamp_text(pg_days + kEpochDays, v - pg_days * kMicrosPerDay, zoned, out);
+  else if (zoned) out = TimestampTz{v + kEpochMicros};
+  else out = Timestamp{v + kEpochMicros};
+  return true;
 }
 
 // A real as the text format gives it: the shortest decimal that reads back as the float,
@@ -149,11 +155,19 @@ void BinaryCodec::decode(std::string_view f, Value& out) const {
       if (f.empty() || f[0] != 1) malformed(oid_, f.size());
       return out.set_json(f.substr(1));
     case Wire::date: need(4); return decode_date(static_cast<std::int32_t>(load32(f.data())), out);
-    case Wire::time: need(8); out = Time{static_cast<std::int64_t>(load64(f.data()))}; return;
+    case Wire::time: {
+      need(8);
+      auto micros = static_cast<std::int64_t>(load64(f.data()));
+      if (micros < 0 || micros > kMicrosPerDay) malformed(oid_, f.size());  // time_recv's range: 24:00:00 included
+      out = Time{micros};
+      return;
+    }
     case Wire::timestamp:
     case Wire::timestamptz:
       need(8);
-      return decode_timestamp(static_cast<std::int64_t>(load64(f.data())), wire_ == Wire::timestamptz, out);
+      if (!decode_timestamp(static_cast<std::int64_t>(load64(f.data())), wire_ == Wire::timestamptz, out))
+        malformed(oid_, f.size());
+      return;
     case Wire::interval:
       need(16);
       out = Interval{static_cast<std::int32_t>(load32(f.data() + 12)), static_cast<std::int32_t>(load32(f.data() + 8)),
@@ -177,16 +191,23 @@ void BinaryCodec::decode_array(std::string_view f, Value& out) const {
     pos += 4;
     return static_cast<std::int32_t>(load32(f.data() + pos - 4));
   };
-  const std::int32_t ndim = word();
+  std::int32_t ndim = word();
   word();  // has-NULLs: every element says so itself
   if (static_cast<Oid>(word()) != element_oid_ || ndim < 0 || static_cast<std::size_t>(ndim) > kMaxDimensions)
     malformed(oid_, f.size());
   std::int32_t dims[kMaxDimensions];
+  std::size_t elements = ndim > 0 ? 1 : 0;  // how many the dimensions announce, up to the field's size
   for (std::int32_t d = 0; d < ndim; ++d) {
     dims[d] = word();
     word();  // lower bound: weir's arrays start wherever the list starts
     if (dims[d] < 0) malformed(oid_, f.size());
+    elements = std::min(elements * static_cast<std::size_t>(dims[d]), f.size());
   }
+  // Each element takes at least its length word: dimensions announcing more elements than the
+  // field holds are malformed, checked before the nested arrays are built (they could take any
+  // amount of memory). A zero dimension is the empty array, as the server reads it.
+  if (elements > (f.size() - pos) / 4) malformed(oid_, f.size());
+  if (elements == 0) ndim = 0;
   const BinaryCodec item = element();
   auto build = [&](std::int32_t depth, auto& self) -> Array {
     Array level;

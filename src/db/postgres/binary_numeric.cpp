@@ -134,33 +134,30 @@ bool numeric_text(std::string_view field, std::string& out) {
   const std::uint16_t sign = load16(field.data() + 4);
   const int dscale = load16(field.data() + 6);
   if (field.size() != 8 + 2 * static_cast<std::size_t>(ndigits)) return false;
+  for (int k = 0; k < ndigits; ++k)
+    if (load16(field.data() + 8 + 2 * k) > 9999) return false;
   switch (sign) {
     case kNaN: out = "NaN"; return true;
     case kPlusInfinity: out = "Infinity"; return true;
     case kMinusInfinity: out = "-Infinity"; return true;
-    case kNegative: out += '-'; break;
+    case kNegative:
     case kPositive: break;
     default: return false;
   }
-  bool valid = true;
-  auto digit = [&](int k) -> int {
-    if (k < 0 || k >= ndigits) return 0;
-    int d = load16(field.data() + 8 + 2 * k);
-    valid = valid && d <= 9999;
-    return d;
-  };
+  if (dscale > kMaxDscale) return false;  // numeric_recv refuses it too
+  auto digit = [&](int k) -> int { return k < 0 || k >= ndigits ? 0 : load16(field.data() + 8 + 2 * k); };
   char group[4];
   auto split = [&](int d) {
     for (int i = 3; i >= 0; --i, d /= 10) group[i] = static_cast<char>('0' + d % 10);
   };
-  if (weight < 0) out += '0';
+  // numeric_recv takes leading zero groups and digits past dscale, and prints the value as
+  // numeric_out would after stripping them: no leading zeros, and zero is never negative.
   for (int k = 0; k <= weight; ++k) {
     split(digit(k));
-    int from = 0;
-    if (k == 0)  // no leading zeros, but at least one digit
-      while (from < 3 && group[from] == '0') ++from;
-    out.append(group + from, 4 - from);
+    out.append(group, 4);
   }
+  out.erase(0, std::min(out.find_first_not_of('0'), out.size()));
+  if (out.empty()) out = "0";
   if (dscale > 0) {
     out += '.';
     std::size_t end = out.size() + static_cast<std::size_t>(dscale);
@@ -170,7 +167,8 @@ bool numeric_text(std::string_view field, std::string& out) {
     }
     out.resize(end);
   }
-  return valid;
+  if (sign == kNegative && out.find_first_not_of("0.") != std::string::npos) out.insert(0, 1, '-');
+  return true;
 }
 
 }  // namespace weir::db::postgres

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include "weir/temporal.hpp"
@@ -206,6 +207,25 @@ TEST(Temporal, IntervalNegativeParts) {
   EXPECT_EQ(format_interval(Interval{0, -3, 0}), "P-3D");
   EXPECT_EQ(format_interval(Interval{-14, 0, 0}), "P-1Y-2M");
   EXPECT_EQ(format_interval(Interval{1, -1, hms(1, 0, 0)}), "P1M-1DT1H");
+}
+
+// Every interval PostgreSQL holds prints and reads back, the int64 minimum of microseconds
+// included, and numbers past what a part holds are no interval. Found by the checkpoint fuzz
+// target (tests/fuzz/corpus/checkpoint/interval_overflow): parsing wrapped (UB) on 20 digits.
+TEST(Temporal, IntervalExtremesRoundTripAndOverflowIsRejected) {
+  using L = std::numeric_limits<std::int64_t>;
+  using I = std::numeric_limits<std::int32_t>;
+  EXPECT_EQ(format_interval(Interval{0, 0, L::min()}), "PT-2562047788H-54.775808S");
+  EXPECT_EQ(format_interval(Interval{0, 0, L::max()}), "PT2562047788H54.775807S");
+  for (Interval iv : {Interval{0, 0, L::min()}, Interval{0, 0, L::max()}, Interval{I::min(), I::min(), L::min()},
+                      Interval{I::max(), I::max(), L::max()}}) {
+    auto back = parse_interval(format_interval(iv));
+    ASSERT_TRUE(back) << format_interval(iv);
+    EXPECT_EQ(*back, iv) << format_interval(iv);
+  }
+  for (const char* bad : {"P99999999999999999999D", "P2147483648D", "P178956971Y", "PT2562047789H", "PT9223372036854775808S",
+                          "P1Y999999999999999999999H", "PT2562047788H54.775808S"})
+    EXPECT_FALSE(parse_interval(bad)) << bad;
 }
 
 TEST(Temporal, TimeOfDayPastMidnightIsRejected) {

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "db/postgres/binary_codec.hpp"
 #include "db/postgres/binary_numeric.hpp"
@@ -71,6 +74,26 @@ TEST(PostgresBinaryNumeric, RejectsMalformedWire) {
   EXPECT_FALSE(numeric_text(std::string("\0\0\0\0\x12\x34\0\0", 8), out)) << "unknown sign";
 }
 
+// The wire form numeric_recv accepts need not be the one numeric_send makes: leading zero groups
+// and a negative zero are read as the server reads them, a dscale past its limit is refused.
+// Found by fuzzing (tests/fuzz/corpus/pg_numeric/leading_zero_group, dscale_over_limit): the text
+// was "00005" and "-0", which the encoder then read as another value.
+TEST(PostgresBinaryNumeric, PrintsUnstrippedWireFormsAsTheServerWould) {
+  auto text = [](std::string_view wire) {
+    std::string out;
+    return numeric_text(wire, out) ? out : "<malformed>";
+  };
+  // ndigits 2, weight 1, positive, dscale 0: groups 0 and 5.
+  EXPECT_EQ(text(std::string("\0\2\0\1\0\0\0\0\0\0\0\5", 12)), "5");
+  EXPECT_EQ(text(std::string("\0\2\0\1\0\0\0\1\0\0\0\5", 12)), "5.0");
+  EXPECT_EQ(text(std::string("\0\0\0\0\x40\0\0\2", 8)), "0.00") << "no digits, negative: zero";
+  // 0.0001 with dscale 0 is 0 (digits past dscale are dropped), negative or not.
+  EXPECT_EQ(text(std::string("\0\1\xff\xff\x40\0\0\0\0\1", 10)), "0");
+  EXPECT_EQ(text(std::string("\0\1\xff\xff\x40\0\0\4\0\1", 10)), "-0.0001");
+  EXPECT_EQ(text(std::string("\0\1\xff\xff\0\0\x40\0\0\1", 10)), "<malformed>") << "dscale 16384 > 16383";
+  EXPECT_EQ(text(std::string("\0\1\xff\xff\0\0\x3f\xff\0\1", 10)).size(), 16385u) << "dscale 16383: 0.0001000…";
+}
+
 BinaryCodec codec(Oid oid) {
   auto c = BinaryCodec::for_type(oid);
   EXPECT_TRUE(c) << "oid " << oid;
@@ -123,6 +146,44 @@ TEST(PostgresBinaryCodec, ArraysRoundTripWithNullsAndDimensions) {
   Array grid{{Value(Array{{Value("a"), Value("b")}}), Value(Array{{Value(), Value("d")}})}};
   EXPECT_EQ(round_trip(1009, Value(grid)), Value(grid));
   EXPECT_EQ(round_trip(1016, Value(Array{})), Value(Array{}));
+}
+
+// An int4[] field with the given dimensions and `elements` int4 elements after them.
+std::string int4_array(const std::vector<std::int32_t>& dims, int elements) {
+  WireBuffer wire;
+  wire.put_i32(static_cast<std::int32_t>(dims.size()));
+  wire.put_i32(0);
+  wire.put_i32(23);
+  for (std::int32_t d : dims) {
+    wire.put_i32(d);
+    wire.put_i32(1);
+  }
+  for (int i = 0; i < elements; ++i) wire.put_field(std::string("\0\0\0\7", 4));
+  return std::string(wire.view());
+}
+
+// Dimensions are checked against the bytes that follow before anything is built: found by
+// fuzzing (tests/fuzz/corpus/pg_copy/array_dimensions_without_elements), 2^31 × 2^31 × 0
+// built empty arrays until memory ran out.
+TEST(PostgresBinaryCodec, ArrayDimensionsMustFitTheField) {
+  Value out;
+  codec(1007).decode(int4_array({2, 3}, 6), out);
+  EXPECT_EQ(out.get<Array>().items.size(), 2u);
+  const std::vector<std::int32_t> empty_dims[] = {{1000, 0}, {0, 5}, {2147483647, 2147483647, 0}};
+  for (const auto& dims : empty_dims) {
+    codec(1007).decode(int4_array(dims, 0), out);
+    EXPECT_EQ(out, Value(Array{})) << "a zero dimension is the empty array";
+  }
+  const std::pair<std::vector<std::int32_t>, int> too_few[] = {
+      {{2, 3}, 5}, {{2147483647, 2147483647}, 1}, {{2147483647, 2147483647, 2147483647, 2}, 3}};
+  for (const auto& [dims, elements] : too_few) {
+    try {
+      codec(1007).decode(int4_array(dims, elements), out);
+      ADD_FAILURE() << elements << " elements decoded for larger dimensions";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::data) << e.what();
+    }
+  }
 }
 
 TEST(PostgresBinaryCodec, TakesOnlyValuesItConvertsExactly) {
@@ -179,6 +240,35 @@ TEST(PostgresBinaryCodec, MalformedFieldsAreDataErrors) {
   EXPECT_THROW(codec(3802).decode("\x02{}", v), Error) << "unknown jsonb version";
   EXPECT_THROW(codec(1007).decode(std::string("\0\0\0\1\0\0\0\0\0\0\0\x17\0\0\0\2\0\0\0\1", 20), v), Error)
       << "two elements announced, none sent";
+}
+
+// Times and timestamps outside what time_recv and timestamp_recv accept are malformed, not read:
+// found by fuzzing (tests/fuzz/corpus/pg_copy/timestamp_past_the_servers_range), a timestamp near
+// the int64 maximum overflowed (UB) on its way to Unix time.
+TEST(PostgresBinaryCodec, TimesAndTimestampsOutsideTheServersRangeAreMalformed) {
+  auto int8 = [](std::int64_t v) {
+    WireBuffer wire;
+    wire.put_i64(v);
+    return std::string(wire.view());
+  };
+  Value v;
+  codec(1114).decode(int8(9'223'371'331'199'999'999), v);  // 294276-12-31 23:59:59.999999, the last
+  EXPECT_EQ(v.to_text(), "294276-12-31 23:59:59.999999");
+  codec(1184).decode(int8(-211'813'488'000'000'000), v);  // the first: 4714-11-24 BC
+  EXPECT_EQ(v.to_text(), "4714-11-24 00:00:00+00 BC");
+  codec(1083).decode(int8(86'400'000'000), v);
+  EXPECT_EQ(v, Value(Time{86'400'000'000})) << "24:00:00 is a time";
+  for (auto [oid, micros] : {std::pair{Oid{1114}, std::int64_t{9'223'371'331'200'000'000}},
+                             {Oid{1184}, std::int64_t{9'223'372'032'559'808'638}},
+                             {Oid{1114}, std::int64_t{-211'813'488'000'000'001}},
+                             {Oid{1083}, std::int64_t{86'400'000'001}}, {Oid{1083}, std::int64_t{-1}}}) {
+    try {
+      codec(oid).decode(int8(micros), v);
+      ADD_FAILURE() << "oid " << oid << " read " << micros << " as " << v.to_text();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::data) << e.what();
+    }
+  }
 }
 
 }  // namespace

@@ -162,6 +162,26 @@ TEST_F(ExpressionTest, ParseErrorsGiveTheColumn) {
   EXPECT_EQ(parse_error("  "), "condition is empty");
 }
 
+// Found with the expression fuzz target on a deep input (its corpus keeps one just past the limit,
+// deep_nesting): `weir validate` crashed on a condition nested 200,000 levels deep, and a long
+// `or` chain overflowed the stack when tested.
+TEST_F(ExpressionTest, DeepNestingIsAConfigErrorAndLongChainsEvaluate) {
+  auto repeat = [](std::string_view s, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += s;
+    return out;
+  };
+  EXPECT_TRUE(test(repeat("not ", 200) + "record.active"));
+  EXPECT_TRUE(test(repeat("(", 200) + "record.active" + repeat(")", 200)));
+  for (const std::string& deep : {repeat("not ", 201) + "true", repeat("(", 200'000) + "true" + repeat(")", 200'000),
+                                  repeat("(not ", 150) + "true" + repeat(")", 150)}) {
+    std::string error = parse_error(deep);
+    EXPECT_NE(error.find("nest deeper than 200 levels at column"), std::string::npos) << error.substr(0, 100);
+  }
+  EXPECT_TRUE(test(repeat("record.id == 1 or ", 300'000) + "record.active"));
+  EXPECT_FALSE(test(repeat("record.active and ", 300'000) + "record.id == 1"));
+}
+
 TEST_F(ExpressionTest, BoundExpressionsFollowTheirSchema) {
   Schema other(std::vector<Column>{test::column("name", Type::text), test::column("id", Type::int64)});
   BoundExpression e = Expression::parse("record.id == 42").bind(other);

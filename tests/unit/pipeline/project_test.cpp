@@ -76,6 +76,18 @@ pipelines:
   EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 3) << error;
 }
 
+// Found by fuzzing (tests/fuzz/corpus/config/misspelt_connection): a module whose `connection`
+// was misspelt failed with "internal error: invalid node" instead of listing the problems.
+TEST(Project, MisspeltConnectionOptionIsReportedAsSuch) {
+  for (std::string_view misspelt : {"conection: src", "connection* src"}) {
+    std::string yaml = kValid;
+    yaml.replace(yaml.find("connection: dst"), 15, misspelt);
+    std::string error = load_error(yaml);
+    EXPECT_NE(error.find("pipelines.copy.output.sql_write"), std::string::npos) << error;
+    EXPECT_NE(error.find("missing required option `connection`"), std::string::npos) << error;
+  }
+}
+
 TEST(Project, MaxErrorsIsACountOrAPercentage) {
   std::string yaml = std::string(kValid) + "    max_errors: 2%\n";
   Project p = build_project(config::parse_document(yaml, "p.yaml", no_env()));
