@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@ struct Column {
   std::string name;
   Type type = Type::null;   // logical type; null means unknown (e.g. an SQLite expression)
   std::string native_type;  // the database's own type name, as declared ("numeric(12,2)")
+  std::uint32_t native_type_id = 0;  // the database's id of that type (a PostgreSQL type OID); 0: none
   bool nullable = true;
   // The source type's range where the database says, 0 where it does not: a decimal's digits
   // and scale (numeric(12,2)), a text's length in characters (varchar(40)), an integer's bits,

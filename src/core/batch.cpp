@@ -12,9 +12,11 @@ struct Batch::Changes {
   struct Row {
     ChangeOp op = ChangeOp::row;
     bool ends_transaction = false;
+    bool has_position = false;
     std::uint32_t before = 0;  // 1 + the before image's index in before_cells; 0: none
   };
   std::vector<Row> rows;
+  std::vector<ChangePosition> positions;  // per row, once any row has one
   std::vector<Value> before_cells;  // width cells per before image
   std::size_t before_images = 0;
   std::vector<std::uint64_t> unsent;  // words_per_row bits per row, once any cell is unsent
@@ -23,6 +25,7 @@ struct Batch::Changes {
   void clear() noexcept {
     rows.clear();
     before_images = 0;
+    positions.clear();
     unsent.clear();
   }
 };
@@ -144,6 +147,19 @@ bool Batch::all_sent(std::size_t row) const noexcept {
   return true;
 }
 
+void Batch::set_position(std::size_t row, const ChangePosition& position) {
+  if (row >= rows_) throw Error(ErrorKind::internal, "a position for a row the batch does not have");
+  Changes& c = changes();
+  if (c.positions.size() < rows_) c.positions.resize(rows_);
+  c.positions[row] = position;
+  c.rows[row].has_position = true;
+}
+
+const ChangePosition* Batch::position(std::size_t row) const noexcept {
+  if (!changes_ || row >= changes_->rows.size() || !changes_->rows[row].has_position) return nullptr;
+  return &changes_->positions[row];
+}
+
 void Batch::end_transaction() {
   if (rows_ == 0) throw Error(ErrorKind::internal, "a transaction cannot end before the batch's first row");
   changes().rows[rows_ - 1].ends_transaction = true;
@@ -159,6 +175,7 @@ void Batch::carry_change(const Batch& from, std::size_t from_row) {
   Changes& c = changes();
   c.rows[last].op = from.op(from_row);
   c.rows[last].ends_transaction = from.ends_transaction(from_row);
+  if (const ChangePosition* p = from.position(from_row)) set_position(last, *p);
   std::span<const Value> before_image = from.before(from_row);
   bool same_shape = from.schema_ == schema_ || from.schema() == schema();
   for (std::size_t col = 0; col < width_; ++col) {
