@@ -1,15 +1,14 @@
 // postgres_cdc → jsonl on a real PostgreSQL: what weir streams agrees with an independent
 // decoder (pg_recvlogical with wal2json reading a slot made at the same WAL position), a
-// restart resumes from the committed checkpoint with nothing lost or doubled, the slot is never
-// confirmed past what the output committed, and a server or role that cannot replicate, a slot
+// restart resumes from the committed checkpoint with nothing lost or doubled (the slot not
+// confirmed past what the output committed), and a server or role that cannot replicate, a slot
 // that cannot resume, a missing table or a non-PostgreSQL connection stop with one line.
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <chrono>
+#include <csignal>
+#include <cstring>
 #include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -329,6 +328,148 @@ TEST_F(PostgresCdcTest, JsonlAgreesWithWal2jsonOnTheSameWal) {
   EXPECT_EQ(toast_update["op"], "update");
   EXPECT_EQ(toast_update["unchanged"], json::parse(R"(["big"])"));
   EXPECT_FALSE(toast_update["after"].contains("big"));
+}
+
+// Each of `transactions` transactions inserts `rows` rows into `t`, ids following on from `from`.
+void insert_transactions(db::Connection& db, const std::string& t, int transactions, int rows, int from = 1) {
+  for (int i = 0; i < transactions; ++i, from += rows)
+    db.execute(fmt::format("INSERT INTO {} SELECT g, 'row ' || g FROM generate_series({}, {}) g", t, from, from + rows - 1));
+}
+
+bool lsn_at_most(db::Connection& db, const std::string& a, const std::string& b) {
+  return test::scalar(db, fmt::format("SELECT '{}'::pg_lsn <= '{}'::pg_lsn", a, b)) == "true";
+}
+
+// Waits up to `limit` for `done`.
+template <class Done>
+bool eventually(Done done, std::chrono::seconds limit = 30s) {
+  for (auto until = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < until;
+       std::this_thread::sleep_for(50ms))
+    if (done()) return true;
+  return done();
+}
+
+TEST_F(PostgresCdcTest, AStopInsideALargeTransactionResumesAtItsNextChangeNothingLostOrDoubled) {
+  std::string t = table("big", "id bigint PRIMARY KEY, v text");
+  std::string file = pipeline_file({t});
+  ASSERT_EQ(run_once(file).exit_code, 0);
+  create_oracle_slot();
+  insert_transactions(*db_, t, 1, 200'000);
+  insert_transactions(*db_, t, 3, 10, 200'001);
+
+  {
+    test::Background weir({"run", file}, dir_.path());
+    // Lines reach the file as the commit engine commits batches of the transaction.
+    ASSERT_TRUE(eventually([&] { return lines_of(out()).size() >= 5000; })) << weir.err();
+    weir.signal(SIGTERM);
+    EXPECT_EQ(weir.wait(), 143) << weir.err();
+  }
+  std::string position = saved_position();
+  std::size_t delivered = lines_of(out()).size();
+  ASSERT_LT(delivered, 200'000u) << "the stop came after the transaction: nothing cut";
+  EXPECT_EQ(position.find("end_lsn"), std::string::npos) << "saved mid-transaction: " << position;
+  EXPECT_NE(position.find(fmt::format("\"index\":{}", delivered - 1)), std::string::npos) << position;
+  // The server sent more of the transaction than the output committed, and all of it is WAL
+  // before the commit: the slot stays before the cut transaction's commit, never past it.
+  std::string commit_lsn = position.substr(15, position.find('"', 15) - 15);
+  EXPECT_TRUE(lsn_at_most(*db_, confirmed_flush(), commit_lsn)) << confirmed_flush() << " passed " << commit_lsn;
+
+  auto r = run_once(file);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> ours = canonical_weir(out());
+  std::vector<std::string> theirs = canonical_oracle(oracle({t}));
+  ASSERT_EQ(theirs.size(), 200'030u);
+  ASSERT_EQ(ours.size(), theirs.size());
+  EXPECT_TRUE(ours == theirs);
+}
+
+TEST_F(PostgresCdcTest, AKilledRunLosesNothingAndRepeatsOnlyWhatFollowedItsLastCheckpoint) {
+  std::string t = table("killed", "id bigint PRIMARY KEY, v text");
+  std::string file = pipeline_file({t});
+  ASSERT_EQ(run_once(file).exit_code, 0);
+  create_oracle_slot();
+  insert_transactions(*db_, t, 40, 2'000);
+  {
+    test::Background weir({"run", file}, dir_.path());
+    ASSERT_TRUE(eventually([&] { return lines_of(out()).size() >= 10'000; })) << weir.err();
+    weir.signal(SIGKILL);
+    weir.wait();
+  }
+  std::size_t before_restart = lines_of(out()).size();
+  auto r = run_once(file);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // A file has no transactions: lines written after the last saved checkpoint come again.
+  std::vector<std::string> ours, theirs = canonical_oracle(oracle({t}));
+  std::set<std::string> seen;
+  for (const std::string& change : canonical_weir(out()))
+    if (seen.insert(change).second) ours.push_back(change);
+  ASSERT_EQ(theirs.size(), 80'000u);
+  EXPECT_TRUE(ours == theirs);
+  EXPECT_LE(canonical_weir(out()).size() - ours.size(), before_restart);
+}
+
+// ---- what stops with one line -----------------------------------------------------------------
+
+TEST_F(PostgresCdcTest, ANonPostgresConnectionIsAConfigurationError) {
+  std::string file = pipeline_file({"t"}, "\"sqlite:other.db\"");
+  auto r = test::run_weir({"validate", file}, dir_.path());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("pipelines." + pipeline_ + ".input.postgres_cdc.connection: connection `pg` is a sqlite:// "
+                       "database; postgres_cdc reads PostgreSQL's logical replication and needs a postgres:// connection"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(PostgresCdcTest, ARoleWithoutReplicationIsToldHowToGrantIt) {
+  std::string t = table("norepl", "id int PRIMARY KEY");
+  std::string role = "weir_norepl_" + s_;
+  const std::string canary = "canary_" + s_ + "_pw";
+  db_->execute(fmt::format("CREATE ROLE {} LOGIN PASSWORD '{}'", role, canary));
+  roles_.push_back(role);
+  std::string file = pipeline_file({t}, fmt::format("{{ url: \"postgres://{}@127.0.0.1:${{WEIR_TEST_PG_PORT}}/weir_test\", "
+                                                     "password: {{ env: NOREPL_PW }} }}", role));
+  auto r = test::run_weir({"run", file, "--once"}, dir_.path(), {"NOREPL_PW=" + canary});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find(fmt::format("role `{}` on ", role)), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(fmt::format("may not replicate: ALTER ROLE {} REPLICATION", role)), std::string::npos) << r.err;
+  EXPECT_EQ((r.out + r.err).find(canary), std::string::npos);
+}
+
+TEST_F(PostgresCdcTest, AMissingTableIsNamed) {
+  std::string file = pipeline_file({"nope_" + s_});
+  auto r = run_once(file);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find(fmt::format("pipelines.{}.input.postgres_cdc.tables: table `public.nope_{}` does not exist",
+                                   pipeline_, s_)),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(PostgresCdcTest, ASlotThatCannotResumeWhereTheStateSaysStopsNamingItAndTheRecovery) {
+  std::string t = table("lost", "id bigint PRIMARY KEY, v text");
+  std::string file = pipeline_file({t});
+  ASSERT_EQ(run_once(file).exit_code, 0);
+  insert_transactions(*db_, t, 1, 10);
+  ASSERT_EQ(run_once(file).exit_code, 0);
+  ASSERT_NE(saved_position(), "");
+
+  insert_transactions(*db_, t, 1, 10, 11);  // changes the saved position has not seen …
+  db_->execute(fmt::format("SELECT pg_replication_slot_advance('{}', pg_current_wal_lsn())", slot_));  // … skipped
+  auto moved = run_once(file);
+  EXPECT_EQ(moved.exit_code, 2) << moved.err;
+  EXPECT_NE(moved.err.find(fmt::format("replication slot `{}` has moved on to ", slot_)), std::string::npos) << moved.err;
+  EXPECT_NE(moved.err.find("Run again with --reset"), std::string::npos) << moved.err;
+
+  db_->execute(fmt::format("SELECT pg_drop_replication_slot('{}')", slot_));
+  auto missing = run_once(file);
+  EXPECT_EQ(missing.exit_code, 2) << missing.err;
+  EXPECT_NE(missing.err.find(fmt::format("replication slot `{}` does not exist, but the saved position says changes "
+                                         "up to ", slot_)),
+            std::string::npos)
+      << missing.err;
+  EXPECT_EQ(lines_of(out()).size(), 10u);  // nothing read from a slot that cannot resume
+  EXPECT_EQ(test::scalar(*db_, fmt::format("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{}'", slot_)),
+            "0");  // and no silent new slot "from now"
 }
 
 }  // namespace

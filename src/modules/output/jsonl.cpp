@@ -33,7 +33,7 @@ const config::Spec& spec() {
       "Writes each record as one line of JSON (a change as the change envelope) to a file or stdout.",
       {
           Field{.name = "path", .required = true,
-                .description = "The file to append to, or \"-\" for standard output.", .example = "changes.jsonl"},
+                .description = "The file to append to (relative to the project file's folder), or \"-\" for standard output.", .example = "changes.jsonl"},
           pipeline::batch_field(),
           retry_field(),
       }};
@@ -159,7 +159,9 @@ struct FileCloser {
 
 class JsonlSink final : public pipeline::Sink {
  public:
-  explicit JsonlSink(const config::Section& section) : path_(section.path()), file_path_(section.string("path")) {
+  JsonlSink(const config::Section& section, const pipeline::ModuleContext& context)
+      : path_(section.path()), file_path_(section.string("path")) {
+    if (file_path_ != "-" && !file_path_.empty()) file_path_ = context.resolve_path(file_path_);
     if (file_path_.empty())
       throw Error(ErrorKind::config, fmt::format("{}: give a file name, or \"-\" for standard output",
                                                  section.path_of("path")));
@@ -218,9 +220,9 @@ class JsonlSink final : public pipeline::Sink {
   std::string lines_;
 };
 
-std::unique_ptr<pipeline::Output> make(const config::Section& section, const pipeline::ModuleContext&) {
+std::unique_ptr<pipeline::Output> make(const config::Section& section, const pipeline::ModuleContext& context) {
   auto policy = pipeline::read_commit_policy(section, false, read_retry_policy(section));
-  return std::make_unique<pipeline::CommitEngine>(std::make_unique<JsonlSink>(section), std::move(policy));
+  return std::make_unique<pipeline::CommitEngine>(std::make_unique<JsonlSink>(section, context), std::move(policy));
 }
 
 }  // namespace
