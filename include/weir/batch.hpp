@@ -15,7 +15,6 @@
 #include <cstdint>
 #include <memory>
 #include <span>
-#include <string>
 #include <string_view>
 #include <vector>
 
@@ -78,17 +77,15 @@ class Batch {
   void mark_unsent(std::size_t row, std::size_t col);
   bool sent(std::size_t row, std::size_t col) const noexcept;
   bool all_sent(std::size_t row) const noexcept;
+  // Where change `row` sits in its source (weir/change.hpp); null when the source said nothing.
+  void set_position(std::size_t row, const ChangePosition& position);
+  const ChangePosition* position(std::size_t row) const noexcept;
   // The last row added ends a source transaction.
   void end_transaction();
   bool ends_transaction(std::size_t row) const noexcept;
-  // Where the change of `row` sits in the source's stream, as the input spells it (for
-  // PostgreSQL the commit LSN and the index within the transaction): what a rejected change's
-  // dead letter names. Empty when the input set none.
-  void set_position(std::size_t row, std::string_view position);
-  std::string_view position(std::size_t row) const noexcept;
   // For filters that build rows from another batch's: gives this batch's last row what
-  // `from`'s row `from_row` says (op, transaction end, position; before image and unsent
-  // cells by column name). Does nothing when `from` has no changes.
+  // `from`'s row `from_row` says (op, position, transaction end; before image and unsent cells by
+  // column name). Does nothing when `from` has no changes.
   void carry_change(const Batch& from, std::size_t from_row);
 
  private:

@@ -24,6 +24,19 @@ enum class ChangeOp : std::uint8_t {
 
 std::string_view to_string(ChangeOp op) noexcept;
 
+// Where a change sits in its source's history: its transaction and its place in it. Together
+// (commit_lsn, index) order every change of a stream and are its position for a restart.
+struct ChangePosition {
+  std::uint64_t commit_lsn = 0;   // where the source committed its transaction (PostgreSQL: an LSN)
+  std::uint64_t txid = 0;         // the source's transaction id
+  std::int64_t commit_time = 0;   // microseconds since the Unix epoch, UTC
+  std::uint64_t index = 0;        // the change's place in its transaction, from 0
+  bool operator==(const ChangePosition&) const = default;
+};
+
+// "16/B3748:3": the commit LSN as pg_lsn prints it, then the index; what a dead letter names.
+std::string to_string(const ChangePosition& position);
+
 // The table a batch's rows come from, as the source names it; empty when not one table.
 struct SourceTable {
   std::string schema;  // empty where the database has none (SQLite)

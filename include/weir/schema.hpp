@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,8 @@ struct Column {
   int length = 0;
   int bits = 0;
   bool primary_key = false;  // part of the source table's primary key, where the database says
+  // Last, so that positional initialisers of the fields above stay valid.
+  std::uint32_t native_type_id = 0;  // the database's id of that type (a PostgreSQL type OID); 0: none
   bool operator==(const Column&) const = default;
 };
 

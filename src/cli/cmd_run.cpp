@@ -45,12 +45,14 @@ std::string summary_line(const pipeline::PipelineStats& s) {
                      pipeline::describe_outcome(s), s.seconds, rate, ending);
 }
 
-// The documented exit codes, most serious first: 1 a pipeline failed; 128 + the signal
+// The documented exit codes, most serious first: 1 a pipeline failed (2 when every failure
+// was a configuration problem, found only once it ran: a server's settings); 128 + the signal
 // (130 SIGINT, 143 SIGTERM) a pipeline was stopped before reading all its rows; 3 records
 // went to the dead letters of a pipeline without max_errors; else 0.
 int exit_code(const std::vector<pipeline::PipelineStats>& stats, int stop_signal) {
   auto any = [&](auto predicate) { return std::any_of(stats.begin(), stats.end(), predicate); };
-  if (any([](const auto& s) { return !s.error.empty(); })) return 1;
+  if (any([](const auto& s) { return !s.error.empty() && !s.config_error; })) return 1;
+  if (any([](const auto& s) { return !s.error.empty(); })) return 2;
   int signal = stop_signal ? stop_signal : SIGINT;
   if (any([](const auto& s) { return s.interrupted; })) return 128 + signal;
   if (any([](const auto& s) { return s.dead_letters && !s.dead_letters_allowed; })) return 3;
@@ -93,7 +95,7 @@ void add_run_command(CLI::App& app, const Globals&, Action& action) {
       "  0    every pipeline completed (dead letters, if any, within its max_errors); also a\n"
       "       scheduled run stopped by SIGINT/SIGTERM while waiting for its next tick\n"
       "  1    a pipeline failed (its error on stderr), or passed its max_errors\n"
-      "  2    bad input: the file, an option\n"
+      "  2    bad input: the file, an option, a server setting a pipeline needs (wal_level …)\n"
       "  3    completed, but records went to the dead letters of a pipeline without max_errors\n"
       "  130  stopped by SIGINT (Ctrl-C) before every row was read: the summary says INTERRUPTED\n"
       "  143  the same for SIGTERM");

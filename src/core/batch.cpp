@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "weir/error.hpp"
 
 namespace weir {
@@ -12,20 +14,21 @@ struct Batch::Changes {
   struct Row {
     ChangeOp op = ChangeOp::row;
     bool ends_transaction = false;
+    bool has_position = false;
     std::uint32_t before = 0;  // 1 + the before image's index in before_cells; 0: none
   };
   std::vector<Row> rows;
+  std::vector<ChangePosition> positions;  // per row, once any row has one
   std::vector<Value> before_cells;  // width cells per before image
   std::size_t before_images = 0;
   std::vector<std::uint64_t> unsent;  // words_per_row bits per row, once any cell is unsent
-  std::vector<std::string> positions;  // per row, once any position is set
 
   std::size_t words_per_row(std::size_t width) const noexcept { return (width + 63) / 64; }
   void clear() noexcept {
     rows.clear();
     before_images = 0;
-    unsent.clear();
     positions.clear();
+    unsent.clear();
   }
 };
 
@@ -146,6 +149,19 @@ bool Batch::all_sent(std::size_t row) const noexcept {
   return true;
 }
 
+void Batch::set_position(std::size_t row, const ChangePosition& position) {
+  if (row >= rows_) throw Error(ErrorKind::internal, "a position for a row the batch does not have");
+  Changes& c = changes();
+  if (c.positions.size() < rows_) c.positions.resize(rows_);
+  c.positions[row] = position;
+  c.rows[row].has_position = true;
+}
+
+const ChangePosition* Batch::position(std::size_t row) const noexcept {
+  if (!changes_ || row >= changes_->rows.size() || !changes_->rows[row].has_position) return nullptr;
+  return &changes_->positions[row];
+}
+
 void Batch::end_transaction() {
   if (rows_ == 0) throw Error(ErrorKind::internal, "a transaction cannot end before the batch's first row");
   changes().rows[rows_ - 1].ends_transaction = true;
@@ -155,25 +171,13 @@ bool Batch::ends_transaction(std::size_t row) const noexcept {
   return changes_ && row < changes_->rows.size() && changes_->rows[row].ends_transaction;
 }
 
-void Batch::set_position(std::size_t row, std::string_view position) {
-  if (row >= rows_) throw Error(ErrorKind::internal, "position of a row the batch does not have");
-  Changes& c = changes();
-  if (c.positions.size() < rows_) c.positions.resize(rows_);
-  c.positions[row].assign(position);
-}
-
-std::string_view Batch::position(std::size_t row) const noexcept {
-  if (!changes_ || row >= changes_->positions.size()) return {};
-  return changes_->positions[row];
-}
-
 void Batch::carry_change(const Batch& from, std::size_t from_row) {
   if (!from.has_changes() || rows_ == 0) return;
   std::size_t last = rows_ - 1;
   Changes& c = changes();
   c.rows[last].op = from.op(from_row);
   c.rows[last].ends_transaction = from.ends_transaction(from_row);
-  if (std::string_view position = from.position(from_row); !position.empty()) set_position(last, position);
+  if (const ChangePosition* p = from.position(from_row)) set_position(last, *p);
   std::span<const Value> before_image = from.before(from_row);
   bool same_shape = from.schema_ == schema_ || from.schema() == schema();
   for (std::size_t col = 0; col < width_; ++col) {
@@ -192,6 +196,10 @@ const Value* Record::find(std::string_view column) const noexcept {
 
 const Value& Record::get(std::string_view column) const {
   return (*this)[schema().index_of(column)];
+}
+
+std::string to_string(const ChangePosition& position) {
+  return fmt::format("{:X}/{:X}:{}", position.commit_lsn >> 32, position.commit_lsn & 0xFFFF'FFFFu, position.index);
 }
 
 std::string_view to_string(ChangeOp op) noexcept {

@@ -12,7 +12,7 @@
 namespace weir::pipeline {
 
 std::span<const InputModule> input_modules() {
-  static const std::array modules{modules::sql_poll_module()};
+  static const std::array modules{modules::sql_poll_module(), modules::postgres_cdc_module()};
   return modules;
 }
 
@@ -22,7 +22,7 @@ std::span<const FilterModule> filter_modules() {
 }
 
 std::span<const OutputModule> output_modules() {
-  static const std::array modules{modules::sql_write_module(), modules::sql_apply_module()};
+  static const std::array modules{modules::sql_write_module(), modules::sql_apply_module(), modules::jsonl_module()};
   return modules;
 }
 

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -39,6 +40,11 @@ class ModuleContext {
         pools_(pools ? std::move(pools) : std::make_shared<db::Pools>()) {}
 
   const std::string& pipeline() const noexcept { return pipeline_; }
+  // Relative file paths in the project file are relative to its folder (set by the loader).
+  void set_base_dir(std::filesystem::path dir) { base_dir_ = std::move(dir); }
+  std::string resolve_path(const std::string& path) const {
+    return base_dir_.empty() ? path : (base_dir_ / path).lexically_normal().string();
+  }
   // The connection named by option `field` of `section`; throws Error{config} naming the
   // YAML path and the closest configured name when there is none, or one with code
   // config::kReportedElsewhere when the connection is defined but failed to read.
@@ -52,6 +58,7 @@ class ModuleContext {
   std::string pipeline_;
   std::vector<std::string> unreadable_;
   std::shared_ptr<db::Pools> pools_;
+  std::filesystem::path base_dir_;
 };
 
 // What a checkpoint depends on, as (part, value) pairs: an input's connection, query and

@@ -269,6 +269,7 @@ Project build_project(config::Document document) {
       if (!node["output"]) d.add(node, path, "missing required option `output`");
       if (!node["input"] || !node["output"]) continue;
       ModuleContext context(project.connections, name, unreadable, project.pools);
+      context.set_base_dir(project.document.base_dir);
       Pipeline p;
       p.name = name;
       p.input = build_module(node["input"], path + ".input", input_modules(), context, doc, d);

@@ -94,6 +94,7 @@ class PipelineRun {
     s.interrupted = interrupted_.load();
     std::lock_guard lock(error_mutex_);
     s.error = error_;
+    s.config_error = config_error_;
     return s;
   }
 
@@ -104,7 +105,11 @@ class PipelineRun {
   void fail(const std::exception& e) {
     {
       std::lock_guard lock(error_mutex_);
-      if (error_.empty()) error_ = e.what();
+      if (error_.empty()) {
+        error_ = e.what();
+        auto* error = dynamic_cast<const Error*>(&e);
+        config_error_ = error && error->kind() == ErrorKind::config;
+      }
     }
     filtered_.close();
     ready_.close();
@@ -193,6 +198,7 @@ class PipelineRun {
   std::atomic<std::uint64_t> rows_skipped_{0};
   mutable std::mutex error_mutex_;
   std::string error_;
+  bool config_error_ = false;  // error_ is an Error{config}
 };
 
 // Prints each pipeline's progress every `every` until `done`.
@@ -256,6 +262,8 @@ std::vector<PipelineStats> run_all(Project& project, const RunnerOptions& option
       } catch (const std::exception& e) {  // loading the checkpoint failed
         stats[i] = runs[i]->snapshot();
         stats[i].error = e.what();
+        auto* error = dynamic_cast<const Error*>(&e);
+        stats[i].config_error = error && error->kind() == ErrorKind::config;
       }
     });
   std::atomic<bool> done{false};

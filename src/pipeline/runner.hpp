@@ -35,6 +35,7 @@ struct PipelineStats {
   bool interrupted = false;
   double seconds = 0;
   std::string error;  // empty when the pipeline finished cleanly
+  bool config_error = false;  // the error is the configuration's or the server's setup's to fix (exit 2)
 };
 
 // "wrote 5000 rows (updated 4999, unchanged 1), 1 not found, 2 to dead letters, 1 skipped":

@@ -36,7 +36,7 @@ const Target kMariadb{"Mariadb", "WEIR_TEST_MYSQL_URL", "longtext",
 // Changes of one source table (id key, note, doc), each at position "0/<lsn>:<index>".
 class Changes {
  public:
-  Changes(SourceTable source, int lsn) : batch(shape(std::move(source))), lsn_(lsn) {}
+  Changes(SourceTable source, std::uint64_t lsn) : batch(shape(std::move(source))), lsn_(lsn) {}
   Changes& insert(std::int64_t id, std::string note, std::string doc = "d") {
     return add(ChangeOp::insert, id, std::move(note), std::move(doc));
   }
@@ -72,11 +72,11 @@ class Changes {
   Changes& add(ChangeOp op, std::int64_t id, std::string note, std::string doc) {
     auto row = batch.append_change(op);
     row[0] = Value(id), row[1] = Value(std::move(note)), row[2] = Value(std::move(doc));
-    batch.set_position(batch.rows() - 1, fmt::format("0/{}:{}", lsn_, index_++));
+    batch.set_position(batch.rows() - 1, ChangePosition{.commit_lsn = lsn_, .index = index_++});
     return *this;
   }
-  int lsn_;
-  int index_ = 0;
+  std::uint64_t lsn_;
+  std::uint64_t index_ = 0;
 };
 
 class SqlApply : public ::testing::TestWithParam<Target> {
@@ -100,7 +100,7 @@ class SqlApply : public ::testing::TestWithParam<Target> {
       db_->execute_script(fmt::format("DROP TABLE IF EXISTS {}; DROP TABLE IF EXISTS {}", table_, letters_));
   }
 
-  Changes changes(int lsn) const { return Changes(source_, lsn); }
+  Changes changes(std::uint64_t lsn) const { return Changes(source_, lsn); }
 
   // Runs the batches through sql_apply with `options` (YAML flow-map entries).
   PipelineStats run(std::vector<Batch> batches, const std::string& options = "") {
@@ -195,7 +195,7 @@ TEST_P(SqlApply, AnUnchangedValueTheSourceDidNotSendIsKeptByteForByte) {
 // with its position and the others commit. upsert updates that row instead.
 TEST_P(SqlApply, AnInsertConflictIsADeadLetterWithItsPositionOrAnUpdate) {
   db_->execute(fmt::format("INSERT INTO {} VALUES (1, 'old', 'd')", table_));
-  Changes t = changes(16);
+  Changes t = changes(0x16);
   t.insert(2, "b").insert(1, "new").insert(3, "c").end();
   PipelineStats stats = run({t.batch}, "on_conflict: insert");
   ASSERT_EQ(stats.error, "");
@@ -215,7 +215,7 @@ TEST_P(SqlApply, AnInsertConflictIsADeadLetterWithItsPositionOrAnUpdate) {
 // A rejected update (NOT NULL) is set aside alone, named by its position; the changes around
 // it commit.
 TEST_P(SqlApply, ARejectedUpdateGoesToTheDeadLettersWithItsPosition) {
-  Changes t = changes(30);
+  Changes t = changes(0x30);
   t.insert(1, "a").insert(2, "b").end();
   Batch& b = t.update(1, "a2", "d").update(2, "x", "d").update(1, "a3", "d").end().batch;
   b.at(3, 1) = Value(nullptr);  // note of the update of 2: NOT NULL in the target

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <span>
+
 #include "core/text.hpp"
 #include "db/postgres/connection.hpp"
 #include "db/postgres/dialect.hpp"
@@ -60,11 +62,13 @@ const Dialect& PgDriver::dialect() const {
 
 std::string PgDriver::types_reference() const { return types_reference_markdown(); }
 
-std::unique_ptr<Connection> PgDriver::connect(const ConnectionConfig& config) const {
-  if (!config.init_script.empty())
-    throw Error(ErrorKind::unsupported, fmt::format("{}: `init` scripts are for SQLite databases", config.describe()));
+namespace {
+
+// Logs in with the URL's settings (TLS options and the rest go to libpq as they are) and
+// `extra` connection parameters.
+ConnHandle log_in(const ConnectionConfig& config, const Settings& settings,
+                  std::span<const std::pair<std::string, std::string>> extra) {
   const Url& url = config.url;
-  Settings settings = read_settings(config);  // every option checked before the network is touched
   std::vector<std::pair<std::string, std::string>> params{
       {"host", url.host.empty() ? "localhost" : url.host},
       {"port", std::to_string(url.port ? url.port : 5432)},
@@ -75,6 +79,7 @@ std::unique_ptr<Connection> PgDriver::connect(const ConnectionConfig& config) co
   };
   params.insert(params.end(), settings.libpq.begin(), settings.libpq.end());
   params.emplace_back("options", settings.server_options);
+  params.insert(params.end(), extra.begin(), extra.end());
   std::vector<const char*> keys, values;
   for (const auto& [k, v] : params) {
     if (v.empty()) continue;
@@ -85,6 +90,16 @@ std::unique_ptr<Connection> PgDriver::connect(const ConnectionConfig& config) co
   values.push_back(nullptr);
   ConnHandle conn(PQconnectdbParams(keys.data(), values.data(), 0));
   if (!conn || PQstatus(conn.get()) != CONNECTION_OK) connect_failed(conn.get(), config);
+  return conn;
+}
+
+}  // namespace
+
+std::unique_ptr<Connection> PgDriver::connect(const ConnectionConfig& config) const {
+  if (!config.init_script.empty())
+    throw Error(ErrorKind::unsupported, fmt::format("{}: `init` scripts are for SQLite databases", config.describe()));
+  Settings settings = read_settings(config);  // every option checked before the network is touched
+  ConnHandle conn = log_in(config, settings, {});
   bool transaction_pooler = false;
   try {
     transaction_pooler = start_session(conn.get(), settings.pooler, settings.query_timeout);
@@ -92,6 +107,18 @@ std::unique_ptr<Connection> PgDriver::connect(const ConnectionConfig& config) co
     throw e.add_context(fmt::format("connecting to {}", config.describe()));
   }
   return std::make_unique<PgConnection>(std::move(conn), settings.bulk_merge, transaction_pooler);
+}
+
+ConnHandle connect_replication(const ConnectionConfig& config) {
+  Settings settings = read_settings(config);
+  static const std::pair<std::string, std::string> kReplication[] = {{"replication", "database"}};
+  ConnHandle conn = log_in(config, settings, kReplication);
+  try {
+    start_session(conn.get(), Pooler::none, settings.query_timeout);
+  } catch (Error& e) {
+    throw e.add_context(fmt::format("connecting to {}", config.describe()));
+  }
+  return conn;
 }
 
 }  // namespace weir::db::postgres

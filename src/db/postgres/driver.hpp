@@ -11,6 +11,7 @@
 // client certificate is missing (`cert`) or because of a pg_hba `reject` line is Error{auth}.
 #pragma once
 
+#include "db/postgres/connection.hpp"
 #include "weir/db/driver.hpp"
 
 namespace weir::db::postgres {
@@ -24,5 +25,10 @@ class PgDriver final : public Driver {
   std::string types_reference() const override;
   std::unique_ptr<Connection> connect(const ConnectionConfig& config) const override;
 };
+
+// A replication connection (libpq's replication=database: the walsender protocol, which also
+// runs SQL), logged in as connect() logs in, with the same session settings, so values come
+// out of logical decoding as they come out of a query. Throws what connect() throws.
+ConnHandle connect_replication(const ConnectionConfig& config);
 
 }  // namespace weir::db::postgres

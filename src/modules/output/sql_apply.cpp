@@ -206,8 +206,10 @@ std::string SqlApplySink::record_json(const Batch& rows, std::size_t row) const 
   append_json_string(json, to_string(rows.op(row)));
   json += R"(,"table":)";
   append_json_string(json, source_name(rows.schema().source()));
-  json += R"(,"position":)";
-  append_json_string(json, rows.position(row));
+  if (const ChangePosition* position = rows.position(row)) {
+    json += R"(,"position":)";
+    append_json_string(json, to_string(*position));
+  }
   if (!rows.before(row).empty()) {
     json += R"(,"before":)";
     append_object(json, rows, rows.before(row));

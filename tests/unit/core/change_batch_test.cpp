@@ -182,20 +182,23 @@ TEST(ChangeBatch, AFilterCarriesEachRowsChangeIntoItsOwnShapeByColumnName) {
 TEST(ChangeBatch, APositionStaysWithItsRowWhenCarriedAndGoesWhenCleared) {
   Batch in(customers());
   for (int id : {1, 2, 3}) in.append_change(ChangeOp::insert)[0] = Value(id);
-  in.set_position(0, "0/16B3748:0");
-  in.set_position(2, "0/16B3748:2");
-  EXPECT_EQ(in.position(1), "") << "no position was set for it";
+  in.set_position(0, ChangePosition{.commit_lsn = 0x16B3748, .txid = 743, .index = 0});
+  in.set_position(2, ChangePosition{.commit_lsn = 0x16B3748, .txid = 743, .index = 2});
+  EXPECT_EQ(in.position(1), nullptr) << "no position was set for it";
 
   Batch out(customers());
   for (std::size_t r : {std::size_t{2}, std::size_t{1}}) {
     out.append_row(in.row(r));
     out.carry_change(in, r);
   }
-  EXPECT_EQ(out.position(0), "0/16B3748:2");
-  EXPECT_EQ(out.position(1), "");
+  ASSERT_NE(out.position(0), nullptr);
+  EXPECT_EQ(to_string(*out.position(0)), "0/16B3748:2");
+  EXPECT_EQ(out.position(0)->txid, 743u);
+  EXPECT_EQ(out.position(1), nullptr);
   out.clear();
   out.append_change(ChangeOp::insert)[0] = Value(4);
-  EXPECT_EQ(out.position(0), "");
+  EXPECT_EQ(out.position(0), nullptr);
+  EXPECT_EQ(to_string(ChangePosition{.commit_lsn = 0x16'0000'00FFull, .index = 7}), "16/FF:7");
 }
 
 }  // namespace

@@ -1,0 +1,80 @@
+// Turns decoded pgoutput messages into batches of changes for the pipeline.
+//
+// A batch holds one table's changes in one shape (a new batch starts when the table or its
+// shape changes, or at `max_rows`), each row with its position (commit LSN, txid, commit time,
+// index within the transaction) and the transaction's last delivered change marked
+// (Batch::end_transaction). A transaction therefore reaches the output as one or more batches
+// in commit order, and a large one is passed on batch by batch, never held whole.
+//
+// Each batch's checkpoint is the StreamPosition just after its last row: mid-transaction
+// (commit LSN, index) or, once the transaction ended, its end LSN too. Transactions whose
+// changes were all filtered out, and a keepalive's position when nothing is open (idle_at),
+// move the position on with an empty batch, so the slot is confirmed past them.
+#pragma once
+
+#include <deque>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cdc/pgoutput_decoder.hpp"
+#include "cdc/relation_cache.hpp"
+#include "cdc/stream_position.hpp"
+#include "weir/batch.hpp"
+
+namespace weir::cdc {
+
+struct ChangeFilter {
+  std::set<std::pair<std::string, std::string>> tables;  // (schema, name); empty: every table sent
+  std::vector<ChangeOp> operations{ChangeOp::insert, ChangeOp::update, ChangeOp::remove, ChangeOp::truncate};
+};
+
+class ChangeBatcher {
+ public:
+  ChangeBatcher(ChangeFilter filter, std::size_t max_rows, std::optional<StreamPosition> resume);
+
+  // Takes in the message `decoder` decoded last (of kind `kind`).
+  void feed(const PgOutputDecoder& decoder, MessageKind kind);
+  // Passes on the batch being filled (or an empty one moving the position on): called when
+  // the stream has nothing more at hand, so nothing committed waits for more changes.
+  void seal();
+  // A keepalive's position, when no transaction is open: nothing before it is left to send.
+  void idle_at(Lsn wal_end);
+
+  // The next batch ready, swapped into `out`, and its checkpoint; false when none is.
+  bool next(Batch& out, std::string& checkpoint);
+  bool in_transaction() const noexcept { return in_transaction_; }
+  RelationCache& relations() noexcept { return relations_; }
+
+ private:
+  struct Ready {
+    Batch batch;
+    std::string checkpoint;
+  };
+  bool wanted(const KnownRelation& table, ChangeOp op) const;
+  // Starts a new batch when `schema` differs from the one being filled or it is full.
+  std::span<Value> append(const KnownRelation& table, ChangeOp op);
+  void add_change(const ChangeMessage& change);
+  void add_truncate(const TruncateMessage& truncate);
+  void end_transaction(const CommitMessage& commit);
+  void pass_on(const StreamPosition& after);
+  StreamPosition current_position() const;
+
+  ChangeFilter filter_;
+  std::size_t max_rows_;
+  std::optional<StreamPosition> resume_;
+  RelationCache relations_;
+  BeginMessage transaction_;
+  bool in_transaction_ = false;
+  std::uint64_t index_ = 0;         // of the next change in the open transaction
+  std::uint64_t delivered_ = 0;     // changes of the open transaction appended so far
+  StreamPosition last_row_;         // the position of the last change appended
+  std::optional<StreamPosition> position_;  // after the last whole transaction (or keepalive)
+  std::optional<StreamPosition> passed_on_;  // the last checkpoint handed to next()
+  Batch filling_;
+  std::deque<Ready> ready_;
+  std::vector<Batch> spare_;
+};
+
+}  // namespace weir::cdc

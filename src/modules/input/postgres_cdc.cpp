@@ -1,0 +1,342 @@
+// postgres_cdc — streams the committed changes of chosen tables from PostgreSQL's logical
+// replication (pgoutput), in commit order, whole transactions at a time.
+//
+// The module turns configuration into calls on the library layer in cdc/: the replication
+// connection, the pgoutput decoder, the batcher that cuts the stream into batches with their
+// positions. What it adds is the slot's life: checked (and created, with the publication)
+// before streaming, confirmed to the server only up to the end of a transaction the output
+// committed (Input::committed), and a loud stop when the slot cannot resume where the saved
+// position says.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <atomic>
+#include <mutex>
+
+#include "cdc/change_batcher.hpp"
+#include "cdc/replication_connection.hpp"
+#include "cdc/stream_position.hpp"
+#include "modules/builtin.hpp"
+#include "weir/db/catalog.hpp"
+#include "weir/error.hpp"
+#include "weir/log.hpp"
+
+namespace weir::modules {
+namespace {
+
+using config::Field;
+using cdc::Lsn;
+
+constexpr std::size_t kBatchRows = 5000;
+constexpr auto kPoll = std::chrono::milliseconds(100);
+
+// Slot and publication names go into walsender commands, which take no parameters.
+std::string name_problem(std::string_view name) {
+  bool fits = !name.empty() && name.size() <= 63 &&
+              std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+  return fits ? "" : "use 1 to 63 lower-case letters, digits and underscores";
+}
+
+std::string snapshot_problem(std::string_view value) {
+  if (value == "initial")
+    return "snapshot: initial (copying the tables' existing rows first) is not supported yet; use `never` to "
+           "stream only changes committed from now on";
+  return "";
+}
+
+const config::Spec& spec() {
+  static const config::Spec s{
+      "postgres_cdc",
+      "Streams every committed INSERT, UPDATE, DELETE and TRUNCATE of chosen tables from PostgreSQL's logical "
+      "replication, in commit order, a source transaction's changes together.",
+      {
+          Field{.name = "connection", .required = true,
+                .description = "A postgres:// connection (see `connections:`); the replication connection is opened "
+                               "from it. Its role needs the REPLICATION privilege and the server wal_level = logical.",
+                .example = "shop"},
+          Field{.name = "slot", .required = true,
+                .description = "The logical replication slot to read; created (plugin pgoutput) if missing. It keeps "
+                               "the server's WAL until weir confirms it: drop it when the pipeline is retired.",
+                .example = "weir_mirror", .check = &name_problem},
+          Field{.name = "publication", .required = true,
+                .description = "The publication naming the tables streamed; created if missing, for `tables` (or "
+                               "all tables).",
+                .example = "weir_mirror", .check = &name_problem},
+          Field{.name = "tables", .shapes = config::kStringList,
+                .description = "Tables to stream, schema-qualified; default: every table of the publication.",
+                .example = "[public.orders, public.customers]"},
+          Field{.name = "operations", .shapes = config::kStringList, .default_value = "[insert, update, delete, truncate]",
+                .description = "Which changes to pass on: insert, update, delete, truncate.",
+                .example = "[insert, update]"},
+          Field{.name = "snapshot", .default_value = "never", .choices = {"never", "initial"},
+                .description = "never: stream the changes committed after the slot was created. (initial, a copy of "
+                               "the existing rows first, is not supported yet.)",
+                .example = "never", .check = &snapshot_problem},
+          Field{.name = "status_interval", .shapes = config::kDuration, .default_value = "10s",
+                .description = "How often the server hears how far weir has committed (it also hears at once when "
+                               "a transaction commits, and whenever it asks).",
+                .example = "5s"},
+      }};
+  return s;
+}
+
+std::vector<ChangeOp> read_operations(const config::Section& section) {
+  std::vector<ChangeOp> ops;
+  for (const std::string& name : section.string_list("operations")) {
+    if (name == "insert") ops.push_back(ChangeOp::insert);
+    else if (name == "update") ops.push_back(ChangeOp::update);
+    else if (name == "delete") ops.push_back(ChangeOp::remove);
+    else if (name == "truncate") ops.push_back(ChangeOp::truncate);
+    else
+      throw Error(ErrorKind::config, fmt::format("{}: `{}` is no operation; use insert, update, delete or truncate",
+                                                 section.path_of("operations"), name));
+  }
+  return ops;
+}
+
+class PostgresCdc final : public pipeline::Input {
+ public:
+  PostgresCdc(const config::Section& section, const pipeline::ModuleContext& context)
+      : connection_config_(context.connection(section, "connection")),
+        path_(section.path()),
+        slot_(section.string("slot")),
+        publication_(section.string("publication")),
+        status_interval_(section.duration("status_interval")) {
+    if (connection_config_.url.scheme != "postgres")
+      throw Error(ErrorKind::config,
+                  fmt::format("{}: connection `{}` is a {}:// database; postgres_cdc reads PostgreSQL's logical "
+                              "replication and needs a postgres:// connection",
+                              section.path_of("connection"), section.string("connection"), connection_config_.url.scheme));
+    for (const std::string& name : section.string_list("tables")) {
+      db::TableRef table = db::TableRef::parse(name);
+      if (table.schema.empty()) table.schema = "public";
+      filter_.tables.emplace(table.schema, table.name);
+      tables_.push_back(std::move(table));
+    }
+    filter_.operations = read_operations(section);
+  }
+
+  void restore(std::string_view checkpoint) override {
+    try {
+      resume_ = cdc::decode_position(checkpoint);
+    } catch (Error& e) {
+      throw e.add_context(path_);
+    }
+  }
+
+  void open(const pipeline::RunOptions& options) override {
+    stop_ = options.stop;
+    once_ = options.once;
+    try {
+      prepare_server();
+      start_streaming();
+    } catch (Error& e) {
+      throw e.add_context(path_);
+    }
+  }
+
+  bool read(Batch& out) override {
+    std::lock_guard lock(connection_mutex_);
+    try {
+      return next_batch(out);
+    } catch (Error& e) {
+      throw e.add_context(fmt::format("{}: slot `{}`", path_, slot_));
+    }
+  }
+
+  State state() const noexcept override { return state_; }
+  std::string checkpoint() const override { return checkpoint_; }
+
+  // The output committed up to `checkpoint`: a whole transaction's end may now be confirmed.
+  void committed(std::string_view checkpoint) override {
+    if (checkpoint.empty()) return;
+    cdc::StreamPosition position = cdc::decode_position(checkpoint);
+    if (!position.end_lsn) return;  // part of a transaction: the server must send it again
+    Lsn seen = confirmable_.load();
+    while (seen < *position.end_lsn && !confirmable_.compare_exchange_weak(seen, *position.end_lsn)) {}
+    if (finished_.load()) {  // read() will not run again: confirm from here
+      std::lock_guard lock(connection_mutex_);
+      if (replication_) send_status(false);
+    }
+  }
+
+  pipeline::Identity identity() const override {
+    return {{"connection", connection_config_.identity()}, {"slot", slot_}, {"publication", publication_}};
+  }
+
+ private:
+  // What must hold before streaming: logical WAL, a role that may replicate, the tables, the
+  // publication and the slot (created when missing), and a slot that can resume where the
+  // saved position says.
+  void prepare_server() {
+    auto sql = db::connect(connection_config_);
+    auto value = [&](std::string_view query, std::span<const Value> params = {}) {
+      Batch rows;
+      auto cursor = sql->query(query, params);
+      cursor->next(rows, 1);
+      return rows.empty() ? Value() : rows.at(0, 0);
+    };
+    std::string wal_level = value("SELECT current_setting('wal_level')").to_text();
+    if (wal_level != "logical")
+      throw Error(ErrorKind::config,
+                  fmt::format("{} runs with wal_level = {}; change data capture needs wal_level = logical (set it in "
+                              "postgresql.conf and restart the server)",
+                              connection_config_.describe(), wal_level));
+    if (!value("SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user").as_bool())
+      throw Error(ErrorKind::config, fmt::format("role `{}` on {} may not replicate: ALTER ROLE {} REPLICATION",
+                                                 connection_config_.url.user, connection_config_.describe(),
+                                                 connection_config_.url.user));
+    for (const db::TableRef& table : tables_) {
+      Value qualified(table.to_string());
+      if (value("SELECT to_regclass($1) IS NOT NULL", std::span(&qualified, 1)).as_bool()) continue;
+      throw Error(ErrorKind::config, fmt::format("{}: table `{}` does not exist on {}", path_ + ".tables",
+                                                 table.to_string(), connection_config_.describe()));
+    }
+    Value publication(publication_);
+    if (value("SELECT count(*) FROM pg_publication WHERE pubname = $1", std::span(&publication, 1)).as_int() == 0)
+      create_publication(*sql);
+    check_slot(*sql);
+    std::unordered_map<cdc::Oid, std::string> names;
+    Batch types;
+    auto cursor = sql->query("SELECT oid::bigint, typname::text FROM pg_type");
+    while (cursor->next(types, 4096))
+      for (std::size_t r = 0; r < types.rows(); ++r)
+        names.emplace(static_cast<cdc::Oid>(types.at(r, 0).as_int()), types.at(r, 1).as_text());
+    batcher_.emplace(filter_, kBatchRows, resume_);
+    batcher_->relations().set_type_names(std::move(names));
+  }
+
+  void create_publication(db::Connection& sql) {
+    const db::Dialect& d = sql.dialect();
+    std::vector<std::string> tables;
+    for (const db::TableRef& table : tables_) tables.push_back(d.quote_table(table));
+    std::string target = tables.empty() ? "ALL TABLES" : fmt::format("TABLE {}", fmt::join(tables, ", "));
+    sql.execute(fmt::format("CREATE PUBLICATION {} FOR {}", d.quote_identifier(publication_), target), {});
+    log::info(fmt::format("{}: created publication `{}` for {}", path_, publication_, target));
+  }
+
+  [[noreturn]] void slot_lost(std::string_view what) const {
+    throw Error(ErrorKind::config,
+                fmt::format("replication slot `{}` {}, but the saved position says changes up to {} were delivered "
+                            "from it: the changes since cannot be read. Run again with --reset to start over from "
+                            "the slot's position (changes in between are lost to the target)",
+                            slot_, what, cdc::format_lsn(resume_->resume_lsn())));
+  }
+
+  void check_slot(db::Connection& sql) {
+    Value slot(slot_);
+    Batch rows;
+    auto cursor = sql.query("SELECT plugin::text, confirmed_flush_lsn::text, coalesce(wal_status, ''), "
+                            "database::text = current_database() FROM pg_replication_slots WHERE slot_name = $1",
+                            std::span(&slot, 1));
+    if (!cursor->next(rows, 1) || rows.empty()) {
+      if (resume_) slot_lost("does not exist");
+      cdc::ReplicationConnection(connection_config_).create_slot(slot_);
+      log::info(fmt::format("{}: created replication slot `{}`", path_, slot_));
+      return;
+    }
+    if (rows.at(0, 0).to_text() != "pgoutput")
+      throw Error(ErrorKind::config, fmt::format("replication slot `{}` uses the plugin {}, not pgoutput: choose "
+                                                 "another slot name",
+                                                 slot_, rows.at(0, 0).to_text()));
+    if (!rows.at(0, 3).as_bool())
+      throw Error(ErrorKind::config, fmt::format("replication slot `{}` belongs to another database than {}", slot_,
+                                                 connection_config_.describe()));
+    if (rows.at(0, 2).to_text() == "lost") {
+      if (resume_) slot_lost("was invalidated (the server removed WAL it still needed: max_slot_wal_keep_size)");
+      throw Error(ErrorKind::config, fmt::format("replication slot `{}` was invalidated (the server removed WAL it "
+                                                 "still needed): drop it (SELECT pg_drop_replication_slot('{}')) "
+                                                 "and run again",
+                                                 slot_, slot_));
+    }
+    auto confirmed = cdc::parse_lsn(rows.at(0, 1).to_text());
+    if (resume_ && confirmed && *confirmed > resume_->resume_lsn())
+      slot_lost(fmt::format("has moved on to {}", cdc::format_lsn(*confirmed)));
+  }
+
+  void start_streaming() {
+    replication_.emplace(connection_config_);
+    cdc::SystemIdentity system = replication_->identify_system();
+    caught_up_at_ = system.wal_position;
+    replication_->start({.slot = slot_, .publication = publication_,
+                         .start = resume_ ? resume_->resume_lsn() : 0});
+    confirmed_ = resume_ ? resume_->resume_lsn() : 0;
+    confirmable_ = confirmed_;
+    last_status_ = std::chrono::steady_clock::now();
+    log::info(fmt::format("{}: streaming from slot `{}` (system {}, WAL at {})", path_, slot_, system.system_id,
+                          cdc::format_lsn(system.wal_position)));
+  }
+
+  void send_status(bool reply) {
+    confirmed_ = std::max(confirmed_, confirmable_.load());
+    replication_->send_status(confirmed_, reply);
+    last_status_ = std::chrono::steady_clock::now();
+  }
+
+  bool next_batch(Batch& out) {
+    for (;;) {
+      if (batcher_->next(out, checkpoint_)) return true;
+      if (stop_.stop_requested() || done_) return finish(stop_.stop_requested() ? State::interrupted : State::run_ended);
+      if (confirmable_.load() > confirmed_ ||
+          std::chrono::steady_clock::now() - last_status_ >= status_interval_)
+        send_status(false);
+      switch (replication_->receive(kPoll)) {
+        case cdc::ReplicationConnection::Received::data:
+          batcher_->feed(decoder_, decoder_.decode(replication_->data()));
+          break;
+        case cdc::ReplicationConnection::Received::keepalive:
+          if (replication_->reply_requested()) send_status(false);
+          batcher_->idle_at(replication_->wal_end());
+          batcher_->seal();
+          // --once: done when the server has sent everything up to where WAL stood at the start.
+          if (once_ && !batcher_->in_transaction() && replication_->wal_end() >= caught_up_at_) done_ = true;
+          break;
+        case cdc::ReplicationConnection::Received::nothing:
+          batcher_->seal();
+          if (once_) send_status(true);  // asks for a keepalive: how far the server has sent
+          break;
+      }
+    }
+  }
+
+  bool finish(State state) {
+    state_ = state;
+    finished_ = true;
+    if (replication_) send_status(false);
+    return false;
+  }
+
+  db::ConnectionConfig connection_config_;
+  std::string path_;
+  std::string slot_;
+  std::string publication_;
+  std::chrono::milliseconds status_interval_;
+  std::vector<db::TableRef> tables_;
+  cdc::ChangeFilter filter_;
+  std::optional<cdc::StreamPosition> resume_;
+  std::stop_token stop_;
+  bool once_ = false;
+  bool done_ = false;
+  State state_ = State::reading;
+
+  std::mutex connection_mutex_;  // read() and, once it ended, committed() use the connection
+  std::optional<cdc::ReplicationConnection> replication_;
+  cdc::PgOutputDecoder decoder_;
+  std::optional<cdc::ChangeBatcher> batcher_;
+  std::string checkpoint_;
+  Lsn caught_up_at_ = 0;
+  Lsn confirmed_ = 0;                  // sent to the server
+  std::atomic<Lsn> confirmable_{0};   // the end of the last transaction the output committed
+  std::atomic<bool> finished_{false};
+  std::chrono::steady_clock::time_point last_status_;
+};
+
+std::unique_ptr<pipeline::Input> make(const config::Section& section, const pipeline::ModuleContext& context) {
+  return std::make_unique<PostgresCdc>(section, context);
+}
+
+}  // namespace
+
+pipeline::InputModule postgres_cdc_module() { return {"postgres_cdc", &spec, &make}; }
+
+}  // namespace weir::modules

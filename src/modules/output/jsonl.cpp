@@ -1,0 +1,232 @@
+// jsonl — writes one JSON object per record, one per line, to a file or to stdout.
+//
+// A change becomes the change envelope (docs/pipelines.md): op, before, after, source
+// position, columns and the columns whose value was not sent; a plain row becomes
+// {"op":"row","after":{…}}. Values are exact: numeric as text with all its digits, timestamps
+// in ISO 8601 with microseconds (timestamptz in UTC, "Z"), json as JSON, arrays as arrays,
+// bytes as base64. Lines are flushed at the end of each source transaction and at each commit
+// of the commit engine, which saves the checkpoint only after that. A file has no
+// transactions: after a crash the lines since the last checkpoint may be written again (at
+// least once, never lost).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "cdc/lsn.hpp"
+#include "modules/builtin.hpp"
+#include "modules/retry_option.hpp"
+#include "pipeline/commit_engine.hpp"
+#include "weir/error.hpp"
+#include "weir/temporal.hpp"
+
+namespace weir::modules {
+namespace {
+
+using config::Field;
+
+const config::Spec& spec() {
+  static const config::Spec s{
+      "jsonl",
+      "Writes each record as one line of JSON (a change as the change envelope) to a file or stdout.",
+      {
+          Field{.name = "path", .required = true,
+                .description = "The file to append to (relative to the project file's folder), or \"-\" for standard output.", .example = "changes.jsonl"},
+          pipeline::batch_field(),
+          retry_field(),
+      }};
+  return s;
+}
+
+// "2026-12-06T10:00:00.123456": always six digits of microseconds.
+void append_iso(std::string& out, std::int64_t micros) {
+  constexpr std::int64_t kPerDay = 86'400'000'000;
+  std::int64_t days = micros / kPerDay - (micros % kPerDay < 0 ? 1 : 0);
+  std::int64_t rest = micros - days * kPerDay;
+  out += format_date(Date{static_cast<std::int32_t>(days)});
+  out += fmt::format("T{:02}:{:02}:{:02}.{:06}", rest / 3'600'000'000, rest / 60'000'000 % 60,
+                     rest / 1'000'000 % 60, rest % 1'000'000);
+}
+
+void append_value(std::string& out, const Value& value) {
+  switch (value.type()) {
+    case Type::timestamptz:
+      out += '"';
+      append_iso(out, value.get<TimestampTz>().micros);
+      out += "Z\"";
+      return;
+    case Type::timestamp:
+      out += '"';
+      append_iso(out, value.get<Timestamp>().micros);
+      out += '"';
+      return;
+    case Type::array: {
+      out += '[';
+      const auto& items = value.get<Array>().items;
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i) out += ',';
+        append_value(out, items[i]);
+      }
+      out += ']';
+      return;
+    }
+    default: value.append_json(out);
+  }
+}
+
+// {"name":value,…} of `cells`, the columns `include` accepts and the source sent.
+template <class Include>
+void append_object(std::string& out, const Batch& rows, std::size_t row, std::span<const Value> cells,
+                   bool check_sent, Include include) {
+  out += '{';
+  bool first = true;
+  for (std::size_t c = 0; c < cells.size(); ++c) {
+    if (!include(c) || (check_sent && !rows.sent(row, c))) continue;
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, rows.schema()[c].name);
+    out += ':';
+    append_value(out, cells[c]);
+  }
+  out += '}';
+}
+
+void append_source(std::string& out, const Batch& rows, const ChangePosition& at) {
+  const SourceTable& table = rows.schema().source();
+  out += fmt::format(R"(,"source":{{"lsn":"{}","txid":{},"commit_time":")", cdc::format_lsn(at.commit_lsn), at.txid);
+  append_iso(out, at.commit_time);
+  out += "Z\",\"schema\":";
+  append_json_string(out, table.schema);
+  out += ",\"table\":";
+  append_json_string(out, table.name);
+  out += fmt::format(",\"index\":{}}}", at.index);
+}
+
+void append_columns(std::string& out, const Schema& schema) {
+  out += ",\"columns\":[";
+  for (std::size_t c = 0; c < schema.size(); ++c) {
+    const Column& column = schema[c];
+    if (c) out += ',';
+    out += "{\"name\":";
+    append_json_string(out, column.name);
+    out += ",\"type\":";
+    append_json_string(out, column.native_type.empty() ? to_string(column.type) : column.native_type);
+    if (column.native_type_id) out += fmt::format(",\"oid\":{}", column.native_type_id);
+    out += fmt::format(",\"key\":{}}}", column.primary_key ? "true" : "false");
+  }
+  out += ']';
+}
+
+// One record as its line, newline included.
+void append_envelope(std::string& out, const Batch& rows, std::size_t row) {
+  const ChangeOp op = rows.op(row);
+  const auto all = [](std::size_t) { return true; };
+  out += "{\"op\":\"";
+  out += to_string(op);
+  out += '"';
+  if (op == ChangeOp::row) {
+    out += ",\"after\":";
+    append_object(out, rows, row, rows.row(row), false, all);
+    out += "}\n";
+    return;
+  }
+  const Schema& schema = rows.schema();
+  std::span<const Value> before = rows.before(row);
+  out += ",\"before\":";
+  if (before.empty() || op == ChangeOp::insert || op == ChangeOp::truncate) out += "null";
+  else append_object(out, rows, row, before, false, [&](std::size_t c) { return schema[c].primary_key; });
+  out += ",\"after\":";
+  if (op == ChangeOp::insert || op == ChangeOp::update) append_object(out, rows, row, rows.row(row), true, all);
+  else out += "null";
+  if (const ChangePosition* at = rows.position(row)) append_source(out, rows, *at);
+  append_columns(out, schema);
+  out += ",\"unchanged\":[";
+  bool first = true;
+  for (std::size_t c = 0; c < schema.size(); ++c) {
+    if (rows.sent(row, c)) continue;
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, schema[c].name);
+  }
+  out += "]}\n";
+}
+
+struct FileCloser {
+  void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+};
+
+class JsonlSink final : public pipeline::Sink {
+ public:
+  JsonlSink(const config::Section& section, const pipeline::ModuleContext& context)
+      : path_(section.path()), file_path_(section.string("path")) {
+    if (file_path_ != "-" && !file_path_.empty()) file_path_ = context.resolve_path(file_path_);
+    if (file_path_.empty())
+      throw Error(ErrorKind::config, fmt::format("{}: give a file name, or \"-\" for standard output",
+                                                 section.path_of("path")));
+  }
+
+  bool transactional() const noexcept override { return false; }
+  void connect() override {
+    if (file_path_ == "-" || file_) return;
+    file_.reset(std::fopen(file_path_.c_str(), "ab"));
+    if (!file_) fail("opening");
+  }
+  void disconnect() noexcept override { file_.reset(); }
+  bool usable() const noexcept override { return file_path_ == "-" || file_ != nullptr; }
+
+  db::WriteCounts write(const Batch& rows) override {
+    db::WriteCounts counts;
+    for (std::size_t r = 0; r < rows.rows(); ++r) {
+      append_envelope(lines_, rows, r);
+      ++counts.inserted;
+      if (rows.ends_transaction(r)) flush();
+    }
+    return counts;
+  }
+  // The commit engine saves the checkpoint after this: the lines must be on disk first.
+  void commit() override {
+    flush();
+    if (file_ && ::fsync(fileno(file_.get())) != 0) fail("syncing");
+  }
+  void reset_writes() override { lines_.clear(); }
+
+  std::string describe() const override { return fmt::format("{} writing to {}", path_, shown()); }
+  std::string location() const override { return shown(); }
+  std::string target() const override { return shown(); }
+  pipeline::Identity identity() const override { return {{"path", file_path_}}; }
+
+ private:
+  std::string shown() const { return file_path_ == "-" ? "standard output" : file_path_; }
+  std::FILE* stream() const { return file_path_ == "-" ? stdout : file_.get(); }
+
+  void flush() {
+    if (!lines_.empty() && std::fwrite(lines_.data(), 1, lines_.size(), stream()) != lines_.size()) fail("writing");
+    lines_.clear();
+    if (std::fflush(stream()) != 0) fail("writing");
+  }
+
+  [[noreturn]] void fail(std::string_view doing) const {
+    int error = errno;
+    throw Error(error == ENOSPC || error == EDQUOT || error == EFBIG ? ErrorKind::storage : ErrorKind::connection,
+                fmt::format("{}: {} {}: {}", path_, doing, shown(), std::strerror(error)), std::to_string(error),
+                false);
+  }
+
+  std::string path_;
+  std::string file_path_;
+  std::unique_ptr<std::FILE, FileCloser> file_;
+  std::string lines_;
+};
+
+std::unique_ptr<pipeline::Output> make(const config::Section& section, const pipeline::ModuleContext& context) {
+  auto policy = pipeline::read_commit_policy(section, false, read_retry_policy(section));
+  return std::make_unique<pipeline::CommitEngine>(std::make_unique<JsonlSink>(section, context), std::move(policy));
+}
+
+}  // namespace
+
+pipeline::OutputModule jsonl_module() { return {"jsonl", &spec, &make}; }
+
+}  // namespace weir::modules
