@@ -41,12 +41,7 @@ TEST_F(SqliteDurability, StreamedInsertsOpenNoStatementJournal) {
   c->execute("CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)");
   WriteSpec spec{.table = TableRef{"", "t"}, .columns = {"id", "payload"}, .mode = WriteMode::insert, .key = {}};
   auto writer = c->bulk_writer(spec);
-  Column id, payload;
-  id.name = "id";
-  id.type = Type::int64;
-  payload.name = "payload";
-  payload.type = Type::text;
-  Batch batch(std::make_shared<const Schema>(std::vector<Column>{id, payload}));
+  Batch batch(test::schema_of({{"id", Type::int64}, {"payload", Type::text}}));
   Transaction tx(*c);
   for (int b = 0; b < 20; ++b) {  // 20 × 500 rows of 400 bytes: about 5 MB
     batch.clear();

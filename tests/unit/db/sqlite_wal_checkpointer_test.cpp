@@ -45,12 +45,7 @@ class SqliteWalCheckpointer : public ::testing::Test {
   void write(Connection& c, int batches, int rows, const std::function<void()>& after_commit = [] {}) {
     WriteSpec spec{.table = TableRef{"", "t"}, .columns = {"id", "payload"}, .mode = WriteMode::insert, .key = {}};
     auto writer = c.bulk_writer(spec);
-    Column id, payload;
-    id.name = "id";
-    id.type = Type::int64;
-    payload.name = "payload";
-    payload.type = Type::text;
-    Batch batch(std::make_shared<const Schema>(std::vector<Column>{id, payload}));
+    Batch batch(test::schema_of({{"id", Type::int64}, {"payload", Type::text}}));
     for (int b = 0; b < batches; ++b) {
       batch.clear();
       for (int r = 0; r < rows; ++r) {
