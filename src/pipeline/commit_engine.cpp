@@ -104,8 +104,10 @@ void CommitEngine::write(Chunk chunk) {
 void CommitEngine::flush_if_due() {
   if (inside_source_transaction_) return;
   if ((pending_rows_ || (checkpoint_unsaved_ && !policy_.replace)) &&
-      Clock::now() - batch_started_ >= policy_.interval)
+      Clock::now() - batch_started_ >= policy_.interval) {
     commit_batch();
+    make_durable();  // the input went idle: no later commit follows soon
+  }
 }
 
 // The end of the pipeline: everything pending commits — except a replacing run that did not
@@ -115,7 +117,21 @@ void CommitEngine::flush() {
   if (policy_.replace) abandon_unfinished_run();
   else if (inside_source_transaction_) abandon_unfinished_transaction();
   else commit_batch();
+  make_durable();
   sink_->release();
+}
+
+// The sink's commits may return before they are durable (db::Connection::defer_durability)
+// while rows stream in; a commit that ends a stream, or that something outside the target
+// learns of (after_commit), is made durable.
+void CommitEngine::make_durable() {
+  db::Connection* target = sink_->connection();
+  if (!target) return;
+  try {
+    target->make_durable();
+  } catch (Error& e) {
+    throw e.add_context(fmt::format("{}: the committed rows may not survive a power loss", failed_write()));
+  }
 }
 
 db::WriteCounts CommitEngine::write_counts() const {
@@ -138,7 +154,7 @@ void CommitEngine::commit_batch() {
   if (pending_.empty() && !open) return;
   if (!streaming_ || !commit_streamed()) replay_and_commit();
   // Outside the replays: what fails from here on must not write the committed batch again.
-  if (!policy_.replace) hooks_->after_commit(checkpoint_);
+  if (!policy_.replace) hooks_->after_commit(sink_->connection(), checkpoint_);
 }
 
 // Commits the rows streamed into the open batch; false when they must be replayed.

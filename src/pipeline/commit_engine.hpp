@@ -98,6 +98,7 @@ class CommitEngine final : public Output {
   void replay_and_commit();
   void replay_once();
   void commit();
+  void make_durable();
   void commit_or_doubt();
   bool landed_in_doubt();
   void settle_batch();

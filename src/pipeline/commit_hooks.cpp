@@ -26,9 +26,14 @@ void PipelineCommitHooks::before_commit(db::Connection* target, std::string_view
     StateStore::save_with(*target, owner_, checkpoint);
 }
 
-void PipelineCommitHooks::after_commit(std::string_view checkpoint) {
+void PipelineCommitHooks::after_commit(db::Connection* target, std::string_view checkpoint) {
   if (letters_in_target_) dead_->confirm();
-  if (!checkpoint.empty() && checkpoint != last_checkpoint()) {
+  const bool moved = !checkpoint.empty() && checkpoint != last_checkpoint();
+  // A checkpoint saved elsewhere, or a source told it may forget the rows, must not outlive
+  // the rows in a power loss; one saved with the rows goes back with them.
+  if (target && ((moved && !state_in_target_) || (input_ && input_->source_forgets_committed())))
+    target->make_durable();
+  if (moved) {
     if (!state_in_target_) save_elsewhere(checkpoint);
     std::lock_guard lock(mutex_);
     saved_ = checkpoint;

@@ -29,7 +29,7 @@ class PipelineCommitHooks final : public CommitHooks {
 
   void prepare_target(db::Connection* target, const db::ConnectionConfig* target_config) override;
   void before_commit(db::Connection* target, std::string_view checkpoint) override;
-  void after_commit(std::string_view checkpoint) override;
+  void after_commit(db::Connection* target, std::string_view checkpoint) override;
   std::optional<bool> landed(db::Connection* target, std::string_view checkpoint) override;
 
   // From now on after_commit() ends by telling `input` what was committed (Input::committed).

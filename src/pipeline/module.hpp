@@ -100,6 +100,10 @@ class Input {
   // confirms its LSN here, a queue input acknowledges its messages. Called on the output's
   // thread while read() may be running: the input guards what the two share.
   virtual void committed(std::string_view checkpoint) { (void)checkpoint; }
+  // Whether the source may forget rows once committed() told it of them (a CDC slot, a queue):
+  // the target's commit is then made durable first (db::Connection::make_durable). An input
+  // that reads again from its checkpoint, wherever that is kept, returns false.
+  virtual bool source_forgets_committed() const noexcept { return true; }
   // How far behind the source the input is reading, when it can tell (any thread may ask).
   virtual std::optional<double> lag_seconds() const { return std::nullopt; }
   // What its checkpoints mean: the parts that, changed, make an old position meaningless.
@@ -155,9 +159,10 @@ class CommitHooks {
   // Inside the output's open transaction on `target`, just before COMMIT: what lives in that
   // same database is written here, atomically with the rows.
   virtual void before_commit(db::Connection* target, std::string_view checkpoint) = 0;
-  // After COMMIT succeeded: what lives elsewhere is persisted now, then the input hears that
-  // `checkpoint` is committed (Input::committed).
-  virtual void after_commit(std::string_view checkpoint) = 0;
+  // After COMMIT succeeded on `target`: what lives elsewhere is persisted now, then the input
+  // hears that `checkpoint` is committed (Input::committed). Before anything outside `target`
+  // learns of the commit, `target` is made durable (db::Connection::make_durable).
+  virtual void after_commit(db::Connection* target, std::string_view checkpoint) = 0;
   // After a COMMIT whose answer was lost (the connection dropped): whether the batch ending at
   // `checkpoint` committed, read back from `target` (connected afresh); nullopt when that
   // cannot be told (the checkpoint lives elsewhere, or the batch did not move it).

@@ -39,7 +39,8 @@ void CommitEngine::commit_run() {
                    "a replacing run is safe to repeat"
                  : "rolled back: it keeps its old rows"));
   }
-  hooks_->after_commit(checkpoint_);  // committed: its failure names the state store, not the rollback
+  make_durable();  // the run's end
+  hooks_->after_commit(sink_->connection(), checkpoint_);  // committed: its failure names the state store, not the rollback
   checkpoint_unsaved_ = false;
   add_committed(std::exchange(run_counts_, {}));
   rejected_ += std::exchange(run_rejected_, 0);

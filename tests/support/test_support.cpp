@@ -87,6 +87,17 @@ std::unique_ptr<db::Connection> open_sqlite(const std::string& path) {
   return db::connect(config);
 }
 
+std::shared_ptr<const Schema> schema_of(const std::vector<std::pair<std::string, Type>>& columns) {
+  std::vector<Column> schema;
+  for (const auto& [name, type] : columns) {
+    Column c;
+    c.name = name;
+    c.type = type;
+    schema.push_back(std::move(c));
+  }
+  return std::make_shared<const Schema>(std::move(schema));
+}
+
 namespace {
 
 // Reads both pipes until they close, so a chatty child never blocks on a full pipe.

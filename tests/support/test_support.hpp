@@ -65,6 +65,9 @@ std::string no_server_reason(const char* variable);
 // A connection to the SQLite file at `path` (created when missing).
 std::unique_ptr<db::Connection> open_sqlite(const std::string& path);
 
+// A schema of the columns named and typed as given, for batches a test builds.
+std::shared_ptr<const Schema> schema_of(const std::vector<std::pair<std::string, Type>>& columns);
+
 // A database a test writes to: the harness's server whose URL is in `url_variable`, or, when
 // that is null, the SQLite file `sqlite_file` in the test's directory `dir` (the pipeline
 // files' working directory). `yaml_url` is how a pipeline file names it, the server's URL

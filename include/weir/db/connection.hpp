@@ -95,7 +95,8 @@ class BulkWriter {
  public:
   virtual ~BulkWriter() = default;
   // Writes every row of `batch` (its width must equal the spec's column count) and returns
-  // what became of them. Nothing is counted for a write that throws.
+  // what became of them. Nothing is counted for a write that throws, which may have written
+  // some of its rows: roll back (to a savepoint taken before it) before going on.
   virtual WriteCounts write(const Batch& batch) = 0;
   // Flushes what is buffered; returns the counts of every write since the writer was made.
   virtual WriteCounts finish() = 0;
@@ -118,6 +119,13 @@ class Connection {
   virtual void commit() = 0;
   virtual void rollback() = 0;
   virtual bool in_transaction() const noexcept = 0;
+  // With true, lets the commits of later transactions return before they are durable: a power
+  // loss may then undo the last ones, each whole, never part of one (SQLite in WAL mode, unless
+  // its URL sets `synchronous`); with false, they wait for the disk again. Drivers whose commits
+  // are as durable as the server is set up ignore it.
+  virtual void defer_durability(bool defer) { (void)defer; }
+  // Returns once every transaction committed so far is durable; throws if that failed.
+  virtual void make_durable() {}
   void savepoint(std::string_view name);
   void release_savepoint(std::string_view name);
   void rollback_to_savepoint(std::string_view name);

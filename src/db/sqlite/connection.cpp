@@ -12,6 +12,7 @@
 #include "db/sqlite/types.hpp"
 #include "db/sqlite/wal_checkpointer.hpp"
 #include "weir/error.hpp"
+#include "weir/log.hpp"
 
 namespace weir::db::sqlite {
 namespace {
@@ -67,6 +68,12 @@ SqliteConnection::SqliteConnection(DbHandle db, std::string path)
     : db_(std::move(db)), path_(std::move(path)) {}
 
 SqliteConnection::~SqliteConnection() {
+  // A run that stopped on an error never reached its last make_durable().
+  try {
+    make_durable();
+  } catch (const Error& e) {
+    log::warn(fmt::format("SQLite: `{}`: {}", path_, e.what()));
+  }
   checkpointer_.reset();  // it hooks into db_
   cache_->open = false;
   cache_->statements.clear();
@@ -118,12 +125,43 @@ void SqliteConnection::execute_script(std::string_view sql) {
 
 // IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
 // writes can fail with SQLITE_BUSY in WAL mode however long the busy timeout is.
-void SqliteConnection::begin() { execute("BEGIN IMMEDIATE", {}); }
+void SqliteConnection::begin() {
+  // The level changes only between transactions (SQLite refuses it inside one). Deferring is
+  // only allowed with the URL's default, FULL.
+  if (defer_durability_ != commits_deferred_) {
+    execute_script(defer_durability_ ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL");
+    commits_deferred_ = defer_durability_;
+    if (!ever_deferred_) synced_version_ = data_version();
+    ever_deferred_ = true;
+  }
+  execute("BEGIN IMMEDIATE", {});
+}
 void SqliteConnection::commit() { execute("COMMIT", {}); }
 void SqliteConnection::rollback() {
   if (in_transaction()) execute("ROLLBACK", {});
 }
 bool SqliteConnection::in_transaction() const noexcept { return !sqlite3_get_autocommit(db_.get()); }
+
+// A WAL commit with synchronous=NORMAL has written its frames to the log without syncing it;
+// FULL would have synced it at COMMIT. Syncing the log now, as FULL does, makes every commit
+// so far durable: recovery replays each frame up to the last commit frame whose checksums hold.
+void SqliteConnection::make_durable() {
+  if (!ever_deferred_) return;
+  const unsigned version = data_version();
+  if (version == synced_version_) return;  // nothing committed since
+  sqlite3_file* log = nullptr;
+  int rc = sqlite3_file_control(db_.get(), "main", SQLITE_FCNTL_JOURNAL_POINTER, &log);
+  if (rc == SQLITE_OK && log && log->pMethods) rc = log->pMethods->xSync(log, SQLITE_SYNC_NORMAL);
+  if (rc != SQLITE_OK) throw_error(nullptr, rc, fmt::format("syncing the write-ahead log of `{}` to disk", path_));
+  synced_version_ = version;
+}
+
+// Moves with every commit to the file, this connection's included.
+unsigned SqliteConnection::data_version() {
+  unsigned version = 0;
+  sqlite3_file_control(db_.get(), "main", SQLITE_FCNTL_DATA_VERSION, &version);
+  return version;
+}
 
 // A bulk writer's commits are large: their checkpoints run beside them (wal_checkpointer.hpp).
 std::unique_ptr<BulkWriter> SqliteConnection::bulk_writer(const WriteSpec& spec) {

@@ -73,6 +73,8 @@ class SqliteConnection final : public Connection {
   void commit() override;
   void rollback() override;
   bool in_transaction() const noexcept override;
+  void defer_durability(bool defer) override { defer_durability_ = defer && may_defer_durability_; }
+  void make_durable() override;
   std::unique_ptr<BulkWriter> bulk_writer(const WriteSpec& spec) override;
   std::vector<TableRef> list_tables() override;
   std::optional<TableInfo> describe_table(const TableRef& table) override;
@@ -88,6 +90,8 @@ class SqliteConnection final : public Connection {
   // The value of an integer pragma ("synchronous").
   std::int64_t pragma_int(std::string_view pragma);
   sqlite3* handle() const noexcept { return db_.get(); }
+  // A WAL file whose URL left `synchronous` to weir: defer_durability() takes effect.
+  void allow_deferred_durability() noexcept { may_defer_durability_ = true; }
   const std::string& path() const noexcept { return path_; }
 
  private:
@@ -98,6 +102,14 @@ class SqliteConnection final : public Connection {
   std::map<std::size_t, std::string> batch_tables_;  // registered: width → name
   // Runs this connection's WAL checkpoints once it has lent a bulk writer.
   std::unique_ptr<WalCheckpointer> checkpointer_;
+  // Durability deferred (defer_durability): the next begin() sets synchronous=NORMAL, with
+  // which a WAL commit does not wait for the disk; make_durable() syncs the log.
+  bool may_defer_durability_ = false;
+  bool defer_durability_ = false;
+  bool commits_deferred_ = false;  // synchronous=NORMAL is set
+  bool ever_deferred_ = false;
+  unsigned synced_version_ = 0;    // data_version() when the log was last known durable
+  unsigned data_version();
 };
 
 }  // namespace weir::db::sqlite

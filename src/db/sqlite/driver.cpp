@@ -135,8 +135,10 @@ std::unique_ptr<Connection> SqliteDriver::connect(const ConnectionConfig& config
                   options.foreign_keys, options.synchronous, options.cache_size_kib, options.mmap_size);
   try {
     connection->execute_script(pragmas);
-    if (!memory && options.open_flags != SQLITE_OPEN_READONLY)
+    if (!memory && options.open_flags != SQLITE_OPEN_READONLY) {
       set_journal_mode(*connection, options.journal_mode, options.busy_timeout_ms);
+      if (!options.synchronous_given && connection->journal_mode() == "wal") connection->allow_deferred_durability();
+    }
   } catch (Error& e) {
     throw e.add_context(fmt::format("opening {}", config.describe()));
   }

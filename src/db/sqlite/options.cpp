@@ -32,7 +32,12 @@ const config::Spec& url_options_spec() {
                 .description = "PRAGMA journal_mode, set on every file opened for writing (not for `:memory:`).",
                 .example = "delete", .any_case = true},
           Field{.name = "synchronous", .default_value = "full", .choices = {"off", "normal", "full", "extra"},
-                .description = "PRAGMA synchronous: how hard SQLite makes sure a commit reached the disk.",
+                .description = "PRAGMA synchronous: how hard SQLite makes sure a commit reached the disk. "
+                               "Left unset, in WAL mode `sql_write` commits its batches with `normal` "
+                               "while rows stream in, and makes them durable before anything outside "
+                               "the file is told of them (a checkpoint kept elsewhere, a source that "
+                               "forgets acknowledged rows), when it goes idle and when the run ends: a "
+                               "power loss may undo the last batches, each with its checkpoint.",
                 .example = "normal", .any_case = true},
           Field{.name = "foreign_keys", .default_value = "on", .choices = {"on", "off"},
                 .description = "PRAGMA foreign_keys: whether foreign keys are enforced.", .example = "off",
@@ -57,6 +62,7 @@ Options read_options(const ConnectionConfig& config) {
   o.busy_timeout_ms = static_cast<int>(options.integer("busy_timeout"));
   o.journal_mode = to_lower(options.string("journal_mode"));
   o.synchronous = to_lower(options.string("synchronous"));
+  o.synchronous_given = options.has("synchronous");
   o.foreign_keys = to_lower(options.string("foreign_keys"));
   o.cache_size_kib = options.integer("cache_size");
   o.mmap_size = options.integer("mmap_size");

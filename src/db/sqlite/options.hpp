@@ -17,6 +17,7 @@ struct Options {
   int busy_timeout_ms = 5000;
   std::string journal_mode;  // lower case, as PRAGMA journal_mode reports it
   std::string synchronous;
+  bool synchronous_given = false;  // the URL sets it: every commit syncs as it says
   std::string foreign_keys;
   std::int64_t cache_size_kib = 0;
   std::int64_t mmap_size = 0;

@@ -196,6 +196,8 @@ class SqlPoll final : public pipeline::Input {
   }
 
   std::string checkpoint() const override { return cursor_ ? pipeline::encode_position(cursor_->position()) : ""; }
+  // The table keeps the rows: a lost commit is read again from the checkpoint.
+  bool source_forgets_committed() const noexcept override { return false; }
 
   pipeline::Identity identity() const override {
     return {{"connection", connection_config_.identity()}, {"query", query_}, {"cursor", cursor_columns_}};

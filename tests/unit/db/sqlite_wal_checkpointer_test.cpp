@@ -1,7 +1,7 @@
 // The WAL checkpoints of a SQLite bulk writer (src/db/sqlite/wal_checkpointer.cpp): they run
 // on a thread of their own, not inside the writer's commits, the log stays bounded, and the
 // database ends whole. What runs where is seen through a VFS that records the threads writing
-// to the database file: in WAL mode only checkpoints write there.
+// to the database file (sqlite_recording_vfs.hpp): in WAL mode only checkpoints write there.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "db/sqlite/wal_checkpointer.hpp"
+#include "support/sqlite_recording_vfs.hpp"
 #include "support/test_support.hpp"
 #include "weir/db/driver.hpp"
 
@@ -21,106 +22,6 @@ namespace weir::db {
 namespace {
 
 using sqlite::WalCheckpointer;
-
-// The default VFS while it lives: forwards everything to the real one, noting which threads
-// write to main database files.
-class RecordingVfs {
- public:
-  RecordingVfs() : real_(sqlite3_vfs_find(nullptr)) {
-    vfs_ = *real_;
-    vfs_.zName = "weir-test-recording";
-    vfs_.szOsFile = static_cast<int>(sizeof(File)) + real_->szOsFile;
-    vfs_.pAppData = this;
-    vfs_.xOpen = &open;
-    methods_ = {};
-    sqlite3_vfs_register(&vfs_, 1);
-  }
-  ~RecordingVfs() {
-    sqlite3_vfs_unregister(&vfs_);
-    sqlite3_vfs_register(real_, 1);
-  }
-  std::set<std::thread::id> database_writers() {
-    std::lock_guard lock(mutex_);
-    return writers_;
-  }
-
- private:
-  struct File {
-    sqlite3_file base;
-    sqlite3_file* real;
-    RecordingVfs* vfs;
-    bool main_db;
-  };
-  static sqlite3_file* real(sqlite3_file* f) { return reinterpret_cast<File*>(f)->real; }
-
-  static int open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags, int* out) {
-    auto* self = static_cast<RecordingVfs*>(vfs->pAppData);
-    auto* f = reinterpret_cast<File*>(file);
-    f->real = reinterpret_cast<sqlite3_file*>(f + 1);
-    f->vfs = self;
-    f->main_db = flags & SQLITE_OPEN_MAIN_DB;
-    int rc = self->real_->xOpen(self->real_, name, f->real, flags, out);
-    if (!f->real->pMethods) {
-      f->base.pMethods = nullptr;
-      return rc;
-    }
-    std::call_once(self->methods_made_, [&] { self->make_methods(*f->real->pMethods); });
-    f->base.pMethods = &self->methods_;
-    return rc;
-  }
-
-  void make_methods(const sqlite3_io_methods& m) {
-    methods_.iVersion = std::min(m.iVersion, 3);
-    methods_.xClose = [](sqlite3_file* f) { return real(f)->pMethods->xClose(real(f)); };
-    methods_.xRead = [](sqlite3_file* f, void* p, int n, sqlite3_int64 at) {
-      return real(f)->pMethods->xRead(real(f), p, n, at);
-    };
-    methods_.xWrite = [](sqlite3_file* f, const void* p, int n, sqlite3_int64 at) {
-      auto* file = reinterpret_cast<File*>(f);
-      if (file->main_db) {
-        std::lock_guard lock(file->vfs->mutex_);
-        file->vfs->writers_.insert(std::this_thread::get_id());
-      }
-      return real(f)->pMethods->xWrite(real(f), p, n, at);
-    };
-    methods_.xTruncate = [](sqlite3_file* f, sqlite3_int64 n) { return real(f)->pMethods->xTruncate(real(f), n); };
-    methods_.xSync = [](sqlite3_file* f, int flags) { return real(f)->pMethods->xSync(real(f), flags); };
-    methods_.xFileSize = [](sqlite3_file* f, sqlite3_int64* n) { return real(f)->pMethods->xFileSize(real(f), n); };
-    methods_.xLock = [](sqlite3_file* f, int l) { return real(f)->pMethods->xLock(real(f), l); };
-    methods_.xUnlock = [](sqlite3_file* f, int l) { return real(f)->pMethods->xUnlock(real(f), l); };
-    methods_.xCheckReservedLock = [](sqlite3_file* f, int* out) {
-      return real(f)->pMethods->xCheckReservedLock(real(f), out);
-    };
-    methods_.xFileControl = [](sqlite3_file* f, int op, void* arg) {
-      return real(f)->pMethods->xFileControl(real(f), op, arg);
-    };
-    methods_.xSectorSize = [](sqlite3_file* f) { return real(f)->pMethods->xSectorSize(real(f)); };
-    methods_.xDeviceCharacteristics = [](sqlite3_file* f) {
-      return real(f)->pMethods->xDeviceCharacteristics(real(f));
-    };
-    methods_.xShmMap = [](sqlite3_file* f, int page, int size, int extend, void volatile** out) {
-      return real(f)->pMethods->xShmMap(real(f), page, size, extend, out);
-    };
-    methods_.xShmLock = [](sqlite3_file* f, int at, int n, int flags) {
-      return real(f)->pMethods->xShmLock(real(f), at, n, flags);
-    };
-    methods_.xShmBarrier = [](sqlite3_file* f) { real(f)->pMethods->xShmBarrier(real(f)); };
-    methods_.xShmUnmap = [](sqlite3_file* f, int remove) { return real(f)->pMethods->xShmUnmap(real(f), remove); };
-    methods_.xFetch = [](sqlite3_file* f, sqlite3_int64 at, int n, void** out) {
-      return real(f)->pMethods->xFetch(real(f), at, n, out);
-    };
-    methods_.xUnfetch = [](sqlite3_file* f, sqlite3_int64 at, void* p) {
-      return real(f)->pMethods->xUnfetch(real(f), at, p);
-    };
-  }
-
-  sqlite3_vfs* real_;
-  sqlite3_vfs vfs_;
-  sqlite3_io_methods methods_;
-  std::once_flag methods_made_;
-  std::mutex mutex_;
-  std::set<std::thread::id> writers_;
-};
 
 // Makes `file` a WAL database of 512-byte pages with table t: a few megabytes fill the log.
 void make_small_page_database(const std::string& file) {
@@ -144,12 +45,7 @@ class SqliteWalCheckpointer : public ::testing::Test {
   void write(Connection& c, int batches, int rows, const std::function<void()>& after_commit = [] {}) {
     WriteSpec spec{.table = TableRef{"", "t"}, .columns = {"id", "payload"}, .mode = WriteMode::insert, .key = {}};
     auto writer = c.bulk_writer(spec);
-    Column id, payload;
-    id.name = "id";
-    id.type = Type::int64;
-    payload.name = "payload";
-    payload.type = Type::text;
-    Batch batch(std::make_shared<const Schema>(std::vector<Column>{id, payload}));
+    Batch batch(test::schema_of({{"id", Type::int64}, {"payload", Type::text}}));
     for (int b = 0; b < batches; ++b) {
       batch.clear();
       for (int r = 0; r < rows; ++r) {
@@ -173,7 +69,7 @@ class SqliteWalCheckpointer : public ::testing::Test {
 // the writer's thread, which waited for it.
 TEST_F(SqliteWalCheckpointer, ABulkWritersCheckpointsRunOffItsThread) {
   make_small_page_database(file);
-  RecordingVfs vfs;
+  test::RecordingVfs vfs;
   auto c = open("sqlite:" + file);
   write(*c, 3, 2 * WalCheckpointer::kCheckpointPages);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);

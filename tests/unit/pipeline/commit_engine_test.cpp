@@ -97,7 +97,7 @@ class RecordingHooks : public CommitHooks {
   void before_commit(db::Connection*, std::string_view checkpoint) override {
     log_.push_back("checkpoint " + std::string(checkpoint));
   }
-  void after_commit(std::string_view checkpoint) override { log_.push_back("committed " + std::string(checkpoint)); }
+  void after_commit(db::Connection*, std::string_view checkpoint) override { log_.push_back("committed " + std::string(checkpoint)); }
   std::optional<bool> landed(db::Connection*, std::string_view checkpoint) override {
     log_.push_back("landed? " + std::string(checkpoint));
     return answer;

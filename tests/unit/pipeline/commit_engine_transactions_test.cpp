@@ -42,7 +42,9 @@ class Hooks final : public CommitHooks {
   explicit Hooks(Log& log) : log_(log) {}
   void prepare_target(db::Connection*, const db::ConnectionConfig*) override {}
   void before_commit(db::Connection*, std::string_view) override {}
-  void after_commit(std::string_view checkpoint) override { log_.push_back("committed " + std::string(checkpoint)); }
+  void after_commit(db::Connection*, std::string_view checkpoint) override {
+    log_.push_back("committed " + std::string(checkpoint));
+  }
 
  private:
   Log& log_;
