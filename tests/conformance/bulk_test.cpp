@@ -61,11 +61,15 @@ TEST_P(ConformanceBulk, WriterIsReusableAfterAFailedBatch) {
   Rows duplicate = big, no_name = big;
   duplicate.push_back({Value(1), Value("dup"), Value(0)});
   no_name.push_back({Value(3), Value(), Value(0)});
-  for (const auto& [failing, kind] : {std::pair{&duplicate, ErrorKind::unique}, std::pair{&no_name, ErrorKind::not_null}}) {
+  struct Failure {
+    const Rows* rows;
+    ErrorKind kind;
+  };
+  for (const Failure& failure : {Failure{&duplicate, ErrorKind::unique}, Failure{&no_name, ErrorKind::not_null}}) {
     conn().savepoint("batch");
-    auto e = error_from([&] { writer->write(make_batch(cols, *failing)); });
-    ASSERT_TRUE(e) << "expected a " << to_string(kind) << " error";
-    EXPECT_EQ(e->kind(), kind) << e->what();
+    auto e = error_from([&] { writer->write(make_batch(cols, *failure.rows)); });
+    ASSERT_TRUE(e) << "expected a " << to_string(failure.kind) << " error";
+    EXPECT_EQ(e->kind(), failure.kind) << e->what();
     conn().rollback_to_savepoint("batch");
     EXPECT_EQ(count_rows(t), 1) << "the failed batch left nothing behind";
   }
