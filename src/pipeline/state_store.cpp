@@ -134,7 +134,11 @@ auto StateStore::with_store(std::string_view what, const std::stop_token& stop, 
       *pool_, retry_,
       [&](db::Connection& c) {
         if (!table_ready_) {
-          ensure_table(c);
+          try {
+            ensure_table(c);
+          } catch (Error& e) {
+            throw e.add_context(fmt::format("opening the state store {}", config_.describe()));
+          }
           table_ready_ = true;
         }
         return work(c);
