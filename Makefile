@@ -9,4 +9,4 @@ bench:
 build:
 	scripts/build
 clean:
-	rm -rf build
+	rm -rf build build-*/

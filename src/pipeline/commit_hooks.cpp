@@ -9,9 +9,14 @@ namespace weir::pipeline {
 void PipelineCommitHooks::prepare_target(db::Connection* target, const db::ConnectionConfig* target_config) {
   state_in_target_ = target && target_config && state_->lives_in(*target_config);
   letters_in_target_ = target && target_config && dead_->lives_in(*target_config);
-  if (state_in_target_) StateStore::ensure_table(*target);
-  else state_->check_writable(owner_, stop_);
-  if (letters_in_target_) dead_->ensure_table(*target);
+  try {
+    if (state_in_target_) StateStore::ensure_table(*target);
+    if (letters_in_target_) dead_->ensure_table(*target);
+  } catch (Error& e) {
+    throw e.add_context(
+        fmt::format("preparing weir's tables (checkpoints, dead letters) in {}", target_config->describe()));
+  }
+  if (!state_in_target_) state_->check_writable(owner_, stop_);
 }
 
 void PipelineCommitHooks::before_commit(db::Connection* target, std::string_view checkpoint) {

@@ -111,7 +111,7 @@ void DeadLetterTable::flush(std::stop_token stop) {
         },
         db::Idempotent::yes, logged_retries(what, config_.describe(), retry_, std::move(stop)));
   } catch (Error& e) {
-    throw e.add_context(what);
+    throw e.add_context(fmt::format("{} in {}", what, config_.describe()));
   }
   confirm();
 }

@@ -144,7 +144,12 @@ auto StateStore::with_store(std::string_view what, const std::stop_token& stop, 
 
 std::optional<std::string> StateStore::load(const StateOwner& owner, std::stop_token stop) {
   std::lock_guard lock(mutex_);
-  return with_store("loading the checkpoint", stop, [&](db::Connection& c) { return load_with(c, owner); });
+  try {
+    return with_store("loading the checkpoint", stop, [&](db::Connection& c) { return load_with(c, owner); });
+  } catch (Error& e) {
+    if (e.kind() == ErrorKind::config) throw;  // a checkpoint of other parts: its message names the store
+    throw e.add_context(fmt::format("loading the checkpoint from the state store {}", config_.describe()));
+  }
 }
 
 std::optional<std::string> StateStore::load_with(db::Connection& c, const StateOwner& owner) const {

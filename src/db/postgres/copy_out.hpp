@@ -12,9 +12,11 @@
 // Field bytes are each column type's binary form (binary_codec.hpp).
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -43,6 +45,11 @@ class BinaryCopyReader {
   // marker. Throws Error{internal} when the bytes are not a binary COPY stream of `width`
   // columns.
   bool read(std::string_view message);
+  // The fields point into the message, so a temporary string would leave them dangling: a
+  // std::string rvalue does not compile (lvalues and views still convert to the view above).
+  template <class Temporary>
+    requires std::same_as<Temporary, std::string>
+  bool read(Temporary&& message) = delete;
   std::span<const Field> fields() const noexcept { return fields_; }
 
  private:

@@ -1,0 +1,211 @@
+// Writes that fail as on a full or read-only disk, at every point of a pipeline run (SQLite
+// files: the target with its checkpoint, a state store apart, a dead-letter file apart). The weir
+// binary runs with the fail_writes shim (tests/faults/) preloaded: it lets the first N writes
+// and syncs on one file pass and fails every one after with ENOSPC. For N = 0, 1, 2 … until a
+// run gets through without meeting the fault, each run must end with exit 1 and one error line
+// naming the file that failed (or, when the fault came after the last commit, exit 0 with every
+// row in place), never a crash; a rerun without the fault then completes with every row in the
+// target exactly once, and a third run finds nothing left to read (the checkpoint followed).
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "support/test_support.hpp"
+
+namespace weir {
+namespace {
+
+constexpr int kRows = 300;
+constexpr int kRejectEvery = 37;  // the dead-letter case's source has a NULL name in these rows
+
+// One place a write can fail: which file, and the pipeline lines that put it there.
+struct FaultSite {
+  const char* name;
+  const char* file;      // the shim's WEIR_FAULT_PATH: this name, its -journal and -wal
+  const char* pipeline;  // the lines after `output:` in the pipeline
+  bool rejects;          // the source holds rows the target refuses (they go to the dead letters)
+};
+
+void PrintTo(const FaultSite& site, std::ostream* os) { *os << site.name; }
+
+const FaultSite kTarget{"TargetWithItsState", "/target.db",
+                        "      sql_write: { connection: target, table: t, mode: insert, batch: { rows: 50 },\n"
+                        "                 retry: { max_time: 1s } }\n"
+                        "    state: { connection: target }\n",
+                        false};
+const FaultSite kStateStore{"StateStore", "/state.db",
+                            "      sql_write: { connection: target, table: t, mode: upsert, key: [id],\n"
+                            "                   batch: { rows: 50 }, retry: { max_time: 1s } }\n"
+                            "    state: { connection: state }\n",
+                            false};
+const FaultSite kDeadLetters{"DeadLetterFile", "/letters.db",
+                             "      sql_write: { connection: target, table: t, mode: insert, batch: { rows: 50 },\n"
+                        "                 retry: { max_time: 1s } }\n"
+                             "    state: { connection: target }\n"
+                             "    dead_letter: { connection: letters, table: weir_dead_letters }\n",
+                             true};
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The lines of `text` that start with `prefix`.
+std::vector<std::string> lines_starting(const std::string& text, std::string_view prefix) {
+  std::vector<std::string> found;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with(prefix)) found.push_back(line);
+  return found;
+}
+
+class WriteFaults : public ::testing::TestWithParam<FaultSite> {
+ protected:
+  void SetUp() override {
+    auto source = test::open_sqlite(dir_.file("source.db"));
+    source->execute("CREATE TABLE s (id INTEGER PRIMARY KEY, name TEXT)");
+    source->execute(fmt::format("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {}) "
+                                "INSERT INTO s SELECT i, CASE WHEN {} AND i % {} = 0 THEN NULL ELSE 'row ' || i END "
+                                "FROM n",
+                                kRows, GetParam().rejects ? 1 : 0, kRejectEvery));
+    test::write_file(dir_.file("p.yaml"),
+                     "connections:\n"
+                     "  source: \"sqlite:source.db\"\n"
+                     "  target: \"sqlite:target.db\"\n"
+                     "  state: \"sqlite:state.db\"\n"
+                     "  letters: \"sqlite:letters.db\"\n"
+                     "pipelines:\n"
+                     "  copy:\n"
+                     "    input:\n"
+                     "      sql_poll:\n"
+                     "        connection: source\n"
+                     "        query: \"SELECT id, name FROM s WHERE {{cursor}} ORDER BY id\"\n"
+                     "        cursor: { columns: [id], initial: [0] }\n"
+                     "        page_size: 40\n"
+                     "    output:\n" +
+                         std::string(GetParam().pipeline));
+  }
+
+  // A fresh target, state and dead-letter file for each injection point.
+  void start_over() {
+    for (const char* name : {"target.db", "state.db", "letters.db"})
+      for (const char* suffix : {"", "-journal", "-wal", "-shm"})
+        std::filesystem::remove(dir_.file(name + std::string(suffix)));
+    test::open_sqlite(dir_.file("target.db"))->execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL)");
+  }
+
+  test::CommandResult run(const std::vector<std::string>& fault_env = {}) {
+    return test::run_weir({"run", "--once", "p.yaml"}, dir_.path().string(), fault_env);
+  }
+
+  int expected_rows() const { return GetParam().rejects ? kRows - kRows / kRejectEvery : kRows; }
+
+  // Every row exactly once in the target and, with rejects, every rejected row a dead letter.
+  void expect_every_row_once(const std::string& when) {
+    auto target = test::open_sqlite(dir_.file("target.db"));
+    EXPECT_EQ(test::scalar(*target, "SELECT count(*) || '/' || count(DISTINCT id) FROM t"),
+              fmt::format("{0}/{0}", expected_rows()))
+        << when;
+    if (GetParam().rejects) {
+      auto letters = test::open_sqlite(dir_.file("letters.db"));
+      // Letters kept in another file than the target may repeat after a failure, never go missing.
+      EXPECT_EQ(test::scalar(*letters, "SELECT count(DISTINCT json_extract(record, '$.id')) FROM weir_dead_letters"),
+                std::to_string(kRows / kRejectEvery))
+          << when;
+    }
+  }
+
+  test::TempDir dir_;
+};
+
+TEST_P(WriteFaults, EveryFailedWriteStopsTheRunCleanlyAndARerunCompletes) {
+  const FaultSite& site = GetParam();
+  const std::string report = dir_.file("fault-report");
+  const int completed_exit = site.rejects ? 3 : 0;  // 3: completed with dead letters
+  int failing_runs = 0;
+  for (int after = 0;; ++after) {
+    ASSERT_LT(after, 2000) << "the runs never got past the fault";
+    SCOPED_TRACE(fmt::format("the writes on {} failing after {} succeeded", site.file, after));
+    start_over();
+    std::filesystem::remove(report);
+    test::CommandResult faulty = run({"LD_PRELOAD=" WEIR_FAIL_WRITES, fmt::format("WEIR_FAULT_PATH={}", site.file),
+                                      fmt::format("WEIR_FAULT_AFTER={}", after), "WEIR_FAULT_REPORT=" + report});
+    std::string fault = read_text(report);
+    ASSERT_TRUE(fault.starts_with("writes ")) << "the shim did not run: " << faulty.err;
+    if (fault.ends_with("failed 0\n")) {  // every write passed: the loop reached the end of the run
+      EXPECT_EQ(faulty.exit_code, completed_exit) << faulty.err;
+      break;
+    }
+    if (faulty.exit_code == completed_exit) {
+      // Only what came after the last commit failed (SQLite's checkpoint of its WAL when the
+      // connection closes): the committed rows are all there, in the WAL.
+      expect_every_row_once("after a run whose last writes failed");
+    } else {
+      ++failing_runs;
+      ASSERT_EQ(faulty.exit_code, 1) << "a write failure is a run-time failure, not a crash\n" << faulty.err;
+      std::vector<std::string> errors = lines_starting(faulty.err, "weir: ");
+      ASSERT_EQ(errors.size(), 1u) << faulty.err;
+      EXPECT_NE(errors[0].find(std::string(site.file).substr(1)), std::string::npos)
+          << "the error names the file that could not be written: " << errors[0];
+    }
+    test::CommandResult rerun = run();
+    // 3 only when the rerun read rejected rows again (their letters were not all committed)
+    ASSERT_TRUE(rerun.exit_code == 0 || rerun.exit_code == completed_exit) << rerun.exit_code << rerun.err;
+    expect_every_row_once("after the rerun");
+    test::CommandResult again = run();
+    EXPECT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_NE(again.out.find("read 0 rows"), std::string::npos) << "the checkpoint followed the rows: " << again.out;
+  }
+  EXPECT_GT(failing_runs, 3) << "the fault was met at a few points at least";
+}
+
+INSTANTIATE_TEST_SUITE_P(Sites, WriteFaults, ::testing::Values(kTarget, kStateStore, kDeadLetters),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// A state store that cannot be opened for writing (a read-only file): the run stops before
+// writing anything, naming the store, and runs once it can be written.
+TEST(WriteFaultsReadOnly, AStateStoreThatCannotBeWrittenStopsTheRunBeforeAnyRow) {
+  test::TempDir dir;
+  auto source = test::open_sqlite(dir.file("source.db"));
+  source->execute("CREATE TABLE s (id INTEGER PRIMARY KEY, name TEXT)");
+  source->execute("INSERT INTO s VALUES (1, 'a'), (2, 'b')");
+  test::open_sqlite(dir.file("state.db"))->execute("CREATE TABLE placeholder (x)");
+  test::write_file(dir.file("p.yaml"),
+                   "connections:\n"
+                   "  source: \"sqlite:source.db\"\n"
+                   "  target: \"sqlite:target.db\"\n"
+                   "  state: \"sqlite:state.db\"\n"
+                   "pipelines:\n"
+                   "  copy:\n"
+                   "    input:\n"
+                   "      sql_poll: { connection: source,\n"
+                   "                  query: \"SELECT id, name FROM s WHERE {{cursor}} ORDER BY id\",\n"
+                   "                  cursor: { columns: [id] } }\n"
+                   "    output:\n"
+                   "      sql_write: { connection: target, table: t, mode: upsert, key: [id], create_table: true }\n"
+                   "    state: { connection: state }\n");
+  test::CommandResult refused =
+      test::run_weir({"run", "--once", "p.yaml"}, dir.path().string(),
+                     {"LD_PRELOAD=" WEIR_FAIL_WRITES, "WEIR_FAULT_PATH=/state.db", "WEIR_FAULT_OPEN=1"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  std::vector<std::string> errors = lines_starting(refused.err, "weir: ");
+  ASSERT_EQ(errors.size(), 1u) << refused.err;
+  EXPECT_NE(errors[0].find("state store"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("state.db"), std::string::npos) << errors[0];
+  if (std::filesystem::exists(dir.file("target.db"))) {
+    auto target = test::open_sqlite(dir.file("target.db"));
+    if (test::scalar(*target, "SELECT count(*) FROM sqlite_master WHERE name = 't'") == "1") {
+      EXPECT_EQ(test::scalar(*target, "SELECT count(*) FROM t"), "0") << "no row reached the target";
+    }
+  }
+  test::CommandResult rerun = test::run_weir({"run", "--once", "p.yaml"}, dir.path().string());
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  EXPECT_EQ(test::scalar(*test::open_sqlite(dir.file("target.db")), "SELECT group_concat(id) FROM t"), "1,2");
+}
+
+}  // namespace
+}  // namespace weir
