@@ -66,9 +66,10 @@ class Dialect {
                                   const Bind& bind) const = 0;
 
   // Where each row tells which transaction wrote it (PostgreSQL's xmin): the query reading the
-  // horizon of the poll, one text value naming the oldest transaction still running, and the
-  // condition true of a row (of `qualifier`, "" unqualified) whose writing transaction ended
-  // before that horizon, bound at `horizon`. "" when the database keeps no such order.
+  // horizon of the poll, one row of the oldest transaction still running (text) and whether any
+  // transaction from it on has begun (false: no row can be from one yet), and the condition
+  // true of a row (of `qualifier`, "" unqualified) whose writing transaction ended before that
+  // horizon, bound at `horizon`. "" when the database keeps no such order.
   virtual std::string_view horizon_query() const noexcept { return ""; }
   virtual std::string settled_condition(std::string_view /*qualifier*/, std::string_view /*horizon*/) const {
     return "";

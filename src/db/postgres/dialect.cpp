@@ -20,9 +20,10 @@ std::string PgDialect::clock_minus(Type column, std::string_view time_zone, std:
 }
 
 // The oldest transaction still running (or the next to start, when none runs): every
-// transaction before it has ended, so no row of theirs can still appear.
+// transaction before it has ended, so no row of theirs can still appear. When it is the next
+// to start, no transaction is running or ended after it.
 std::string_view PgDialect::horizon_query() const noexcept {
-  return "SELECT pg_snapshot_xmin(pg_current_snapshot())::text";
+  return "SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmin(s) <> pg_snapshot_xmax(s) FROM pg_current_snapshot() s";
 }
 
 // A row version's xmin is a 32-bit transaction id that wraps around, so it is placed by its

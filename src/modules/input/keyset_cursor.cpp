@@ -21,6 +21,14 @@ std::string lag_mismatch(std::string_view column, std::string_view what) {
                      column, what);
 }
 
+// Binds each value as the next of `params`.
+db::Dialect::Bind binder(const db::Dialect& dialect, std::vector<Value>& params) {
+  return [&dialect, &params](Value v) {
+    params.push_back(std::move(v));
+    return dialect.placeholder(params.size());
+  };
+}
+
 }  // namespace
 
 KeysetCursor::KeysetCursor(std::vector<std::string> columns, std::vector<Value> initial, Options options)
@@ -59,10 +67,7 @@ KeysetCursor::Page KeysetCursor::with_condition(std::string_view query, std::str
 KeysetCursor::Page KeysetCursor::page(std::string_view query, const db::Dialect& dialect, std::size_t limit,
                                       const RunBounds& bounds) const {
   std::vector<Value> params;
-  db::Dialect::Bind bind = [&](Value v) {
-    params.push_back(std::move(v));
-    return dialect.placeholder(params.size());
-  };
+  db::Dialect::Bind bind = binder(dialect, params);
   std::vector<std::string> conditions;
   if (!position_.empty()) conditions.push_back(compare(dialect, ">", position_, bind));
   if (!bounds.hold.empty()) conditions.push_back(compare(dialect, "<", bounds.hold, bind));
@@ -79,10 +84,7 @@ KeysetCursor::Page KeysetCursor::page(std::string_view query, const db::Dialect&
 KeysetCursor::Page KeysetCursor::first_unsettled(std::string_view query, const db::Dialect& dialect,
                                                  const std::string& horizon) const {
   std::vector<Value> params;
-  db::Dialect::Bind bind = [&](Value v) {
-    params.push_back(std::move(v));
-    return dialect.placeholder(params.size());
-  };
+  db::Dialect::Bind bind = binder(dialect, params);
   std::string condition = "NOT (" + dialect.settled_condition(columns_[0].schema, bind(Value(horizon))) + ")";
   if (!position_.empty()) condition = compare(dialect, ">", position_, bind) + " AND " + condition;
   return with_condition(query, std::move(condition), std::move(params), 1);
@@ -90,10 +92,7 @@ KeysetCursor::Page KeysetCursor::first_unsettled(std::string_view query, const d
 
 KeysetCursor::Page KeysetCursor::clock_probe(const db::Dialect& dialect) const {
   Page probe;
-  db::Dialect::Bind bind = [&](Value v) {
-    probe.params.push_back(std::move(v));
-    return dialect.placeholder(probe.params.size());
-  };
+  db::Dialect::Bind bind = binder(dialect, probe.params);
   auto lag = std::chrono::duration_cast<std::chrono::microseconds>(options_.lag);
   probe.sql = "SELECT " + dialect.clock_minus(first_type_, options_.time_zone, lag, bind);
   return probe;

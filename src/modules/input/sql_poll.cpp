@@ -300,7 +300,11 @@ class SqlPoll final : public pipeline::Input {
     const db::Dialect& dialect = connection.dialect();
     if (!cursor_->uses_horizon(dialect)) return bounds;
     Batch row;
-    if (connection.query(dialect.horizon_query())->next(row, 1)) bounds.horizon = row.at(0, 0).to_text();
+    if (!connection.query(dialect.horizon_query())->next(row, 1) || row.empty())
+      throw Error(ErrorKind::internal, "the transaction horizon query returned no row");
+    bounds.horizon = row.at(0, 0).to_text();
+    // No transaction since the horizon: no row waits (and a backfill skips a scan of its rows).
+    if (!row.at(0, 1).as_bool()) return bounds;
     auto first = cursor_->first_unsettled(query_, dialect, bounds.horizon);
     auto waiting = connection.query(first.sql, first.params);
     if (waiting->next(row, 1) && !row.empty()) bounds.hold = cursor_->values_of(row, 0);
