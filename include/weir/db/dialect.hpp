@@ -4,6 +4,8 @@
 // upsert syntax, so no code above the drivers switches on a driver's name.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -52,6 +54,26 @@ class Dialect {
   // How the server reads SQL text, as configured by default (MySQL's sql_mode may turn
   // ANSI_QUOTES or NO_BACKSLASH_ESCAPES on; weir reads the default).
   virtual SqlSyntax sql_syntax() const noexcept { return {}; }
+
+  // Binds a value as the statement's next parameter and returns its placeholder.
+  using Bind = std::function<std::string(Value)>;
+
+  // The database's clock less `lag`, as a value that compares with a column of `column` type
+  // whose times without a zone of their own are written in `time_zone` ("UTC", "local": the
+  // database's own zone, or a zone the database knows). Throws Error{config} for a zone this
+  // database cannot express.
+  virtual std::string clock_minus(Type column, std::string_view time_zone, std::chrono::microseconds lag,
+                                  const Bind& bind) const = 0;
+
+  // Where each row tells which transaction wrote it (PostgreSQL's xmin): the query reading the
+  // horizon of the poll, one row of the oldest transaction still running (text) and whether any
+  // transaction from it on has begun (false: no row can be from one yet), and the condition
+  // true of a row (of `qualifier`, "" unqualified) whose writing transaction ended before that
+  // horizon, bound at `horizon`. "" when the database keeps no such order.
+  virtual std::string_view horizon_query() const noexcept { return ""; }
+  virtual std::string settled_condition(std::string_view /*qualifier*/, std::string_view /*horizon*/) const {
+    return "";
+  }
 
   std::string quote_table(const TableRef& table) const;
   // The identifiers quoted and joined by ", ": a column list.

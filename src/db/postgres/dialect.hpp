@@ -11,6 +11,10 @@ class PgDialect final : public Dialect {
   std::string placeholder(std::size_t index) const override { return "$" + std::to_string(index); }
   std::string column_type(const Column& column) const override;
   SqlSyntax sql_syntax() const noexcept override { return kSyntax; }
+  std::string clock_minus(Type column, std::string_view time_zone, std::chrono::microseconds lag,
+                          const Bind& bind) const override;
+  std::string_view horizon_query() const noexcept override;
+  std::string settled_condition(std::string_view qualifier, std::string_view horizon) const override;
 
   static constexpr SqlSyntax kSyntax{.nested_comments = true};
 };

@@ -10,6 +10,8 @@ class SqliteDialect final : public Dialect {
   std::string_view name() const noexcept override { return "sqlite"; }
   std::string placeholder(std::size_t index) const override;
   std::string column_type(const Column& column) const override;
+  std::string clock_minus(Type column, std::string_view time_zone, std::chrono::microseconds lag,
+                          const Bind& bind) const override;
   std::string_view explain_prefix() const noexcept override { return "EXPLAIN QUERY PLAN "; }
   SqlSyntax sql_syntax() const noexcept override {
     return {.escape_strings = false, .dollar_quotes = false, .bracket_identifiers = true};

@@ -8,10 +8,6 @@
 namespace weir::modules {
 namespace {
 
-std::int64_t micros_since_epoch(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-}
-
 // `lag` bounds the first cursor column by a timestamp: it must hold times (text: SQLite's ISO
 // dates; null: a type the driver cannot tell).
 bool holds_times(Type type) {
@@ -25,57 +21,87 @@ std::string lag_mismatch(std::string_view column, std::string_view what) {
                      column, what);
 }
 
+// Binds each value as the next of `params`.
+db::Dialect::Bind binder(const db::Dialect& dialect, std::vector<Value>& params) {
+  return [&dialect, &params](Value v) {
+    params.push_back(std::move(v));
+    return dialect.placeholder(params.size());
+  };
+}
+
 }  // namespace
 
-KeysetCursor::KeysetCursor(std::vector<std::string> columns, std::vector<Value> initial,
-                           std::chrono::milliseconds lag)
-    : position_(std::move(initial)), lag_(lag) {
+KeysetCursor::KeysetCursor(std::vector<std::string> columns, std::vector<Value> initial, Options options)
+    : position_(std::move(initial)), options_(std::move(options)) {
   if (columns.empty()) throw Error(ErrorKind::config, "needs at least one cursor column");
   for (const std::string& c : columns) columns_.push_back(db::TableRef::parse(c));
   if (!position_.empty() && position_.size() != columns_.size())
     throw Error(ErrorKind::config, fmt::format("`initial` has {} value(s) for {} cursor column(s)", position_.size(),
                                                columns_.size()));
-  if (lag_.count() > 0 && !position_.empty() && position_[0].type() == Type::int64)
+  if (has_lag() && !position_.empty() && position_[0].type() == Type::int64)
     throw Error(ErrorKind::config,
                 lag_mismatch(columns_[0].name, fmt::format("starts at the integer {} (`initial`)", position_[0].to_text())));
 }
 
-KeysetCursor::Page KeysetCursor::page(std::string_view query, const db::Dialect& dialect, std::size_t limit,
-                                      std::chrono::system_clock::time_point now) const {
-  Page page;
-  std::string condition;
-  auto param = [&](Value v) {
-    page.params.push_back(std::move(v));
-    return dialect.placeholder(page.params.size());
-  };
-  if (!position_.empty()) {
-    std::vector<std::string> names, holders;
-    for (std::size_t i = 0; i < columns_.size(); ++i) {
-      names.push_back(dialect.quote_table(columns_[i]));
-      holders.push_back(param(position_[i]));
-    }
-    condition = columns_.size() == 1 ? fmt::format("{} > {}", names[0], holders[0])
-                                     : fmt::format("({}) > ({})", fmt::join(names, ", "), fmt::join(holders, ", "));
+std::string KeysetCursor::compare(const db::Dialect& dialect, std::string_view op, const std::vector<Value>& values,
+                                  const db::Dialect::Bind& bind) const {
+  std::vector<std::string> names, holders;
+  for (std::size_t i = 0; i < columns_.size(); ++i) {
+    names.push_back(dialect.quote_table(columns_[i]));
+    holders.push_back(bind(values[i]));
   }
-  if (lag_.count() > 0) {
-    // A wall-clock timestamp in UTC: compares with timestamp, datetime and ISO text columns.
-    Timestamp upper{micros_since_epoch(now) - std::chrono::duration_cast<std::chrono::microseconds>(lag_).count()};
-    std::string bound = fmt::format("{} <= {}", dialect.quote_table(columns_[0]), param(Value(upper)));
-    condition = condition.empty() ? bound : condition + " AND " + bound;
-  }
+  if (columns_.size() == 1) return fmt::format("{} {} {}", names[0], op, holders[0]);
+  return fmt::format("({}) {} ({})", fmt::join(names, ", "), op, fmt::join(holders, ", "));
+}
+
+KeysetCursor::Page KeysetCursor::with_condition(std::string_view query, std::string condition,
+                                                std::vector<Value> params, std::size_t limit) const {
   if (condition.empty()) condition = "1 = 1";
   // Trailing semicolons would end the statement before our LIMIT.
   std::string sql(trim_statement_end(query));
   std::size_t at = sql.find(kMarker);
   sql.replace(at, kMarker.size(), "(" + condition + ")");
-  page.sql = fmt::format("{} LIMIT {}", sql, limit);
-  return page;
+  return Page{fmt::format("{} LIMIT {}", sql, limit), std::move(params)};
+}
+
+KeysetCursor::Page KeysetCursor::page(std::string_view query, const db::Dialect& dialect, std::size_t limit,
+                                      const RunBounds& bounds) const {
+  std::vector<Value> params;
+  db::Dialect::Bind bind = binder(dialect, params);
+  std::vector<std::string> conditions;
+  if (!position_.empty()) conditions.push_back(compare(dialect, ">", position_, bind));
+  if (!bounds.hold.empty()) conditions.push_back(compare(dialect, "<", bounds.hold, bind));
+  if (!bounds.horizon.empty())
+    conditions.push_back(dialect.settled_condition(columns_[0].schema, bind(Value(bounds.horizon))));
+  if (has_lag()) {
+    auto lag = std::chrono::duration_cast<std::chrono::microseconds>(options_.lag);
+    conditions.push_back(fmt::format("{} <= {}", dialect.quote_table(columns_[0]),
+                                     dialect.clock_minus(first_type_, options_.time_zone, lag, bind)));
+  }
+  return with_condition(query, fmt::format("{}", fmt::join(conditions, " AND ")), std::move(params), limit);
+}
+
+KeysetCursor::Page KeysetCursor::first_unsettled(std::string_view query, const db::Dialect& dialect,
+                                                 const std::string& horizon) const {
+  std::vector<Value> params;
+  db::Dialect::Bind bind = binder(dialect, params);
+  std::string condition = "NOT (" + dialect.settled_condition(columns_[0].schema, bind(Value(horizon))) + ")";
+  if (!position_.empty()) condition = compare(dialect, ">", position_, bind) + " AND " + condition;
+  return with_condition(query, std::move(condition), std::move(params), 1);
+}
+
+KeysetCursor::Page KeysetCursor::clock_probe(const db::Dialect& dialect) const {
+  Page probe;
+  db::Dialect::Bind bind = binder(dialect, probe.params);
+  auto lag = std::chrono::duration_cast<std::chrono::microseconds>(options_.lag);
+  probe.sql = "SELECT " + dialect.clock_minus(first_type_, options_.time_zone, lag, bind);
+  return probe;
 }
 
 KeysetCursor::Page KeysetCursor::columns_probe(std::string_view query, const db::Dialect& dialect) const {
   KeysetCursor unbounded(*this);
-  unbounded.lag_ = std::chrono::milliseconds(0);
-  return unbounded.page(query, dialect, 0, std::chrono::system_clock::now());
+  unbounded.options_.lag = std::chrono::milliseconds(0);
+  return unbounded.page(query, dialect, 0, {});
 }
 
 void KeysetCursor::check_columns(const Schema& schema) {
@@ -91,27 +117,33 @@ void KeysetCursor::check_columns(const Schema& schema) {
     }
     indexes_.push_back(*index);
   }
-  if (Type first = schema[indexes_[0]].type; lag_.count() > 0 && !holds_times(first))
-    throw Error(ErrorKind::config, lag_mismatch(columns_[0].name, fmt::format("is {}", to_string(first))));
+  first_type_ = schema[indexes_[0]].type;
+  if (has_lag() && !holds_times(first_type_))
+    throw Error(ErrorKind::config, lag_mismatch(columns_[0].name, fmt::format("is {}", to_string(first_type_))));
   indexed_schema_ = &schema;
 }
 
-void KeysetCursor::advance(const Batch& batch) {
-  if (batch.empty()) return;
+std::vector<Value> KeysetCursor::values_of(const Batch& batch, std::size_t row) {
   check_columns(batch.schema());
-  std::size_t last = batch.rows() - 1;
-  position_.resize(columns_.size());
+  std::vector<Value> values;
   for (std::size_t i = 0; i < columns_.size(); ++i) {
-    const Value& v = batch.at(last, indexes_[i]);
+    const Value& v = batch.at(row, indexes_[i]);
     if (v.is_null())
       throw Error(ErrorKind::data, fmt::format("cursor column `{}` is NULL in a row; cursor columns must be NOT NULL "
                                                "(filter NULLs out in the query or use COALESCE)",
                                                columns_[i].name));
-    position_[i] = v;
+    values.push_back(v);
   }
+  return values;
+}
+
+void KeysetCursor::advance(const Batch& batch) {
+  if (batch.empty()) return;
+  position_ = values_of(batch, batch.rows() - 1);
 }
 
 void KeysetCursor::restore(std::vector<Value> position) {
+  if (position.empty()) return;  // the runs so far read no row: start where `initial` says
   if (position.size() != columns_.size())
     throw Error(ErrorKind::config,
                 fmt::format("the stored checkpoint has {} value(s) but the cursor has {} column(s); "

@@ -43,9 +43,22 @@ const config::Spec& cursor_spec() {
                 .description = "Start position, one value per column; default: from the first row.",
                 .example = "[\"1970-01-01\", 0]"},
           Field{.name = "lag", .shapes = config::kDuration, .default_value = "0s",
-                .description = "Read only rows whose first cursor column is at least this old, so rows "
-                               "committed late with an older timestamp are not skipped.",
+                .description = "Read only rows whose first cursor column is at least this old by the database's "
+                               "clock, so rows committed late with an older timestamp are not skipped. Not needed "
+                               "on PostgreSQL while `horizon` is on.",
                 .example = "5s"},
+          Field{.name = "time_zone", .default_value = "UTC",
+                .description = "The zone the first cursor column's times are written in when its type has none "
+                               "(timestamp, DATETIME, SQLite text), for `lag`: `UTC`, `local` (the database "
+                               "server's own zone; SQLite: the process's), or a zone the database knows "
+                               "(`-05:00`, `Europe/Paris`).",
+                .example = "local"},
+          Field{.name = "horizon", .shapes = config::kBoolean, .default_value = "true",
+                .description = "PostgreSQL: read only rows whose transaction ended before the oldest one still "
+                               "running, and stop each run before the first row of a later one, so a row of a "
+                               "transaction left open is read by a later run however long it stays open. Turn "
+                               "off for a query whose rows have no `xmin` (a view, a function, a subquery).",
+                .example = "false"},
       }};
   return s;
 }
@@ -119,7 +132,9 @@ class SqlPoll final : public pipeline::Input {
       try {
         for (const std::string& column : c.string_list("columns"))
           cursor_columns_ += (cursor_columns_.empty() ? "" : ",") + column;
-        cursor_.emplace(c.string_list("columns"), initial_values(c), c.duration("lag"));
+        cursor_.emplace(c.string_list("columns"), initial_values(c),
+                        KeysetCursor::Options{.lag = c.duration("lag"), .time_zone = c.string("time_zone"),
+                                              .horizon = c.boolean("horizon")});
       } catch (const Error& e) {
         throw Error(ErrorKind::config, fmt::format("{}: {}", c.path(), e.what()));
       }
@@ -144,6 +159,7 @@ class SqlPoll final : public pipeline::Input {
     once_ = options.once || !schedule_;
     stop_ = options.stop;
     run_started_ = SystemClock::now();
+    run_bounds_.reset();
   }
 
   bool read(Batch& out) override {
@@ -187,8 +203,8 @@ class SqlPoll final : public pipeline::Input {
       auto schema = result->schema();
       cursor_->check_columns(*schema);
       result.reset();
-      auto page = cursor_->page(query_, connection->dialect(), 0, SystemClock::now());
-      connection->query(page.sql, page.params);  // the statement as run, lag bound included
+      auto page = cursor_->page(query_, connection->dialect(), 0, read_run_bounds(*connection));
+      connection->query(page.sql, page.params);  // the statement as run, its bounds included
       return schema;
     } catch (Error& e) {
       throw e.add_context(fmt::format("{}: query on {}", path_, connection_config_.describe()));
@@ -229,6 +245,7 @@ class SqlPoll final : public pipeline::Input {
     run_started_ = SystemClock::now();
     run_done_ = false;
     rows_in_run_ = 0;
+    run_bounds_.reset();
     return true;
   }
 
@@ -247,14 +264,12 @@ class SqlPoll final : public pipeline::Input {
           *pool_, retry_,
           [&](db::Lease& lease) {
             if (cursor_ && cursor_->has_lag() && !lag_checked_) {
-              // Explains a lag on a column without times, which the database would only reject
-              // with "invalid input syntax for type integer".
-              auto columns = cursor_->columns_probe(query_, lease->dialect());
-              cursor_->check_columns(*lease->query(columns.sql, columns.params)->schema());
+              check_lag(*lease);
               lag_checked_ = true;
             }
+            if (cursor_ && !run_bounds_) run_bounds_ = read_run_bounds(*lease);
             if (cursor_) {
-              auto page = cursor_->page(query_, lease->dialect(), page_size_, run_started_);
+              auto page = cursor_->page(query_, lease->dialect(), page_size_, *run_bounds_);
               result_ = lease->query(page.sql, page.params);
             } else {
               result_ = lease->query(query_);
@@ -265,6 +280,37 @@ class SqlPoll final : public pipeline::Input {
     } catch (Error& e) {
       throw e.add_context(naming_connection(e, what, connection));
     }
+  }
+
+  // Explains a lag on a column without times, which the database would only reject with
+  // "invalid input syntax for type integer", and a time zone the database does not know.
+  void check_lag(db::Connection& connection) {
+    auto columns = cursor_->columns_probe(query_, connection.dialect());
+    cursor_->check_columns(*connection.query(columns.sql, columns.params)->schema());
+    auto clock = cursor_->clock_probe(connection.dialect());
+    Batch now;
+    if (!connection.query(clock.sql, clock.params)->next(now, 1) || now.at(0, 0).is_null())
+      throw Error(ErrorKind::config, fmt::format("{}.cursor.time_zone: the database does not know the time zone `{}`",
+                                                 path_, cursor_->time_zone()));
+  }
+
+  // The horizon and the hold of the run beginning (keyset_cursor.hpp): read once per run, so
+  // a transaction that ends meanwhile waits for the next run rather than moving the bound
+  // between pages.
+  KeysetCursor::RunBounds read_run_bounds(db::Connection& connection) {
+    KeysetCursor::RunBounds bounds;
+    const db::Dialect& dialect = connection.dialect();
+    if (!cursor_->uses_horizon(dialect)) return bounds;
+    Batch row;
+    if (!connection.query(dialect.horizon_query())->next(row, 1) || row.empty())
+      throw Error(ErrorKind::internal, "the transaction horizon query returned no row");
+    bounds.horizon = row.at(0, 0).to_text();
+    // No transaction since the horizon: no row waits (and a backfill skips a scan of its rows).
+    if (!row.at(0, 1).as_bool()) return bounds;
+    auto first = cursor_->first_unsettled(query_, dialect, bounds.horizon);
+    auto waiting = connection.query(first.sql, first.params);
+    if (waiting->next(row, 1) && !row.empty()) bounds.hold = cursor_->values_of(row, 0);
+    return bounds;
   }
 
   // The page's rows are read: its connection goes back to the pool.
@@ -326,6 +372,7 @@ class SqlPoll final : public pipeline::Input {
   int read_failures_ = 0;
   std::chrono::steady_clock::time_point first_read_failure_;
   bool lag_checked_ = false;
+  std::optional<KeysetCursor::RunBounds> run_bounds_;  // of the run under way, once read
   std::atomic<std::int64_t> caught_up_micros_{0};  // microseconds since the epoch; 0: not yet
 };
 
