@@ -153,7 +153,7 @@ TEST_P(PipelineState, ChangedInputOrOutputRefusesTheCheckpointNamingReset) {
 
     std::string file = project("p.yaml", src, second, state);
     r = run(file);
-    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_EQ(r.exit_code, 2) << r.out;
     EXPECT_NE(r.err.find(fmt::format("weir: pipeline {} failed: {}: the checkpoint in ", pipeline_, file)),
               std::string::npos)
         << r.err;
@@ -164,7 +164,7 @@ TEST_P(PipelineState, ChangedInputOrOutputRefusesTheCheckpointNamingReset) {
     EXPECT_FALSE(db_->describe_table(db::TableRef{"", second}).has_value()) << "nothing ran";
 
     r = run(project("p.yaml", src, first, state, "id, name"));
-    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("made with another input.query"), std::string::npos) << r.err;
 
     r = run(project("p.yaml", src, second, state), true);
