@@ -224,6 +224,18 @@ INSTANTIATE_TEST_SUITE_P(Servers, PipelineState, ::testing::Values(kPostgres, kM
 class UnwritableState : public StateTest {
  protected:
   void SetUp() override { connect_to(kPostgres); }
+
+  // Starts `weir run --once` on FILE in the background and returns once its first batch is in
+  // DST, so the test can take the state store's lock mid-run.
+  std::unique_ptr<test::Background> start_until_first_batch(const std::string& file, const std::string& dst) {
+    auto weir = std::make_unique<test::Background>(
+        std::vector<std::string>{"run", "--once", "--progress", "0s", file}, dir_.path().string());
+    auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (scalar("SELECT count(*) FROM " + dst) == "0" && std::chrono::steady_clock::now() < deadline &&
+           weir->running())
+      std::this_thread::sleep_for(5ms);
+    return weir;
+  }
 };
 
 // Read-only from the start (the file; its folder stays writable, as a user's chmod leaves it):
@@ -258,11 +270,8 @@ TEST_F(UnwritableState, ReadOnlyStoreStopsBeforeTheFirstBatch) {
 TEST_F(UnwritableState, StoreLockedMidRunStopsWithoutWritingABatchTwice) {
   std::string src = table("st_lock", 50000), dst = table("st_lock_copy", 0, false);
   std::string file = project("lock.yaml", src, dst, kDefaultState, "*", 500);
-  test::Background weir({"run", "--once", "--progress", "0s", file}, dir_.path().string());
-  auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (scalar("SELECT count(*) FROM " + dst) == "0" && std::chrono::steady_clock::now() < deadline &&
-         weir.running())
-    std::this_thread::sleep_for(5ms);
+  auto started = start_until_first_batch(file, dst);
+  test::Background& weir = *started;
   ASSERT_TRUE(weir.running()) << "the run ended before the lock: " << weir.err();
   auto lock = test::open_sqlite(state_db());
   lock->begin();  // BEGIN IMMEDIATE: the write lock, until rolled back
@@ -287,11 +296,8 @@ TEST_F(UnwritableState, StoreLockedMidRunStopsWithoutWritingABatchTwice) {
 TEST_F(UnwritableState, StoreLockedForAMomentIsWaitedOut) {
   std::string src = table("st_wait", 50000), dst = table("st_wait_copy", 0, false);
   std::string file = project("wait.yaml", src, dst, kDefaultState, "*", 500);
-  test::Background weir({"run", "--once", "--progress", "0s", file}, dir_.path().string());
-  auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (scalar("SELECT count(*) FROM " + dst) == "0" && std::chrono::steady_clock::now() < deadline &&
-         weir.running())
-    std::this_thread::sleep_for(5ms);
+  auto started = start_until_first_batch(file, dst);
+  test::Background& weir = *started;
   ASSERT_TRUE(weir.running()) << "the run ended before the lock: " << weir.err();
   {
     auto lock = test::open_sqlite(state_db());
