@@ -25,6 +25,32 @@ report() {
            n, r, w, r / w, anchor, a, r / a, a / w, goal, extra == "" ? "" : "  " extra }'
 }
 
+# The SQLite benchmarks' source: table `src` of ROWS rows in FILE (the columns of make_pg_source
+# in SQLite's types, $sqlite_columns), made again only when its row count differs.
+sqlite_columns="id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, qty INTEGER NOT NULL,
+  amount REAL NOT NULL, created_at TEXT NOT NULL, active INTEGER NOT NULL, attrs TEXT NOT NULL"
+make_sqlite_source() {
+  local file=$1 rows=$2
+  [ "$(sqlite3 "$file" "SELECT count(*) FROM src" 2>/dev/null || true)" != "$rows" ] || return 0
+  echo "generating $rows rows in $file …" >&2
+  rm -f "$file"
+  sqlite3 "$file" <<SQL
+CREATE TABLE src($sqlite_columns);
+WITH RECURSIVE
+  first(i, n) AS (VALUES (0,'Olivia'),(1,'Liam'),(2,'Emma'),(3,'Noah'),(4,'Amelia'),
+                         (5,'Oliver'),(6,'Sophia'),(7,'Elijah'),(8,'Zoë'),(9,'Mateo')),
+  last(i, n) AS (VALUES (0,'Schneider'),(1,'García'),(2,'Nguyen'),(3,'Müller'),(4,'Kowalski'),
+                        (5,'Okafor'),(6,'Johansson'),(7,'Rossi'),(8,'Tanaka'),(9,'Silva')),
+  seq(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM seq WHERE x < $rows)
+INSERT INTO src
+SELECT x, f.n || ' ' || char(65 + x % 26) || '. ' || l.n, lower(f.n) || '.' || x || '@example.com',
+       x % 100, round((x * 7919 % 100000) / 100.0, 2),
+       strftime('%Y-%m-%d %H:%M:%f', 1600000000 + x * 37, 'unixepoch'), x % 3 != 0,
+       '{"v": 2, "tags": ["t' || (x % 50) || '", "t' || (x % 70) || '"], "tier": "team", "score": ' || (x % 1000) || '}'
+FROM seq JOIN first f ON f.i = x % 10 JOIN last l ON l.i = (x / 10) % 10;
+SQL
+}
+
 # on_server postgres|mysql "$@": unless the harness already runs that server for this script,
 # runs the script again under tests/harness/with-servers.sh with that server only.
 on_server() {

@@ -21,28 +21,8 @@ parts=${PARTS:-copy rejected}
 mkdir -p "$dir"
 cd "$dir"
 
-columns="id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, qty INTEGER NOT NULL,
-  amount REAL NOT NULL, created_at TEXT NOT NULL, active INTEGER NOT NULL, attrs TEXT NOT NULL"
-
-if [ "$(sqlite3 src.db "SELECT count(*) FROM src" 2>/dev/null || true)" != "$rows" ]; then
-  echo "generating $rows rows in $dir/src.db …" >&2
-  rm -f src.db
-  sqlite3 src.db <<SQL
-CREATE TABLE src($columns);
-WITH RECURSIVE
-  first(i, n) AS (VALUES (0,'Olivia'),(1,'Liam'),(2,'Emma'),(3,'Noah'),(4,'Amelia'),
-                         (5,'Oliver'),(6,'Sophia'),(7,'Elijah'),(8,'Zoë'),(9,'Mateo')),
-  last(i, n) AS (VALUES (0,'Schneider'),(1,'García'),(2,'Nguyen'),(3,'Müller'),(4,'Kowalski'),
-                        (5,'Okafor'),(6,'Johansson'),(7,'Rossi'),(8,'Tanaka'),(9,'Silva')),
-  seq(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM seq WHERE x < $rows)
-INSERT INTO src
-SELECT x, f.n || ' ' || char(65 + x % 26) || '. ' || l.n, lower(f.n) || '.' || x || '@example.com',
-       x % 100, round((x * 7919 % 100000) / 100.0, 2),
-       strftime('%Y-%m-%d %H:%M:%f', 1600000000 + x * 37, 'unixepoch'), x % 3 != 0,
-       '{"v": 2, "tags": ["t' || (x % 50) || '", "t' || (x % 70) || '"], "tier": "team", "score": ' || (x % 1000) || '}'
-FROM seq JOIN first f ON f.i = x % 10 JOIN last l ON l.i = (x / 10) % 10;
-SQL
-fi
+make_sqlite_source src.db "$rows"
+columns=$sqlite_columns
 
 # copy_yaml FILE DST_URL [PAGE_SIZE_OPTION] [SQL_WRITE_OPTIONS]
 copy_yaml() {
