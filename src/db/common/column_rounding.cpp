@@ -11,6 +11,51 @@
 namespace weir::db {
 namespace {
 
+// How a number's text is written, read in one pass without allocating (every numeric value a
+// batch writes is read so): its sign, whether any digit is not zero, the digits after the
+// point, the zeros after its last other digit, and the exponent. nullopt for text that is no
+// number.
+struct NumberShape {
+  bool negative = false;
+  bool nonzero = false;
+  long fraction = 0;
+  long trailing_zeros = 0;
+  long exponent = 0;
+  std::size_t mantissa_end = 0;  // where the digits and point end
+};
+std::optional<NumberShape> scan_number(std::string_view text) {
+  NumberShape n;
+  std::size_t i = 0;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) n.negative = text[i++] == '-';
+  bool point = false, any = false;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '.' && !point) {
+      point = true;
+      continue;
+    }
+    if (c < '0' || c > '9') break;
+    any = true;
+    n.fraction += point;
+    if (c == '0') {
+      ++n.trailing_zeros;
+    } else {
+      n.nonzero = true;
+      n.trailing_zeros = 0;
+    }
+  }
+  if (!any) return std::nullopt;
+  n.mantissa_end = i;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    std::size_t from = i + 1 + (i + 1 < text.size() && text[i + 1] == '+' ? 1 : 0);
+    auto [end, ec] = std::from_chars(text.data() + from, text.data() + text.size(), n.exponent);
+    if (ec != std::errc{}) return std::nullopt;
+    i = static_cast<std::size_t>(end - text.data());
+  }
+  if (i != text.size()) return std::nullopt;
+  return n;
+}
+
 // A number's text as its sign, its significant digits and the exponent of the last one
 // ("-0.0120" is -, "12", -3); nullopt for text that is no number.
 struct Digits {
@@ -20,46 +65,22 @@ struct Digits {
   bool operator==(const Digits&) const = default;
 };
 std::optional<Digits> digits_of(std::string_view text) {
-  Digits d;
-  std::size_t i = 0;
-  if (i < text.size() && (text[i] == '-' || text[i] == '+')) d.negative = text[i++] == '-';
-  long fraction = 0;
-  bool point = false, any = false;
-  for (; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '.' && !point) {
-      point = true;
-      continue;
-    }
-    if (!std::isdigit(static_cast<unsigned char>(c))) break;
-    any = true;
-    fraction += point;
-    if (c != '0' || !d.significant.empty()) d.significant += c;
-  }
-  if (!any) return std::nullopt;
-  long exponent = 0;
-  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
-    std::size_t from = i + 1 + (i + 1 < text.size() && text[i + 1] == '+' ? 1 : 0);
-    auto [end, ec] = std::from_chars(text.data() + from, text.data() + text.size(), exponent);
-    if (ec != std::errc{}) return std::nullopt;
-    i = static_cast<std::size_t>(end - text.data());
-  }
-  if (i != text.size()) return std::nullopt;
-  d.exponent = exponent - fraction;
-  while (!d.significant.empty() && d.significant.back() == '0') {
-    d.significant.pop_back();
-    ++d.exponent;
-  }
-  if (d.significant.empty()) return Digits{};  // zero, whatever its sign and scale
+  std::optional<NumberShape> n = scan_number(text);
+  if (!n) return std::nullopt;
+  if (!n->nonzero) return Digits{};  // zero, whatever its sign and scale
+  Digits d{n->negative, {}, n->exponent - n->fraction + n->trailing_zeros};
+  for (char c : text.substr(0, n->mantissa_end))
+    if (std::isdigit(static_cast<unsigned char>(c)) && (c != '0' || !d.significant.empty())) d.significant += c;
+  d.significant.resize(d.significant.size() - static_cast<std::size_t>(n->trailing_zeros));
   return d;
 }
 
 // The places a number's text needs after the point to be exact (negative: that many of its
 // last integer digits are zeros); nullopt for zero, which needs none, and for no number.
 std::optional<long> places_needed(std::string_view text) {
-  std::optional<Digits> d = digits_of(text);
-  if (!d || d->significant.empty()) return std::nullopt;
-  return -d->exponent;
+  std::optional<NumberShape> n = scan_number(text);
+  if (!n || !n->nonzero) return std::nullopt;
+  return n->fraction - n->trailing_zeros - n->exponent;
 }
 
 }  // namespace
