@@ -8,6 +8,10 @@
 # Printed per binary: medians of wall seconds, of weir's CPU seconds (user + sys) and the peak
 # RSS. On a shared machine wall time moves with the load; the CPU seconds are the figure to
 # compare there (the servers' own work is the same for both binaries).
+#   allocations: heap allocations and bytes per row of the SQLite copy (valgrind's count over
+#                20,000 and 60,000 rows, the difference divided by 40,000: start-up cancels out;
+#                the count moves run to run with the batches the threads' timing makes)
+# PARTS (default "time allocations") picks parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -16,6 +20,7 @@ on_server postgres "$@"
 before=$(realpath "$1") after=$(realpath "$2")
 rows=${ROWS:-1000000}
 runs=${RUNS:-3}
+parts=${PARTS:-time allocations}
 url=$WEIR_TEST_PG_URL
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -75,6 +80,26 @@ measure() {
   awk '{ printf "%.2f %.2f %.1f\n", $1, $2 + $3, $4 / 1024 }' "$t" >>"$work/$1.$3"; rm -f "$t"
 }
 column_median() { median $(awk -v c="$2" '{ print $c }' "$1"); }
+
+has() { [[ " $parts " == *" $1 "* ]]; }
+
+# heap_usage BINARY ROWS: "allocs bytes" valgrind counts for the SQLite copy of the first ROWS rows.
+heap_usage() {
+  sed "s|SELECT \* FROM src|SELECT * FROM src WHERE id <= $2|" "$work/sqlite_copy.yaml" > "$work/heap.yaml"
+  prepare sqlite_copy
+  (cd "$work" && valgrind "$1" run --once --progress 0s "$work/heap.yaml" 2>&1 >/dev/null) |
+    sed -n 's/.*total heap usage: \([0-9,]*\) allocs, [0-9,]* frees, \([0-9,]*\) bytes.*/\1 \2/p' | tr -d ,
+}
+if has allocations; then
+  for side in before after; do
+    declare -n bin=$side
+    read -r a1 b1 < <(heap_usage "$bin" 20000)
+    read -r a2 b2 < <(heap_usage "$bin" 60000)
+    awk -v s="$side" -v a=$(( a2 - a1 )) -v b=$(( b2 - b1 )) -v n=40000 \
+      'BEGIN { printf "allocations %s: %.2f heap allocations and %.0f bytes per row (SQLite copy)\n", s, a / n, b / n }'
+  done
+fi
+has time || exit 0
 
 uptime >&2
 for kind in pg_copy pg_upsert sqlite_copy; do
