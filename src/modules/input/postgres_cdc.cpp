@@ -313,8 +313,11 @@ class PostgresCdc final : public pipeline::Input {
     replication_.reset();
     decoder_ = cdc::PgOutputDecoder();
     batcher_->restart();
+    // 55006: the walsender of the broken connection still holds the slot until the server
+    // notices (wal_sender_timeout).
     auto transient = [](const Error& e) {
-      return e.kind() == ErrorKind::connection || db::worth_rerunning(e, false, db::Idempotent::yes);
+      return e.kind() == ErrorKind::connection || e.code() == "55006" ||
+             db::worth_rerunning(e, false, db::Idempotent::yes);
     };
     retry_if(retry_, transient, [&] { start_streaming(); },
              logged_retries(fmt::format("{}: slot `{}`", path_, slot_), connection_config_.describe(), retry_, stop_));
