@@ -160,6 +160,15 @@ void ChangeBatcher::idle_at(Lsn wal_end) {
   position_ = StreamPosition{.commit_lsn = wal_end, .index = 0, .end_lsn = wal_end};
 }
 
+void ChangeBatcher::restart() {
+  filling_.clear();
+  in_transaction_ = false;
+  index_ = 0;
+  delivered_ = 0;
+  resume_ = passed_on_;
+  position_ = passed_on_;
+}
+
 bool ChangeBatcher::next(Batch& out, std::string& checkpoint) {
   if (ready_.empty()) return false;
   std::swap(out, ready_.front().batch);

@@ -41,6 +41,10 @@ class ChangeBatcher {
   void seal();
   // A keepalive's position, when no transaction is open: nothing before it is left to send.
   void idle_at(Lsn wal_end);
+  // The stream broke and starts again where the server was last told (it resends from the
+  // end of the last confirmed transaction): what was not passed on yet is dropped and comes
+  // again, what was is skipped by its position.
+  void restart();
 
   // The next batch ready, swapped into `out`, and its checkpoint; false when none is.
   bool next(Batch& out, std::string& checkpoint);

@@ -92,10 +92,13 @@ void CommitEngine::write(Chunk chunk) {
   } else {
     if (!prepared_) sink_->prepare(*chunk.batch);
     prepared_ = true;
-    inside_source_transaction_ = ends_inside_transaction(*chunk.batch);
+    // A file or a queue has no transactions to keep whole: its batches commit by size, and a
+    // checkpoint inside a source transaction says which of its changes were delivered.
+    inside_source_transaction_ = sink_->transactional() && ends_inside_transaction(*chunk.batch);
     pending_rows_ += chunk.batch->rows();
     pending_.push_back(std::move(chunk.batch));
     if (streaming_) stream(*pending_.back());
+    if (inside_source_transaction_ || unkept_) bound_open_transaction();
     if (batch_full()) commit_batch();
   }
   if (chunk.ends_run && policy_.replace) commit_run();
@@ -187,6 +190,7 @@ void CommitEngine::open_batch() {
 
 // The fast path: rows go to the target as they arrive, into the batch's transaction.
 void CommitEngine::stream(const Batch& batch) {
+  if (unkept_) return stream_unkept(batch);
   try {
     open_batch();
     pending_counts_ += sink_->write(sink_->shape(batch));
@@ -198,6 +202,7 @@ void CommitEngine::stream(const Batch& batch) {
 // After a failed write or commit: roll back and leave the batch to replay_and_commit(), or
 // stop the pipeline when no replay can help.
 void CommitEngine::set_aside_after(const Error& e) {
+  if (unkept_) give_up_unkept(e);
   bool row_error = is_row_error(e);
   // A replacing run's earlier batches are in its transaction only: only the batch's own
   // savepoint can be rolled back and written again.
@@ -233,21 +238,22 @@ void CommitEngine::log_set_aside(const Error& e, bool row_error) {
 }
 
 // Writes the kept rows again in a fresh transaction, setting rejected rows aside, and
-// commits; transient failures start it over after a backoff.
-void CommitEngine::replay_and_commit() {
+// commits (or, `then_commit` false, leaves it open for the rest of a source transaction);
+// transient failures start it over after a backoff.
+void CommitEngine::replay_and_commit(bool then_commit) {
   try {
-    if (policy_.replace) return replay_once();  // the batch's savepoint was rolled back, not the run
+    if (policy_.replace) return replay_once(then_commit);  // the batch's savepoint was rolled back, not the run
     // The whole transaction was rolled back, so a replay is safe even when the connection
     // dropped while the rows were on the wire (Idempotent::yes); a COMMIT in doubt is looked
     // at first (landed_in_doubt).
     retry_if(policy_.retry, [&](const Error& e) { return db::worth_rerunning(e, replay_started_, db::Idempotent::yes); },
-             [&] { replay_once(); }, retry_hooks());
+             [&] { replay_once(then_commit); }, retry_hooks());
   } catch (Error& e) {
     throw e.add_context(naming_connection(e, failed_write(), sink_->location()));
   }
 }
 
-void CommitEngine::replay_once() {
+void CommitEngine::replay_once(bool then_commit) {
   std::vector<DeadLetter> letters;
   rejected_in_batch_ = 0;
   pending_counts_ = {};
@@ -268,7 +274,8 @@ void CommitEngine::replay_once() {
     for (std::size_t i = letters_in_sink_; i < letters.size(); ++i) dead_->add(std::move(letters[i]));
     letters_in_sink_ = std::max(letters_in_sink_, letters.size());
     rejected_in_batch_ = letters.size();
-    commit();
+    if (then_commit) commit();
+    else streaming_ = true;  // the source transaction's next rows stream into this one
   } catch (Error& e) {
     rollback_quietly();
     if (!policy_.replace && e.kind() == ErrorKind::connection) sink_->disconnect();  // start afresh
@@ -347,6 +354,7 @@ void CommitEngine::settle_batch() {
   for (auto& batch : pending_) recycle_(std::move(batch));
   pending_.clear();
   streaming_ = true;
+  unkept_ = false;
   batch_started_ = {};
 }
 

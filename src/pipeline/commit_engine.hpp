@@ -19,7 +19,10 @@
 // `replace` makes each run of the input one transaction on the target (replace_run.cpp).
 // Changes commit only where a source transaction ended (Batch::ends_transaction): a batch
 // grows past its size until then, so a source transaction commits whole in the target; one
-// the input left unfinished when the pipeline ends rolls back.
+// the input left unfinished when the pipeline ends rolls back. Past `batch.max_rows` its rows
+// stream on into the open transaction without being kept (large_transaction.cpp), so memory
+// is bounded by the batch, not by the source transaction. A sink without transactions commits
+// by size alone, inside source transactions too.
 // A sink without transactions gets the same calls; its rows are delivered at least once.
 #pragma once
 
@@ -95,8 +98,8 @@ class CommitEngine final : public Output {
   void stream(const Batch& batch);
   void set_aside_after(const Error& e);
   void log_set_aside(const Error& e, bool row_error);
-  void replay_and_commit();
-  void replay_once();
+  void replay_and_commit(bool then_commit = true);
+  void replay_once(bool then_commit);
   void commit();
   void make_durable();
   void commit_or_doubt();
@@ -111,6 +114,10 @@ class CommitEngine final : public Output {
   // batch_isolation.cpp
   void write_isolating(const Batch& rows, std::size_t& run, std::vector<DeadLetter>& letters);
   const Batch& slice_of(const Batch& rows, std::size_t begin, std::size_t end);
+  // large_transaction.cpp
+  void bound_open_transaction();
+  void stream_unkept(const Batch& batch);
+  [[noreturn]] void give_up_unkept(const Error& e);
   // replace_run.cpp
   void commit_run();
   void abandon_unfinished_run();
@@ -137,6 +144,7 @@ class CommitEngine final : public Output {
   std::uint64_t run_rejected_ = 0;               // likewise
   bool rejections_logged_ = false;               // the first rejected batch was logged
   bool inside_source_transaction_ = false;       // the last pending row's transaction goes on
+  bool unkept_ = false;                          // its rows are no longer kept for a replay
   bool in_doubt_ = false;                        // the answer to the batch's COMMIT was lost
   db::WriteCounts doubt_counts_;                 // what its rows did, if it committed
   std::size_t doubt_rejected_ = 0;               // likewise

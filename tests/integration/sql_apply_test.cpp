@@ -242,6 +242,23 @@ TEST_P(SqlApply, ATransactionSplitOverBatchesCommitsWhole) {
   EXPECT_EQ(acknowledged_, (std::vector<std::string>{"c3 1:a 2:b 3:c 4:d 5:e", "c4 1:a 2:b 3:c 4:d 5:e 6:f 7:g"}));
 }
 
+// Past `batch.rows` a source transaction's rows are no longer kept for a replay: each later
+// batch goes in under a savepoint, so a row the target rejects there is still set aside alone
+// and every other row of the transaction commits with it, once.
+TEST_P(SqlApply, ARowRejectedPastTheKeptRowsOfALargeTransactionIsSetAsideAlone) {
+  Changes a = changes(60), b = changes(60), c = changes(60);
+  a.insert(1, "a").insert(2, "b");
+  b.insert(3, "c").insert(4, "d");
+  c.insert(5, "e").insert(6, "f").end();
+  c.batch.at(0, 1) = Value(nullptr);  // note of 5: NOT NULL in the target
+  PipelineStats stats = run({a.batch, b.batch, c.batch}, "batch: { rows: 2, interval: 1h }");
+  ASSERT_EQ(stats.error, "");
+  EXPECT_EQ(rows(), "1:a 2:b 3:c 4:d 6:f");
+  EXPECT_EQ(stats.rows_rejected, 1u);
+  EXPECT_EQ(scalar(fmt::format("SELECT error_kind FROM {}", letters_)), "not_null");
+  EXPECT_EQ(acknowledged_.size(), 1u);
+}
+
 // A table left out of `tables` is skipped and counted, never silently dropped; the listed
 // one is written under its new name.
 TEST_P(SqlApply, ATableOutsideTheAllowListIsSkippedAndCounted) {

@@ -17,7 +17,9 @@
 #include "cdc/replication_connection.hpp"
 #include "cdc/stream_position.hpp"
 #include "modules/builtin.hpp"
+#include "modules/retry_option.hpp"
 #include "weir/db/catalog.hpp"
+#include "weir/db/pool.hpp"
 #include "weir/error.hpp"
 #include "weir/log.hpp"
 
@@ -29,6 +31,7 @@ using cdc::Lsn;
 
 constexpr std::size_t kBatchRows = 5000;
 constexpr auto kPoll = std::chrono::milliseconds(100);
+constexpr std::string_view kDefaultHeartbeat = "SELECT pg_logical_emit_message(false, 'weir_heartbeat', '')";
 
 // Slot and publication names go into walsender commands, which take no parameters.
 std::string name_problem(std::string_view name) {
@@ -76,6 +79,17 @@ const config::Spec& spec() {
                 .description = "How often the server hears how far weir has committed (it also hears at once when "
                                "a transaction commits, and whenever it asks).",
                 .example = "5s"},
+          Field{.name = "heartbeat", .shapes = config::kDuration,
+                .description = "While no change comes, run `heartbeat_query` on the captured database this often: "
+                               "it writes WAL there, so the slot advances (and the server can free WAL) even when "
+                               "the tables streamed are idle and other databases of the server are busy. Default: "
+                               "no heartbeat.",
+                .example = "30s"},
+          Field{.name = "heartbeat_query",
+                .description = "The statement `heartbeat` runs. Default: `SELECT pg_logical_emit_message(false, "
+                               "'weir_heartbeat', '')`, which writes a message into the WAL and touches no table.",
+                .example = "UPDATE weir_heartbeat SET at = now()"},
+          retry_field(),
       }};
   return s;
 }
@@ -101,7 +115,13 @@ class PostgresCdc final : public pipeline::Input {
         path_(section.path()),
         slot_(section.string("slot")),
         publication_(section.string("publication")),
-        status_interval_(section.duration("status_interval")) {
+        status_interval_(section.duration("status_interval")),
+        heartbeat_(section.has("heartbeat") ? section.duration("heartbeat") : std::chrono::milliseconds(0)),
+        heartbeat_query_(section.has("heartbeat_query") ? section.string("heartbeat_query") : kDefaultHeartbeat),
+        retry_(read_retry_policy(section)) {
+    if (section.has("heartbeat_query") && !section.has("heartbeat"))
+      throw Error(ErrorKind::config, fmt::format("{}: a heartbeat_query runs only with `heartbeat:` (an interval) set",
+                                                 section.path_of("heartbeat_query")));
     if (connection_config_.url.scheme != "postgres")
       throw Error(ErrorKind::config,
                   fmt::format("{}: connection `{}` is a {}:// database; postgres_cdc reads PostgreSQL's logical "
@@ -129,6 +149,8 @@ class PostgresCdc final : public pipeline::Input {
     once_ = options.once;
     try {
       prepare_server();
+      confirmed_ = resume_ ? resume_->resume_lsn() : 0;
+      confirmable_ = confirmed_;
       start_streaming();
     } catch (Error& e) {
       throw e.add_context(path_);
@@ -254,14 +276,12 @@ class PostgresCdc final : public pipeline::Input {
       slot_lost(fmt::format("has moved on to {}", cdc::format_lsn(*confirmed)));
   }
 
+  // Starts the stream where the server was last told weir stands (the saved position at first).
   void start_streaming() {
     replication_.emplace(connection_config_);
     cdc::SystemIdentity system = replication_->identify_system();
-    caught_up_at_ = system.wal_position;
-    replication_->start({.slot = slot_, .publication = publication_,
-                         .start = resume_ ? resume_->resume_lsn() : 0});
-    confirmed_ = resume_ ? resume_->resume_lsn() : 0;
-    confirmable_ = confirmed_;
+    if (caught_up_at_ == 0) caught_up_at_ = system.wal_position;
+    replication_->start({.slot = slot_, .publication = publication_, .start = confirmed_});
     last_status_ = std::chrono::steady_clock::now();
     log::info(fmt::format("{}: streaming from slot `{}` (system {}, WAL at {})", path_, slot_, system.system_id,
                           cdc::format_lsn(system.wal_position)));
@@ -277,25 +297,67 @@ class PostgresCdc final : public pipeline::Input {
     for (;;) {
       if (batcher_->next(out, checkpoint_)) return true;
       if (stop_.stop_requested() || done_) return finish(stop_.stop_requested() ? State::interrupted : State::run_ended);
-      if (confirmable_.load() > confirmed_ ||
-          std::chrono::steady_clock::now() - last_status_ >= status_interval_)
-        send_status(false);
-      switch (replication_->receive(kPoll)) {
-        case cdc::ReplicationConnection::Received::data:
-          batcher_->feed(decoder_, decoder_.decode(replication_->data()));
-          break;
-        case cdc::ReplicationConnection::Received::keepalive:
-          if (replication_->reply_requested()) send_status(false);
-          batcher_->idle_at(replication_->wal_end());
-          batcher_->seal();
-          // --once: done when the server has sent everything up to where WAL stood at the start.
-          if (once_ && !batcher_->in_transaction() && replication_->wal_end() >= caught_up_at_) done_ = true;
-          break;
-        case cdc::ReplicationConnection::Received::nothing:
-          batcher_->seal();
-          if (once_) send_status(true);  // asks for a keepalive: how far the server has sent
-          break;
+      try {
+        step();
+      } catch (const Error& e) {
+        if (e.kind() != ErrorKind::connection || stop_.stop_requested()) throw;
+        reconnect(e);
       }
+    }
+  }
+
+  // The server restarted or the network failed: streaming starts again on a new connection,
+  // with backoff (`retry:`), from the last transaction end the server was told of.
+  void reconnect(const Error& lost) {
+    log::warn(fmt::format("{}: slot `{}`: {}; connecting again", path_, slot_, lost.what()));
+    replication_.reset();
+    decoder_ = cdc::PgOutputDecoder();
+    batcher_->restart();
+    // 55006: the walsender of the broken connection still holds the slot until the server
+    // notices (wal_sender_timeout).
+    auto transient = [](const Error& e) {
+      return e.kind() == ErrorKind::connection || e.code() == "55006" ||
+             db::worth_rerunning(e, false, db::Idempotent::yes);
+    };
+    retry_if(retry_, transient, [&] { start_streaming(); },
+             logged_retries(fmt::format("{}: slot `{}`", path_, slot_), connection_config_.describe(), retry_, stop_));
+  }
+
+  // One message of the stream taken in (or a timeout), and the server told how far weir is.
+  void step() {
+    if (confirmable_.load() > confirmed_ ||
+        std::chrono::steady_clock::now() - last_status_ >= status_interval_)
+      send_status(false);
+    switch (replication_->receive(kPoll)) {
+      case cdc::ReplicationConnection::Received::data:
+        batcher_->feed(decoder_, decoder_.decode(replication_->data()));
+        break;
+      case cdc::ReplicationConnection::Received::keepalive:
+        if (replication_->reply_requested()) send_status(false);
+        batcher_->idle_at(replication_->wal_end());
+        batcher_->seal();
+        // --once: done when the server has sent everything up to where WAL stood at the start.
+        if (once_ && !batcher_->in_transaction() && replication_->wal_end() >= caught_up_at_) done_ = true;
+        break;
+      case cdc::ReplicationConnection::Received::nothing:
+        batcher_->seal();
+        if (once_) send_status(true);  // asks for a keepalive: how far the server has sent
+        beat_if_due();
+        break;
+    }
+  }
+
+  // A heartbeat failing is logged, never fatal: the stream itself is fine.
+  void beat_if_due() {
+    auto now = std::chrono::steady_clock::now();
+    if (heartbeat_.count() == 0 || batcher_->in_transaction() || now - last_heartbeat_ < heartbeat_) return;
+    last_heartbeat_ = now;
+    try {
+      if (!heartbeat_connection_) heartbeat_connection_ = db::connect(connection_config_);
+      heartbeat_connection_->execute(heartbeat_query_, {});
+    } catch (const Error& e) {
+      heartbeat_connection_.reset();
+      log::warn(fmt::format("{}.heartbeat_query: {}", path_, e.what()));
     }
   }
 
@@ -311,6 +373,11 @@ class PostgresCdc final : public pipeline::Input {
   std::string slot_;
   std::string publication_;
   std::chrono::milliseconds status_interval_;
+  std::chrono::milliseconds heartbeat_;
+  std::string heartbeat_query_;
+  RetryPolicy retry_;
+  std::unique_ptr<db::Connection> heartbeat_connection_;
+  std::chrono::steady_clock::time_point last_heartbeat_;
   std::vector<db::TableRef> tables_;
   cdc::ChangeFilter filter_;
   std::optional<cdc::StreamPosition> resume_;

@@ -188,7 +188,8 @@ class JsonlSink final : public pipeline::Sink {
   // The commit engine saves the checkpoint after this: the lines must be on disk first.
   void commit() override {
     flush();
-    if (file_ && ::fsync(fileno(file_.get())) != 0) fail("syncing");
+    // EINVAL: a pipe or a device such as /dev/null, which has nothing to sync.
+    if (file_ && ::fsync(fileno(file_.get())) != 0 && errno != EINVAL) fail("syncing");
   }
   void reset_writes() override { lines_.clear(); }
 

@@ -16,7 +16,9 @@ using Log = std::vector<std::string>;
 // Logs every call; ids reach `table` only on commit.
 class LoggingSink final : public Sink {
  public:
-  explicit LoggingSink(Log& log) : log_(log) {}
+  explicit LoggingSink(Log& log, bool transactional = true, int failing_write = 0)
+      : log_(log), transactional_(transactional), failing_write_(failing_write) {}
+  bool transactional() const noexcept override { return transactional_; }
   void connect() override {}
   void disconnect() noexcept override {}
   bool usable() const noexcept override { return true; }
@@ -24,6 +26,7 @@ class LoggingSink final : public Sink {
   db::WriteCounts write(const Batch& rows) override {
     std::string ids;
     for (std::size_t r = 0; r < rows.rows(); ++r) ids += (r ? "," : "") + std::to_string(rows.at(r, 0).as_int());
+    if (++writes_ == failing_write_) throw Error(ErrorKind::connection, "the connection was lost");
     log_.push_back("write " + ids);
     return {.inserted = rows.rows()};
   }
@@ -35,6 +38,8 @@ class LoggingSink final : public Sink {
 
  private:
   Log& log_;
+  bool transactional_;
+  int failing_write_, writes_ = 0;
 };
 
 class Hooks final : public CommitHooks {
@@ -71,17 +76,28 @@ Chunk changes(std::int64_t first, std::int64_t last, std::string checkpoint, boo
 
 class CommitEngineTransactionsTest : public ::testing::Test {
  protected:
-  CommitEngine& start(std::uint64_t rows, std::chrono::milliseconds interval = std::chrono::hours(1)) {
+  CommitEngine& start(std::uint64_t rows, std::chrono::milliseconds interval = std::chrono::hours(1),
+                      std::unique_ptr<Sink> sink = nullptr) {
     CommitPolicy p;
     p.rows = p.max_rows = rows;
     p.interval = interval;
     p.path = "pipelines.p.output.test";
-    engine_ = std::make_unique<CommitEngine>(std::make_unique<LoggingSink>(log_), std::move(p));
-    engine_->open(RunOptions{}, hooks_, letters_, [](std::unique_ptr<Batch>) {});
+    if (!sink) sink = std::make_unique<LoggingSink>(log_);
+    engine_ = std::make_unique<CommitEngine>(std::move(sink), std::move(p));
+    engine_->open(RunOptions{}, hooks_, letters_, [this](std::unique_ptr<Batch> b) { held_ -= b->rows(); });
     return *engine_;
   }
 
+  // Writes `chunk`, counting its rows as held by the engine until it hands the batch back.
+  void write(CommitEngine& engine, Chunk chunk) {
+    held_ += chunk.batch->rows();
+    most_held_ = std::max(most_held_, held_);
+    engine.write(std::move(chunk));
+    most_held_ = std::max(most_held_, held_);
+  }
+
   Log log_;
+  std::size_t held_ = 0, most_held_ = 0;
   Hooks hooks_{log_};
   NoLetters letters_;
   std::unique_ptr<CommitEngine> engine_;
@@ -131,6 +147,54 @@ TEST_F(CommitEngineTransactionsTest, PlainRowsStillCommitBySize) {
   *plain.batch = rows;
   engine.write(std::move(plain));
   EXPECT_EQ(log_, (Log{"begin", "write 1,2", "commit", "committed c2"}));
+}
+
+// A source transaction of 20 changes with batches of 4: it still commits once, whole, but the
+// engine holds no more than a batch of its rows at a time — past 4 they stream into the open
+// transaction and are handed back (a 1,000,000-row transaction needs no more memory than 4).
+TEST_F(CommitEngineTransactionsTest, ALargeTransactionIsNotHeldWholeInMemory) {
+  CommitEngine& engine = start(4);
+  for (std::int64_t id = 1; id <= 20; id += 2)
+    write(engine, changes(id, id + 1, "t1." + std::to_string(id + 1), id + 1 == 20));
+  EXPECT_EQ(most_held_, 4u);
+  EXPECT_EQ(held_, 0u);
+  EXPECT_EQ(log_, (Log{"begin", "write 1,2", "write 3,4", "write 5,6", "write 7,8", "write 9,10", "write 11,12",
+                       "write 13,14", "write 15,16", "write 17,18", "write 19,20", "commit", "committed t1.20"}));
+  EXPECT_EQ(engine.write_counts(), (db::WriteCounts{.inserted = 20}));
+}
+
+// Past the kept rows a replay is impossible: a lost connection rolls the whole source
+// transaction back and stops the pipeline, saying so; nothing of it commits.
+TEST_F(CommitEngineTransactionsTest, AFailurePastTheKeptRowsRollsTheTransactionBackAndStops) {
+  CommitEngine& engine = start(4, std::chrono::hours(1), std::make_unique<LoggingSink>(log_, true, 4));
+  write(engine, changes(1, 2, "t1.2", false));
+  write(engine, changes(3, 4, "t1.4", false));
+  write(engine, changes(5, 6, "t1.6", false));
+  try {
+    write(engine, changes(7, 8, "t1.8", false));
+    FAIL() << "the failed write was not reported";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::connection);
+    EXPECT_NE(std::string(e.what()).find("test sink: a source transaction of more than 8 changes (more than a batch "
+                                         "keeps for a replay) failed part-way; it was rolled back whole and the next "
+                                         "run reads it again"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(log_, (Log{"begin", "write 1,2", "write 3,4", "write 5,6", "rollback"}));
+  EXPECT_EQ(engine.write_counts(), db::WriteCounts{});
+}
+
+// A file has no transactions to keep whole: its batches commit by size inside a source
+// transaction too, each with the checkpoint of its last change, and a stop commits what was
+// written — the next run resumes at the following change.
+TEST_F(CommitEngineTransactionsTest, ASinkWithoutTransactionsCommitsInsideASourceTransaction) {
+  CommitEngine& engine = start(2, std::chrono::hours(1), std::make_unique<LoggingSink>(log_, false));
+  write(engine, changes(1, 2, "t1.2", false));
+  write(engine, changes(3, 3, "t1.3", false));
+  engine.flush();
+  EXPECT_EQ(log_, (Log{"begin", "write 1,2", "commit", "committed t1.2", "begin", "write 3", "commit",
+                       "committed t1.3"}));
 }
 
 }  // namespace
