@@ -29,6 +29,7 @@ using Action = std::function<int()>;
 
 void add_version_command(CLI::App& app, Action& action);
 void add_ping_command(CLI::App& app, const Globals& globals, Action& action);
+void add_mcp_command(CLI::App& app, const Globals& globals, Action& action);
 void add_query_command(CLI::App& app, const Globals& globals, Action& action);
 void add_run_command(CLI::App& app, const Globals& globals, Action& action);
 void add_reference_command(CLI::App& app, Action& action);

@@ -46,6 +46,7 @@ int run(int argc, char** argv) {
   add_version_command(app, action);
   add_ping_command(app, globals, action);
   add_query_command(app, globals, action);
+  add_mcp_command(app, globals, action);
   add_run_command(app, globals, action);
   add_validate_command(app, action);
   add_schema_command(app, action);

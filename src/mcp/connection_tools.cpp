@@ -1,0 +1,77 @@
+#include "mcp/connection_tools.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <memory>
+
+#include "weir/db/connection.hpp"
+#include "weir/db/driver.hpp"
+#include "weir/error.hpp"
+
+namespace weir::mcp {
+
+using nlohmann::json;
+
+namespace {
+
+json connection_status(const db::ConnectionConfig& config) {
+  json entry{{"name", config.name}, {"type", config.url.scheme}, {"target", config.identity()}};
+  auto started = std::chrono::steady_clock::now();
+  try {
+    auto connection = db::connect(config);
+    connection->ping();
+    entry["status"] = "connected";
+    entry["round_trip_ms"] =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  } catch (const Error& e) {
+    entry["status"] = "error";
+    entry["error_message"] = e.what();
+  }
+  return entry;
+}
+
+std::string render(const json& connections) {
+  std::string text;
+  for (const json& c : connections) {
+    text += fmt::format("{} ({}, {}): {}", c["name"].get<std::string>(), c["type"].get<std::string>(),
+                        c["target"].get<std::string>(), c["status"].get<std::string>());
+    if (c.contains("error_message")) text += " — " + c["error_message"].get<std::string>();
+    text += '\n';
+  }
+  return text.empty() ? "no connections are configured\n" : text;
+}
+
+}  // namespace
+
+Tool list_database_connections_tool(db::Connections connections) {
+  auto shared = std::make_shared<const db::Connections>(std::move(connections));
+  json entry_schema{{"type", "object"},
+                    {"properties",
+                     {{"name", {{"type", "string"}}},
+                      {"type", {{"type", "string"}}},
+                      {"target", {{"type", "string"}}},
+                      {"status", {{"type", "string"}, {"enum", {"connected", "error"}}}},
+                      {"round_trip_ms", {{"type", "number"}}},
+                      {"error_message", {{"type", "string"}}}}},
+                    {"required", {"name", "type", "status"}}};
+  return Tool{
+      .name = "list_database_connections",
+      .description = "The databases weir can reach: name, type, and whether each answers now.",
+      .input_schema = {{"type", "object"}, {"properties", json::object()}, {"additionalProperties", false}},
+      .output_schema = {{"type", "object"},
+                        {"properties", {{"connections", {{"type", "array"}, {"items", entry_schema}}}}},
+                        {"required", {"connections"}}},
+      .annotations = {{"readOnlyHint", true}, {"destructiveHint", false}, {"idempotentHint", true},
+                      {"openWorldHint", false}},
+      .call =
+          [shared](const json&) {
+            json list = json::array();
+            for (const auto& [name, config] : *shared) list.push_back(connection_status(config));
+            std::string text = render(list);
+            return ToolOutput{json{{"connections", std::move(list)}}, std::move(text)};
+          },
+  };
+}
+
+}  // namespace weir::mcp
