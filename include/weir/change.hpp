@@ -34,7 +34,11 @@ struct ChangePosition {
   bool operator==(const ChangePosition&) const = default;
 };
 
-// "16/B3748:3": the commit LSN as pg_lsn prints it, then the index; what a dead letter names.
+// "16/B374D848": a 64-bit log position (PostgreSQL's LSN) as pg_lsn prints it, the high and
+// low 32 bits in hexadecimal.
+std::string format_lsn(std::uint64_t lsn);
+
+// "16/B3748:3": the commit LSN as format_lsn() prints it, then the index; what a dead letter names.
 std::string to_string(const ChangePosition& position);
 
 // The table a batch's rows come from, as the source names it; empty when not one table.

@@ -1,12 +1,8 @@
 #include "cdc/lsn.hpp"
 
-#include <fmt/format.h>
-
 #include <charconv>
 
 namespace weir::cdc {
-
-std::string format_lsn(Lsn lsn) { return fmt::format("{:X}/{:X}", lsn >> 32, lsn & 0xFFFF'FFFFu); }
 
 std::optional<Lsn> parse_lsn(std::string_view text) noexcept {
   std::size_t slash = text.find('/');

@@ -6,12 +6,15 @@
 #include <string>
 #include <string_view>
 
+#include "weir/change.hpp"
+
 namespace weir::cdc {
 
 using Lsn = std::uint64_t;
 
-// "16/B374D848": the high and low 32 bits in hexadecimal, as pg_lsn prints them.
-std::string format_lsn(Lsn lsn);
+// "16/B374D848", as pg_lsn prints it: one formatter, the core's, which dead letters' change
+// positions use too.
+using weir::format_lsn;
 // The text form back; nullopt when `text` is not one.
 std::optional<Lsn> parse_lsn(std::string_view text) noexcept;
 

@@ -198,8 +198,10 @@ const Value& Record::get(std::string_view column) const {
   return (*this)[schema().index_of(column)];
 }
 
+std::string format_lsn(std::uint64_t lsn) { return fmt::format("{:X}/{:X}", lsn >> 32, lsn & 0xFFFF'FFFFu); }
+
 std::string to_string(const ChangePosition& position) {
-  return fmt::format("{:X}/{:X}:{}", position.commit_lsn >> 32, position.commit_lsn & 0xFFFF'FFFFu, position.index);
+  return fmt::format("{}:{}", format_lsn(position.commit_lsn), position.index);
 }
 
 std::string_view to_string(ChangeOp op) noexcept {
