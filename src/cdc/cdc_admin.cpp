@@ -120,8 +120,11 @@ std::vector<CdcPipeline> cdc_pipelines(const pipeline::Project& project, std::sp
 }
 
 SlotStatus slot_status(const CdcPipeline& p) {
-  SlotStatus status{.pipeline = p.pipeline->name, .database = p.connection.identity(), .slot = p.slot,
-                    .publication = p.publication};
+  SlotStatus status;
+  status.pipeline = p.pipeline->name;
+  status.database = p.connection.identity();
+  status.slot = p.slot;
+  status.publication = p.publication;
   auto sql = db::connect(p.connection);
   std::array<Value, 1> slot{Value(p.slot)};
   // A slot confirmed past what the server has written out yet (its WAL write position) has no lag.
