@@ -15,6 +15,7 @@
 #include <regex>
 #include <thread>
 
+#include "support/replication_slots.hpp"
 #include "support/test_support.hpp"
 #include "weir/db/driver.hpp"
 #include "weir/error.hpp"
@@ -22,16 +23,9 @@
 namespace weir {
 namespace {
 
-using namespace std::chrono_literals;
 using nlohmann::json;
 
-template <class Done>
-bool eventually(Done done, std::chrono::seconds limit = 30s) {
-  for (auto until = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < until;
-       std::this_thread::sleep_for(100ms))
-    if (done()) return true;
-  return done();
-}
+using test::eventually;
 
 class CdcAdminTest : public ::testing::Test {
  protected:
@@ -45,16 +39,7 @@ class CdcAdminTest : public ::testing::Test {
 
   void TearDown() override {
     if (!db_) return;
-    for (const std::string& slot : slots_)
-      for (int i = 0; i < 50; ++i) {  // a walsender just stopped may still hold it
-        try {
-          db_->execute(fmt::format("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                                   "WHERE slot_name = '{}'", slot));
-          break;
-        } catch (const Error&) {
-          std::this_thread::sleep_for(100ms);
-        }
-      }
+    for (const std::string& slot : slots_) test::drop_replication_slot(*db_, slot);
     for (const std::string& p : publications_) db_->execute("DROP PUBLICATION IF EXISTS " + p);
     for (const std::string& t : tables_) db_->execute("DROP TABLE IF EXISTS " + t);
   }
@@ -69,6 +54,13 @@ class CdcAdminTest : public ::testing::Test {
     slots_.push_back(name + "_" + s_);
     publications_.push_back(name + "_" + s_);
     return slots_.back();
+  }
+
+  // A publication of `t` the user made, not weir.
+  std::string own_publication(const std::string& name, const std::string& t) {
+    publications_.push_back(name + "_" + s_);
+    db_->execute(fmt::format("CREATE PUBLICATION {} FOR TABLE {}", publications_.back(), t));
+    return publications_.back();
   }
 
   // One postgres_cdc pipeline block: `name` reads `t` from slot `slot` through `publication`.
@@ -197,9 +189,7 @@ TEST_F(CdcAdminTest, StatusWhileStreamingShowsTheSlotActive) {
 
 TEST_F(CdcAdminTest, DropRemovesThePipelinesSlotAndWeirsPublicationOnly) {
   std::string t = table("drop"), ours = slot("weir_ours"), theirs = slot("weir_theirs");
-  std::string users_publication = "users_pub_" + s_;
-  publications_.push_back(users_publication);
-  db_->execute(fmt::format("CREATE PUBLICATION {} FOR TABLE {}", users_publication, t));
+  std::string users_publication = own_publication("users_pub", t);
   std::string f = file(pipeline("ours", ours, ours, t) + pipeline("theirs", theirs, users_publication, t,
                                                                    "{ path: theirs.jsonl }") +
                        "  polled:\n    input:\n      sql_poll: { connection: pg, query: \"SELECT 1 AS x\" }\n"
@@ -298,9 +288,7 @@ TEST_F(CdcAdminTest, JsonlToStdoutGetsOnlyTheChangesTheSummaryGoesToStderr) {
 
 TEST_F(CdcAdminTest, ATableTheUsersPublicationDoesNotPublishIsNamedWithTheFix) {
   std::string t = table("covered"), missing = table("uncovered"), s = slot("weir_cover");
-  std::string users_publication = "users_cover_" + s_;
-  publications_.push_back(users_publication);
-  db_->execute(fmt::format("CREATE PUBLICATION {} FOR TABLE {}", users_publication, t));
+  std::string users_publication = own_publication("users_cover", t);
   std::string f = file(pipeline("feed", s, users_publication, missing));
   auto r = weir({"run", "--once", f});
   EXPECT_EQ(r.exit_code, 2) << r.err;

@@ -6,11 +6,10 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <thread>
 
+#include "support/replication_slots.hpp"
 #include "support/test_support.hpp"
 #include "weir/db/driver.hpp"
 #include "weir/error.hpp"
@@ -18,7 +17,6 @@
 namespace weir {
 namespace {
 
-using namespace std::chrono_literals;
 using nlohmann::json;
 
 struct Target {
@@ -70,15 +68,7 @@ class CdcToast : public ::testing::TestWithParam<Target> {
   void TearDown() override {
     if (!source_) return;
     for (const std::string& slot : {"toast_apply_" + s_, "toast_jsonl_" + s_})
-      for (int i = 0; i < 50; ++i) {
-        try {
-          source_->execute(fmt::format("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                                       "WHERE slot_name = '{}'", slot));
-          break;
-        } catch (const Error&) {
-          std::this_thread::sleep_for(100ms);
-        }
-      }
+      test::drop_replication_slot(*source_, slot);
     source_->execute("DROP PUBLICATION IF EXISTS " + publication_);
     for (const std::string& t : sources_) source_->execute("DROP TABLE IF EXISTS " + t);
     if (target_)
