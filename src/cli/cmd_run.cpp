@@ -73,9 +73,13 @@ int run_pipelines(const RunOptions& o) {
   std::stop_source stop;
   StopSignals signals(stop);
   pipeline::RunnerOptions options{{.once = o.once, .stop = stop.get_token()}, *progress};
+  // Standard output carrying an output's records takes nothing else: the summary goes to stderr.
+  bool stdout_taken = std::any_of(project.pipelines.begin(), project.pipelines.end(),
+                                  [](const pipeline::Pipeline& p) { return p.output->writes_stdout(); });
+  std::ostream& summary = stdout_taken ? std::cerr : std::cout;
   std::vector<pipeline::PipelineStats> stats = pipeline::run_all(project, options);
   for (const pipeline::PipelineStats& s : stats) {
-    std::cout << summary_line(s) << "\n" << std::flush;
+    summary << summary_line(s) << "\n" << std::flush;
     if (!s.error.empty())
       std::cerr << fmt::format("weir: pipeline {} failed: {}\n", s.name, project.document.locate(s.error));
   }

@@ -79,6 +79,7 @@ class CommitEngine final : public Output {
   db::WriteCounts write_counts() const override;
   std::uint64_t rows_rejected() const noexcept override { return rejected_; }
   Identity identity() const override { return sink_->identity(); }
+  bool writes_stdout() const noexcept override { return sink_->writes_stdout(); }
   std::optional<std::string> replacing_option() const override {
     if (!policy_.replace) return std::nullopt;
     return policy_.path + ".mode";

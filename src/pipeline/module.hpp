@@ -205,6 +205,9 @@ class Output {
   virtual std::uint64_t rows_rejected() const noexcept = 0;
   // Where the rows a checkpoint covers went (see Input::identity).
   virtual Identity identity() const { return {}; }
+  // Whether it writes to the process's standard output (jsonl's `path: "-"`): the run's own
+  // messages then stay off it.
+  virtual bool writes_stdout() const noexcept { return false; }
   // The YAML path of the option that makes each input run's rows replace everything the target
   // held (mode: replace); nullopt when rows are added to what is there.
   virtual std::optional<std::string> replacing_option() const { return std::nullopt; }

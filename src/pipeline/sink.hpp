@@ -85,8 +85,9 @@ class Sink {
   virtual std::string location() const = 0;
   virtual std::string target() const = 0;
 
-  // See Output::identity and Output::probe.
+  // See Output::identity, Output::writes_stdout and Output::probe.
   virtual Identity identity() const { return {}; }
+  virtual bool writes_stdout() const noexcept { return false; }
   virtual void probe(const Schema* input) { (void)input; }
 };
 

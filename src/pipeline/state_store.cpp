@@ -53,20 +53,22 @@ std::vector<std::pair<std::string_view, std::string_view>> split_parts(std::stri
 struct Stored {
   std::string position;
   std::optional<std::string> fingerprint;  // none: stored by a weir version before fingerprints
+  std::string saved_at;
 };
 
 std::optional<Stored> read_row(db::Connection& c, std::string_view key) {
   const db::Dialect& d = c.dialect();
   std::array<Value, 1> params{Value(key)};
-  auto cursor = c.query(fmt::format("SELECT {}, {} FROM {} WHERE {} = {}", d.quote_identifier("position"),
-                                    d.quote_identifier(kFingerprintColumn), d.quote_identifier(StateStore::kTable),
+  auto cursor = c.query(fmt::format("SELECT {}, {}, {} FROM {} WHERE {} = {}", d.quote_identifier("position"),
+                                    d.quote_identifier(kFingerprintColumn), d.quote_identifier("updated_at"),
+                                    d.quote_identifier(StateStore::kTable),
                                     d.quote_identifier("pipeline"), d.placeholder(1)),
                         params);
   Batch rows;
   std::optional<Stored> found;
   while (cursor->next(rows, 16)) {
     if (rows.empty() || rows.at(0, 0).is_null()) continue;
-    found = Stored{rows.at(0, 0).to_text(), std::nullopt};
+    found = Stored{rows.at(0, 0).to_text(), std::nullopt, rows.at(0, 2).to_text()};
     if (!rows.at(0, 1).is_null()) found->fingerprint = rows.at(0, 1).to_text();
   }
   return found;
@@ -217,6 +219,21 @@ void StateStore::check_writable(const StateOwner& owner, std::stop_token stop) {
                                     "rows; nothing was written",
                                     config_.describe()));
   }
+}
+
+std::optional<StateStore::Saved> StateStore::saved(const StateOwner& owner) {
+  if (config_.url.file_path && !std::filesystem::exists(config_.url.database)) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  return db::with_connection(
+      *pool_, retry_,
+      [&](db::Connection& c) -> std::optional<Saved> {
+        if (!c.describe_table(db::TableRef{"", std::string(kTable)})) return std::nullopt;
+        std::optional<Stored> stored = read_row(c, owner.key);
+        if (!stored) stored = read_row(c, owner.pipeline);
+        if (!stored) return std::nullopt;
+        return Saved{stored->position, stored->saved_at};
+      },
+      db::Idempotent::yes, logged_retries("state store: reading the checkpoint", config_.describe(), retry_, {}));
 }
 
 void StateStore::reset(const StateOwner& owner) {

@@ -77,6 +77,13 @@ class StateStore {
   // column to one an earlier weir version made. Outputs call it before their first
   // transaction (DDL inside it would commit early on MySQL).
   static void ensure_table(db::Connection& connection);
+  // The pipeline's checkpoint and when it was saved (ISO 8601), read without creating or
+  // adopting anything (`weir cdc status`); nullopt when the store holds none.
+  struct Saved {
+    std::string position;
+    std::string saved_at;
+  };
+  std::optional<Saved> saved(const StateOwner& owner);
   // Forgets the pipeline's checkpoint (`weir run --reset`).
   void reset(const StateOwner& owner);
 

@@ -1,6 +1,10 @@
-// Every file in examples/ runs as its comments say, from a fresh copy, with no server.
+// Every file in examples/ runs as its comments say, from a fresh copy: with no server, except
+// cdc.yaml, which reads the harness's PostgreSQL (its own test below).
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "support/test_support.hpp"
@@ -31,7 +35,7 @@ class Examples : public ::testing::Test {
 TEST_F(Examples, EveryExampleValidatesAgainstItsDatabasesAndRunsOnce) {
   int seen = 0;
   for (const auto& entry : fs::directory_iterator(dir_.path())) {
-    if (entry.path().extension() != ".yaml") continue;
+    if (entry.path().extension() != ".yaml" || entry.path().filename() == "cdc.yaml") continue;
     ++seen;
     auto r = run_weir({"run", "--once", "--progress", "0s", entry.path().string()});
     EXPECT_EQ(r.exit_code, 0) << entry.path() << ": " << r.err;
@@ -75,6 +79,37 @@ TEST_F(Examples, EnrichLooksUpCustomersAndTheirAgents) {
                    "AND json_extract(e.agent, '$.email') = m.Email"},
                                   dir_.path().string());
   EXPECT_EQ(joined.out, "412\n") << joined.err;
+}
+
+TEST_F(Examples, CdcMirrorsTheChangesOfAPostgresTableAndWritesThemAsJsonLines) {
+  WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_PG_URL");
+  const std::vector<std::string> env{"WEIR_CDC_URL=" + *url};
+  auto weir = [&](const std::vector<std::string>& args) {
+    auto r = run_weir(args, dir_.path().string(), env);
+    EXPECT_EQ(r.exit_code, 0) << fmt::format("{}", fmt::join(args, " ")) << ": " << r.err;
+    return r;
+  };
+  // As the comments at the top of the file say.
+  weir({"query", *url, "--file", dir_.file("data/cdc_source.sql")});
+  weir({"run", "--once", dir_.file("cdc.yaml")});
+  weir({"query", *url, "--file", dir_.file("data/cdc_changes.sql")});
+  auto r = weir({"run", "--once", dir_.file("cdc.yaml")});
+  EXPECT_NE(r.out.find("pipeline mirror: read 6 rows, wrote 6 rows"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("pipeline feed: read 6 rows, wrote 6 rows"), std::string::npos) << r.out;
+  EXPECT_EQ(scalar("data/cdc_mirror.db", "SELECT group_concat(id || ' ' || customer || ' ' || total, '; ') FROM "
+                                         "(SELECT * FROM orders ORDER BY id)"),
+            "1 Leonie 13.75; 3 Bjørn 99.99; 4 Helena 0.10");
+  std::string changes = test::read_file(dir_.file("data/cdc_changes.jsonl"));
+  EXPECT_EQ(std::count(changes.begin(), changes.end(), '\n'), 6) << changes;
+  EXPECT_NE(changes.find(R"({"op":"update","before":{"id":1},"after":{"id":1,"customer":"Leonie","total":"13.75",)"),
+            std::string::npos)
+      << changes;
+  EXPECT_NE(weir({"cdc", "status", dir_.file("cdc.yaml")}).out.find("weir_example_feed"), std::string::npos);
+  weir({"validate", "--check-sql", dir_.file("cdc.yaml")});
+  auto dropped = weir({"cdc", "drop", dir_.file("cdc.yaml"), "--pipeline", "mirror", "--pipeline", "feed"});
+  EXPECT_NE(dropped.out.find("pipeline feed: dropped publication `weir_example_feed`"), std::string::npos)
+      << dropped.out;
+  weir({"query", *url, "DROP TABLE cdc_orders"});
 }
 
 }  // namespace

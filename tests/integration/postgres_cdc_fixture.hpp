@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/replication_slots.hpp"
 #include "support/test_support.hpp"
 #include "weir/db/driver.hpp"
 #include "weir/error.hpp"
@@ -42,17 +43,7 @@ class PostgresCdcTest : public ::testing::Test {
 
   void TearDown() override {
     if (!db_) return;
-    for (const std::string& slot : {slot_, oracle_slot_}) {
-      for (int i = 0; i < 50; ++i) {  // a walsender just stopped may still hold it
-        try {
-          db_->execute(fmt::format("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                                   "WHERE slot_name = '{}'", slot));
-          break;
-        } catch (const Error&) {
-          std::this_thread::sleep_for(100ms);
-        }
-      }
-    }
+    for (const std::string& slot : {slot_, oracle_slot_}) test::drop_replication_slot(*db_, slot);
     db_->execute(fmt::format("DROP PUBLICATION IF EXISTS {}", slot_));
     for (const std::string& t : tables_) db_->execute("DROP TABLE IF EXISTS " + t);
     for (const std::string& role : roles_) db_->execute("DROP ROLE IF EXISTS " + role);
@@ -139,14 +130,7 @@ inline bool lsn_at_most(db::Connection& db, const std::string& a, const std::str
   return test::scalar(db, fmt::format("SELECT '{}'::pg_lsn <= '{}'::pg_lsn", a, b)) == "true";
 }
 
-// Waits up to `limit` for `done`.
-template <class Done>
-bool eventually(Done done, std::chrono::seconds limit = 30s) {
-  for (auto until = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < until;
-       std::this_thread::sleep_for(50ms))
-    if (done()) return true;
-  return done();
-}
+using test::eventually;
 
 // The highest "read N" of weir's progress lines (--progress) so far.
 }  // namespace weir::cdc_test

@@ -151,9 +151,14 @@ void describe_declared(std::string_view declared, Column& column) {
   if (open == std::string_view::npos) return;
   int first = 0, second = 0;
   const char* end = declared.data() + declared.size();
-  auto [p, ec] = std::from_chars(declared.data() + open + 1, end, first);
+  auto blanks = [end](const char* at) {  // "DECIMAL(12, 2)": SQLite keeps the type as written
+    while (at < end && *at == ' ') ++at;
+    return at;
+  };
+  auto [p, ec] = std::from_chars(blanks(declared.data() + open + 1), end, first);
   if (ec != std::errc{}) return;
-  if (p < end && *p == ',') std::from_chars(p + 1, end, second);
+  p = blanks(p);
+  if (p < end && *p == ',') std::from_chars(blanks(p + 1), end, second);
   if (column.type == Type::decimal) {
     column.precision = first;
     column.scale = second;

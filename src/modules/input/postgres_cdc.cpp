@@ -13,6 +13,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "cdc/cdc_admin.hpp"
 #include "cdc/change_batcher.hpp"
 #include "cdc/replication_connection.hpp"
 #include "cdc/stream_position.hpp"
@@ -217,6 +218,8 @@ class PostgresCdc final : public pipeline::Input {
     Value publication(publication_);
     if (value("SELECT count(*) FROM pg_publication WHERE pubname = $1", std::span(&publication, 1)).as_int() == 0)
       create_publication(*sql);
+    else
+      cdc::check_publication_covers(*sql, publication_, tables_, path_ + ".tables");
     check_slot(*sql);
     std::unordered_map<cdc::Oid, std::string> names;
     Batch types;
@@ -229,11 +232,7 @@ class PostgresCdc final : public pipeline::Input {
   }
 
   void create_publication(db::Connection& sql) {
-    const db::Dialect& d = sql.dialect();
-    std::vector<std::string> tables;
-    for (const db::TableRef& table : tables_) tables.push_back(d.quote_table(table));
-    std::string target = tables.empty() ? "ALL TABLES" : fmt::format("TABLE {}", fmt::join(tables, ", "));
-    sql.execute(fmt::format("CREATE PUBLICATION {} FOR {}", d.quote_identifier(publication_), target), {});
+    std::string target = cdc::create_marked_publication(sql, publication_, tables_);
     log::info(fmt::format("{}: created publication `{}` for {}", path_, publication_, target));
   }
 

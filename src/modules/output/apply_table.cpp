@@ -66,8 +66,8 @@ void ApplyTable::describe_target(db::Connection& connection) {
   if (!info_) throw Error(ErrorKind::config, fmt::format("{} does not exist: create it first", where()));
 }
 
-// The configured key, else the source's key columns (when all are written), else the
-// target's primary key.
+// The configured key, else the source's key columns (when all are written and they are not
+// the whole row), else the target's primary key.
 void ApplyTable::resolve_key(const Schema& shape) {
   key_.clear();
   auto index_of = [&](const std::string& name) -> std::optional<std::size_t> {
@@ -84,7 +84,11 @@ void ApplyTable::resolve_key(const Schema& shape) {
     return;
   }
   const auto source_keys = std::ranges::count_if(shape.columns(), [](const Column& c) { return c.primary_key; });
-  for (std::size_t i = 0; i < sources_.size(); ++i)
+  // Every column marked is no key but PostgreSQL's REPLICA IDENTITY FULL (the whole old row):
+  // the target's primary key finds the row, where matching all columns could not (a NULL, a
+  // column the upsert's ON CONFLICT cannot name).
+  const bool whole_row = source_keys == static_cast<std::ptrdiff_t>(shape.size()) && !info_->primary_key.empty();
+  for (std::size_t i = 0; i < sources_.size() && !whole_row; ++i)
     if (shape[sources_[i]].primary_key) key_.push_back(i);
   if (source_keys > 0 && key_.size() == static_cast<std::size_t>(source_keys)) return;
   key_.clear();

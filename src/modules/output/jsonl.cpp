@@ -33,7 +33,8 @@ const config::Spec& spec() {
       "Writes each record as one line of JSON (a change as the change envelope) to a file or stdout.",
       {
           Field{.name = "path", .required = true,
-                .description = "The file to append to (relative to the project file's folder), or \"-\" for standard output.", .example = "changes.jsonl"},
+                .description = "The file to append to (relative to the project file's folder), or \"-\" for standard output (which "
+                               "then carries nothing else: the run's summary goes to stderr).", .example = "changes.jsonl"},
           pipeline::batch_field(),
           retry_field(),
       }};
@@ -197,6 +198,7 @@ class JsonlSink final : public pipeline::Sink {
   std::string location() const override { return shown(); }
   std::string target() const override { return shown(); }
   pipeline::Identity identity() const override { return {{"path", file_path_}}; }
+  bool writes_stdout() const noexcept override { return file_path_ == "-"; }
 
  private:
   std::string shown() const { return file_path_ == "-" ? "standard output" : file_path_; }

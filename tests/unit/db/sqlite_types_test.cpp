@@ -137,6 +137,12 @@ TEST(SqliteTypes, DeclaredRangesAreRead) {
   EXPECT_EQ(std::tuple(c.type, c.precision, c.scale), std::tuple(Type::decimal, 10, 2));
   describe_declared("VARCHAR(40)", c);
   EXPECT_EQ(std::tuple(c.type, c.length), std::tuple(Type::text, 40));
+  // Written with spaces, as SQL usually is: the scale still counts (read as 0, 12.50 was refused
+  // as "rounded").
+  describe_declared("DECIMAL_TEXT(12, 2)", c);
+  EXPECT_EQ(std::tuple(c.type, c.precision, c.scale), std::tuple(Type::decimal, 12, 2));
+  describe_declared("numeric( 7 , 3 )", c);
+  EXPECT_EQ(std::tuple(c.type, c.precision, c.scale), std::tuple(Type::decimal, 7, 3));
 }
 
 // A decimal column of NUMERIC affinity keeps what a REAL holds; weir rejects the rest.

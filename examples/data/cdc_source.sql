@@ -1,0 +1,8 @@
+-- The source table of examples/cdc.yaml, on PostgreSQL (run it again to start afresh).
+DROP TABLE IF EXISTS cdc_orders;
+CREATE TABLE cdc_orders (
+  id       bigint PRIMARY KEY,
+  customer text NOT NULL,
+  total    numeric(12, 2) NOT NULL,
+  placed   timestamptz NOT NULL DEFAULT now()
+);
