@@ -38,6 +38,7 @@ void select_pipelines(pipeline::Project& project, const std::vector<std::string>
 
 // One pipeline's summary line: counts, where its dead letters went, and how it ended.
 std::string summary_line(const pipeline::PipelineStats& s) {
+  if (s.locked_out) return fmt::format("pipeline {}: did not run, another run holds its lock", s.name);
   double rate = s.seconds > 0 ? double(s.rows_written) / s.seconds : 0;
   std::string ending = !s.error.empty() ? ", FAILED" : s.interrupted ? ", INTERRUPTED" : "";
   if (s.dead_letters) ending += fmt::format("; dead letters in {}", s.dead_letters_at);
@@ -46,13 +47,15 @@ std::string summary_line(const pipeline::PipelineStats& s) {
 }
 
 // The documented exit codes, most serious first: 1 a pipeline failed (2 when every failure
-// was a configuration problem, found only once it ran: a server's settings); 128 + the signal
+// was a configuration problem, found only once it ran: a server's settings; 4 when the only
+// pipelines that did not complete were kept from running by another run's lock); 128 + the signal
 // (130 SIGINT, 143 SIGTERM) a pipeline was stopped before reading all its rows; 3 records
 // went to the dead letters of a pipeline without max_errors; else 0.
 int exit_code(const std::vector<pipeline::PipelineStats>& stats, int stop_signal) {
   auto any = [&](auto predicate) { return std::any_of(stats.begin(), stats.end(), predicate); };
-  if (any([](const auto& s) { return !s.error.empty() && !s.config_error; })) return 1;
-  if (any([](const auto& s) { return !s.error.empty(); })) return 2;
+  if (any([](const auto& s) { return !s.error.empty() && !s.config_error && !s.locked_out; })) return 1;
+  if (any([](const auto& s) { return !s.error.empty() && !s.locked_out; })) return 2;
+  if (any([](const auto& s) { return s.locked_out; })) return 4;
   int signal = stop_signal ? stop_signal : SIGINT;
   if (any([](const auto& s) { return s.interrupted; })) return 128 + signal;
   if (any([](const auto& s) { return s.dead_letters && !s.dead_letters_allowed; })) return 3;
@@ -68,19 +71,22 @@ int run_pipelines(const RunOptions& o) {
     std::cerr << fmt::format("weir: {} defines no pipelines\n", o.file);
     return 2;
   }
-  if (o.reset)
-    for (pipeline::Pipeline& p : project.pipelines) p.state->reset(p.owner);
   std::stop_source stop;
   StopSignals signals(stop);
-  pipeline::RunnerOptions options{{.once = o.once, .stop = stop.get_token()}, *progress};
+  pipeline::RunnerOptions options{{.once = o.once, .stop = stop.get_token()}, *progress, o.reset};
   // Standard output carrying an output's records takes nothing else: the summary goes to stderr.
   bool stdout_taken = std::any_of(project.pipelines.begin(), project.pipelines.end(),
                                   [](const pipeline::Pipeline& p) { return p.output->writes_stdout(); });
   std::ostream& summary = stdout_taken ? std::cerr : std::cout;
   std::vector<pipeline::PipelineStats> stats = pipeline::run_all(project, options);
   for (const pipeline::PipelineStats& s : stats) {
-    summary << summary_line(s) << "\n" << std::flush;
-    if (!s.error.empty())
+    summary << summary_line(s) << "\n";
+    // A run that did not complete has rows in flight, rolled back: its figures need not add up.
+    if (s.error.empty() && !s.interrupted) summary << fmt::format("pipeline {}: {}\n", s.name, s.account().describe());
+    summary << std::flush;
+    if (s.locked_out)
+      std::cerr << fmt::format("weir: pipeline {}: {}\n", s.name, s.error);
+    else if (!s.error.empty())
       std::cerr << fmt::format("weir: pipeline {} failed: {}\n", s.name, project.document.locate(s.error));
   }
   return exit_code(stats, signals.signal());
@@ -101,6 +107,7 @@ void add_run_command(CLI::App& app, const Globals&, Action& action) {
       "  1    a pipeline failed (its error on stderr), or passed its max_errors\n"
       "  2    bad input: the file, an option, a server setting a pipeline needs (wal_level …)\n"
       "  3    completed, but records went to the dead letters of a pipeline without max_errors\n"
+      "  4    a pipeline did not run: another run of it holds its lock (the error names that run)\n"
       "  130  stopped by SIGINT (Ctrl-C) before every row was read: the summary says INTERRUPTED\n"
       "  143  the same for SIGTERM");
   cmd->add_option("file", options->file, "The pipeline YAML file")->required()->check(CLI::ExistingFile);

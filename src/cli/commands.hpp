@@ -36,5 +36,6 @@ void add_run_command(CLI::App& app, const Globals& globals, Action& action);
 void add_reference_command(CLI::App& app, Action& action);
 void add_schema_command(CLI::App& app, Action& action);
 void add_validate_command(CLI::App& app, Action& action);
+void add_deadletters_command(CLI::App& app, Action& action);
 
 }  // namespace weir::cli

@@ -50,6 +50,7 @@ int run(int argc, char** argv) {
   add_run_command(app, globals, action);
   add_validate_command(app, action);
   add_cdc_command(app, action);
+  add_deadletters_command(app, action);
   add_schema_command(app, action);
   add_reference_command(app, action);
 

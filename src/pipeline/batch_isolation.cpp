@@ -42,7 +42,7 @@ void CommitEngine::write_isolating(const Batch& rows, std::size_t& run, std::vec
     } catch (const Error& e) {
       if (!is_row_error(e)) throw;
       sink_->rollback_to_savepoint(kRowsSavepoint);
-      if (n == 1) letters.push_back({policy_.path, e.kind(), e.what(), sink_->record_json(rows, at++)});
+      if (n == 1) letters.push_back({policy_.path, e.kind(), e.what(), sink_->record_json(rows, at++), e.code()});
       run = std::max<std::size_t>(1, n / 2);
       continue;
     }

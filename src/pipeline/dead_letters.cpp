@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
 #include <chrono>
 
 #include "weir/error.hpp"
@@ -11,8 +15,8 @@ namespace weir::pipeline {
 namespace {
 
 const std::vector<std::string>& letter_columns() {
-  static const std::vector<std::string> columns{"pipeline",      "stage",  "error_kind",
-                                                "error_message", "record", "created_at"};
+  static const std::vector<std::string> columns{"pipeline", "stage",      "error_kind", "error_message",
+                                                "record",   "created_at", "id",         "error_code"};
   return columns;
 }
 
@@ -28,6 +32,23 @@ std::shared_ptr<const Schema> letter_schema() {
     return std::make_shared<const Schema>(std::move(columns));
   }();
   return schema;
+}
+
+// A letter's id, one word to type or paste: unique across the processes writing the table
+// (microseconds since the epoch, process, sequence), and sorting as the letters were made.
+std::string new_letter_id() {
+  static std::atomic<std::uint64_t> sequence{0};
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::system_clock::now().time_since_epoch()).count();
+  return fmt::format("{}-{}-{}", micros, ::getpid(), ++sequence);
+}
+
+bool has_column(db::Connection& connection, const db::TableRef& table, std::string_view name) {
+  auto described = connection.describe_table(table);
+  if (!described) return false;
+  for (const Column& c : described->columns)
+    if (c.name == name) return true;
+  return false;
 }
 
 }  // namespace
@@ -67,9 +88,19 @@ void DeadLetterTable::ensure_table(db::Connection& connection) const {
   auto q = [&](std::string_view name) { return d.quote_identifier(name); };
   connection.execute(fmt::format(
       "CREATE TABLE IF NOT EXISTS {} ({} VARCHAR(255) NOT NULL, {} VARCHAR(255) NOT NULL, {} VARCHAR(40) NOT NULL, "
-      "{} TEXT NOT NULL, {} TEXT NOT NULL, {} VARCHAR(40) NOT NULL)",
+      "{} TEXT NOT NULL, {} TEXT NOT NULL, {} VARCHAR(40) NOT NULL, {} VARCHAR(80), {} VARCHAR(20))",
       d.quote_table(table_), q("pipeline"), q("stage"), q("error_kind"), q("error_message"), q("record"),
-      q("created_at")));
+      q("created_at"), q("id"), q("error_code")));
+  // A table an earlier weir version made: its letters stay, without an id or code.
+  for (std::string_view column : {"id", "error_code"}) {
+    if (has_column(connection, table_, column)) continue;
+    try {
+      connection.execute(fmt::format("ALTER TABLE {} ADD COLUMN {} VARCHAR({})", d.quote_table(table_), q(column),
+                                     column == "id" ? 80 : 20));
+    } catch (const Error&) {
+      if (!has_column(connection, table_, column)) throw;  // else another pipeline added it meanwhile
+    }
+  }
 }
 
 void DeadLetterTable::write(db::Connection& connection, const std::vector<DeadLetter>& letters) {
@@ -84,6 +115,8 @@ void DeadLetterTable::write(db::Connection& connection, const std::vector<DeadLe
     row[3] = Value(l.message);
     row[4] = Value(l.record_json);
     row[5] = Value(created);
+    row[6] = Value(new_letter_id());
+    row[7] = l.code.empty() ? Value() : Value(l.code);
   }
   db::WriteSpec spec{table_, letter_columns(), db::WriteMode::insert, {}};
   auto writer = connection.bulk_writer(spec);
@@ -114,6 +147,53 @@ void DeadLetterTable::flush(std::stop_token stop) {
     throw e.add_context(fmt::format("{} in {}", what, config_.describe()));
   }
   confirm();
+}
+
+std::vector<DeadLetterTable::Stored> DeadLetterTable::list(const std::optional<std::string>& id) {
+  std::vector<Stored> letters;
+  db::with_connection(*pool_, retry_, [&](db::Connection& c) {
+    ensure_table(c);
+    letters.clear();
+    const db::Dialect& d = c.dialect();
+    auto q = [&](std::string_view name) { return d.quote_identifier(name); };
+    std::vector<Value> params{Value(pipeline_)};
+    std::string where = fmt::format("{} = {}", q("pipeline"), d.placeholder(1));
+    if (id) {
+      params.emplace_back(*id);
+      where += fmt::format(" AND {} = {}", q("id"), d.placeholder(2));
+    }
+    auto rows = c.query(fmt::format("SELECT {}, {}, {}, {}, {}, {}, {} FROM {} WHERE {} ORDER BY {}, {}", q("id"),
+                                    q("created_at"), q("stage"), q("error_kind"), q("error_code"),
+                                    q("error_message"), q("record"), d.quote_table(table_), where, q("created_at"),
+                                    q("id")),
+                        params);
+    Batch batch;
+    while (rows->next(batch, 256))
+      for (std::size_t r = 0; r < batch.rows(); ++r)
+        letters.push_back(Stored{batch.at(r, 0).to_text(), batch.at(r, 1).to_text(), batch.at(r, 2).to_text(),
+                                 batch.at(r, 3).to_text(), batch.at(r, 4).to_text(), batch.at(r, 5).to_text(),
+                                 batch.at(r, 6).to_text()});
+  }, db::Idempotent::yes, {});
+  return letters;
+}
+
+std::uint64_t DeadLetterTable::purge(const std::vector<std::string>& ids) {
+  std::uint64_t purged = 0;
+  db::with_connection(*pool_, retry_, [&](db::Connection& c) {
+    ensure_table(c);
+    const db::Dialect& d = c.dialect();
+    auto q = [&](std::string_view name) { return d.quote_identifier(name); };
+    const std::string all = fmt::format("DELETE FROM {} WHERE {} = {}", d.quote_table(table_), q("pipeline"),
+                                        d.placeholder(1));
+    db::Transaction tx(c);
+    purged = 0;
+    if (ids.empty()) purged = c.execute(all, std::array<Value, 1>{Value(pipeline_)});
+    for (const std::string& id : ids)
+      purged += c.execute(fmt::format("{} AND {} = {}", all, q("id"), d.placeholder(2)),
+                          std::array<Value, 2>{Value(pipeline_), Value(id)});
+    tx.commit();
+  }, db::Idempotent::yes, {});
+  return purged;
 }
 
 }  // namespace weir::pipeline

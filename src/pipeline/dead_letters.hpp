@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -53,6 +54,15 @@ class DeadLetterTable final : public DeadLetterSink {
   // transient failure is retried until the policy or `stop` ends it. A COMMIT whose answer was
   // lost may repeat them: letters kept apart from the target are delivered at least once.
   void flush(std::stop_token stop = {});
+
+  // A letter as stored, for `weir deadletters`.
+  struct Stored {
+    std::string id, created_at, stage, error_kind, error_code, error_message, record;
+  };
+  // The pipeline's letters, oldest first; with `id`, that one only.
+  std::vector<Stored> list(const std::optional<std::string>& id = std::nullopt);
+  // Deletes the pipeline's letters, or those of `ids` only; returns how many went.
+  std::uint64_t purge(const std::vector<std::string>& ids = {});
 
  private:
   std::vector<DeadLetter> snapshot();  // the pending letters, now in flight

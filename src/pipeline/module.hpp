@@ -104,6 +104,9 @@ class Input {
   // the target's commit is then made durable first (db::Connection::make_durable). An input
   // that reads again from its checkpoint, wherever that is kept, returns false.
   virtual bool source_forgets_committed() const noexcept { return true; }
+  // Rows its source holds that the input leaves unread on purpose (sql_poll's rows with a NULL
+  // cursor column), so far: counted as read and skipped (any thread may ask).
+  virtual std::uint64_t rows_skipped() const noexcept { return 0; }
   // How far behind the source the input is reading, when it can tell (any thread may ask).
   virtual std::optional<double> lag_seconds() const { return std::nullopt; }
   // What its checkpoints mean: the parts that, changed, make an old position meaningless.
@@ -122,6 +125,7 @@ struct DeadLetter {
   ErrorKind kind;          // what went wrong (constraint, data, syntax …)
   std::string message;     // the error's one-line message (credentials already redacted)
   std::string record_json; // the record as a JSON object
+  std::string code = {};   // the database's own code for the error (SQLSTATE, errno), when it gave one
 };
 
 class DeadLetterSink {

@@ -8,6 +8,7 @@
 
 #include "pipeline/bounded_queue.hpp"
 #include "pipeline/commit_hooks.hpp"
+#include "pipeline/run_lock.hpp"
 #include "weir/error.hpp"
 #include "weir/log.hpp"
 
@@ -67,6 +68,27 @@ class PipelineRun {
 
   PipelineStats run() {
     auto started = Clock::now();
+    RunJournal journal(*p_.state, p_.owner);
+    auto lock = RunLock::try_take(*p_.state, p_.owner);
+    if (!lock) return locked_out(journal);
+    if (options_.reset) p_.state->reset(p_.owner);
+    journal.start(RunHolder::here());
+    PipelineStats stats;
+    try {
+      stats = run_stages(started);
+    } catch (const std::exception& e) {  // loading the checkpoint failed
+      fail(e);
+      stats = snapshot();
+    }
+    check_account(stats);
+    auto ending = !stats.error.empty() ? RunJournal::Ending::failed
+                  : stats.interrupted  ? RunJournal::Ending::interrupted
+                                       : RunJournal::Ending::completed;
+    journal.finish(ending, stats.account(), stats.error);
+    return stats;
+  }
+
+  PipelineStats run_stages(Clock::time_point started) {
     if (auto checkpoint = p_.state->load(p_.owner, options_.run.stop)) p_.input->restore(*checkpoint);
     bool filtering = !p_.filters.empty();
     std::thread reader([&] { read_stage(filtering ? filtered_ : ready_); });
@@ -83,14 +105,16 @@ class PipelineRun {
   PipelineStats snapshot() const {
     PipelineStats s;
     s.name = p_.name;
-    s.rows_read = rows_read_.load();
+    const std::uint64_t left_unread = p_.input->rows_skipped();
+    s.rows_read = rows_read_.load() + left_unread;
     s.written = p_.output->write_counts();
     s.rows_written = s.written.written();
     s.rows_rejected = p_.output->rows_rejected();
     s.dead_letters = p_.dead_letters->added();
     s.dead_letters_at = p_.dead_letters->location();
     s.dead_letters_allowed = p_.max_errors.has_value();
-    s.rows_skipped = rows_skipped_.load() + s.written.skipped;
+    s.rows_filtered = rows_skipped_.load();
+    s.rows_skipped = s.rows_filtered + s.written.skipped + left_unread;
     s.interrupted = interrupted_.load();
     std::lock_guard lock(error_mutex_);
     s.error = error_;
@@ -102,6 +126,27 @@ class PipelineRun {
   const std::string& name() const noexcept { return p_.name; }
 
  private:
+  PipelineStats locked_out(RunJournal& journal) {
+    auto holder = journal.running();
+    PipelineStats s = snapshot();
+    s.locked_out = true;
+    s.error = fmt::format("another run of pipeline {} holds its lock in the state store {} ({}); this run did not "
+                          "start. Wait for it to end, or stop it",
+                          p_.name, p_.state->config().describe(),
+                          holder ? holder->describe() : "a run that has not recorded itself yet");
+    return s;
+  }
+
+  // A run that ended cleanly accounts for every row it read; one that does not has lost or
+  // doubled a row somewhere, and must not pass for a success.
+  void check_account(PipelineStats& stats) {
+    if (!stats.error.empty() || stats.interrupted) return;
+    RunAccount account = stats.account();
+    if (account.adds_up()) return;
+    stats.error = fmt::format("pipeline {}: the rows do not add up ({}): a bug in weir, please report it", p_.name,
+                              account.describe());
+  }
+
   void fail(const std::exception& e) {
     {
       std::lock_guard lock(error_mutex_);
@@ -233,6 +278,14 @@ void append_part(std::string& out, std::string_view label, std::uint64_t n) {
 
 }  // namespace
 
+RunAccount PipelineStats::account() const {
+  return RunAccount{.read = rows_read,
+                    .written = rows_written,
+                    .dead_lettered = dead_letters,
+                    .filtered = rows_filtered,
+                    .skipped = rows_skipped - rows_filtered + written.not_found};
+}
+
 std::string describe_outcome(const PipelineStats& s) {
   const db::WriteCounts& w = s.written;
   std::string split;
@@ -259,7 +312,7 @@ std::vector<PipelineStats> run_all(Project& project, const RunnerOptions& option
     threads.emplace_back([&, i] {
       try {
         stats[i] = runs[i]->run();
-      } catch (const std::exception& e) {  // loading the checkpoint failed
+      } catch (const std::exception& e) {  // the lock or the run journal failed
         stats[i] = runs[i]->snapshot();
         stats[i].error = e.what();
         auto* error = dynamic_cast<const Error*>(&e);

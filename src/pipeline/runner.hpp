@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "pipeline/project.hpp"
+#include "pipeline/run_journal.hpp"
 
 namespace weir::pipeline {
 
@@ -28,7 +29,8 @@ struct PipelineStats {
   std::uint64_t dead_letters = 0;   // records sent to the dead letters by any stage
   std::string dead_letters_at;      // where they went (DeadLetterTable::location)
   bool dead_letters_allowed = false;  // the pipeline sets max_errors
-  std::uint64_t rows_skipped = 0;   // dropped by a filter (on_error: skip) or the output (written.skipped)
+  std::uint64_t rows_skipped = 0;   // dropped by a filter, left out by the input or the output (all of account's filtered + skipped but not_found)
+  std::uint64_t rows_filtered = 0;  // of which dropped by a filter (on_error: skip)
   db::WriteCounts written;          // the rows written by what they did, and the keys not found
   // Stopped (RunOptions::stop) before reading every row of its run (a scheduled pipeline
   // stopped while waiting for its next run is not).
@@ -36,6 +38,9 @@ struct PipelineStats {
   double seconds = 0;
   std::string error;  // empty when the pipeline finished cleanly
   bool config_error = false;  // the error is the configuration's or the server's setup's to fix (exit 2)
+  bool locked_out = false;    // another run of the pipeline held its lock: it did not run (exit 4)
+  // read = written + dead_lettered + filtered + skipped, as recorded in the run journal.
+  RunAccount account() const;
 };
 
 // "wrote 5000 rows (updated 4999, unchanged 1), 1 not found, 2 to dead letters, 1 skipped":
@@ -46,10 +51,15 @@ struct RunnerOptions {
   RunOptions run;
   // How often each pipeline's progress (rows/s, lag) goes to stderr; zero: never.
   std::chrono::milliseconds progress_every{0};
+  // Forget each pipeline's checkpoint first (`weir run --reset`), once its lock is held.
+  bool reset = false;
 };
 
 // Runs every pipeline of the project to completion, or until options.run.stop is requested,
-// concurrently, and returns their stats.
+// concurrently, and returns their stats. Each pipeline runs holding its lock in its state store
+// (run_lock.hpp) and is recorded in its run journal; one whose lock another run holds does not
+// run (locked_out, its error naming the holder). A run that ended cleanly but whose rows do not
+// add up fails with an internal error: a row was lost or counted twice.
 std::vector<PipelineStats> run_all(Project& project, const RunnerOptions& options = {});
 
 }  // namespace weir::pipeline

@@ -26,13 +26,6 @@ db::WriteSpec upsert_spec() {
   return spec;
 }
 
-// FNV-1a: stable across builds and platforms, unlike std::hash, as a stored value must be.
-std::string hash_text(std::string_view text) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
-  return fmt::format("{:016x}", h);
-}
-
 void append_parts(std::string& out, std::string_view side, const Identity& identity) {
   for (const auto& [part, value] : identity)
     out += fmt::format("{}{}.{}={}", out.empty() ? "" : ";", side, part, hash_text(value));
@@ -83,6 +76,13 @@ bool has_fingerprint_column(db::Connection& connection) {
 }
 
 }  // namespace
+
+// FNV-1a: stable across builds and platforms, unlike std::hash, as a stored value must be.
+std::string hash_text(std::string_view text) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  return fmt::format("{:016x}", h);
+}
 
 StateOwner StateOwner::of(const std::string& file, const std::string& pipeline, const Identity& input,
                           const Identity& output) {
@@ -234,6 +234,15 @@ std::optional<StateStore::Saved> StateStore::saved(const StateOwner& owner) {
         return Saved{stored->position, stored->saved_at};
       },
       db::Idempotent::yes, logged_retries("state store: reading the checkpoint", config_.describe(), retry_, {}));
+}
+
+void StateStore::run(std::string_view what, const std::function<void(db::Connection&)>& work, std::stop_token stop) {
+  std::lock_guard lock(mutex_);
+  try {
+    with_store(what, stop, work);
+  } catch (Error& e) {
+    throw e.add_context(fmt::format("{} in the state store {}", what, config_.describe()));
+  }
 }
 
 void StateStore::reset(const StateOwner& owner) {

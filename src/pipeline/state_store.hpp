@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -39,6 +40,9 @@ struct StateOwner {
   static StateOwner of(const std::string& file, const std::string& pipeline, const Identity& input,
                        const Identity& output);
 };
+
+// 16 hex digits of `text`'s FNV-1a hash: the same in every build, as stored names need.
+std::string hash_text(std::string_view text);
 
 // The parts of two fingerprints that differ ("output.table"), comma-separated; empty when
 // none does.
@@ -84,6 +88,9 @@ class StateStore {
     std::string saved_at;
   };
   std::optional<Saved> saved(const StateOwner& owner);
+  // Runs `work` on a connection to the store's database (weir_state created first), retried
+  // as the store's own work is: it must be safe to run twice. Errors name `what` and the store.
+  void run(std::string_view what, const std::function<void(db::Connection&)>& work, std::stop_token stop = {});
   // Forgets the pipeline's checkpoint (`weir run --reset`).
   void reset(const StateOwner& owner);
 

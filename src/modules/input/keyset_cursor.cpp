@@ -64,12 +64,26 @@ KeysetCursor::Page KeysetCursor::with_condition(std::string_view query, std::str
   return Page{fmt::format("{} LIMIT {}", sql, limit), std::move(params)};
 }
 
+std::string KeysetCursor::not_null(const db::Dialect& dialect) const {
+  std::vector<std::string> conditions;
+  for (const db::TableRef& c : columns_) conditions.push_back(dialect.quote_table(c) + " IS NOT NULL");
+  return fmt::format("{}", fmt::join(conditions, " AND "));
+}
+
+KeysetCursor::Page KeysetCursor::null_count(std::string_view query, const db::Dialect& dialect) const {
+  std::string sql(trim_statement_end(query));
+  sql.replace(sql.find(kMarker), kMarker.size(), "(NOT (" + not_null(dialect) + "))");
+  return Page{fmt::format("SELECT count(*) FROM ({}) weir_null_cursor", sql), {}};
+}
+
 KeysetCursor::Page KeysetCursor::page(std::string_view query, const db::Dialect& dialect, std::size_t limit,
                                       const RunBounds& bounds) const {
   std::vector<Value> params;
   db::Dialect::Bind bind = binder(dialect, params);
   std::vector<std::string> conditions;
   if (!position_.empty()) conditions.push_back(compare(dialect, ">", position_, bind));
+  else conditions.push_back(not_null(dialect));  // past a position, the comparison leaves NULLs out
+  if (options_.where_null) conditions.push_back(dialect.quote_table(*options_.where_null) + " IS NULL");
   if (!bounds.hold.empty()) conditions.push_back(compare(dialect, "<", bounds.hold, bind));
   if (!bounds.horizon.empty())
     conditions.push_back(dialect.settled_condition(columns_[0].schema, bind(Value(bounds.horizon))));
@@ -86,7 +100,8 @@ KeysetCursor::Page KeysetCursor::first_unsettled(std::string_view query, const d
   std::vector<Value> params;
   db::Dialect::Bind bind = binder(dialect, params);
   std::string condition = "NOT (" + dialect.settled_condition(columns_[0].schema, bind(Value(horizon))) + ")";
-  if (!position_.empty()) condition = compare(dialect, ">", position_, bind) + " AND " + condition;
+  condition = (position_.empty() ? not_null(dialect) : compare(dialect, ">", position_, bind)) + " AND " + condition;
+  if (options_.where_null) condition += " AND " + dialect.quote_table(*options_.where_null) + " IS NULL";
   return with_condition(query, std::move(condition), std::move(params), 1);
 }
 
@@ -98,10 +113,10 @@ KeysetCursor::Page KeysetCursor::clock_probe(const db::Dialect& dialect) const {
   return probe;
 }
 
-KeysetCursor::Page KeysetCursor::columns_probe(std::string_view query, const db::Dialect& dialect) const {
-  KeysetCursor unbounded(*this);
-  unbounded.options_.lag = std::chrono::milliseconds(0);
-  return unbounded.page(query, dialect, 0, {});
+KeysetCursor::Page KeysetCursor::columns_probe(std::string_view query) const {
+  // No condition: a cursor column missing from the query must reach check_columns(), which
+  // names it and the query's columns, not fail in the database as an unknown column.
+  return with_condition(query, "", {}, 0);
 }
 
 void KeysetCursor::check_columns(const Schema& schema) {

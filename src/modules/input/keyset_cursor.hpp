@@ -51,7 +51,12 @@ class KeysetCursor {
     std::chrono::milliseconds lag{0};
     std::string time_zone = "UTC";  // of the first column's times, when they have none
     bool horizon = true;            // bound by the transaction horizon where the database has one
+    // Reads only rows where this column IS NULL (sql_poll's `nulls: first`: a cursor over the
+    // other columns reads those rows before the main cursor reads the rest).
+    std::optional<db::TableRef> where_null = std::nullopt;
   };
+  // Rows whose cursor columns hold a NULL are not read: no position can be after them. Each
+  // run counts them (null_count()) so that they are skipped in the open.
   // `columns` may be qualified ("o.updated_at": the horizon then reads o's xmin); `initial` is
   // empty (start from the first row) or one value per column. Throws Error{config} on a bad
   // column name or count, or a `lag` with an integer `initial` (lag compares the first column
@@ -72,15 +77,19 @@ class KeysetCursor {
   // The query whose first row, if any, is the hold: the first row after the position written
   // by a transaction not older than `horizon`.
   Page first_unsettled(std::string_view query, const db::Dialect& dialect, const std::string& horizon) const;
+  // One row, one value: how many rows of the query have a NULL in a cursor column (whatever
+  // where_null says).
+  Page null_count(std::string_view query, const db::Dialect& dialect) const;
   // One value: the database's clock less the lag, as the pages compare it (NULL: the database
   // does not know the time zone).
   Page clock_probe(const db::Dialect& dialect) const;
   bool uses_horizon(const db::Dialect& dialect) const { return options_.horizon && !dialect.horizon_query().empty(); }
   // The cursor values of a row of `batch`.
   std::vector<Value> values_of(const Batch& batch, std::size_t row);
-  // The query without the lag bound, for its columns only (`validate --check-sql`): a lag on a
-  // column that holds no times must be explained by check_columns(), not fail in the database.
-  Page columns_probe(std::string_view query, const db::Dialect& dialect) const;
+  // The query without any cursor condition, for its columns only (`validate --check-sql`, the
+  // lag check): a cursor column missing from it, or a lag on a column that holds no times, must
+  // be explained by check_columns(), not fail in the database.
+  Page columns_probe(std::string_view query) const;
 
   // Moves the position to the last row of `batch` (a page just read); throws Error{config}
   // when the result lacks a cursor column.
@@ -89,6 +98,7 @@ class KeysetCursor {
   // first cursor column does not hold times.
   void check_columns(const Schema& schema);
 
+  std::size_t column_count() const noexcept { return columns_.size(); }
   bool has_lag() const noexcept { return options_.lag.count() > 0; }
   const std::vector<Value>& position() const noexcept { return position_; }
   void restore(std::vector<Value> position);
@@ -102,6 +112,8 @@ class KeysetCursor {
                       const db::Dialect::Bind& bind) const;
   Page with_condition(std::string_view query, std::string condition, std::vector<Value> params,
                       std::size_t limit) const;
+  // "a IS NOT NULL AND b IS NOT NULL"
+  std::string not_null(const db::Dialect& dialect) const;
 
   std::vector<db::TableRef> columns_;
   std::vector<std::size_t> indexes_;  // of the cursor columns in the result, once seen

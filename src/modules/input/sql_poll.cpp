@@ -59,6 +59,13 @@ const config::Spec& cursor_spec() {
                                "transaction left open is read by a later run however long it stays open. Turn "
                                "off for a query whose rows have no `xmin` (a view, a function, a subquery).",
                 .example = "false"},
+          Field{.name = "nulls", .default_value = "skip", .choices = {"skip", "first"},
+                .description = "Rows whose cursor column is NULL: `skip` leaves them unread, counted as skipped in "
+                               "each run's summary; `first` reads the rows whose first cursor column is NULL before "
+                               "the others, ordered by the other cursor columns (each run those after the last one "
+                               "read), then the rest. Rows with a NULL in another cursor column are skipped either "
+                               "way.",
+                .example = "first"},
       }};
   return s;
 }
@@ -132,9 +139,19 @@ class SqlPoll final : public pipeline::Input {
       try {
         for (const std::string& column : c.string_list("columns"))
           cursor_columns_ += (cursor_columns_.empty() ? "" : ",") + column;
-        cursor_.emplace(c.string_list("columns"), initial_values(c),
+        std::vector<std::string> columns = c.string_list("columns");
+        cursor_.emplace(columns, initial_values(c),
                         KeysetCursor::Options{.lag = c.duration("lag"), .time_zone = c.string("time_zone"),
                                               .horizon = c.boolean("horizon")});
+        if (c.string("nulls") == "first") {
+          if (columns.size() < 2)
+            throw Error(ErrorKind::config, "nulls: first needs a second cursor column, unique among the rows whose "
+                                           "first is NULL, to read them in order (e.g. [updated_at, id])");
+          std::vector<std::string> rest(columns.begin() + 1, columns.end());
+          null_cursor_.emplace(rest, std::vector<Value>{},
+                               KeysetCursor::Options{.horizon = c.boolean("horizon"),
+                                                     .where_null = db::TableRef::parse(columns[0])});
+        }
       } catch (const Error& e) {
         throw Error(ErrorKind::config, fmt::format("{}: {}", c.path(), e.what()));
       }
@@ -146,10 +163,18 @@ class SqlPoll final : public pipeline::Input {
     if (section.has("schedule")) schedule_.emplace(pipeline::CronSchedule::parse(section.string("schedule")));
   }
 
+  // With `nulls: first` the checkpoint holds both positions: the main cursor's, then the one
+  // among the rows whose first column is NULL, each all NULLs while it has read no row.
   void restore(std::string_view checkpoint) override {
     if (!cursor_) return;  // bulk mode keeps no position
     try {
-      cursor_->restore(pipeline::decode_position(checkpoint));
+      std::vector<Value> position = pipeline::decode_position(checkpoint);
+      const std::size_t columns = cursor_->column_count();
+      if (null_cursor_ && position.size() == 2 * columns - 1) {
+        null_cursor_->restore(unless_null(std::vector<Value>(position.begin() + columns, position.end())));
+        position.resize(columns);
+      }
+      cursor_->restore(unless_null(std::move(position)));
     } catch (Error& e) {
       throw e.add_context(path_);
     }
@@ -158,8 +183,7 @@ class SqlPoll final : public pipeline::Input {
   void open(const pipeline::RunOptions& options) override {
     once_ = options.once || !schedule_;
     stop_ = options.stop;
-    run_started_ = SystemClock::now();
-    run_bounds_.reset();
+    start_run();
   }
 
   bool read(Batch& out) override {
@@ -179,6 +203,11 @@ class SqlPoll final : public pipeline::Input {
       if (!result_) open_page();
       if (next_rows(out)) return true;
       end_page();
+      if (cursor_ && reading_nulls_ && rows_in_page_ < page_size_) {
+        reading_nulls_ = false;  // on to the rows with a first cursor column
+        run_bounds_.reset();
+        continue;
+      }
       if (!cursor_ || rows_in_page_ < page_size_) {
         finish_run();
         state_ = State::run_ended;
@@ -198,7 +227,7 @@ class SqlPoll final : public pipeline::Input {
         result = connection->query(fmt::format("SELECT * FROM ({}) weir_probe LIMIT 0", trim_statement_end(query_)));
         return result->schema();
       }
-      auto columns = cursor_->columns_probe(query_, connection->dialect());
+      auto columns = cursor_->columns_probe(query_);
       result = connection->query(columns.sql, columns.params);
       auto schema = result->schema();
       cursor_->check_columns(*schema);
@@ -211,7 +240,17 @@ class SqlPoll final : public pipeline::Input {
     }
   }
 
-  std::string checkpoint() const override { return cursor_ ? pipeline::encode_position(cursor_->position()) : ""; }
+  std::string checkpoint() const override {
+    if (!cursor_) return "";
+    if (!null_cursor_) return pipeline::encode_position(cursor_->position());
+    std::vector<Value> both = cursor_->position();
+    both.resize(cursor_->column_count());
+    std::vector<Value> among_nulls = null_cursor_->position();
+    among_nulls.resize(null_cursor_->column_count());
+    both.insert(both.end(), among_nulls.begin(), among_nulls.end());
+    return pipeline::encode_position(both);
+  }
+  std::uint64_t rows_skipped() const noexcept override { return rows_skipped_.load(); }
   // The table keeps the rows: a lost commit is read again from the checkpoint.
   bool source_forgets_committed() const noexcept override { return false; }
 
@@ -242,11 +281,42 @@ class SqlPoll final : public pipeline::Input {
       auto step = std::min<SystemClock::duration>(due - SystemClock::now(), std::chrono::seconds(1));
       if (!sleep_unless_stopped(std::chrono::ceil<std::chrono::milliseconds>(step), stop_)) return false;
     }
+    start_run();
+    return true;
+  }
+
+  void start_run() {
     run_started_ = SystemClock::now();
     run_done_ = false;
     rows_in_run_ = 0;
     run_bounds_.reset();
-    return true;
+    reading_nulls_ = null_cursor_.has_value();
+    nulls_counted_ = false;
+  }
+
+  // The cursor the run reads with now: among the rows whose first cursor column is NULL
+  // first (nulls: first), then the main one.
+  KeysetCursor& reading() { return reading_nulls_ ? *null_cursor_ : *cursor_; }
+
+  static std::vector<Value> unless_null(std::vector<Value> position) {
+    for (const Value& v : position)
+      if (!v.is_null()) return position;
+    return {};
+  }
+
+  // Rows no cursor reads (a NULL where no cursor takes one), counted at each run's start so
+  // that they are skipped in the open.
+  void count_nulls(db::Connection& connection) {
+    const KeysetCursor& counting = null_cursor_ ? *null_cursor_ : *cursor_;
+    auto count = counting.null_count(query_, connection.dialect());
+    Batch row;
+    std::uint64_t n = 0;
+    if (connection.query(count.sql, count.params)->next(row, 1) && !row.empty()) n = std::stoull(row.at(0, 0).to_text());
+    nulls_counted_ = true;
+    if (n == 0) return;
+    rows_skipped_ += n;
+    log::warn(fmt::format("{}.cursor: {} row(s) have a NULL cursor column ({}) and were skipped (`nulls: {}`)",
+                             path_, n, cursor_columns_, null_cursor_ ? "first" : "skip"));
   }
 
   void finish_run() {
@@ -267,9 +337,10 @@ class SqlPoll final : public pipeline::Input {
               check_lag(*lease);
               lag_checked_ = true;
             }
+            if (cursor_ && !nulls_counted_) count_nulls(*lease);
             if (cursor_ && !run_bounds_) run_bounds_ = read_run_bounds(*lease);
             if (cursor_) {
-              auto page = cursor_->page(query_, lease->dialect(), page_size_, *run_bounds_);
+              auto page = reading().page(query_, lease->dialect(), page_size_, *run_bounds_);
               result_ = lease->query(page.sql, page.params);
             } else {
               result_ = lease->query(query_);
@@ -285,7 +356,7 @@ class SqlPoll final : public pipeline::Input {
   // Explains a lag on a column without times, which the database would only reject with
   // "invalid input syntax for type integer", and a time zone the database does not know.
   void check_lag(db::Connection& connection) {
-    auto columns = cursor_->columns_probe(query_, connection.dialect());
+    auto columns = cursor_->columns_probe(query_);
     cursor_->check_columns(*connection.query(columns.sql, columns.params)->schema());
     auto clock = cursor_->clock_probe(connection.dialect());
     Batch now;
@@ -300,16 +371,17 @@ class SqlPoll final : public pipeline::Input {
   KeysetCursor::RunBounds read_run_bounds(db::Connection& connection) {
     KeysetCursor::RunBounds bounds;
     const db::Dialect& dialect = connection.dialect();
-    if (!cursor_->uses_horizon(dialect)) return bounds;
+    KeysetCursor& cursor = reading();
+    if (!cursor.uses_horizon(dialect)) return bounds;
     Batch row;
     if (!connection.query(dialect.horizon_query())->next(row, 1) || row.empty())
       throw Error(ErrorKind::internal, "the transaction horizon query returned no row");
     bounds.horizon = row.at(0, 0).to_text();
     // No transaction since the horizon: no row waits (and a backfill skips a scan of its rows).
     if (!row.at(0, 1).as_bool()) return bounds;
-    auto first = cursor_->first_unsettled(query_, dialect, bounds.horizon);
+    auto first = cursor.first_unsettled(query_, dialect, bounds.horizon);
     auto waiting = connection.query(first.sql, first.params);
-    if (waiting->next(row, 1) && !row.empty()) bounds.hold = cursor_->values_of(row, 0);
+    if (waiting->next(row, 1) && !row.empty()) bounds.hold = cursor.values_of(row, 0);
     return bounds;
   }
 
@@ -347,7 +419,7 @@ class SqlPoll final : public pipeline::Input {
     read_failures_ = 0;
     rows_in_page_ += out.rows();
     rows_in_run_ += out.rows();
-    if (cursor_) cursor_->advance(out);
+    if (cursor_) reading().advance(out);
     return true;
   }
 
@@ -358,6 +430,10 @@ class SqlPoll final : public pipeline::Input {
   std::size_t page_size_;
   RetryPolicy retry_;
   std::optional<KeysetCursor> cursor_;
+  std::optional<KeysetCursor> null_cursor_;  // nulls: first — over the other columns, where the first is NULL
+  bool reading_nulls_ = false;               // the run reads with null_cursor_ still
+  bool nulls_counted_ = false;               // this run counted the rows no cursor reads
+  std::atomic<std::uint64_t> rows_skipped_{0};
   std::string cursor_columns_;  // as configured, comma-separated
   std::optional<pipeline::CronSchedule> schedule_;
   bool once_ = true;

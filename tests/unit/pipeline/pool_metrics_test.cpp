@@ -58,11 +58,12 @@ TEST(PoolMetrics, APipelineRunUsesOnePoolPerConnectionAndItsMetricsSayWhatItDid)
   const db::PoolMetrics& lookups = metrics_of(all, "lookups");
   EXPECT_EQ(lookups.created, 1u);
   EXPECT_EQ(lookups.acquired, 3u);
-  // dst: the state store loads the checkpoint, then sql_write leases the same connection for
-  // the run, saving the checkpoint in its transaction (no lease of the state store's own).
+  // dst: the run journal records the run's start, the state store loads the checkpoint, then
+  // sql_write leases the same connection for the run, saving the checkpoint in its transaction
+  // (no lease of the state store's own), and the journal records the run's end.
   const db::PoolMetrics& dst = metrics_of(all, "dst");
   EXPECT_EQ(dst.created, 1u);
-  EXPECT_EQ(dst.acquired, 2u);
+  EXPECT_EQ(dst.acquired, 4u);
   for (const db::PoolMetrics* m : {&src, &lookups, &dst}) {
     EXPECT_EQ(m->open, 1u);
     EXPECT_EQ(m->idle, 1u) << "every lease was given back at the end of the run";

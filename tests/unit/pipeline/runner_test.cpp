@@ -58,6 +58,32 @@ class RunnerTest : public ::testing::Test {
   test::TempDir dir_;
 };
 
+// A filter with a bug: it passes every record on twice.
+class Doubling final : public Filter {
+ public:
+  void open(const RunOptions&) override {}
+  void process(const Batch& in, Batch& out, DeadLetterSink&) override {
+    out.reset(in.schema_ptr());
+    for (std::size_t r = 0; r < in.rows(); ++r)
+      for (int twice = 0; twice < 2; ++twice) out.append_row(in.row(r));
+  }
+};
+
+TEST_F(RunnerTest, RowsThatDoNotAddUpFailTheRunAsABug) {
+  test::write_file(dir_.file("p.yaml"), "connections:\n  src: \"sqlite:src.db\"\n  dst: \"sqlite:dst.db\"\npipelines:\n" +
+                                            copy_into("doubled"));
+  Project project = load_project(dir_.file("p.yaml"));
+  project.pipelines.at(0).filters.push_back(std::make_unique<Doubling>());
+  auto stats = run_all(project);
+  ASSERT_EQ(stats.size(), 1u);
+  // The created table keeps the source's key: each second copy is rejected as a duplicate.
+  EXPECT_EQ(stats[0].error, "pipeline copy: the rows do not add up (read 12345 = written 12345 + dead-lettered 12345 "
+                            "+ filtered 0 + skipped 0): a bug in weir, please report it");
+  EXPECT_EQ(scalar(".weir/state.db", "SELECT status || ' ' || rows_read || ' ' || written || ' ' || dead_lettered FROM "
+                                     "weir_runs"),
+            "failed 12345 12345 12345");
+}
+
 TEST_F(RunnerTest, CopiesEveryRowAndCreatesTheTable) {
   auto stats = run(R"(  copy:
     input: { sql_poll: { connection: src, query: "SELECT * FROM orders ORDER BY id", page_size: 1000 } }
