@@ -26,9 +26,11 @@ const db::Dialect& LookupConnection::dialect() const {
 template <class F>
 auto LookupConnection::attempt(F&& fn) -> decltype(fn(std::declval<db::Connection&>())) {
   RetryPolicy policy = policy_;
-  if (!retry_) {  // a few attempts at once: a pooled connection the outage broke is replaced
-    policy.max_attempts = 3;
-    policy.initial_delay = policy.max_delay = std::chrono::milliseconds(0);
+  if (!retry_) {  // a second's attempts: enough to replace the pooled connections an outage broke
+    policy.max_attempts = 0;
+    policy.max_time = std::chrono::seconds(1);
+    policy.initial_delay = std::chrono::milliseconds(20);
+    policy.max_delay = std::chrono::milliseconds(200);
   }
   try {
     return db::with_connection(*pool_, policy, fn, db::Idempotent::yes,
@@ -137,7 +139,7 @@ void Lookup::note_reachable(const Error* unreachable) {
   if (unreachable && !unreachable_) {
     unreachable_ = unreachable->what();
     log::warn(fmt::format("{}: the lookup database cannot be reached; serving rows read up to {:.0f} s ago "
-                          "(stale_for), asking once per batch, until it answers: {}",
+                          "(stale_for), asking for up to 1 s per batch, until it answers: {}",
                           sql_.name(), stale_for_.count() / 1000.0, *unreachable_));
   } else if (!unreachable && unreachable_) {
     unreachable_.reset();

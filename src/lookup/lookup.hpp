@@ -59,8 +59,7 @@ class LookupConnection {
   // the old one failed; what is left is thrown with the connection's description (no
   // credentials) as context.
   LookupRows fetch(const std::string& sql, std::span<const Value> params);
-  // Whether a failed statement is tried again as the policy allows (true) or only at once,
-  // without waiting.
+  // Whether a failed statement is tried again as the policy allows (true) or only for a second.
   void retry(bool on) noexcept { retry_ = on; }
   // The columns `sql` returns, read from its first row at most.
   std::shared_ptr<const Schema> describe(const std::string& sql, std::span<const Value> params);

@@ -146,15 +146,16 @@ TEST_P(RespectfulWrites, InsertOrIgnoreLeavesRowsAlreadyThere) {
   ASSERT_EQ(run("SELECT id, 'old' || id AS name FROM src WHERE id <= 1500", t, "insert", "[id]", "all"),
             "wrote 1500 rows");
   const std::string updates = count_updates(t);
-  EXPECT_EQ(run("SELECT id, name FROM src WHERE id <= 2000", t, "insert_or_ignore", "[id]", "all"),
-            "wrote 2000 rows (inserted 500, unchanged 1500)");
+  EXPECT_EQ(run("SELECT id, name FROM src WHERE id <= 2000 UNION ALL SELECT 2000, 'again'", t, "insert_or_ignore",
+                "[id]", "all"),
+            "wrote 2001 rows (inserted 500, unchanged 1501)");
+  EXPECT_EQ(scalar("SELECT n FROM " + updates), "0") << "no row was updated";
   EXPECT_EQ(run("SELECT id, name FROM src WHERE id >= 1999", t, "insert_or_ignore", "[]", "all"),
             "wrote 5 rows (inserted 3, unchanged 2)")
       << "without a key: any unique key's conflict";
   EXPECT_EQ(scalar("SELECT count(*) FROM " + t), "2003");
   EXPECT_EQ(scalar("SELECT count(*) FROM " + t + " WHERE name LIKE 'old%'"), "1500");
-  EXPECT_EQ(scalar("SELECT name FROM " + t + " WHERE id = 2000"), "new2000");
-  EXPECT_EQ(scalar("SELECT n FROM " + updates), "0");
+  EXPECT_EQ(scalar("SELECT name FROM " + t + " WHERE id = 2000"), "new2000") << "a key's first row";
 }
 
 // 1,000 of 1,200 rows deleted by a uuid key (with one key that is not there), then rows of a

@@ -122,14 +122,15 @@ WriteCounts statement_counts(WriteMode mode, std::size_t rows, std::uint64_t aff
   return counts;
 }
 
-std::vector<char> last_rows_of_keys(const Batch& batch, const WriteSpec& spec) {
+std::vector<char> last_rows_of_keys(const Batch& batch, const WriteSpec& spec, bool first) {
   std::vector<std::size_t> key_columns;
   for (const std::string& k : spec.key) key_columns.push_back(column_index(spec, k));
   std::vector<char> last(batch.rows(), 0);
   std::unordered_set<std::string> seen;
   seen.reserve(batch.rows());
   std::string key;
-  for (std::size_t r = batch.rows(); r-- > 0;) {
+  for (std::size_t i = 0; i < batch.rows(); ++i) {
+    const std::size_t r = first ? i : batch.rows() - 1 - i;
     key.clear();
     for (std::size_t c : key_columns) (key += canonical_key(batch.at(r, c))) += '\0';
     last[r] = seen.insert(key).second;

@@ -39,8 +39,9 @@ std::vector<std::string> non_key_columns(const WriteSpec& spec);
 WriteCounts statement_counts(WriteMode mode, std::size_t rows, std::uint64_t affected);
 
 // Per row of `batch` (laid out as `spec.columns`): 1 when no later row has the same key
-// (`spec.key`, values compared as keys are: 42 and 42.0 alike), i.e. the row its key ends with.
-std::vector<char> last_rows_of_keys(const Batch& batch, const WriteSpec& spec);
+// (`spec.key`, values compared as keys are: 42 and 42.0 alike), i.e. the row its key ends with;
+// with `first`, when no earlier row has it.
+std::vector<char> last_rows_of_keys(const Batch& batch, const WriteSpec& spec, bool first = false);
 std::size_t count_last_rows_of_keys(const Batch& batch, const WriteSpec& spec);
 
 // Throws Error{internal} when `batch` does not have one cell per column of `spec`.

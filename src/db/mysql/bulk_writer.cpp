@@ -74,7 +74,9 @@ MyBulkWriter::MyBulkWriter(MyConnection& connection, const WriteSpec& spec)
   write_statement(connection.dialect(), spec_);  // validates the spec now, not at the first batch
   if (spec.mode == WriteMode::insert && connection.options().load_data)
     load_sql_ = load_data_sql(connection.dialect(), spec.table, spec.columns);
-  if (spec.mode == WriteMode::upsert) stage_ = staged_upsert(connection.dialect(), spec);
+  // Without a key, insert_or_ignore cannot tell which rows are there: ON DUPLICATE KEY UPDATE.
+  if (spec.mode == WriteMode::upsert || (spec.mode == WriteMode::insert_or_ignore && !spec.key.empty()))
+    stage_ = staged_upsert(connection.dialect(), spec);
 }
 
 WriteCounts MyBulkWriter::write(const Batch& batch) {
@@ -137,7 +139,8 @@ std::optional<std::uint64_t> MyBulkWriter::load(const Batch& batch) {
 WriteCounts MyBulkWriter::upsert(const Batch& batch) {
   std::string context = fmt::format("upserting rows 1–{} of the batch into `{}` through a stage", batch.rows(),
                                     spec_.table.to_string());
-  const std::vector<char> last = last_rows_of_keys(batch, spec_);
+  const bool ignore = spec_.mode == WriteMode::insert_or_ignore;  // the first row of a key, not the last
+  const std::vector<char> last = last_rows_of_keys(batch, spec_, ignore);
   WriteCounts counts;
   StatementScope scope(*connection_);
   try {
@@ -154,7 +157,7 @@ WriteCounts MyBulkWriter::upsert(const Batch& batch) {
   scope.keep();
   // Rows before the last of their key count as updated, as when each row is a statement.
   const auto kept = static_cast<std::uint64_t>(std::count(last.begin(), last.end(), 1));
-  counts.updated = std::min(counts.updated + (batch.rows() - kept), batch.rows() - counts.inserted);
+  if (!ignore) counts.updated = std::min(counts.updated + (batch.rows() - kept), batch.rows() - counts.inserted);
   counts.unchanged = batch.rows() - counts.inserted - counts.updated;
   return counts;
 }

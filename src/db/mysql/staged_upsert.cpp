@@ -32,7 +32,7 @@ StagedUpsert staged_upsert(const Dialect& d, const WriteSpec& spec) {
                          stage, columns, target);
   s.empty = "DELETE FROM " + stage;
   const std::vector<std::string> updates = non_key_columns(spec);
-  if (!updates.empty()) {
+  if (spec.mode == WriteMode::upsert && !updates.empty()) {
     std::string sets;
     for (const std::string& c : updates)
       sets += fmt::format("{0}weir_target.{1} = weir_stage.{1}", sets.empty() ? "" : ", ", d.quote_identifier(c));

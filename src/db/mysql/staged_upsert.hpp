@@ -29,7 +29,8 @@ struct StagedUpsert {
   std::string insert;   // affected rows: the rows inserted
 };
 
-// The statements for `spec` (mode upsert, key columns checked by write_statement).
+// The statements for `spec` (mode upsert, or insert_or_ignore with a key: no UPDATE; key
+// columns checked by write_statement).
 StagedUpsert staged_upsert(const Dialect& dialect, const WriteSpec& spec);
 
 }  // namespace weir::db::mysql

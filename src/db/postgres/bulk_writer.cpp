@@ -102,7 +102,9 @@ WriteCounts PgBulkWriter::merge(const Batch& batch) {
       // Rows before the last of their key in the batch count as updated, as when each row is a
       // statement; the merge wrote only the last.
       const std::uint64_t updated = std::strtoull(PQgetvalue(merged.get(), 0, 1), nullptr, 10);
-      const std::uint64_t superseded = batch.rows() - count_last_rows_of_keys(batch, spec_);
+      // Only when some rows were neither inserted nor updated is it worth telling which.
+      const std::uint64_t superseded =
+          found + updated < staged ? batch.rows() - count_last_rows_of_keys(batch, spec_) : 0;
       counts.inserted = found;
       counts.updated = std::min(updated + superseded, staged - found);
       counts.unchanged = staged - found - counts.updated;
