@@ -1,5 +1,7 @@
 #include "weir/db/dialect.hpp"
 
+#include <fmt/format.h>
+
 namespace weir::db {
 
 std::string Dialect::quote_identifier(std::string_view identifier) const {
@@ -12,7 +14,7 @@ std::string Dialect::quote_identifier(std::string_view identifier) const {
   return out;
 }
 
-std::string Dialect::upsert_clause(std::span<const std::string> key,
+std::string Dialect::upsert_clause(const TableRef& table, std::span<const std::string> key,
                                    std::span<const std::string> update_columns) const {
   std::string out = " ON CONFLICT (" + quote_identifiers(key) + ")";
   if (update_columns.empty()) return out + " DO NOTHING";
@@ -22,7 +24,21 @@ std::string Dialect::upsert_clause(std::span<const std::string> key,
     std::string q = quote_identifier(update_columns[i]);
     out += q + " = excluded." + q;
   }
-  return out;
+  return out + " WHERE " + differs(update_columns, quote_table(table), "excluded");
+}
+
+std::string Dialect::ignore_clause(std::span<const std::string> key, std::span<const std::string>) const {
+  return key.empty() ? " ON CONFLICT DO NOTHING" : " ON CONFLICT (" + quote_identifiers(key) + ") DO NOTHING";
+}
+
+// SQLite's `IS NOT` is null-safe, and its `IS DISTINCT FROM` newer than some builds.
+std::string Dialect::differs(std::span<const std::string> columns, std::string_view row, std::string_view other) const {
+  std::string out = "(";
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    std::string q = quote_identifier(columns[i]);
+    out += fmt::format("{}{}.{} IS NOT {}.{}", i ? " OR " : "", row, q, other, q);
+  }
+  return out + ")";
 }
 
 std::string Dialect::quote_identifiers(std::span<const std::string> identifiers) const {

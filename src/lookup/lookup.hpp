@@ -10,6 +10,12 @@
 //      canonical_key(). A NULL key matches nothing (as `= NULL` would) and is not sent;
 //   3. everything else runs once per key.
 //
+// A preloaded lookup (`preload`) reads every key's rows with the batchable query's condition
+// left out, once and then again when `refresh` has passed, and answers keys from memory.
+// With `stale_for`, a key the unreachable database (its retries spent) cannot answer gets the
+// rows cached or preloaded for it no longer ago than that; the log says when this starts and
+// ends, and stale_note() says so meanwhile.
+//
 // When a batched query fails, its keys are retried one by one so that an error lands on the
 // key that caused it. When it returns a row whose key matches none that was asked for, the
 // database compared keys differently (a case-insensitive collation, '42abc' = 42 …): that
@@ -24,6 +30,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "lookup/lookup_cache.hpp"
@@ -52,6 +59,8 @@ class LookupConnection {
   // the old one failed; what is left is thrown with the connection's description (no
   // credentials) as context.
   LookupRows fetch(const std::string& sql, std::span<const Value> params);
+  // Whether a failed statement is tried again as the policy allows (true) or only for a second.
+  void retry(bool on) noexcept { retry_ = on; }
   // The columns `sql` returns, read from its first row at most.
   std::shared_ptr<const Schema> describe(const std::string& sql, std::span<const Value> params);
 
@@ -63,6 +72,7 @@ class LookupConnection {
   RetryPolicy policy_;
   std::stop_token stop_;
   std::string subject_;
+  bool retry_ = true;
 };
 
 // A key's answer: rows, or why there are none.
@@ -73,14 +83,20 @@ struct LookupOutcome {
 
 struct LookupStats {
   std::uint64_t keys = 0;             // distinct keys asked for
-  std::uint64_t queries = 0;          // statements run (batched and single)
+  std::uint64_t queries = 0;          // statements run (batched, single and preloads)
   std::uint64_t batched_queries = 0;  // of which `IN (…)` statements
+  std::uint64_t preloads = 0;         // of which reads of the whole result
+  std::uint64_t stale = 0;            // keys answered past their ttl, the database unreachable
   LookupCache::Stats cache;
 };
 
 struct LookupOptions {
   bool batch = true;
-  std::optional<std::pair<std::size_t, std::chrono::milliseconds>> cache;  // max_entries, ttl
+  std::optional<CacheOptions> cache;
+  // Reads every key's rows with one query, again once this old; needs a batchable query.
+  std::optional<std::chrono::milliseconds> preload_refresh;
+  // How old cached or preloaded rows may be served while the database cannot be reached.
+  std::chrono::milliseconds stale_for{0};
 };
 
 class Lookup {
@@ -100,10 +116,14 @@ class Lookup {
   bool batched() const noexcept { return plan_.has_value() && batch_; }
   const std::string& why_not_batched() const noexcept { return why_not_; }
 
-  // Answers keys[i] in outcomes[i]. Lookup failures are outcomes, never exceptions.
+  // Answers keys[i] in outcomes[i]. Lookup failures are outcomes, never exceptions. While the
+  // database cannot be reached (retries spent), keys whose rows were read within stale_for
+  // are answered with them.
   void fetch(std::span<const Key> keys, std::vector<LookupOutcome>& outcomes);
 
   LookupStats stats() const;
+  // Set while answers are served stale: since when, and why (for progress lines).
+  std::optional<std::string> stale_note() const;
 
  private:
   void fetch_batched(std::span<const Key> keys, std::span<const std::size_t> which,
@@ -112,6 +132,14 @@ class Lookup {
                    std::vector<LookupOutcome>& outcomes);
   void fetch_single(std::span<const Key> keys, std::span<const std::size_t> which,
                     std::vector<LookupOutcome>& outcomes);
+  void fetch_preloaded(std::span<const Key> keys, std::vector<LookupOutcome>& outcomes, LookupCache::Clock::time_point now);
+  // Reads the whole result into preloaded_; false (error set) when it failed.
+  bool preload(LookupCache::Clock::time_point now, std::optional<Error>& error);
+  // Answers from the cache the keys in `which` whose lookup the unreachable database failed.
+  void serve_stale(std::span<const Key> keys, std::span<const std::size_t> which, std::vector<LookupOutcome>& outcomes,
+                   LookupCache::Clock::time_point now);
+  // Logs when the database stops or starts answering again.
+  void note_reachable(const Error* unreachable);
 
   SqlTemplate sql_;
   std::optional<BatchPlan> plan_;
@@ -123,6 +151,12 @@ class Lookup {
   std::vector<std::string> batched_sql_;  // by log2 of the padded key count
   std::shared_ptr<const Schema> columns_ = std::make_shared<const Schema>();
   LookupStats stats_;
+  std::optional<std::chrono::milliseconds> preload_refresh_;
+  std::chrono::milliseconds stale_for_;
+  std::string preload_sql_;
+  std::optional<std::unordered_map<std::string, std::shared_ptr<const LookupRows>>> preloaded_;  // by canonical_key
+  LookupCache::Clock::time_point preloaded_at_;
+  std::optional<std::string> unreachable_;  // the error, while the database does not answer
 };
 
 }  // namespace weir::lookup

@@ -1,5 +1,6 @@
 #include "lookup/lookup_cache.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <string_view>
 
@@ -54,10 +55,21 @@ std::size_t ValuesHash::operator()(const std::vector<Value>& values) const noexc
 }
 
 LookupCache::LookupCache(std::size_t max_entries, std::chrono::milliseconds ttl)
-    : max_entries_(max_entries), ttl_(ttl) {
-  if (max_entries == 0 || ttl.count() <= 0)
-    throw Error(ErrorKind::config, "a lookup cache needs max_entries >= 1 and a ttl above 0");
-  index_.reserve(std::min<std::size_t>(max_entries, 1 << 16));
+    : LookupCache(CacheOptions{.max_entries = max_entries, .ttl = ttl}) {}
+
+LookupCache::LookupCache(const CacheOptions& options)
+    : max_entries_(options.max_entries),
+      ttl_(options.ttl),
+      negative_ttl_(options.negative_ttl.value_or(options.ttl)),
+      stale_for_(options.stale_for) {
+  if (max_entries_ == 0 || ttl_.count() <= 0 || negative_ttl_.count() <= 0 || stale_for_.count() < 0)
+    throw Error(ErrorKind::config, "a lookup cache needs max_entries >= 1 and ttls above 0");
+  index_.reserve(std::min<std::size_t>(max_entries_, 1 << 16));
+}
+
+void LookupCache::stamp(Entry& entry, Clock::time_point now) const {
+  entry.expires = now + (entry.rows->empty() ? negative_ttl_ : ttl_);
+  entry.stale_until = std::max(entry.expires, now + stale_for_);
 }
 
 std::shared_ptr<const LookupRows> LookupCache::get(const Key& key, Clock::time_point now) {
@@ -68,8 +80,10 @@ std::shared_ptr<const LookupRows> LookupCache::get(const Key& key, Clock::time_p
   }
   List::iterator entry = it->second;
   if (entry->expires <= now) {
-    index_.erase(it);
-    entries_.erase(entry);
+    if (entry->stale_until <= now) {
+      index_.erase(it);
+      entries_.erase(entry);
+    }
     ++stats_.expirations;
     ++stats_.misses;
     return nullptr;
@@ -79,14 +93,22 @@ std::shared_ptr<const LookupRows> LookupCache::get(const Key& key, Clock::time_p
   return entry->rows;
 }
 
+std::shared_ptr<const LookupRows> LookupCache::stale(const Key& key, Clock::time_point now) {
+  auto it = index_.find(&key);
+  if (it == index_.end() || it->second->stale_until <= now) return nullptr;
+  ++stats_.stale_hits;
+  return it->second->rows;
+}
+
 void LookupCache::put(Key key, std::shared_ptr<const LookupRows> rows, Clock::time_point now) {
   if (auto it = index_.find(&key); it != index_.end()) {
     it->second->rows = std::move(rows);
-    it->second->expires = now + ttl_;
+    stamp(*it->second, now);
     entries_.splice(entries_.begin(), entries_, it->second);
     return;
   }
-  entries_.push_front(Entry{std::move(key), std::move(rows), now + ttl_});
+  entries_.push_front(Entry{std::move(key), std::move(rows), {}, {}});
+  stamp(entries_.front(), now);
   index_.emplace(&entries_.front().key, entries_.begin());
   if (entries_.size() > max_entries_) {
     index_.erase(&entries_.back().key);

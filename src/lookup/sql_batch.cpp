@@ -181,4 +181,9 @@ std::string BatchPlan::render(const db::Dialect& dialect, std::size_t count) con
   return out;
 }
 
+// `1 = 1` in the predicate's place keeps the rest of the WHERE clause as written.
+std::string BatchPlan::render_all() const {
+  return fmt::format("{}, {} AS {}{}1 = 1{}", head_, key_, kKeyAlias, middle_, tail_);
+}
+
 }  // namespace weir::lookup

@@ -33,6 +33,9 @@ class BatchPlan {
 
   // The rewritten SQL for `count` keys, with the dialect's placeholders 1…count.
   std::string render(const db::Dialect& dialect, std::size_t count) const;
+  // The statement without the key's condition, for every key at once: each row with its key
+  // in the added column (a preloaded lookup).
+  std::string render_all() const;
   // The column expression compared with the template, as written ("c.id").
   const std::string& key() const noexcept { return key_; }
 

@@ -149,6 +149,9 @@ class Filter {
     (void)input;
     return nullptr;
   }
+  // What the progress lines should say about the filter now ("serving stale rows …"), empty
+  // for nothing; read by the progress thread while process() runs on another.
+  virtual std::string progress_note() const { return {}; }
 };
 
 // What an output does around each of its commits (state and dead letters live here).

@@ -102,6 +102,14 @@ class PipelineRun {
     return stats;
   }
 
+  // "; <note>" for each filter that has something to say in the progress lines.
+  std::string filter_notes() const {
+    std::string out;
+    for (const auto& f : p_.filters)
+      if (std::string note = f->progress_note(); !note.empty()) out += "; " + note;
+    return out;
+  }
+
   PipelineStats snapshot() const {
     PipelineStats s;
     s.name = p_.name;
@@ -265,9 +273,9 @@ void report_progress(const std::vector<std::unique_ptr<PipelineRun>>& runs, std:
       double rate = elapsed > 0 ? double(done_rows - last[i]) / elapsed : 0;
       last[i] = done_rows;
       auto lag = runs[i]->lag_seconds();
-      log::info(fmt::format("pipeline {}: read {}, wrote {}, rejected {}, {:.0f} rows/s{}", s.name, s.rows_read,
+      log::info(fmt::format("pipeline {}: read {}, wrote {}, rejected {}, {:.0f} rows/s{}{}", s.name, s.rows_read,
                             s.rows_written, s.dead_letters, rate,
-                            lag ? fmt::format(", lag {:.1f} s", *lag) : std::string()));
+                            lag ? fmt::format(", lag {:.1f} s", *lag) : std::string(), runs[i]->filter_notes()));
     }
   }
 }
@@ -292,9 +300,9 @@ std::string describe_outcome(const PipelineStats& s) {
   if (w.updated || w.deleted || w.unchanged) {
     append_part(split, "inserted", w.inserted);
     append_part(split, "updated", w.updated);
+    append_part(split, "inserted or updated", w.upserted);
     append_part(split, "deleted", w.deleted);
     append_part(split, "unchanged", w.unchanged);
-    append_part(split, "inserted or updated", w.upserted);
   }
   std::string out = fmt::format("wrote {} rows{}", s.rows_written, split.empty() ? "" : " (" + split + ")");
   if (w.not_found) out += fmt::format(", {} not found", w.not_found);

@@ -51,22 +51,23 @@ class Cursor {
   virtual bool next(Batch& out, std::size_t max_rows) = 0;
 };
 
-enum class WriteMode { insert, upsert, update, remove };
+enum class WriteMode { insert, upsert, update, remove, insert_or_ignore };
 
 struct WriteSpec {
   TableRef table;
   std::vector<std::string> columns;  // target columns, in the order of the batches' cells
   WriteMode mode = WriteMode::insert;
-  std::vector<std::string> key;      // for upsert, update and remove
+  std::vector<std::string> key;      // for upsert, update and remove; insert_or_ignore: the conflict's (else any)
 };
 
 // What a write did, each row given to the writer counted exactly once, so the fields add up
 // to the rows given:
 //   insert  inserted
-//   upsert  inserted (a new key), updated (a key already there, or an earlier row of the same
-//           batch), unchanged (the database says the row already held these values, or there
-//           is nothing but the key to set), upserted (inserted or updated: the database does
-//           not tell which — SQLite)
+//   upsert  inserted (a new key), updated (a key already there holding other values, or an
+//           earlier row of the same batch), unchanged (the row already held these values, or
+//           there is nothing but the key to set: left as it was, no trigger fired), upserted
+//           (inserted or updated: the database does not tell which — SQLite)
+//   insert_or_ignore  inserted, unchanged (a row with the key was already there: left alone)
 //   update  updated, unchanged (MySQL/MariaDB say when a row already held these values),
 //           not_found (no row has the key)
 //   delete  deleted (rows of the key were deleted), not_found (none was there: also a key

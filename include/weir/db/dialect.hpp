@@ -40,10 +40,18 @@ class Dialect {
   virtual std::string quote_identifier(std::string_view identifier) const;
   // The placeholder of the 1-based parameter `index`: "?" or "$1".
   virtual std::string placeholder(std::size_t index) const = 0;
-  // The clause after INSERT … VALUES (…) that turns it into an upsert on `key`, updating
-  // `update_columns` (empty: do nothing on conflict).
-  virtual std::string upsert_clause(std::span<const std::string> key,
+  // The clause after INSERT INTO `table` … VALUES (…) that turns it into an upsert on `key`,
+  // setting `update_columns` only on rows where one of them changes (a row left as it was
+  // fires no trigger and writes no row version); empty: do nothing on conflict.
+  virtual std::string upsert_clause(const TableRef& table, std::span<const std::string> key,
                                     std::span<const std::string> update_columns) const;
+  // The clause after INSERT INTO … VALUES (…) that leaves out a row whose key (`key`, or any
+  // unique key when empty) is already there; `columns` are the columns inserted.
+  virtual std::string ignore_clause(std::span<const std::string> key, std::span<const std::string> columns) const;
+  // A condition true when one of `columns` holds another value in the row `row` than in
+  // `other` (each a quoted name or alias), two NULLs being the same value.
+  virtual std::string differs(std::span<const std::string> columns, std::string_view row,
+                              std::string_view other) const;
   // The native column type weir creates for `column`: one that holds every value of its
   // logical type, narrowed to the source's precision, scale, length or bits where known.
   virtual std::string column_type(const Column& column) const = 0;

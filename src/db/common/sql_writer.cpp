@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <unordered_set>
+
+#include "core/value_order.hpp"
 
 #include "weir/error.hpp"
 
@@ -44,10 +47,9 @@ WriteStatement insert_statement(const Dialect& d, const WriteSpec& spec, std::si
   }
   st.sql = fmt::format("INSERT INTO {} ({}) VALUES {}", d.quote_table(spec.table), d.quote_identifiers(spec.columns),
                        tuples);
-  if (spec.mode == WriteMode::upsert) {
-    for (const std::string& k : spec.key) column_index(spec, k);
-    st.sql += d.upsert_clause(spec.key, non_key_columns(spec));
-  }
+  for (const std::string& k : spec.key) column_index(spec, k);
+  if (spec.mode == WriteMode::upsert) st.sql += d.upsert_clause(spec.table, spec.key, non_key_columns(spec));
+  if (spec.mode == WriteMode::insert_or_ignore) st.sql += d.ignore_clause(spec.key, spec.columns);
   return st;
 }
 
@@ -56,10 +58,10 @@ WriteStatement insert_statement(const Dialect& d, const WriteSpec& spec, std::si
 WriteStatement write_statement(const Dialect& d, const WriteSpec& spec, std::size_t rows) {
   if (spec.columns.empty())
     throw Error(ErrorKind::config, fmt::format("no columns to write to `{}`", spec.table.to_string()));
-  if (spec.mode != WriteMode::insert && spec.key.empty())
+  if (spec.mode != WriteMode::insert && spec.mode != WriteMode::insert_or_ignore && spec.key.empty())
     throw Error(ErrorKind::config,
                 fmt::format("writing to `{}` in this mode needs a key", spec.table.to_string()));
-  if (spec.mode == WriteMode::insert || spec.mode == WriteMode::upsert) return insert_statement(d, spec, rows);
+  if (inserts_rows(spec.mode)) return insert_statement(d, spec, rows);
 
   WriteStatement st;
   if (spec.mode == WriteMode::remove) {
@@ -94,6 +96,10 @@ std::string rekey_sql(const Dialect& d, const WriteSpec& spec) {
   return fmt::format("UPDATE {} SET {} WHERE {}", d.quote_table(spec.table), sets, where);
 }
 
+bool inserts_rows(WriteMode mode) noexcept {
+  return mode == WriteMode::insert || mode == WriteMode::upsert || mode == WriteMode::insert_or_ignore;
+}
+
 std::vector<std::string> non_key_columns(const WriteSpec& spec) {
   std::vector<std::string> out;
   for (const std::string& c : spec.columns)
@@ -107,12 +113,34 @@ WriteCounts statement_counts(WriteMode mode, std::size_t rows, std::uint64_t aff
   switch (mode) {
     case WriteMode::insert:
     case WriteMode::upsert:
+    case WriteMode::insert_or_ignore:
       throw Error(ErrorKind::internal, "statement_counts: inserts and upserts are counted by each driver");
     case WriteMode::update: counts.updated = found; break;
     case WriteMode::remove: counts.deleted = found; break;
   }
   counts.not_found = rows - found;
   return counts;
+}
+
+std::vector<char> last_rows_of_keys(const Batch& batch, const WriteSpec& spec, bool first) {
+  std::vector<std::size_t> key_columns;
+  for (const std::string& k : spec.key) key_columns.push_back(column_index(spec, k));
+  std::vector<char> last(batch.rows(), 0);
+  std::unordered_set<std::string> seen;
+  seen.reserve(batch.rows());
+  std::string key;
+  for (std::size_t i = 0; i < batch.rows(); ++i) {
+    const std::size_t r = first ? i : batch.rows() - 1 - i;
+    key.clear();
+    for (std::size_t c : key_columns) (key += canonical_key(batch.at(r, c))) += '\0';
+    last[r] = seen.insert(key).second;
+  }
+  return last;
+}
+
+std::size_t count_last_rows_of_keys(const Batch& batch, const WriteSpec& spec) {
+  std::vector<char> last = last_rows_of_keys(batch, spec);
+  return static_cast<std::size_t>(std::count(last.begin(), last.end(), 1));
 }
 
 void check_batch_width(const Batch& batch, const WriteSpec& spec) {

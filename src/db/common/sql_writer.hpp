@@ -16,8 +16,9 @@ struct WriteStatement {
   std::vector<std::size_t> param_columns;  // placeholder i binds spec.columns[param_columns[i]]
 };
 
-// INSERT / upsert / UPDATE … WHERE key / DELETE … WHERE key for one row — or, for insert
-// and upsert, for `rows` rows in one multi-row VALUES list (placeholders numbered row-major).
+// INSERT / upsert / insert-or-ignore / UPDATE … WHERE key / DELETE … WHERE key for one row —
+// or, for the modes that insert, for `rows` rows in one multi-row VALUES list (placeholders
+// numbered row-major).
 // Throws Error{config} when the mode needs a key that the columns lack.
 WriteStatement write_statement(const Dialect& dialect, const WriteSpec& spec, std::size_t rows = 1);
 
@@ -26,6 +27,9 @@ WriteStatement write_statement(const Dialect& dialect, const WriteSpec& spec, st
 // in `spec.key`'s order.
 std::string rekey_sql(const Dialect& dialect, const WriteSpec& spec);
 
+// Whether `mode` writes INSERT statements (insert, upsert, insert_or_ignore).
+bool inserts_rows(WriteMode mode) noexcept;
+
 // The columns of `spec` that are not key columns, in order: what an upsert or update sets.
 std::vector<std::string> non_key_columns(const WriteSpec& spec);
 
@@ -33,6 +37,12 @@ std::vector<std::string> non_key_columns(const WriteSpec& spec);
 // affected: a row counts once, as found or not, however many target rows share its key.
 // (Inserts count what they inserted; upserts differ per database.)
 WriteCounts statement_counts(WriteMode mode, std::size_t rows, std::uint64_t affected);
+
+// Per row of `batch` (laid out as `spec.columns`): 1 when no later row has the same key
+// (`spec.key`, values compared as keys are: 42 and 42.0 alike), i.e. the row its key ends with;
+// with `first`, when no earlier row has it.
+std::vector<char> last_rows_of_keys(const Batch& batch, const WriteSpec& spec, bool first = false);
+std::size_t count_last_rows_of_keys(const Batch& batch, const WriteSpec& spec);
 
 // Throws Error{internal} when `batch` does not have one cell per column of `spec`.
 void check_batch_width(const Batch& batch, const WriteSpec& spec);

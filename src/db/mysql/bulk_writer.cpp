@@ -68,12 +68,15 @@ std::optional<std::uint64_t> info_number(std::string_view info, std::string_view
 
 MyBulkWriter::MyBulkWriter(MyConnection& connection, const WriteSpec& spec)
     : connection_(&connection), tether_(connection.tether()), spec_(spec) {
-  bool multi_row = spec.mode == WriteMode::insert || spec.mode == WriteMode::upsert;
+  bool multi_row = inserts_rows(spec.mode);
   rows_per_statement_ =
       multi_row ? std::max<std::size_t>(1, std::min(kMaxRowsPerStatement, kMaxPlaceholders / spec.columns.size())) : 1;
   write_statement(connection.dialect(), spec_);  // validates the spec now, not at the first batch
   if (spec.mode == WriteMode::insert && connection.options().load_data)
     load_sql_ = load_data_sql(connection.dialect(), spec.table, spec.columns);
+  // Without a key, insert_or_ignore cannot tell which rows are there: ON DUPLICATE KEY UPDATE.
+  if (spec.mode == WriteMode::upsert || (spec.mode == WriteMode::insert_or_ignore && !spec.key.empty()))
+    stage_ = staged_upsert(connection.dialect(), spec);
 }
 
 WriteCounts MyBulkWriter::write(const Batch& batch) {
@@ -86,6 +89,8 @@ WriteCounts MyBulkWriter::write(const Batch& batch) {
   if (load_sql_ && batch.rows() >= kMinLoadDataRows) loaded = load(batch);
   if (loaded) {
     counts.inserted = *loaded;
+  } else if (stage_ && !batch.empty()) {
+    counts = upsert(batch);
   } else {
     for (std::size_t first = 0; first < batch.rows(); first += rows_per_statement_)
       counts += execute_rows(batch, first, std::min(rows_per_statement_, batch.rows() - first));
@@ -131,6 +136,53 @@ std::optional<std::uint64_t> MyBulkWriter::load(const Batch& batch) {
   return loaded;
 }
 
+WriteCounts MyBulkWriter::upsert(const Batch& batch) {
+  std::string context = fmt::format("upserting rows 1–{} of the batch into `{}` through a stage", batch.rows(),
+                                    spec_.table.to_string());
+  const bool ignore = spec_.mode == WriteMode::insert_or_ignore;  // the first row of a key, not the last
+  const std::vector<char> last = last_rows_of_keys(batch, spec_, ignore);
+  WriteCounts counts;
+  StatementScope scope(*connection_);
+  try {
+    if (!stage_made_) connection_->execute_script(stage_->create);
+    stage_made_ = true;
+    connection_->execute(stage_->empty, {});
+    fill_stage(batch, last);
+    if (!stage_->update.empty()) counts.updated = connection_->execute(stage_->update, {});
+    counts.inserted = connection_->execute(stage_->insert, {});
+  } catch (Error& e) {
+    scope.undo();
+    throw e.add_context(context);
+  }
+  scope.keep();
+  // Rows before the last of their key count as updated, as when each row is a statement.
+  const auto kept = static_cast<std::uint64_t>(std::count(last.begin(), last.end(), 1));
+  if (!ignore) counts.updated = std::min(counts.updated + (batch.rows() - kept), batch.rows() - counts.inserted);
+  counts.unchanged = batch.rows() - counts.inserted - counts.updated;
+  return counts;
+}
+
+void MyBulkWriter::fill_stage(const Batch& batch, const std::vector<char>& rows) {
+  const WriteSpec stage{stage_->stage, spec_.columns, WriteMode::insert, {}};
+  std::vector<std::size_t> chunk;
+  auto flush = [&] {
+    WriteStatement st = write_statement(connection_->dialect(), stage, chunk.size());
+    params_.clear();
+    for (std::size_t r : chunk)
+      for (std::size_t column : st.param_columns) params_.push_back(batch.at(r, column));
+    connection_->execute(st.sql, params_);
+    if (std::optional<LoadWarning> w = first_load_warning(connection_->handle(), true))
+      throw_warning(ErrorKind::data, w->code, w->message, w->count, "a value would lose digits");
+    chunk.clear();
+  };
+  for (std::size_t r = 0; r < batch.rows(); ++r) {
+    if (!rows[r]) continue;
+    chunk.push_back(r);
+    if (chunk.size() == rows_per_statement_) flush();
+  }
+  if (!chunk.empty()) flush();
+}
+
 WriteCounts MyBulkWriter::execute_rows(const Batch& batch, std::size_t first, std::size_t rows) {
   WriteStatement st = write_statement(connection_->dialect(), spec_, rows);
   params_.clear();
@@ -152,18 +204,13 @@ WriteCounts MyBulkWriter::statement_result(std::size_t rows, std::uint64_t affec
   const std::string_view info = connection_->last_info();
   switch (spec_.mode) {
     case WriteMode::insert: counts.inserted = affected; break;
-    case WriteMode::upsert: {
-      // ON DUPLICATE KEY UPDATE reports 1 per inserted row, 2 per updated row and 0 per row it
-      // left as it was; a multi-row statement's info counts the updated ones ("Duplicates",
-      // the rows changed). A single row's count says it all. (A no-op clause, for an upsert
-      // with nothing but the key, changes nothing: its conflicts are unchanged.)
-      std::uint64_t updated = rows == 1 ? affected / 2 : info_number(info, "Duplicates: ").value_or(affected > rows ? affected - rows : 0);
-      updated = std::min<std::uint64_t>(updated, affected / 2);
-      counts.inserted = std::min<std::uint64_t>(affected - 2 * updated, rows - updated);
-      counts.updated = updated;
-      counts.unchanged = rows - counts.inserted - updated;
+    // The clause's no-op update affects nothing: a row not inserted was there already.
+    case WriteMode::insert_or_ignore:
+      counts.inserted = std::min<std::uint64_t>(affected, rows);
+      counts.unchanged = rows - counts.inserted;
       break;
-    }
+    case WriteMode::upsert:  // through the stage (upsert())
+      throw Error(ErrorKind::internal, "MyBulkWriter: an upsert counted as a statement");
     case WriteMode::update: {
       // affected counts rows changed; "Rows matched" also those already holding the values.
       std::uint64_t matched = std::min<std::uint64_t>(info_number(info, "Rows matched: ").value_or(affected), rows);

@@ -1,9 +1,10 @@
 // MySQL/MariaDB bulk writer.
 //
 // Inserts of batches of at least kMinLoadDataRows (128) rows stream through LOAD DATA LOCAL INFILE
-// fed from memory (load_data.hpp), one statement per batch. Smaller batches, upserts and
-// connections with bulk_insert=insert use multi-row prepared INSERTs (up to 500 rows per
-// execution); updates and deletes one prepared statement executed per row.
+// fed from memory (load_data.hpp), one statement per batch. Smaller batches, inserts that
+// ignore existing keys and connections with bulk_insert=insert use multi-row prepared INSERTs
+// (up to 500 rows per execution); upserts the same into a stage, then merged
+// (staged_upsert.hpp); updates and deletes one prepared statement executed per row.
 //
 // Both insert paths fail the same way: a duplicate key, a value the column cannot take, NULL
 // for NOT NULL is an Error of that kind and the statement writes nothing. LOAD DATA LOCAL only
@@ -18,6 +19,7 @@
 #include "db/common/column_rounding.hpp"
 #include "db/common/sql_writer.hpp"
 #include "db/mysql/connection.hpp"
+#include "db/mysql/staged_upsert.hpp"
 
 namespace weir::db::mysql {
 
@@ -39,6 +41,10 @@ class MyBulkWriter final : public BulkWriter {
   std::optional<std::uint64_t> load(const Batch& batch);
   // Executes the statement for `rows` rows starting at `first`; returns what it did.
   WriteCounts execute_rows(const Batch& batch, std::size_t first, std::size_t rows);
+  // Upserts the batch through the stage, in one statement's scope.
+  WriteCounts upsert(const Batch& batch);
+  // Inserts the rows of `batch` marked in `rows` into the stage, in multi-row INSERTs.
+  void fill_stage(const Batch& batch, const std::vector<char>& rows);
   // What one statement for `rows` rows did, from its affected rows and the server's info.
   WriteCounts statement_result(std::size_t rows, std::uint64_t affected) const;
   // The DECIMAL columns' scales (column_rounding.hpp), from the catalog at the first write.
@@ -48,6 +54,8 @@ class MyBulkWriter final : public BulkWriter {
   Tether tether_;
   WriteSpec spec_;
   std::optional<std::string> load_sql_;  // set while inserts go through LOAD DATA
+  std::optional<StagedUpsert> stage_;    // upserts: made by the first
+  bool stage_made_ = false;
   std::size_t rows_per_statement_;
   std::vector<Value> params_;
   std::optional<ScaleLimits> scale_limits_;

@@ -16,20 +16,38 @@ std::string MyDialect::quote_identifier(std::string_view identifier) const {
   return out;
 }
 
-// The key needs no clause: MySQL finds the conflict on any unique key of the table.
-std::string MyDialect::upsert_clause(std::span<const std::string> key,
+// The key needs no clause: MySQL finds the conflict on any unique key of the table. A row that
+// already held the values is left as it was, but its UPDATE triggers still fire: the bulk
+// writer's upserts go through a stage instead (bulk_writer.cpp).
+std::string MyDialect::upsert_clause(const TableRef&, std::span<const std::string> key,
                                      std::span<const std::string> update_columns) const {
+  if (update_columns.empty()) return ignore_clause(key, key);
   std::string out = " ON DUPLICATE KEY UPDATE ";
-  if (update_columns.empty()) {
-    std::string k = quote_identifier(key.front());
-    return out + k + " = " + k;  // insert-or-ignore without hiding other errors
-  }
   for (std::size_t i = 0; i < update_columns.size(); ++i) {
     if (i) out += ", ";
     std::string q = quote_identifier(update_columns[i]);
     out += q + " = VALUES(" + q + ")";
   }
   return out;
+}
+
+// A no-op update rather than INSERT IGNORE, which would turn every other error (NOT NULL, a
+// value out of range) into a warning and a row silently changed or dropped.
+std::string MyDialect::ignore_clause(std::span<const std::string> key, std::span<const std::string> columns) const {
+  std::string k = quote_identifier(key.empty() ? columns.front() : key.front());
+  return " ON DUPLICATE KEY UPDATE " + k + " = " + k;
+}
+
+// Compared as binary strings: both sides have the column's type, so they read alike exactly
+// when they are the same value, whatever the collation ('a' <=> 'A' under utf8mb4_unicode_ci).
+std::string MyDialect::differs(std::span<const std::string> columns, std::string_view row,
+                               std::string_view other) const {
+  std::string out = "NOT (";
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    std::string q = quote_identifier(columns[i]);
+    out += fmt::format("{}BINARY {}.{} <=> BINARY {}.{}", i ? " AND " : "", row, q, other, q);
+  }
+  return out + ")";
 }
 
 std::string MyDialect::column_type(const Column& column) const { return mysql::column_type(column); }

@@ -10,7 +10,11 @@ class MyDialect final : public Dialect {
   std::string_view name() const noexcept override { return "mysql"; }
   std::string quote_identifier(std::string_view identifier) const override;
   std::string placeholder(std::size_t) const override { return "?"; }
-  std::string upsert_clause(std::span<const std::string> key, std::span<const std::string> update_columns) const override;
+  std::string upsert_clause(const TableRef& table, std::span<const std::string> key,
+                            std::span<const std::string> update_columns) const override;
+  std::string ignore_clause(std::span<const std::string> key, std::span<const std::string> columns) const override;
+  std::string differs(std::span<const std::string> columns, std::string_view row,
+                      std::string_view other) const override;
   std::string column_type(const Column& column) const override;
   std::string clock_minus(Type column, std::string_view time_zone, std::chrono::microseconds lag,
                           const Bind& bind) const override;

@@ -37,8 +37,8 @@ PgBulkWriter::PgBulkWriter(PgConnection& connection, const WriteSpec& spec)
       statement_(write_statement(connection.dialect(), spec)) {
   if (spec_.mode != WriteMode::insert) {
     if (connection.bulk_merge() != BulkMerge::statements) stage_ = staged_merge(connection.dialect(), spec_);
-    // Each upsert says whether it inserted (see staged_merge.cpp on xmax); one with nothing
-    // to update returns no row when the key was there.
+    // Each upsert says whether it inserted (see staged_merge.cpp on xmax); one that left the
+    // row as it was (the values already there, or nothing but the key to set) returns no row.
     if (spec_.mode == WriteMode::upsert) statement_.sql += " RETURNING (xmax = 0)";
     return;
   }
@@ -84,18 +84,34 @@ WriteCounts PgBulkWriter::merge(const Batch& batch) {
   }
   const std::uint64_t staged = copy(batch, stage_->copy_text, stage_->copy_binary, context, true);
   std::uint64_t found = 0;
+  ResultHandle merged;
   try {
-    ResultHandle merged = connection_->run(stage_->merge, {});
+    merged = connection_->run(stage_->merge, {});
     found = std::min<std::uint64_t>(staged, std::strtoull(PQgetvalue(merged.get(), 0, 0), nullptr, 10));
     if (own) own->commit();
   } catch (Error& e) {
     throw e.add_context(context);
   }
-  if (spec_.mode != WriteMode::upsert) return statement_counts(spec_.mode, staged, found);
   WriteCounts counts;
-  counts.inserted = found;
-  (non_key_columns(spec_).empty() ? counts.unchanged : counts.updated) = staged - found;
-  return counts;
+  switch (spec_.mode) {
+    case WriteMode::insert_or_ignore:
+      counts.inserted = found;
+      counts.unchanged = staged - found;
+      return counts;
+    case WriteMode::upsert: {
+      // Rows before the last of their key in the batch count as updated, as when each row is a
+      // statement; the merge wrote only the last.
+      const std::uint64_t updated = std::strtoull(PQgetvalue(merged.get(), 0, 1), nullptr, 10);
+      // Only when some rows were neither inserted nor updated is it worth telling which.
+      const std::uint64_t superseded =
+          found + updated < staged ? batch.rows() - count_last_rows_of_keys(batch, spec_) : 0;
+      counts.inserted = found;
+      counts.updated = std::min(updated + superseded, staged - found);
+      counts.unchanged = staged - found - counts.updated;
+      return counts;
+    }
+    default: return statement_counts(spec_.mode, staged, found);
+  }
 }
 
 const std::vector<BinaryCodec>& PgBulkWriter::codecs() {
@@ -203,7 +219,9 @@ void PgBulkWriter::encode_text_rows(const Batch& batch, CopyIn& copy, bool numbe
 }
 
 void PgBulkWriter::count_statement(PGresult* result, WriteCounts& counts) const {
-  if (spec_.mode != WriteMode::upsert) {
+  if (spec_.mode == WriteMode::insert_or_ignore) {
+    ++(std::strtoull(PQcmdTuples(result), nullptr, 10) ? counts.inserted : counts.unchanged);
+  } else if (spec_.mode != WriteMode::upsert) {
     counts += statement_counts(spec_.mode, 1, std::strtoull(PQcmdTuples(result), nullptr, 10));
   } else if (PQntuples(result) == 0) {
     ++counts.unchanged;

@@ -36,4 +36,18 @@ std::string PgDialect::settled_condition(std::string_view qualifier, std::string
                      horizon);
 }
 
+// The record image operator compares the values' stored bytes: unlike IS DISTINCT FROM it
+// works for every type (json has no `=`) and tells 1.0 from 1.00 and 'a' from 'A' under any
+// collation, so a value that would read back differently is always written. NULLs are equal.
+std::string PgDialect::differs(std::span<const std::string> columns, std::string_view row,
+                               std::string_view other) const {
+  std::string mine, theirs;
+  for (const std::string& c : columns) {
+    std::string q = quote_identifier(c);
+    mine += fmt::format("{}{}.{}", mine.empty() ? "" : ", ", row, q);
+    theirs += fmt::format("{}{}.{}", theirs.empty() ? "" : ", ", other, q);
+  }
+  return fmt::format("NOT (ROW({})::record *= ROW({})::record)", mine, theirs);
+}
+
 }  // namespace weir::db::postgres

@@ -15,6 +15,8 @@ class PgDialect final : public Dialect {
                           const Bind& bind) const override;
   std::string_view horizon_query() const noexcept override;
   std::string settled_condition(std::string_view qualifier, std::string_view horizon) const override;
+  std::string differs(std::span<const std::string> columns, std::string_view row,
+                      std::string_view other) const override;
 
   static constexpr SqlSyntax kSyntax{.nested_comments = true};
 };

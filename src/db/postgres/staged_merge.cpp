@@ -59,12 +59,19 @@ StagedMerge staged_merge(const Dialect& d, const WriteSpec& spec) {
   switch (spec.mode) {
     case WriteMode::upsert:
       // xmax is 0 on a row version just inserted; ON CONFLICT DO UPDATE locks the row it
-      // updates, which sets it.
+      // updates, which sets it. A row the clause's WHERE left as it was returns nothing.
       m.merge = fmt::format(
           "WITH weir_merged AS (INSERT INTO {} ({}) {}{} RETURNING (xmax = 0) AS weir_inserted) "
-          "SELECT count(*) FILTER (WHERE weir_inserted) FROM weir_merged",
+          "SELECT count(*) FILTER (WHERE weir_inserted), count(*) FILTER (WHERE NOT weir_inserted) FROM weir_merged",
           target, d.quote_identifiers(spec.columns), last_row_per_key(d, spec, stage),
-          d.upsert_clause(spec.key, updates));
+          d.upsert_clause(spec.table, spec.key, updates));
+      break;
+    case WriteMode::insert_or_ignore:
+      // In the batch's order: of two rows with one key, the first is inserted.
+      m.merge = fmt::format(
+          "WITH weir_merged AS (INSERT INTO {0} ({1}) SELECT {1} FROM {2} ORDER BY {3}{4} RETURNING 1) "
+          "SELECT count(*) FROM weir_merged",
+          target, d.quote_identifiers(spec.columns), stage, kRowNumber, d.ignore_clause(spec.key, spec.columns));
       break;
     case WriteMode::update: {
       std::string sets;

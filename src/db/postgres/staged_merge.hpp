@@ -23,14 +23,15 @@ struct StagedMerge {
   std::string prepare;      // creates the stage unless this transaction has, and empties it
   std::string copy_text;    // COPY stage (columns…, row number) FROM STDIN
   std::string copy_binary;  // the same in binary format
-  // Moves the stage's rows into the target and returns one row, one int8: the stage's rows
+  // Moves the stage's rows into the target and returns one row of int8: the stage's rows
   // found (update: their key matched a row; delete: distinct keys deleted — a repeated key
-  // deletes nothing more) or, for an upsert, inserted (a new key; the other rows updated or,
-  // with nothing but the key to set, left unchanged). See WriteCounts.
+  // deletes nothing more), inserted (insert_or_ignore: the others were there already) or,
+  // for an upsert, two: the keys inserted and the keys updated (the others held the values
+  // already or have nothing but the key to set, and were left as they were). See WriteCounts.
   std::string merge;
 };
 
-// The statements for `spec` (mode upsert, update or remove; key columns checked by
+// The statements for `spec` (mode upsert, insert_or_ignore, update or remove; key columns checked by
 // write_statement). When a key appears more than once in a batch, its last row wins, as
 // when the rows are written one statement each in order.
 StagedMerge staged_merge(const Dialect& dialect, const WriteSpec& spec);

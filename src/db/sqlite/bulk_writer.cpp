@@ -38,7 +38,7 @@ SqliteBulkWriter::SqliteBulkWriter(SqliteConnection& connection, const WriteSpec
   if (spec.mode == WriteMode::insert) {
     const std::string table = connection.batch_table(spec.columns.size());
     rows_stmt_.emplace(connection.prepare(insert_rows_sql(connection.dialect(), spec, table)));
-  } else if (spec.mode == WriteMode::upsert) {
+  } else if (spec.mode == WriteMode::upsert || spec.mode == WriteMode::insert_or_ignore) {
     chunk_rows_ = std::max<std::size_t>(1, std::min(kMaxChunkRows, kMaxParameters / spec.columns.size()));
   }
   if (chunk_rows_ > 1) {
@@ -126,11 +126,16 @@ void SqliteBulkWriter::step(sqlite3_stmt* s, std::size_t first, std::size_t rows
   const auto changes = static_cast<std::uint64_t>(sqlite3_changes(db));
   switch (spec_.mode) {
     case WriteMode::insert: counts.inserted += changes; break;
-    // changes() counts an upserted row once, inserted or updated alike; a conflict with
-    // nothing to set (DO NOTHING) changes nothing.
+    // changes() counts an upserted row once, inserted or updated alike; a conflict the
+    // clause's WHERE leaves alone (the row holds the values already) or with nothing to set
+    // (DO NOTHING) changes nothing.
     case WriteMode::upsert:
-      if (updates_on_conflict_) counts.upserted += changes;
-      else counts.inserted += changes, counts.unchanged += rows - changes;
+      (updates_on_conflict_ ? counts.upserted : counts.inserted) += changes;
+      counts.unchanged += rows - changes;
+      break;
+    case WriteMode::insert_or_ignore:
+      counts.inserted += changes;
+      counts.unchanged += rows - changes;
       break;
     default: counts += statement_counts(spec_.mode, rows, changes);
   }

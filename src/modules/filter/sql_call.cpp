@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <mutex>
 #include <unordered_map>
 
 #include "core/text.hpp"
@@ -126,6 +127,16 @@ class SqlCall final : public pipeline::Filter {
     }
     for (std::size_t q = 0; q < lookups_.size(); ++q) run_query(q, in, out, dead);
     compact(out);
+    std::string note;
+    for (const Lookup& l : lookups_)
+      if (auto n = l.stale_note()) note += (note.empty() ? "" : "; ") + *n;
+    std::lock_guard lock(note_mutex_);
+    note_ = std::move(note);
+  }
+
+  std::string progress_note() const override {
+    std::lock_guard lock(note_mutex_);
+    return note_;
   }
 
   // Prepares every lookup against its database and, when the input's columns are known,
@@ -294,6 +305,8 @@ class SqlCall final : public pipeline::Filter {
   // column, which holds within one process(): rows are compacted only at its end, the input's
   // cells equal the output's first ones, and a query reads only columns merged before it.
   JsonCells json_;
+  mutable std::mutex note_mutex_;  // the progress thread reads note_
+  std::string note_;
 };
 
 std::unique_ptr<pipeline::Filter> make(const config::Section& section, const pipeline::ModuleContext& context) {

@@ -20,6 +20,21 @@ const config::Spec& cache_spec() {
                 .description = "How long a key's rows are served from memory.", .example = "30s"},
           Field{.name = "max_entries", .shapes = config::kInteger, .default_value = "10000",
                 .description = "Keys kept at most.", .example = "100000", .minimum = 1, .maximum = 100'000'000},
+          Field{.name = "negative_ttl", .shapes = config::kDuration,
+                .description = "How long a key that has no row is remembered as such (absent: `ttl`); shorter "
+                               "sees rows added later sooner.",
+                .example = "30s"},
+      }};
+  return s;
+}
+
+const config::Spec& preload_spec() {
+  static const config::Spec s{
+      "preload",
+      "Reads the whole lookup table into memory with one query and joins there.",
+      {
+          Field{.name = "refresh", .shapes = config::kDuration, .required = true,
+                .description = "How old the rows in memory may get before the query runs again.", .example = "10m"},
       }};
   return s;
 }
@@ -55,6 +70,16 @@ const config::Spec& query_spec() {
           Field{.name = "cache", .shapes = config::kObject,
                 .description = "Remember results by key (absent: every lookup asks the database).",
                 .example = "{ ttl: 5m, max_entries: 100000 }", .nested = &cache_spec()},
+          Field{.name = "preload", .shapes = config::kObject,
+                .description = "For small lookup tables: one query reads every key's rows (the SQL without its "
+                               "`column = {{…}}` condition, which it must have), refreshed as often as said; "
+                               "records are then joined in memory. Keys match exactly (case and all).",
+                .example = "{ refresh: 10m }", .nested = &preload_spec()},
+          Field{.name = "stale_for", .shapes = config::kDuration,
+                .description = "While the lookup database cannot be reached (after `retry`), keys are answered with "
+                               "the rows cached or preloaded for them no longer ago than this, and progress lines "
+                               "say so; older or unknown keys get `on_error`. Needs `cache` or `preload`.",
+                .example = "10m"},
           Field{.name = "on_error", .default_value = "fail", .choices = {"fail", "skip", "null", "dead_letter"},
                 .description = "When a lookup fails after retries: stop the pipeline, drop the record, keep it with "
                                "NULL merged fields, or send it to the dead-letter queue.",
@@ -106,6 +131,12 @@ void read_merge(const config::Section& item, QueryConfig& q) {
         fmt::format("`{}` is not a field name (letters, digits, _ and $)", q.field));
 }
 
+std::chrono::milliseconds positive_duration(const config::Section& section, const std::string& name) {
+  std::chrono::milliseconds d = section.duration(name);
+  if (d.count() <= 0) bad(section.path_of(name), "must be longer than 0");
+  return d;
+}
+
 QueryConfig read_query(const config::Section& item) {
   QueryConfig q;
   q.path = item.path();
@@ -120,9 +151,24 @@ QueryConfig read_query(const config::Section& item) {
   q.options.batch = item.boolean("batch");
   if (item.has("cache")) {
     config::Section cache(item.node("cache"), cache_spec(), item.path_of("cache"));
-    std::int64_t entries = cache.integer("max_entries");  // its range is checked by the spec
-    if (cache.duration("ttl").count() <= 0) bad(cache.path_of("ttl"), "must be longer than 0");
-    q.options.cache.emplace(static_cast<std::size_t>(entries), cache.duration("ttl"));
+    lookup::CacheOptions& options = q.options.cache.emplace();
+    options.max_entries = static_cast<std::size_t>(cache.integer("max_entries"));  // its range is checked by the spec
+    options.ttl = positive_duration(cache, "ttl");
+    if (cache.has("negative_ttl")) options.negative_ttl = positive_duration(cache, "negative_ttl");
+  }
+  if (item.has("preload")) {
+    if (item.has("cache")) bad(item.path_of("preload"), "give `preload` or `cache`, not both");
+    config::Section preload(item.node("preload"), preload_spec(), item.path_of("preload"));
+    q.options.preload_refresh = positive_duration(preload, "refresh");
+    std::string why_not;
+    if (!lookup::BatchPlan::make(q.sql, why_not))
+      bad(item.path_of("preload"),
+          fmt::format("needs a query of the form SELECT … FROM … WHERE column = {{{{record.field}}}}; this one {}",
+                      why_not));
+  }
+  if (item.has("stale_for")) {
+    if (!item.has("cache") && !item.has("preload")) bad(item.path_of("stale_for"), "needs `cache` or `preload`");
+    q.options.stale_for = positive_duration(item, "stale_for");
   }
   return q;
 }

@@ -38,14 +38,19 @@ const config::Spec& spec() {
                 .description = "Target table, optionally schema-qualified; quoted by the database's rules.",
                 .example = "orders_enriched"},
           Field{.name = "mode", .default_value = "insert",
-                .choices = {"insert", "upsert", "update", "delete", "replace"},
-                .description = "insert, upsert (insert or update on key), update (by key), delete (by key), or "
-                               "replace: each run's rows replace the table's in one transaction, committed "
-                               "only when the input read them all (not for an input with a cursor, which "
-                               "reads only new rows).",
+                .choices = {"insert", "insert_or_ignore", "upsert", "update", "delete", "replace"},
+                .description = "insert; insert_or_ignore (rows whose key is already there are left alone); "
+                               "upsert (insert, or update on key the rows whose written values differ: a row "
+                               "holding them already is left alone and fires no trigger); update (by key); "
+                               "delete (by key); or replace: each run's rows replace the table's in one "
+                               "transaction, committed only when the input read them all (not for an input "
+                               "with a cursor, which reads only new rows).",
                 .example = "upsert"},
           Field{.name = "key", .shapes = config::kStringList,
-                .description = "Key columns (target names) for upsert, update and delete.", .example = "[id]"},
+                .description = "Key columns (target names) for upsert, update and delete, of any type (a "
+                               "uuid, text, several columns); for insert_or_ignore the unique key whose "
+                               "conflicts are ignored (absent: any).",
+                .example = "[id]"},
           Field{.name = "columns", .shapes = config::kString | config::kStringMap, .default_value = "all",
                 .description = "`all` to write every input field to the column of the same name, or a map "
                                "of target column to input field.",
@@ -63,6 +68,7 @@ db::WriteMode parse_mode(const std::string& mode) {
   if (mode == "upsert") return db::WriteMode::upsert;
   if (mode == "update") return db::WriteMode::update;
   if (mode == "delete") return db::WriteMode::remove;
+  if (mode == "insert_or_ignore") return db::WriteMode::insert_or_ignore;
   return db::WriteMode::insert;
 }
 
@@ -82,7 +88,8 @@ class SqlWriteSink final : public DatabaseSink {
     spec_.table = db::TableRef::parse(section.string("table"));
     spec_.mode = parse_mode(section.string("mode"));
     spec_.key = section.string_list("key");
-    if (spec_.mode != db::WriteMode::insert && section.string("mode") != "replace" && spec_.key.empty())
+    const bool needs_key = spec_.mode != db::WriteMode::insert && spec_.mode != db::WriteMode::insert_or_ignore;
+    if (needs_key && spec_.key.empty())
       throw Error(ErrorKind::config, fmt::format("{}: mode {} needs `key`", section.path_of("key"),
                                                  section.string("mode")));
     for (const std::string& k : spec_.key) db::validate_identifier(k, "key column");

@@ -9,6 +9,7 @@
 #include "db/mysql/dialect.hpp"
 #include "db/postgres/dialect.hpp"
 #include "db/sqlite/dialect.hpp"
+#include "support/test_support.hpp"
 #include "unit/db/print.hpp"
 #include "weir/error.hpp"
 
@@ -61,7 +62,8 @@ TEST(SqlWriter, Upsert) {
   WriteStatement st = write_statement(kDialect, spec(WriteMode::upsert, {"id", "name", "qty"}, {"id"}));
   EXPECT_EQ(st.sql,
             "INSERT INTO \"t\" (\"id\", \"name\", \"qty\") VALUES (?1, ?2, ?3) ON CONFLICT (\"id\") "
-            "DO UPDATE SET \"name\" = excluded.\"name\", \"qty\" = excluded.\"qty\"");
+            "DO UPDATE SET \"name\" = excluded.\"name\", \"qty\" = excluded.\"qty\" "
+            "WHERE (\"t\".\"name\" IS NOT excluded.\"name\" OR \"t\".\"qty\" IS NOT excluded.\"qty\")");
   EXPECT_EQ(st.param_columns, (Params{0, 1, 2}));
 }
 
@@ -69,13 +71,43 @@ TEST(SqlWriter, UpsertWithCompositeKey) {
   WriteStatement st = write_statement(kDialect, spec(WriteMode::upsert, {"region", "id", "qty"}, {"id", "region"}));
   EXPECT_EQ(st.sql,
             "INSERT INTO \"t\" (\"region\", \"id\", \"qty\") VALUES (?1, ?2, ?3) ON CONFLICT (\"id\", \"region\") "
-            "DO UPDATE SET \"qty\" = excluded.\"qty\"");
+            "DO UPDATE SET \"qty\" = excluded.\"qty\" WHERE (\"t\".\"qty\" IS NOT excluded.\"qty\")");
 }
 
 TEST(SqlWriter, UpsertOfOnlyKeyColumnsDoesNothingOnConflict) {
   WriteStatement st = write_statement(kDialect, spec(WriteMode::upsert, {"id"}, {"id"}));
   EXPECT_EQ(st.sql, "INSERT INTO \"t\" (\"id\") VALUES (?1) ON CONFLICT (\"id\") DO NOTHING");
   EXPECT_EQ(st.param_columns, (Params{0}));
+}
+
+TEST(SqlWriter, InsertOrIgnoreDoesNothingOnConflict) {
+  EXPECT_EQ(write_statement(kDialect, spec(WriteMode::insert_or_ignore, {"id", "name"}, {"id"}), 2).sql,
+            "INSERT INTO \"t\" (\"id\", \"name\") VALUES (?1, ?2), (?3, ?4) ON CONFLICT (\"id\") DO NOTHING");
+  EXPECT_EQ(write_statement(kDialect, spec(WriteMode::insert_or_ignore, {"id", "name"})).sql,
+            "INSERT INTO \"t\" (\"id\", \"name\") VALUES (?1, ?2) ON CONFLICT DO NOTHING")
+      << "without a key: any unique key's conflict";
+}
+
+// The conditions an upsert sets a row under: some written column differs, NULLs equal.
+TEST(SqlWriter, EachDialectSaysWhenValuesDiffer) {
+  const std::vector<std::string> columns{"a", "b"};
+  EXPECT_EQ(kDialect.differs(columns, "r", "o"), "(r.\"a\" IS NOT o.\"a\" OR r.\"b\" IS NOT o.\"b\")");
+  EXPECT_EQ(postgres::PgDialect{}.differs(columns, "r", "o"),
+            "NOT (ROW(r.\"a\", r.\"b\")::record *= ROW(o.\"a\", o.\"b\")::record)");
+  EXPECT_EQ(mysql::MyDialect{}.differs(columns, "r", "o"), "NOT (BINARY r.`a` <=> BINARY o.`a` AND BINARY r.`b` <=> BINARY o.`b`)");
+  EXPECT_EQ(mysql::MyDialect{}.ignore_clause({}, columns), " ON DUPLICATE KEY UPDATE `a` = `a`");
+}
+
+// Rows kept when a key comes again in a batch: its last.
+TEST(SqlWriter, LastRowsOfKeys) {
+  Batch batch(test::schema_of({{"id", Type::int64}, {"region", Type::text}, {"qty", Type::int64}}));
+  for (auto [id, region] : {std::pair{1, "n"}, {2, "n"}, {1, "s"}, {1, "n"}, {2, "n"}}) {
+    std::span<Value> row = batch.append_row();
+    row[0] = Value(id), row[1] = Value(region), row[2] = Value(0);
+  }
+  EXPECT_EQ(last_rows_of_keys(batch, spec(WriteMode::upsert, {"id", "region", "qty"}, {"id", "region"})),
+            (std::vector<char>{0, 0, 1, 1, 1}));
+  EXPECT_EQ(count_last_rows_of_keys(batch, spec(WriteMode::upsert, {"id", "region", "qty"}, {"id"})), 2u);
 }
 
 TEST(SqlWriter, UpdateBindsNonKeyColumnsThenKeyColumns) {
@@ -119,7 +151,8 @@ TEST(SqlWriter, NamesWithDoubleQuotesAreEscaped) {
       kDialect, spec(WriteMode::upsert, {"order", "Say \"hi\""}, {"order"}, TableRef{"", "My \"T\""}));
   EXPECT_EQ(st.sql,
             "INSERT INTO \"My \"\"T\"\"\" (\"order\", \"Say \"\"hi\"\"\") VALUES (?1, ?2) ON CONFLICT (\"order\") "
-            "DO UPDATE SET \"Say \"\"hi\"\"\" = excluded.\"Say \"\"hi\"\"\"");
+            "DO UPDATE SET \"Say \"\"hi\"\"\" = excluded.\"Say \"\"hi\"\"\" "
+            "WHERE (\"My \"\"T\"\"\".\"Say \"\"hi\"\"\" IS NOT excluded.\"Say \"\"hi\"\"\")");
 }
 
 TEST(SqlWriter, ModesWithoutAKeyAreConfigErrors) {

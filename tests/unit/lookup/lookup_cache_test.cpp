@@ -73,6 +73,36 @@ TEST(LookupCache, EntriesExpireAfterTheirTtl) {
   EXPECT_EQ(first(cache.get({Value(1)}, t + milliseconds(1000))), 2) << "a new put starts a new ttl";
 }
 
+TEST(LookupCache, KeysWithoutRowsExpireAfterTheirOwnTtl) {
+  LookupCache cache(CacheOptions{.max_entries = 10, .ttl = milliseconds(1000), .negative_ttl = milliseconds(100)});
+  auto t = Clock::now();
+  cache.put({Value(1)}, rows(1), t);
+  cache.put({Value(2)}, std::make_shared<const LookupRows>(), t);
+  EXPECT_NE(cache.get({Value(2)}, t + milliseconds(99)), nullptr);
+  EXPECT_EQ(cache.get({Value(2)}, t + milliseconds(100)), nullptr) << "no row: the negative ttl";
+  EXPECT_NE(cache.get({Value(1)}, t + milliseconds(999)), nullptr) << "a row: the ttl";
+  EXPECT_EQ(cache.get({Value(1)}, t + milliseconds(1000)), nullptr);
+}
+
+// Past its ttl an entry is a miss for get(), and stale() serves it until stale_for after it
+// was stored; then it is dropped.
+TEST(LookupCache, StaleEntriesOutliveTheirTtlUntilStaleFor) {
+  LookupCache cache(CacheOptions{.max_entries = 10, .ttl = milliseconds(100), .stale_for = milliseconds(1000)});
+  auto t = Clock::now();
+  cache.put({Value(1)}, rows(1), t);
+  cache.put({Value(2)}, std::make_shared<const LookupRows>(), t);
+  EXPECT_EQ(cache.get({Value(1)}, t + milliseconds(100)), nullptr);
+  EXPECT_EQ(cache.size(), 2u) << "kept to be served stale";
+  ASSERT_NE(cache.stale({Value(1)}, t + milliseconds(999)), nullptr);
+  EXPECT_EQ(first(cache.stale({Value(1)}, t + milliseconds(999))), 1);
+  EXPECT_NE(cache.stale({Value(2)}, t + milliseconds(999)), nullptr) << "no row is an answer too";
+  EXPECT_EQ(cache.stale({Value(1)}, t + milliseconds(1000)), nullptr);
+  EXPECT_EQ(cache.stale({Value(3)}, t), nullptr);
+  EXPECT_EQ(cache.stats().stale_hits, 3u);
+  EXPECT_EQ(cache.get({Value(1)}, t + milliseconds(1000)), nullptr);
+  EXPECT_EQ(cache.size(), 1u) << "dropped once past stale_for";
+}
+
 TEST(LookupCache, KeysOfSeveralValuesAndTypesAreDistinct) {
   LookupCache cache(100, milliseconds(1000));
   cache.put({Value(1), Value("a")}, rows(1));
@@ -109,6 +139,7 @@ TEST(LookupCache, ManyEntriesStayConsistent) {
 TEST(LookupCache, RejectsUselessLimits) {
   EXPECT_THROW(LookupCache(0, milliseconds(1)), Error);
   EXPECT_THROW(LookupCache(1, milliseconds(0)), Error);
+  EXPECT_THROW(LookupCache(CacheOptions{.negative_ttl = milliseconds(0)}), Error);
 }
 
 TEST(ValueHash, EqualValuesHashAlike) {

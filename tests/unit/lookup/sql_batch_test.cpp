@@ -47,6 +47,18 @@ TEST(SqlBatch, OtherConditionsAndJoinsStay) {
             "SELECT upper(name) AS n, (SELECT 1) AS one, id AS weir_lookup_key FROM t WHERE\n  id IN ($1)");
 }
 
+// A preload reads every key: the key's condition becomes `1 = 1`, the others stay.
+TEST(SqlBatch, EveryKeyAtOnceLeavesTheKeysConditionOut) {
+  auto all = [](const std::string& sql) {
+    std::string why;
+    return BatchPlan::make(SqlTemplate::parse(sql, "q"), why)->render_all();
+  };
+  EXPECT_EQ(all("SELECT name FROM customers WHERE id = {{record.customer_id}}"),
+            "SELECT name, id AS weir_lookup_key FROM customers WHERE 1 = 1");
+  EXPECT_EQ(all("SELECT c.name FROM customers c WHERE c.active AND {{record.id}} = c.id AND c.region <> 'X'"),
+            "SELECT c.name, c.id AS weir_lookup_key FROM customers c WHERE c.active AND 1 = 1 AND c.region <> 'X'");
+}
+
 TEST(SqlBatch, WhatCannotBeRewrittenWithConfidenceIsNot) {
   EXPECT_EQ(plan("SELECT a FROM t WHERE x = {{record.x}} AND y = {{record.y}}"),
             "no: has 2 templates (batching needs exactly one)");

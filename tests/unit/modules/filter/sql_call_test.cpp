@@ -395,6 +395,20 @@ TEST_F(SqlCallTest, ConfigurationErrorsNameTheirPath) {
   EXPECT_NE(make("connection: crm\nqueries: [{sql: \"SELECT 1\", merge: {nested: a}}, {sql: \"SELECT 2\", merge: {rows: a}}]\n")
                 .find("field `a` is already added by " + path + ".queries[0]"),
             std::string::npos);
+  EXPECT_NE(make("connection: crm\nqueries: [{sql: \"SELECT 1\", stale_for: 10m}]\n")
+                .find(path + ".queries[0].stale_for: needs `cache` or `preload`"),
+            std::string::npos);
+  EXPECT_NE(make("connection: crm\nqueries: [{sql: \"SELECT a FROM t WHERE b > {{record.x}}\", preload: {refresh: 1m}}]\n")
+                .find(path + ".queries[0].preload: needs a query of the form SELECT … FROM … WHERE column = "
+                             "{{record.field}}; this one the template is not compared with `=`"),
+            std::string::npos);
+  EXPECT_NE(make("connection: crm\nqueries: [{sql: \"SELECT a FROM t WHERE b = {{record.x}}\", preload: {refresh: 1m}, "
+                 "cache: {ttl: 1m}}]\n")
+                .find(path + ".queries[0].preload: give `preload` or `cache`, not both"),
+            std::string::npos);
+  EXPECT_NE(make("connection: crm\nqueries: [{sql: \"SELECT 1\", cache: {negative_ttl: 0s}}]\n")
+                .find(path + ".queries[0].cache.negative_ttl: must be longer than 0"),
+            std::string::npos);
 }
 
 TEST_F(SqlCallTest, FieldProblemsSurfaceAtTheFirstBatch) {

@@ -1,0 +1,212 @@
+// sql_call's lookups against a thousand keys and a database that goes away: how many queries
+// 100,000 records cost cold and warm (the lookup layer's own count of statements run), keys
+// with no row remembered for their own ttl, a preloaded table joined in memory, and rows
+// served stale while the server is stopped — then on_error once they are older than stale_for.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "modules/filter/sql_call.hpp"
+#include "support/filter_support.hpp"
+#include "support/test_support.hpp"
+#include "weir/db/driver.hpp"
+
+namespace weir::modules {
+namespace {
+
+using namespace std::chrono_literals;
+using test::cell;
+
+struct Backend {
+  const char* name;
+  const char* url_variable;  // nullptr: an SQLite file
+};
+
+void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
+
+const Backend kBackends[] = {{"Postgres", "WEIR_TEST_PG_URL"}, {"Mariadb", "WEIR_TEST_MYSQL_URL"}, {"Sqlite", nullptr}};
+
+constexpr int kKeys = 1000, kWithRows = 900, kRecords = 100'000, kBatch = 500;
+
+// The key of record i: every key 1…1000 a hundred times, in a scattered order.
+int key_of(int i) { return (i * 7919) % kKeys + 1; }
+
+class SqlCallResilience : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    db::ConnectionConfig c;
+    c.name = "crm";
+    if (GetParam().url_variable) {
+      auto url = test::server_url(GetParam().url_variable);
+      if (!url) GTEST_SKIP() << test::no_server_reason(GetParam().url_variable);
+      c.url = Url::parse(*url);
+    } else {
+      c.url = Url::parse("sqlite:" + dir_.file("crm.db"));
+    }
+    config_ = c;
+    connections_.emplace("crm", c);
+    table_ = "lookup_keys_" + test::unique_suffix();
+    auto admin = db::connect(config_);
+    admin->execute_script("CREATE TABLE " + table_ + " (id BIGINT PRIMARY KEY, name VARCHAR(20))");
+    std::string insert = "INSERT INTO " + table_ + " VALUES ";
+    for (int id = 1; id <= kWithRows; ++id) insert += (id > 1 ? ", (" : "(") + std::to_string(id) + ", 'c" + std::to_string(id) + "')";
+    admin->execute_script(insert);
+  }
+
+  void TearDown() override {
+    if (!table_.empty() && running_) db::connect(config_)->execute_script("DROP TABLE " + table_);
+  }
+
+  std::unique_ptr<pipeline::Filter> filter(const std::string& options) {
+    auto f = test::make_filter("sql_call", "connection: crm\nqueries:\n  - sql: \"SELECT name FROM " + table_ +
+                                               " WHERE id = {{record.k}}\"\n" + options,
+                               connections_);
+    f->open(pipeline::RunOptions{});
+    return f;
+  }
+
+  // Records first…last-1 (their `k` is key_of(i)).
+  static Batch records(int first, int last) {
+    std::vector<std::vector<Value>> rows;
+    for (int i = first; i < last; ++i) rows.push_back({Value(i), Value(key_of(i))});
+    return test::make_batch({test::column("n", Type::int64), test::column("k", Type::int64)}, rows);
+  }
+
+  // Every record through `f` in batches of 500; each name checked against its key.
+  void pass(pipeline::Filter& f) {
+    for (int first = 0; first < kRecords; first += kBatch) {
+      Batch in = records(first, first + kBatch), out;
+      f.process(in, out, dead_);
+      ASSERT_EQ(out.rows(), in.rows());
+      for (std::size_t r = 0; r < out.rows(); ++r) {
+        int k = key_of(first + static_cast<int>(r));
+        ASSERT_EQ(cell(out, r, "name"), k <= kWithRows ? "c" + std::to_string(k) : "NULL") << "record " << first + r;
+      }
+    }
+  }
+
+  std::string name_of(pipeline::Filter& f, int key) {
+    Batch in = test::make_batch({test::column("k", Type::int64)}, {{Value(key)}}), out;
+    f.process(in, out, dead_);
+    return out.rows() ? cell(out, 0, "name") : "(dead letter)";
+  }
+
+  static std::uint64_t queries(const pipeline::Filter& f) { return sql_call_stats(f)[0].queries; }
+
+  test::TempDir dir_;
+  db::ConnectionConfig config_;
+  db::Connections connections_;
+  std::string table_;
+  bool running_ = true;
+  test::DeadLetters dead_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, SqlCallResilience, ::testing::ValuesIn(kBackends),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST_P(SqlCallResilience, AThousandKeysCostAFewQueriesColdAndNoneWarm) {
+  auto f = filter("    cache: { ttl: 10m, max_entries: 10000 }\n");
+  pass(*f);
+  const std::uint64_t cold = queries(*f);
+  EXPECT_GE(cold, 1u);
+  EXPECT_LE(cold, 200u) << "at most one query per batch of 500";
+  pass(*f);
+  EXPECT_EQ(queries(*f), cold) << "warm: every key, with rows or without, answered from memory";
+  EXPECT_TRUE(dead_.letters.empty());
+}
+
+TEST_P(SqlCallResilience, APreloadedTableIsOneQuery) {
+  auto f = filter("    preload: { refresh: 10m }\n");
+  pass(*f);
+  EXPECT_EQ(queries(*f), 1u);
+  pass(*f);
+  EXPECT_EQ(queries(*f), 1u) << "not due for a refresh";
+  EXPECT_EQ(sql_call_stats(*f)[0].preloads, 1u);
+}
+
+TEST_P(SqlCallResilience, APreloadIsRefreshed) {
+  auto f = filter("    preload: { refresh: 2s }\n");
+  EXPECT_EQ(name_of(*f, 950), "NULL");
+  db::connect(config_)->execute_script("INSERT INTO " + table_ + " VALUES (950, 'c950')");
+  EXPECT_EQ(name_of(*f, 950), "NULL") << "the rows read at first";
+  std::this_thread::sleep_for(2100ms);
+  EXPECT_EQ(name_of(*f, 950), "c950");
+  EXPECT_EQ(queries(*f), 2u);
+}
+
+// A key without a row is asked again after negative_ttl; a key with one only after ttl.
+TEST_P(SqlCallResilience, KeysWithoutRowsHaveTheirOwnTtl) {
+  auto f = filter("    cache: { ttl: 10m, negative_ttl: 200ms }\n");
+  EXPECT_EQ(name_of(*f, 1), "c1");
+  EXPECT_EQ(name_of(*f, 950), "NULL");
+  db::connect(config_)->execute_script("INSERT INTO " + table_ + " VALUES (950, 'c950'); UPDATE " + table_ +
+                                       " SET name = 'renamed' WHERE id = 1");
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(name_of(*f, 950), "c950");
+  EXPECT_EQ(name_of(*f, 1), "c1") << "still within its ttl";
+  EXPECT_EQ(queries(*f), 3u);
+}
+
+// Only the servers can be stopped.
+class SqlCallStale : public SqlCallResilience {};
+
+INSTANTIATE_TEST_SUITE_P(Servers, SqlCallStale, ::testing::ValuesIn(std::begin(kBackends), std::begin(kBackends) + 2),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// The server stopped after keys 1, 2 and 950 (no row) were read: within stale_for they are
+// answered with what was read, a key never read gets on_error, and the progress note says
+// so; past stale_for every key gets on_error; once the server is back, rows are read afresh.
+TEST_P(SqlCallStale, StaleRowsAreServedWithinStaleFor) {
+  auto control = std::string(GetParam().name) == "Postgres" ? test::postgres_control() : test::mariadb_control();
+  ASSERT_TRUE(control);
+  const std::string options = "    on_error: dead_letter\n    stale_for: 10s\nretry: { max_time: 300ms }\n";
+  auto cached = filter("    cache: { ttl: 100ms }\n" + options);
+  auto preloaded = filter("    preload: { refresh: 100ms }\n" + options);
+  for (auto* f : {cached.get(), preloaded.get()}) {
+    EXPECT_EQ(name_of(*f, 1), "c1");
+    EXPECT_EQ(name_of(*f, 950), "NULL");
+  }
+  EXPECT_EQ(name_of(*cached, 2), "c2");
+  const auto read_at = std::chrono::steady_clock::now();
+  (*control)("stop");
+  running_ = false;
+  struct Restart {
+    test::ServerControl control;
+    bool& running;
+    ~Restart() {
+      if (!running) control("start");
+    }
+  } restart{*control, running_};
+  std::this_thread::sleep_for(200ms);  // past the ttl and the refresh
+
+  for (auto* f : {cached.get(), preloaded.get()}) {
+    EXPECT_EQ(name_of(*f, 1), "c1");
+    EXPECT_EQ(name_of(*f, 950), "NULL");
+    EXPECT_NE(f->progress_note().find("serving stale rows"), std::string::npos) << f->progress_note();
+  }
+  EXPECT_EQ(name_of(*cached, 2), "c2");
+  EXPECT_EQ(name_of(*cached, 3), "(dead letter)") << "never read";
+  EXPECT_EQ(name_of(*preloaded, 3), "c3") << "preloaded with the rest";
+  EXPECT_EQ(dead_.letters.size(), 1u);
+  EXPECT_EQ(sql_call_stats(*cached)[0].stale, 3u);
+
+  std::this_thread::sleep_until(read_at + 10100ms);
+  for (auto* f : {cached.get(), preloaded.get()}) EXPECT_EQ(name_of(*f, 1), "(dead letter)") << "past stale_for";
+  EXPECT_EQ(dead_.letters.size(), 3u);
+  EXPECT_EQ(dead_.letters.back().stage, "pipelines.p.filters[0].sql_call.queries[0]");
+
+  (*control)("start");
+  running_ = true;
+  // The pool tries to connect again once its circuit breaker's pause (5 s) is over.
+  for (auto* f : {cached.get(), preloaded.get()}) {
+    std::string name;
+    for (auto until = std::chrono::steady_clock::now() + 15s;
+         (name = name_of(*f, 1)) != "c1" && std::chrono::steady_clock::now() < until;)
+      std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(name, "c1");
+    EXPECT_EQ(f->progress_note(), "");
+  }
+}
+
+}  // namespace
+}  // namespace weir::modules
