@@ -150,8 +150,8 @@ const config::Spec& connection_spec() {
           Field{.name = "read_only", .shapes = config::kBoolean, .default_value = "false",
                 .description = "The database itself refuses writes on this connection: PostgreSQL sessions run "
                                "with default_transaction_read_only, MySQL/MariaDB sessions in READ ONLY "
-                               "transactions, SQLite files are opened read-only. Commands that write (`weir "
-                               "sync` into it, an output) refuse it before anything reaches the server.",
+                               "transactions, SQLite files are opened read-only (and query_only): a write into it fails "
+                               "with a permission error.",
                 .example = "true"},
           Field{.name = "connect_timeout", .shapes = config::kDuration,
                 .description = "How long to wait for the connection to be made (PostgreSQL and MySQL/MariaDB; "

@@ -12,8 +12,6 @@ Json optional_json(const std::optional<T>& value) {
   return value ? Json(*value) : Json(nullptr);
 }
 
-Json table_ref_json(const db::TableRef& ref) { return Json{{"schema", ref.schema}, {"table", ref.name}}; }
-
 Json foreign_key_json(const db::ForeignKey& key) {
   return Json{{"name", key.name},
               {"schema", key.table.schema},
@@ -58,7 +56,11 @@ Json sample_json(const Batch& sample) {
 
 Batch rows_of(std::vector<std::pair<std::string, Type>> columns) {
   std::vector<Column> schema;
-  for (auto& [name, type] : columns) schema.push_back(Column{std::move(name), type});
+  for (auto& [name, type] : columns) {
+    schema.emplace_back();
+    schema.back().name = std::move(name);
+    schema.back().type = type;
+  }
   return Batch(std::make_shared<const Schema>(std::move(schema)));
 }
 
@@ -190,8 +192,8 @@ std::vector<std::string> constraint_lines(const TableDescription& d) {
                               columns_text(k.columns), qualified(k.referenced), columns_text(k.referenced_columns),
                               k.on_update, k.on_delete));
   for (const db::ForeignKey& k : t.referenced_by)
-    out.push_back(fmt::format("REFERENCED BY {} ({}) {}({})", qualified(k.table), columns_text(k.columns),
-                              k.name.empty() ? "" : k.name + " ", columns_text(k.referenced_columns)));
+    out.push_back(fmt::format("REFERENCED BY {} ({}) TO ({}){}", qualified(k.table), columns_text(k.columns),
+                              columns_text(k.referenced_columns), k.name.empty() ? "" : " AS " + k.name));
   for (const db::Constraint& u : t.unique_constraints)
     out.push_back(fmt::format("{} ({})", named("UNIQUE", u.name), columns_text(u.columns)));
   for (const db::Constraint& c : t.checks) out.push_back(fmt::format("{} ({})", named("CHECK", c.name), c.definition));

@@ -60,8 +60,8 @@ TEST(ExploreSqlite, TablesListsChinookWithKinds) {
   EXPECT_EQ(names_of(j["tables"]),
             (std::vector<std::string>{"Album", "Artist", "Customer", "Employee", "Genre", "Invoice", "InvoiceLine",
                                       "MediaType", "Playlist", "PlaylistTrack", "Track"}));
-  EXPECT_EQ(j["tables"][0], Json::parse(R"({"schema":"main","name":"Album","kind":"table","row_estimate":null,
-                                            "size_bytes":null,"last_modified":null})"));
+  EXPECT_EQ(j["tables"][0], Json::parse(R"J({"schema":"main","name":"Album","kind":"table","row_estimate":null,
+                                            "size_bytes":null,"last_modified":null})J"));
   Json like = json_of(run_weir({"tables", url, "--like", "Play%", "--format", "json"}));
   EXPECT_EQ(names_of(like["tables"]), (std::vector<std::string>{"Playlist", "PlaylistTrack"}));
   auto csv = run_weir({"tables", url, "--like", "Genre", "--format", "csv"});
@@ -77,31 +77,32 @@ TEST(ExploreSqlite, DescribeTrackShowsTypesKeysBothWaysIndexesAndSample) {
   EXPECT_EQ(d["kind"], "table");
   EXPECT_EQ(names_of(d["columns"]), (std::vector<std::string>{"TrackId", "Name", "AlbumId", "MediaTypeId", "GenreId",
                                                               "Composer", "Milliseconds", "Bytes", "UnitPrice"}));
-  EXPECT_EQ(column(d, "TrackId"), Json::parse(R"({"name":"TrackId","native_type":"INTEGER","logical_type":"int64",
+  EXPECT_EQ(column(d, "TrackId"), Json::parse(R"J({"name":"TrackId","native_type":"INTEGER","logical_type":"int64",
       "nullable":false,"default":null,"comment":"","primary_key":true,
-      "types":{"postgres":"bigint","mysql":"bigint","duckdb":"BIGINT"}})"));
-  EXPECT_EQ(column(d, "Name")["types"], Json::parse(R"({"postgres":"varchar(200)","mysql":"varchar(200)","duckdb":"VARCHAR"})"));
+      "types":{"postgres":"bigint","mysql":"bigint","duckdb":"BIGINT"}})J"));
+  EXPECT_EQ(column(d, "Name")["types"], Json::parse(R"J({"postgres":"character varying(200)","mysql":"varchar(200)","duckdb":"VARCHAR"})J"));
   EXPECT_EQ(column(d, "UnitPrice")["types"],
-            Json::parse(R"({"postgres":"numeric(10,2)","mysql":"decimal(10,2)","duckdb":"DECIMAL(10,2)"})"));
+            Json::parse(R"J({"postgres":"numeric(10,2)","mysql":"decimal(10,2)","duckdb":"DECIMAL(10,2)"})J"));
   EXPECT_EQ(column(d, "UnitPrice")["logical_type"], "decimal");
-  EXPECT_EQ(d["primary_key"], Json::parse(R"(["TrackId"])"));
-  EXPECT_EQ(d["foreign_keys"], Json::parse(R"([
+  EXPECT_EQ(d["primary_key"], Json::parse(R"J(["TrackId"])J"));
+  EXPECT_EQ(d["foreign_keys"], Json::parse(R"J([
     {"name":"","schema":"main","table":"Track","columns":["MediaTypeId"],
      "references":{"schema":"main","table":"MediaType","columns":["MediaTypeId"]},"on_update":"NO ACTION","on_delete":"NO ACTION"},
     {"name":"","schema":"main","table":"Track","columns":["GenreId"],
      "references":{"schema":"main","table":"Genre","columns":["GenreId"]},"on_update":"NO ACTION","on_delete":"NO ACTION"},
     {"name":"","schema":"main","table":"Track","columns":["AlbumId"],
-     "references":{"schema":"main","table":"Album","columns":["AlbumId"]},"on_update":"NO ACTION","on_delete":"NO ACTION"}])"));
+     "references":{"schema":"main","table":"Album","columns":["AlbumId"]},"on_update":"NO ACTION","on_delete":"NO ACTION"}])J"));
   std::vector<std::string> referencing;
   for (const Json& k : d["referenced_by"]) referencing.push_back(k["table"].get<std::string>() + "." + k["columns"][0].get<std::string>());
   EXPECT_EQ(referencing, (std::vector<std::string>{"InvoiceLine.TrackId", "PlaylistTrack.TrackId"}));
   EXPECT_EQ(names_of(d["indexes"]),
             (std::vector<std::string>{"IFK_TrackAlbumId", "IFK_TrackGenreId", "IFK_TrackMediaTypeId"}));
-  EXPECT_EQ(d["sample"], Json::parse(R"([
+  EXPECT_EQ(d["sample"], Json::parse(R"J([
     {"TrackId":1,"Name":"For Those About To Rock (We Salute You)","AlbumId":1,"MediaTypeId":1,"GenreId":1,
      "Composer":"Angus Young, Malcolm Young, Brian Johnson","Milliseconds":343719,"Bytes":11170334,"UnitPrice":"0.99"},
-    {"TrackId":2,"Name":"Balls to the Wall","AlbumId":2,"MediaTypeId":2,"GenreId":1,"Composer":null,
-     "Milliseconds":342562,"Bytes":5510424,"UnitPrice":"0.99"}])"));
+    {"TrackId":2,"Name":"Balls to the Wall","AlbumId":2,"MediaTypeId":2,"GenreId":1,
+     "Composer":"U. Dirkschneider, W. Hoffmann, H. Frank, P. Baltes, S. Kaufmann, G. Hoffmann",
+     "Milliseconds":342562,"Bytes":5510424,"UnitPrice":"0.99"}])J"));
 }
 
 TEST(ExploreSqlite, DescribeReadsChecksDefaultsAndUniqueConstraintsFromTheSchema) {
@@ -120,10 +121,10 @@ TEST(ExploreSqlite, DescribeReadsChecksDefaultsAndUniqueConstraintsFromTheSchema
   Json d = json_of(run_weir({"describe", url, "order", "--sample", "0", "--format", "json"}));
   EXPECT_EQ(column(d, "select")["default"], "7");
   EXPECT_EQ(column(d, "select")["nullable"], false);
-  EXPECT_EQ(d["check_constraints"], Json::parse(R"([{"name":"","definition":"\"select\" > 0"},
-                                                     {"name":"note (short)","definition":"length(note) < 10"}])"));
-  EXPECT_EQ(d["unique_constraints"], Json::parse(R"([{"name":"","columns":["parent","note"]}])"));
-  EXPECT_EQ(d["foreign_keys"][0]["references"], Json::parse(R"({"schema":"main","table":"Parent","columns":["id"]})"));
+  EXPECT_EQ(d["check_constraints"], Json::parse(R"J([{"name":"","definition":"\"select\" > 0"},
+                                                     {"name":"note (short)","definition":"length(note) < 10"}])J"));
+  EXPECT_EQ(d["unique_constraints"], Json::parse(R"J([{"name":"","columns":["parent","note"]}])J"));
+  EXPECT_EQ(d["foreign_keys"][0]["references"], Json::parse(R"J({"schema":"main","table":"Parent","columns":["id"]})J"));
   EXPECT_EQ(d["foreign_keys"][0]["on_delete"], "CASCADE");
   EXPECT_EQ(d["sample"], Json::array());
   Json index = d["indexes"][0];
@@ -131,7 +132,7 @@ TEST(ExploreSqlite, DescribeReadsChecksDefaultsAndUniqueConstraintsFromTheSchema
   EXPECT_EQ(index["predicate"], "note IS NOT NULL");
   Json parent = json_of(run_weir({"describe", url, "Parent", "--format", "json"}));
   EXPECT_EQ(parent["referenced_by"][0]["table"], "order");
-  EXPECT_EQ(parent["referenced_by"][0]["columns"], Json::parse(R"(["parent"])"));
+  EXPECT_EQ(parent["referenced_by"][0]["columns"], Json::parse(R"J(["parent"])J"));
 }
 
 // ---------- PostgreSQL ----------
@@ -180,7 +181,7 @@ TEST_F(ExplorePostgres, TablesListsKindsEstimatesSizesAndAnalyzeTimes) {
   EXPECT_EQ(orders["row_estimate"], 3);
   EXPECT_GT(orders["size_bytes"].get<std::int64_t>(), 8000);
   EXPECT_TRUE(std::regex_match(orders["last_modified"].get<std::string>(),
-                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
+                               std::regex(R"J(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)J")))
       << orders["last_modified"];
   EXPECT_EQ(j["tables"][1]["size_bytes"], nullptr) << "a view has no size";
   EXPECT_EQ(j["tables"][1]["row_estimate"], nullptr);
@@ -192,30 +193,31 @@ TEST_F(ExplorePostgres, DescribeShowsEveryConstraintCommentAndEquivalentType) {
   Json d = json_of(run_weir({"describe", url_, schema_ + ".orders", "--format", "json"}));
   EXPECT_EQ(d["type"], "postgres");
   EXPECT_EQ(d["row_estimate"], 3);
-  EXPECT_EQ(column(d, "id"), Json::parse(fmt::format(R"({{"name":"id","native_type":"integer","logical_type":"int64",
+  EXPECT_EQ(d["comment"], "");
+  EXPECT_EQ(column(d, "id"), Json::parse(fmt::format(R"J({{"name":"id","native_type":"integer","logical_type":"int64",
       "nullable":false,"default":"nextval('{}.orders_id_seq'::regclass)","comment":"","primary_key":true,
-      "types":{{"sqlite":"INTEGER","mysql":"int","duckdb":"INTEGER"}}}})", schema_)));
-  EXPECT_EQ(column(d, "total")["types"], Json::parse(R"({"sqlite":"DECIMAL_TEXT(12,2)","mysql":"decimal(12,2)","duckdb":"DECIMAL(12,2)"})"));
+      "types":{{"sqlite":"INTEGER","mysql":"int","duckdb":"INTEGER"}}}})J", schema_)));
+  EXPECT_EQ(column(d, "total")["types"], Json::parse(R"J({"sqlite":"DECIMAL_TEXT(12,2)","mysql":"decimal(12,2)","duckdb":"DECIMAL(12,2)"})J"));
   EXPECT_EQ(column(d, "tags")["types"]["duckdb"], "VARCHAR[]");
   EXPECT_EQ(column(d, "doc")["logical_type"], "json");
-  EXPECT_EQ(d["foreign_keys"], Json::parse(fmt::format(R"([{{"name":"orders_customer","schema":"{0}","table":"orders",
+  EXPECT_EQ(d["foreign_keys"], Json::parse(fmt::format(R"J([{{"name":"orders_customer","schema":"{0}","table":"orders",
       "columns":["customer"],"references":{{"schema":"{0}","table":"Customers","columns":["id"]}},
-      "on_update":"NO ACTION","on_delete":"CASCADE"}}])", schema_)));
-  EXPECT_EQ(d["check_constraints"], Json::parse(R"([{"name":"positive","definition":"total > 0::numeric"}])"));
-  EXPECT_EQ(d["indexes"], Json::parse(R"([
+      "on_update":"NO ACTION","on_delete":"CASCADE"}}])J", schema_)));
+  EXPECT_EQ(d["check_constraints"], Json::parse(R"J([{"name":"positive","definition":"total > 0::numeric"}])J"));
+  EXPECT_EQ(d["indexes"], Json::parse(R"J([
     {"name":"orders_by_customer","columns":["customer","lower(doc ->> 'k'::text)"],"unique":false,"primary":false,
      "method":"btree","predicate":"total > 10::numeric"},
-    {"name":"orders_pkey","columns":["id"],"unique":true,"primary":true,"method":"btree","predicate":null}])"));
+    {"name":"orders_pkey","columns":["id"],"unique":true,"primary":true,"method":"btree","predicate":null}])J"));
   EXPECT_EQ(d["sample"].size(), 3u);
-  EXPECT_EQ(d["sample"][0], Json::parse(R"({"id":1,"customer":1,"total":"12.50","tags":["a","b"],"doc":null})"));
+  EXPECT_EQ(d["sample"][0], Json::parse(R"J({"id":1,"customer":1,"total":"12.50","tags":["a","b"],"doc":null})J"));
 
   Json c = json_of(run_weir({"describe", url_, schema_ + ".Customers", "--sample", "0", "--format", "json"}));
   EXPECT_EQ(c["comment"], "people who buy");
   EXPECT_EQ(column(c, "email")["comment"], "where receipts go");
   EXPECT_EQ(column(c, "email")["types"]["mysql"], "varchar(80)");
   EXPECT_EQ(column(c, "created")["default"], "now()");
-  EXPECT_EQ(c["unique_constraints"], Json::parse(R"([{"name":"Customers_email_key","columns":["email"]}])"));
-  EXPECT_EQ(c["check_constraints"], Json::parse(R"([{"name":"Customers_select_check","definition":"\"select\" >= 0"}])"));
+  EXPECT_EQ(c["unique_constraints"], Json::parse(R"J([{"name":"Customers_email_key","columns":["email"]}])J"));
+  EXPECT_EQ(c["check_constraints"], Json::parse(R"J([{"name":"Customers_select_check","definition":"\"select\" >= 0"}])J"));
   EXPECT_EQ(c["referenced_by"].size(), 1u);
   EXPECT_EQ(c["referenced_by"][0]["table"], "orders");
   EXPECT_EQ(c["referenced_by"][0]["name"], "orders_customer");
@@ -283,24 +285,26 @@ TEST_F(ExploreMariadb, TablesListsTablesAndViewsOfTheDatabase) {
 TEST_F(ExploreMariadb, DescribeShowsKeysBothWaysChecksCommentsAndIndexes) {
   Json d = json_of(run_weir({"describe", url_, prefix_ + "orders", "--format", "json"}));
   EXPECT_EQ(d["schema"], "weir_test");
+  EXPECT_EQ(d["row_estimate"], 1) << "TABLE_ROWS, as the listing shows it";
   EXPECT_EQ(column(d, "id")["default"], "AUTO_INCREMENT");
+  EXPECT_EQ(column(d, "big")["default"], nullptr) << "MariaDB's DEFAULT NULL is no default";
   EXPECT_EQ(column(d, "customer")["comment"], "who");
   EXPECT_EQ(column(d, "total")["default"], "1.00");
-  EXPECT_EQ(column(d, "total")["types"], Json::parse(R"({"sqlite":"DECIMAL_TEXT(12,2)","postgres":"numeric(12,2)","duckdb":"DECIMAL(12,2)"})"));
+  EXPECT_EQ(column(d, "total")["types"], Json::parse(R"J({"sqlite":"DECIMAL_TEXT(12,2)","postgres":"numeric(12,2)","duckdb":"DECIMAL(12,2)"})J"));
   EXPECT_EQ(column(d, "big")["logical_type"], "decimal");
   EXPECT_EQ(column(d, "big")["types"]["postgres"], "numeric(20,0)");
-  EXPECT_EQ(d["foreign_keys"], Json::parse(fmt::format(R"([{{"name":"{0}fk","schema":"weir_test","table":"{0}orders",
+  EXPECT_EQ(d["foreign_keys"], Json::parse(fmt::format(R"J([{{"name":"{0}fk","schema":"weir_test","table":"{0}orders",
       "columns":["customer"],"references":{{"schema":"weir_test","table":"{0}Customers","columns":["id"]}},
-      "on_update":"RESTRICT","on_delete":"CASCADE"}}])", prefix_)));
-  EXPECT_EQ(d["check_constraints"], Json::parse(R"([{"name":"positive","definition":"`total` > 0"}])"));
+      "on_update":"RESTRICT","on_delete":"CASCADE"}}])J", prefix_)));
+  EXPECT_EQ(d["check_constraints"], Json::parse(R"J([{"name":"positive","definition":"`total` > 0"}])J"));
   EXPECT_EQ(names_of(d["indexes"]), (std::vector<std::string>{"PRIMARY", "by_total", prefix_ + "fk"}));
-  EXPECT_EQ(d["indexes"][1]["columns"], Json::parse(R"(["total","customer"])"));
-  EXPECT_EQ(d["sample"], Json::parse(R"([{"id":1,"customer":1,"total":"12.50","big":"18446744073709551615"}])"));
+  EXPECT_EQ(d["indexes"][1]["columns"], Json::parse(R"J(["total","customer"])J"));
+  EXPECT_EQ(d["sample"], Json::parse(R"J([{"id":1,"customer":1,"total":"12.50","big":"18446744073709551615"}])J"));
 
   Json c = json_of(run_weir({"describe", url_, prefix_ + "Customers", "--format", "json"}));
   EXPECT_EQ(c["comment"], "people who buy");
-  EXPECT_EQ(c["unique_constraints"], Json::parse(R"([{"name":"email","columns":["email"]}])"));
-  EXPECT_EQ(c["check_constraints"], Json::parse(R"([{"name":"select","definition":"`select` >= 0"}])"))
+  EXPECT_EQ(c["unique_constraints"], Json::parse(R"J([{"name":"email","columns":["email"]}])J"));
+  EXPECT_EQ(c["check_constraints"], Json::parse(R"J([{"name":"select","definition":"`select` >= 0"}])J"))
       << "the json_valid() check of the JSON column is its type, not listed";
   EXPECT_EQ(column(c, "doc")["logical_type"], "json");
   EXPECT_EQ(c["referenced_by"][0]["table"], prefix_ + "orders");
@@ -318,7 +322,7 @@ TEST(ExploreConfig, ConnectTestsAndAddsAnEntryKeepingTheFileAsItWas) {
   EXPECT_TRUE(r.out.starts_with("added connection `music` to weir.yaml: sqlite chinook.db, 3.")) << r.out;
   EXPECT_TRUE(r.out.ends_with(", 11 tables\n")) << r.out;
   EXPECT_EQ(test::read_file(config),
-            "# my project\nconnections:\n  music: { url: \"sqlite:chinook.db\", read_only: true }\n  # the first one\n"
+            "# my project\nconnections:\n  # the first one\n  music: { url: \"sqlite:chinook.db\", read_only: true }\n"
             "  first: \"sqlite:first.db\"\npipelines: {}\n");
   r = run_weir({"connect", "music", "sqlite:chinook.db"}, dir.path().string());
   EXPECT_EQ(r.exit_code, 2);
@@ -343,7 +347,7 @@ TEST(ExploreConfig, ReadOnlySqliteConnectionRefusesWrites) {
   test::write_file(dir.file("weir.yaml"), "connections:\n  music: { url: \"sqlite:chinook.db\", read_only: true }\n");
   auto r = run_weir({"query", "music", "DELETE FROM \"Genre\""}, dir.path().string());
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("readonly"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.err.starts_with("weir: permission error: ")) << r.err;
   EXPECT_EQ(run_weir({"query", "sqlite:" + dir.file("chinook.db"), "SELECT count(*) AS n FROM \"Genre\"", "-f", "csv"}).out,
             "n\n25\n");
 }
@@ -371,8 +375,9 @@ TEST(ExploreConfig, TimeoutGivenInTheUrlAndTheEntryIsRefused) {
                    "connections:\n  pg: { url: \"postgres://a@127.0.0.1:1/d?query_timeout=100\", query_timeout: 1s }\n");
   auto r = run_weir({"ping", "pg"}, dir.path().string());
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "weir: config error: weir.yaml:2:77: connections.pg.query_timeout: the URL sets `query_timeout` too: "
-                   "give it in one place\n");
+  EXPECT_TRUE(r.err.starts_with("weir: config error: weir.yaml:2:")) << r.err;
+  EXPECT_NE(r.err.find("connections.pg.query_timeout: the URL sets `query_timeout` too: give it in one place\n"),
+            std::string::npos) << r.err;
 }
 
 TEST(ExploreConfig, PasswordInsideTheUrlIsNeverStoredNorPrinted) {
@@ -407,7 +412,6 @@ TEST_P(ExploreServers, ConnectStoresThePasswordsPlaceAndConnectionsMasksEveryPas
   EXPECT_EQ(file, fmt::format("connections:\n  db: {{ url: \"{}\", password: {{ file: \"{}\" }} }}\n", bare, dir.file("pw")));
   EXPECT_EQ(file.find(std::getenv(password_variable)), std::string::npos);
   // A second entry whose password is wrong: its error shows, its password does not.
-  r = run_weir({"query", "sqlite::memory:", "SELECT 1"});
   test::write_file(dir.file("weir.yaml"),
                    file + fmt::format("  wrong: {{ url: \"{}\", password: {{ env: WRONG_PW }}, read_only: true }}\n", bare));
   r = run_weir({"connections"}, dir.path().string(), {"WRONG_PW=" + kCanary});
@@ -437,7 +441,8 @@ TEST_P(ExploreServers, ReadOnlyConnectionRefusesWritesAndQueryTimeoutStopsAState
   std::vector<std::string> env{std::string("PW=") + std::getenv(password_variable)};
   auto r = run_weir({"query", "ro", "INSERT INTO " + table + " VALUES (1)"}, dir.path().string(), env);
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("read"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.err.starts_with("weir: permission error: ")) << r.err;
+  EXPECT_NE(r.err.find("25006"), std::string::npos) << "refused by the database as a read-only transaction: " << r.err;
   EXPECT_EQ(run_weir({"query", *url, "SELECT count(*) AS n FROM " + table, "-f", "csv"}).out, "n\n0\n");
   std::string sleep = std::string(url_variable) == "WEIR_TEST_PG_URL" ? "SELECT pg_sleep(5)" : "SELECT SLEEP(5)";
   r = run_weir({"query", "slow", sleep}, dir.path().string(), env);

@@ -32,8 +32,8 @@ struct ConnectionConfig {
   // MySQL's session transaction mode, SQLite's read-only open), and commands that write refuse it
   // before anything reaches the server.
   bool read_only = false;
-  std::optional<std::chrono::milliseconds> connect_timeout;  // nullopt: the URL's or driver's default
-  std::optional<std::chrono::milliseconds> query_timeout;    // nullopt: the URL's, or no limit
+  std::optional<std::chrono::milliseconds> connect_timeout{};  // nullopt: the URL's or driver's default
+  std::optional<std::chrono::milliseconds> query_timeout{};    // nullopt: the URL's, or no limit
 
   // What messages call this connection: "connection `shop` (postgres://app:***@h/db)".
   std::string describe() const;

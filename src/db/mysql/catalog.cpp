@@ -123,6 +123,7 @@ TableDetails MyCatalog::details(Connection& connection, const TableInfo& info) c
   std::vector<Value> table{Value(out.ref.schema), Value(out.ref.name)};
   for (const Row& row : fetch_rows(connection, kColumns, table)) {
     std::optional<std::string> expression = optional_text(row[0]);
+    if (expression == "NULL") expression.reset();  // MariaDB's way of saying DEFAULT NULL, as no default
     std::string generated = text_of(row[3]);
     if (!generated.empty()) expression = "GENERATED ALWAYS AS (" + generated + ")";
     else if (text_of(row[2]).find("auto_increment") != std::string::npos) expression = "AUTO_INCREMENT";
