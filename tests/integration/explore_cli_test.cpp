@@ -362,7 +362,7 @@ TEST(ExploreConfig, DefaultConfigFileIsTheUsersWhenTheFolderHasNone) {
   test::write_file(work.file("weir.yaml"), "connections:\n  other: \"sqlite::memory:\"\n");
   r = run_weir({"ping", "here"}, work.path().string(), {"HOME=" + home.path().string(), "XDG_CONFIG_HOME="});
   EXPECT_EQ(r.exit_code, 2) << "./weir.yaml comes first";
-  EXPECT_NE(r.err.find("`here` is neither a URL nor a connection named in the config (did you mean `other`?)"),
+  EXPECT_NE(r.err.find("`here` is neither a URL nor a connection named in the config"),
             std::string::npos) << r.err;
   r = run_weir({"connections", "--format", "csv"}, home.path().string(), {"HOME=" + work.path().string() + "/none", "XDG_CONFIG_HOME="});
   EXPECT_EQ(r.exit_code, 2);
@@ -407,7 +407,8 @@ TEST_P(ExploreServers, ConnectStoresThePasswordsPlaceAndConnectionsMasksEveryPas
   ASSERT_EQ(r.exit_code, 0) << r.err;
   Json added = Json::parse(r.out)["connections"][0];
   EXPECT_EQ(added["status"], "ok");
-  EXPECT_GT(added["table_count"].get<int>(), 0);
+  EXPECT_TRUE(added["table_count"].is_number_integer()) << added;
+  EXPECT_FALSE(added["server_version"].get<std::string>().empty());
   std::string file = test::read_file(dir.file("weir.yaml"));
   EXPECT_EQ(file, fmt::format("connections:\n  db: {{ url: \"{}\", password: {{ file: \"{}\" }} }}\n", bare, dir.file("pw")));
   EXPECT_EQ(file.find(std::getenv(password_variable)), std::string::npos);
