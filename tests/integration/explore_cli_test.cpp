@@ -352,19 +352,29 @@ TEST(ExploreConfig, ReadOnlySqliteConnectionRefusesWrites) {
             "n\n25\n");
 }
 
+// weir with HOME and XDG_CONFIG_HOME replaced (run_weir adds variables after this process's own,
+// and the first HOME wins), through env(1).
+test::CommandResult weir_at_home(const std::vector<std::string>& args, const std::string& dir, const std::string& home,
+                                 const std::string& xdg = "") {
+  std::vector<std::string> argv{"env", "HOME=" + home, "XDG_CONFIG_HOME=" + xdg, WEIR_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return test::run_program(argv, dir);
+}
+
 TEST(ExploreConfig, DefaultConfigFileIsTheUsersWhenTheFolderHasNone) {
   test::TempDir home, work;
   std::filesystem::create_directories(home.path() / ".config" / "weir");
   test::write_file((home.path() / ".config" / "weir" / "weir.yaml").string(),
                    "connections:\n  here: \"sqlite::memory:\"\n");
-  auto r = run_weir({"ping", "here"}, work.path().string(), {"HOME=" + home.path().string(), "XDG_CONFIG_HOME="});
+  auto r = weir_at_home({"ping", "here"}, work.path().string(), home.path().string());
   EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = weir_at_home({"ping", "here"}, work.path().string(), "/nonexistent", (home.path() / ".config").string());
+  EXPECT_EQ(r.exit_code, 0) << "XDG_CONFIG_HOME, when set, instead of ~/.config: " << r.err;
   test::write_file(work.file("weir.yaml"), "connections:\n  other: \"sqlite::memory:\"\n");
-  r = run_weir({"ping", "here"}, work.path().string(), {"HOME=" + home.path().string(), "XDG_CONFIG_HOME="});
+  r = weir_at_home({"ping", "here"}, work.path().string(), home.path().string());
   EXPECT_EQ(r.exit_code, 2) << "./weir.yaml comes first";
-  EXPECT_NE(r.err.find("`here` is neither a URL nor a connection named in the config"),
-            std::string::npos) << r.err;
-  r = run_weir({"connections", "--format", "csv"}, home.path().string(), {"HOME=" + work.path().string() + "/none", "XDG_CONFIG_HOME="});
+  EXPECT_NE(r.err.find("`here` is neither a URL nor a connection named in the config"), std::string::npos) << r.err;
+  r = weir_at_home({"connections", "--format", "csv"}, home.path().string(), "/nonexistent");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(r.err.starts_with("weir: config error: no config file: give --config FILE")) << r.err;
 }
