@@ -4,6 +4,7 @@ function(weir_add_driver name)
   set(dir ${CMAKE_CURRENT_SOURCE_DIR})
   target_sources(weir_lib PRIVATE
     ${dir}/bulk_writer.cpp
+    ${dir}/catalog.cpp
     ${dir}/connection.cpp
     ${dir}/cursor.cpp
     ${dir}/dialect.cpp

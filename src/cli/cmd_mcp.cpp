@@ -3,7 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <filesystem>
+#include <optional>
 #include <iostream>
 #include <string>
 
@@ -18,11 +18,10 @@ namespace weir::cli {
 namespace {
 
 db::Connections configured_connections(const Globals& globals) {
-  std::string file = globals.config_file;
-  if (file.empty() && std::filesystem::exists("weir.yaml")) file = "weir.yaml";
-  if (file.empty()) return {};
-  config::Document doc = config::load_document(file);
-  config::Diagnostics diagnostics(file);
+  std::optional<std::string> file = db::find_config_file(globals.config_file);
+  if (!file) return {};
+  config::Document doc = config::load_document(*file);
+  config::Diagnostics diagnostics(*file);
   db::Connections connections = db::read_connections(doc, diagnostics);
   diagnostics.throw_if_any();
   return connections;

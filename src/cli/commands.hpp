@@ -16,7 +16,7 @@ namespace weir::cli {
 
 // Options shared by every command.
 struct Globals {
-  std::string config_file;  // --config; empty: ./weir.yaml when it exists
+  std::string config_file;  // --config; empty: db::find_config_file() picks the default
   std::string log_level = "info";
 
   // A connection named in the config file, or a URL. Only what the command uses is read:
@@ -37,5 +37,9 @@ void add_reference_command(CLI::App& app, Action& action);
 void add_schema_command(CLI::App& app, Action& action);
 void add_validate_command(CLI::App& app, Action& action);
 void add_deadletters_command(CLI::App& app, Action& action);
+void add_connect_command(CLI::App& app, const Globals& globals, Action& action);
+void add_connections_command(CLI::App& app, const Globals& globals, Action& action);
+void add_tables_command(CLI::App& app, const Globals& globals, Action& action);
+void add_describe_command(CLI::App& app, const Globals& globals, Action& action);
 
 }  // namespace weir::cli

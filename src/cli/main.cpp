@@ -1,12 +1,9 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <iostream>
-#include <optional>
 
 #include "cli/commands.hpp"
-#include "core/yaml_document.hpp"
 #include "weir/error.hpp"
 #include "weir/log.hpp"
 #include "weir/secret.hpp"
@@ -14,17 +11,7 @@
 namespace weir::cli {
 
 db::ConnectionConfig Globals::connection(std::string_view name_or_url) const {
-  std::string file = config_file;
-  if (file.empty() && std::filesystem::exists("weir.yaml")) file = "weir.yaml";
-  if (file.empty()) return db::resolve_connection(name_or_url, nullptr);
-  std::optional<config::Document> doc;
-  try {
-    doc = config::load_document(file);
-  } catch (const Error&) {
-    // A URL does not need the file: only a name does.
-    if (name_or_url.find(':') == std::string_view::npos) throw;
-  }
-  return db::resolve_connection(name_or_url, doc ? &*doc : nullptr);
+  return db::load_connection(name_or_url, config_file);
 }
 
 namespace {
@@ -38,7 +25,7 @@ int run(int argc, char** argv) {
   app.set_help_all_flag("--help-all", "Show help for every command");
   Globals globals;
   app.add_option("-c,--config", globals.config_file,
-                 "Project file with `connections:` and `pipelines:` (default: ./weir.yaml if present)");
+                 "Project file with `connections:` and `pipelines:` (default: ./weir.yaml, else ~/.config/weir/weir.yaml, if present)");
   app.add_option("--log-level", globals.log_level, "debug, info, warn, error or off")
       ->capture_default_str();
 
@@ -51,6 +38,10 @@ int run(int argc, char** argv) {
   add_validate_command(app, action);
   add_cdc_command(app, action);
   add_deadletters_command(app, action);
+  add_connect_command(app, globals, action);
+  add_connections_command(app, globals, action);
+  add_tables_command(app, globals, action);
+  add_describe_command(app, globals, action);
   add_schema_command(app, action);
   add_reference_command(app, action);
 

@@ -29,6 +29,16 @@ void validate_identifier(std::string_view identifier, std::string_view what) {
                   fmt::format("{} name `{}` contains a control character", what, printable(identifier)));
 }
 
+std::string_view to_string(TableKind kind) noexcept {
+  switch (kind) {
+    case TableKind::view: return "view";
+    case TableKind::materialized_view: return "materialized view";
+    case TableKind::foreign_table: return "foreign table";
+    case TableKind::table: break;
+  }
+  return "table";
+}
+
 TableRef TableRef::parse(std::string_view text) {
   TableRef ref;
   auto dot = text.find('.');

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -71,6 +73,25 @@ std::optional<std::string> read_password(const YAML::Node& node, const std::stri
   }
 }
 
+// read_only, connect_timeout and query_timeout; false after a diagnostic. A timeout the URL
+// sets too is refused: one setting, one place.
+bool read_session_options(const YAML::Node& node, const std::string& path, ConnectionConfig& config,
+                          config::Diagnostics& d) {
+  config::Section section(node, connection_spec(), path);
+  config.read_only = section.boolean("read_only");
+  bool ok = true;
+  for (std::string_view name : {"connect_timeout", "query_timeout"}) {
+    if (!section.has(name)) continue;
+    if (config.url.option(name)) {
+      d.add(node[std::string(name)], section.path_of(name),
+            fmt::format("the URL sets `{}` too: give it in one place", name));
+      ok = false;
+    }
+    (name == "connect_timeout" ? config.connect_timeout : config.query_timeout) = section.duration(name);
+  }
+  return ok;
+}
+
 std::optional<ConnectionConfig> read_one(const std::string& name, const YAML::Node& node,
                                          const config::Document& doc, config::Diagnostics& d) {
   std::string path = "connections." + name;
@@ -103,6 +124,7 @@ std::optional<ConnectionConfig> read_one(const std::string& name, const YAML::No
   if (config.url.file_path && config.url.database != ":memory:")
     config.url.database = doc.resolve_path(config.url.database);
   if (node.IsMap() && node["init"]) config.init_script = doc.resolve_path(node["init"].Scalar());
+  if (node.IsMap() && !read_session_options(node, path, config, d)) return std::nullopt;
   return config;
 }
 
@@ -125,6 +147,21 @@ const config::Spec& connection_spec() {
                 .description = "SQL script run once, in one transaction, when the database is created "
                                "(SQLite: when the file does not exist yet). On failure the new file is removed.",
                 .example = "data/seed.sql"},
+          Field{.name = "read_only", .shapes = config::kBoolean, .default_value = "false",
+                .description = "The database itself refuses writes on this connection: PostgreSQL sessions run "
+                               "with default_transaction_read_only, MySQL/MariaDB sessions in READ ONLY "
+                               "transactions, SQLite files are opened read-only (and query_only): a write into it fails "
+                               "with a permission error.",
+                .example = "true"},
+          Field{.name = "connect_timeout", .shapes = config::kDuration,
+                .description = "How long to wait for the connection to be made (PostgreSQL and MySQL/MariaDB; "
+                               "whole seconds, rounded up). Default: the URL's `connect_timeout`, else 10s.",
+                .example = "5s"},
+          Field{.name = "query_timeout", .shapes = config::kDuration,
+                .description = "How long a statement may run before the server stops it with a timeout error "
+                               "(PostgreSQL statement_timeout, MariaDB max_statement_time; not applied to SQLite). "
+                               "Default: the URL's `query_timeout`, else no limit.",
+                .example = "30s"},
       }};
   return spec;
 }
@@ -150,6 +187,35 @@ std::vector<std::string> connection_names(const config::Document& doc) {
   if (block && block.IsMap())
     for (const auto& entry : block) names.push_back(entry.first.Scalar());
   return names;
+}
+
+std::vector<std::string> default_config_files() {
+  std::vector<std::string> files{"weir.yaml"};
+  const char* xdg = std::getenv("XDG_CONFIG_HOME");
+  const char* home = std::getenv("HOME");
+  if (xdg && *xdg) files.push_back((std::filesystem::path(xdg) / "weir" / "weir.yaml").string());
+  else if (home && *home) files.push_back((std::filesystem::path(home) / ".config" / "weir" / "weir.yaml").string());
+  return files;
+}
+
+std::optional<std::string> find_config_file(std::string_view given) {
+  if (!given.empty()) return std::string(given);
+  for (std::string& file : default_config_files())
+    if (std::filesystem::exists(file)) return std::move(file);
+  return std::nullopt;
+}
+
+ConnectionConfig load_connection(std::string_view name_or_url, std::string_view config_file) {
+  std::optional<std::string> file = find_config_file(config_file);
+  if (!file) return resolve_connection(name_or_url, nullptr);
+  std::optional<config::Document> doc;
+  try {
+    doc = config::load_document(*file);
+  } catch (const Error&) {
+    // A URL does not need the file: only a name does.
+    if (name_or_url.find(':') == std::string_view::npos) throw;
+  }
+  return resolve_connection(name_or_url, doc ? &*doc : nullptr);
 }
 
 ConnectionConfig resolve_connection(std::string_view name_or_url, const config::Document* doc) {

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,17 @@ std::vector<std::string> connection_names(const config::Document& doc);
 // config file), or a URL. Only that entry is read, so a problem elsewhere in the file (an
 // unset variable, another connection's secret file) cannot fail the command.
 ConnectionConfig resolve_connection(std::string_view name_or_url, const config::Document* doc);
+
+// Where commands look for the config file when --config is not given, in order: ./weir.yaml,
+// then $XDG_CONFIG_HOME/weir/weir.yaml (~/.config/weir/weir.yaml when XDG_CONFIG_HOME is unset).
+std::vector<std::string> default_config_files();
+// The config file a command reads: `given` (--config) when not empty, whether or not it exists;
+// else the first of default_config_files() that exists; nullopt when none does.
+std::optional<std::string> find_config_file(std::string_view given);
+// A connection given on the command line (a name or a URL), read from the config file
+// find_config_file(config_file) picks, as resolve_connection() reads it. A file that cannot be
+// read fails only a name: a URL needs no file. Throws Error{config}.
+ConnectionConfig load_connection(std::string_view name_or_url, std::string_view config_file);
 
 // The connection pools of one process's run: one per connection (its name and URL), shared by
 // every module, state store and dead-letter table that names it, so a pool's metrics describe

@@ -1,7 +1,9 @@
 // weir::db::Driver and the registry that picks one by URL scheme.
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -16,6 +18,7 @@ struct Spec;
 
 namespace weir::db {
 
+class Catalog;
 class Dialect;
 
 struct ConnectionConfig {
@@ -24,6 +27,13 @@ struct ConnectionConfig {
   // A SQL script file run, in one transaction, when connect() creates the database (an
   // absent SQLite file). If it fails the new database is removed: nothing half-made stays.
   std::string init_script;
+  // Set in the config file (connections.NAME.read_only …), applied by the driver. A read-only
+  // connection refuses writes in the database itself (PostgreSQL default_transaction_read_only,
+  // MySQL's session transaction mode, SQLite's read-only open), and commands that write refuse it
+  // before anything reaches the server.
+  bool read_only = false;
+  std::optional<std::chrono::milliseconds> connect_timeout{};  // nullopt: the URL's or driver's default
+  std::optional<std::chrono::milliseconds> query_timeout{};    // nullopt: the URL's, or no limit
 
   // What messages call this connection: "connection `shop` (postgres://app:***@h/db)".
   std::string describe() const;
@@ -47,6 +57,8 @@ class Driver {
   virtual const config::Spec& url_options() const = 0;
   // Its SQL dialect, without a connection.
   virtual const Dialect& dialect() const = 0;
+  // Its catalog queries (tables, constraints, indexes, the server's version).
+  virtual const Catalog& catalog() const = 0;
   // Its part of docs/types.md (`weir reference types`): how native types map to logical ones,
   // in Markdown, without a heading.
   virtual std::string types_reference() const = 0;

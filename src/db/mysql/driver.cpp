@@ -7,6 +7,7 @@
 
 #include <errmsg.h>
 
+#include "db/mysql/catalog.hpp"
 #include "db/mysql/connection.hpp"
 #include "db/mysql/dialect.hpp"
 #include "db/mysql/errors.hpp"
@@ -30,6 +31,7 @@ DbHandle open_once(const ConnectionConfig& config, const Settings& s, bool tls) 
   mysql_optionsv(db.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
   mysql_optionsv(db.get(), MYSQL_OPT_CONNECT_TIMEOUT, &s.connect_timeout);
   mysql_optionsv(db.get(), MYSQL_INIT_COMMAND, s.init_command.c_str());
+  if (!s.read_only_command.empty()) mysql_optionsv(db.get(), MYSQL_INIT_COMMAND, s.read_only_command.c_str());
   enable_local_infile(db.get());  // served from memory only (load_data.hpp)
   if (tls) {
     my_bool enforce = 1, verify = s.ssl_mode == "verify-full";
@@ -90,6 +92,11 @@ const config::Spec& MyDriver::url_options() const { return url_options_spec(); }
 const Dialect& MyDriver::dialect() const {
   static const MyDialect dialect;
   return dialect;
+}
+
+const Catalog& MyDriver::catalog() const {
+  static const MyCatalog catalog;
+  return catalog;
 }
 
 std::string MyDriver::types_reference() const { return types_reference_markdown(); }

@@ -29,6 +29,7 @@ constexpr std::array kRules{
     ErrnoRule{1049, ErrorKind::config, false},       ErrnoRule{1045, ErrorKind::auth, false},
     ErrnoRule{1044, ErrorKind::permission, false},   ErrnoRule{1142, ErrorKind::permission, false},
     ErrnoRule{1143, ErrorKind::permission, false},   ErrnoRule{1227, ErrorKind::permission, false},
+    ErrnoRule{1792, ErrorKind::permission, false},  // a write in a READ ONLY transaction (read_only: true)
     ErrnoRule{1317, ErrorKind::cancelled, false},    ErrnoRule{3024, ErrorKind::timeout, false},
     ErrnoRule{1969, ErrorKind::timeout, false},      ErrnoRule{1040, ErrorKind::connection, true},
     ErrnoRule{1053, ErrorKind::connection, true},    ErrnoRule{1927, ErrorKind::connection, true},

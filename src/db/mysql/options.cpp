@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdint>
+
 #include "db/url_options.hpp"
 #include "weir/error.hpp"
 
@@ -90,7 +93,11 @@ Settings read_settings(const ConnectionConfig& config) {
   // UTC so TIMESTAMP reads as timestamptz; strict mode so a value the column cannot hold is an
   // error, never silently truncated or zeroed; MariaDB's max_statement_time for query_timeout.
   s.init_command = "SET time_zone = '+00:00', sql_mode = CONCAT_WS(',', @@sql_mode, 'STRICT_ALL_TABLES')";
-  if (std::int64_t query_timeout_ms = options.integer("query_timeout"))
+  if (config.connect_timeout)
+    s.connect_timeout = static_cast<unsigned>(std::max<std::int64_t>((config.connect_timeout->count() + 999) / 1000, 1));
+  if (config.read_only) s.read_only_command = "SET SESSION TRANSACTION READ ONLY";
+  std::int64_t query_timeout_ms = config.query_timeout ? config.query_timeout->count() : options.integer("query_timeout");
+  if (query_timeout_ms)
     s.init_command += fmt::format(", max_statement_time = {:.3f}", double(query_timeout_ms) / 1000.0);
   return s;
 }

@@ -17,6 +17,7 @@ struct Settings {
   std::string ssl_mode = "prefer";
   std::string ssl_ca, ssl_cert, ssl_key, ssl_capath;
   std::string init_command;  // run by Connector/C on every (re)connection
+  std::string read_only_command;  // a second one, for a read_only connection; empty: none
   SessionOptions session;
 };
 

@@ -5,6 +5,7 @@
 #include <span>
 
 #include "core/text.hpp"
+#include "db/postgres/catalog.hpp"
 #include "db/postgres/connection.hpp"
 #include "db/postgres/dialect.hpp"
 #include "db/postgres/errors.hpp"
@@ -38,7 +39,7 @@ std::string one_line(std::string_view text) {
   if (message.find("unsupported startup parameter") != std::string::npos)
     throw Error(ErrorKind::config,
                 fmt::format("{}: {} (weir sends the startup parameter `options` only for the URL options `options` "
-                            "and `query_timeout`, which a connection pooler may refuse: set them for the role "
+                            "and `query_timeout` and the connection options `query_timeout` and `read_only`, which a connection pooler may refuse: set them for the role "
                             "instead, e.g. ALTER ROLE … SET statement_timeout = …)",
                             context, message),
                 "08P01", false);
@@ -58,6 +59,11 @@ const config::Spec& PgDriver::url_options() const { return url_options_spec(); }
 const Dialect& PgDriver::dialect() const {
   static const PgDialect dialect;
   return dialect;
+}
+
+const Catalog& PgDriver::catalog() const {
+  static const PgCatalog catalog;
+  return catalog;
 }
 
 std::string PgDriver::types_reference() const { return types_reference_markdown(); }

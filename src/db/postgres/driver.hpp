@@ -22,6 +22,7 @@ class PgDriver final : public Driver {
   const UrlScheme& url_scheme() const noexcept override;
   const config::Spec& url_options() const override;
   const Dialect& dialect() const override;
+  const Catalog& catalog() const override;
   std::string types_reference() const override;
   std::unique_ptr<Connection> connect(const ConnectionConfig& config) const override;
 };

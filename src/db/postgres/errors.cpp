@@ -20,7 +20,7 @@ constexpr std::array kRules{
     SqlstateRule{"23505", ErrorKind::unique, false},        SqlstateRule{"23503", ErrorKind::foreign_key, false},
     SqlstateRule{"23502", ErrorKind::not_null, false},      SqlstateRule{"23514", ErrorKind::check, false},
     SqlstateRule{"40001", ErrorKind::serialization, true},  SqlstateRule{"40P01", ErrorKind::deadlock, true},
-    SqlstateRule{"42501", ErrorKind::permission, false},    SqlstateRule{"57014", ErrorKind::cancelled, false},
+    SqlstateRule{"42501", ErrorKind::permission, false},    SqlstateRule{"25006", ErrorKind::permission, false},    SqlstateRule{"57014", ErrorKind::cancelled, false},
     SqlstateRule{"57P01", ErrorKind::connection, true},     SqlstateRule{"57P02", ErrorKind::connection, true},
     SqlstateRule{"57P03", ErrorKind::connection, true},     SqlstateRule{"55P03", ErrorKind::timeout, true},
     SqlstateRule{"25P03", ErrorKind::timeout, false},       SqlstateRule{"0A000", ErrorKind::unsupported, false},

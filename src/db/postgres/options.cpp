@@ -1,6 +1,8 @@
 #include "db/postgres/options.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 
 #include "db/url_options.hpp"
 
@@ -79,6 +81,13 @@ Settings read_settings(const ConnectionConfig& config) {
   std::string pooler = options.string("pooler");
   s.pooler = pooler == "none" ? Pooler::none : pooler == "transaction" ? Pooler::transaction : Pooler::automatic;
   if (options.has("query_timeout")) s.query_timeout = std::to_string(options.integer("query_timeout"));
+  if (config.query_timeout) s.query_timeout = std::to_string(config.query_timeout->count());
+  if (config.connect_timeout) {
+    // libpq counts whole seconds; a fraction waits the next whole second rather than for ever (0).
+    auto seconds = (config.connect_timeout->count() + 999) / 1000;
+    for (auto& [name, value] : s.libpq)
+      if (name == "connect_timeout") value = std::to_string(std::max<std::int64_t>(seconds, 1));
+  }
   // In the URL's order: the server takes the last of two settings of one name.
   for (const auto& [key, value] : config.url.options) {
     std::string part = key == "options"         ? value
@@ -86,6 +95,10 @@ Settings read_settings(const ConnectionConfig& config) {
                                                 : "";
     if (!part.empty()) s.server_options += (s.server_options.empty() ? "" : " ") + part;
   }
+  // The connection's own options (connections.NAME.…), which the URL cannot also set.
+  auto add = [&](std::string part) { s.server_options += (s.server_options.empty() ? "" : " ") + part; };
+  if (config.query_timeout) add("-c statement_timeout=" + s.query_timeout);
+  if (config.read_only) add("-c default_transaction_read_only=on");
   return s;
 }
 

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "core/text.hpp"
+#include "db/sqlite/catalog.hpp"
 #include "db/sqlite/connection.hpp"
 #include "db/sqlite/decimal_sum.hpp"
 #include "db/sqlite/dialect.hpp"
@@ -100,6 +101,11 @@ const Dialect& SqliteDriver::dialect() const {
   return dialect;
 }
 
+const Catalog& SqliteDriver::catalog() const {
+  static const SqliteCatalog catalog;
+  return catalog;
+}
+
 std::string SqliteDriver::types_reference() const { return types_reference_markdown(); }
 
 std::unique_ptr<Connection> SqliteDriver::connect(const ConnectionConfig& config) const {
@@ -133,6 +139,8 @@ std::unique_ptr<Connection> SqliteDriver::connect(const ConnectionConfig& config
   std::string pragmas =
       fmt::format("PRAGMA foreign_keys = {}; PRAGMA synchronous = {}; PRAGMA cache_size = -{}; PRAGMA mmap_size = {};",
                   options.foreign_keys, options.synchronous, options.cache_size_kib, options.mmap_size);
+  // A read-only file still lets ATTACH open another one for writing: query_only refuses that too.
+  if (config.read_only) pragmas += " PRAGMA query_only = 1;";
   try {
     connection->execute_script(pragmas);
     if (!memory && options.open_flags != SQLITE_OPEN_READONLY) {

@@ -59,6 +59,7 @@ Options read_options(const ConnectionConfig& config) {
   o.open_flags = mode == "ro"   ? SQLITE_OPEN_READONLY
                  : mode == "rw" ? SQLITE_OPEN_READWRITE
                                 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  if (config.read_only) o.open_flags = SQLITE_OPEN_READONLY;
   o.busy_timeout_ms = static_cast<int>(options.integer("busy_timeout"));
   o.journal_mode = to_lower(options.string("journal_mode"));
   o.synchronous = to_lower(options.string("synchronous"));
