@@ -1,6 +1,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -13,9 +14,26 @@
 
 namespace weir::cli {
 
+std::string Globals::config_path() const {
+  if (config_file.empty() && std::filesystem::exists("weir.yaml")) return "weir.yaml";
+  return config_file;
+}
+
+std::filesystem::path Globals::base_dir() const {
+  std::string file = config_path();
+  if (file.empty()) return std::filesystem::current_path();
+  return std::filesystem::absolute(file).parent_path();
+}
+
+bool Globals::names_connection(std::string_view name) const {
+  std::string file = config_path();
+  if (file.empty()) return false;
+  std::vector<std::string> names = db::connection_names(config::load_document(file));
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
 db::ConnectionConfig Globals::connection(std::string_view name_or_url) const {
-  std::string file = config_file;
-  if (file.empty() && std::filesystem::exists("weir.yaml")) file = "weir.yaml";
+  std::string file = config_path();
   if (file.empty()) return db::resolve_connection(name_or_url, nullptr);
   std::optional<config::Document> doc;
   try {
@@ -48,6 +66,7 @@ int run(int argc, char** argv) {
   add_query_command(app, globals, action);
   add_mcp_command(app, globals, action);
   add_run_command(app, globals, action);
+  add_sync_command(app, globals, action);
   add_validate_command(app, action);
   add_schema_command(app, action);
   add_reference_command(app, action);

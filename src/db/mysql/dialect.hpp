@@ -12,6 +12,7 @@ class MyDialect final : public Dialect {
   std::string placeholder(std::size_t) const override { return "?"; }
   std::string upsert_clause(std::span<const std::string> key, std::span<const std::string> update_columns) const override;
   std::string column_type(const Column& column) const override;
+  std::optional<std::string> cannot_hold(const Column& column) const override;
   std::string clock_minus(Type column, std::string_view time_zone, std::chrono::microseconds lag,
                           const Bind& bind) const override;
   // utf8mb4 spelled out: the server's default may be latin1. Binary collation compares as the

@@ -221,6 +221,15 @@ std::string column_type(const Column& column) {
   }
 }
 
+std::optional<std::string> cannot_hold(const Column& column) {
+  if (column.type == Type::decimal && (column.precision > kMaxDecimalDigits || column.scale > kMaxDecimalScale))
+    return fmt::format("{} has more digits than MySQL/MariaDB's widest DECIMAL({},{})", column.native_type,
+                       kMaxDecimalDigits, kMaxDecimalScale);
+  if (column.type == Type::interval)
+    return fmt::format("{}: MySQL/MariaDB have no interval type (it would become text)", column.native_type);
+  return std::nullopt;
+}
+
 void check_storable(const Batch& batch, std::span<const std::string> columns) {
   for (std::size_t c = 0; c < batch.width(); ++c) {
     if (batch.schema()[c].type != Type::float64 && batch.schema()[c].type != Type::null) continue;
