@@ -45,6 +45,16 @@ Verification verify(const Request& r, const TablePlan& plan) {
   return {from.rows, to.rows, from.checksum, to.checksum};
 }
 
+// A sync that failed before its first commit leaves the target as it found it.
+void drop_created(const Request& r, const TablePlan& plan) noexcept {
+  try {
+    auto target = db::connect(r.target);
+    target->execute("DROP TABLE " + target->dialect().quote_table(plan.target));
+  } catch (const Error&) {
+    // The sync's own error is the one to report; the empty table stays.
+  }
+}
+
 }  // namespace
 
 Report run(const Request& original) {
@@ -73,13 +83,15 @@ Report run(const Request& original) {
   pipeline::PipelineStats stats = pipeline::run_all(project, options).front();
   report.rows_read = stats.rows_read;
   report.rows_written = stats.rows_written;
-  report.rows_skipped = stats.dead_letters + stats.rows_skipped;
+  // Rows refused by the target are skipped only when asked: otherwise they failed the sync.
+  if (r.on_conflict == OnConflict::skip) report.rows_skipped = stats.dead_letters + stats.rows_skipped;
   report.interrupted = stats.interrupted;
   report.error = stats.error;
   report.config_error = stats.config_error;
   const bool finished = stats.error.empty() && !stats.interrupted;
   // A full sync that reached the end starts from the first row next time.
   if (finished && resumable) p.state->reset(p.owner);
+  if (!finished && report.created && report.rows_written == 0) drop_created(r, plan);
   if (finished && r.verify) report.verification = verify(r, plan);
   report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return report;

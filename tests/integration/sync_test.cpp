@@ -82,8 +82,8 @@ TEST_F(Sync, PostgresValuesArriveExactlyInMariadbAndSqlite) {
   EXPECT_NE(r.out.find(": match\n"), std::string::npos) << r.out;
   EXPECT_EQ(rows("maria", "SELECT * FROM " + src + " ORDER BY id"),
             "{\"id\":1,\"Order\":7,\"MixedCase\":\"emoji \xF0\x9F\x98\x80 and \xC3\xBC\","
-            "\"amount\":\"1234567890123456789012345678.0123456789\",\"at_local\":\"2024-02-29T23:59:59.123456\","
-            "\"at_instant\":\"2024-06-01T10:00:00.5\",\"doc\":{\"a\": [1, 2.50], \"b\": null},\"tags\":[1,null,3],"
+            "\"amount\":\"1234567890123456789012345678.0123456789\",\"at_local\":\"2024-02-29 23:59:59.123456\","
+            "\"at_instant\":\"2024-06-01 10:00:00.5\",\"doc\":{\"a\": [1, 2.50], \"b\": null},\"tags\":[1,null,3],"
             "\"flag\":true,\"raw\":\"AP8Q\"}\n"
             "{\"id\":2,\"Order\":-1,\"MixedCase\":null,\"amount\":\"-0.0000000001\",\"at_local\":null,"
             "\"at_instant\":null,\"doc\":null,\"tags\":null,\"flag\":false,\"raw\":null}\n");
@@ -93,8 +93,8 @@ TEST_F(Sync, PostgresValuesArriveExactlyInMariadbAndSqlite) {
   EXPECT_NE(r.out.find(": match\n"), std::string::npos) << r.out;
   EXPECT_EQ(rows("lite", "SELECT * FROM " + src + " ORDER BY id"),
             "{\"id\":1,\"Order\":7,\"MixedCase\":\"emoji \xF0\x9F\x98\x80 and \xC3\xBC\","
-            "\"amount\":\"1234567890123456789012345678.0123456789\",\"at_local\":\"2024-02-29T23:59:59.123456\","
-            "\"at_instant\":\"2024-06-01T10:00:00.5Z\",\"doc\":{\"a\": [1, 2.50], \"b\": null},\"tags\":[1,null,3],"
+            "\"amount\":\"1234567890123456789012345678.0123456789\",\"at_local\":\"2024-02-29 23:59:59.123456\","
+            "\"at_instant\":\"2024-06-01 10:00:00.5+00:00\",\"doc\":{\"a\": [1, 2.50], \"b\": null},\"tags\":[1,null,3],"
             "\"flag\":true,\"raw\":\"AP8Q\"}\n"
             "{\"id\":2,\"Order\":-1,\"MixedCase\":null,\"amount\":\"-0.0000000001\",\"at_local\":null,"
             "\"at_instant\":null,\"doc\":null,\"tags\":null,\"flag\":false,\"raw\":null}\n");
@@ -117,21 +117,22 @@ TEST_F(Sync, MariadbUnsignedAndZeroDatesArriveInPostgresOrNameTheColumn) {
 
   auto r = sync({"maria." + src, "--to", "pg"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.err.find("zero date"), std::string::npos) << r.err;
-  EXPECT_EQ(rows("pg", "SELECT count(*) AS n FROM " + src), "{\"n\":0}\n");
+  EXPECT_NE(r.err.find("column `d`: the server returned a zero date"), std::string::npos) << r.err;
+  // Nothing was committed: the table it created is gone again.
+  EXPECT_EQ(rows("pg", "SELECT count(*) AS n FROM pg_tables WHERE tablename = '" + src + "'"), "{\"n\":0}\n");
 
   r = sync({"maria." + src, "--to", "pg", "--on-bad-value", "null", "--verify"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(rows("pg", "SELECT * FROM " + src),
             "{\"id\":\"18446744073709551615\",\"select\":1,\"amount\":\"9999999999999999999999999999.9999999999\","
-            "\"at_local\":\"1999-12-31T23:59:59.999999\",\"flag\":true,\"raw\":\"AP8=\",\"note\":\"\xF0\x9F\x98\x80\","
+            "\"at_local\":\"1999-12-31 23:59:59.999999\",\"flag\":true,\"raw\":\"AP8=\",\"note\":\"\xF0\x9F\x98\x80\","
             "\"d\":null}\n");
   EXPECT_EQ(rows("pg", "SELECT format_type(atttypid, atttypmod) AS t, attnotnull AS nn FROM pg_attribute WHERE "
                        "attrelid = '" + src + "'::regclass AND attnum > 0 ORDER BY attnum"),
-            "{\"t\":\"numeric(20,0)\",\"nn\":true}\n{\"t\":\"integer\",\"nn\":true}\n"
+            "{\"t\":\"numeric(20,0)\",\"nn\":true}\n{\"t\":\"bigint\",\"nn\":true}\n"
             "{\"t\":\"numeric(38,10)\",\"nn\":false}\n{\"t\":\"timestamp without time zone\",\"nn\":false}\n"
             "{\"t\":\"boolean\",\"nn\":false}\n{\"t\":\"bytea\",\"nn\":false}\n"
-            "{\"t\":\"character varying(20)\",\"nn\":false}\n{\"t\":\"date\",\"nn\":false}\n");
+            "{\"t\":\"text\",\"nn\":false}\n{\"t\":\"date\",\"nn\":false}\n");
 }
 
 TEST_F(Sync, SqliteValuesArriveInPostgres) {
@@ -149,7 +150,7 @@ TEST_F(Sync, SqliteValuesArriveInPostgres) {
   EXPECT_NE(r.out.find(": match\n"), std::string::npos) << r.out;
   EXPECT_EQ(rows("pg", "SELECT * FROM " + src),
             "{\"id\":9223372036854775807,\"MixedCase\":\"\xF0\x9F\x98\x80\",\"flag\":true,\"raw\":\"AP8=\","
-            "\"at_local\":\"2024-02-29T23:59:59.123456\",\"amount\":\"0.1000000000000000000000000001\"}\n");
+            "\"at_local\":\"2024-02-29 23:59:59.123456\",\"amount\":\"0.1000000000000000000000000001\"}\n");
 }
 
 TEST_F(Sync, IncrementalRunsCopyOnlyNewAndChangedRows) {

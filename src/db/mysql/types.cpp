@@ -250,6 +250,7 @@ ResultBinder::ResultBinder(MYSQL_FIELD* fields, unsigned count, bool zero_dates_
     MYSQL_BIND& b = binds_[i];
     std::memset(&b, 0, sizeof b);
     Column column = column_of(fields[i]);
+    cell.name = column.name;
     cell.field_type = fields[i].type;
     cell.type = column.type;
     cell.is_unsigned = fields[i].flags & UNSIGNED_FLAG;
@@ -295,7 +296,11 @@ void ResultBinder::read_row(MYSQL_STMT* stmt, std::span<Value> out) {
       if (mysql_stmt_fetch_column(stmt, &b, i, 0) != 0) throw_statement_error(stmt, "fetching a long column");
       grown = true;
     }
-    read_cell(cell, out[i]);
+    try {
+      read_cell(cell, out[i]);
+    } catch (Error& e) {
+      throw e.add_context(fmt::format("column `{}`", cell.name));
+    }
   }
   // The statement keeps its own copy of the binds, still pointing at the freed buffers:
   // rebind, or the next row is written into them.

@@ -60,6 +60,7 @@ class ResultBinder {
 
  private:
   struct Cell {
+    std::string name;  // the column's, for errors
     enum_field_types field_type;
     Type type;
     bool is_unsigned = false;
