@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <filesystem>
 #include <thread>
 
 #include "support/test_support.hpp"
@@ -188,10 +189,13 @@ TEST_F(Sync, KilledFullSyncResumesWithoutCopyingCommittedRowsAgain) {
   sql("pg", fmt::format("CREATE TABLE {0} (id bigint PRIMARY KEY, v text NOT NULL, n numeric(12,2));\n"
                         "INSERT INTO {0} SELECT g, md5(g::text), g / 100.0 FROM generate_series(1, {1}) g;\n",
                         src, kRows));
+  std::filesystem::create_directories(dir_.path() / ".weir");
   auto target = test::open_sqlite(dir_.file(".weir/local.db"));
   std::uint64_t copied_before_kill = 0;
   {
-    test::Background weir({"sync", "--progress", "0s", "pg." + src, "--to", "local"}, dir());
+    // Its working directory is the test's: the config file names where .weir/ is.
+    test::Background weir({"--config", dir_.file("weir.yaml"), "sync", "--progress", "0s", "pg." + src, "--to", "local"},
+                          dir());
     for (int i = 0; i < 600 && weir.running(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       try {
