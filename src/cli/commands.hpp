@@ -2,6 +2,7 @@
 // chosen and turns errors into a one-line message and an exit code.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,12 @@ struct Globals {
   // A connection named in the config file, or a URL. Only what the command uses is read:
   // an unrelated problem in the file does not fail it.
   db::ConnectionConfig connection(std::string_view name_or_url) const;
+  // Whether the config file names a connection `name`.
+  bool names_connection(std::string_view name) const;
+  // The config file's folder (the working directory without one): where .weir/ is kept.
+  std::filesystem::path base_dir() const;
+  // The config file in effect (db::find_config_file): --config, else ./weir.yaml, else the user's; empty for none.
+  std::string config_path() const;
 };
 
 // The command to run once parsing succeeded; returns the exit code.
@@ -33,6 +40,7 @@ void add_ping_command(CLI::App& app, const Globals& globals, Action& action);
 void add_mcp_command(CLI::App& app, const Globals& globals, Action& action);
 void add_query_command(CLI::App& app, const Globals& globals, Action& action);
 void add_run_command(CLI::App& app, const Globals& globals, Action& action);
+void add_sync_command(CLI::App& app, const Globals& globals, Action& action);
 void add_reference_command(CLI::App& app, Action& action);
 void add_schema_command(CLI::App& app, Action& action);
 void add_validate_command(CLI::App& app, Action& action);

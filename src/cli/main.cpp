@@ -1,14 +1,32 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "core/yaml_document.hpp"
 #include "weir/error.hpp"
 #include "weir/log.hpp"
 #include "weir/secret.hpp"
 
 namespace weir::cli {
+
+std::string Globals::config_path() const { return db::find_config_file(config_file).value_or(""); }
+
+std::filesystem::path Globals::base_dir() const {
+  std::string file = config_path();
+  if (file.empty()) return std::filesystem::current_path();
+  return std::filesystem::absolute(file).parent_path();
+}
+
+bool Globals::names_connection(std::string_view name) const {
+  std::string file = config_path();
+  if (file.empty()) return false;
+  std::vector<std::string> names = db::connection_names(config::load_document(file));
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
 
 db::ConnectionConfig Globals::connection(std::string_view name_or_url) const {
   return db::load_connection(name_or_url, config_file);
@@ -35,6 +53,7 @@ int run(int argc, char** argv) {
   add_query_command(app, globals, action);
   add_mcp_command(app, globals, action);
   add_run_command(app, globals, action);
+  add_sync_command(app, globals, action);
   add_validate_command(app, action);
   add_cdc_command(app, action);
   add_deadletters_command(app, action);

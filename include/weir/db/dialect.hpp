@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -55,6 +56,13 @@ class Dialect {
   // The native column type weir creates for `column`: one that holds every value of its
   // logical type, narrowed to the source's precision, scale, length or bits where known.
   virtual std::string column_type(const Column& column) const = 0;
+  // Why a column weir creates for `column` would not hold every value of it exactly (a
+  // decimal wider than the database's widest, a type it has no equivalent for), as a phrase
+  // naming no column; nullopt when column_type(column) holds them all.
+  virtual std::optional<std::string> cannot_hold(const Column& column) const {
+    (void)column;
+    return std::nullopt;
+  }
   // What follows CREATE TABLE's column list ("" or " DEFAULT CHARSET=utf8mb4 …").
   virtual std::string_view table_options() const noexcept { return ""; }
   // What turns a statement into its query plan ("EXPLAIN ", "EXPLAIN QUERY PLAN ").

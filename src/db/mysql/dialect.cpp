@@ -51,6 +51,7 @@ std::string MyDialect::differs(std::span<const std::string> columns, std::string
 }
 
 std::string MyDialect::column_type(const Column& column) const { return mysql::column_type(column); }
+std::optional<std::string> MyDialect::cannot_hold(const Column& column) const { return mysql::cannot_hold(column); }
 
 // A TIMESTAMP reads in the session's zone, UTC in weir's sessions, as NOW() does; a DATETIME
 // holds the wall time it was written in. CONVERT_TZ yields NULL for a zone the server does not

@@ -221,6 +221,15 @@ std::string column_type(const Column& column) {
   }
 }
 
+std::optional<std::string> cannot_hold(const Column& column) {
+  if (column.type == Type::decimal && (column.precision > kMaxDecimalDigits || column.scale > kMaxDecimalScale))
+    return fmt::format("{} has more digits than MySQL/MariaDB's widest DECIMAL({},{})", column.native_type,
+                       kMaxDecimalDigits, kMaxDecimalScale);
+  if (column.type == Type::interval)
+    return fmt::format("{}: MySQL/MariaDB have no interval type (it would become text)", column.native_type);
+  return std::nullopt;
+}
+
 void check_storable(const Batch& batch, std::span<const std::string> columns) {
   for (std::size_t c = 0; c < batch.width(); ++c) {
     if (batch.schema()[c].type != Type::float64 && batch.schema()[c].type != Type::null) continue;
@@ -241,6 +250,7 @@ ResultBinder::ResultBinder(MYSQL_FIELD* fields, unsigned count, bool zero_dates_
     MYSQL_BIND& b = binds_[i];
     std::memset(&b, 0, sizeof b);
     Column column = column_of(fields[i]);
+    cell.name = column.name;
     cell.field_type = fields[i].type;
     cell.type = column.type;
     cell.is_unsigned = fields[i].flags & UNSIGNED_FLAG;
@@ -286,7 +296,11 @@ void ResultBinder::read_row(MYSQL_STMT* stmt, std::span<Value> out) {
       if (mysql_stmt_fetch_column(stmt, &b, i, 0) != 0) throw_statement_error(stmt, "fetching a long column");
       grown = true;
     }
-    read_cell(cell, out[i]);
+    try {
+      read_cell(cell, out[i]);
+    } catch (Error& e) {
+      throw e.add_context(fmt::format("column `{}`", cell.name));
+    }
   }
   // The statement keeps its own copy of the binds, still pointing at the freed buffers:
   // rebind, or the next row is written into them.

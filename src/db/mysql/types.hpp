@@ -10,6 +10,7 @@
 #include <mysql.h>
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -46,6 +47,8 @@ void check_storable(const Batch& batch, std::span<const std::string> columns);
 
 // The SQL type weir uses when it creates `column` (see Dialect::column_type).
 std::string column_type(const Column& column);
+// Why that column would not hold every value of `column` exactly (see Dialect::cannot_hold).
+std::optional<std::string> cannot_hold(const Column& column);
 
 // Output buffers for one result row, bound to a statement.
 class ResultBinder {
@@ -57,6 +60,7 @@ class ResultBinder {
 
  private:
   struct Cell {
+    std::string name;  // the column's, for errors
     enum_field_types field_type;
     Type type;
     bool is_unsigned = false;

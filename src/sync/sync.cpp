@@ -1,0 +1,100 @@
+#include "sync/sync.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/config_spec.hpp"
+#include "pipeline/runner.hpp"
+#include "sync/sync_pipeline.hpp"
+#include "sync/table_plan.hpp"
+#include "sync/verify.hpp"
+#include "weir/error.hpp"
+
+namespace weir::sync {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string side_name(const db::ConnectionConfig& c, const db::TableRef& table) {
+  return fmt::format("{}.{}", c.name.empty() ? c.identity() : c.name, table.to_string());
+}
+
+// --on-bad-value null: the source's driver reads values it cannot represent (a MySQL zero
+// date) as NULL, where its URL options say how (an option the user set wins).
+db::ConnectionConfig reading_bad_values(db::ConnectionConfig source, OnBadValue on_bad_value) {
+  if (on_bad_value != OnBadValue::null) return source;
+  const config::Spec& options = db::Registry::builtin().for_scheme(source.url.scheme).url_options();
+  bool set = std::any_of(source.url.options.begin(), source.url.options.end(),
+                         [](const auto& o) { return o.first == "zero_dates"; });
+  if (options.find("zero_dates") && !set) source.url.options.emplace_back("zero_dates", "null");
+  return source;
+}
+
+void refuse_copy_onto_itself(const Request& r, const db::TableRef& target) {
+  if (r.source.identity() == r.target.identity() && r.source_table == target)
+    throw Error(ErrorKind::config, fmt::format("the source and the target are the same table `{}` on {}",
+                                               target.to_string(), r.source.describe()));
+}
+
+Verification verify(const Request& r, const TablePlan& plan) {
+  auto source = db::connect(r.source);
+  auto target = db::connect(r.target);
+  TableDigest from = digest(*source, select_all(source->dialect(), plan.source.ref, plan.source.columns, r.where));
+  TableDigest to = digest(*target, select_all(target->dialect(), plan.target, plan.source.columns, ""));
+  return {from.rows, to.rows, from.checksum, to.checksum};
+}
+
+// A sync that failed before its first commit leaves the target as it found it.
+void drop_created(const Request& r, const TablePlan& plan) noexcept {
+  try {
+    auto target = db::connect(r.target);
+    target->execute("DROP TABLE " + target->dialect().quote_table(plan.target));
+  } catch (const Error&) {
+    // The sync's own error is the one to report; the empty table stays.
+  }
+}
+
+}  // namespace
+
+Report run(const Request& original) {
+  auto started = Clock::now();
+  Request r = original;
+  r.source = reading_bad_values(r.source, r.on_bad_value);
+  Report report;
+  TablePlan plan;
+  {
+    auto source = db::connect(r.source);
+    auto target = db::connect(r.target);
+    plan = plan_table(*source, *target, r);
+    refuse_copy_onto_itself(r, plan.target);
+    if (!plan.target_exists) create_target(*target, plan);
+  }
+  report.created = !plan.target_exists;
+  report.source = side_name(r.source, plan.source.ref);
+  report.target = side_name(r.target, plan.target);
+  pipeline::Project project = sync_project(r, plan);
+  pipeline::Pipeline& p = project.pipelines.front();
+  if (r.reset) p.state->reset(p.owner);
+  const bool resumable = r.mode == Mode::full && !plan.order.empty();
+  report.resumed = resumable && p.state->load(p.owner, r.stop).has_value();
+
+  pipeline::RunnerOptions options{{.once = true, .stop = r.stop}, r.progress_every};
+  pipeline::PipelineStats stats = pipeline::run_all(project, options).front();
+  report.rows_read = stats.rows_read;
+  report.rows_written = stats.rows_written;
+  // Rows refused by the target are skipped only when asked: otherwise they failed the sync.
+  if (r.on_conflict == OnConflict::skip) report.rows_skipped = stats.dead_letters + stats.rows_skipped;
+  report.interrupted = stats.interrupted;
+  report.error = stats.error;
+  report.config_error = stats.config_error;
+  const bool finished = stats.error.empty() && !stats.interrupted;
+  // A full sync that reached the end starts from the first row next time.
+  if (finished && resumable) p.state->reset(p.owner);
+  if (!finished && report.created && report.rows_written == 0) drop_created(r, plan);
+  if (finished && r.verify) report.verification = verify(r, plan);
+  report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return report;
+}
+
+}  // namespace weir::sync

@@ -1,0 +1,96 @@
+#include "sync/sync_pipeline.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "modules/retry_option.hpp"
+#include "weir/error.hpp"
+
+namespace weir::sync {
+namespace {
+
+template <class Module>
+const Module& module_named(std::span<const Module> modules, std::string_view name) {
+  auto it = std::find_if(modules.begin(), modules.end(), [&](const Module& m) { return m.name == name; });
+  if (it == modules.end()) throw Error(ErrorKind::internal, fmt::format("module {} is not compiled in", name));
+  return *it;
+}
+
+YAML::Node list_of(const std::vector<std::string>& items) {
+  YAML::Node list(YAML::NodeType::Sequence);
+  for (const std::string& item : items) list.push_back(item);
+  return list;
+}
+
+YAML::Node poll_options(const Request& r, const TablePlan& plan) {
+  YAML::Node o(YAML::NodeType::Map);
+  o["connection"] = "source";
+  o["query"] = plan.query;
+  o["page_size"] = kPageRows;
+  if (!plan.order.empty()) {
+    o["cursor"]["columns"] = list_of(plan.order);
+    // A full copy reads every row there is; only a cursor that runs again needs the horizon,
+    // so that a row committed late behind it is still read by a later run.
+    o["cursor"]["horizon"] = r.mode == Mode::incremental;
+  }
+  return o;
+}
+
+std::string write_mode(const Request& r, const TablePlan& plan) {
+  if (r.truncate) return "replace";
+  if (plan.key.empty()) return "insert";
+  if (r.mode == Mode::incremental || r.on_conflict == OnConflict::replace) return "upsert";
+  return "insert";
+}
+
+YAML::Node write_options(const Request& r, const TablePlan& plan) {
+  YAML::Node o(YAML::NodeType::Map);
+  o["connection"] = "target";
+  o["table"] = plan.target.to_string();
+  o["mode"] = write_mode(r, plan);
+  if (!plan.key.empty()) o["key"] = list_of(plan.key);
+  o["batch"]["rows"] = kPageRows;
+  return o;
+}
+
+// A value the target refuses (a key already there) fails the sync, or with --on-conflict
+// skip is set aside in the dead letters and the others go on.
+pipeline::ErrorLimit error_limit(const Request& r) {
+  return pipeline::ErrorLimit::parse(r.on_conflict == OnConflict::skip ? "100%" : "0");
+}
+
+std::string pipeline_name(const Request& r, const TablePlan& plan) {
+  return fmt::format("sync {} {}.{} to {}.{}", r.mode == Mode::full ? "full" : "incremental",
+                     r.source.name.empty() ? r.source.identity() : r.source.name, plan.source.ref.to_string(),
+                     r.target.name.empty() ? r.target.identity() : r.target.name, plan.target.to_string());
+}
+
+}  // namespace
+
+pipeline::Project sync_project(const Request& r, const TablePlan& plan) {
+  pipeline::Project project;
+  project.document.file = "weir sync";
+  project.connections.emplace("source", r.source);
+  project.connections.emplace("target", r.target);
+  pipeline::Pipeline p;
+  p.name = pipeline_name(r, plan);
+  pipeline::ModuleContext context(project.connections, p.name, {}, project.pools);
+  const auto& poll = module_named(pipeline::input_modules(), "sql_poll");
+  p.input = poll.make(config::Section(poll_options(r, plan), poll.spec(), "sync.source"), context);
+  const auto& write = module_named(pipeline::output_modules(), "sql_write");
+  p.output = write.make(config::Section(write_options(r, plan), write.spec(), "sync.target"), context);
+  RetryPolicy retry = modules::default_retry_policy();
+  // Kept in the target: the position commits with the rows (exactly once, see sync.hpp).
+  p.state = std::make_shared<pipeline::StateStore>(r.target, project.pools->claim(r.target), retry);
+  p.dead_letters = std::make_unique<pipeline::DeadLetterTable>(
+      r.target, db::TableRef{"", std::string(pipeline::DeadLetterTable::kDefaultTable)}, p.name,
+      project.pools->claim(r.target), retry);
+  p.max_errors = error_limit(r);
+  p.owner = pipeline::StateOwner::of(project.document.file, p.name, p.input->identity(), p.output->identity());
+  project.state_stores.emplace_back(r.target.url, p.state);
+  project.pipelines.push_back(std::move(p));
+  return project;
+}
+
+}  // namespace weir::sync

@@ -1,0 +1,291 @@
+// `weir sync` between the harness's PostgreSQL and MariaDB and SQLite files, as a user runs it:
+// values carried exactly (each one pinned as weir reads it back from the target) or the column
+// refused by name; incremental runs; a kill -9 midway resumed without copying again what was
+// committed; bad input in one line with exit 2; no password in any output.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <filesystem>
+#include <thread>
+
+#include "support/test_support.hpp"
+
+namespace weir {
+namespace {
+
+using test::run_weir;
+
+class Sync : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    suffix_ = test::unique_suffix();
+    test::write_file(dir_.file("weir.yaml"),
+                     "connections:\n"
+                     "  pg: \"${WEIR_TEST_PG_URL:-postgres://none@127.0.0.1:1/none}\"\n"
+                     "  maria: \"${WEIR_TEST_MYSQL_URL:-mysql://none@127.0.0.1:1/none}\"\n"
+                     "  lite: \"sqlite:lite.db\"\n");
+  }
+
+  void TearDown() override {
+    for (const auto& [conn, table] : dropped_) run_weir({"query", conn, "DROP TABLE IF EXISTS " + table}, dir());
+  }
+
+  std::string dir() const { return dir_.path().string(); }
+  std::string table(const std::string& stem) const { return stem + "_" + suffix_; }
+
+  // Runs `sql` (a script: several statements) on connection `conn`, failing the test if it fails.
+  void sql(const std::string& conn, const std::string& script) {
+    test::write_file(dir_.file("s.sql"), script);
+    auto r = run_weir({"query", conn, "--file", dir_.file("s.sql")}, dir());
+    ASSERT_EQ(r.exit_code, 0) << script << "\n" << r.err;
+  }
+  void drop_later(const std::string& conn, const std::string& name) { dropped_.emplace_back(conn, name); }
+
+  // The rows of `query` on `conn`, one JSON object a line.
+  std::string rows(const std::string& conn, const std::string& query) {
+    auto r = run_weir({"query", conn, query, "-f", "ndjson"}, dir());
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  }
+
+  test::CommandResult sync(std::vector<std::string> args) {
+    args.insert(args.begin(), {"sync", "--progress", "0s"});
+    return run_weir(args, dir());
+  }
+
+  test::TempDir dir_;
+  std::string suffix_;
+  std::vector<std::pair<std::string, std::string>> dropped_;
+};
+
+constexpr const char* kPgTypes =
+    "CREATE TABLE {0} (id bigint PRIMARY KEY, \"Order\" integer NOT NULL, \"MixedCase\" text, "
+    "amount numeric(38,10), at_local timestamp, at_instant timestamptz, doc jsonb, tags integer[], flag boolean, "
+    "raw bytea);\n"
+    "INSERT INTO {0} VALUES (1, 7, 'emoji \xF0\x9F\x98\x80 and \xC3\xBC', 1234567890123456789012345678.0123456789, "
+    "'2024-02-29 23:59:59.123456', '2024-06-01 12:00:00.5+02', '{{\"a\": [1, 2.50], \"b\": null}}', "
+    "'{{1,NULL,3}}', true, '\\x00ff10'), (2, -1, NULL, -0.0000000001, NULL, NULL, NULL, NULL, false, NULL);\n";
+
+TEST_F(Sync, PostgresValuesArriveExactlyInMariadbAndSqlite) {
+  WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  WEIR_SERVER_URL_OR_SKIP(maria, "WEIR_TEST_MYSQL_URL");
+  std::string src = table("src");
+  drop_later("pg", src);
+  drop_later("maria", src);
+  drop_later("maria", "weir_state");
+  sql("pg", fmt::format(kPgTypes, src));
+
+  auto r = sync({"pg." + src, "--to", "maria", "--verify"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, r.out.find(" in ")), fmt::format("sync pg.{0} to maria.{0}: read 2, wrote 2, skipped 0", src));
+  EXPECT_NE(r.out.find(", table created\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(": match\n"), std::string::npos) << r.out;
+  EXPECT_EQ(rows("maria", "SELECT * FROM " + src + " ORDER BY id"),
+            "{\"id\":1,\"Order\":7,\"MixedCase\":\"emoji \xF0\x9F\x98\x80 and \xC3\xBC\","
+            "\"amount\":\"1234567890123456789012345678.0123456789\",\"at_local\":\"2024-02-29 23:59:59.123456\","
+            "\"at_instant\":\"2024-06-01 10:00:00.5\",\"doc\":{\"a\": [1, 2.50], \"b\": null},\"tags\":[1,null,3],"
+            "\"flag\":true,\"raw\":\"AP8Q\"}\n"
+            "{\"id\":2,\"Order\":-1,\"MixedCase\":null,\"amount\":\"-0.0000000001\",\"at_local\":null,"
+            "\"at_instant\":null,\"doc\":null,\"tags\":null,\"flag\":false,\"raw\":null}\n");
+
+  r = sync({"pg." + src, "--to", "lite", "--verify"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(": match\n"), std::string::npos) << r.out;
+  EXPECT_EQ(rows("lite", "SELECT * FROM " + src + " ORDER BY id"),
+            "{\"id\":1,\"Order\":7,\"MixedCase\":\"emoji \xF0\x9F\x98\x80 and \xC3\xBC\","
+            "\"amount\":\"1234567890123456789012345678.0123456789\",\"at_local\":\"2024-02-29 23:59:59.123456\","
+            "\"at_instant\":\"2024-06-01 10:00:00.5+00:00\",\"doc\":{\"a\": [1, 2.50], \"b\": null},\"tags\":[1,null,3],"
+            "\"flag\":true,\"raw\":\"AP8Q\"}\n"
+            "{\"id\":2,\"Order\":-1,\"MixedCase\":null,\"amount\":\"-0.0000000001\",\"at_local\":null,"
+            "\"at_instant\":null,\"doc\":null,\"tags\":null,\"flag\":false,\"raw\":null}\n");
+}
+
+TEST_F(Sync, MariadbUnsignedAndZeroDatesArriveInPostgresOrNameTheColumn) {
+  WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  WEIR_SERVER_URL_OR_SKIP(maria, "WEIR_TEST_MYSQL_URL");
+  std::string src = table("msrc");
+  drop_later("maria", src);
+  drop_later("pg", src);
+  drop_later("pg", "weir_state");
+  sql("maria", fmt::format("SET SESSION sql_mode = '';\n"
+                           "CREATE TABLE {0} (id BIGINT UNSIGNED PRIMARY KEY, `select` INT NOT NULL, "
+                           "amount DECIMAL(38,10), at_local DATETIME(6), flag TINYINT(1), raw BLOB, "
+                           "note VARCHAR(20) CHARACTER SET utf8mb4, d DATE) DEFAULT CHARSET=utf8mb4;\n"
+                           "INSERT INTO {0} VALUES (18446744073709551615, 1, 9999999999999999999999999999.9999999999, "
+                           "'1999-12-31 23:59:59.999999', 1, X'00FF', '\xF0\x9F\x98\x80', '0000-00-00');\n",
+                           src));
+
+  auto r = sync({"maria." + src, "--to", "pg"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("column `d`: the server returned a zero date"), std::string::npos) << r.err;
+  // Nothing was committed: the table it created is gone again.
+  EXPECT_EQ(rows("pg", "SELECT count(*) AS n FROM pg_tables WHERE tablename = '" + src + "'"), "{\"n\":0}\n");
+
+  r = sync({"maria." + src, "--to", "pg", "--on-bad-value", "null", "--verify"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(rows("pg", "SELECT * FROM " + src),
+            "{\"id\":\"18446744073709551615\",\"select\":1,\"amount\":\"9999999999999999999999999999.9999999999\","
+            "\"at_local\":\"1999-12-31 23:59:59.999999\",\"flag\":true,\"raw\":\"AP8=\",\"note\":\"\xF0\x9F\x98\x80\","
+            "\"d\":null}\n");
+  EXPECT_EQ(rows("pg", "SELECT format_type(atttypid, atttypmod) AS t, attnotnull AS nn FROM pg_attribute WHERE "
+                       "attrelid = '" + src + "'::regclass AND attnum > 0 ORDER BY attnum"),
+            "{\"t\":\"numeric(20,0)\",\"nn\":true}\n{\"t\":\"bigint\",\"nn\":true}\n"
+            "{\"t\":\"numeric(38,10)\",\"nn\":false}\n{\"t\":\"timestamp without time zone\",\"nn\":false}\n"
+            "{\"t\":\"boolean\",\"nn\":false}\n{\"t\":\"bytea\",\"nn\":false}\n"
+            "{\"t\":\"text\",\"nn\":false}\n{\"t\":\"date\",\"nn\":false}\n");
+}
+
+TEST_F(Sync, SqliteValuesArriveInPostgres) {
+  WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  std::string src = table("lsrc");
+  drop_later("pg", src);
+  drop_later("pg", "weir_state");
+  sql("lite", fmt::format("CREATE TABLE {0} (id INTEGER PRIMARY KEY, \"MixedCase\" TEXT NOT NULL, flag BOOLEAN, "
+                          "raw BLOB, at_local TIMESTAMP, amount DECIMAL_TEXT);\n"
+                          "INSERT INTO {0} VALUES (9223372036854775807, '\xF0\x9F\x98\x80', 1, X'00FF', "
+                          "'2024-02-29 23:59:59.123456', '0.1000000000000000000000000001');\n",
+                          src));
+  auto r = sync({"lite." + src, "--to", "pg", "--verify"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find(": match\n"), std::string::npos) << r.out;
+  EXPECT_EQ(rows("pg", "SELECT * FROM " + src),
+            "{\"id\":9223372036854775807,\"MixedCase\":\"\xF0\x9F\x98\x80\",\"flag\":true,\"raw\":\"AP8=\","
+            "\"at_local\":\"2024-02-29 23:59:59.123456\",\"amount\":\"0.1000000000000000000000000001\"}\n");
+}
+
+TEST_F(Sync, IncrementalRunsCopyOnlyNewAndChangedRows) {
+  WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  std::string src = table("inc");
+  drop_later("pg", src);
+  sql("pg", fmt::format("CREATE TABLE {0} (id int PRIMARY KEY, v text, changed bigint NOT NULL);\n"
+                        "INSERT INTO {0} VALUES (1, 'a', 10), (2, 'b', 10), (3, 'c', 11);\n",
+                        src));
+  std::vector<std::string> args = {"pg." + src, "--to", "lite", "--mode", "incremental", "--cursor", "changed,id"};
+  auto r = sync(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("read 3, wrote 3, skipped 0"), std::string::npos) << r.out;
+  sql("pg", fmt::format("INSERT INTO {0} VALUES (4, 'd', 12); UPDATE {0} SET v = 'A', changed = 13 WHERE id = 1;", src));
+  r = sync(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("read 2, wrote 2, skipped 0"), std::string::npos) << r.out;
+  r = sync(args);
+  EXPECT_NE(r.out.find("read 0, wrote 0, skipped 0"), std::string::npos) << r.out;
+  EXPECT_EQ(rows("lite", "SELECT id, v, changed FROM " + src + " ORDER BY id"),
+            "{\"id\":1,\"v\":\"A\",\"changed\":13}\n{\"id\":2,\"v\":\"b\",\"changed\":10}\n"
+            "{\"id\":3,\"v\":\"c\",\"changed\":11}\n{\"id\":4,\"v\":\"d\",\"changed\":12}\n");
+  // Another condition is another position: refused until --reset, not silently mixed.
+  args.insert(args.end(), {"--where", "id > 1"});
+  r = sync(args);
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("--reset"), std::string::npos) << r.err;
+}
+
+TEST_F(Sync, KilledFullSyncResumesWithoutCopyingCommittedRowsAgain) {
+  WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  constexpr int kRows = 400000;
+  std::string src = table("big");
+  drop_later("pg", src);
+  sql("pg", fmt::format("CREATE TABLE {0} (id bigint PRIMARY KEY, v text NOT NULL, n numeric(12,2));\n"
+                        "INSERT INTO {0} SELECT g, md5(g::text), g / 100.0 FROM generate_series(1, {1}) g;\n",
+                        src, kRows));
+  std::filesystem::create_directories(dir_.path() / ".weir");
+  auto target = test::open_sqlite(dir_.file(".weir/local.db"));
+  std::uint64_t copied_before_kill = 0;
+  {
+    // Its working directory is the test's: the config file names where .weir/ is.
+    test::Background weir({"--config", dir_.file("weir.yaml"), "sync", "--progress", "0s", "pg." + src, "--to", "local"},
+                          dir());
+    for (int i = 0; i < 600 && weir.running(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      try {
+        copied_before_kill = std::stoull(test::scalar(*target, "SELECT count(*) FROM " + src));
+      } catch (const std::exception&) {
+        continue;  // not created yet
+      }
+      if (copied_before_kill > 0) break;
+    }
+    ASSERT_GT(copied_before_kill, 0u) << weir.err();
+    weir.signal(SIGKILL);
+    weir.wait();
+  }
+  std::uint64_t committed = std::stoull(test::scalar(*target, "SELECT count(*) FROM " + src));
+  ASSERT_LT(committed, std::uint64_t(kRows)) << "the sync ended before it could be killed";
+  auto r = sync({"pg." + src, "--to", "local", "--verify", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find(fmt::format("\"rows_read\":{},", kRows - committed)), std::string::npos)
+      << "committed before the kill: " << committed << "\n" << r.out;
+  EXPECT_NE(r.out.find("\"resumed\":true"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"matches\":true"), std::string::npos) << r.out;
+  EXPECT_EQ(test::scalar(*target, "SELECT count(*) FROM " + src), std::to_string(kRows));
+  // The next full sync starts from the first row again: every key is there, so it fails.
+  r = sync({"pg." + src, "--to", "local"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  r = sync({"pg." + src, "--to", "local", "--on-conflict", "replace", "--format", "csv"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(fmt::format(",{0},{0},0,false,false,false,", kRows)), std::string::npos) << r.out;
+}
+
+TEST_F(Sync, BadInputIsOneLineWithExitTwoAndNothingWritten) {
+  WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  std::string src = table("bad");
+  drop_later("pg", src);
+  sql("pg", fmt::format("CREATE TABLE {0} (id int PRIMARY KEY, total numeric(10,2) NOT NULL, span interval);", src));
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  std::vector<Case> cases = {
+      {{"nosuch." + src, "--to", "lite"}, "`nosuch` is neither a URL nor a connection named in the config"},
+      {{"pg." + src + "x", "--to", "lite"}, "table `" + src + "x` on connection `pg`"},
+      {{"pg." + src, "--to", "lite", "--mode", "incremental", "--cursor", "totl"},
+       "--cursor: table `" + src + "` on connection `pg`"},
+      {{"pg." + src, "--to", "lite", "--where", "totl > 1"}, "--where `totl > 1` on table `" + src + "`"},
+      {{"pg." + src, "--to", "maria"}, "column `span` of table `" + src + "`"},
+  };
+  for (const Case& c : cases) {
+    auto r = sync(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args[0] << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+  EXPECT_EQ(rows("lite", "SELECT count(*) AS n FROM sqlite_master WHERE name = '" + src + "'"), "{\"n\":0}\n");
+  auto r = sync({"pg." + src, "--to", "lite", "--mode", "incremental", "--cursor", "totl"});
+  EXPECT_NE(r.err.find("has no column `totl` (did you mean `total`?)"), std::string::npos) << r.err;
+}
+
+TEST_F(Sync, CanaryPasswordAppearsInNoOutput) {
+  WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  const std::string canary = "Canary-Pw-5c1d9";
+  std::string role = "sync_canary_" + suffix_;
+  std::string src = table("can");
+  drop_later("pg", src);
+  sql("pg", fmt::format("CREATE ROLE {0} LOGIN PASSWORD '{1}' SUPERUSER; CREATE TABLE {2} (id int PRIMARY KEY);"
+                        "INSERT INTO {2} VALUES (1);",
+                        role, canary, src));
+  std::string url = *pg;
+  url = "postgres://" + role + "@" + url.substr(url.find('@') + 1);
+  test::write_file(dir_.file("weir.yaml"),
+                   test::read_file(dir_.file("weir.yaml")) + "  can: { url: \"" + url + "\", password: { env: CANARY } }\n" +
+                       "  wrong: { url: \"" + url + "x\", password: { env: CANARY } }\n");
+  std::vector<std::vector<std::string>> commands = {
+      {"sync", "--progress", "1s", "can." + src, "--to", "lite", "--verify"},
+      {"sync", "can." + src + "x", "--to", "lite"},
+      {"sync", "can." + src, "--to", "lite", "--where", "nope"},
+      {"sync", "wrong." + src, "--to", "lite"},
+      {"sync", "can." + src, "--to", "lite", "--format", "json"},
+  };
+  for (const auto& args : commands) {
+    auto r = run_weir(args, dir(), {"CANARY=" + canary});
+    if (&args == &commands.front()) {
+      EXPECT_NE(r.out.find("read 1, wrote 1, skipped 0"), std::string::npos) << r.err;
+    }
+    EXPECT_EQ(r.out.find(canary), std::string::npos) << r.out;
+    EXPECT_EQ(r.err.find(canary), std::string::npos) << r.err;
+  }
+  run_weir({"query", "pg", "DROP ROLE " + role}, dir());
+}
+
+}  // namespace
+}  // namespace weir
