@@ -20,7 +20,20 @@ class PgOutputDecoder::Reader {
   std::uint16_t u16() { return load16(take(2)); }
   std::uint32_t u32() { return load32(take(4)); }
   std::uint64_t u64() { return load64(take(8)); }
-  std::int64_t timestamp() { return static_cast<std::int64_t>(u64()) + kPostgresEpochMicros; }
+  // Microseconds since PostgreSQL's epoch, as microseconds since the Unix epoch.
+  std::int64_t timestamp() {
+    std::int64_t unix_micros;
+    if (__builtin_add_overflow(static_cast<std::int64_t>(u64()), kPostgresEpochMicros, &unix_micros))
+      fail("a time out of range");
+    return unix_micros;
+  }
+  // A count of items read from the message, each at least `min_size` bytes: checked against the
+  // bytes left before anything is sized by it, so a damaged count cannot ask for gigabytes.
+  std::size_t count(std::size_t n, std::size_t min_size, std::string_view items) {
+    std::size_t left = bytes_.size() - pos_;
+    if (n > left / min_size) fail(fmt::format("{} {} in {} bytes", n, items, left));
+    return n;
+  }
   std::string_view bytes(std::size_t n) { return {take(n), n}; }
   // A NUL-terminated string.
   std::string_view string() {
@@ -57,8 +70,7 @@ void PgOutputDecoder::read_streamed_xid(Reader& in) {
 }
 
 void PgOutputDecoder::read_tuple(Reader& in, std::vector<Cell>& out) {
-  std::size_t count = in.u16();
-  out.resize(count);
+  out.resize(in.count(in.u16(), 1, "cells"));  // a kind byte each
   for (Cell& cell : out) {
     switch (char kind = static_cast<char>(in.u8())) {
       case 'n': cell = {CellKind::null, {}}; break;
@@ -100,7 +112,8 @@ MessageKind PgOutputDecoder::decode(std::string_view bytes) {
       relation_.schema = in.string();
       relation_.name = in.string();
       relation_.replica_identity = static_cast<char>(in.u8());
-      relation_.columns.resize(in.u16());
+      // flags, a name of at least its NUL, type and modifier
+      relation_.columns.resize(in.count(in.u16(), 10, "columns"));
       for (RelationColumn& column : relation_.columns) {
         column.key = (in.u8() & 1) != 0;
         column.name = in.string();
@@ -144,8 +157,9 @@ MessageKind PgOutputDecoder::decode(std::string_view bytes) {
     }
     case 'T': {
       read_streamed_xid(in);
-      truncate_.relations.resize(in.u32());
+      std::uint32_t relations = in.u32();
       std::uint8_t options = in.u8();
+      truncate_.relations.resize(in.count(relations, 4, "relations"));
       truncate_.cascade = (options & 1) != 0;
       truncate_.restart_identity = (options & 2) != 0;
       for (std::uint32_t& relation : truncate_.relations) relation = in.u32();
@@ -164,12 +178,14 @@ MessageKind PgOutputDecoder::decode(std::string_view bytes) {
     case 'S':
       if (in_stream_) in.fail("a stream started inside another");
       stream_start_ = {.xid = in.u32(), .first_segment = in.u8() == 1};
+      in.expect_end();  // before the stream opens: a refused message changes nothing
       in_stream_ = true;
       stream_xid_ = stream_start_.xid;
       result = MessageKind::stream_start;
       break;
     case 'E':
       if (!in_stream_) in.fail("a stream stopped that was not started");
+      in.expect_end();
       in_stream_ = false;
       result = MessageKind::stream_stop;
       break;
