@@ -21,6 +21,12 @@ std::string format_timestamptz(TimestampTz ts);
 TimestampTz timestamptz_now() noexcept;  // always UTC, "+00:00"
 std::string format_interval(const Interval& iv);  // ISO-8601 duration, e.g. "P1Y2M3DT4H5M6.5S"
 std::string format_uuid(const Uuid& u);
+// The same text appended to `out`: a hot loop that reuses one buffer allocates nothing.
+void append_date(std::string& out, Date d);
+void append_time(std::string& out, Time t);
+void append_timestamp(std::string& out, Timestamp ts);
+void append_timestamptz(std::string& out, TimestampTz ts);
+void append_uuid(std::string& out, const Uuid& u);
 
 std::optional<Date> parse_date(std::string_view text);
 std::optional<Time> parse_time(std::string_view text);

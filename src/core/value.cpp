@@ -132,6 +132,11 @@ void Value::append_text(std::string& out) const {
     case Type::decimal: out += get<Decimal>().text; return;
     case Type::json: out += get<Json>().text; return;
     case Type::boolean: out += as_bool() ? "true" : "false"; return;
+    case Type::date: append_date(out, get<Date>()); return;
+    case Type::time: append_time(out, get<Time>()); return;
+    case Type::timestamp: append_timestamp(out, get<Timestamp>()); return;
+    case Type::timestamptz: append_timestamptz(out, get<TimestampTz>()); return;
+    case Type::uuid: append_uuid(out, get<Uuid>()); return;
     default: out += to_text(); return;
   }
 }

@@ -218,7 +218,14 @@ int put_value(const Value& value, bool borrow, const Sink& sink) {
     case Type::decimal: return sink.text(value.get<Decimal>().text, keep);
     case Type::json: return sink.text(value.get<Json>().text, keep);
     case Type::bytes: return sink.blob(value.get<Bytes>().data, keep);
-    default: return sink.text(value.to_text(), SQLITE_TRANSIENT);  // temporal, uuid, interval, array
+    default: {  // temporal, uuid, interval, array: their text, which SQLite copies at once
+      // One buffer per thread, reused: a timestamp column cost an allocation per cell here
+      // (plus SQLite's copy), on the writer's thread of every copy that carries one.
+      thread_local std::string text;
+      text.clear();
+      value.append_text(text);
+      return sink.text(text, SQLITE_TRANSIENT);
+    }
   }
 }
 

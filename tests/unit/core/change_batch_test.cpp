@@ -2,36 +2,13 @@
 // did not send, transaction ends, and what a plain batch pays for all of it.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
 #include <memory>
-#include <new>
 #include <string>
 #include <vector>
 
+#include "unit/allocation_counter.hpp"
 #include "weir/batch.hpp"
 #include "weir/schema.hpp"
-
-namespace {
-std::atomic<long> allocations{0};
-}  // namespace
-
-// Counts every allocation of this test binary, so a test can pin how many a piece of code
-// makes. Frees go through the matching operator delete.
-void* operator new(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-// The nothrow forms too (decimal_sum allocates with them): under AddressSanitizer, which supplies
-// every form it is not given, one of its news freed by the free above is an alloc-dealloc mismatch.
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace weir {
 namespace {
@@ -47,14 +24,14 @@ std::shared_ptr<const Schema> customers(SourceTable source = {"public", "custome
 TEST(ChangeBatch, APlainBatchHoldsPlainRowsAndAllocatesNothingPerRow) {
   Batch batch(customers({}));
   batch.reserve(1000);
-  long before = allocations.load();
+  long before = test::allocations();
   for (int i = 0; i < 1000; ++i) {
     auto row = batch.append_row();
     row[0] = Value(i);
     row[1] = Value(nullptr);
     row[2] = Value(nullptr);
   }
-  EXPECT_EQ(allocations.load() - before, 0) << "appending plain rows into reserved room";
+  EXPECT_EQ(test::allocations() - before, 0) << "appending plain rows into reserved room";
   EXPECT_FALSE(batch.has_changes());
   EXPECT_EQ(batch.op(999), ChangeOp::row);
   EXPECT_TRUE(batch.sent(999, 2));
