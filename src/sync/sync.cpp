@@ -58,6 +58,11 @@ void drop_created(const Request& r, const TablePlan& plan) noexcept {
 }  // namespace
 
 Report run(const Request& original) {
+  // Refused before anything reaches a server: the database would refuse the writes too, but only
+  // after the target table was looked up and, when missing, its creation tried.
+  if (original.target.read_only)
+    throw Error(ErrorKind::config, fmt::format("{} is read-only (read_only: true): weir sync writes nothing to it",
+                                               original.target.describe()));
   auto started = Clock::now();
   Request r = original;
   r.source = reading_bad_values(r.source, r.on_bad_value);

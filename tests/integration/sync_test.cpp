@@ -255,6 +255,19 @@ TEST_F(Sync, BadInputIsOneLineWithExitTwoAndNothingWritten) {
   EXPECT_NE(r.err.find("has no column `totl` (did you mean `total`?)"), std::string::npos) << r.err;
 }
 
+// A read-only target is refused before weir connects anywhere: the source is unreachable here
+// and still the message is about the target.
+TEST_F(Sync, AReadOnlyTargetIsRefusedBeforeAnythingReachesAServer) {
+  test::write_file(dir_.file("weir.yaml"), test::read_file(dir_.file("weir.yaml")) +
+                                               "  nowhere: \"postgres://none@127.0.0.1:1/none\"\n"
+                                               "  archive: { url: \"sqlite:archive.db\", read_only: true }\n");
+  auto r = sync({"nowhere.public.t", "--to", "archive"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("connection `archive` (sqlite:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("is read-only (read_only: true): weir sync writes nothing to it"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("archive.db"))) << "nothing created";
+}
+
 TEST_F(Sync, CanaryPasswordAppearsInNoOutput) {
   WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
   const std::string canary = "Canary-Pw-5c1d9";

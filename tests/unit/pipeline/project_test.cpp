@@ -70,7 +70,7 @@ pipelines:
       sql_write: { connection: src }
 )");
   EXPECT_NE(error.find("connection `nope` is not defined"), std::string::npos) << error;
-  EXPECT_NE(error.find("`merge` is not one of: insert, upsert, update, delete"), std::string::npos) << error;
+  EXPECT_NE(error.find("`merge` is not one of: insert, insert_or_ignore, upsert, update, delete, replace"), std::string::npos) << error;
   EXPECT_NE(error.find("unknown module `sql_pol` (did you mean `sql_poll`?)"), std::string::npos) << error;
   EXPECT_NE(error.find("missing required option `table`"), std::string::npos) << error;
   EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 3) << error;
