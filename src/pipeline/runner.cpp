@@ -72,7 +72,13 @@ class PipelineRun {
     auto lock = RunLock::try_take(*p_.state, p_.owner);
     if (!lock) return locked_out(journal);
     if (options_.reset) p_.state->reset(p_.owner);
-    journal.start(RunHolder::here());
+    try {
+      journal.start(RunHolder::here());
+    } catch (Error& e) {
+      throw e.add_context(fmt::format("the state store {} cannot be written, so the run could not be recorded; "
+                                      "nothing was read or written",
+                                      p_.state->config().describe()));
+    }
     PipelineStats stats;
     try {
       stats = run_stages(started);
@@ -84,7 +90,13 @@ class PipelineRun {
     auto ending = !stats.error.empty() ? RunJournal::Ending::failed
                   : stats.interrupted  ? RunJournal::Ending::interrupted
                                        : RunJournal::Ending::completed;
-    journal.finish(ending, stats.account(), stats.error);
+    try {
+      journal.finish(ending, stats.account(), stats.error);
+    } catch (const Error& e) {
+      // The rows and their checkpoint are settled by now: a journal that cannot be updated must
+      // not hide how the run ended (nor the error that ended it).
+      log::warn(fmt::format("pipeline {}: the run's end could not be recorded in weir_runs: {}", p_.name, e.what()));
+    }
     return stats;
   }
 
