@@ -264,6 +264,9 @@ std::optional<Date> parse_date(std::string_view text) {
 std::optional<Time> parse_time(std::string_view text) {
   std::size_t pos = 0;
   auto t = parse_time_at(text, pos);
+  // A leap second with a fraction ("23:59:60.5") lies past 24:00:00, which no time of day
+  // can hold (PostgreSQL refuses it too); in a timestamp it rolls into the next day instead.
+  if (t && t->micros > kMicrosPerDay) return std::nullopt;
   return pos == text.size() ? t : std::nullopt;
 }
 

@@ -230,7 +230,10 @@ TEST(Temporal, IntervalExtremesRoundTripAndOverflowIsRejected) {
 
 TEST(Temporal, TimeOfDayPastMidnightIsRejected) {
   EXPECT_TRUE(parse_time("24:00:00")) << "24:00:00 is the one valid end-of-day spelling";
-  for (const char* bad : {"24:30", "24:00:01", "24:59:59.5"}) EXPECT_FALSE(parse_time(bad)) << bad;
+  for (const char* bad : {"24:30", "24:00:01", "24:59:59.5", "23:59:60.999999", "23:59:60.5"})
+    EXPECT_FALSE(parse_time(bad)) << bad;
+  EXPECT_EQ(parse_time("23:59:60")->micros, kDay) << "a leap second is the end of the day";
+  EXPECT_EQ(parse_time("12:30:60")->micros, hms(12, 31, 0));
   EXPECT_FALSE(parse_timestamp("2024-05-01 24:30:00"));
 }
 
