@@ -6,3 +6,5 @@ CREATE TABLE cdc_orders (
   total    numeric(12, 2) NOT NULL,
   placed   timestamptz NOT NULL DEFAULT now()
 );
+-- A row from before the slots: the mirror's snapshot copies it, the feed never sees it.
+INSERT INTO cdc_orders (id, customer, total) VALUES (9, 'Aiko', 5.05);

@@ -50,6 +50,13 @@ Lsn ReplicationConnection::create_slot(std::string_view name) {
   return parse_lsn(PQgetvalue(r.get(), 0, 1)).value_or(0);
 }
 
+ExportedSnapshot ReplicationConnection::create_slot_exporting_snapshot(std::string_view name) {
+  auto r = run(fmt::format("CREATE_REPLICATION_SLOT {} LOGICAL pgoutput (SNAPSHOT 'export')", name));
+  if (PQntuples(r.get()) != 1 || PQnfields(r.get()) < 3 || PQgetisnull(r.get(), 0, 2))
+    throw Error(ErrorKind::connection, fmt::format("CREATE_REPLICATION_SLOT on {}: an unexpected answer", describe_));
+  return {parse_lsn(PQgetvalue(r.get(), 0, 1)).value_or(0), PQgetvalue(r.get(), 0, 2)};
+}
+
 void ReplicationConnection::start(const StartOptions& options) {
   std::string command = fmt::format(
       "START_REPLICATION SLOT {} LOGICAL {} (proto_version '{}', publication_names '\"{}\"', messages '{}')",

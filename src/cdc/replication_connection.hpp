@@ -25,6 +25,14 @@ struct SystemIdentity {
   std::string database;
 };
 
+// A slot created with an exported snapshot: the database as it stood at the slot's consistent
+// point, which ordinary connections import (SET TRANSACTION SNAPSHOT) while the connection
+// that created the slot runs no other command and stays open.
+struct ExportedSnapshot {
+  Lsn consistent_point = 0;
+  std::string name;
+};
+
 struct StartOptions {
   std::string slot;
   std::string publication;
@@ -41,6 +49,8 @@ class ReplicationConnection {
   SystemIdentity identify_system();
   // Creates a logical slot for pgoutput (`name` a valid slot name); returns its consistent point.
   Lsn create_slot(std::string_view name);
+  // The same, exporting a snapshot (cdc/snapshot.hpp reads the tables' rows from it).
+  ExportedSnapshot create_slot_exporting_snapshot(std::string_view name);
 
   void start(const StartOptions& options);
 

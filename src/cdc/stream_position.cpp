@@ -11,6 +11,7 @@ namespace weir::cdc {
 std::string encode_position(const StreamPosition& position) {
   std::string text = fmt::format(R"({{"commit_lsn":"{}","index":{})", format_lsn(position.commit_lsn), position.index);
   if (position.end_lsn) text += fmt::format(R"(,"end_lsn":"{}")", format_lsn(*position.end_lsn));
+  if (position.snapshot) text += R"(,"snapshot":true)";
   return text + "}";
 }
 
@@ -34,6 +35,10 @@ StreamPosition decode_position(std::string_view text) {
   if (!json["index"].is_number_unsigned()) throw bad("index is not a count");
   position.index = json["index"].get<std::uint64_t>();
   if (json.contains("end_lsn")) position.end_lsn = lsn("end_lsn");
+  if (json.contains("snapshot")) {
+    if (!json["snapshot"].is_boolean()) throw bad("snapshot is not true or false");
+    position.snapshot = json["snapshot"].get<bool>();
+  }
   return position;
 }
 

@@ -6,6 +6,14 @@
 // A restart skips what the position covers. Only a whole transaction's end is confirmed to the
 // server: a transaction cut off part-way is sent again from its start, and its first changes
 // are skipped by index.
+//
+// While `snapshot: initial` copies the tables' existing rows, the checkpoint says so, with the
+// slot's consistent point, where the stream will start once every row is committed:
+//
+//   {"commit_lsn":"0/16B3748","index":0,"snapshot":true}
+//
+// It covers no change and confirms nothing: a run that finds it copies the tables again
+// (cdc/snapshot.hpp).
 #pragma once
 
 #include <cstdint>
@@ -21,9 +29,11 @@ struct StreamPosition {
   Lsn commit_lsn = 0;
   std::uint64_t index = 0;
   std::optional<Lsn> end_lsn;  // set once the whole transaction was delivered
+  bool snapshot = false;       // the initial snapshot is being copied; commit_lsn: the slot's consistent point
 
   // Whether the change at (commit_lsn, index) was delivered up to this position.
   bool covers(Lsn change_commit_lsn, std::uint64_t change_index) const noexcept {
+    if (snapshot) return false;
     if (end_lsn) return change_commit_lsn < *end_lsn;
     return change_commit_lsn < commit_lsn || (change_commit_lsn == commit_lsn && change_index <= index);
   }

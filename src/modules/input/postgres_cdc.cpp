@@ -16,6 +16,7 @@
 #include "cdc/cdc_admin.hpp"
 #include "cdc/change_batcher.hpp"
 #include "cdc/replication_connection.hpp"
+#include "cdc/snapshot.hpp"
 #include "cdc/stream_position.hpp"
 #include "modules/builtin.hpp"
 #include "modules/retry_option.hpp"
@@ -39,13 +40,6 @@ std::string name_problem(std::string_view name) {
   bool fits = !name.empty() && name.size() <= 63 &&
               std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
   return fits ? "" : "use 1 to 63 lower-case letters, digits and underscores";
-}
-
-std::string snapshot_problem(std::string_view value) {
-  if (value == "initial")
-    return "snapshot: initial (copying the tables' existing rows first) is not supported yet; use `never` to "
-           "stream only changes committed from now on";
-  return "";
 }
 
 const config::Spec& spec() {
@@ -73,9 +67,16 @@ const config::Spec& spec() {
                 .description = "Which changes to pass on: insert, update, delete, truncate.",
                 .example = "[insert, update]"},
           Field{.name = "snapshot", .default_value = "never", .choices = {"never", "initial"},
-                .description = "never: stream the changes committed after the slot was created. (initial, a copy of "
-                               "the existing rows first, is not supported yet.)",
-                .example = "never", .check = &snapshot_problem},
+                .description = "never: stream the changes committed after the slot was created. initial: when "
+                               "there is no saved position (the first run, --reset, a snapshot cut off), create "
+                               "the slot afresh and first pass on each table's existing rows as inserts with txid "
+                               "0 (after a `truncate` of the table), read from the snapshot the slot exports; the "
+                               "stream then starts where the snapshot stands.",
+                .example = "initial"},
+          Field{.name = "snapshot_jobs", .shapes = config::kInteger, .default_value = "2",
+                .description = "Connections reading the snapshot at once, each a range of a table's blocks "
+                               "(bench/pg_cdc_snapshot.sh measures them).",
+                .example = "4", .minimum = 1, .maximum = 64},
           Field{.name = "status_interval", .shapes = config::kDuration, .default_value = "10s",
                 .description = "How often the server hears how far weir has committed (it also hears at once when "
                                "a transaction commits, and whenever it asks).",
@@ -119,7 +120,9 @@ class PostgresCdc final : public pipeline::Input {
         status_interval_(section.duration("status_interval")),
         heartbeat_(section.has("heartbeat") ? section.duration("heartbeat") : std::chrono::milliseconds(0)),
         heartbeat_query_(section.has("heartbeat_query") ? section.string("heartbeat_query") : kDefaultHeartbeat),
-        retry_(read_retry_policy(section)) {
+        retry_(read_retry_policy(section)),
+        snapshot_initial_(section.string("snapshot") == "initial"),
+        snapshot_jobs_(static_cast<std::size_t>(section.integer("snapshot_jobs"))) {
     if (section.has("heartbeat_query") && !section.has("heartbeat"))
       throw Error(ErrorKind::config, fmt::format("{}: a heartbeat_query runs only with `heartbeat:` (an interval) set",
                                                  section.path_of("heartbeat_query")));
@@ -140,6 +143,7 @@ class PostgresCdc final : public pipeline::Input {
   void restore(std::string_view checkpoint) override {
     try {
       resume_ = cdc::decode_position(checkpoint);
+      if (resume_->snapshot) forget_cut_off_snapshot();
     } catch (Error& e) {
       throw e.add_context(path_);
     }
@@ -152,7 +156,7 @@ class PostgresCdc final : public pipeline::Input {
       prepare_server();
       confirmed_ = resume_ ? resume_->resume_lsn() : 0;
       confirmable_ = confirmed_;
-      start_streaming();
+      if (!snapshot_) start_streaming();
     } catch (Error& e) {
       throw e.add_context(path_);
     }
@@ -220,7 +224,6 @@ class PostgresCdc final : public pipeline::Input {
       create_publication(*sql);
     else
       cdc::check_publication_covers(*sql, publication_, tables_, path_ + ".tables");
-    check_slot(*sql);
     std::unordered_map<cdc::Oid, std::string> names;
     Batch types;
     auto cursor = sql->query("SELECT oid::bigint, typname::text FROM pg_type");
@@ -229,6 +232,7 @@ class PostgresCdc final : public pipeline::Input {
         names.emplace(static_cast<cdc::Oid>(types.at(r, 0).as_int()), types.at(r, 1).as_text());
     batcher_.emplace(filter_, kBatchRows, resume_);
     batcher_->relations().set_type_names(std::move(names));
+    check_slot(*sql);
   }
 
   void create_publication(db::Connection& sql) {
@@ -252,9 +256,7 @@ class PostgresCdc final : public pipeline::Input {
                             std::span(&slot, 1));
     if (!cursor->next(rows, 1) || rows.empty()) {
       if (resume_) slot_lost("does not exist");
-      cdc::ReplicationConnection(connection_config_).create_slot(slot_);
-      log::info(fmt::format("{}: created replication slot `{}`", path_, slot_));
-      return;
+      return create_slot();
     }
     if (rows.at(0, 0).to_text() != "pgoutput")
       throw Error(ErrorKind::config, fmt::format("replication slot `{}` uses the plugin {}, not pgoutput: choose "
@@ -263,6 +265,13 @@ class PostgresCdc final : public pipeline::Input {
     if (!rows.at(0, 3).as_bool())
       throw Error(ErrorKind::config, fmt::format("replication slot `{}` belongs to another database than {}", slot_,
                                                  connection_config_.describe()));
+    if (snapshot_initial_ && !resume_) {
+      cursor.reset();
+      cdc::drop_slot_for_snapshot(sql, slot_);
+      log::warn(fmt::format("{}: replication slot `{}` dropped to be created again with a snapshot ({})", path_, slot_,
+                            snapshot_cut_off_ ? "the last run's snapshot did not finish" : "no position is saved"));
+      return create_slot();
+    }
     if (rows.at(0, 2).to_text() == "lost") {
       if (resume_) slot_lost("was invalidated (the server removed WAL it still needed: max_slot_wal_keep_size)");
       throw Error(ErrorKind::config, fmt::format("replication slot `{}` was invalidated (the server removed WAL it "
@@ -273,6 +282,49 @@ class PostgresCdc final : public pipeline::Input {
     auto confirmed = cdc::parse_lsn(rows.at(0, 1).to_text());
     if (resume_ && confirmed && *confirmed > resume_->resume_lsn())
       slot_lost(fmt::format("has moved on to {}", cdc::format_lsn(*confirmed)));
+  }
+
+  // With `snapshot: initial` and no saved position, the slot comes with a snapshot that is
+  // copied before the stream starts (cdc/snapshot.hpp).
+  void create_slot() {
+    if (snapshot_initial_ && !resume_) {
+      snapshot_ = std::make_unique<cdc::InitialSnapshot>(
+          cdc::SnapshotOptions{connection_config_, slot_, publication_, filter_, snapshot_jobs_, kBatchRows, path_},
+          batcher_->relations());
+      return;
+    }
+    cdc::ReplicationConnection(connection_config_).create_slot(slot_);
+    log::info(fmt::format("{}: created replication slot `{}`", path_, slot_));
+  }
+
+  // A snapshot checkpoint: the last run was copying the tables when it stopped. Its rows came
+  // from a snapshot that died with it, so the copy starts over (see docs/cdc.md).
+  void forget_cut_off_snapshot() {
+    if (!snapshot_initial_)
+      throw Error(ErrorKind::config, "the saved position is of an initial snapshot that did not finish: set "
+                                     "`snapshot: initial` to copy the tables again, or run with --reset to stream "
+                                     "from the slot's position without them");
+    resume_.reset();
+    snapshot_cut_off_ = true;
+  }
+
+  // The snapshot's rows, then an empty batch whose checkpoint is the stream's start: saved only
+  // once every row before it is committed, so a crash before it copies the tables again.
+  bool copy_snapshot(Batch& out) {
+    while (!stop_.stop_requested()) {
+      if (snapshot_->next(out, kPoll)) {
+        checkpoint_ = cdc::encode_position(
+            {.commit_lsn = snapshot_->consistent_point(), .index = 0, .end_lsn = std::nullopt, .snapshot = true});
+        return true;
+      }
+      if (!snapshot_->done()) continue;
+      const Lsn start = snapshot_->consistent_point();
+      snapshot_.reset();
+      checkpoint_ = cdc::encode_position({.commit_lsn = start, .index = 0, .end_lsn = start});
+      start_streaming();
+      return true;
+    }
+    return finish(State::interrupted);
   }
 
   // Starts the stream where the server was last told weir stands (the saved position at first).
@@ -293,6 +345,7 @@ class PostgresCdc final : public pipeline::Input {
   }
 
   bool next_batch(Batch& out) {
+    if (snapshot_) return copy_snapshot(out);
     for (;;) {
       if (batcher_->next(out, checkpoint_)) return true;
       if (stop_.stop_requested() || done_) return finish(stop_.stop_requested() ? State::interrupted : State::run_ended);
@@ -375,6 +428,10 @@ class PostgresCdc final : public pipeline::Input {
   std::chrono::milliseconds heartbeat_;
   std::string heartbeat_query_;
   RetryPolicy retry_;
+  bool snapshot_initial_;
+  std::size_t snapshot_jobs_;
+  bool snapshot_cut_off_ = false;
+  std::unique_ptr<cdc::InitialSnapshot> snapshot_;
   std::unique_ptr<db::Connection> heartbeat_connection_;
   std::chrono::steady_clock::time_point last_heartbeat_;
   std::vector<db::TableRef> tables_;
