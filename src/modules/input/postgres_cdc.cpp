@@ -241,7 +241,16 @@ class PostgresCdc final : public pipeline::Input {
                 fmt::format("replication slot `{}` {}, but the saved position says changes up to {} were delivered "
                             "from it: the changes since cannot be read. Run again with --reset to start over from "
                             "the slot's position (changes in between are lost to the target)",
-                            slot_, what, cdc::format_lsn(resume_->resume_lsn())));
+                            slot_, what, cdc::format_lsn(std::max(confirmed_, resume_ ? resume_->resume_lsn() : 0))));
+  }
+
+  bool slot_invalidated() const {
+    Value slot(slot_);
+    Batch rows;
+    auto sql = db::connect(connection_config_);
+    auto cursor = sql->query("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND wal_status = 'lost'",
+                             std::span(&slot, 1));
+    return cursor->next(rows, 1) && !rows.empty();
   }
 
   void check_slot(db::Connection& sql) {
@@ -280,7 +289,16 @@ class PostgresCdc final : public pipeline::Input {
     replication_.emplace(connection_config_);
     cdc::SystemIdentity system = replication_->identify_system();
     if (caught_up_at_ == 0) caught_up_at_ = system.wal_position;
-    replication_->start({.slot = slot_, .publication = publication_, .start = confirmed_});
+    try {
+      replication_->start({.slot = slot_, .publication = publication_, .start = confirmed_});
+    } catch (const Error& e) {
+      // Gone or invalidated since the run began (dropped while its walsender was ended, or
+      // past max_slot_wal_keep_size): as fatal as at the start, never retried as a lost connection.
+      if (e.code() == "42704") slot_lost("does not exist");
+      if (e.code() == "55000" && slot_invalidated())
+        slot_lost("was invalidated (the server removed WAL it still needed: max_slot_wal_keep_size)");
+      throw;
+    }
     last_status_ = std::chrono::steady_clock::now();
     log::info(fmt::format("{}: streaming from slot `{}` (system {}, WAL at {})", path_, slot_, system.system_id,
                           cdc::format_lsn(system.wal_position)));
