@@ -9,12 +9,9 @@
 
 #include <csignal>
 
-#include "support/replication_slots.hpp"
-#include "support/test_support.hpp"
-#include "weir/db/driver.hpp"
-#include "weir/error.hpp"
+#include "postgres_cdc_fixture.hpp"
 
-namespace weir {
+namespace weir::cdc_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -22,39 +19,23 @@ using test::eventually;
 
 constexpr std::int64_t kMiB = 1 << 20;
 
-class CdcWalRetention : public ::testing::Test {
+class CdcWalRetention : public cdc_test::PostgresCdcTest {
  protected:
   void SetUp() override {
-    WEIR_SERVER_URL_OR_SKIP(url, "WEIR_TEST_PG_URL");
-    config_.url = Url::parse(*url);
-    db_ = db::connect(config_);
-    s_ = test::unique_suffix();
-    table_ = "idle_" + s_, slot_ = "weir_wal_" + s_, other_db_ = "weir_other_" + s_;
-    db_->execute(fmt::format("CREATE TABLE {} (id bigint PRIMARY KEY, v text)", table_));
-    std::string path = dir_.file("cdc.yaml");
-    test::write_file(path, fmt::format("connections:\n  pg: \"${{WEIR_TEST_PG_URL}}\"\npipelines:\n  wal_{}:\n"
-                                       "    input:\n      postgres_cdc: {{ connection: pg, slot: {}, publication: {}, "
-                                       "tables: [public.{}] }}\n"
-                                       "    output:\n      jsonl: {{ path: out.jsonl }}\n"
-                                       "    state: {{ connection: pg }}\n",
-                                       s_, slot_, slot_, table_));
-    file_ = path;
+    PostgresCdcTest::SetUp();
+    if (IsSkipped()) return;
+    table_ = table("idle", "id bigint PRIMARY KEY, v text");
+    other_db_ = "weir_other_" + s_;
+    file_ = pipeline_file({table_});
   }
 
   void TearDown() override {
-    if (!db_) return;
-    if (reset_keep_size_) {
+    if (db_ && reset_keep_size_) {
       db_->execute("ALTER SYSTEM RESET max_slot_wal_keep_size");
       db_->execute("SELECT pg_reload_conf()");
     }
-    test::drop_replication_slot(*db_, slot_);
-    db_->execute("DROP PUBLICATION IF EXISTS " + slot_);
-    db_->execute("DROP TABLE IF EXISTS " + table_);
-    db_->execute(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", other_db_));
-    try {
-      db_->execute("DELETE FROM weir_state WHERE pipeline LIKE '%wal_" + s_ + "'");
-    } catch (const Error&) {
-    }
+    if (db_) db_->execute(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", other_db_));
+    PostgresCdcTest::TearDown();
   }
 
   // A connection to a database of its own on the same server, which weir does not read.
@@ -80,15 +61,21 @@ class CdcWalRetention : public ::testing::Test {
   }
   std::string wal_lsn() { return test::scalar(*db_, "SELECT pg_current_wal_lsn()::text"); }
 
-  db::ConnectionConfig config_;
-  std::unique_ptr<db::Connection> db_;
-  std::string s_, table_, slot_, other_db_, file_;
+  // weir streaming, once a first change of the captured table reached its output.
+  std::unique_ptr<test::Background> streaming() {
+    EXPECT_EQ(run_once(file_).exit_code, 0);
+    db_->execute(fmt::format("INSERT INTO {} VALUES (1, 'one')", table_));
+    auto weir = std::make_unique<test::Background>(std::vector<std::string>{"run", file_}, dir_.path().string());
+    EXPECT_TRUE(eventually([&] { return active() && !out().empty(); })) << weir->err();
+    return weir;
+  }
+
+  std::string table_, other_db_, file_;
   bool reset_keep_size_ = false;
-  test::TempDir dir_;
 };
 
 TEST_F(CdcWalRetention, AnIdleCapturedTableKeepsRetainedWalUnder64MbWhileAGigabyteIsWrittenElsewhere) {
-  ASSERT_EQ(test::run_weir({"run", "--once", file_}, dir_.path()).exit_code, 0);  // the slot
+  ASSERT_EQ(run_once(file_).exit_code, 0);  // the slot
   auto other = other_database();
   test::Background weir({"run", file_}, dir_.path());
   ASSERT_TRUE(eventually([&] { return active(); })) << weir.err();
@@ -113,7 +100,7 @@ TEST_F(CdcWalRetention, AnIdleCapturedTableKeepsRetainedWalUnder64MbWhileAGigaby
                            written / kMiB, most / kMiB);
   weir.signal(SIGTERM);
   EXPECT_EQ(weir.wait(), 143) << weir.err();
-  EXPECT_EQ(test::read_file(dir_.file("out.jsonl")), "");  // nothing of the captured table
+  EXPECT_EQ(out(), "");  // nothing of the captured table
 }
 
 // The stop must come from the slot, not from the connection: weir rides out a lost connection.
@@ -131,11 +118,7 @@ void expect_lost_slot_error(test::Background& weir, const std::string& slot, con
 }
 
 TEST_F(CdcWalRetention, ASlotDroppedWhileStreamingStopsWeirNamingItAndTheRecovery) {
-  ASSERT_EQ(test::run_weir({"run", "--once", file_}, dir_.path()).exit_code, 0);
-  db_->execute(fmt::format("INSERT INTO {} VALUES (1, 'one')", table_));
-  test::Background weir({"run", file_}, dir_.path());
-  ASSERT_TRUE(eventually([&] { return active() && !test::read_file(dir_.file("out.jsonl")).empty(); }))
-      << weir.err();
+  auto weir = streaming();
   // weir connects again at once: end its walsender until the slot is free to drop.
   bool dropped = eventually([&] {
     db_->execute(fmt::format("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '{}' "
@@ -148,33 +131,29 @@ TEST_F(CdcWalRetention, ASlotDroppedWhileStreamingStopsWeirNamingItAndTheRecover
       return false;
     }
   });
-  ASSERT_TRUE(dropped) << weir.err();
-  expect_lost_slot_error(weir, slot_, "does not exist");
+  ASSERT_TRUE(dropped) << weir->err();
+  expect_lost_slot_error(*weir, slot_, "does not exist");
   EXPECT_EQ(test::scalar(*db_, fmt::format("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{}'", slot_)),
             "0")
       << "weir made a new slot from now";
 }
 
 TEST_F(CdcWalRetention, ASlotInvalidatedWhileStreamingStopsWeirNamingItAndTheRecovery) {
-  ASSERT_EQ(test::run_weir({"run", "--once", file_}, dir_.path()).exit_code, 0);
-  db_->execute(fmt::format("INSERT INTO {} VALUES (1, 'one')", table_));
-  test::Background weir({"run", file_}, dir_.path());
-  ASSERT_TRUE(eventually([&] { return active() && !test::read_file(dir_.file("out.jsonl")).empty(); }))
-      << weir.err();
+  auto weir = streaming();
   // weir stopped (SIGSTOP) confirms nothing while more WAL than the server keeps for a slot is
   // written: the checkpoint invalidates the slot and ends its walsender.
   reset_keep_size_ = true;
   db_->execute("ALTER SYSTEM SET max_slot_wal_keep_size = '32MB'");
   db_->execute("SELECT pg_reload_conf()");
-  weir.signal(SIGSTOP);
+  weir->signal(SIGSTOP);
   auto other = other_database();
   write_wal(*other, 128);
   db_->execute("CHECKPOINT");
   EXPECT_EQ(test::scalar(*db_, fmt::format("SELECT wal_status FROM pg_replication_slots WHERE slot_name = '{}'", slot_)),
             "lost");
-  weir.signal(SIGCONT);
-  expect_lost_slot_error(weir, slot_, "was invalidated");
+  weir->signal(SIGCONT);
+  expect_lost_slot_error(*weir, slot_, "was invalidated");
 }
 
 }  // namespace
-}  // namespace weir
+}  // namespace weir::cdc_test
