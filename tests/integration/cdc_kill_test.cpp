@@ -222,14 +222,15 @@ TEST_P(CdcKill, KilledAtRandomMomentsTheTargetEndsIdenticalToTheSource) {
   std::atomic<bool> written{false};
   std::thread writing([&] { workload.run(written); });
 
-  // Each run is killed after a random 0.1–1.5 s; a run that moved the checkpoint on resets the
-  // extra wait, one that did not adds 1.5 s to the next, so a large transaction gets through.
+  // Each run is killed after a random 0.1–1.5 s; a run that did not move the checkpoint on
+  // doubles the extra wait of the next (1 s, 3 s, 7 s …), so that a large transaction, which
+  // sql_apply commits whole, gets through after a few kills inside it.
   int kills = 0, stalled = 0;
   const auto started = std::chrono::steady_clock::now();
   while (kills < min_kills || !written) {
     std::string before = saved_position();
     test::Background weir({"run", path}, dir_.path());
-    auto wait = std::chrono::milliseconds(std::uniform_int_distribution<int>(100, 1500)(random) + 1500 * stalled);
+    auto wait = std::chrono::milliseconds(std::uniform_int_distribution<int>(100, 1500)(random) + 1000 * ((1 << stalled) - 1));
     std::this_thread::sleep_for(wait);
     if (!weir.running()) {
       ADD_FAILURE() << "weir stopped by itself (exit " << weir.wait() << "): " << weir.err();
@@ -239,7 +240,7 @@ TEST_P(CdcKill, KilledAtRandomMomentsTheTargetEndsIdenticalToTheSource) {
     EXPECT_EQ(weir.wait(), 128 + SIGKILL);
     ++kills;
     std::string after = saved_position();
-    stalled = after == before ? std::min(stalled + 1, 20) : 0;
+    stalled = after == before ? std::min(stalled + 1, 7) : 0;
     std::cout << fmt::format("[ kill {:3} ] after {} ms, source writing {}; checkpoint {}\n", kills, wait.count(),
                              workload.phase(), after);
     if (std::chrono::steady_clock::now() - started > 15min) {

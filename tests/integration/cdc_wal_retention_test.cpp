@@ -3,11 +3,14 @@
 // in the captured database that no table change comes with) keeps the slot's retained WAL
 // (pg_current_wal_lsn() - restart_lsn) under 64 MB, by weir confirming the keepalives'
 // position (no heartbeat configured). A slot dropped, or invalidated by max_slot_wal_keep_size,
-// while weir streams: weir exits non-zero within seconds naming the slot and `--reset`.
+// while weir streams: weir exits non-zero within seconds naming the slot and `--reset`. A slot
+// still held by another walsender when weir starts is waited for.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <filesystem>
+#include <thread>
 
 #include "postgres_cdc_fixture.hpp"
 
@@ -153,6 +156,31 @@ TEST_F(CdcWalRetention, ASlotInvalidatedWhileStreamingStopsWeirNamingItAndTheRec
             "lost");
   weir->signal(SIGCONT);
   expect_lost_slot_error(*weir, slot_, "was invalidated");
+}
+
+// A restart right after a kill -9 may find the slot still held by the killed run's walsender
+// (busy decoding a large transaction, it notices its client is gone only when it next writes):
+// weir waits for the slot (`retry:`) instead of failing. Here another pipeline's weir holds
+// the slot, and is killed two seconds into the wait.
+TEST_F(CdcWalRetention, AStartWhileTheSlotIsStillHeldWaitsForItsRelease) {
+  ASSERT_EQ(run_once(file_).exit_code, 0);
+  std::filesystem::create_directories(dir_.path() / "holder");  // its stdout and stderr
+  test::Background holder({"run", file_}, (dir_.path() / "holder").string());
+  ASSERT_TRUE(eventually([&] { return active(); })) << holder.err();
+  std::string text = test::read_file(file_);
+  text.replace(text.find(pipeline_ + ":"), pipeline_.size(), "b_" + pipeline_);
+  test::write_file(dir_.file("second.yaml"), text);
+  db_->execute(fmt::format("INSERT INTO {} VALUES (1, 'one')", table_));
+
+  test::Background second({"run", "--once", dir_.file("second.yaml")}, dir_.path());
+  std::this_thread::sleep_for(2s);
+  EXPECT_TRUE(second.running()) << "gave up on a slot held a moment: " << second.err();
+  holder.signal(SIGKILL);
+  holder.wait();
+  ASSERT_TRUE(eventually([&] { return !second.running(); })) << second.err();
+  EXPECT_EQ(second.wait(), 0) << second.err();
+  EXPECT_NE(second.err().find(fmt::format("replication slot \"{}\" is active for PID", slot_)), std::string::npos)
+      << second.err();
 }
 
 }  // namespace

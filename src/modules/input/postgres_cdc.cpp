@@ -152,7 +152,7 @@ class PostgresCdc final : public pipeline::Input {
       prepare_server();
       confirmed_ = resume_ ? resume_->resume_lsn() : 0;
       confirmable_ = confirmed_;
-      start_streaming();
+      start_streaming_retried();
     } catch (Error& e) {
       throw e.add_context(path_);
     }
@@ -330,8 +330,13 @@ class PostgresCdc final : public pipeline::Input {
     replication_.reset();
     decoder_ = cdc::PgOutputDecoder();
     batcher_->restart();
-    // 55006: the walsender of the broken connection still holds the slot until the server
-    // notices (wal_sender_timeout).
+    start_streaming_retried();
+  }
+
+  // 55006: the walsender of a broken connection, or of a run killed a moment ago, still holds
+  // the slot until the server notices (a walsender busy decoding a large transaction notices
+  // only when it next writes to its client, or at wal_sender_timeout).
+  void start_streaming_retried() {
     auto transient = [](const Error& e) {
       return e.kind() == ErrorKind::connection || e.code() == "55006" ||
              db::worth_rerunning(e, false, db::Idempotent::yes);
