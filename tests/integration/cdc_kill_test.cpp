@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
@@ -71,22 +72,29 @@ std::string first_difference(const Contents& source, const Contents& target) {
 }
 
 // The source's writes while weir is killed and restarted: each phase in its own transaction(s).
+// After the big transaction and after the COPY it waits until the target has them (`applied`),
+// so that kills land inside each; its last phase goes on until the kills are `enough`.
 class Workload {
  public:
-  Workload(db::Connection& db, std::string table, int big_rows) : db_(db), t_(std::move(table)), big_rows_(big_rows) {}
+  using Applied = std::function<bool(db::Connection& source, const std::string& lsn)>;
+  Workload(db::Connection& db, std::string table, int big_rows, Applied applied)
+      : db_(db), t_(std::move(table)), big_rows_(big_rows), applied_(std::move(applied)) {}
 
-  void run(std::atomic<bool>& done) {
+  void run(const std::atomic<bool>& enough, std::atomic<bool>& done) {
     try {
       phase_ = "small transactions";
       small_transactions(30);
       phase_ = "the big transaction";
       big_transaction();
+      wait_until_applied();
       phase_ = "small transactions after the big one";
       small_transactions(10);
       phase_ = "the COPY";
       copy_at_one_lsn(50'000);
+      wait_until_applied();
       phase_ = "the last small transactions";
-      small_transactions(30);
+      do small_transactions(10);
+      while (!enough);
     } catch (const std::exception& e) {
       ADD_FAILURE() << "the source workload failed: " << e.what();
     }
@@ -127,6 +135,11 @@ class Workload {
         t_, next_, big_rows_));
     next_ += big_rows_;
   }
+  void wait_until_applied() {
+    std::string lsn = test::scalar(db_, "SELECT pg_current_wal_lsn()::text");
+    if (!test::eventually([&] { return applied_(db_, lsn); }, std::chrono::seconds(600)))
+      throw std::runtime_error("the target did not get the source's changes up to " + lsn + " in 10 minutes");
+  }
   // COPY writes its rows in multi-insert WAL records: many changes at one LSN.
   void copy_at_one_lsn(int rows) {
     db_.execute(fmt::format("COPY {} (id, k, v) FROM PROGRAM 'seq -f \"%.0f,42,copied\" {} {}' WITH (FORMAT csv)", t_,
@@ -137,6 +150,7 @@ class Workload {
   db::Connection& db_;
   std::string t_;
   int big_rows_;
+  Applied applied_;
   std::int64_t next_ = 1;
   std::atomic<const char*> phase_{"starting"};
   std::string written_up_to_;
@@ -207,11 +221,11 @@ class CdcKill : public ::testing::TestWithParam<Target> {
 
   // Whether the checkpoint `position` covers the source's WAL up to `lsn`: nothing is left to
   // apply, and the checkpoint stands still for want of changes.
-  bool caught_up(const std::string& position, const std::string& lsn) {
+  static bool caught_up(db::Connection& source, const std::string& position, const std::string& lsn) {
     if (position.empty() || lsn.empty()) return false;
     nlohmann::json saved = nlohmann::json::parse(position);
     std::string reached = saved.value("end_lsn", saved["commit_lsn"].get<std::string>());
-    return test::scalar(*source_, fmt::format("SELECT '{}'::pg_lsn >= '{}'::pg_lsn", reached, lsn)) == "true";
+    return test::scalar(source, fmt::format("SELECT '{}'::pg_lsn >= '{}'::pg_lsn", reached, lsn)) == "true";
   }
 
   db::ConnectionConfig source_config_;
@@ -232,16 +246,18 @@ TEST_P(CdcKill, KilledAtRandomMomentsTheTargetEndsIdenticalToTheSource) {
   ASSERT_EQ(first.exit_code, 0) << first.err;
 
   auto writer = db::connect(source_config_);
-  Workload workload(*writer, src_, big_rows);
-  std::atomic<bool> written{false};
-  std::thread writing([&] { workload.run(written); });
+  Workload workload(*writer, src_, big_rows, [&](db::Connection& source, const std::string& lsn) {
+    return caught_up(source, saved_position(), lsn);
+  });
+  std::atomic<bool> enough{false}, written{false};
+  std::thread writing([&] { workload.run(enough, written); });
 
   // Each run is killed after a random 0.1–1.5 s; a run that did not move the checkpoint on while
   // changes were left doubles the extra wait of the next (1 s, 3 s, 7 s …), so that a large
   // transaction, which sql_apply commits whole, gets through after a few kills inside it.
   int kills = 0, stalled = 0;
   const auto started = std::chrono::steady_clock::now();
-  while (kills < min_kills || !written) {
+  while (!(enough = kills >= min_kills) || !written) {
     std::string before = saved_position();
     test::Background weir({"run", path}, dir_.path());
     auto wait = std::chrono::milliseconds(std::uniform_int_distribution<int>(100, 1500)(random) + 1000 * ((1 << stalled) - 1));
@@ -254,7 +270,7 @@ TEST_P(CdcKill, KilledAtRandomMomentsTheTargetEndsIdenticalToTheSource) {
     EXPECT_EQ(weir.wait(), 128 + SIGKILL);
     ++kills;
     std::string after = saved_position();
-    stalled = after == before && !caught_up(after, workload.written_up_to()) ? std::min(stalled + 1, 7) : 0;
+    stalled = after == before && !caught_up(*source_, after, workload.written_up_to()) ? std::min(stalled + 1, 7) : 0;
     std::cout << fmt::format("[ kill {:3} ] after {} ms, source writing {}; checkpoint {}\n", kills, wait.count(),
                              workload.phase(), after);
     if (std::chrono::steady_clock::now() - started > 15min) {
