@@ -119,7 +119,7 @@ class PostgresCdcTest : public ::testing::Test {
 };
 
 // The workload of the agreement test: multi-row transactions over two tables, key and non-key
-// updates, deletes, NULLs, unicode, 30-digit numerics, jsonb, arrays, bytea, an unchanged
+// updates, deletes, NULLs, unicode (4-byte too), 30-digit numerics, jsonb, arrays, bytea, an unchanged
 // TOASTed value, REPLICA IDENTITY FULL, a TRUNCATE and a 1,000-row transaction.
 inline void insert_transactions(db::Connection& db, const std::string& t, int transactions, int rows, int from = 1) {
   for (int i = 0; i < transactions; ++i, from += rows)

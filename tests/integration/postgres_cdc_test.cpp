@@ -26,10 +26,10 @@ INSERT INTO {0} VALUES (1, 123456789012345678901234567890.123456789, 'héllo ☃
   (2, -0.000000000000000000000000000001, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 INSERT INTO {1} VALUES ('x', 1);
 INSERT INTO {3} VALUES (1);
-INSERT INTO {0} VALUES (3, 1e-5, 'third', '[]', '{{}}', '{{}}', '1999-12-31 23:59:59.999999+00', '', NULL);
+INSERT INTO {0} VALUES (3, 1e-5, 'third 😀 𝄞', '["🎉", {{"k": "𐍈"}}]', '{{}}', '{{😀,"a 𝄞"}}', '1999-12-31 23:59:59.999999+00', '', NULL);
 COMMIT;
 UPDATE {0} SET id = 4 WHERE id = 2;
-UPDATE {0} SET note = 'changed' WHERE id = 1;
+UPDATE {0} SET note = 'changed 🙂' WHERE id = 1;
 BEGIN;
 DELETE FROM {0} WHERE id = 3;
 UPDATE {1} SET v = 2;
@@ -66,6 +66,9 @@ TEST_F(PostgresCdcTest, JsonlAgreesWithWal2jsonOnTheSameWal) {
   ASSERT_EQ(theirs.size(), 1014u);
   ASSERT_EQ(ours.size(), theirs.size());
   for (std::size_t i = 0; i < ours.size(); ++i) ASSERT_EQ(ours[i], theirs[i]) << "change " << i;
+  // Characters outside the Basic Multilingual Plane (4 UTF-8 bytes) in text, jsonb and arrays.
+  EXPECT_NE(ours[3].find("note=third 😀 𝄞;doc=[\"🎉\",{\"k\":\"𐍈\"}];tags={};words={😀,\"a 𝄞\"};"), std::string::npos)
+      << ours[3];
 
   // One line pinned whole, its position's varying parts aside.
   std::vector<std::string> lines = lines_of(out());

@@ -156,7 +156,7 @@ class PostgresCdc final : public pipeline::Input {
       prepare_server();
       confirmed_ = resume_ ? resume_->resume_lsn() : 0;
       confirmable_ = confirmed_;
-      if (!snapshot_) start_streaming();
+      if (!snapshot_) start_streaming_retried();
     } catch (Error& e) {
       throw e.add_context(path_);
     }
@@ -245,7 +245,16 @@ class PostgresCdc final : public pipeline::Input {
                 fmt::format("replication slot `{}` {}, but the saved position says changes up to {} were delivered "
                             "from it: the changes since cannot be read. Run again with --reset to start over from "
                             "the slot's position (changes in between are lost to the target)",
-                            slot_, what, cdc::format_lsn(resume_->resume_lsn())));
+                            slot_, what, cdc::format_lsn(std::max(confirmed_, resume_ ? resume_->resume_lsn() : 0))));
+  }
+
+  bool slot_invalidated() const {
+    Value slot(slot_);
+    Batch rows;
+    auto sql = db::connect(connection_config_);
+    auto cursor = sql->query("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND wal_status = 'lost'",
+                             std::span(&slot, 1));
+    return cursor->next(rows, 1) && !rows.empty();
   }
 
   void check_slot(db::Connection& sql) {
@@ -332,7 +341,16 @@ class PostgresCdc final : public pipeline::Input {
     replication_.emplace(connection_config_);
     cdc::SystemIdentity system = replication_->identify_system();
     if (caught_up_at_ == 0) caught_up_at_ = system.wal_position;
-    replication_->start({.slot = slot_, .publication = publication_, .start = confirmed_});
+    try {
+      replication_->start({.slot = slot_, .publication = publication_, .start = confirmed_});
+    } catch (const Error& e) {
+      // Gone or invalidated since the run began (dropped while its walsender was ended, or
+      // past max_slot_wal_keep_size): as fatal as at the start, never retried as a lost connection.
+      if (e.code() == "42704") slot_lost("does not exist");
+      if (e.code() == "55000" && slot_invalidated())
+        slot_lost("was invalidated (the server removed WAL it still needed: max_slot_wal_keep_size)");
+      throw;
+    }
     last_status_ = std::chrono::steady_clock::now();
     log::info(fmt::format("{}: streaming from slot `{}` (system {}, WAL at {})", path_, slot_, system.system_id,
                           cdc::format_lsn(system.wal_position)));
@@ -365,8 +383,13 @@ class PostgresCdc final : public pipeline::Input {
     replication_.reset();
     decoder_ = cdc::PgOutputDecoder();
     batcher_->restart();
-    // 55006: the walsender of the broken connection still holds the slot until the server
-    // notices (wal_sender_timeout).
+    start_streaming_retried();
+  }
+
+  // 55006: the walsender of a broken connection, or of a run killed a moment ago, still holds
+  // the slot until the server notices (a walsender busy decoding a large transaction notices
+  // only when it next writes to its client, or at wal_sender_timeout).
+  void start_streaming_retried() {
     auto transient = [](const Error& e) {
       return e.kind() == ErrorKind::connection || e.code() == "55006" ||
              db::worth_rerunning(e, false, db::Idempotent::yes);
