@@ -89,6 +89,7 @@ int run_cross_query(const Globals& globals, const CrossQueryOptions& o) {
     rows += batch.rows();
     if (!o.explain) printer->batch(batch);
   }
+  cursor.reset();  // closes the remote tables' scans before their snapshots end
   q.finish();
   if (o.explain) {
     print_explain(q, std::cout);

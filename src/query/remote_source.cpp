@@ -22,7 +22,12 @@ std::string params_text(const std::vector<Value>& params) {
 bool RowStream::fetch(Batch& out) {
   if (done_ || !cursor_) return false;
   auto start = Clock::now();
-  bool more = cursor_->next(out, kBatchRows);
+  bool more = false;
+  try {
+    more = cursor_->next(out, kBatchRows);
+  } catch (Error& e) {
+    throw e.add_context(context_);
+  }
   stats_->time += Clock::now() - start;
   stats_->rows += out.rows();
   if (!more) {
@@ -73,16 +78,17 @@ std::shared_ptr<RowStream> RemoteSource::open(const RemoteQuery& query, TableSta
   if (log_) log_->push_back({name_, query.sql, query.params});
   log::debug(fmt::format("connection `{}`: {} [{}]", name_, query.sql, params_text(query.params)));
   auto start = Clock::now();
+  std::string params = query.params.empty() ? "" : fmt::format(" with {}", params_text(query.params));
+  std::string context = fmt::format("connection `{}`, running {}{}", name_, query.sql, params);
   std::unique_ptr<db::Cursor> cursor;
   try {
     cursor = c.query(query.sql, query.params);
   } catch (Error& e) {
-    std::string params = query.params.empty() ? "" : fmt::format(" with {}", params_text(query.params));
-    throw e.add_context(fmt::format("connection `{}`, running {}{}", name_, query.sql, params));
+    throw e.add_context(context);
   }
   stats.time += Clock::now() - start;
   ++stats.queries;
-  auto stream = std::make_shared<RowStream>(std::move(cursor), stats);
+  auto stream = std::make_shared<RowStream>(std::move(cursor), stats, std::move(context));
   streaming_ = stream;
   return stream;
 }

@@ -29,7 +29,9 @@ struct TableStats {
 // The rows of one remote query.
 class RowStream {
  public:
-  RowStream(std::unique_ptr<db::Cursor> cursor, TableStats& stats) : cursor_(std::move(cursor)), stats_(&stats) {}
+  // `context` names where rows come from in errors: "connection `pg`, running SELECT …".
+  RowStream(std::unique_ptr<db::Cursor> cursor, TableStats& stats, std::string context)
+      : cursor_(std::move(cursor)), stats_(&stats), context_(std::move(context)) {}
   // The next batch of rows into `out`; false at the end.
   bool next(Batch& out);
   // Reads the rest of the result into memory, freeing the connection.
@@ -40,6 +42,7 @@ class RowStream {
   bool fetch(Batch& out);
   std::unique_ptr<db::Cursor> cursor_;
   TableStats* stats_;
+  std::string context_;
   std::deque<Batch> buffered_;
   bool done_ = false;
 };
