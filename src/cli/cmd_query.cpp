@@ -9,6 +9,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/cmd_query_cross.hpp"
 #include "cli/commands.hpp"
 #include "cli/result_printer.hpp"
 #include "cli/sql_script.hpp"
@@ -30,6 +31,7 @@ struct QueryOptions {
   std::string null_text;
   std::size_t batch_rows = 1000;
   bool explain = false;
+  bool stats = false;
   bool single_transaction = false;
 };
 
@@ -104,8 +106,17 @@ void run_script(db::Connection& connection, const QueryOptions& o) {
   if (transaction) transaction->commit();
 }
 
+// One argument and no --file: the statement runs across the config file's connections.
+int run_across(const Globals& globals, const QueryOptions& o) {
+  if (!o.params.empty()) throw Error(ErrorKind::config, "--param applies to `weir query CONN \"SQL\"`, not across connections");
+  if (o.single_transaction) throw Error(ErrorKind::config, "--single-transaction needs --file");
+  return run_cross_query(globals, {.sql = o.target, .format = o.format, .null_text = o.null_text,
+                                   .explain = o.explain, .stats = o.stats});
+}
+
 int run_query(const Globals& globals, const QueryOptions& o) {
-  if (o.sql.empty() && o.file.empty()) throw Error(ErrorKind::config, "give the SQL to run, or --file FILE");
+  if (o.sql.empty() && o.file.empty()) return run_across(globals, o);
+  if (o.stats) throw Error(ErrorKind::config, "--stats applies to a statement across connections (`weir query \"SQL\"`)");
   if (!o.sql.empty() && !o.file.empty()) throw Error(ErrorKind::config, "give the SQL to run or --file FILE, not both");
   if (!o.file.empty() && (!o.params.empty() || o.explain))
     throw Error(ErrorKind::config, "--param and --explain apply to one statement, not to --file");
@@ -133,7 +144,10 @@ int run_query(const Globals& globals, const QueryOptions& o) {
 void add_query_command(CLI::App& app, const Globals& globals, Action& action) {
   auto options = std::make_shared<QueryOptions>();
   auto* cmd = app.add_subcommand("query", "Run SQL statements and stream their rows");
-  cmd->add_option("connection", options->target, "A connection URL or a name from the config file")->required();
+  cmd->add_option("connection", options->target,
+                  "A connection URL or a name from the config file; alone, the statement to run across connections "
+                  "(tables named connection.table or connection.schema.table)")
+      ->required();
   cmd->add_option("sql", options->sql, "The statement; use placeholders (? or $1) for values");
   cmd->add_option("--file", options->file,
                   "Run the statements of a SQL script in order, stopping at the first error");
@@ -143,7 +157,10 @@ void add_query_command(CLI::App& app, const Globals& globals, Action& action) {
                   "A value bound to the next placeholder, as text (repeat for several)");
   cmd->add_option("-f,--format", options->format, "table, csv, json or ndjson")->capture_default_str();
   cmd->add_option("--null", options->null_text, "How the table format shows NULL (default: empty, as psql)");
-  cmd->add_flag("--explain", options->explain, "Show the database's plan for the statement instead of running it");
+  cmd->add_flag("--explain", options->explain,
+                "Show the database's plan for the statement instead of running it; across connections, run it and "
+                "show SQLite's plan and each query sent to a remote with its parameters");
+  cmd->add_flag("--stats", options->stats, "Across connections: print rows fetched and time per remote table (stderr)");
   cmd->callback([&globals, &action, options] { action = [&globals, options] { return run_query(globals, *options); }; });
 }
 

@@ -149,6 +149,15 @@ void ExactDecimal::add(const ExactDecimal& other) {
   if (digits_ == "0") negative_ = false;
 }
 
+int ExactDecimal::compare(const ExactDecimal& other) const {
+  if (is_negative() != other.is_negative()) return is_negative() ? -1 : 1;
+  ExactDecimal a = *this, b = other;
+  a.rescale(b.scale_);
+  b.rescale(a.scale_);
+  int magnitude = a.digits_ == b.digits_ ? 0 : magnitude_less(a.digits_, b.digits_) ? -1 : 1;
+  return is_negative() ? -magnitude : magnitude;
+}
+
 std::string ExactDecimal::to_string() const {
   std::string digits = digits_;
   if (digits.size() <= scale_) digits.insert(0, scale_ + 1 - digits.size(), '0');

@@ -20,6 +20,9 @@ class ExactDecimal {
   // "-12.50", "1e-7", "1.5E+20"; nullopt for anything else (text that is not a number).
   static std::optional<ExactDecimal> parse(std::string_view text);
   void add(const ExactDecimal& other);
+  // <0, 0, >0 as this is less than, equal to or greater than `other` (1.50 equals 1.5).
+  int compare(const ExactDecimal& other) const;
+  bool is_negative() const noexcept { return negative_ && digits_ != "0"; }
   std::string to_string() const;
 
  private:

@@ -263,7 +263,9 @@ void bind_value(sqlite3_stmt* stmt, int index, const Value& value, bool borrow) 
   if (rc != SQLITE_OK) throw_error(sqlite3_db_handle(stmt), rc, fmt::format("binding parameter {}", index));
 }
 
-void result_value(sqlite3_context* context, const Value& value) { put_value(value, true, Result{context}); }
+void result_value(sqlite3_context* context, const Value& value, bool borrow) {
+  put_value(value, borrow, Result{context});
+}
 
 std::string types_reference_markdown() {
   std::string out =

@@ -60,7 +60,8 @@ void read_cell(sqlite3_value* cell, Type logical, Value& out);
 // copy: the value must outlive the next sqlite3_step.
 void bind_value(sqlite3_stmt* stmt, int index, const Value& value, bool borrow);
 // Makes `value` the result of a virtual table's column (or a function), as bind_value binds it;
-// strings are borrowed: the value must outlive the statement's step.
-void result_value(sqlite3_context* context, const Value& value);
+// strings are borrowed: the value must outlive the statement's step. Without `borrow` they are
+// copied (a virtual table whose rows change under SQLite's feet: weir query's remote tables).
+void result_value(sqlite3_context* context, const Value& value, bool borrow = true);
 
 }  // namespace weir::db::sqlite

@@ -1,0 +1,21 @@
+// `weir query "SQL"`: one statement over tables of the config file's connections
+// (query/cross_query.hpp), rows streamed as `weir query CONN "SQL"` prints them.
+#pragma once
+
+#include <string>
+
+#include "cli/commands.hpp"
+
+namespace weir::cli {
+
+struct CrossQueryOptions {
+  std::string sql;
+  std::string format = "table";
+  std::string null_text;
+  bool explain = false;  // run it, print SQLite's plan and each remote query instead of the rows
+  bool stats = false;    // after the rows, print rows fetched and time per remote table (stderr)
+};
+
+int run_cross_query(const Globals& globals, const CrossQueryOptions& options);
+
+}  // namespace weir::cli
