@@ -35,8 +35,8 @@ Configured configured_connections(const Globals& globals) {
   // An agent's connections are read-only unless the config says otherwise: the field's absence
   // is not consent.
   for (const auto& [name, config] : out.connections) {
-    YAML::Node flag = doc.root["connections"][name]["read_only"];
-    if (flag && flag.IsScalar() && !config.read_only) out.writable.insert(name);
+    const YAML::Node entry = doc.root["connections"][name];
+    if (entry.IsMap() && entry["read_only"] && !config.read_only) out.writable.insert(name);
   }
   return out;
 }

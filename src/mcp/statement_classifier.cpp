@@ -136,7 +136,9 @@ std::optional<std::string> check_words(const std::vector<Token>& tokens, std::st
 std::optional<std::string> check_one_reading(const Reading& r, std::string_view sql, SqlFamily family) {
   for (const Token& c : r.comments) {
     std::string head = upper(c.text(sql).substr(0, 4));
-    if (family == SqlFamily::mysql && (head.starts_with("/*!") || head.starts_with("/*M!")))
+    // Refused on every database: harmless to PostgreSQL and SQLite, but never needed in a read,
+    // and a proxy or a replica in front may be MySQL.
+    if (head.starts_with("/*!") || head.starts_with("/*M!"))
       return "MySQL runs the text of /*! … */ comments as SQL: leave them out";
   }
   auto semicolon = std::find_if(r.tokens.begin(), r.tokens.end(), [](const Token& t) { return t.kind == TokenKind::semicolon; });

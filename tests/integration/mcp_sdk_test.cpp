@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
 #include <fstream>
 
+#include "integration/mcp_sdk_client.hpp"
 #include "support/test_support.hpp"
 
 namespace weir {
@@ -15,28 +15,17 @@ namespace {
 
 using nlohmann::json;
 
-const std::string kCanary = "Canary-Pw-7c1d0";
-
 class McpSdk : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::filesystem::path modules = std::filesystem::path(WEIR_SOURCE_DIR) / "tests/mcp/node_modules/@modelcontextprotocol/sdk";
-    if (!std::filesystem::exists(modules)) {
-      std::string why = "the MCP SDK client is not installed (scripts/install-deps test runs npm ci in tests/mcp)";
+    if (std::string why = test::mcp_sdk_missing(); !why.empty()) {
       if (test::running_under_ci()) FAIL() << why;
       GTEST_SKIP() << why;
     }
   }
 
-  // Runs the SDK client against `weir --config CONFIG mcp` with the calls given; its report.
   json client(const std::string& config, const std::vector<json>& calls) {
-    std::vector<std::string> argv{"node", std::string(WEIR_SOURCE_DIR) + "/tests/mcp/sdk_client.mjs", WEIR_BINARY, config};
-    for (const json& call : calls) argv.push_back(call.dump());
-    auto r = test::run_program(argv, dir_.path().string(), {"WEIR_TEST_CANARY_PW=" + kCanary});
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(r.out.find(kCanary), std::string::npos) << r.out;
-    EXPECT_EQ(r.err.find(kCanary), std::string::npos) << r.err;
-    return r.exit_code == 0 ? json::parse(r.out) : json{};
+    return test::mcp_sdk_client(config, calls, dir_.path().string());
   }
 
   std::string config(const std::string& body) {
@@ -57,7 +46,7 @@ TEST_F(McpSdk, TheSdkClientConnectsListsTheToolsAndSeesEachConnectionsStatus) {
   json report = client(file, {json{{"name", "list_database_connections"}, {"arguments", json::object()}}});
   ASSERT_FALSE(report.is_null());
   EXPECT_EQ(report["server"]["name"], "weir");
-  ASSERT_EQ(report["tools"].size(), 1u);
+  ASSERT_EQ(report["tools"].size(), 3u);
   const json& tool = report["tools"][0];
   EXPECT_EQ(tool["name"], "list_database_connections");
   EXPECT_EQ(tool["annotations"]["readOnlyHint"], true);
