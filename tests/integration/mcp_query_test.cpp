@@ -50,36 +50,9 @@ std::vector<std::string> redteam_files() {
   return out;
 }
 
-const char* kTables =
-    "CREATE TABLE rt_accounts (id int PRIMARY KEY, owner varchar(40), balance decimal(10,2));"
-    "INSERT INTO rt_accounts VALUES (1, 'ann', 10.50), (2, 'bob', 0), (3, 'cyd', 99.99);"
-    "CREATE TABLE rt_orders (id int PRIMARY KEY, account_id int, amount decimal(10,2), placed_at date, tags TAGS);"
-    "INSERT INTO rt_orders VALUES (1, 1, 5, '2026-01-03', '{\"channel\": \"web\", \"labels\": [\"a\", \"b\"]}'),"
-    " (2, 1, 25, '2026-02-01', '{\"channel\": \"shop\", \"labels\": [\"a\"]}'),"
-    " (3, 2, 12.5, '2026-02-14', '{\"channel\": \"web\", \"labels\": []}'),"
-    " (4, 3, 40, '2026-03-01', '{\"channel\": \"phone\", \"labels\": [\"c\"]}');";
-
-std::string tables(const std::string& tags_type) {
-  std::string sql = kTables;
-  sql.replace(sql.find("TAGS"), 4, tags_type);
-  return sql;
-}
-
+// The fixture of tests/mcp/redteam/fixture_FAMILY.sql (shared with peers.mjs).
 void create_fixture(db::Connection& c, const std::string& family) {
-  for (const char* drop : {"DROP TABLE IF EXISTS rt_orders", "DROP TABLE IF EXISTS rt_accounts"}) c.execute_script(drop);
-  if (family == "postgres") {
-    c.execute_script(tables("json"));
-    c.execute_script("DROP SEQUENCE IF EXISTS rt_seq; CREATE SEQUENCE rt_seq;"
-                     "CREATE OR REPLACE FUNCTION rt_write() RETURNS int LANGUAGE plpgsql AS "
-                     "$$ BEGIN DELETE FROM rt_accounts; RETURN 1; END $$;"
-                     "CREATE OR REPLACE PROCEDURE rt_proc() LANGUAGE sql AS $$ DELETE FROM rt_accounts $$;");
-  } else if (family == "mysql") {
-    c.execute_script(tables("longtext"));
-    c.execute_script("DROP PROCEDURE IF EXISTS rt_proc");
-    c.execute_script("CREATE PROCEDURE rt_proc() DELETE FROM rt_accounts");
-  } else {
-    c.execute_script(tables("text"));
-  }
+  c.execute_script(test::read_file(std::string(WEIR_SOURCE_DIR) + "/tests/mcp/redteam/fixture_" + family + ".sql"));
 }
 
 class McpQuery : public ::testing::Test {
