@@ -13,6 +13,7 @@
 #include "core/yaml_document.hpp"
 #include "db/connections.hpp"
 #include "mcp/connection_tools.hpp"
+#include "mcp/explore_tools.hpp"
 #include "mcp/query_tools.hpp"
 #include "mcp/server.hpp"
 #include "weir/log.hpp"
@@ -64,6 +65,8 @@ void add_mcp_command(CLI::App& app, const Globals& globals, Action& action) {
       auto queries = std::make_shared<mcp::SafeQueries>(configured.connections, configured.writable);
       std::vector<mcp::Tool> tools;
       tools.push_back(mcp::list_database_connections_tool(configured.connections));
+      tools.push_back(mcp::list_remote_tables_tool(queries));
+      tools.push_back(mcp::describe_remote_table_tool(queries));
       tools.push_back(mcp::query_tool(queries));
       tools.push_back(mcp::explain_query_tool(queries));
       mcp::Server server(std::move(tools), mcp::ServerInfo{"weir", WEIR_VERSION, ""});

@@ -107,6 +107,12 @@ void SafeQueries::close(Session& s) noexcept {
   }
 }
 
+db::Connection& SafeQueries::connection(const std::string& name) {
+  Session& s = session(name);
+  close(s);
+  return connected(s);
+}
+
 void SafeQueries::cancel(const std::string& name) noexcept {
   auto it = sessions_.find(name);
   if (it != sessions_.end() && it->second.connection) it->second.connection->cancel();

@@ -60,6 +60,10 @@ class SafeQueries {
   Page next_page(const std::string& cursor, std::optional<std::size_t> max_rows);
   // The plan the database would follow for `sql`, under the same checks as query().
   Page explain(const std::string& connection, const std::string& sql);
+  // The named connection, connected, with no result left open on it: for the catalog tools,
+  // which read through the same session (read-only unless the config says otherwise).
+  db::Connection& connection(const std::string& name);
+  const db::ConnectionConfig& config(const std::string& name) { return session(name).config; }
   // Cancels a statement running on the named connection (from another thread).
   void cancel(const std::string& connection) noexcept;
 

@@ -46,7 +46,7 @@ TEST_F(McpSdk, TheSdkClientConnectsListsTheToolsAndSeesEachConnectionsStatus) {
   json report = client(file, {json{{"name", "list_database_connections"}, {"arguments", json::object()}}});
   ASSERT_FALSE(report.is_null());
   EXPECT_EQ(report["server"]["name"], "weir");
-  ASSERT_EQ(report["tools"].size(), 3u);
+  ASSERT_EQ(report["tools"].size(), 5u);
   const json& tool = report["tools"][0];
   EXPECT_EQ(tool["name"], "list_database_connections");
   EXPECT_EQ(tool["annotations"]["readOnlyHint"], true);
@@ -83,6 +83,44 @@ TEST_F(McpSdk, AnUnknownToolOrABadArgumentIsAProtocolErrorAndTheServerKeepsServi
   EXPECT_NE(report["calls"][1]["error"]["message"].get<std::string>().find("unknown argument `verbose`"),
             std::string::npos);
   EXPECT_EQ(report["calls"][2]["result"]["structuredContent"]["connections"][0]["status"], "connected");
+}
+
+TEST_F(McpSdk, TheCatalogToolsReturnWhatWeirTablesAndDescribeReturnAndTheToolListStaysSmall) {
+  WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  auto db = test::open_target("WEIR_TEST_PG_URL", dir_, "");
+  ASSERT_TRUE(db);
+  db->connection->execute_script(
+      "DROP TABLE IF EXISTS mcp_lines, mcp_heads; CREATE TABLE mcp_heads (id int PRIMARY KEY, code text UNIQUE);"
+      "CREATE TABLE mcp_lines (head_id int REFERENCES mcp_heads (id), n int, amount numeric(12,2), PRIMARY KEY (head_id, n));"
+      "INSERT INTO mcp_heads VALUES (1, 'a'), (2, 'b'); INSERT INTO mcp_lines VALUES (1, 1, 9.50);");
+  std::string file = config("connections:\n  shop: \"" + *pg + "\"\n");
+  json report = client(file, {json{{"name", "list_remote_tables"},
+                                   {"arguments", {{"connection_name", "shop"}, {"table_pattern", "mcp\\_%"}}}},
+                              json{{"name", "describe_remote_table"},
+                                   {"arguments", {{"connection_name", "shop"}, {"table_name", "mcp_lines"}}}},
+                              json{{"name", "describe_remote_table"},
+                                   {"arguments", {{"connection_name", "shop"}, {"table_name", "mcp_line"}}}}});
+  ASSERT_EQ(report["calls"].size(), 3u) << report;
+  json tables = report["calls"][0]["result"]["structuredContent"];
+  ASSERT_EQ(tables["tables"].size(), 2u) << tables;
+  EXPECT_EQ(tables["connection"], "shop");
+  EXPECT_EQ(tables["tables"][0]["name"], "mcp_heads");
+  EXPECT_EQ(tables["tables"][0]["schema"], "public");
+  EXPECT_EQ(tables["tables"][0]["kind"], "table");
+  json lines = report["calls"][1]["result"]["structuredContent"];
+  EXPECT_EQ(lines["name"], "mcp_lines");
+  EXPECT_EQ(lines["primary_key"], json({"head_id", "n"})) << lines;
+  ASSERT_EQ(lines["columns"].size(), 3u);
+  EXPECT_EQ(lines["columns"][2]["native_type"], "numeric(12,2)") << lines["columns"][2];
+  EXPECT_EQ(lines["foreign_keys"].size(), 1u);
+  EXPECT_EQ(lines["sample"].size(), 1u) << lines;
+  EXPECT_EQ(report["calls"][2]["result"]["isError"], true);
+  EXPECT_NE(report["calls"][2]["result"]["content"][0]["text"].get<std::string>().find("mcp_line"), std::string::npos);
+
+  // Agents pay for every byte of the tool list on every turn.
+  std::size_t bytes = json{{"tools", report["tools"]}}.dump().size();
+  std::cout << "[ tools/list ] " << report["tools"].size() << " tools, " << bytes << " bytes\n";
+  EXPECT_LE(bytes, 4000u);
 }
 
 }  // namespace
