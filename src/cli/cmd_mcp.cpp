@@ -12,6 +12,7 @@
 #include "cli/commands.hpp"
 #include "core/yaml_document.hpp"
 #include "db/connections.hpp"
+#include "mcp/connect_tool.hpp"
 #include "mcp/connection_tools.hpp"
 #include "mcp/explore_tools.hpp"
 #include "mcp/query_tools.hpp"
@@ -64,6 +65,7 @@ void add_mcp_command(CLI::App& app, const Globals& globals, Action& action) {
       Configured configured = configured_connections(globals);
       auto queries = std::make_shared<mcp::SafeQueries>(configured.connections, configured.writable);
       std::vector<mcp::Tool> tools;
+      tools.push_back(mcp::connect_database_tool(queries));
       tools.push_back(mcp::list_database_connections_tool(configured.connections));
       tools.push_back(mcp::list_remote_tables_tool(queries));
       tools.push_back(mcp::describe_remote_table_tool(queries));

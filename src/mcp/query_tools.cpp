@@ -75,7 +75,7 @@ Tool explain_query_tool(std::shared_ptr<SafeQueries> queries) {
                        {"properties", {{"sql", {{"type", "string"}}}, {"connection_name", {{"type", "string"}}}}},
                        {"required", {"sql", "connection_name"}},
                        {"additionalProperties", false}},
-      .output_schema = page_schema(),
+      .output_schema = {{"type", "object"}, {"required", {"columns", "rows"}}},  // query's page, never truncated
       .annotations = {{"readOnlyHint", true}, {"destructiveHint", false}, {"idempotentHint", true}, {"openWorldHint", false}},
       .call = nullptr,
   };

@@ -68,10 +68,19 @@ SafeQueries::SafeQueries(db::Connections connections, std::set<std::string> writ
     : writable_(std::move(writable)), limits_(std::move(limits)) {
   for (auto& [name, config] : connections) {
     if (!writable_.contains(name)) config.read_only = true;
-    if (!config.query_timeout && !config.url.option("query_timeout"))
-      config.query_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(kDefaultQueryTimeout);
     sessions_.emplace(name, Session{config, nullptr, nullptr});
   }
+}
+
+void SafeQueries::add(db::ConnectionConfig config, bool writable) {
+  if (sessions_.contains(config.name))
+    throw Error(ErrorKind::config, fmt::format("a connection named `{}` already exists", config.name));
+  config.read_only = !writable;
+  auto connection = db::connect(config);
+  connection->ping();
+  std::string name = config.name;
+  if (writable) writable_.insert(name);
+  sessions_.emplace(name, Session{std::move(config), std::move(connection), nullptr});
 }
 
 SafeQueries::~SafeQueries() {
@@ -88,6 +97,8 @@ SafeQueries::Session& SafeQueries::session(const std::string& name) {
 
 db::Connection& SafeQueries::connected(Session& s) {
   if (!s.connection || s.connection->broken()) {
+    if (!s.config.query_timeout && !s.config.url.option("query_timeout"))
+      s.config.query_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(kDefaultQueryTimeout);
     s.open.reset();
     s.connection = db::connect(s.config);
   }

@@ -60,6 +60,9 @@ class SafeQueries {
   Page next_page(const std::string& cursor, std::optional<std::size_t> max_rows);
   // The plan the database would follow for `sql`, under the same checks as query().
   Page explain(const std::string& connection, const std::string& sql);
+  // Keeps a connection made at run time (connect_database) once it connects and answers a
+  // ping. Throws Error{config} when the name is taken, and the driver's errors.
+  void add(db::ConnectionConfig config, bool writable);
   // The named connection, connected, with no result left open on it: for the catalog tools,
   // which read through the same session (read-only unless the config says otherwise).
   db::Connection& connection(const std::string& name);

@@ -3,6 +3,7 @@
 // read-only PostgreSQL, MariaDB and SQLite connections with each database left as it was and no
 // file written, the valid analytical reads (reads_*.json) all answered, and results paged by
 // rows and bytes from one snapshot.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -13,6 +14,7 @@
 #include "integration/mcp_sdk_client.hpp"
 #include "support/test_support.hpp"
 #include "weir/db/connection.hpp"
+#include "weir/url.hpp"
 
 namespace weir {
 namespace {
@@ -209,6 +211,44 @@ TEST_F(McpQuery, PagesAreCappedByRowsAndBytesAndTheCursorReadsOnInTheSameSnapsho
       EXPECT_EQ(tool["annotations"]["destructiveHint"], true);
     }
   }
+}
+
+TEST_F(McpQuery, ConnectDatabaseTestsTheConnectionKeepsItReadOnlyAndNeverShowsThePassword) {
+  WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  Url url = Url::parse(*pg);
+  auto connect = [&](const std::string& name, const std::string& password, json options = json::object()) {
+    return json{{"name", "connect_database"},
+                {"arguments",
+                 {{"connection_name", name},
+                  {"database_type", "postgres"},
+                  {"connection_params",
+                   {{"host", url.host}, {"port", url.port}, {"database", url.database}, {"username", url.user},
+                    {"password", password}, {"ssl_mode", "disable"}}},
+                  {"options", options}}}};
+  };
+  std::string file = config("connections: {}\n");
+  json report = test::mcp_sdk_client(
+      file,
+      {connect("wrong", test::kMcpCanary), connect("live", url.password),
+       json{{"name", "query"}, {"arguments", {{"connection_name", "live"}, {"sql", "SELECT current_user AS who"}}}},
+       json{{"name", "query"}, {"arguments", {{"connection_name", "live"}, {"sql", "CREATE TABLE rt_agent (a int)"}}}},
+       connect("live", url.password), connect("rw", url.password, {{"read_only", false}})},
+      dir_.path().string());
+  json calls = report["calls"];
+  ASSERT_EQ(calls.size(), 6u) << report;
+  // The canary is checked absent from everything the client printed; the real password too.
+  EXPECT_EQ(report.dump().find(url.password), std::string::npos);
+  EXPECT_EQ(calls[0]["result"]["isError"], true);
+  EXPECT_NE(calls[0]["result"]["content"][0]["text"].get<std::string>().find("auth error"), std::string::npos) << calls[0];
+  EXPECT_EQ(calls[1]["result"]["structuredContent"]["read_only"], true) << calls[1];
+  EXPECT_EQ(calls[1]["result"]["structuredContent"]["target"],
+            fmt::format("postgres://{}@{}:{}/{}", url.user, url.host, url.port, url.database));
+  EXPECT_EQ(calls[2]["result"]["structuredContent"]["rows"][0]["who"], url.user) << calls[2];
+  EXPECT_EQ(calls[3]["result"]["isError"], true);
+  EXPECT_EQ(calls[4]["result"]["content"][0]["text"], "config error: a connection named `live` already exists");
+  EXPECT_EQ(calls[5]["result"]["content"][0]["text"],
+            "permission error: a writable connection is declared in the config file (read_only: false), not by "
+            "connect_database");
 }
 
 }  // namespace

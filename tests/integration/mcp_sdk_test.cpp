@@ -46,8 +46,8 @@ TEST_F(McpSdk, TheSdkClientConnectsListsTheToolsAndSeesEachConnectionsStatus) {
   json report = client(file, {json{{"name", "list_database_connections"}, {"arguments", json::object()}}});
   ASSERT_FALSE(report.is_null());
   EXPECT_EQ(report["server"]["name"], "weir");
-  ASSERT_EQ(report["tools"].size(), 5u);
-  const json& tool = report["tools"][0];
+  ASSERT_EQ(report["tools"].size(), 6u);
+  const json& tool = report["tools"][1];
   EXPECT_EQ(tool["name"], "list_database_connections");
   EXPECT_EQ(tool["annotations"]["readOnlyHint"], true);
   EXPECT_EQ(tool["annotations"]["destructiveHint"], false);
