@@ -17,11 +17,6 @@ namespace {
 
 json string_property() { return {{"type", "string"}}; }
 
-std::string param(const json& params, const char* name) {
-  auto it = params.find(name);
-  return it == params.end() ? std::string() : it->get<std::string>();
-}
-
 std::chrono::milliseconds seconds_option(const json& options, const char* name, std::int64_t fallback) {
   std::int64_t seconds = options.value(name, fallback);
   if (seconds < 1) throw Error(ErrorKind::config, fmt::format("options.{} must be at least 1 (seconds)", name));
@@ -40,23 +35,23 @@ db::ConnectionConfig connection_from_arguments(const json& arguments) {
   url.scheme = type;
   if (type == "sqlite") {
     url.file_path = true;
-    url.database = param(params, "file_path");
+    url.database = optional_string(params, "file_path");
     if (url.database.empty()) throw Error(ErrorKind::config, "connection_params.file_path is required for sqlite");
   } else {
-    url.host = param(params, "host");
-    url.user = param(params, "username");
-    url.database = param(params, "database");
+    url.host = optional_string(params, "host");
+    url.user = optional_string(params, "username");
+    url.database = optional_string(params, "database");
     if (url.host.empty()) throw Error(ErrorKind::config, fmt::format("connection_params.host is required for {}", type));
     if (auto port = params.find("port"); port != params.end()) {
       if (!port->is_number_integer() || *port < 1 || *port > 65535)
         throw Error(ErrorKind::config, "connection_params.port must be a number from 1 to 65535");
       url.port = port->get<std::uint16_t>();
     }
-    if (std::string ssl = param(params, "ssl_mode"); !ssl.empty()) url.set_option(type == "postgres" ? "sslmode" : "ssl_mode", ssl);
-    if (std::string charset = param(params, "charset"); !charset.empty() && charset != "utf8mb4")
+    if (std::string ssl = optional_string(params, "ssl_mode"); !ssl.empty()) url.set_option(type == "postgres" ? "sslmode" : "ssl_mode", ssl);
+    if (std::string charset = optional_string(params, "charset"); !charset.empty() && charset != "utf8mb4")
       throw Error(ErrorKind::config, "connection_params.charset: weir reads and writes utf8mb4 only");
   }
-  if (std::string password = param(params, "password"); !password.empty()) {
+  if (std::string password = optional_string(params, "password"); !password.empty()) {
     register_secret(password);  // before anything can fail and print the URL
     url.password = password;
   }

@@ -25,11 +25,6 @@ ToolOutput output(const explore::Json& shaped) {
   return ToolOutput{json::parse(text), text};
 }
 
-std::string text_argument(const json& arguments, const char* name) {
-  auto it = arguments.find(name);
-  return it == arguments.end() ? std::string() : it->get<std::string>();
-}
-
 }  // namespace
 
 Tool list_remote_tables_tool(std::shared_ptr<SafeQueries> sessions) {
@@ -51,7 +46,7 @@ Tool list_remote_tables_tool(std::shared_ptr<SafeQueries> sessions) {
   tool.call = [sessions](const json& arguments) {
     std::string name = arguments["connection_name"].get<std::string>();
     const db::Driver& driver = db::Registry::builtin().for_scheme(sessions->config(name).url.scheme);
-    db::TableFilter filter{text_argument(arguments, "schema_filter"), text_argument(arguments, "table_pattern")};
+    db::TableFilter filter{optional_string(arguments, "schema_filter"), optional_string(arguments, "table_pattern")};
     return output(explore::tables_json(name, driver.catalog().tables(sessions->connection(name), filter)));
   };
   return tool;

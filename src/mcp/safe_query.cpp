@@ -7,6 +7,7 @@
 
 #include "core/text.hpp"
 #include "mcp/statement_classifier.hpp"
+#include "pipeline/sink.hpp"
 #include "weir/batch.hpp"
 #include "weir/db/driver.hpp"
 #include "weir/error.hpp"
@@ -29,18 +30,6 @@ struct SafeQueries::OpenResult {
 namespace {
 
 constexpr auto kDefaultQueryTimeout = std::chrono::seconds(300);
-
-std::string row_json(const Batch& batch, std::size_t row) {
-  std::string out = "{";
-  for (std::size_t c = 0; c < batch.width(); ++c) {
-    if (c) out += ',';
-    append_json_string(out, batch.schema()[c].name);
-    out += ':';
-    batch.at(row, c).append_json(out);
-  }
-  out += '}';
-  return out;
-}
 
 void collect_strings(const json& value, std::vector<std::string>& out) {
   if (value.is_string()) out.push_back(value.get<std::string>());
@@ -253,7 +242,7 @@ Page SafeQueries::page(Session& s, std::optional<std::size_t> max_rows) {
       open.exhausted = true;
       return;
     }
-    for (std::size_t r = 0; r < batch.rows(); ++r) open.pending.push_back(row_json(batch, r));
+    for (std::size_t r = 0; r < batch.rows(); ++r) open.pending.push_back(pipeline::row_json(batch, r));
   };
   std::string rows = "[";
   std::size_t count = 0;
