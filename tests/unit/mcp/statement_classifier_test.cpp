@@ -39,6 +39,10 @@ TEST(StatementClassifier, MysqlTricksAreRefusedUnderEitherBackslashReading) {
             "MySQL runs the text of /*! … */ comments as SQL: leave them out");
   // With backslash escapes the call is code; without them the string may end elsewhere: refused.
   EXPECT_NE(refusal("SELECT '\\'', LOAD_FILE('/etc/passwd') -- '", SqlFamily::mysql), "");
+  // Under NO_BACKSLASH_ESCAPES the server ends the string at \' and runs LOAD_FILE: refused,
+  // although with backslash escapes (the dialect's reading) the call lies inside a string.
+  EXPECT_EQ(refusal("SELECT 'a\\', LOAD_FILE('/etc/passwd') -- '", SqlFamily::mysql),
+            "`load_file()` acts outside the query (files, other sessions, locks, sequences): not on a read-only connection");
   EXPECT_EQ(refusal("SELECT load_file /**/ ('/etc/passwd')", SqlFamily::mysql),
             "`load_file()` acts outside the query (files, other sessions, locks, sequences): not on a read-only connection");
   EXPECT_NE(refusal("SELECT GET_LOCK('a', 1)", SqlFamily::mysql), "");
