@@ -66,7 +66,7 @@ void add_mcp_command(CLI::App& app, const Globals& globals, Action& action) {
       auto queries = std::make_shared<mcp::SafeQueries>(configured.connections, configured.writable);
       std::vector<mcp::Tool> tools;
       tools.push_back(mcp::connect_database_tool(queries));
-      tools.push_back(mcp::list_database_connections_tool(configured.connections));
+      tools.push_back(mcp::list_database_connections_tool(queries));
       tools.push_back(mcp::list_remote_tables_tool(queries));
       tools.push_back(mcp::describe_remote_table_tool(queries));
       tools.push_back(mcp::query_tool(queries));

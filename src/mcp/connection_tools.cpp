@@ -44,8 +44,7 @@ std::string render(const json& connections) {
 
 }  // namespace
 
-Tool list_database_connections_tool(db::Connections connections) {
-  auto shared = std::make_shared<const db::Connections>(std::move(connections));
+Tool list_database_connections_tool(std::shared_ptr<SafeQueries> sessions) {
   return Tool{
       .name = "list_database_connections",
       .description = "The databases weir can reach: name, type, and whether each answers now.",
@@ -55,9 +54,9 @@ Tool list_database_connections_tool(db::Connections connections) {
       .annotations = {{"readOnlyHint", true}, {"destructiveHint", false}, {"idempotentHint", true},
                       {"openWorldHint", false}},
       .call =
-          [shared](const json&) {
+          [sessions](const json&) {
             json list = json::array();
-            for (const auto& [name, config] : *shared) list.push_back(connection_status(config));
+            for (const auto& [name, config] : sessions->configs()) list.push_back(connection_status(config));
             std::string text = render(list);
             return ToolOutput{json{{"connections", std::move(list)}}, std::move(text)};
           },

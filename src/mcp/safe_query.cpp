@@ -107,6 +107,12 @@ void SafeQueries::close(Session& s) noexcept {
   }
 }
 
+db::Connections SafeQueries::configs() const {
+  db::Connections out;
+  for (const auto& [name, s] : sessions_) out.emplace(name, s.config);
+  return out;
+}
+
 db::Connection& SafeQueries::connection(const std::string& name) {
   Session& s = session(name);
   close(s);

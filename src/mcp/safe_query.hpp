@@ -67,6 +67,8 @@ class SafeQueries {
   // which read through the same session (read-only unless the config says otherwise).
   db::Connection& connection(const std::string& name);
   const db::ConnectionConfig& config(const std::string& name) { return session(name).config; }
+  // Every connection, from the config file and connect_database, in name order.
+  db::Connections configs() const;
   // Cancels a statement running on the named connection (from another thread).
   void cancel(const std::string& connection) noexcept;
 

@@ -232,10 +232,11 @@ TEST_F(McpQuery, ConnectDatabaseTestsTheConnectionKeepsItReadOnlyAndNeverShowsTh
       {connect("wrong", test::kMcpCanary), connect("live", url.password),
        json{{"name", "query"}, {"arguments", {{"connection_name", "live"}, {"sql", "SELECT current_user AS who"}}}},
        json{{"name", "query"}, {"arguments", {{"connection_name", "live"}, {"sql", "CREATE TABLE rt_agent (a int)"}}}},
-       connect("live", url.password), connect("rw", url.password, {{"read_only", false}})},
+       connect("live", url.password), connect("rw", url.password, {{"read_only", false}}),
+       json{{"name", "list_database_connections"}, {"arguments", json::object()}}},
       dir_.path().string());
   json calls = report["calls"];
-  ASSERT_EQ(calls.size(), 6u) << report;
+  ASSERT_EQ(calls.size(), 7u) << report;
   // The canary is checked absent from everything the client printed; the real password too.
   EXPECT_EQ(report.dump().find(url.password), std::string::npos);
   EXPECT_EQ(calls[0]["result"]["isError"], true);
@@ -249,6 +250,11 @@ TEST_F(McpQuery, ConnectDatabaseTestsTheConnectionKeepsItReadOnlyAndNeverShowsTh
   EXPECT_EQ(calls[5]["result"]["content"][0]["text"],
             "permission error: a writable connection is declared in the config file (read_only: false), not by "
             "connect_database");
+  // Listed with the config file's connections (none here) from then on.
+  json listed = calls[6]["result"]["structuredContent"]["connections"];
+  ASSERT_EQ(listed.size(), 1u) << calls[6];
+  EXPECT_EQ(listed[0]["name"], "live");
+  EXPECT_EQ(listed[0]["status"], "connected");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <fstream>
 
 #include "integration/mcp_sdk_client.hpp"
@@ -28,6 +29,9 @@ class McpSdk : public ::testing::Test {
     return test::mcp_sdk_client(config, calls, dir_.path().string());
   }
 
+  // An agent's connections are read-only: a SQLite file must exist to be opened.
+  void make_sqlite(const std::string& name) { test::open_sqlite(dir_.file(name)); }
+
   std::string config(const std::string& body) {
     std::string file = dir_.file("weir.yaml");
     std::ofstream(file) << body;
@@ -39,8 +43,10 @@ class McpSdk : public ::testing::Test {
 
 TEST_F(McpSdk, TheSdkClientConnectsListsTheToolsAndSeesEachConnectionsStatus) {
   WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  make_sqlite("local.db");
   std::string file = config("connections:\n"
                             "  local: \"sqlite:local.db\"\n"
+                            "  missing: \"sqlite:missing.db\"\n"
                             "  shop: { url: \"" + *pg + "\" }\n"
                             "  gone: { url: \"postgres://app@127.0.0.1:1/shop\", password: { env: WEIR_TEST_CANARY_PW } }\n");
   json report = client(file, {json{{"name", "list_database_connections"}, {"arguments", json::object()}}});
@@ -56,7 +62,7 @@ TEST_F(McpSdk, TheSdkClientConnectsListsTheToolsAndSeesEachConnectionsStatus) {
   ASSERT_FALSE(result.is_null()) << report["calls"][0];
   EXPECT_EQ(result["isError"], false);
   const json& list = result["structuredContent"]["connections"];
-  ASSERT_EQ(list.size(), 3u) << list;
+  ASSERT_EQ(list.size(), 4u) << list;
   // In the config's name order.
   EXPECT_EQ(list[0]["name"], "gone");
   EXPECT_EQ(list[0]["type"], "postgres");
@@ -65,12 +71,17 @@ TEST_F(McpSdk, TheSdkClientConnectsListsTheToolsAndSeesEachConnectionsStatus) {
   EXPECT_EQ(list[1]["name"], "local");
   EXPECT_EQ(list[1]["type"], "sqlite");
   EXPECT_EQ(list[1]["status"], "connected");
-  EXPECT_EQ(list[2]["name"], "shop");
-  EXPECT_EQ(list[2]["status"], "connected");
+  // Read-only for an agent: looking at a SQLite file that is not there does not create it.
+  EXPECT_EQ(list[2]["name"], "missing");
+  EXPECT_EQ(list[2]["status"], "error");
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("missing.db")));
+  EXPECT_EQ(list[3]["name"], "shop");
+  EXPECT_EQ(list[3]["status"], "connected");
   EXPECT_NE(result["content"][0]["text"].get<std::string>().find("local (sqlite,"), std::string::npos) << result;
 }
 
 TEST_F(McpSdk, AnUnknownToolOrABadArgumentIsAProtocolErrorAndTheServerKeepsServing) {
+  make_sqlite("local.db");
   std::string file = config("connections:\n  local: \"sqlite:local.db\"\n");
   json report = client(file, {json{{"name", "drop_everything"}, {"arguments", json::object()}},
                               json{{"name", "list_database_connections"}, {"arguments", {{"verbose", true}}}},
