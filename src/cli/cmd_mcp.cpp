@@ -3,28 +3,44 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <memory>
 #include <optional>
+#include <set>
 #include <iostream>
 #include <string>
 
 #include "cli/commands.hpp"
 #include "core/yaml_document.hpp"
 #include "db/connections.hpp"
+#include "mcp/connect_tool.hpp"
 #include "mcp/connection_tools.hpp"
+#include "mcp/explore_tools.hpp"
+#include "mcp/query_tools.hpp"
 #include "mcp/server.hpp"
 #include "weir/log.hpp"
 
 namespace weir::cli {
 namespace {
 
-db::Connections configured_connections(const Globals& globals) {
+struct Configured {
+  db::Connections connections;
+  std::set<std::string> writable;  // those whose config says `read_only: false`, in so many words
+};
+
+Configured configured_connections(const Globals& globals) {
   std::optional<std::string> file = db::find_config_file(globals.config_file);
   if (!file) return {};
   config::Document doc = config::load_document(*file);
   config::Diagnostics diagnostics(*file);
-  db::Connections connections = db::read_connections(doc, diagnostics);
+  Configured out{db::read_connections(doc, diagnostics), {}};
   diagnostics.throw_if_any();
-  return connections;
+  // An agent's connections are read-only unless the config says otherwise: the field's absence
+  // is not consent.
+  for (const auto& [name, config] : out.connections) {
+    const YAML::Node entry = doc.root["connections"][name];
+    if (entry.IsMap() && entry["read_only"] && !config.read_only) out.writable.insert(name);
+  }
+  return out;
 }
 
 int serve_stdio(mcp::Server& server) {
@@ -46,8 +62,15 @@ void add_mcp_command(CLI::App& app, const Globals& globals, Action& action) {
   auto* cmd = app.add_subcommand("mcp", "Serve the config file's connections to AI agents (Model Context Protocol, stdio)");
   cmd->callback([&globals, &action] {
     action = [&globals] {
+      Configured configured = configured_connections(globals);
+      auto queries = std::make_shared<mcp::SafeQueries>(configured.connections, configured.writable);
       std::vector<mcp::Tool> tools;
-      tools.push_back(mcp::list_database_connections_tool(configured_connections(globals)));
+      tools.push_back(mcp::connect_database_tool(queries));
+      tools.push_back(mcp::list_database_connections_tool(queries));
+      tools.push_back(mcp::list_remote_tables_tool(queries));
+      tools.push_back(mcp::describe_remote_table_tool(queries));
+      tools.push_back(mcp::query_tool(queries));
+      tools.push_back(mcp::explain_query_tool(queries));
       mcp::Server server(std::move(tools), mcp::ServerInfo{"weir", WEIR_VERSION, ""});
       log::info("mcp: serving on stdio");
       return serve_stdio(server);

@@ -44,30 +44,19 @@ std::string render(const json& connections) {
 
 }  // namespace
 
-Tool list_database_connections_tool(db::Connections connections) {
-  auto shared = std::make_shared<const db::Connections>(std::move(connections));
-  json entry_schema{{"type", "object"},
-                    {"properties",
-                     {{"name", {{"type", "string"}}},
-                      {"type", {{"type", "string"}}},
-                      {"target", {{"type", "string"}}},
-                      {"status", {{"type", "string"}, {"enum", {"connected", "error"}}}},
-                      {"round_trip_ms", {{"type", "number"}}},
-                      {"error_message", {{"type", "string"}}}}},
-                    {"required", {"name", "type", "status"}}};
+Tool list_database_connections_tool(std::shared_ptr<SafeQueries> sessions) {
   return Tool{
       .name = "list_database_connections",
       .description = "The databases weir can reach: name, type, and whether each answers now.",
       .input_schema = {{"type", "object"}, {"properties", json::object()}, {"additionalProperties", false}},
-      .output_schema = {{"type", "object"},
-                        {"properties", {{"connections", {{"type", "array"}, {"items", entry_schema}}}}},
-                        {"required", {"connections"}}},
+      // Only what the agent needs to read it: every byte of the tool list is paid on every turn.
+      .output_schema = {{"type", "object"}, {"required", {"connections"}}},
       .annotations = {{"readOnlyHint", true}, {"destructiveHint", false}, {"idempotentHint", true},
                       {"openWorldHint", false}},
       .call =
-          [shared](const json&) {
+          [sessions](const json&) {
             json list = json::array();
-            for (const auto& [name, config] : *shared) list.push_back(connection_status(config));
+            for (const auto& [name, config] : sessions->configs()) list.push_back(connection_status(config));
             std::string text = render(list);
             return ToolOutput{json{{"connections", std::move(list)}}, std::move(text)};
           },

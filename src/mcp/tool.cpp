@@ -55,4 +55,9 @@ void check_arguments(const json& schema, const json& arguments) {
   check_value(schema, arguments, "");
 }
 
+std::string optional_string(const json& arguments, const char* name) {
+  auto it = arguments.find(name);
+  return it == arguments.end() || !it->is_string() ? std::string() : it->get<std::string>();
+}
+
 }  // namespace weir::mcp

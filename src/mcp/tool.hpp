@@ -32,4 +32,7 @@ struct Tool {
 // boolean, object, array, and enum). Throws RpcError{invalid_params} naming the argument.
 void check_arguments(const nlohmann::json& schema, const nlohmann::json& arguments);
 
+// The string member `name` of checked arguments, or "" when it is absent.
+std::string optional_string(const nlohmann::json& arguments, const char* name);
+
 }  // namespace weir::mcp

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "integration/mcp_sdk_client.hpp"
 #include "support/test_support.hpp"
 
 namespace weir {
@@ -15,29 +16,21 @@ namespace {
 
 using nlohmann::json;
 
-const std::string kCanary = "Canary-Pw-7c1d0";
-
 class McpSdk : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::filesystem::path modules = std::filesystem::path(WEIR_SOURCE_DIR) / "tests/mcp/node_modules/@modelcontextprotocol/sdk";
-    if (!std::filesystem::exists(modules)) {
-      std::string why = "the MCP SDK client is not installed (scripts/install-deps test runs npm ci in tests/mcp)";
+    if (std::string why = test::mcp_sdk_missing(); !why.empty()) {
       if (test::running_under_ci()) FAIL() << why;
       GTEST_SKIP() << why;
     }
   }
 
-  // Runs the SDK client against `weir --config CONFIG mcp` with the calls given; its report.
   json client(const std::string& config, const std::vector<json>& calls) {
-    std::vector<std::string> argv{"node", std::string(WEIR_SOURCE_DIR) + "/tests/mcp/sdk_client.mjs", WEIR_BINARY, config};
-    for (const json& call : calls) argv.push_back(call.dump());
-    auto r = test::run_program(argv, dir_.path().string(), {"WEIR_TEST_CANARY_PW=" + kCanary});
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(r.out.find(kCanary), std::string::npos) << r.out;
-    EXPECT_EQ(r.err.find(kCanary), std::string::npos) << r.err;
-    return r.exit_code == 0 ? json::parse(r.out) : json{};
+    return test::mcp_sdk_client(config, calls, dir_.path().string());
   }
+
+  // An agent's connections are read-only: a SQLite file must exist to be opened.
+  void make_sqlite(const std::string& name) { test::open_sqlite(dir_.file(name)); }
 
   std::string config(const std::string& body) {
     std::string file = dir_.file("weir.yaml");
@@ -50,15 +43,17 @@ class McpSdk : public ::testing::Test {
 
 TEST_F(McpSdk, TheSdkClientConnectsListsTheToolsAndSeesEachConnectionsStatus) {
   WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  make_sqlite("local.db");
   std::string file = config("connections:\n"
                             "  local: \"sqlite:local.db\"\n"
+                            "  missing: \"sqlite:missing.db\"\n"
                             "  shop: { url: \"" + *pg + "\" }\n"
                             "  gone: { url: \"postgres://app@127.0.0.1:1/shop\", password: { env: WEIR_TEST_CANARY_PW } }\n");
   json report = client(file, {json{{"name", "list_database_connections"}, {"arguments", json::object()}}});
   ASSERT_FALSE(report.is_null());
   EXPECT_EQ(report["server"]["name"], "weir");
-  ASSERT_EQ(report["tools"].size(), 1u);
-  const json& tool = report["tools"][0];
+  ASSERT_EQ(report["tools"].size(), 6u);
+  const json& tool = report["tools"][1];
   EXPECT_EQ(tool["name"], "list_database_connections");
   EXPECT_EQ(tool["annotations"]["readOnlyHint"], true);
   EXPECT_EQ(tool["annotations"]["destructiveHint"], false);
@@ -67,7 +62,7 @@ TEST_F(McpSdk, TheSdkClientConnectsListsTheToolsAndSeesEachConnectionsStatus) {
   ASSERT_FALSE(result.is_null()) << report["calls"][0];
   EXPECT_EQ(result["isError"], false);
   const json& list = result["structuredContent"]["connections"];
-  ASSERT_EQ(list.size(), 3u) << list;
+  ASSERT_EQ(list.size(), 4u) << list;
   // In the config's name order.
   EXPECT_EQ(list[0]["name"], "gone");
   EXPECT_EQ(list[0]["type"], "postgres");
@@ -76,12 +71,17 @@ TEST_F(McpSdk, TheSdkClientConnectsListsTheToolsAndSeesEachConnectionsStatus) {
   EXPECT_EQ(list[1]["name"], "local");
   EXPECT_EQ(list[1]["type"], "sqlite");
   EXPECT_EQ(list[1]["status"], "connected");
-  EXPECT_EQ(list[2]["name"], "shop");
-  EXPECT_EQ(list[2]["status"], "connected");
+  // Read-only for an agent: looking at a SQLite file that is not there does not create it.
+  EXPECT_EQ(list[2]["name"], "missing");
+  EXPECT_EQ(list[2]["status"], "error");
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("missing.db")));
+  EXPECT_EQ(list[3]["name"], "shop");
+  EXPECT_EQ(list[3]["status"], "connected");
   EXPECT_NE(result["content"][0]["text"].get<std::string>().find("local (sqlite,"), std::string::npos) << result;
 }
 
 TEST_F(McpSdk, AnUnknownToolOrABadArgumentIsAProtocolErrorAndTheServerKeepsServing) {
+  make_sqlite("local.db");
   std::string file = config("connections:\n  local: \"sqlite:local.db\"\n");
   json report = client(file, {json{{"name", "drop_everything"}, {"arguments", json::object()}},
                               json{{"name", "list_database_connections"}, {"arguments", {{"verbose", true}}}},
@@ -94,6 +94,44 @@ TEST_F(McpSdk, AnUnknownToolOrABadArgumentIsAProtocolErrorAndTheServerKeepsServi
   EXPECT_NE(report["calls"][1]["error"]["message"].get<std::string>().find("unknown argument `verbose`"),
             std::string::npos);
   EXPECT_EQ(report["calls"][2]["result"]["structuredContent"]["connections"][0]["status"], "connected");
+}
+
+TEST_F(McpSdk, TheCatalogToolsReturnWhatWeirTablesAndDescribeReturnAndTheToolListStaysSmall) {
+  WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  auto db = test::open_target("WEIR_TEST_PG_URL", dir_, "");
+  ASSERT_TRUE(db);
+  db->connection->execute_script(
+      "DROP TABLE IF EXISTS mcp_lines, mcp_heads; CREATE TABLE mcp_heads (id int PRIMARY KEY, code text UNIQUE);"
+      "CREATE TABLE mcp_lines (head_id int REFERENCES mcp_heads (id), n int, amount numeric(12,2), PRIMARY KEY (head_id, n));"
+      "INSERT INTO mcp_heads VALUES (1, 'a'), (2, 'b'); INSERT INTO mcp_lines VALUES (1, 1, 9.50);");
+  std::string file = config("connections:\n  shop: \"" + *pg + "\"\n");
+  json report = client(file, {json{{"name", "list_remote_tables"},
+                                   {"arguments", {{"connection_name", "shop"}, {"table_pattern", "mcp\\_%"}}}},
+                              json{{"name", "describe_remote_table"},
+                                   {"arguments", {{"connection_name", "shop"}, {"table_name", "mcp_lines"}}}},
+                              json{{"name", "describe_remote_table"},
+                                   {"arguments", {{"connection_name", "shop"}, {"table_name", "mcp_line"}}}}});
+  ASSERT_EQ(report["calls"].size(), 3u) << report;
+  json tables = report["calls"][0]["result"]["structuredContent"];
+  ASSERT_EQ(tables["tables"].size(), 2u) << tables;
+  EXPECT_EQ(tables["connection"], "shop");
+  EXPECT_EQ(tables["tables"][0]["name"], "mcp_heads");
+  EXPECT_EQ(tables["tables"][0]["schema"], "public");
+  EXPECT_EQ(tables["tables"][0]["kind"], "table");
+  json lines = report["calls"][1]["result"]["structuredContent"];
+  EXPECT_EQ(lines["name"], "mcp_lines");
+  EXPECT_EQ(lines["primary_key"], json({"head_id", "n"})) << lines;
+  ASSERT_EQ(lines["columns"].size(), 3u);
+  EXPECT_EQ(lines["columns"][2]["native_type"], "numeric(12,2)") << lines["columns"][2];
+  EXPECT_EQ(lines["foreign_keys"].size(), 1u);
+  EXPECT_EQ(lines["sample"].size(), 1u) << lines;
+  EXPECT_EQ(report["calls"][2]["result"]["isError"], true);
+  EXPECT_NE(report["calls"][2]["result"]["content"][0]["text"].get<std::string>().find("mcp_line"), std::string::npos);
+
+  // Agents pay for every byte of the tool list on every turn.
+  std::size_t bytes = json{{"tools", report["tools"]}}.dump().size();
+  std::cout << "[ tools/list ] " << report["tools"].size() << " tools, " << bytes << " bytes\n";
+  EXPECT_LE(bytes, 4000u);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // The official MCP TypeScript SDK as a client of `weir mcp`, for tests/integration/mcp_sdk_test.cpp:
 //   node sdk_client.mjs WEIR CONFIG [CALL …]    CALL: a JSON object {"name": …, "arguments": {…}}
 // Starts `WEIR --config CONFIG mcp` over stdio, initializes, pings, lists the tools and makes each
-// call; prints one JSON object: the server's info, the tools, and each call's result or error.
+// call in order (a "cursor": "$last_cursor" argument is the cursor the last paged result gave);
+// prints one JSON object: the server's info, the tools, and each call's result or error.
 // The SDK checks every structuredContent against the tool's outputSchema.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -15,9 +16,15 @@ const client = new Client({ name: "weir-tests", version: "1.0.0" });
 await client.connect(transport);
 await client.ping();
 const report = { server: client.getServerVersion(), tools: (await client.listTools()).tools, calls: [] };
+let lastCursor = null;
 for (const call of calls) {
+  const request = JSON.parse(call);
+  // "$last_cursor" stands for the cursor of the last result that gave one (paging).
+  if (request.arguments?.cursor === "$last_cursor") request.arguments.cursor = lastCursor ?? "none";
   try {
-    report.calls.push({ result: await client.callTool(JSON.parse(call)) });
+    const result = await client.callTool(request);
+    if (result.structuredContent?.cursor) lastCursor = result.structuredContent.cursor;
+    report.calls.push({ result });
   } catch (e) {
     report.calls.push({ error: { code: e.code ?? null, message: e.message } });
   }

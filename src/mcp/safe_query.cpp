@@ -1,0 +1,273 @@
+#include "mcp/safe_query.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <random>
+
+#include "core/text.hpp"
+#include "mcp/statement_classifier.hpp"
+#include "pipeline/sink.hpp"
+#include "weir/batch.hpp"
+#include "weir/db/driver.hpp"
+#include "weir/error.hpp"
+
+namespace weir::mcp {
+
+using nlohmann::json;
+
+// A result still being read: the cursor, rows fetched past the last page (the probe), and the
+// transaction that keeps its snapshot, open until the last row is read or another query comes.
+struct SafeQueries::OpenResult {
+  std::string token;
+  std::unique_ptr<db::Cursor> cursor;
+  json columns = json::array();
+  std::deque<std::string> pending;  // rows as JSON objects, fetched but not yet returned
+  bool exhausted = false;
+  bool in_transaction = false;
+};
+
+namespace {
+
+constexpr auto kDefaultQueryTimeout = std::chrono::seconds(300);
+
+void collect_strings(const json& value, std::vector<std::string>& out) {
+  if (value.is_string()) out.push_back(value.get<std::string>());
+  if (value.is_structured())
+    for (const json& member : value) collect_strings(member, out);
+}
+
+std::string random_token() {
+  std::random_device device;
+  return fmt::format("{:08x}{:08x}", device(), device());
+}
+
+std::string_view begin_read_only(SqlFamily family) {
+  switch (family) {
+    case SqlFamily::postgres: return "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+    case SqlFamily::mysql: return "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY";
+    case SqlFamily::sqlite: return "BEGIN";
+  }
+  return "BEGIN";
+}
+
+}  // namespace
+
+SafeQueries::SafeQueries(db::Connections connections, std::set<std::string> writable, QueryLimits limits)
+    : writable_(std::move(writable)), limits_(std::move(limits)) {
+  for (auto& [name, config] : connections) {
+    if (!writable_.contains(name)) config.read_only = true;
+    sessions_.emplace(name, Session{config, nullptr, nullptr});
+  }
+}
+
+void SafeQueries::add(db::ConnectionConfig config, bool writable) {
+  if (sessions_.contains(config.name))
+    throw Error(ErrorKind::config, fmt::format("a connection named `{}` already exists", config.name));
+  config.read_only = !writable;
+  auto connection = db::connect(config);
+  connection->ping();
+  std::string name = config.name;
+  if (writable) writable_.insert(name);
+  sessions_.emplace(name, Session{std::move(config), std::move(connection), nullptr});
+}
+
+SafeQueries::~SafeQueries() {
+  for (auto& [name, s] : sessions_) close(s);
+}
+
+SafeQueries::Session& SafeQueries::session(const std::string& name) {
+  auto it = sessions_.find(name);
+  if (it != sessions_.end()) return it->second;
+  std::string known;
+  for (const auto& [each, s] : sessions_) known += (known.empty() ? "" : ", ") + each;
+  throw Error(ErrorKind::config, fmt::format("unknown connection `{}` (known: {})", name, known.empty() ? "none" : known));
+}
+
+db::Connection& SafeQueries::connected(Session& s) {
+  if (!s.connection || s.connection->broken()) {
+    if (!s.config.query_timeout && !s.config.url.option("query_timeout"))
+      s.config.query_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(kDefaultQueryTimeout);
+    s.open.reset();
+    s.connection = db::connect(s.config);
+  }
+  return *s.connection;
+}
+
+void SafeQueries::close(Session& s) noexcept {
+  if (!s.open) return;
+  bool rollback = s.open->in_transaction;
+  s.open.reset();  // the cursor first: it discards the rest of its rows
+  if (rollback && s.connection) {
+    try {
+      s.connection->execute_script("ROLLBACK");
+    } catch (const Error&) {
+      s.connection.reset();  // a connection that cannot roll back is not reused
+    }
+  }
+}
+
+db::Connections SafeQueries::configs() const {
+  db::Connections out;
+  for (const auto& [name, s] : sessions_) out.emplace(name, s.config);
+  return out;
+}
+
+db::Connection& SafeQueries::connection(const std::string& name) {
+  Session& s = session(name);
+  close(s);
+  return connected(s);
+}
+
+void SafeQueries::cancel(const std::string& name) noexcept {
+  auto it = sessions_.find(name);
+  if (it != sessions_.end() && it->second.connection) it->second.connection->cancel();
+}
+
+// Checks `sql` for a read-only connection and opens the read-only transaction it runs in;
+// returns the statement to send. PostgreSQL's plan is checked for volatile functions too.
+std::string SafeQueries::guard(Session& s, const std::string& sql) {
+  db::Connection& connection = connected(s);
+  SqlFamily family = sql_family(connection.dialect().name());
+  db::SqlSyntax syntax = connection.dialect().sql_syntax();
+  Classified c = classify_read_only(sql, family, syntax);
+  if (c.refusal) throw Error(ErrorKind::permission, *c.refusal);
+  connection.execute_script(begin_read_only(family));
+  s.open = std::make_unique<OpenResult>();
+  s.open->in_transaction = true;
+  if (family != SqlFamily::postgres) return c.statement;
+
+  std::vector<std::string> functions = c.functions;
+  std::string verb = c.statement.substr(0, c.statement.find_first_of(" \t\r\n("));
+  if (!(iequals(verb, "EXPLAIN") || iequals(verb, "SHOW"))) {
+    auto cursor = connection.query("EXPLAIN (VERBOSE, FORMAT JSON) " + c.statement);
+    Batch batch;
+    std::vector<std::string> texts;
+    while (cursor->next(batch, 16))
+      for (std::size_t r = 0; r < batch.rows(); ++r) collect_strings(json::parse(batch.at(r, 0).to_text()), texts);
+    for (const std::string& text : texts)
+      for (std::string& name : called_functions(text, syntax)) functions.push_back(std::move(name));
+  }
+  std::vector<Value> names;
+  std::string placeholders;
+  for (const std::string& name : functions) {
+    if (limits_.allowed_functions.contains(name)) continue;
+    if (denied_function(name, family)) throw Error(ErrorKind::permission, fmt::format("the plan calls `{}()`, which acts outside the query: not on a read-only connection", name));
+    names.emplace_back(name);
+    placeholders += fmt::format("{}${}", placeholders.empty() ? "" : ", ", names.size());
+  }
+  if (names.empty()) return c.statement;
+  auto volatile_ones = connection.query(
+      "SELECT DISTINCT proname::text FROM pg_catalog.pg_proc WHERE provolatile = 'v' AND proname IN (" + placeholders +
+          ") ORDER BY 1",
+      names);
+  Batch batch;
+  if (volatile_ones->next(batch, 1))
+    throw Error(ErrorKind::permission,
+                fmt::format("`{}()` is a volatile function, which may change something: not on a read-only connection "
+                            "(allow it by name in the config if it does not)",
+                            batch.at(0, 0).to_text()));
+  return c.statement;
+}
+
+Page SafeQueries::query(const std::string& name, const std::string& sql, std::optional<std::size_t> max_rows) {
+  Session& s = session(name);
+  close(s);
+  std::string statement = sql;
+  try {
+    if (!writable(name)) statement = guard(s, sql);
+    return start(s, name, statement, max_rows);
+  } catch (...) {
+    close(s);
+    throw;
+  }
+}
+
+Page SafeQueries::explain(const std::string& name, const std::string& sql) {
+  Session& s = session(name);
+  close(s);
+  try {
+    std::string statement = sql;
+    db::Connection& connection = connected(s);
+    SqlFamily family = sql_family(connection.dialect().name());
+    if (!writable(name)) {
+      statement = guard(s, sql);
+    } else {
+      // Explained, never run: EXPLAIN ANALYZE of a write meets a read-only transaction.
+      connection.execute_script(begin_read_only(family));
+      s.open = std::make_unique<OpenResult>();
+      s.open->in_transaction = true;
+    }
+    std::string head = statement.substr(0, 7);
+    if (!iequals(head, "EXPLAIN"))
+      statement = (family == SqlFamily::sqlite ? "EXPLAIN QUERY PLAN " : "EXPLAIN ") + statement;
+    Page out = start(s, name, statement, limits_.max_rows);
+    close(s);
+    out.erase("cursor");
+    return out;
+  } catch (...) {
+    close(s);
+    throw;
+  }
+}
+
+Page SafeQueries::start(Session& s, const std::string& name, const std::string& statement,
+                        std::optional<std::size_t> max_rows) {
+  db::Connection& connection = connected(s);
+  if (!s.open) s.open = std::make_unique<OpenResult>();
+  s.open->cursor = connection.query(statement);
+  for (const Column& column : *s.open->cursor->schema())
+    s.open->columns.push_back({{"name", column.name}, {"type", column.native_type.empty() ? std::string(to_string(column.type)) : column.native_type}});
+  s.open->token = fmt::format("{}#{}.{}", name, ++next_cursor_, random_token());
+  return page(s, max_rows);
+}
+
+Page SafeQueries::next_page(const std::string& cursor, std::optional<std::size_t> max_rows) {
+  std::string name = cursor.substr(0, cursor.rfind('#'));
+  auto it = sessions_.find(name);
+  if (it == sessions_.end() || !it->second.open || it->second.open->token != cursor)
+    throw Error(ErrorKind::config, "the cursor is no longer open (its last page was read, or a later query on the "
+                                   "connection replaced it): run the query again");
+  try {
+    return page(it->second, max_rows);
+  } catch (...) {
+    close(it->second);
+    throw;
+  }
+}
+
+// The next page of the open result: up to `max_rows` rows within the byte cap, then one row
+// more fetched as a probe, so `truncated` is known, not guessed.
+Page SafeQueries::page(Session& s, std::optional<std::size_t> max_rows) {
+  OpenResult& open = *s.open;
+  std::size_t rows_wanted = std::min(max_rows.value_or(limits_.max_rows), limits_.max_rows);
+  if (rows_wanted == 0) rows_wanted = 1;
+  auto fill = [&](std::size_t wanted) {
+    Batch batch;
+    if (open.exhausted || !open.cursor->next(batch, wanted)) {
+      open.exhausted = true;
+      return;
+    }
+    for (std::size_t r = 0; r < batch.rows(); ++r) open.pending.push_back(pipeline::row_json(batch, r));
+  };
+  std::string rows = "[";
+  std::size_t count = 0;
+  while (count < rows_wanted) {
+    if (open.pending.empty()) fill(rows_wanted - count + 1);
+    if (open.pending.empty()) break;
+    // The first row always goes: a page never comes back empty while rows remain.
+    if (count > 0 && rows.size() + open.pending.front().size() + 1 > limits_.max_bytes) break;
+    if (count++) rows += ',';
+    rows += open.pending.front();
+    open.pending.pop_front();
+  }
+  rows += ']';
+  if (open.pending.empty()) fill(1);
+  Page out{{"columns", open.columns}, {"rows", json::parse(rows)}, {"row_count", count},
+           {"truncated", !open.pending.empty()}};
+  if (open.pending.empty()) close(s);
+  else out["cursor"] = open.token;
+  return out;
+}
+
+}  // namespace weir::mcp

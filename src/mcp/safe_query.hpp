@@ -1,0 +1,96 @@
+// Queries an agent sends, run so that a read-only connection cannot be made to change anything
+// and no answer floods the agent's context:
+//   - the text passes the statement classifier (one statement, a reading verb, no function that
+//     acts outside the query);
+//   - it runs alone as a prepared statement (the extended protocol on PostgreSQL, a server-side
+//     prepared statement on MySQL, one sqlite3_prepare on SQLite: nothing rides along) inside a
+//     read-only transaction (PostgreSQL REPEATABLE READ READ ONLY on a session with
+//     default_transaction_read_only and statement_timeout; MySQL START TRANSACTION READ ONLY
+//     on a session in READ ONLY mode; SQLite opened read-only) that is always rolled back;
+//   - on PostgreSQL every function its plan calls (EXPLAIN VERBOSE, so views and policies count)
+//     must be immutable or stable in pg_proc, or allowed by name;
+//   - results come in pages capped by rows and bytes; a probe row tells whether more follow, and
+//     the cursor of a truncated page reads on in the same result, so the same snapshot.
+// Connections marked `read_only: false` run what they are given, still paged.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "db/connections.hpp"
+#include "weir/db/connection.hpp"
+
+namespace weir::mcp {
+
+struct QueryLimits {
+  std::size_t max_rows = 100;
+  std::size_t max_bytes = 64 * 1024;
+  // Volatile PostgreSQL functions a read-only query may call all the same (lower-case names).
+  std::set<std::string> allowed_functions{"random", "clock_timestamp", "timeofday", "gen_random_uuid",
+                                          "uuid_generate_v4"};
+};
+
+// One page of a result: {"columns": [{name, type}], "rows": [{column: value}], "row_count",
+// "truncated", and "cursor" when truncated}.
+using Page = nlohmann::json;
+
+class SafeQueries {
+ public:
+  // `writable`: the connections whose config says `read_only: false`; every other one is
+  // opened read-only whatever its config says.
+  SafeQueries(db::Connections connections, std::set<std::string> writable, QueryLimits limits = {});
+  ~SafeQueries();
+
+  bool writable(const std::string& connection) const { return writable_.contains(connection); }
+  bool any_writable() const { return !writable_.empty(); }
+
+  // Runs `sql` on the named connection: its first page (at most `max_rows`, capped by the limits).
+  // Throws Error: config for an unknown connection, permission for a refused statement, and the
+  // database's own errors.
+  Page query(const std::string& connection, const std::string& sql, std::optional<std::size_t> max_rows);
+  // The next page of the result a truncated page's cursor points into.
+  Page next_page(const std::string& cursor, std::optional<std::size_t> max_rows);
+  // The plan the database would follow for `sql`, under the same checks as query().
+  Page explain(const std::string& connection, const std::string& sql);
+  // Keeps a connection made at run time (connect_database) once it connects and answers a
+  // ping. Throws Error{config} when the name is taken, and the driver's errors.
+  void add(db::ConnectionConfig config, bool writable);
+  // The named connection, connected, with no result left open on it: for the catalog tools,
+  // which read through the same session (read-only unless the config says otherwise).
+  db::Connection& connection(const std::string& name);
+  const db::ConnectionConfig& config(const std::string& name) { return session(name).config; }
+  // Every connection, from the config file and connect_database, in name order.
+  db::Connections configs() const;
+  // Cancels a statement running on the named connection (from another thread).
+  void cancel(const std::string& connection) noexcept;
+
+ private:
+  struct OpenResult;
+  struct Session {
+    db::ConnectionConfig config;
+    std::unique_ptr<db::Connection> connection;
+    std::unique_ptr<OpenResult> open;  // the result a cursor reads on; at most one per connection
+  };
+
+  Session& session(const std::string& name);
+  db::Connection& connected(Session& s);
+  void close(Session& s) noexcept;
+  std::string guard(Session& s, const std::string& sql);
+  Page start(Session& s, const std::string& name, const std::string& statement, std::optional<std::size_t> max_rows);
+  Page page(Session& s, std::optional<std::size_t> max_rows);
+
+  std::map<std::string, Session, std::less<>> sessions_;
+  std::set<std::string> writable_;
+  QueryLimits limits_;
+  std::uint64_t next_cursor_ = 0;
+};
+
+}  // namespace weir::mcp
