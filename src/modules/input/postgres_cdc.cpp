@@ -18,6 +18,7 @@
 #include "cdc/replication_connection.hpp"
 #include "cdc/snapshot.hpp"
 #include "cdc/stream_position.hpp"
+#include "cdc/streamed_transactions.hpp"
 #include "modules/builtin.hpp"
 #include "modules/retry_option.hpp"
 #include "weir/db/catalog.hpp"
@@ -364,6 +365,7 @@ class PostgresCdc final : public pipeline::Input {
     log::warn(fmt::format("{}: slot `{}`: {}; connecting again", path_, slot_, lost.what()));
     replication_.reset();
     decoder_ = cdc::PgOutputDecoder();
+    streams_.clear();
     batcher_->restart();
     // 55006: the walsender of the broken connection still holds the slot until the server
     // notices (wal_sender_timeout).
@@ -380,15 +382,20 @@ class PostgresCdc final : public pipeline::Input {
     if (confirmable_.load() > confirmed_ ||
         std::chrono::steady_clock::now() - last_status_ >= status_interval_)
       send_status(false);
+    // A committed streamed transaction goes to the output before the stream is read on.
+    if (streams_.replaying()) return streams_.replay_next(*batcher_);
     switch (replication_->receive(kPoll)) {
-      case cdc::ReplicationConnection::Received::data:
-        batcher_->feed(decoder_, decoder_.decode(replication_->data()));
+      case cdc::ReplicationConnection::Received::data: {
+        cdc::MessageKind kind = decoder_.decode(replication_->data());
+        if (!streams_.take(decoder_, kind, replication_->data())) batcher_->feed(decoder_, kind);
         break;
+      }
       case cdc::ReplicationConnection::Received::keepalive:
         if (replication_->reply_requested()) send_status(false);
-        batcher_->idle_at(replication_->wal_end());
+        if (!streams_.open()) batcher_->idle_at(replication_->wal_end());
         batcher_->seal();
         // --once: done when the server has sent everything up to where WAL stood at the start.
+        // A streamed transaction still open then is left to the next run, which reads it again.
         if (once_ && !batcher_->in_transaction() && replication_->wal_end() >= caught_up_at_) done_ = true;
         break;
       case cdc::ReplicationConnection::Received::nothing:
@@ -445,6 +452,7 @@ class PostgresCdc final : public pipeline::Input {
   std::mutex connection_mutex_;  // read() and, once it ended, committed() use the connection
   std::optional<cdc::ReplicationConnection> replication_;
   cdc::PgOutputDecoder decoder_;
+  cdc::StreamedTransactions streams_;
   std::optional<cdc::ChangeBatcher> batcher_;
   std::string checkpoint_;
   Lsn caught_up_at_ = 0;
