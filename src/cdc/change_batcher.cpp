@@ -165,7 +165,8 @@ void ChangeBatcher::seal() {
 }
 
 void ChangeBatcher::idle_at(Lsn wal_end) {
-  if (in_transaction_ || !filling_.empty()) return;
+  if (in_transaction_) return;
+  if (!filling_.empty()) pass_on(current_position());  // the last transaction's rows go first
   if (position_ && position_->resume_lsn() >= wal_end) return;
   position_ = StreamPosition{.commit_lsn = wal_end, .index = 0, .end_lsn = wal_end};
 }

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "cdc/binary_mode.hpp"
 #include "cdc/cdc_admin.hpp"
 #include "cdc/change_batcher.hpp"
 #include "cdc/replication_connection.hpp"
@@ -34,6 +35,9 @@ using cdc::Lsn;
 
 constexpr std::size_t kBatchRows = 5000;
 constexpr auto kPoll = std::chrono::milliseconds(100);
+// What `binary: auto` chooses where every column allows binary: bench/pg_cdc_decode.sh measures
+// both forms.
+constexpr bool kBinaryFaster = true;
 constexpr std::string_view kDefaultHeartbeat = "SELECT pg_logical_emit_message(false, 'weir_heartbeat', '')";
 
 // Slot and publication names go into walsender commands, which take no parameters.
@@ -92,6 +96,14 @@ const config::Spec& spec() {
                 .description = "The statement `heartbeat` runs. Default: `SELECT pg_logical_emit_message(false, "
                                "'weir_heartbeat', '')`, which writes a message into the WAL and touches no table.",
                 .example = "UPDATE weir_heartbeat SET at = now()"},
+          Field{.name = "binary", .default_value = "auto", .choices = {"auto", "on", "off"},
+                .description = "Whether the server sends values in binary form (faster to decode) instead of text. "
+                               "Binary is used only when weir reads every column of the publication's tables "
+                               "exactly in that form (numbers, text, numeric, dates and times, json, jsonb, uuid, "
+                               "bytea and arrays of them); a column of another type (an enum, a domain, an "
+                               "extension's type) makes the stream text. auto: binary where it is faster "
+                               "(bench/pg_cdc_decode.sh); on: binary whenever every column allows; off: text.",
+                .example = "off"},
           retry_field(),
       }};
   return s;
@@ -121,6 +133,7 @@ class PostgresCdc final : public pipeline::Input {
         status_interval_(section.duration("status_interval")),
         heartbeat_(section.has("heartbeat") ? section.duration("heartbeat") : std::chrono::milliseconds(0)),
         heartbeat_query_(section.has("heartbeat_query") ? section.string("heartbeat_query") : kDefaultHeartbeat),
+        binary_(section.string("binary")),
         retry_(read_retry_policy(section)),
         snapshot_initial_(section.string("snapshot") == "initial"),
         snapshot_jobs_(static_cast<std::size_t>(section.integer("snapshot_jobs"))) {
@@ -225,6 +238,7 @@ class PostgresCdc final : public pipeline::Input {
       create_publication(*sql);
     else
       cdc::check_publication_covers(*sql, publication_, tables_, path_ + ".tables");
+    binary_values_ = binary_wanted(*sql);
     std::unordered_map<cdc::Oid, std::string> names;
     Batch types;
     auto cursor = sql->query("SELECT oid::bigint, typname::text FROM pg_type");
@@ -234,6 +248,15 @@ class PostgresCdc final : public pipeline::Input {
     batcher_.emplace(filter_, kBatchRows, resume_);
     batcher_->relations().set_type_names(std::move(names));
     check_slot(*sql);
+  }
+
+  bool binary_wanted(db::Connection& sql) const {
+    if (binary_ == "off" || (binary_ == "auto" && !kBinaryFaster)) return false;
+    if (auto column = cdc::column_without_binary_reader(sql, publication_)) {
+      log::info(fmt::format("{}: values stream as text: weir reads column {} in text form only", path_, *column));
+      return false;
+    }
+    return true;
   }
 
   void create_publication(db::Connection& sql) {
@@ -333,7 +356,7 @@ class PostgresCdc final : public pipeline::Input {
     replication_.emplace(connection_config_);
     cdc::SystemIdentity system = replication_->identify_system();
     if (caught_up_at_ == 0) caught_up_at_ = system.wal_position;
-    replication_->start({.slot = slot_, .publication = publication_, .start = confirmed_});
+    replication_->start({.slot = slot_, .publication = publication_, .start = confirmed_, .binary = binary_values_});
     last_status_ = std::chrono::steady_clock::now();
     log::info(fmt::format("{}: streaming from slot `{}` (system {}, WAL at {})", path_, slot_, system.system_id,
                           cdc::format_lsn(system.wal_position)));
@@ -434,6 +457,8 @@ class PostgresCdc final : public pipeline::Input {
   std::chrono::milliseconds status_interval_;
   std::chrono::milliseconds heartbeat_;
   std::string heartbeat_query_;
+  std::string binary_;
+  bool binary_values_ = false;
   RetryPolicy retry_;
   bool snapshot_initial_;
   std::size_t snapshot_jobs_;
