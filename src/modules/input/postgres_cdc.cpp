@@ -256,6 +256,7 @@ class PostgresCdc final : public pipeline::Input {
       log::info(fmt::format("{}: values stream as text: weir reads column {} in text form only", path_, *column));
       return false;
     }
+    log::info(fmt::format("{}: values stream in binary form", path_));
     return true;
   }
 
