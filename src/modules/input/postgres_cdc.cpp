@@ -35,6 +35,7 @@ using cdc::Lsn;
 
 constexpr std::size_t kBatchRows = 5000;
 constexpr auto kPoll = std::chrono::milliseconds(100);
+constexpr auto kSealAfter = std::chrono::milliseconds(50);
 // What `binary: auto` chooses where every column allows binary: bench/pg_cdc_decode.sh measures
 // both forms.
 constexpr bool kBinaryFaster = true;
@@ -412,22 +413,30 @@ class PostgresCdc final : public pipeline::Input {
       case cdc::ReplicationConnection::Received::data: {
         cdc::MessageKind kind = decoder_.decode(replication_->data());
         if (!streams_.take(decoder_, kind, replication_->data())) batcher_->feed(decoder_, kind);
+        // A busy stream is never quiet for kPoll: committed transactions go on after kSealAfter
+        // instead of waiting for a full batch (latency at a steady rate).
+        if (kind == cdc::MessageKind::commit && std::chrono::steady_clock::now() - last_seal_ >= kSealAfter) seal();
         break;
       }
       case cdc::ReplicationConnection::Received::keepalive:
         if (replication_->reply_requested()) send_status(false);
         if (!streams_.open()) batcher_->idle_at(replication_->wal_end());
-        batcher_->seal();
+        seal();
         // --once: done when the server has sent everything up to where WAL stood at the start.
         // A streamed transaction still open then is left to the next run, which reads it again.
         if (once_ && !batcher_->in_transaction() && replication_->wal_end() >= caught_up_at_) done_ = true;
         break;
       case cdc::ReplicationConnection::Received::nothing:
-        batcher_->seal();
+        seal();
         if (once_) send_status(true);  // asks for a keepalive: how far the server has sent
         beat_if_due();
         break;
     }
+  }
+
+  void seal() {
+    batcher_->seal();
+    last_seal_ = std::chrono::steady_clock::now();
   }
 
   // A heartbeat failing is logged, never fatal: the stream itself is fine.
@@ -486,6 +495,7 @@ class PostgresCdc final : public pipeline::Input {
   std::atomic<Lsn> confirmable_{0};   // the end of the last transaction the output committed
   std::atomic<bool> finished_{false};
   std::chrono::steady_clock::time_point last_status_;
+  std::chrono::steady_clock::time_point last_seal_;
 };
 
 std::unique_ptr<pipeline::Input> make(const config::Section& section, const pipeline::ModuleContext& context) {
