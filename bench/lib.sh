@@ -12,6 +12,19 @@ seconds_rss() {
   awk '{ printf "%.1f\n", $1 / 1024 }' "$t" >>"$file"; rm -f "$t"
 }
 
+# measure FILE COMMAND…: like seconds, and appends "cpu_seconds rss_mb" — the command's user +
+# system CPU time and its peak resident set size (GNU time's %U %S %M) — to FILE, one line per run.
+measure() {
+  local file=$1 s t; shift; t=$(mktemp); s=$(date +%s%N)
+  /usr/bin/time -f "%U %S %M" -o "$t" "$@" >/dev/null
+  awk -v ns=$(( $(date +%s%N) - s )) 'BEGIN { printf "%.3f", ns / 1e9 }'
+  awk '{ printf "%.2f %.1f\n", $1 + $2, $3 / 1024 }' "$t" >>"$file"; rm -f "$t"
+}
+
+# median_column FILE N / max_column FILE N: the median / largest of column N of FILE.
+median_column() { median $(awk -v c="$2" '{ print $c }' "$1"); }
+max_column() { awk -v c="$2" '{ print $c }' "$1" | sort -n | tail -n 1; }
+
 # The largest number in a file of one number per line.
 max_of() { sort -n "$1" | tail -n 1; }
 

@@ -4,21 +4,30 @@
 
 #include <algorithm>
 
+#include "db/postgres/binary_codec.hpp"
 #include "db/postgres/types.hpp"
 #include "weir/error.hpp"
 
 namespace weir::cdc {
 namespace {
 
+// A value in binary form (START_REPLICATION … binary 'true'), read as its text form would be.
+void read_binary(const Cell& cell, const RelationColumn& column, Value& out) {
+  if (auto codec = db::postgres::BinaryCodec::for_type(column.type)) return codec->decode(cell.data, out);
+  throw Error(ErrorKind::data, fmt::format("pgoutput: column `{}` (type OID {}) came in binary form, which weir "
+                                           "does not read for its type; set `binary: off` (or `auto`)",
+                                           column.name, column.type));
+}
+
 // One cell of a tuple into `out`; false when the server left it out (unchanged TOAST).
-bool read_cell(const Cell& cell, Oid type, Value& out) {
+bool read_cell(const Cell& cell, const RelationColumn& column, Value& out) {
   switch (cell.kind) {
     case CellKind::null: out.set_null(); return true;
     case CellKind::unchanged: out.set_null(); return false;
-    case CellKind::text: db::postgres::read_text(cell.data, type, out); return true;
-    case CellKind::binary: break;
+    case CellKind::text: db::postgres::read_text(cell.data, column.type, out); return true;
+    case CellKind::binary: read_binary(cell, column, out); return true;
   }
-  throw Error(ErrorKind::data, "pgoutput sent a value in binary form, which weir did not ask for");
+  return false;
 }
 
 void check_width(const KnownRelation& table, const std::vector<Cell>& tuple) {
@@ -59,7 +68,8 @@ void ChangeBatcher::feed(const PgOutputDecoder& decoder, MessageKind kind) {
     case MessageKind::stream_stop:
     case MessageKind::stream_commit:
     case MessageKind::stream_abort:
-      throw Error(ErrorKind::data, "pgoutput sent a streamed transaction, which weir did not ask for");
+      // StreamedTransactions takes these and hands a committed transaction on as one sent whole.
+      throw Error(ErrorKind::internal, "pgoutput: a streamed transaction's message reached the batcher");
   }
 }
 
@@ -91,12 +101,12 @@ void ChangeBatcher::add_change(const ChangeMessage& change) {
   const std::vector<Cell>& after = change.op == ChangeOp::remove ? change.old_tuple : change.new_tuple;
   check_width(table, after);
   for (std::size_t col = 0; col < columns.size(); ++col)
-    if (!read_cell(after[col], columns[col].type, cells[col])) filling_.mark_unsent(row, col);
+    if (!read_cell(after[col], columns[col], cells[col])) filling_.mark_unsent(row, col);
   if (change.op == ChangeOp::update) {
     std::span<Value> before = filling_.set_before(row);
     if (change.old_kind != 0) {
       check_width(table, change.old_tuple);
-      for (std::size_t col = 0; col < columns.size(); ++col) read_cell(change.old_tuple[col], columns[col].type, before[col]);
+      for (std::size_t col = 0; col < columns.size(); ++col) read_cell(change.old_tuple[col], columns[col], before[col]);
     } else {  // the key did not change: it is the new row's
       for (std::size_t col = 0; col < columns.size(); ++col)
         if (columns[col].key) before[col] = cells[col];
@@ -155,7 +165,8 @@ void ChangeBatcher::seal() {
 }
 
 void ChangeBatcher::idle_at(Lsn wal_end) {
-  if (in_transaction_ || !filling_.empty()) return;
+  if (in_transaction_) return;
+  if (!filling_.empty()) pass_on(current_position());  // the last transaction's rows go first
   if (position_ && position_->resume_lsn() >= wal_end) return;
   position_ = StreamPosition{.commit_lsn = wal_end, .index = 0, .end_lsn = wal_end};
 }

@@ -66,7 +66,8 @@ class PgOutputDecoder::Reader {
 
 void PgOutputDecoder::read_streamed_xid(Reader& in) {
   if (!in_stream_) return;
-  if (in.u32() != stream_xid_) in.fail("a transaction id other than the open stream's");
+  message_xid_ = in.u32();
+  if (message_xid_ == 0) in.fail("a streamed message without its transaction id");
 }
 
 void PgOutputDecoder::read_tuple(Reader& in, std::vector<Cell>& out) {
@@ -181,6 +182,7 @@ MessageKind PgOutputDecoder::decode(std::string_view bytes) {
       in.expect_end();  // before the stream opens: a refused message changes nothing
       in_stream_ = true;
       stream_xid_ = stream_start_.xid;
+      message_xid_ = stream_start_.xid;
       result = MessageKind::stream_start;
       break;
     case 'E':

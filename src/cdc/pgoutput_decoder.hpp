@@ -5,7 +5,7 @@
 // The decoder keeps one instance of each message kind and refills it, so the stream decodes
 // without allocating once warm; a change's cells are views into the payload, valid until the
 // next decode(). It tracks a v2 streamed block (Stream Start … Stream Stop), whose messages
-// carry the transaction id first.
+// carry a transaction id first: the streamed transaction's, or one of its subtransactions'.
 #pragma once
 
 #include <cstdint>
@@ -132,8 +132,12 @@ class PgOutputDecoder {
   const StreamCommitMessage& stream_commit() const noexcept { return stream_commit_; }
   const StreamAbortMessage& stream_abort() const noexcept { return stream_abort_; }
 
-  // Inside a streamed block: the transaction the last message belongs to; 0 outside one.
+  // Inside a streamed block: the (top-level) transaction streamed; 0 outside one.
   std::uint32_t streamed_xid() const noexcept { return in_stream_ ? stream_xid_ : 0; }
+  // Inside a streamed block: the transaction id the last Relation, Type, change, Truncate or
+  // Message carried — the streamed transaction's or a subtransaction's (a Stream Abort may
+  // later discard that subtransaction alone).
+  std::uint32_t message_xid() const noexcept { return in_stream_ ? message_xid_ : 0; }
 
  private:
   class Reader;
@@ -142,6 +146,7 @@ class PgOutputDecoder {
 
   bool in_stream_ = false;
   std::uint32_t stream_xid_ = 0;
+  std::uint32_t message_xid_ = 0;
   BeginMessage begin_;
   CommitMessage commit_;
   OriginMessage origin_;

@@ -59,9 +59,10 @@ ExportedSnapshot ReplicationConnection::create_slot_exporting_snapshot(std::stri
 
 void ReplicationConnection::start(const StartOptions& options) {
   std::string command = fmt::format(
-      "START_REPLICATION SLOT {} LOGICAL {} (proto_version '{}', publication_names '\"{}\"', messages '{}')",
+      "START_REPLICATION SLOT {} LOGICAL {} (proto_version '{}', publication_names '\"{}\"', messages '{}'{}{})",
       options.slot, format_lsn(options.start), options.protocol_version, options.publication,
-      options.messages ? "true" : "false");
+      options.messages ? "true" : "false", options.streaming ? ", streaming 'on'" : "",
+      options.binary ? ", binary 'true'" : "");
   db::postgres::ResultHandle r(PQexec(conn_.get(), command.c_str()));
   if (PQresultStatus(r.get()) != PGRES_COPY_BOTH)
     db::postgres::throw_result_error(r.get(), conn_.get(), fmt::format("START_REPLICATION on {}", describe_));

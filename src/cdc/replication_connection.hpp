@@ -37,7 +37,11 @@ struct StartOptions {
   std::string slot;
   std::string publication;
   Lsn start = 0;  // 0: where the slot stands
-  int protocol_version = 1;
+  // 2 with `streaming`: a transaction larger than the server's logical_decoding_work_mem comes
+  // in chunks while in progress (StreamedTransactions) instead of the server spilling it.
+  int protocol_version = 2;
+  bool streaming = true;
+  bool binary = false;   // values in their binary send form (types with one) instead of text
   bool messages = true;  // pg_logical_emit_message() in the stream
 };
 

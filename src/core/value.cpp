@@ -143,8 +143,15 @@ void Value::append_text(std::string& out) const {
 
 void append_json_string(std::string& out, std::string_view text) {
   out += '"';
-  for (char c : text) {
-    switch (c) {
+  // Runs of characters that need no escape go in whole: most text is one run.
+  auto plain = [](char c) { return c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20; };
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t end = at;
+    while (end < text.size() && plain(text[end])) ++end;
+    out.append(text.data() + at, end - at);
+    if (end == text.size()) break;
+    at = end + 1;
+    switch (char c = text[end]) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
@@ -162,7 +169,7 @@ void Value::append_json(std::string& out) const {
   switch (type()) {
     case Type::null: out += "null"; return;
     case Type::boolean: out += as_bool() ? "true" : "false"; return;
-    case Type::int64: out += fmt::format("{}", as_int()); return;
+    case Type::int64: fmt::format_to(std::back_inserter(out), "{}", as_int()); return;
     case Type::float64: {
       double d = as_double();
       if (std::isfinite(d)) out += format_double(d);

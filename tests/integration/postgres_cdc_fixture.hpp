@@ -109,7 +109,8 @@ class PostgresCdcTest : public ::testing::Test {
     return test::scalar(*db_, "SELECT position FROM weir_state WHERE pipeline LIKE '%" + pipeline_ + "'");
   }
 
-  void stop_inside_large_transaction_applied(bool sqlite);
+  // `streamed`: the server streams the transaction in chunks (logical_decoding_work_mem 64kB).
+  void stop_inside_large_transaction_applied(bool sqlite, bool streamed = false);
 
   db::ConnectionConfig config_;
   std::unique_ptr<db::Connection> db_;

@@ -92,7 +92,7 @@ TEST_F(PostgresCdcTest, AStopInsideALargeTransactionResumesAtItsNextChangeNothin
 // sql_apply commits a source transaction whole: the stop rolls back what it wrote of the big
 // one, the slot is not confirmed past the transaction before it, and the restart applies it
 // again from its start — every row once.
-void PostgresCdcTest::stop_inside_large_transaction_applied(bool sqlite) {
+void PostgresCdcTest::stop_inside_large_transaction_applied(bool sqlite, bool streamed) {
   std::string t = table("bigsrc", "id bigint PRIMARY KEY, v text");
   std::string target = sqlite ? "bigdst" : table("bigdst", "id bigint PRIMARY KEY, v text");
   std::string target_url = sqlite ? "\"sqlite:dst.db?busy_timeout=600000\"" : "\"${WEIR_TEST_PG_URL}\"";
@@ -103,7 +103,9 @@ void PostgresCdcTest::stop_inside_large_transaction_applied(bool sqlite) {
     dst = db::connect(config);
     dst->execute("CREATE TABLE bigdst (id bigint PRIMARY KEY, v text)");
   }
-  std::string file = pipeline_file({t}, "\"${WEIR_TEST_PG_URL}\"", "",
+  std::string source = streamed ? "\"${WEIR_TEST_PG_URL}?options=-c%20logical_decoding_work_mem%3D64kB\""
+                                : "\"${WEIR_TEST_PG_URL}\"";
+  std::string file = pipeline_file({t}, source, "",
                                    fmt::format("sql_apply: {{ connection: dst, tables: {{ public.{}: {} }} }}", t, target),
                                    target_url);
   ASSERT_EQ(run_once(file).exit_code, 0);
@@ -142,6 +144,15 @@ TEST_F(PostgresCdcTest, AStopInsideALargeTransactionAppliedToPostgresRollsItBack
 
 TEST_F(PostgresCdcTest, AStopInsideALargeTransactionAppliedToSqliteRollsItBackAndTheRestartAppliesItOnce) {
   stop_inside_large_transaction_applied(true);
+}
+
+// The same with the transaction streamed by the server while in progress: replayed from weir's
+// temporary file at its commit, stopped there, streamed again whole on the restart.
+TEST_F(PostgresCdcTest, AStopInsideAStreamedTransactionAppliedToPostgresRollsItBackAndTheRestartAppliesItOnce) {
+  stop_inside_large_transaction_applied(false, true);
+  EXPECT_NE(test::scalar(*db_, fmt::format("SELECT stream_txns FROM pg_stat_replication_slots WHERE slot_name = '{}'",
+                                           slot_)),
+            "0");
 }
 
 // ---- a server restarting, an idle database -----------------------------------------------------

@@ -13,11 +13,13 @@
 #include <atomic>
 #include <mutex>
 
+#include "cdc/binary_mode.hpp"
 #include "cdc/cdc_admin.hpp"
 #include "cdc/change_batcher.hpp"
 #include "cdc/replication_connection.hpp"
 #include "cdc/snapshot.hpp"
 #include "cdc/stream_position.hpp"
+#include "cdc/streamed_transactions.hpp"
 #include "modules/builtin.hpp"
 #include "modules/retry_option.hpp"
 #include "weir/db/catalog.hpp"
@@ -33,6 +35,10 @@ using cdc::Lsn;
 
 constexpr std::size_t kBatchRows = 5000;
 constexpr auto kPoll = std::chrono::milliseconds(100);
+constexpr auto kSealAfter = std::chrono::milliseconds(50);
+// What `binary: auto` chooses where every column allows binary: bench/pg_cdc_decode.sh measures
+// both forms.
+constexpr bool kBinaryFaster = true;
 constexpr std::string_view kDefaultHeartbeat = "SELECT pg_logical_emit_message(false, 'weir_heartbeat', '')";
 
 // Slot and publication names go into walsender commands, which take no parameters.
@@ -91,6 +97,14 @@ const config::Spec& spec() {
                 .description = "The statement `heartbeat` runs. Default: `SELECT pg_logical_emit_message(false, "
                                "'weir_heartbeat', '')`, which writes a message into the WAL and touches no table.",
                 .example = "UPDATE weir_heartbeat SET at = now()"},
+          Field{.name = "binary", .default_value = "auto", .choices = {"auto", "on", "off"},
+                .description = "Whether the server sends values in binary form (faster to decode) instead of text. "
+                               "Binary is used only when weir reads every column of the publication's tables "
+                               "exactly in that form (numbers, text, numeric, dates and times, json, jsonb, uuid, "
+                               "bytea and arrays of them); a column of another type (an enum, a domain, an "
+                               "extension's type) makes the stream text. auto: binary where it is faster "
+                               "(bench/pg_cdc_decode.sh); on: binary whenever every column allows; off: text.",
+                .example = "off"},
           retry_field(),
       }};
   return s;
@@ -120,6 +134,7 @@ class PostgresCdc final : public pipeline::Input {
         status_interval_(section.duration("status_interval")),
         heartbeat_(section.has("heartbeat") ? section.duration("heartbeat") : std::chrono::milliseconds(0)),
         heartbeat_query_(section.has("heartbeat_query") ? section.string("heartbeat_query") : kDefaultHeartbeat),
+        binary_(section.string("binary")),
         retry_(read_retry_policy(section)),
         snapshot_initial_(section.string("snapshot") == "initial"),
         snapshot_jobs_(static_cast<std::size_t>(section.integer("snapshot_jobs"))) {
@@ -224,6 +239,7 @@ class PostgresCdc final : public pipeline::Input {
       create_publication(*sql);
     else
       cdc::check_publication_covers(*sql, publication_, tables_, path_ + ".tables");
+    binary_values_ = binary_wanted(*sql);
     std::unordered_map<cdc::Oid, std::string> names;
     Batch types;
     auto cursor = sql->query("SELECT oid::bigint, typname::text FROM pg_type");
@@ -233,6 +249,16 @@ class PostgresCdc final : public pipeline::Input {
     batcher_.emplace(filter_, kBatchRows, resume_);
     batcher_->relations().set_type_names(std::move(names));
     check_slot(*sql);
+  }
+
+  bool binary_wanted(db::Connection& sql) const {
+    if (binary_ == "off" || (binary_ == "auto" && !kBinaryFaster)) return false;
+    if (auto column = cdc::column_without_binary_reader(sql, publication_)) {
+      log::info(fmt::format("{}: values stream as text: weir reads column {} in text form only", path_, *column));
+      return false;
+    }
+    log::info(fmt::format("{}: values stream in binary form", path_));
+    return true;
   }
 
   void create_publication(db::Connection& sql) {
@@ -342,7 +368,7 @@ class PostgresCdc final : public pipeline::Input {
     cdc::SystemIdentity system = replication_->identify_system();
     if (caught_up_at_ == 0) caught_up_at_ = system.wal_position;
     try {
-      replication_->start({.slot = slot_, .publication = publication_, .start = confirmed_});
+      replication_->start({.slot = slot_, .publication = publication_, .start = confirmed_, .binary = binary_values_});
     } catch (const Error& e) {
       // Gone or invalidated since the run began (dropped while its walsender was ended, or
       // past max_slot_wal_keep_size): as fatal as at the start, never retried as a lost connection.
@@ -382,6 +408,7 @@ class PostgresCdc final : public pipeline::Input {
     log::warn(fmt::format("{}: slot `{}`: {}; connecting again", path_, slot_, lost.what()));
     replication_.reset();
     decoder_ = cdc::PgOutputDecoder();
+    streams_.clear();
     batcher_->restart();
     start_streaming_retried();
   }
@@ -403,23 +430,36 @@ class PostgresCdc final : public pipeline::Input {
     if (confirmable_.load() > confirmed_ ||
         std::chrono::steady_clock::now() - last_status_ >= status_interval_)
       send_status(false);
+    // A committed streamed transaction goes to the output before the stream is read on.
+    if (streams_.replaying()) return streams_.replay_next(*batcher_);
     switch (replication_->receive(kPoll)) {
-      case cdc::ReplicationConnection::Received::data:
-        batcher_->feed(decoder_, decoder_.decode(replication_->data()));
+      case cdc::ReplicationConnection::Received::data: {
+        cdc::MessageKind kind = decoder_.decode(replication_->data());
+        if (!streams_.take(decoder_, kind, replication_->data())) batcher_->feed(decoder_, kind);
+        // A busy stream is never quiet for kPoll: committed transactions go on after kSealAfter
+        // instead of waiting for a full batch (latency at a steady rate).
+        if (kind == cdc::MessageKind::commit && std::chrono::steady_clock::now() - last_seal_ >= kSealAfter) seal();
         break;
+      }
       case cdc::ReplicationConnection::Received::keepalive:
         if (replication_->reply_requested()) send_status(false);
-        batcher_->idle_at(replication_->wal_end());
-        batcher_->seal();
+        if (!streams_.open()) batcher_->idle_at(replication_->wal_end());
+        seal();
         // --once: done when the server has sent everything up to where WAL stood at the start.
+        // A streamed transaction still open then is left to the next run, which reads it again.
         if (once_ && !batcher_->in_transaction() && replication_->wal_end() >= caught_up_at_) done_ = true;
         break;
       case cdc::ReplicationConnection::Received::nothing:
-        batcher_->seal();
+        seal();
         if (once_) send_status(true);  // asks for a keepalive: how far the server has sent
         beat_if_due();
         break;
     }
+  }
+
+  void seal() {
+    batcher_->seal();
+    last_seal_ = std::chrono::steady_clock::now();
   }
 
   // A heartbeat failing is logged, never fatal: the stream itself is fine.
@@ -450,6 +490,8 @@ class PostgresCdc final : public pipeline::Input {
   std::chrono::milliseconds status_interval_;
   std::chrono::milliseconds heartbeat_;
   std::string heartbeat_query_;
+  std::string binary_;
+  bool binary_values_ = false;
   RetryPolicy retry_;
   bool snapshot_initial_;
   std::size_t snapshot_jobs_;
@@ -468,6 +510,7 @@ class PostgresCdc final : public pipeline::Input {
   std::mutex connection_mutex_;  // read() and, once it ended, committed() use the connection
   std::optional<cdc::ReplicationConnection> replication_;
   cdc::PgOutputDecoder decoder_;
+  cdc::StreamedTransactions streams_;
   std::optional<cdc::ChangeBatcher> batcher_;
   std::string checkpoint_;
   Lsn caught_up_at_ = 0;
@@ -475,6 +518,7 @@ class PostgresCdc final : public pipeline::Input {
   std::atomic<Lsn> confirmable_{0};   // the end of the last transaction the output committed
   std::atomic<bool> finished_{false};
   std::chrono::steady_clock::time_point last_status_;
+  std::chrono::steady_clock::time_point last_seal_;
 };
 
 std::unique_ptr<pipeline::Input> make(const config::Section& section, const pipeline::ModuleContext& context) {

@@ -46,9 +46,9 @@ void append_iso(std::string& out, std::int64_t micros) {
   constexpr std::int64_t kPerDay = 86'400'000'000;
   std::int64_t days = micros / kPerDay - (micros % kPerDay < 0 ? 1 : 0);
   std::int64_t rest = micros - days * kPerDay;
-  out += format_date(Date{static_cast<std::int32_t>(days)});
-  out += fmt::format("T{:02}:{:02}:{:02}.{:06}", rest / 3'600'000'000, rest / 60'000'000 % 60,
-                     rest / 1'000'000 % 60, rest % 1'000'000);
+  append_date(out, Date{static_cast<std::int32_t>(days)});
+  fmt::format_to(std::back_inserter(out), "T{:02}:{:02}:{:02}.{:06}", rest / 3'600'000'000, rest / 60'000'000 % 60,
+                 rest / 1'000'000 % 60, rest % 1'000'000);
 }
 
 void append_value(std::string& out, const Value& value) {
@@ -96,14 +96,22 @@ void append_object(std::string& out, const Batch& rows, std::size_t row, std::sp
 
 void append_source(std::string& out, const Batch& rows, const ChangePosition& at) {
   const SourceTable& table = rows.schema().source();
-  out += fmt::format(R"(,"source":{{"lsn":"{}","txid":{},"commit_time":")", cdc::format_lsn(at.commit_lsn), at.txid);
+  fmt::format_to(std::back_inserter(out), R"(,"source":{{"lsn":"{}","txid":{},"commit_time":")",
+                 cdc::format_lsn(at.commit_lsn), at.txid);
   append_iso(out, at.commit_time);
   out += "Z\",\"schema\":";
   append_json_string(out, table.schema);
   out += ",\"table\":";
   append_json_string(out, table.name);
-  out += fmt::format(",\"index\":{}}}", at.index);
+  fmt::format_to(std::back_inserter(out), ",\"index\":{}}}", at.index);
 }
+
+// The "columns" member of a schema's envelopes: the same for every row of it, made once (the
+// schema held, so its address names it while cached).
+struct ColumnsJson {
+  std::shared_ptr<const Schema> schema;
+  std::string json;
+};
 
 void append_columns(std::string& out, const Schema& schema) {
   out += ",\"columns\":[";
@@ -121,7 +129,7 @@ void append_columns(std::string& out, const Schema& schema) {
 }
 
 // One record as its line, newline included.
-void append_envelope(std::string& out, const Batch& rows, std::size_t row) {
+void append_envelope(std::string& out, const Batch& rows, std::size_t row, ColumnsJson& columns) {
   const ChangeOp op = rows.op(row);
   const auto all = [](std::size_t) { return true; };
   out += "{\"op\":\"";
@@ -142,7 +150,12 @@ void append_envelope(std::string& out, const Batch& rows, std::size_t row) {
   if (op == ChangeOp::insert || op == ChangeOp::update) append_object(out, rows, row, rows.row(row), true, all);
   else out += "null";
   if (const ChangePosition* at = rows.position(row)) append_source(out, rows, *at);
-  append_columns(out, schema);
+  if (columns.schema != rows.schema_ptr()) {
+    columns.json.clear();
+    append_columns(columns.json, schema);
+    columns.schema = rows.schema_ptr();
+  }
+  out += columns.json;
   out += ",\"unchanged\":[";
   bool first = true;
   for (std::size_t c = 0; c < schema.size(); ++c) {
@@ -180,7 +193,7 @@ class JsonlSink final : public pipeline::Sink {
   db::WriteCounts write(const Batch& rows) override {
     db::WriteCounts counts;
     for (std::size_t r = 0; r < rows.rows(); ++r) {
-      append_envelope(lines_, rows, r);
+      append_envelope(lines_, rows, r, columns_);
       ++counts.inserted;
       if (rows.ends_transaction(r)) flush();
     }
@@ -221,6 +234,7 @@ class JsonlSink final : public pipeline::Sink {
   std::string file_path_;
   std::unique_ptr<std::FILE, FileCloser> file_;
   std::string lines_;
+  ColumnsJson columns_;
 };
 
 std::unique_ptr<pipeline::Output> make(const config::Section& section, const pipeline::ModuleContext& context) {

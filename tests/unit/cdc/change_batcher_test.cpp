@@ -173,6 +173,23 @@ TEST_F(ChangeBatcherTest, FilteredTransactionsAndKeepalivesMoveThePositionOnWith
   EXPECT_TRUE(take().empty());
 }
 
+// A keepalive right after a transaction whose rows are still in the batch being filled (no
+// pause in between sealed it): the rows go first, then the idle position — `run --once` stops
+// at that keepalive and must confirm the WAL's end, not only the transaction's.
+TEST_F(ChangeBatcherTest, AKeepaliveRightAfterATransactionStillMovesThePositionToItsWalEnd) {
+  make();
+  feed(pg::begin(0xA00, 748));
+  feed(pg::insert(1, {"1", "a"}));
+  feed(pg::commit(0xA00, 0xA40));
+  batcher_->idle_at(0xB00);
+  std::vector<Delivered> got = take();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].batch.rows(), 1u);
+  EXPECT_EQ(got[0].checkpoint, R"({"commit_lsn":"0/A00","index":0,"end_lsn":"0/A40"})");
+  EXPECT_EQ(got[1].batch.rows(), 0u);
+  EXPECT_EQ(got[1].checkpoint, R"({"commit_lsn":"0/B00","index":0,"end_lsn":"0/B00"})");
+}
+
 TEST_F(ChangeBatcherTest, ARelationMessageRepeatingTheShapeKeepsTheSchemaAndANewShapeGetsANewOne) {
   make();
   auto schema_of_next_insert = [&](const pg::Tuple& row, std::uint32_t xid) {

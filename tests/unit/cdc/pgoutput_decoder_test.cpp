@@ -138,9 +138,16 @@ TEST(PgOutputDecoder, StreamedBlockMessagesCarryTheirTransactionId) {
   const std::string streamed = Message('I').u32(900).u32(7).u8('N').u16(1).u8('t').u32(1).bytes("5");
   ASSERT_EQ(d.decode(streamed), MessageKind::change);
   EXPECT_EQ(d.change().new_tuple[0].data, "5");
-  EXPECT_THROW(d.decode(Message('I').u32(901).u32(7).u8('N').u16(0)), Error);  // another transaction's id
+  EXPECT_EQ(d.message_xid(), 900u);
+  // A subtransaction's change (after a SAVEPOINT) carries the subtransaction's id, in the
+  // top-level transaction's stream: a Stream Abort may discard it alone.
+  ASSERT_EQ(d.decode(Message('I').u32(902).u32(7).u8('N').u16(1).u8('t').u32(1).bytes("6")), MessageKind::change);
+  EXPECT_EQ(d.message_xid(), 902u);
+  EXPECT_EQ(d.streamed_xid(), 900u);
+  EXPECT_EQ(d.change().new_tuple[0].data, "6");
   ASSERT_EQ(d.decode(Message('E')), MessageKind::stream_stop);
   EXPECT_EQ(d.streamed_xid(), 0u);
+  EXPECT_EQ(d.message_xid(), 0u);
   ASSERT_EQ(d.decode(Message('c').u32(900).u8(0).u64(0x300).u64(0x340).u64(0)), MessageKind::stream_commit);
   EXPECT_EQ(d.stream_commit().xid, 900u);
   EXPECT_EQ(d.stream_commit().commit.end_lsn, 0x340u);

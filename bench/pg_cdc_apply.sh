@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Benchmark: PostgreSQL → PostgreSQL change data capture end to end (issue 12, Speed).
+#   Throughput: ROWS rows of the table of ../shared/ANCHORS.md inserted into a captured table in
+#   transactions of TXN_ROWS (default 1,000); weir (`run --once`, postgres_cdc → sql_apply into
+#   an empty table with the same primary key, the state in the target: the defaults a user
+#   gets) vs the psql binary COPY pipe of the same rows into an empty table of the same shape.
+#   Each weir run reads its own copy of one slot made before the rows (so every run applies the
+#   same WAL) into a truncated target, from no saved position. Alternating runs, medians of RUNS
+#   (default 3); prints both rates and the ratio (goal >= 0.5), and weir's CPU seconds and peak
+#   RSS.
+#   Latency: a steady RATE (default 5,000) changes/s for SECONDS (default 20) — RATE / 100 rows
+#   committed every 10 ms — streamed by a running `weir run` into the target; per row, the time
+#   from its insert at the source (clock_timestamp() as the row is written, inside a transaction
+#   that commits at once) to its insert at the target (a clock_timestamp() default of a column
+#   only the target has, inside the batch's transaction): p50 / p99 (goal p99 <= 250 ms), and
+#   the rate reached.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+on_server postgres "$@"
+weir=${WEIR:-$PWD/build/weir}
+rows=${ROWS:-1000000}
+txn_rows=${TXN_ROWS:-1000}
+runs=${RUNS:-3}
+rate=${RATE:-5000}
+duration=${SECONDS_STEADY:-20}
+url=$WEIR_TEST_PG_URL
+work=$(mktemp -d)
+q() { psql -X -q -tA -v ON_ERROR_STOP=1 "$url" "$@" 2>/dev/null; }
+cleanup() {
+  [ -n "${steady_pid:-}" ] && kill "$steady_pid" 2>/dev/null || true
+  q -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'bench_apply%'" >/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+make_pg_source "$url" "$rows"
+q -c "DROP TABLE IF EXISTS apply_src, apply_dst, copy_dst, lat_src, lat_dst" \
+  -c "CREATE TABLE apply_src (LIKE src INCLUDING ALL)" -c "CREATE TABLE apply_dst (LIKE src INCLUDING ALL)" \
+  -c "CREATE TABLE copy_dst (LIKE src INCLUDING ALL)" \
+  -c "CREATE TABLE lat_src (id bigint PRIMARY KEY, v text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())" \
+  -c "CREATE TABLE lat_dst (id bigint PRIMARY KEY, v text NOT NULL, at timestamptz NOT NULL,
+                            applied_at timestamptz NOT NULL DEFAULT clock_timestamp())" \
+  -c "DROP PUBLICATION IF EXISTS bench_apply" -c "DROP PUBLICATION IF EXISTS bench_apply_lat" \
+  -c "CREATE PUBLICATION bench_apply FOR TABLE apply_src" -c "CREATE PUBLICATION bench_apply_lat FOR TABLE lat_src" \
+  -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'bench_apply%'" >/dev/null
+
+# The project a user writes: a slot, a publication, sql_apply with its defaults, the state in the target.
+project() {  # FILE SLOT PUBLICATION SOURCE TARGET
+  cat > "$1" <<YAML
+connections:
+  src: { url: "$url" }
+  dst: { url: "$url" }
+pipelines:
+  mirror:
+    input: { postgres_cdc: { connection: src, slot: $2, publication: $3, tables: [public.$4] } }
+    output: { sql_apply: { connection: dst, tables: { public.$4: $5 } } }
+    state: { connection: dst }
+YAML
+}
+project "$work/apply.yaml" bench_apply_run bench_apply apply_src apply_dst
+project "$work/latency.yaml" bench_apply_lat bench_apply_lat lat_src lat_dst
+
+# ---- throughput ----------------------------------------------------------------------------------
+q -c "SELECT pg_create_logical_replication_slot('bench_apply_base', 'pgoutput')" >/dev/null
+q -c "DO \$\$ BEGIN
+  FOR i IN 0 .. ($rows - 1) / $txn_rows LOOP
+    INSERT INTO apply_src SELECT * FROM src WHERE id > i * $txn_rows AND id <= (i + 1) * $txn_rows; COMMIT;
+  END LOOP; END \$\$"
+[ "$(q -c "SELECT count(*) FROM apply_src")" = "$rows" ] || { echo "the workload inserted the wrong count" >&2; exit 1; }
+
+weir_run() {
+  q -c "SELECT pg_drop_replication_slot('bench_apply_run') FROM pg_replication_slots WHERE slot_name = 'bench_apply_run'" \
+    -c "SELECT pg_copy_logical_replication_slot('bench_apply_base', 'bench_apply_run')" -c "TRUNCATE apply_dst" >/dev/null
+  (cd "$work" && measure "$work/weir" "$weir" run --once --reset --progress 0s apply.yaml)
+  [ "$(q -c "SELECT count(*) FROM apply_dst")" = "$rows" ] || { echo "weir applied the wrong count" >&2; exit 1; }
+}
+
+copy_run() {
+  q -c "TRUNCATE copy_dst" >/dev/null
+  seconds bash -c "psql -X -q -v ON_ERROR_STOP=1 '$url' -c '\\copy (SELECT * FROM apply_src) to stdout (format binary)' |
+                   psql -X -q -v ON_ERROR_STOP=1 '$url' -c '\\copy copy_dst from stdin (format binary)'"
+}
+
+: >"$work/weir"
+w=() c=()
+for ((i = 0; i < runs; i++)); do
+  c+=("$(copy_run)")
+  w+=("$(weir_run)")
+done
+report "pg_cdc_apply $((rows / txn_rows)) transactions of $txn_rows" "$rows" "$(median "${w[@]}")" "$(median "${c[@]}")" \
+  "psql binary COPY pipe" 0.5 \
+  "weir CPU s $(median_column "$work/weir" 1)  weir peak RSS $(max_column "$work/weir" 2) MB"
+
+# ---- latency at a steady rate --------------------------------------------------------------------
+(cd "$work" && "$weir" run --once --progress 0s latency.yaml >/dev/null 2>&1)  # the slot, from here
+(cd "$work" && exec "$weir" run --progress 0s latency.yaml >/dev/null 2>"$work/latency.log") &
+weir_pid=$!
+per_tick=$((rate / 100))
+ticks=$((duration * 100))
+q -c "CREATE OR REPLACE PROCEDURE pg_temp.steady() LANGUAGE plpgsql AS \$\$
+  DECLARE started timestamptz := clock_timestamp();
+  BEGIN
+    FOR i IN 0 .. $ticks - 1 LOOP
+      INSERT INTO lat_src (id, v) SELECT i * $per_tick + g, 'row ' || g FROM generate_series(1, $per_tick) g;
+      COMMIT;
+      PERFORM pg_sleep(greatest(0, extract(epoch FROM started + (i + 1) * interval '10 ms' - clock_timestamp())));
+    END LOOP;
+  END \$\$" -c "CALL pg_temp.steady()"
+expected=$((ticks * per_tick))
+for ((i = 0; i < 600; i++)); do
+  [ "$(q -c "SELECT count(*) FROM lat_dst")" = "$expected" ] && break
+  sleep 0.1
+done
+kill -TERM "$weir_pid"; wait "$weir_pid" || true
+q -c "SELECT format('pg_cdc_apply latency at %s changes/s for %s s (reached %s changes/s, %s of %s rows applied): source insert -> target insert p50 %s ms  p99 %s ms  max %s ms (goal p99 <= 250 ms)',
+         $rate, $duration, round(count(*) / extract(epoch FROM max(s.at) - min(s.at))), count(d.id), count(*),
+         round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.applied_at - s.at) * 1000)::numeric, 1),
+         round(percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM d.applied_at - s.at) * 1000)::numeric, 1),
+         round(max(extract(epoch FROM d.applied_at - s.at) * 1000)::numeric, 1))
+       FROM lat_src s LEFT JOIN lat_dst d USING (id)"
