@@ -23,19 +23,6 @@ std::string lock_file(const StateStore& store, const StateOwner& owner) {
   return fmt::format("{}.{}.lock", store.config().url.database, hash_text(owner.key));
 }
 
-// The query taking a lock held until the session ends however it ends, named by its one
-// parameter, without waiting: one row, true (1) when taken. "" for a database without one
-// (SQLite: a file lock instead). On PostgreSQL the lock belongs to a transaction left open for
-// the run: a session lock taken through a transaction-mode pooler (PgBouncer) would stay with
-// the pooled server connection after weir left, locking every later run out; an open
-// transaction pins that connection to weir and ends with it. It holds no transaction id, so it
-// holds back neither vacuum nor the polls' horizon.
-std::string_view try_session_lock_query(const db::Dialect& dialect) {
-  if (dialect.name() == "postgres") return "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))";
-  if (dialect.name() == "mysql") return "SELECT GET_LOCK(?, 0)";
-  return "";
-}
-
 }  // namespace
 
 std::string run_lock_name(const StateStore& store, const StateOwner& owner) {
@@ -64,12 +51,12 @@ std::optional<RunLock> RunLock::try_take(const StateStore& store, const StateOwn
   }
   try {
     lock.session_ = db::connect(config);
-    std::string_view query = try_session_lock_query(lock.session_->dialect());
-    if (query.empty()) return lock;
-    if (lock.session_->dialect().name() == "postgres") lock.session_->begin();
+    const db::Dialect::SessionLock session_lock = lock.session_->dialect().session_lock();
+    if (session_lock.try_query.empty()) return lock;
+    if (session_lock.in_transaction) lock.session_->begin();
     std::array<Value, 1> params{Value(run_lock_name(store, owner))};
     Batch row;
-    if (!lock.session_->query(query, params)->next(row, 1) || row.empty() || row.at(0, 0).is_null())
+    if (!lock.session_->query(session_lock.try_query, params)->next(row, 1) || row.empty() || row.at(0, 0).is_null())
       throw Error(ErrorKind::internal, "the lock query returned no row");
     const Value& taken = row.at(0, 0);  // a boolean on PostgreSQL, 1 or 0 on MySQL
     if (taken.get_if<bool>() ? !taken.as_bool() : taken.to_text() != "1") return std::nullopt;

@@ -176,10 +176,14 @@ TEST_F(CdcAdminTest, StatusWhileStreamingShowsTheSlotActive) {
   std::string t = table("active"), s = slot("weir_active");
   std::string f = file(pipeline("feed", s, s, t));
   test::Background run({"run", f}, dir_.path());
-  ASSERT_TRUE(eventually([&] { return slot_active(s); }))
-      << run.err();
-  json streaming = status(f, "feed");
-  EXPECT_EQ(streaming["active"], true);
+  // The slot is active for a moment while it is created too, and inactive again until
+  // streaming starts on it: ask weir until the stream holds it.
+  json streaming;
+  ASSERT_TRUE(eventually([&] {
+    if (!slot_active(s)) return false;
+    streaming = status(f, "feed");
+    return streaming["active"] == true;
+  })) << run.err() << streaming.dump();
   EXPECT_TRUE(streaming["active_pid"].is_number_integer()) << streaming.dump();
   run.signal(SIGTERM);
   run.wait();

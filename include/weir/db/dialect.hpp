@@ -91,6 +91,16 @@ class Dialect {
     return "";
   }
 
+  // A named lock held until the session ends however it ends, taken without waiting: the query
+  // (one parameter, the name; one row, true or 1 when taken) and whether it must run inside a
+  // transaction left open for the lock's life. An empty query where the database has none
+  // (SQLite: a file lock instead).
+  struct SessionLock {
+    std::string_view try_query;
+    bool in_transaction = false;
+  };
+  virtual SessionLock session_lock() const noexcept { return {}; }
+
   std::string quote_table(const TableRef& table) const;
   // The identifiers quoted and joined by ", ": a column list.
   std::string quote_identifiers(std::span<const std::string> identifiers) const;

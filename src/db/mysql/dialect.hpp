@@ -27,6 +27,7 @@ class MyDialect final : public Dialect {
     return {.backslash_escapes = true, .escape_strings = false, .dollar_quotes = false,
             .double_quoted_strings = true, .hash_comments = true, .dash_comment_needs_space = true};
   }
+  SessionLock session_lock() const noexcept override { return {.try_query = "SELECT GET_LOCK(?, 0)"}; }
 };
 
 }  // namespace weir::db::mysql

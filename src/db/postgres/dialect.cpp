@@ -26,6 +26,14 @@ std::string_view PgDialect::horizon_query() const noexcept {
   return "SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmin(s) <> pg_snapshot_xmax(s) FROM pg_current_snapshot() s";
 }
 
+// A transaction's lock, in a transaction left open for the run: a session lock taken through a
+// transaction-mode pooler (PgBouncer) would stay with the pooled server connection after weir
+// left, locking every later run out; an open transaction pins that connection to weir and ends
+// with it. It holds no transaction id, so it holds back neither vacuum nor the polls' horizon.
+Dialect::SessionLock PgDialect::session_lock() const noexcept {
+  return {.try_query = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))", .in_transaction = true};
+}
+
 // A row version's xmin is a 32-bit transaction id that wraps around, so it is placed by its
 // age (distance back from the current transaction) rather than compared as a number: the
 // transactions from the horizon on are the ages 0 … age(horizon). Every other age, the frozen

@@ -14,6 +14,7 @@ class PgDialect final : public Dialect {
   std::string clock_minus(Type column, std::string_view time_zone, std::chrono::microseconds lag,
                           const Bind& bind) const override;
   std::string_view horizon_query() const noexcept override;
+  SessionLock session_lock() const noexcept override;
   std::string settled_condition(std::string_view qualifier, std::string_view horizon) const override;
   std::string differs(std::span<const std::string> columns, std::string_view row,
                       std::string_view other) const override;
