@@ -11,6 +11,7 @@
 
 #include "support/test_support.hpp"
 #include "weir/db/driver.hpp"
+#include "weir/url.hpp"
 
 namespace weir {
 namespace {
@@ -37,6 +38,7 @@ class ErrorLines : public ::testing::Test {
     if (!target) GTEST_SKIP() << test::no_server_reason("WEIR_TEST_PG_URL");
     db_ = std::move(target->connection);
     pg_url_ = target->yaml_url;
+    pg_shown_ = Url::parse(target->url).to_string();
     table_ = "el_" + test::unique_suffix();
     db_->execute(fmt::format("CREATE TABLE {} (id INTEGER PRIMARY KEY, code VARCHAR(3) NOT NULL, "
                              "v INTEGER NOT NULL CONSTRAINT {}_v CHECK (v >= 0))",
@@ -71,7 +73,7 @@ pipelines:
 
   test::TempDir dir_;
   std::unique_ptr<db::Connection> db_;
-  std::string pg_url_, table_;
+  std::string pg_url_, pg_shown_, table_;  // pg_shown_: the URL as weir shows it, password masked
 };
 
 TEST_F(ErrorLines, AValueAColumnCannotTakeNamesTheTableTheColumnTheKeyAndThePosition) {
@@ -81,8 +83,8 @@ TEST_F(ErrorLines, AValueAColumnCannotTakeNamesTheTableTheColumnTheKeyAndThePosi
   auto warnings = lines_with(r.err, "warning");
   ASSERT_EQ(warnings.size(), 1u) << r.err;
   EXPECT_EQ(warnings[0], fmt::format("warning pipelines.p.output.sql_write: table `{0}` rejected the row with key id=2 "
-                                     "(source position {{\"id\":2}}): COPY into `{0}` (COPY {0}, line 1, column code: "
-                                     "\"abcd\"): value too long for type character varying(3) [SQLSTATE 22001]; it goes "
+                                     "(source position {{\"id\":2}}): copying into `{0}` (COPY {0}, line 1, column code): "
+                                     "value too long for type character varying(3) [SQLSTATE 22001]; it goes "
                                      "to the dead letters, as do later rejected rows (counted in the progress lines "
                                      "and the summary)",
                                      table_));
@@ -95,7 +97,8 @@ TEST_F(ErrorLines, AConstraintViolationNamesTheTableTheKeyAndThePosition) {
   auto warnings = lines_with(r.err, "warning");
   ASSERT_EQ(warnings.size(), 1u) << r.err;
   EXPECT_EQ(warnings[0], fmt::format("warning pipelines.p.output.sql_write: table `{0}` rejected the row with key id=2 "
-                                     "(source position {{\"id\":2}}): COPY into `{0}`: new row for relation \"{0}\" "
+                                     "(source position {{\"id\":2}}): copying into `{0}` (COPY {0}, line 1): new row for "
+                                     "relation \"{0}\" "
                                      "violates check constraint \"{0}_v\" (Failing row contains (2, def, -2).) "
                                      "[SQLSTATE 23514]; it goes to the dead letters, as do later rejected rows "
                                      "(counted in the progress lines and the summary)",
@@ -109,9 +112,11 @@ TEST_F(ErrorLines, AFailedLookupNamesTheQueryTheKeyAndThePosition) {
   EXPECT_EQ(r.exit_code, 1) << r.err;
   auto errors = lines_with(r.err, "failed");
   ASSERT_EQ(errors.size(), 1u) << r.err;
-  EXPECT_EQ(errors[0], "weir: pipeline p failed: pipelines.p.filters[0].sql_call.queries[0]: looking up "
-                       "record.v=0 (source position {\"id\":2}): lookup on connection `pg`: division by zero "
-                       "[SQLSTATE 22012]");
+  EXPECT_EQ(errors[0], fmt::format("weir: pipeline p failed: {}:12:15: pipelines.p.filters[0].sql_call.queries[0]: "
+                                   "looking up record.v=0 (source position {{\"id\":2}}): pipelines.p.filters[0]."
+                                   "sql_call: lookup on connection `pg` ({}): running query: division by zero "
+                                   "[SQLSTATE 22012]",
+                                   dir_.file("p.yaml"), pg_shown_));
 }
 
 TEST_F(ErrorLines, ACursorColumnTheQueryLacksNamesTheCursorAndWhereItStood) {

@@ -30,7 +30,7 @@ void PrintTo(const Server& s, std::ostream* os) { *os << s.name; }
 
 const Server kServers[] = {
     {"Postgres", "WEIR_TEST_PG_URL",
-     "CREATE ROLE {user} LOGIN PASSWORD {password}; GRANT SELECT ON {table} TO {user}", "DROP ROLE IF EXISTS {user}"},
+     "CREATE ROLE {user} LOGIN PASSWORD {password}; GRANT SELECT ON {table} TO {user}", "DROP OWNED BY {user}; DROP ROLE {user}"},
     {"Mariadb", "WEIR_TEST_MYSQL_URL",
      "CREATE USER '{user}'@'127.0.0.1' IDENTIFIED BY {password}; GRANT SELECT ON {table} TO '{user}'@'127.0.0.1'",
      "DROP USER IF EXISTS '{user}'@'127.0.0.1'"},
@@ -42,7 +42,10 @@ class SpecialPassword : public ::testing::TestWithParam<Server> {
     auto url = test::server_url(GetParam().url_variable);
     if (!url) GTEST_SKIP() << test::no_server_reason(GetParam().url_variable);
     admin_url_ = Url::parse(*url);
-    db_ = db::connect(db::ConnectionConfig{.name = "admin", .url = admin_url_});
+    db::ConnectionConfig admin;
+    admin.name = "admin";
+    admin.url = admin_url_;
+    db_ = db::connect(admin);
     const std::string suffix = test::unique_suffix();
     user_ = "pw_" + suffix;
     table_ = "pw_t_" + suffix;
@@ -118,7 +121,8 @@ pipelines:
   EXPECT_EQ(direct.exit_code, 0) << direct.err;
   expect_hidden(direct, "ping URL");
 
-  auto run = test::run_weir({"--log-level", "debug", "run", "--once", "--progress", "0s", dir_.file("weir.yaml")}, cwd);
+  auto run =
+      test::run_weir({"--log-level", "debug", "run", "--once", "--progress", "0s", dir_.file("weir.yaml")}, cwd, env);
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("pipeline copy: read 2 rows, wrote 2 rows"));
   expect_hidden(run, "run");
