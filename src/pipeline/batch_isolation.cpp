@@ -52,7 +52,7 @@ void CommitEngine::write_isolating(const Batch& rows, std::size_t& run, std::vec
         const std::size_t read_row = origin.rows.empty() ? at : origin.rows[at];
         if (!rejections_logged_) log_rejected_row(e, rows, at, read, read_row);
         letters.push_back({policy_.path, e.kind(), e.what(), sink_->record_json(rows, at), e.code()});
-        letters.back().origin = &read;
+        letters.back().origin = read_row < read.rows() ? &read : nullptr;  // else a filter lost it
         letters.back().origin_row = read_row;
         ++at;
       }
@@ -73,7 +73,7 @@ void CommitEngine::log_rejected_row(const Error& e, const Batch& rows, std::size
                                     std::size_t read_row) {
   rejections_logged_ = true;
   std::string key = sink_->row_key(rows, row);
-  std::string position = dead_->position_of(read, read_row);
+  std::string position = read_row < read.rows() ? dead_->position_of(read, read_row) : std::string();
   log::warn(fmt::format("{}: table `{}` rejected the row{}{}: {}; it goes to the dead letters, as do later rejected "
                         "rows (counted in the progress lines and the summary)",
                         policy_.path, sink_->target(), key.empty() ? "" : " with key " + key,

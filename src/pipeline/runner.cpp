@@ -47,6 +47,9 @@ class BatchPool {
 
 using ChunkQueue = BoundedQueue<Chunk>;
 
+// A row of a filter's output whose row in the batch the input read is unknown (Chunk::source_rows).
+constexpr std::size_t kUnknownRow = static_cast<std::size_t>(-1);
+
 // Keeps a filter's dead letters with the chunk of their records, to commit with its rows; a
 // letter's row, in the batch the filter was given, becomes its row as the input read it.
 class ChunkLetters final : public DeadLetterSink {
@@ -54,12 +57,13 @@ class ChunkLetters final : public DeadLetterSink {
   ChunkLetters(Chunk& chunk, const Input& input) : chunk_(&chunk), input_(&input) {}
   std::string position_of(const Batch& rows, std::size_t row) const override {
     (void)rows;  // the batch the filter was given: its row's place in what the input read is known
-    return input_->position_of(chunk_->origin(), chunk_->origin_row(row));
+    const std::size_t read_row = chunk_->origin_row(row);
+    return read_row == kUnknownRow ? std::string() : input_->position_of(chunk_->origin(), read_row);
   }
   void add(DeadLetter letter) override {
     if (letter.origin) {
-      letter.origin = &chunk_->origin();
       letter.origin_row = chunk_->origin_row(letter.origin_row);
+      letter.origin = letter.origin_row == kUnknownRow ? nullptr : &chunk_->origin();
     }
     chunk_->letters.push_back(std::move(letter));
   }
@@ -70,12 +74,16 @@ class ChunkLetters final : public DeadLetterSink {
 };
 
 // Each row of a filter's output, as the rows of the batch the input read: `rows` (the filter's
-// input's) composed with what the filter kept.
-void keep_rows(std::vector<std::size_t>& rows, const std::vector<std::size_t>* kept) {
-  if (!kept) return;
+// input's) composed with what the filter kept. A filter that says nothing yet changed the
+// number of rows broke its contract (Filter::kept_rows): its rows' origins are unknown.
+void keep_rows(std::vector<std::size_t>& rows, const std::vector<std::size_t>* kept, std::size_t in,
+               std::size_t out) {
+  if (!kept && in == out) return;
   std::vector<std::size_t> composed;
-  composed.reserve(kept->size());
-  for (std::size_t k : *kept) composed.push_back(rows.empty() ? k : rows[k]);
+  if (!kept) composed.assign(out, kUnknownRow);
+  else composed.reserve(kept->size());
+  if (kept)
+    for (std::size_t k : *kept) composed.push_back(rows.empty() ? k : rows[k]);
   rows = std::move(composed);
 }
 
@@ -243,11 +251,11 @@ class PipelineRun {
           const std::size_t letters_before = chunk->letters.size();
           f->process(*chunk->batch, *next, letters);
           count_dropped(chunk->batch->rows(), next->rows(), chunk->letters.size() - letters_before);
+          keep_rows(chunk->source_rows, f->kept_rows(), chunk->batch->rows(), next->rows());
           auto previous = std::exchange(chunk->batch, std::move(next));
           // The batch as read stays with the chunk until its rows commit: dead letters keep it.
           if (!chunk->source) chunk->source = std::move(previous);
           else pool_.give(std::move(previous));
-          keep_rows(chunk->source_rows, f->kept_rows());
         }
         if (!ready_.push(std::move(*chunk))) break;
       }

@@ -197,6 +197,40 @@ pipelines:
   EXPECT_EQ(test::scalar(*dst, "SELECT group_concat(v, ' ') FROM (SELECT v FROM t ORDER BY id)"), "1 -2 3 -4 5");
 }
 
+// A filter that drops records (its own dead letters) before the output rejects later ones: each
+// letter still holds its own record as read, and its position.
+TEST(DeadLetterOriginals, StayWithTheirRecordsWhenAFilterDroppedOthers) {
+  test::TempDir dir;
+  test::open_sqlite(dir.file("src.db"))
+      ->execute_script("CREATE TABLE src(id INTEGER PRIMARY KEY, v INTEGER, j TEXT);"
+                       "INSERT INTO src VALUES (1, 1, '{\"x\":1}'), (2, 2, 'bad'), (3, -3, '{\"x\":3}'), "
+                       "(4, 4, 'bad'), (5, -5, '{\"x\":5}'), (6, 6, '{\"x\":6}');");
+  auto dst = test::open_sqlite(dir.file("dst.db"));
+  dst->execute_script("CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER CHECK (v >= 0), x INTEGER)");
+  test::write_file(dir.file("p.yaml"), R"(connections:
+  src: "sqlite:src.db"
+  dst: "sqlite:dst.db"
+pipelines:
+  p:
+    input: { sql_poll: { connection: src, query: "SELECT id, v, j FROM src WHERE {{cursor}} ORDER BY id", cursor: { columns: [id] } } }
+    filters:
+      - sql_call:
+          connection: src
+          queries:
+            - { sql: "SELECT json_extract({{record.j}}, '$.x') AS x", on_error: dead_letter }
+    output: { sql_write: { connection: dst, table: t, columns: { id: id, v: v, x: x } } }
+    dead_letter: { connection: dst, table: letters }
+)");
+  auto r = test::run_weir({"run", "--once", "--progress", "0s", dir.file("p.yaml")}, dir.path().string());
+  ASSERT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(test::scalar(*dst, "SELECT group_concat(line, ' | ') FROM (SELECT stage || ' ' || original || ' ' || "
+                               "position AS line FROM letters ORDER BY json_extract(original, '$.id'))"),
+            R"(pipelines.p.filters[0].sql_call.queries[0] {"id":2,"v":2,"j":"bad"} {"id":2} | )"
+            R"(pipelines.p.output.sql_write {"id":3,"v":-3,"j":"{\"x\":3}"} {"id":3} | )"
+            R"(pipelines.p.filters[0].sql_call.queries[0] {"id":4,"v":4,"j":"bad"} {"id":4} | )"
+            R"(pipelines.p.output.sql_write {"id":5,"v":-5,"j":"{\"x\":5}"} {"id":5})");
+}
+
 const Target kTargets[] = {
     {"Sqlite", nullptr, "275",
      "ALTER TABLE {table} RENAME TO {table}_old; "

@@ -341,7 +341,7 @@ class SqlPoll final : public pipeline::Input {
   // Runs the next page's query on a leased connection, kept while its rows stream.
   void open_page() {
     rows_in_page_ = 0;
-    const std::string what = path_ + ": query" + after_position(), connection = connection_config_.describe();
+    const std::string what = path_ + ": query", connection = connection_config_.describe();
     try {
       db::with_connection(
           *pool_, retry_,
@@ -362,7 +362,7 @@ class SqlPoll final : public pipeline::Input {
           },
           db::Idempotent::yes, logged_retries(what, connection, retry_, stop_));
     } catch (Error& e) {
-      throw e.add_context(naming_connection(e, what, connection));
+      throw e.add_context(naming_connection(e, what, connection) + after_position());
     }
   }
 
