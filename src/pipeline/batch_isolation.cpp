@@ -3,8 +3,11 @@
 // error, while every good row commits.
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "core/text.hpp"
 #include "pipeline/commit_engine.hpp"
+#include "weir/log.hpp"
 
 namespace weir::pipeline {
 
@@ -31,7 +34,10 @@ std::string row_json(const Batch& rows, std::size_t row, const std::vector<std::
 // the sink stays usable after a failed write (BulkWriter's contract). `run` carries the size
 // reached over to the batch's next chunk. A sink without transactions has no savepoints: the
 // rows of a rejected run that it took before the bad one are written again (at least once).
-void CommitEngine::write_isolating(const Batch& rows, std::size_t& run, std::vector<DeadLetter>& letters) {
+void CommitEngine::write_isolating(const Batch& rows, std::size_t& run, std::vector<DeadLetter>& letters,
+                                   std::size_t kept) {
+  const Origin& origin = origins_[kept];
+  const Batch& read = origin.source ? *origin.source : *pending_[kept];
   bool savepoint_set = false;
   for (std::size_t at = 0; at < rows.rows();) {
     const std::size_t n = std::min(run, rows.rows() - at);
@@ -42,7 +48,14 @@ void CommitEngine::write_isolating(const Batch& rows, std::size_t& run, std::vec
     } catch (const Error& e) {
       if (!is_row_error(e)) throw;
       sink_->rollback_to_savepoint(kRowsSavepoint);
-      if (n == 1) letters.push_back({policy_.path, e.kind(), e.what(), sink_->record_json(rows, at++), e.code()});
+      if (n == 1) {
+        const std::size_t read_row = origin.rows.empty() ? at : origin.rows[at];
+        if (!rejections_logged_) log_rejected_row(e, rows, at, read, read_row);
+        letters.push_back({policy_.path, e.kind(), e.what(), sink_->record_json(rows, at), e.code()});
+        letters.back().origin = read_row < read.rows() ? &read : nullptr;  // else a filter lost it
+        letters.back().origin_row = read_row;
+        ++at;
+      }
       run = std::max<std::size_t>(1, n / 2);
       continue;
     }
@@ -52,6 +65,19 @@ void CommitEngine::write_isolating(const Batch& rows, std::size_t& run, std::vec
     run = n < kWholeChunk / 2 ? n * 2 : kWholeChunk;
   }
   if (savepoint_set) sink_->release_savepoint(kRowsSavepoint);
+}
+
+// The run's first rejected row, in one line: a rerun into a table that holds the rows rejects
+// every row, and the progress lines and the summary count the rest.
+void CommitEngine::log_rejected_row(const Error& e, const Batch& rows, std::size_t row, const Batch& read,
+                                    std::size_t read_row) {
+  rejections_logged_ = true;
+  std::string key = sink_->row_key(rows, row);
+  std::string position = read_row < read.rows() ? dead_->position_of(read, read_row) : std::string();
+  log::warn(fmt::format("{}: table `{}` rejected the row{}{}: {}; it goes to the dead letters, as do later rejected "
+                        "rows (counted in the progress lines and the summary)",
+                        policy_.path, sink_->target(), key.empty() ? "" : " with key " + key,
+                        position.empty() ? "" : " (source position " + position + ")", e.what()));
 }
 
 const Batch& CommitEngine::slice_of(const Batch& rows, std::size_t begin, std::size_t end) {

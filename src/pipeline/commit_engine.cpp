@@ -89,6 +89,7 @@ void CommitEngine::write(Chunk chunk) {
   }
   if (chunk.batch->empty()) {
     recycle_(std::move(chunk.batch));
+    if (chunk.source) recycle_(std::move(chunk.source));
   } else {
     if (!prepared_) sink_->prepare(*chunk.batch);
     prepared_ = true;
@@ -97,6 +98,7 @@ void CommitEngine::write(Chunk chunk) {
     inside_source_transaction_ = sink_->transactional() && ends_inside_transaction(*chunk.batch);
     pending_rows_ += chunk.batch->rows();
     pending_.push_back(std::move(chunk.batch));
+    origins_.push_back(Origin{std::move(chunk.source), std::move(chunk.source_rows)});
     if (streaming_) stream(*pending_.back());
     if (inside_source_transaction_ || unkept_) bound_open_transaction();
     if (batch_full()) commit_batch();
@@ -222,19 +224,9 @@ void CommitEngine::set_aside_after(const Error& e) {
 }
 
 void CommitEngine::log_set_aside(const Error& e, bool row_error) {
-  if (!row_error) {
-    log::warn(fmt::format("{}: {}; writing the batch again", policy_.path, e.what()));
-  } else if (!rejections_logged_) {
-    // A rerun into a table that holds the rows rejects every batch: one line says what
-    // happens, the progress lines and the summary count the rows.
-    rejections_logged_ = true;
-    log::warn(fmt::format("{}: the target rejected a row ({}); writing the batch again around the rejected rows, "
-                          "which go to the dead letters with their errors (this and later batches' rejections "
-                          "are counted in the progress lines and the summary)",
-                          policy_.path, e.what()));
-  } else {
-    log::debug(fmt::format("{}: {}; writing the batch again around the rejected rows", policy_.path, e.what()));
-  }
+  if (!row_error) log::warn(fmt::format("{}: {}; writing the batch again", policy_.path, e.what()));
+  // The first row set aside is logged, naming it (batch_isolation.cpp).
+  else log::debug(fmt::format("{}: {}; writing the batch again around the rejected rows", policy_.path, e.what()));
 }
 
 // Writes the kept rows again in a fresh transaction, setting rejected rows aside, and
@@ -268,7 +260,7 @@ void CommitEngine::replay_once(bool then_commit) {
       in_transaction_ = true;
     }
     std::size_t run = kWholeChunk;
-    for (const auto& batch : pending_) write_isolating(sink_->shape(*batch), run, letters);
+    for (std::size_t i = 0; i < pending_.size(); ++i) write_isolating(sink_->shape(*pending_[i]), run, letters, i);
     // A replay after a failed commit finds the same rows again: the sink already holds the
     // letters the earlier attempt gave it.
     for (std::size_t i = letters_in_sink_; i < letters.size(); ++i) dead_->add(std::move(letters[i]));
@@ -351,11 +343,18 @@ void CommitEngine::settle_batch() {
   rejected_in_batch_ = 0;
   letters_in_sink_ = 0;
   pending_rows_ = 0;
-  for (auto& batch : pending_) recycle_(std::move(batch));
-  pending_.clear();
+  recycle_kept();
   streaming_ = true;
   unkept_ = false;
   batch_started_ = {};
+}
+
+void CommitEngine::recycle_kept() {
+  for (auto& batch : pending_) recycle_(std::move(batch));
+  for (auto& origin : origins_)
+    if (origin.source) recycle_(std::move(origin.source));
+  pending_.clear();
+  origins_.clear();
 }
 
 void CommitEngine::rollback_quietly() noexcept {

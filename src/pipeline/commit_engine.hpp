@@ -106,6 +106,7 @@ class CommitEngine final : public Output {
   void commit_or_doubt();
   bool landed_in_doubt();
   void settle_batch();
+  void recycle_kept();  // hands back the kept batches and their origins
   void abandon_unfinished_transaction();
   void rollback_quietly() noexcept;
   Error& note_if_full(Error& e) const;
@@ -113,8 +114,10 @@ class CommitEngine final : public Output {
   RetryHooks retry_hooks();
   void add_committed(const db::WriteCounts& counts);
   // batch_isolation.cpp
-  void write_isolating(const Batch& rows, std::size_t& run, std::vector<DeadLetter>& letters);
+  // `kept`: the index in pending_ of the batch `rows` is shaped from (for the letters' origins).
+  void write_isolating(const Batch& rows, std::size_t& run, std::vector<DeadLetter>& letters, std::size_t kept);
   const Batch& slice_of(const Batch& rows, std::size_t begin, std::size_t end);
+  void log_rejected_row(const Error& e, const Batch& rows, std::size_t row, const Batch& read, std::size_t read_row);
   // large_transaction.cpp
   void bound_open_transaction();
   void stream_unkept(const Batch& batch);
@@ -134,6 +137,12 @@ class CommitEngine final : public Output {
   bool replay_started_ = false;                  // the replay reached the target (db::worth_rerunning)
   Clock::time_point batch_started_{};
   std::vector<std::unique_ptr<Batch>> pending_;  // this transaction's rows, kept for a replay
+  // For each of pending_, the batch the input read and each row's place in it (Chunk::source).
+  struct Origin {
+    std::unique_ptr<Batch> source;
+    std::vector<std::size_t> rows;
+  };
+  std::vector<Origin> origins_;
   std::uint64_t pending_rows_ = 0;
   std::string checkpoint_;                       // the input position after the pending rows
   bool checkpoint_unsaved_ = false;

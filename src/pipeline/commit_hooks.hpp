@@ -16,6 +16,7 @@
 
 #include "pipeline/dead_letters.hpp"
 #include "pipeline/error_limit.hpp"
+#include "pipeline/letter_replay.hpp"
 #include "pipeline/module.hpp"
 #include "pipeline/state_store.hpp"
 
@@ -35,6 +36,10 @@ class PipelineCommitHooks final : public CommitHooks {
   // From now on after_commit() ends by telling `input` what was committed (Input::committed).
   void acknowledge_to(Input& input) { input_ = &input; }
 
+  // From now on the checkpoints are `replay`'s: no state is saved, and each commit deletes the
+  // letters it covered from the table — those given up on again stay, with their new error.
+  void replay_letters(const LetterReplay& replay) { replay_ = &replay; }
+
   // The last checkpoint committed (progress reports).
   std::string last_checkpoint() const;
 
@@ -47,10 +52,12 @@ class PipelineCommitHooks final : public CommitHooks {
 
  private:
   void save_elsewhere(std::string_view checkpoint);
+  void retire_replayed(db::Connection* target, std::string_view checkpoint, bool committed);
 
   StateOwner owner_;
   StateStore* state_;
   Input* input_ = nullptr;
+  const LetterReplay* replay_ = nullptr;
   DeadLetterTable* dead_;
   std::stop_token stop_;
   bool state_in_target_ = false;

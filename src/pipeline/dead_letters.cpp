@@ -8,6 +8,8 @@
 #include <atomic>
 #include <chrono>
 
+#include "pipeline/checkpoint.hpp"
+#include "pipeline/sink.hpp"
 #include "weir/error.hpp"
 #include "weir/temporal.hpp"
 
@@ -15,8 +17,9 @@ namespace weir::pipeline {
 namespace {
 
 const std::vector<std::string>& letter_columns() {
-  static const std::vector<std::string> columns{"pipeline", "stage",      "error_kind", "error_message",
-                                                "record",   "created_at", "id",         "error_code"};
+  static const std::vector<std::string> columns{"pipeline",   "stage", "error_kind", "error_message",
+                                                "record",     "created_at", "id",    "error_code",
+                                                "original",   "original_values", "position"};
   return columns;
 }
 
@@ -62,6 +65,15 @@ DeadLetterTable::DeadLetterTable(db::ConnectionConfig config, db::TableRef table
       retry_(retry) {}
 
 void DeadLetterTable::add(DeadLetter letter) {
+  if (letter.origin) {
+    letter.original_json = row_json(*letter.origin, letter.origin_row);
+    letter.original_values = encode_position(letter.origin->row(letter.origin_row));
+    if (input_) {
+      letter.position = input_->position_of(*letter.origin, letter.origin_row);
+      letter.replaces = input_->replayed_letter(*letter.origin, letter.origin_row);
+    }
+    letter.origin = nullptr;  // the batch is the stage's, not the letter's
+  }
   std::lock_guard lock(mutex_);
   pending_.push_back(std::move(letter));
   ++added_;
@@ -88,15 +100,20 @@ void DeadLetterTable::ensure_table(db::Connection& connection) const {
   auto q = [&](std::string_view name) { return d.quote_identifier(name); };
   connection.execute(fmt::format(
       "CREATE TABLE IF NOT EXISTS {} ({} VARCHAR(255) NOT NULL, {} VARCHAR(255) NOT NULL, {} VARCHAR(40) NOT NULL, "
-      "{} TEXT NOT NULL, {} TEXT NOT NULL, {} VARCHAR(40) NOT NULL, {} VARCHAR(80), {} VARCHAR(20))",
+      "{} TEXT NOT NULL, {} TEXT NOT NULL, {} VARCHAR(40) NOT NULL, {} VARCHAR(80), {} VARCHAR(20), {} TEXT, {} TEXT, "
+      "{} TEXT)",
       d.quote_table(table_), q("pipeline"), q("stage"), q("error_kind"), q("error_message"), q("record"),
-      q("created_at"), q("id"), q("error_code")));
-  // A table an earlier weir version made: its letters stay, without an id or code.
-  for (std::string_view column : {"id", "error_code"}) {
+      q("created_at"), q("id"), q("error_code"), q("original"), q("original_values"), q("position")));
+  // A table an earlier weir version made: its letters stay, without the columns added since.
+  constexpr std::pair<std::string_view, std::string_view> kAdded[] = {{"id", "VARCHAR(80)"},
+                                                                      {"error_code", "VARCHAR(20)"},
+                                                                      {"original", "TEXT"},
+                                                                      {"original_values", "TEXT"},
+                                                                      {"position", "TEXT"}};
+  for (auto [column, type] : kAdded) {
     if (has_column(connection, table_, column)) continue;
     try {
-      connection.execute(fmt::format("ALTER TABLE {} ADD COLUMN {} VARCHAR({})", d.quote_table(table_), q(column),
-                                     column == "id" ? 80 : 20));
+      connection.execute(fmt::format("ALTER TABLE {} ADD COLUMN {} {}", d.quote_table(table_), q(column), type));
     } catch (const Error&) {
       if (!has_column(connection, table_, column)) throw;  // else another pipeline added it meanwhile
     }
@@ -107,7 +124,14 @@ void DeadLetterTable::write(db::Connection& connection, const std::vector<DeadLe
   if (letters.empty()) return;
   Batch batch(letter_schema());
   std::string created = format_timestamptz(timestamptz_now());
+  auto text_or_null = [](const std::string& text) { return text.empty() ? Value() : Value(text); };
   for (const DeadLetter& l : letters) {
+    // A replay that gave up on a record again: its letter keeps its id, with the new error.
+    if (!l.replaces.empty()) {
+      delete_letter(connection, l.replaces);
+      std::lock_guard lock(mutex_);
+      rewritten_.insert(l.replaces);
+    }
     std::span<Value> row = batch.append_row();
     row[0] = Value(pipeline_);
     row[1] = Value(l.stage);
@@ -115,8 +139,11 @@ void DeadLetterTable::write(db::Connection& connection, const std::vector<DeadLe
     row[3] = Value(l.message);
     row[4] = Value(l.record_json);
     row[5] = Value(created);
-    row[6] = Value(new_letter_id());
-    row[7] = l.code.empty() ? Value() : Value(l.code);
+    row[6] = Value(l.replaces.empty() ? new_letter_id() : l.replaces);
+    row[7] = text_or_null(l.code);
+    row[8] = text_or_null(l.original_json);
+    row[9] = text_or_null(l.original_values);
+    row[10] = text_or_null(l.position);
   }
   db::WriteSpec spec{table_, letter_columns(), db::WriteMode::insert, {}};
   auto writer = connection.bulk_writer(spec);
@@ -125,6 +152,37 @@ void DeadLetterTable::write(db::Connection& connection, const std::vector<DeadLe
 }
 
 void DeadLetterTable::write_pending(db::Connection& connection) { write(connection, snapshot()); }
+
+std::uint64_t DeadLetterTable::delete_letter(db::Connection& connection, const std::string& id) {
+  const db::Dialect& d = connection.dialect();
+  return connection.execute(fmt::format("DELETE FROM {} WHERE {} = {} AND {} = {}", d.quote_table(table_),
+                                        d.quote_identifier("pipeline"), d.placeholder(1), d.quote_identifier("id"),
+                                        d.placeholder(2)),
+                            std::array<Value, 2>{Value(pipeline_), Value(id)});
+}
+
+void DeadLetterTable::retire(db::Connection& connection, const std::vector<std::string>& ids) {
+  for (const std::string& id : ids) delete_letter(connection, id);
+}
+
+void DeadLetterTable::retire(const std::vector<std::string>& ids, std::stop_token stop) {
+  if (ids.empty()) return;
+  const std::string what = fmt::format("deleting the replayed dead letters from `{}`", table_.to_string());
+  try {
+    db::with_connection(
+        *pool_, retry_,
+        [&](db::Connection& c) {
+          db::Transaction tx(c);
+          retire(c, ids);
+          tx.commit();
+        },
+        db::Idempotent::yes, logged_retries(what, config_.describe(), retry_, std::move(stop)));
+  } catch (Error& e) {
+    throw e.add_context(fmt::format("{} in {}: the rows they held are written; replaying those letters again "
+                                    "writes them again",
+                                    what, config_.describe()));
+  }
+}
 
 void DeadLetterTable::flush(std::stop_token stop) {
   std::vector<DeadLetter> letters = snapshot();
@@ -162,17 +220,18 @@ std::vector<DeadLetterTable::Stored> DeadLetterTable::list(const std::optional<s
       params.emplace_back(*id);
       where += fmt::format(" AND {} = {}", q("id"), d.placeholder(2));
     }
-    auto rows = c.query(fmt::format("SELECT {}, {}, {}, {}, {}, {}, {} FROM {} WHERE {} ORDER BY {}, {}", q("id"),
-                                    q("created_at"), q("stage"), q("error_kind"), q("error_code"),
-                                    q("error_message"), q("record"), d.quote_table(table_), where, q("created_at"),
-                                    q("id")),
+    auto rows = c.query(fmt::format("SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, {} FROM {} WHERE {} ORDER BY {}, {}",
+                                    q("id"), q("created_at"), q("stage"), q("error_kind"), q("error_code"),
+                                    q("error_message"), q("record"), q("original"), q("original_values"),
+                                    q("position"), d.quote_table(table_), where, q("created_at"), q("id")),
                         params);
     Batch batch;
     while (rows->next(batch, 256))
-      for (std::size_t r = 0; r < batch.rows(); ++r)
-        letters.push_back(Stored{batch.at(r, 0).to_text(), batch.at(r, 1).to_text(), batch.at(r, 2).to_text(),
-                                 batch.at(r, 3).to_text(), batch.at(r, 4).to_text(), batch.at(r, 5).to_text(),
-                                 batch.at(r, 6).to_text()});
+      for (std::size_t r = 0; r < batch.rows(); ++r) {
+        auto text = [&](std::size_t c) { return batch.at(r, c).to_text(); };
+        letters.push_back(Stored{text(0), text(1), text(2), text(3), text(4), text(5), text(6), text(7), text(8),
+                                 text(9)});
+      }
   }, db::Idempotent::yes, {});
   return letters;
 }

@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -36,7 +37,13 @@ class DeadLetterTable final : public DeadLetterSink {
   DeadLetterTable(db::ConnectionConfig config, db::TableRef table, std::string pipeline,
                   std::shared_ptr<db::Pool> pool = nullptr, RetryPolicy retry = {});
 
+  // Fills a letter's original record and position from its origin (DeadLetter::origin).
   void add(DeadLetter letter) override;
+  // The input whose records the letters hold: it tells their positions (Input::position_of).
+  void describe_origins_with(const Input& input) noexcept { input_ = &input; }
+  std::string position_of(const Batch& rows, std::size_t row) const override {
+    return input_ ? input_->position_of(rows, row) : std::string();
+  }
 
   const db::TableRef& table() const noexcept { return table_; }
   // Where the letters go, for messages: "table `t` on connection `c` (url, password masked)".
@@ -54,10 +61,20 @@ class DeadLetterTable final : public DeadLetterSink {
   // transient failure is retried until the policy or `stop` ends it. A COMMIT whose answer was
   // lost may repeat them: letters kept apart from the target are delivered at least once.
   void flush(std::stop_token stop = {});
+  // Deletes the letters `ids` of the pipeline, replayed into the target: through `connection`
+  // (its open transaction, the target's), or through a connection of the table's pool.
+  void retire(db::Connection& connection, const std::vector<std::string>& ids);
+  void retire(const std::vector<std::string>& ids, std::stop_token stop = {});
+  // Whether letter `id` was written again, with a new error, by a replay that gave up on it.
+  bool rewrote(const std::string& id) const {
+    std::lock_guard lock(mutex_);
+    return rewritten_.contains(id);
+  }
 
   // A letter as stored, for `weir deadletters`.
   struct Stored {
     std::string id, created_at, stage, error_kind, error_code, error_message, record;
+    std::string original, original_values, position;  // empty in letters of weir versions before them
   };
   // The pipeline's letters, oldest first; with `id`, that one only.
   std::vector<Stored> list(const std::optional<std::string>& id = std::nullopt);
@@ -67,15 +84,18 @@ class DeadLetterTable final : public DeadLetterSink {
  private:
   std::vector<DeadLetter> snapshot();  // the pending letters, now in flight
   void write(db::Connection& connection, const std::vector<DeadLetter>& letters);
+  std::uint64_t delete_letter(db::Connection& connection, const std::string& id);
 
   db::ConnectionConfig config_;
   db::TableRef table_;
   std::string pipeline_;
-  std::mutex mutex_;  // the filter and output threads both add letters
+  mutable std::mutex mutex_;  // the filter and output threads both add letters
   std::vector<DeadLetter> pending_;
+  std::set<std::string> rewritten_;  // ids of letters a replay wrote again
   std::atomic<std::uint64_t> added_{0};
   std::shared_ptr<db::Pool> pool_;
   RetryPolicy retry_;
+  const Input* input_ = nullptr;
   std::size_t in_flight_ = 0;
   bool table_checked_ = false;
 };

@@ -26,15 +26,14 @@ void CommitEngine::bound_open_transaction() {
                            "transaction without being kept for a replay",
                            policy_.path, pending_rows_));
   }
-  for (auto& batch : pending_) recycle_(std::move(batch));
-  pending_.clear();
+  recycle_kept();
 }
 
 void CommitEngine::stream_unkept(const Batch& batch) {
   std::vector<DeadLetter> letters;
   std::size_t run = kWholeChunk;
   try {
-    write_isolating(sink_->shape(batch), run, letters);
+    write_isolating(sink_->shape(batch), run, letters, pending_.size() - 1);  // `batch` is the last kept
   } catch (const Error& e) {
     give_up_unkept(e);
   }

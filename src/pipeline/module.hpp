@@ -21,6 +21,7 @@
 #include "core/config_spec.hpp"
 #include "db/connections.hpp"
 #include "weir/batch.hpp"
+#include "weir/change.hpp"
 #include "weir/db/connection.hpp"
 #include "weir/error.hpp"
 
@@ -117,6 +118,20 @@ class Input {
   // Prepares the query against the live database and returns the columns it yields, without
   // reading rows (`weir validate --check-sql`); null when the input cannot tell.
   virtual std::shared_ptr<const Schema> probe() { return nullptr; }
+  // Where row `row` of `rows` (a batch read() returned) sits in the source, for its dead letter:
+  // an incremental cursor's values, a change's commit LSN and index; empty when it cannot tell.
+  // Any thread may ask, about a batch read() no longer fills.
+  virtual std::string position_of(const Batch& rows, std::size_t row) const {
+    const ChangePosition* change = rows.position(row);  // a change stream's: "16/B3748:3"
+    return change ? to_string(*change) : std::string();
+  }
+  // The dead letter whose record row `row` of `rows` is, when the input replays dead letters
+  // (`weir deadletters replay`); empty otherwise.
+  virtual std::string replayed_letter(const Batch& rows, std::size_t row) const {
+    (void)rows;
+    (void)row;
+    return {};
+  }
 };
 
 // Where records that cannot be processed go, with why (see dead_letters.hpp for the table).
@@ -126,12 +141,29 @@ struct DeadLetter {
   std::string message;     // the error's one-line message (credentials already redacted)
   std::string record_json; // the record as a JSON object
   std::string code = {};   // the database's own code for the error (SQLSTATE, errno), when it gave one
+  // The record as the input read it, before any mapping or enrichment: as a JSON object, and
+  // its values with their types (checkpoint.hpp's encoding), which a replay reads back exactly.
+  std::string original_json = {};
+  std::string original_values = {};
+  std::string position = {};  // where the record sits in the source (Input::position_of)
+  std::string replaces = {};  // the id of the letter a replay gave up on again: it keeps that id
+  // Set by the stage that gives up on the record, until the runtime fills the four fields
+  // above: the batch the input read holding the record, and its row there.
+  const Batch* origin = nullptr;
+  std::size_t origin_row = 0;
 };
 
 class DeadLetterSink {
  public:
   virtual ~DeadLetterSink() = default;
   virtual void add(DeadLetter letter) = 0;
+  // Where record `row` of `rows` sits in the source (Input::position_of), for messages: `rows`
+  // is the batch the stage was given (a filter's input; for an output, the batch as read).
+  virtual std::string position_of(const Batch& rows, std::size_t row) const {
+    (void)rows;
+    (void)row;
+    return {};
+  }
 };
 
 // Turns one batch into another: enriches, drops or reroutes records. Runs on its own thread;
@@ -152,6 +184,9 @@ class Filter {
   // What the progress lines should say about the filter now ("serving stale rows …"), empty
   // for nothing; read by the progress thread while process() runs on another.
   virtual std::string progress_note() const { return {}; }
+  // Which rows of the last process()'s `in` its `out` holds, in order; null when `out` holds
+  // every row of `in` at the same index. Lets a dead letter find the record as it was read.
+  virtual const std::vector<std::size_t>* kept_rows() const { return nullptr; }
 };
 
 // What an output does around each of its commits (state and dead letters live here).
@@ -188,6 +223,12 @@ struct Chunk {
   // What the filters gave up on among this chunk's records: they commit with its rows, in
   // the output's batch that takes them, never with an earlier one.
   std::vector<DeadLetter> letters = {};
+  // The batch as the input read it, when filters replaced `batch` (null: `batch` is it), and
+  // for each row of `batch` its row there (empty: the same row): what dead letters keep.
+  std::unique_ptr<Batch> source = {};
+  std::vector<std::size_t> source_rows = {};
+  const Batch& origin() const noexcept { return source ? *source : *batch; }
+  std::size_t origin_row(std::size_t row) const noexcept { return source_rows.empty() ? row : source_rows[row]; }
 };
 
 class Output {

@@ -47,15 +47,45 @@ class BatchPool {
 
 using ChunkQueue = BoundedQueue<Chunk>;
 
-// Keeps a filter's dead letters with the chunk of their records, to commit with its rows.
+// A row of a filter's output whose row in the batch the input read is unknown (Chunk::source_rows).
+constexpr std::size_t kUnknownRow = static_cast<std::size_t>(-1);
+
+// Keeps a filter's dead letters with the chunk of their records, to commit with its rows; a
+// letter's row, in the batch the filter was given, becomes its row as the input read it.
 class ChunkLetters final : public DeadLetterSink {
  public:
-  explicit ChunkLetters(std::vector<DeadLetter>& letters) : letters_(&letters) {}
-  void add(DeadLetter letter) override { letters_->push_back(std::move(letter)); }
+  ChunkLetters(Chunk& chunk, const Input& input) : chunk_(&chunk), input_(&input) {}
+  std::string position_of(const Batch& rows, std::size_t row) const override {
+    (void)rows;  // the batch the filter was given: its row's place in what the input read is known
+    const std::size_t read_row = chunk_->origin_row(row);
+    return read_row == kUnknownRow ? std::string() : input_->position_of(chunk_->origin(), read_row);
+  }
+  void add(DeadLetter letter) override {
+    if (letter.origin) {
+      letter.origin_row = chunk_->origin_row(letter.origin_row);
+      letter.origin = letter.origin_row == kUnknownRow ? nullptr : &chunk_->origin();
+    }
+    chunk_->letters.push_back(std::move(letter));
+  }
 
  private:
-  std::vector<DeadLetter>* letters_;
+  Chunk* chunk_;
+  const Input* input_;
 };
+
+// Each row of a filter's output, as the rows of the batch the input read: `rows` (the filter's
+// input's) composed with what the filter kept. A filter that says nothing yet changed the
+// number of rows broke its contract (Filter::kept_rows): its rows' origins are unknown.
+void keep_rows(std::vector<std::size_t>& rows, const std::vector<std::size_t>* kept, std::size_t in,
+               std::size_t out) {
+  if (!kept && in == out) return;
+  std::vector<std::size_t> composed;
+  if (!kept) composed.assign(out, kUnknownRow);
+  else composed.reserve(kept->size());
+  if (kept)
+    for (std::size_t k : *kept) composed.push_back(rows.empty() ? k : rows[k]);
+  rows = std::move(composed);
+}
 
 // One pipeline's run: its stages, their queues and the first error any stage met.
 class PipelineRun {
@@ -63,7 +93,9 @@ class PipelineRun {
   PipelineRun(Pipeline& p, const RunnerOptions& options)
       : p_(p), options_(options), hooks_(p.owner, *p.state, *p.dead_letters, options.run.stop) {
     if (p.max_errors) hooks_.limit_errors(*p.max_errors, rows_read_);
+    p.dead_letters->describe_origins_with(*p.input);
     hooks_.acknowledge_to(*p.input);
+    if (options.replay) hooks_.replay_letters(*options.replay);
   }
 
   PipelineStats run() {
@@ -71,7 +103,7 @@ class PipelineRun {
     RunJournal journal(*p_.state, p_.owner);
     auto lock = RunLock::try_take(*p_.state, p_.owner);
     if (!lock) return locked_out(journal);
-    if (options_.reset) p_.state->reset(p_.owner);
+    if (options_.reset && !options_.replay) p_.state->reset(p_.owner);
     try {
       journal.start(RunHolder::here());
     } catch (Error& e) {
@@ -101,7 +133,9 @@ class PipelineRun {
   }
 
   PipelineStats run_stages(Clock::time_point started) {
-    if (auto checkpoint = p_.state->load(p_.owner, options_.run.stop)) p_.input->restore(*checkpoint);
+    // A replay reads no position: the letters it sends are its input.
+    if (auto checkpoint = options_.replay ? std::nullopt : p_.state->load(p_.owner, options_.run.stop))
+      p_.input->restore(*checkpoint);
     bool filtering = !p_.filters.empty();
     std::thread reader([&] { read_stage(filtering ? filtered_ : ready_); });
     std::thread filter;
@@ -210,14 +244,18 @@ class PipelineRun {
       while (!filtered_.drained()) {
         auto chunk = filtered_.pop(kIdlePoll);
         if (!chunk) continue;
-        ChunkLetters letters(chunk->letters);
+        ChunkLetters letters(*chunk, *p_.input);
         for (auto& f : p_.filters) {
           if (chunk->batch->empty()) break;  // a run's end: nothing to filter
           auto next = pool_.take();
           const std::size_t letters_before = chunk->letters.size();
           f->process(*chunk->batch, *next, letters);
           count_dropped(chunk->batch->rows(), next->rows(), chunk->letters.size() - letters_before);
-          pool_.give(std::exchange(chunk->batch, std::move(next)));
+          keep_rows(chunk->source_rows, f->kept_rows(), chunk->batch->rows(), next->rows());
+          auto previous = std::exchange(chunk->batch, std::move(next));
+          // The batch as read stays with the chunk until its rows commit: dead letters keep it.
+          if (!chunk->source) chunk->source = std::move(previous);
+          else pool_.give(std::move(previous));
         }
         if (!ready_.push(std::move(*chunk))) break;
       }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/letter_replay.hpp"
 #include "pipeline/project.hpp"
 #include "pipeline/run_journal.hpp"
 
@@ -53,6 +54,9 @@ struct RunnerOptions {
   std::chrono::milliseconds progress_every{0};
   // Forget each pipeline's checkpoint first (`weir run --reset`), once its lock is held.
   bool reset = false;
+  // Set when the pipelines' input is this replay of dead letters (`weir deadletters replay`):
+  // no checkpoint is read or saved, and the letters leave the table as their rows commit.
+  const LetterReplay* replay = nullptr;
 };
 
 // Runs every pipeline of the project to completion, or until options.run.stop is requested,

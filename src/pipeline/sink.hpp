@@ -78,6 +78,13 @@ class Sink {
 
   // One rejected row as a JSON object, named as the target names its fields.
   virtual std::string record_json(const Batch& rows, std::size_t row) const { return row_json(rows, row); }
+  // A row's key in the target, for messages: `id=17`, `region="eu", id=4`; empty when the sink
+  // knows no key.
+  virtual std::string row_key(const Batch& rows, std::size_t row) const {
+    (void)rows;
+    (void)row;
+    return {};
+  }
 
   // For messages: what it writes to ("pipelines.p.output.sql_write writing to `t`"), where
   // (a connection's describe(), password masked), and the target's bare name.

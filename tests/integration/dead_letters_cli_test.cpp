@@ -81,6 +81,8 @@ TEST_P(DeadLettersCli, ListShowAndPurgeByIdOrAll) {
   EXPECT_EQ(shown.exit_code, 0) << shown.err;
   EXPECT_THAT(shown.out, HasSubstr("id: " + first_id + "\n"));
   EXPECT_THAT(shown.out, HasSubstr("record: {\"id\":2,\"v\":-2}\n"));
+  // The plain query has no cursor: the record as read, no position.
+  EXPECT_THAT(shown.out, HasSubstr("original: {\"id\":2,\"v\":-2}\nposition: \n"));
   EXPECT_THAT(shown.out, HasSubstr(std::string("error_code: ") + GetParam().code + "\n"));
 
   auto one = weir({"purge", "--id", first_id});

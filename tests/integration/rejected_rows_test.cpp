@@ -123,7 +123,7 @@ TEST_P(RejectedRows, EveryRowOfARerunIsItsOwnDeadLetterAndTheLogSaysSoOnce) {
   // 20 batches, each rejected: one warning for the run, not one per batch.
   auto warnings = lines_with(again.err, "warning");
   ASSERT_EQ(warnings.size(), 1u) << again.err;
-  EXPECT_NE(warnings[0].find("rejected a row"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find("` rejected the row with key id=1: "), std::string::npos) << warnings[0];
   EXPECT_NE(again.out.find("wrote 0 rows"), std::string::npos) << again.out;
 }
 

@@ -1,7 +1,9 @@
 // sql_call's lookups against a thousand keys and a database that goes away: how many queries
-// 100,000 records cost cold and warm (the lookup layer's own count of statements run), keys
+// 100,000 records cost cold and warm (the lookup layer's own count of statements run, and on
+// the servers the server's own count), keys
 // with no row remembered for their own ttl, a preloaded table joined in memory, and rows
 // served stale while the server is stopped — then on_error once they are older than stale_for.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -145,6 +147,71 @@ TEST_P(SqlCallResilience, KeysWithoutRowsHaveTheirOwnTtl) {
   EXPECT_EQ(name_of(*f, 950), "c950");
   EXPECT_EQ(name_of(*f, 1), "c1") << "still within its ttl";
   EXPECT_EQ(queries(*f), 3u);
+}
+
+// The queries counted by the server itself, not by weir: on PostgreSQL a function the lookup's
+// SQL calls in an uncorrelated subquery, which the server runs once per statement executed (a
+// one-time filter); on MariaDB its general log, every statement it received naming the table.
+class SqlCallCountedByServer : public SqlCallResilience {
+ protected:
+  bool postgres() const { return std::string(GetParam().name) == "Postgres"; }
+
+  // The lookup's SQL condition that counts (PostgreSQL), after the setup it needs.
+  std::string start_counting() {
+    auto admin = db::connect(config_);
+    if (postgres()) {
+      admin->execute_script(fmt::format(
+          "CREATE TABLE {0}_queries (n BIGINT NOT NULL); INSERT INTO {0}_queries VALUES (0); "
+          "CREATE FUNCTION {0}_counted() RETURNS boolean LANGUAGE plpgsql VOLATILE AS "
+          "$$ BEGIN UPDATE {0}_queries SET n = n + 1; RETURN true; END $$",
+          table_));
+      return fmt::format(" AND (SELECT {}_counted())", table_);
+    }
+    admin->execute_script("SET GLOBAL log_output = 'TABLE'; SET GLOBAL general_log = 'ON'");
+    logging_ = true;
+    return "";
+  }
+
+  std::uint64_t counted() {
+    auto admin = db::connect(config_);
+    // The pattern is built in the query, so that the query itself, logged too, does not match.
+    std::string n = postgres() ? test::scalar(*admin, "SELECT n FROM " + table_ + "_queries")
+                               : test::scalar(*admin, "SELECT count(*) FROM mysql.general_log WHERE command_type IN "
+                                                      "('Query', 'Execute') AND argument LIKE CONCAT('%FROM ', '" +
+                                                          table_ + "', ' WHERE%')");
+    return std::stoull(n);
+  }
+
+  void TearDown() override {
+    if (logging_) db::connect(config_)->execute_script("SET GLOBAL general_log = 'OFF'; TRUNCATE mysql.general_log");
+    if (postgres() && !table_.empty())
+      db::connect(config_)->execute_script(
+          fmt::format("DROP FUNCTION IF EXISTS {0}_counted(); DROP TABLE IF EXISTS {0}_queries", table_));
+    SqlCallResilience::TearDown();
+  }
+
+  bool logging_ = false;
+};
+
+INSTANTIATE_TEST_SUITE_P(Servers, SqlCallCountedByServer,
+                         ::testing::ValuesIn(std::begin(kBackends), std::begin(kBackends) + 2),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST_P(SqlCallCountedByServer, AThousandKeysCostAtMost200QueriesColdAndNoneWarm) {
+  const std::string counting = start_counting();
+  auto f = test::make_filter("sql_call", "connection: crm\nqueries:\n  - sql: \"SELECT name FROM " + table_ +
+                                             " WHERE id = {{record.k}}" + counting +
+                                             "\"\n    cache: { ttl: 10m, max_entries: 10000 }\n",
+                             connections_);
+  f->open(pipeline::RunOptions{});
+  const std::uint64_t before = counted();  // opening reads the result's columns once
+  pass(*f);
+  const std::uint64_t cold = counted() - before;
+  EXPECT_GE(cold, 1u);
+  EXPECT_LE(cold, 200u) << "at most one query per batch of 500 records";
+  EXPECT_EQ(cold, queries(*f)) << "the server saw what weir counted";
+  pass(*f);
+  EXPECT_EQ(counted() - before, cold) << "warm: no query reached the server";
 }
 
 // Only the servers can be stopped.

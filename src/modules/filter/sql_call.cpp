@@ -134,6 +134,8 @@ class SqlCall final : public pipeline::Filter {
     note_ = std::move(note);
   }
 
+  const std::vector<std::size_t>* kept_rows() const override { return dropped_any_ ? &kept_ : nullptr; }
+
   std::string progress_note() const override {
     std::lock_guard lock(note_mutex_);
     return note_;
@@ -232,7 +234,7 @@ class SqlCall final : public pipeline::Filter {
       if (k == KeyedRows::kNone) continue;
       const LookupOutcome& o = outcomes_[k];
       if (o.error) {
-        if (on_error(query, *o.error, in, r, dead)) live_[r] = 0, dropped_[r] = 1;
+        if (on_error(q, *o.error, in, r, keyed.keys[k], dead)) live_[r] = 0, dropped_[r] = 1;
         continue;
       }
       std::span<Value> row = out.row(r);
@@ -243,21 +245,40 @@ class SqlCall final : public pipeline::Filter {
     }
   }
 
-  // Applies on_error to record `r`; true when the record leaves the batch.
-  bool on_error(const QueryConfig& query, const Error& error, const Batch& in, std::size_t r,
+  // Applies on_error to record `r`, looked up with `key`; true when the record leaves the batch.
+  bool on_error(std::size_t q, const Error& error, const Batch& in, std::size_t r, const Lookup::Key& key,
                 pipeline::DeadLetterSink& dead) {
+    const QueryConfig& query = config_.queries[q];
     switch (query.on_error) {
       case OnError::fail: {
         Error e = error;
-        throw e.add_context(query.path);
+        std::string position = dead.position_of(in, r);
+        throw e.add_context(fmt::format("{}: looking up {}{}", query.path, key_text(q, key),
+                                        position.empty() ? "" : " (source position " + position + ")"));
       }
       case OnError::skip: return true;
       case OnError::null: return false;
       case OnError::dead_letter:
-        dead.add(pipeline::DeadLetter{query.path, error.kind(), error.what(), record_json(in, r)});
+      {
+        pipeline::DeadLetter letter{query.path, error.kind(), error.what(), record_json(in, r), error.code()};
+        letter.origin = &in;
+        letter.origin_row = r;
+        dead.add(std::move(letter));
         return true;
+      }
     }
     return false;
+  }
+
+  // "record.customer_id=42, record.region=\"eu\"": the fields a key was read from, and its values.
+  std::string key_text(std::size_t q, const Lookup::Key& key) const {
+    std::string out;
+    const auto& fields = lookups_[q].sql().fields();
+    for (std::size_t f = 0; f < fields.size() && f < key.size(); ++f) {
+      out += fmt::format("{}{}=", f ? ", " : "", fields[f].to_string());
+      key[f].append_json(out);
+    }
+    return out;
   }
 
   // Removes the records skipped or dead-lettered, keeping the order of the rest. A plain batch
@@ -265,7 +286,11 @@ class SqlCall final : public pipeline::Filter {
   // lives beside the cells), and a source transaction whose last row was dropped ends at its
   // last kept row.
   void compact(Batch& out) {
-    if (std::ranges::find(dropped_, 1) == dropped_.end()) return;
+    kept_.clear();
+    dropped_any_ = std::ranges::find(dropped_, 1) != dropped_.end();
+    if (!dropped_any_) return;
+    for (std::size_t r = 0; r < out.rows(); ++r)
+      if (!dropped_[r]) kept_.push_back(r);
     const bool changes = out.has_changes();
     Batch kept(out.schema_ptr());
     std::size_t n = 0;
@@ -300,6 +325,8 @@ class SqlCall final : public pipeline::Filter {
   std::vector<std::size_t> offsets_;               // per query: its first merged column
   std::vector<char> live_;     // per row: still to be looked up by the next query
   std::vector<char> dropped_;  // per row: skipped or dead-lettered
+  std::vector<std::size_t> kept_;  // the rows of the last batch that were not, when some were
+  bool dropped_any_ = false;
   std::vector<LookupOutcome> outcomes_;
   // The batch's JSON cells, parsed once for `when:` and every query. Keyed by row and
   // column, which holds within one process(): rows are compacted only at its end, the input's

@@ -138,7 +138,10 @@ class SqlPoll final : public pipeline::Input {
       config::Section c(section.node("cursor"), cursor_spec(), section.path_of("cursor"));
       try {
         for (const std::string& column : c.string_list("columns"))
+        {
           cursor_columns_ += (cursor_columns_.empty() ? "" : ",") + column;
+          cursor_names_.push_back(db::TableRef::parse(column).name);
+        }
         std::vector<std::string> columns = c.string_list("columns");
         cursor_.emplace(columns, initial_values(c),
                         KeysetCursor::Options{.lag = c.duration("lag"), .time_zone = c.string("time_zone"),
@@ -251,6 +254,16 @@ class SqlPoll final : public pipeline::Input {
     return pipeline::encode_position(both);
   }
   std::uint64_t rows_skipped() const noexcept override { return rows_skipped_.load(); }
+  // The row's cursor values, as a JSON object: `{"updated_at":"2026-12-06 10:00:00","id":17}`.
+  std::string position_of(const Batch& rows, std::size_t row) const override {
+    if (!cursor_) return {};
+    std::vector<Value> values;
+    for (const std::string& column : cursor_names_) {
+      auto index = rows.schema().find(column);
+      values.push_back(index ? rows.at(row, *index) : Value());
+    }
+    return cursor_json(values);
+  }
   // The table keeps the rows: a lost commit is read again from the checkpoint.
   bool source_forgets_committed() const noexcept override { return false; }
 
@@ -349,7 +362,7 @@ class SqlPoll final : public pipeline::Input {
           },
           db::Idempotent::yes, logged_retries(what, connection, retry_, stop_));
     } catch (Error& e) {
-      throw e.add_context(naming_connection(e, what, connection));
+      throw e.add_context(naming_connection(e, what, connection) + after_position());
     }
   }
 
@@ -411,7 +424,8 @@ class SqlPoll final : public pipeline::Input {
                                                                                  first_read_failure_);
         if (!db::worth_rerunning(e, true, db::Idempotent::yes) || !resumable ||
             !retry_.allows_another(read_failures_, failing_for))
-          throw e.add_context(fmt::format("{}: reading from {}", path_, connection_config_.describe()));
+          throw e.add_context(fmt::format("{}: reading from {}{}", path_, connection_config_.describe(),
+                                          after_position()));
         pool_->count_retry();
         open_page();
       }
@@ -419,8 +433,34 @@ class SqlPoll final : public pipeline::Input {
     read_failures_ = 0;
     rows_in_page_ += out.rows();
     rows_in_run_ += out.rows();
-    if (cursor_) reading().advance(out);
+    if (cursor_) {
+      try {
+        reading().advance(out);
+      } catch (Error& e) {
+        throw e.add_context(fmt::format("{}.cursor{}", path_, after_position()));
+      }
+    }
     return true;
+  }
+
+  // " after cursor position {"id":17}" (the last row read), or " from the cursor's start",
+  // for messages; empty without a cursor.
+  std::string after_position() const {
+    if (!cursor_) return {};
+    if (cursor_->position().empty()) return " from the cursor's start";
+    return " after cursor position " + cursor_json(cursor_->position());
+  }
+
+  // The cursor columns' `values` as a JSON object.
+  std::string cursor_json(const std::vector<Value>& values) const {
+    std::string out = "{";
+    for (std::size_t i = 0; i < values.size() && i < cursor_names_.size(); ++i) {
+      if (i) out += ',';
+      append_json_string(out, cursor_names_[i]);
+      out += ':';
+      values[i].append_json(out);
+    }
+    return out + "}";
   }
 
   db::ConnectionConfig connection_config_;
@@ -435,6 +475,7 @@ class SqlPoll final : public pipeline::Input {
   bool nulls_counted_ = false;               // this run counted the rows no cursor reads
   std::atomic<std::uint64_t> rows_skipped_{0};
   std::string cursor_columns_;  // as configured, comma-separated
+  std::vector<std::string> cursor_names_;  // the columns of the result they are
   std::optional<pipeline::CronSchedule> schedule_;
   bool once_ = true;
   std::stop_token stop_;  // this run's (RunOptions::stop)

@@ -122,6 +122,17 @@ class SqlWriteSink final : public DatabaseSink {
     return pipeline::row_json(rows, row, &spec_.columns);
   }
 
+  // `key`'s columns, else the target's primary key.
+  std::string row_key(const Batch& rows, std::size_t row) const override {
+    std::string out;
+    for (std::size_t c = 0; c < rows.width() && c < spec_.columns.size(); ++c) {
+      if (std::ranges::find(key_columns_, spec_.columns[c]) == key_columns_.end()) continue;
+      out += fmt::format("{}{}=", out.empty() ? "" : ", ", spec_.columns[c]);
+      rows.at(row, c).append_json(out);
+    }
+    return out;
+  }
+
   std::string describe() const override { return fmt::format("{} writing to `{}`", path_, spec_.table.to_string()); }
   std::string target() const override { return spec_.table.to_string(); }
 
@@ -148,6 +159,7 @@ class SqlWriteSink final : public DatabaseSink {
   std::shared_ptr<const Schema> projected_schema_;
   Batch scratch_;
   std::unique_ptr<db::BulkWriter> writer_;
+  std::vector<std::string> key_columns_;  // what names a row in messages: `key`, else the primary key
 };
 
 void SqlWriteSink::probe(const Schema* input) {
@@ -203,8 +215,13 @@ void SqlWriteSink::prepare(const Batch& first) {
     for (Column& c : columns) c.primary_key = false;
   bound_ = first.schema_ptr();
   projected_schema_ = std::make_shared<const Schema>(std::move(columns), input.source());
-  if (create_table_ && !connection_->describe_table(spec_.table))
+  auto target = connection_->describe_table(spec_.table);
+  if (create_table_ && !target) {
     connection_->execute(db::create_table_sql(connection_->dialect(), spec_.table, *projected_schema_, spec_.key));
+    target = connection_->describe_table(spec_.table);
+  }
+  key_columns_ = spec_.key;
+  if (key_columns_.empty() && target) key_columns_ = target->primary_key;
   writer_ = connection_->bulk_writer(spec_);
 }
 

@@ -1,0 +1,133 @@
+// Errors that say where (issue 17, item 5): each line a pipeline prints about a problem names
+// the pipeline and the stage (YAML path), and where they matter the table, the column, the
+// row's key and the cursor position. The lines are pinned whole, for a representative set: a
+// value a PostgreSQL column cannot take, a constraint violation, a lookup that fails with
+// on_error: fail, and a cursor column the query does not return.
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "support/test_support.hpp"
+#include "weir/db/driver.hpp"
+#include "weir/url.hpp"
+
+namespace weir {
+namespace {
+
+using ::testing::HasSubstr;
+
+// The lines of `text` holding `word`, each without its timestamp (what precedes the level).
+std::vector<std::string> lines_with(const std::string& text, const std::string& word) {
+  std::vector<std::string> found;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(word) == std::string::npos) continue;
+    for (const char* level : {"warning ", "error "})
+      if (auto at = line.find(level); at != std::string::npos && at < 40) line = line.substr(at);
+    found.push_back(line);
+  }
+  return found;
+}
+
+class ErrorLines : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto target = test::open_target("WEIR_TEST_PG_URL", dir_, "unused.db");
+    if (!target) GTEST_SKIP() << test::no_server_reason("WEIR_TEST_PG_URL");
+    db_ = std::move(target->connection);
+    pg_url_ = target->yaml_url;
+    pg_shown_ = Url::parse(target->url).to_string();
+    table_ = "el_" + test::unique_suffix();
+    db_->execute(fmt::format("CREATE TABLE {} (id INTEGER PRIMARY KEY, code VARCHAR(3) NOT NULL, "
+                             "v INTEGER NOT NULL CONSTRAINT {}_v CHECK (v >= 0))",
+                             table_, table_));
+  }
+
+  void TearDown() override {
+    if (db_) db_->execute("DROP TABLE IF EXISTS " + table_);
+  }
+
+  // A pipeline `p` from a SQLite table src(id, code, v) holding `rows`, into the PostgreSQL
+  // table, with `filters` and `cursor` (the sql_poll options after its query).
+  test::CommandResult run(const std::string& rows, const std::string& query = "SELECT id, code, v FROM src",
+                          const std::string& filters = "") {
+    auto source = test::open_sqlite(dir_.file("src.db"));
+    source->execute_script("DROP TABLE IF EXISTS src; CREATE TABLE src(id INTEGER PRIMARY KEY, code TEXT, v INTEGER);"
+                           "INSERT INTO src VALUES " + rows);
+    test::write_file(dir_.file("p.yaml"), fmt::format(R"(connections:
+  src: "sqlite:src.db"
+  pg: {}
+pipelines:
+  p:
+    input:
+      sql_poll: {{ connection: src, query: "{} WHERE {{{{cursor}}}} ORDER BY id", cursor: {{ columns: [id] }} }}
+{}    output: {{ sql_write: {{ connection: pg, table: {} }} }}
+    dead_letter: {{ connection: pg, table: {}_letters }}
+)",
+                                                     pg_url_, query, filters, table_, table_));
+    return test::run_weir({"run", "--once", "--reset", "--progress", "0s", dir_.file("p.yaml")},
+                          dir_.path().string());
+  }
+
+  test::TempDir dir_;
+  std::unique_ptr<db::Connection> db_;
+  std::string pg_url_, pg_shown_, table_;  // pg_shown_: the URL as weir shows it, password masked
+};
+
+TEST_F(ErrorLines, AValueAColumnCannotTakeNamesTheTableTheColumnTheKeyAndThePosition) {
+  auto r = run("(1, 'abc', 1), (2, 'abcd', 2), (3, 'xyz', 3)");
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  db_->execute("DROP TABLE IF EXISTS " + table_ + "_letters");
+  auto warnings = lines_with(r.err, "warning");
+  ASSERT_EQ(warnings.size(), 1u) << r.err;
+  EXPECT_EQ(warnings[0], fmt::format("warning pipelines.p.output.sql_write: table `{0}` rejected the row with key id=2 "
+                                     "(source position {{\"id\":2}}): copying into `{0}` (COPY {0}, line 1, column code): "
+                                     "value too long for type character varying(3) [SQLSTATE 22001]; it goes "
+                                     "to the dead letters, as do later rejected rows (counted in the progress lines "
+                                     "and the summary)",
+                                     table_));
+}
+
+TEST_F(ErrorLines, AConstraintViolationNamesTheTableTheKeyAndThePosition) {
+  auto r = run("(1, 'abc', 1), (2, 'def', -2), (3, 'xyz', 3)");
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  db_->execute("DROP TABLE IF EXISTS " + table_ + "_letters");
+  auto warnings = lines_with(r.err, "warning");
+  ASSERT_EQ(warnings.size(), 1u) << r.err;
+  EXPECT_EQ(warnings[0], fmt::format("warning pipelines.p.output.sql_write: table `{0}` rejected the row with key id=2 "
+                                     "(source position {{\"id\":2}}): copying into `{0}` (COPY {0}, line 1): new row for "
+                                     "relation \"{0}\" "
+                                     "violates check constraint \"{0}_v\" (Failing row contains (2, def, -2).) "
+                                     "[SQLSTATE 23514]; it goes to the dead letters, as do later rejected rows "
+                                     "(counted in the progress lines and the summary)",
+                                     table_));
+}
+
+TEST_F(ErrorLines, AFailedLookupNamesTheQueryTheKeyAndThePosition) {
+  auto r = run("(1, 'abc', 1), (2, 'def', 0), (3, 'xyz', 3)", "SELECT id, code, v FROM src",
+               "    filters:\n      - sql_call:\n          connection: pg\n          queries:\n"
+               "            - sql: \"SELECT 6 / {{record.v}} AS ratio\"\n              on_error: fail\n");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto errors = lines_with(r.err, "failed");
+  ASSERT_EQ(errors.size(), 1u) << r.err;
+  EXPECT_EQ(errors[0], fmt::format("weir: pipeline p failed: {}:12:15: pipelines.p.filters[0].sql_call.queries[0]: "
+                                   "looking up record.v=0 (source position {{\"id\":2}}): pipelines.p.filters[0]."
+                                   "sql_call: lookup on connection `pg` ({}): running query: division by zero "
+                                   "[SQLSTATE 22012]",
+                                   dir_.file("p.yaml"), pg_shown_));
+}
+
+TEST_F(ErrorLines, ACursorColumnTheQueryLacksNamesTheCursorAndWhereItStood) {
+  auto r = run("(1, 'abc', 1), (2, 'def', 2)", "SELECT code, v FROM src");
+  EXPECT_NE(r.exit_code, 0) << r.err;
+  auto errors = lines_with(r.err, "failed");
+  ASSERT_EQ(errors.size(), 1u) << r.err;
+  EXPECT_EQ(errors[0], "weir: pipeline p failed: " + dir_.file("p.yaml") +
+                           ": pipelines.p.input.sql_poll.cursor from the cursor's start: cursor column `id` is not "
+                           "among the query's columns (code, v)");
+}
+
+}  // namespace
+}  // namespace weir
