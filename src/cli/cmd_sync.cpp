@@ -33,6 +33,7 @@ struct SyncOptions {
   bool truncate = false;
   bool verify = false;
   bool reset = false;
+  bool with_indexes = false;
 };
 
 // "shop.public.orders" → connection `shop`, table `public.orders`; the table may be left out
@@ -82,6 +83,7 @@ sync::Request request_of(const Globals& globals, const SyncOptions& o) {
   r.truncate = o.truncate;
   r.verify = o.verify;
   r.reset = o.reset;
+  r.with_indexes = o.with_indexes;
   if (r.truncate && r.mode == sync::Mode::incremental)
     throw Error(ErrorKind::config, "--truncate applies to --mode full (an incremental run reads only new rows)");
   auto every = config::parse_duration(o.progress);
@@ -103,9 +105,9 @@ void print_report(const sync::Report& s, const std::string& format) {
                                          v->source_rows, v->target_rows, v->source_checksum, v->target_checksum, v->matches())
                            : "null";
     std::cout << fmt::format(
-        R"({{"source":{},"target":{},"rows_read":{},"rows_written":{},"rows_skipped":{},"created":{},"resumed":{},"interrupted":{},"seconds":{:.3f},"verify":{},"error":{}}})"
+        R"({{"source":{},"target":{},"rows_read":{},"rows_written":{},"rows_skipped":{},"indexes_built":{},"created":{},"resumed":{},"interrupted":{},"seconds":{:.3f},"verify":{},"error":{}}})"
         "\n",
-        json_text(s.source), json_text(s.target), s.rows_read, s.rows_written, s.rows_skipped, s.created, s.resumed,
+        json_text(s.source), json_text(s.target), s.rows_read, s.rows_written, s.rows_skipped, s.indexes_built, s.created, s.resumed,
         s.interrupted, s.seconds, verify, s.error.empty() ? "null" : json_text(s.error));
     return;
   }
@@ -117,7 +119,8 @@ void print_report(const sync::Report& s, const std::string& format) {
     return;
   }
   double rate = s.seconds > 0 ? double(s.rows_written) / s.seconds : 0;
-  std::string notes = std::string(s.created ? ", table created" : "") + (s.resumed ? ", resumed" : "") +
+  std::string notes = std::string(s.created ? ", table created" : "") +
+                      (s.indexes_built ? fmt::format(", {} indexes built", s.indexes_built) : "") + (s.resumed ? ", resumed" : "") +
                       (!s.error.empty() ? ", FAILED" : s.interrupted ? ", INTERRUPTED" : "");
   std::cout << fmt::format("sync {} to {}: read {}, wrote {}, skipped {} in {:.2f} s ({:.0f} rows/s){}\n", s.source,
                            s.target, s.rows_read, s.rows_written, s.rows_skipped, s.seconds, rate, notes);
@@ -169,6 +172,8 @@ void add_sync_command(CLI::App& app, const Globals& globals, Action& action) {
       ->capture_default_str();
   cmd->add_flag("--truncate", o->truncate, "Replace the target's rows (one transaction, full mode)");
   cmd->add_flag("--verify", o->verify, "Compare row count and checksum of both sides at the end");
+  cmd->add_flag("--with-indexes", o->with_indexes,
+                "Build the source's secondary indexes and unique constraints on the target after the load");
   cmd->add_flag("--reset", o->reset, "Forget the position kept for this source and target");
   cmd->add_option("--on-bad-value", o->on_bad_value, "A value the source cannot read (a MySQL zero date): fail or null")
       ->check(CLI::IsMember({"fail", "null"}))

@@ -41,6 +41,7 @@ struct Request {
   bool truncate = false;  // full: the target's rows are replaced, in one transaction
   bool verify = false;    // compare row count and checksum on both sides at the end
   bool reset = false;     // forget the position kept for this source and target first
+  bool with_indexes = false;  // build the source's secondary indexes and unique constraints after the load
   OnBadValue on_bad_value = OnBadValue::fail;
   std::chrono::milliseconds progress_every{0};
   std::stop_token stop;
@@ -64,6 +65,7 @@ struct Report {
   bool created = false;            // the target table was created
   bool resumed = false;            // a full sync went on from where a stopped one ended
   bool interrupted = false;        // stopped before every row was read
+  int indexes_built = 0;           // --with-indexes
   std::optional<Verification> verification;
   double seconds = 0;
   std::string error;          // empty when the sync finished

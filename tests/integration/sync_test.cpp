@@ -118,7 +118,12 @@ TEST_F(Sync, MariadbUnsignedAndZeroDatesArriveInPostgresOrNameTheColumn) {
 
   auto r = sync({"maria." + src, "--to", "pg"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.err.find("column `d`: the server returned a zero date"), std::string::npos) << r.err;
+  // Named by table, the row's key and column, in one line.
+  EXPECT_NE(r.err.find("table `" + src + "`: reading from connection `maria`"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the row (id)=(18446744073709551615): column `d`: the server returned a zero date"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   // Nothing was committed: the table it created is gone again.
   EXPECT_EQ(rows("pg", "SELECT count(*) AS n FROM pg_tables WHERE tablename = '" + src + "'"), "{\"n\":0}\n");
 
@@ -152,6 +157,65 @@ TEST_F(Sync, SqliteValuesArriveInPostgres) {
   EXPECT_EQ(rows("pg", "SELECT * FROM " + src),
             "{\"id\":9223372036854775807,\"MixedCase\":\"\xF0\x9F\x98\x80\",\"flag\":true,\"raw\":\"AP8=\","
             "\"at_local\":\"2024-02-29 23:59:59.123456\",\"amount\":\"0.1000000000000000000000000001\"}\n");
+}
+
+// --with-indexes: secondary indexes and unique constraints built after the load, in both
+// other databases; what another dialect cannot take (a partial or expression index) is named.
+TEST_F(Sync, WithIndexesBuildsSecondaryIndexesAndUniqueConstraintsAfterTheLoad) {
+  WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  WEIR_SERVER_URL_OR_SKIP(maria, "WEIR_TEST_MYSQL_URL");
+  std::string src = table("ix");
+  drop_later("pg", src);
+  drop_later("maria", src);
+  drop_later("maria", "weir_state");
+  sql("pg", fmt::format("CREATE TABLE {0} (id int PRIMARY KEY, a int, b int CONSTRAINT {0}_b_key UNIQUE, c int, "
+                        "d varchar(20), e varchar(20));\n"
+                        "CREATE INDEX {0}_a ON {0} (a);\n"
+                        "CREATE UNIQUE INDEX {0}_cd ON {0} (c, d);\n"
+                        "CREATE INDEX {0}_lower ON {0} (lower(e));\n"
+                        "CREATE INDEX {0}_part ON {0} (a) WHERE a > 0;\n"
+                        "INSERT INTO {0} VALUES (1, 5, 6, 7, 'x', 'E'), (2, 5, 7, 7, 'y', 'e');\n",
+                        src));
+  const std::string left_out = fmt::format("--with-indexes: index `{0}_lower` (on the expression lower(e::text)) of",
+                                           src);
+  auto r = sync({"pg." + src, "--to", "lite", "--with-indexes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("read 2, wrote 2, skipped 0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(", 3 indexes built"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find(left_out), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(fmt::format("index `{0}_part` (partial: WHERE a > 0)", src)), std::string::npos) << r.err;
+  EXPECT_EQ(rows("lite", fmt::format("SELECT il.name, il.\"unique\" AS u, group_concat(ii.name) AS cols "
+                                     "FROM pragma_index_list('{0}') il, pragma_index_info(il.name) ii "
+                                     "WHERE il.origin = 'c' GROUP BY il.name ORDER BY il.name",
+                                     src)),
+            fmt::format("{{\"name\":\"{0}_a\",\"u\":0,\"cols\":\"a\"}}\n"
+                        "{{\"name\":\"{0}_b_key\",\"u\":1,\"cols\":\"b\"}}\n"
+                        "{{\"name\":\"{0}_cd\",\"u\":1,\"cols\":\"c,d\"}}\n",
+                        src));
+  // Into another table name: the indexes are named after it, beside the source's own.
+  drop_later("pg", src + "_copy");
+  r = sync({"pg." + src, "--to", "pg." + src + "_copy", "--with-indexes", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"indexes_built\":3,"), std::string::npos) << r.out;
+  EXPECT_EQ(rows("pg", fmt::format("SELECT indexname FROM pg_indexes WHERE tablename = '{0}_copy' ORDER BY 1", src)),
+            fmt::format("{{\"indexname\":\"{0}_copy_{0}_a\"}}\n{{\"indexname\":\"{0}_copy_{0}_b_key\"}}\n"
+                        "{{\"indexname\":\"{0}_copy_{0}_cd\"}}\n{{\"indexname\":\"{0}_copy_pkey\"}}\n",
+                        src));
+  // A rerun finds them there.
+  r = sync({"pg." + src, "--to", "maria", "--with-indexes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = sync({"pg." + src, "--to", "maria", "--with-indexes", "--on-conflict", "replace"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(rows("maria", fmt::format("SELECT index_name AS name, non_unique AS nu, "
+                                      "group_concat(column_name ORDER BY seq_in_index) AS cols "
+                                      "FROM information_schema.statistics WHERE table_schema = database() AND "
+                                      "table_name = '{0}' GROUP BY index_name, non_unique ORDER BY index_name",
+                                      src)),
+            fmt::format("{{\"name\":\"{0}_a\",\"nu\":1,\"cols\":\"a\"}}\n"
+                        "{{\"name\":\"{0}_b_key\",\"nu\":0,\"cols\":\"b\"}}\n"
+                        "{{\"name\":\"{0}_cd\",\"nu\":0,\"cols\":\"c,d\"}}\n"
+                        "{{\"name\":\"PRIMARY\",\"nu\":0,\"cols\":\"id\"}}\n",
+                        src));
 }
 
 TEST_F(Sync, IncrementalRunsCopyOnlyNewAndChangedRows) {
