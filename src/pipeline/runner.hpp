@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,8 @@ struct RunnerOptions {
   std::chrono::milliseconds progress_every{0};
   // Forget each pipeline's checkpoint first (`weir run --reset`), once its lock is held.
   bool reset = false;
+  // Given, each progress report goes here instead of the log line (weir sync draws its bar).
+  std::function<void(const PipelineStats&, double rows_per_second)> on_progress{};
 };
 
 // Runs every pipeline of the project to completion, or until options.run.stop is requested,

@@ -80,6 +80,24 @@ void build_indexes(const Request& r, const TablePlan& plan, Report& report) {
   }
 }
 
+// The source catalog's row estimate and size of the table, for the progress's ETA: nothing
+// where the database keeps none (SQLite without ANALYZE).
+Progress progress_base(const Request& r, const TablePlan& plan, const Report& report) {
+  Progress base{.source = report.source, .target = report.target, .row_estimate = plan.source.row_estimate};
+  try {
+    auto source = db::connect(r.source);
+    const db::Catalog& catalog = db::Registry::builtin().for_scheme(r.source.url.scheme).catalog();
+    for (const db::TableSummary& t : catalog.tables(*source, {plan.source.ref.schema, plan.source.ref.name}))
+      if (t.ref.name == plan.source.ref.name) {
+        if (t.row_estimate) base.row_estimate = t.row_estimate;
+        base.size_bytes = t.size_bytes;
+      }
+  } catch (const Error&) {
+    // Only the progress's ETA is lost: the copy does not depend on it.
+  }
+  return base;
+}
+
 }  // namespace
 
 Report run(const Request& original) {
@@ -110,6 +128,14 @@ Report run(const Request& original) {
   report.resumed = resumable && p.state->load(p.owner, r.stop).has_value();
 
   pipeline::RunnerOptions options{{.once = true, .stop = r.stop}, r.progress_every};
+  if (r.on_progress && r.progress_every.count() > 0)
+    options.on_progress = [&r, base = progress_base(r, plan, report)](const pipeline::PipelineStats& s, double rate) {
+      Progress now = base;
+      now.rows_read = s.rows_read;
+      now.rows_written = s.rows_written;
+      now.rows_per_second = rate;
+      r.on_progress(now);
+    };
   pipeline::PipelineStats stats = pipeline::run_all(project, options).front();
   report.rows_read = stats.rows_read;
   report.rows_written = stats.rows_written;

@@ -218,6 +218,117 @@ TEST_F(Sync, WithIndexesBuildsSecondaryIndexesAndUniqueConstraintsAfterTheLoad) 
                         src));
 }
 
+// --tables: every matching table, several at once, in foreign-key order — the target's tables
+// already hold the foreign keys (InnoDB checks them), so a child copied before its parent fails.
+// The names sort children first: name order would fail too.
+TEST_F(Sync, ManyTablesAreCopiedInForeignKeyOrderSeveralAtOnce) {
+  WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  WEIR_SERVER_URL_OR_SKIP(maria, "WEIR_TEST_MYSQL_URL");
+  const std::string p = "m" + suffix_;
+  for (const char* t : {"a_grand", "b_child", "c_parent", "d_free"}) drop_later("pg", p + "_" + t);
+  drop_later("pg", "x" + p);
+  for (const char* t : {"a_grand", "b_child", "c_parent", "d_free"}) drop_later("maria", p + "_" + t);
+  drop_later("maria", "weir_state");
+  sql("pg", fmt::format("CREATE TABLE {0}_c_parent (id int PRIMARY KEY, name text NOT NULL);\n"
+                        "CREATE TABLE {0}_b_child (id int PRIMARY KEY, parent int NOT NULL REFERENCES {0}_c_parent);\n"
+                        "CREATE TABLE {0}_a_grand (id int PRIMARY KEY, child int REFERENCES {0}_b_child);\n"
+                        "CREATE TABLE {0}_d_free (id int PRIMARY KEY);\n"
+                        "CREATE TABLE x{0} (id int PRIMARY KEY);\n"
+                        "INSERT INTO {0}_c_parent SELECT g, 'p' || g FROM generate_series(1, 30000) g;\n"
+                        "INSERT INTO {0}_b_child SELECT g, g FROM generate_series(1, 30000) g;\n"
+                        "INSERT INTO {0}_a_grand SELECT g, g FROM generate_series(1, 1000) g;\n"
+                        "INSERT INTO {0}_d_free SELECT g FROM generate_series(1, 5) g;\n",
+                        p));
+  // Bottom-up, so that the DROPs of TearDown (in the order given) do not meet a reference.
+  sql("maria", fmt::format("CREATE TABLE {0}_c_parent (id INT PRIMARY KEY, name LONGTEXT NOT NULL) ENGINE=InnoDB;\n"
+                           "CREATE TABLE {0}_b_child (id INT PRIMARY KEY, parent INT NOT NULL, "
+                           "FOREIGN KEY (parent) REFERENCES {0}_c_parent (id)) ENGINE=InnoDB;\n"
+                           "CREATE TABLE {0}_a_grand (id INT PRIMARY KEY, child INT, "
+                           "FOREIGN KEY (child) REFERENCES {0}_b_child (id)) ENGINE=InnoDB;\n",
+                           p));
+  auto r = sync({"pg", "--to", "maria", "--tables", "public." + p + "_*", "--jobs", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  // The parent first (alone: it creates the state store), the child after it, the grandchild last.
+  auto at = [&](const std::string& t) { return r.out.find(fmt::format("sync pg.public.{0}_{1} to maria.{0}_{1}:", p, t)); };
+  ASSERT_NE(at("c_parent"), std::string::npos) << r.out;
+  ASSERT_NE(at("d_free"), std::string::npos) << r.out;
+  EXPECT_LT(at("c_parent"), at("b_child")) << r.out;
+  EXPECT_LT(at("b_child"), at("a_grand")) << r.out;
+  EXPECT_EQ(r.out.find("x" + p), std::string::npos) << "not matched: " << r.out;
+  EXPECT_NE(r.out.find(fmt::format("sync pg.public.{0}_b_child to maria.{0}_b_child: read 30000, wrote 30000,", p)),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("synced 4 tables: read 61005, wrote 61005, skipped 0 in "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("; 0 failed\n"), std::string::npos) << r.out;
+  EXPECT_EQ(rows("maria", fmt::format("SELECT (SELECT count(*) FROM {0}_a_grand) AS g, (SELECT count(*) FROM "
+                                      "{0}_b_child) AS c, (SELECT count(*) FROM {0}_c_parent) AS p, "
+                                      "(SELECT count(*) FROM {0}_d_free) AS f",
+                                      p)),
+            "{\"g\":1000,\"c\":30000,\"p\":30000,\"f\":5}\n");
+
+  r = sync({"pg", "--to", "maria", "--tables", "public." + p + "_*", "--format", "json", "--on-conflict", "replace"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.front(), '[') << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '{'), 4) << r.out;
+  EXPECT_NE(r.out.find("\"rows_written\":30000,"), std::string::npos) << r.out;
+
+  r = sync({"pg", "--to", "maria", "--tables", "public.nosuch" + p + "*"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("--tables `public.nosuch" + p + "*`: no table of connection `pg`"), std::string::npos)
+      << r.err;
+}
+
+// Progress: a plain line every --progress when stderr is not a terminal, a bar redrawn in place
+// on one (script(1) gives it a pseudo-terminal), both with the share of the source's row
+// estimate, the bytes that makes and an ETA; the summary line after them.
+TEST_F(Sync, ProgressIsALineOrOnATerminalABarWithTheEstimate) {
+  WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  std::string src = table("prog");
+  drop_later("pg", src);
+  sql("pg", fmt::format("CREATE TABLE {0} (id bigint PRIMARY KEY, v text NOT NULL);\n"
+                        "INSERT INTO {0} SELECT g, md5(g::text) FROM generate_series(1, 1000000) g;\n"
+                        "ANALYZE {0};\n",
+                        src));
+  auto r = run_weir({"sync", "--progress", "1s", "pg." + src, "--to", "lite"}, dir());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string line = fmt::format("sync pg.{0} to lite.{0}: read ", src);
+  ASSERT_NE(r.err.find(line), std::string::npos) << "the sync took under a second?\n" << r.err;
+  EXPECT_NE(r.err.find(" of ~1000000 ("), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" rows/s, ~"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" MB, ETA "), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find('\r'), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("read 1000000, wrote 1000000, skipped 0"), std::string::npos) << r.out;
+
+  auto script = test::run_program({"sh", "-c", "command -v script"});
+  if (script.exit_code != 0) GTEST_SKIP() << "script(1) is not installed: no pseudo-terminal to test the bar on";
+  std::string command = fmt::format("'{}' sync --progress 1s --on-conflict replace pg.{} --to lite", WEIR_BINARY, src);
+  r = test::run_program({"script", "-qec", command, "/dev/null"}, dir());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("\r[#"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("% "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" of ~1000000 rows, "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\033[K"), std::string::npos) << r.out;
+  // The bar's line is ended before the summary.
+  EXPECT_NE(r.out.find("\033[K\r\nsync pg." + src), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(" of ~1000000 ("), std::string::npos) << "no plain lines on a terminal\n" << r.out;
+}
+
+// The run journal's id holds the pipeline's name, which a sync makes of both tables' names:
+// long names once made it too long for its column (VARCHAR(120)) and the sync failed unrecorded.
+TEST_F(Sync, LongTableNamesFitTheRunJournal) {
+  WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  WEIR_SERVER_URL_OR_SKIP(maria, "WEIR_TEST_MYSQL_URL");
+  std::string src = table("a_table_name_that_is_long_enough_to_matter");
+  drop_later("pg", src);
+  drop_later("maria", src);
+  sql("pg", fmt::format("CREATE TABLE {0} (id int PRIMARY KEY); INSERT INTO {0} VALUES (1), (2);", src));
+  auto r = sync({"pg." + src, "--to", "maria"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("read 2, wrote 2, skipped 0"), std::string::npos) << r.out;
+  EXPECT_EQ(rows("maria", "SELECT status, char_length(run_id) AS n FROM weir_runs WHERE pipeline LIKE '%" + src + "%'"),
+            "{\"status\":\"completed\",\"n\":120}\n");
+}
+
 TEST_F(Sync, IncrementalRunsCopyOnlyNewAndChangedRows) {
   WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
   std::string src = table("inc");
