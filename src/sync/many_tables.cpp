@@ -165,7 +165,7 @@ class Schedule {
 std::vector<db::TableRef> tables_matching(const ManyRequest& request) { return ordered_tables(request).tables; }
 
 std::vector<Report> run_many(const ManyRequest& request, const std::function<void(const Report&)>& done) {
-  if (request.each.target.read_only) run(request.each);  // refuses, before anything reaches a server
+  refuse_read_only(request.each.target);
   Ordered ordered = ordered_tables(request);
   Schedule schedule(ordered);
   std::vector<Report> reports;

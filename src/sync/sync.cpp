@@ -100,12 +100,16 @@ Progress progress_base(const Request& r, const TablePlan& plan, const Report& re
 
 }  // namespace
 
-Report run(const Request& original) {
+void refuse_read_only(const db::ConnectionConfig& target) {
   // Refused before anything reaches a server: the database would refuse the writes too, but only
   // after the target table was looked up and, when missing, its creation tried.
-  if (original.target.read_only)
-    throw Error(ErrorKind::config, fmt::format("{} is read-only (read_only: true): weir sync writes nothing to it",
-                                               original.target.describe()));
+  if (target.read_only)
+    throw Error(ErrorKind::config,
+                fmt::format("{} is read-only (read_only: true): weir sync writes nothing to it", target.describe()));
+}
+
+Report run(const Request& original) {
+  refuse_read_only(original.target);
   auto started = Clock::now();
   Request r = original;
   r.source = reading_bad_values(r.source, r.on_bad_value);

@@ -91,4 +91,7 @@ struct Report {
 // is in Report::error.
 Report run(const Request& request);
 
+// Throws Error{config} when `target` is read_only, before anything reaches a server.
+void refuse_read_only(const db::ConnectionConfig& target);
+
 }  // namespace weir::sync

@@ -487,6 +487,10 @@ TEST_F(Sync, AReadOnlyTargetIsRefusedBeforeAnythingReachesAServer) {
   EXPECT_NE(r.err.find("connection `archive` (sqlite:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("is read-only (read_only: true): weir sync writes nothing to it"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir_.file("archive.db"))) << "nothing created";
+  r = sync({"nowhere", "--to", "archive", "--tables", "public.*"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("is read-only (read_only: true): weir sync writes nothing to it"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("archive.db"))) << "nothing created";
 }
 
 TEST_F(Sync, CanaryPasswordAppearsInNoOutput) {
