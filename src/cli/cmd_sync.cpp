@@ -165,12 +165,13 @@ void add_sync_command(CLI::App& app, const Globals& globals, Action& action) {
   cmd->footer(
       "SOURCE is CONNECTION.TABLE (or CONNECTION.SCHEMA.TABLE), CONNECTION a name in the config file;\n"
       "TARGET is a connection name, or `local` (.weir/local.db), optionally followed by .TABLE.\n"
+      "With --tables PATTERN, SOURCE is a connection and TARGET a connection: every matching table.\n"
       "See docs/sync.md.\n"
       "\n"
       "Exit codes: 0 copied (and verified), 1 failed or --verify found a difference, 2 bad input\n"
       "(unknown connection, table or column, invalid --where, a type that cannot be carried),\n"
       "130/143 stopped by SIGINT/SIGTERM: run it again to go on.");
-  cmd->add_option("source", o->source, "CONNECTION.TABLE to read")->required();
+  cmd->add_option("source", o->source, "CONNECTION.TABLE to read (with --tables: CONNECTION)")->required();
   cmd->add_option("--to", o->to, "TARGET[.TABLE]: a connection name or `local`")->required();
   cmd->add_option("--mode", o->mode, "full: every row; incremental: the rows after the last run's --cursor")
       ->check(CLI::IsMember({"full", "incremental"}))
