@@ -335,10 +335,10 @@ TEST_F(Sync, ProgressIsALineOrOnATerminalABarWithTheEstimate) {
                         "INSERT INTO {0} SELECT g, md5(g::text) FROM generate_series(1, 1000000) g;\n"
                         "ANALYZE {0};\n",
                         src));
-  auto r = run_weir({"sync", "--progress", "1s", "pg." + src, "--to", "lite"}, dir());
+  auto r = run_weir({"sync", "--progress", "200ms", "pg." + src, "--to", "lite"}, dir());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string line = fmt::format("sync pg.{0} to lite.{0}: read ", src);
-  ASSERT_NE(r.err.find(line), std::string::npos) << "the sync took under a second?\n" << r.err;
+  ASSERT_NE(r.err.find(line), std::string::npos) << "the sync took under 200 ms?\n" << r.err;
   EXPECT_NE(r.err.find(" of ~1000000 ("), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(" rows/s, ~"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(" MB, ETA "), std::string::npos) << r.err;
@@ -347,7 +347,7 @@ TEST_F(Sync, ProgressIsALineOrOnATerminalABarWithTheEstimate) {
 
   auto script = test::run_program({"sh", "-c", "command -v script"});
   if (script.exit_code != 0) GTEST_SKIP() << "script(1) is not installed: no pseudo-terminal to test the bar on";
-  std::string command = fmt::format("'{}' sync --progress 1s --on-conflict replace pg.{} --to lite", WEIR_BINARY, src);
+  std::string command = fmt::format("'{}' sync --progress 200ms --on-conflict replace pg.{} --to lite", WEIR_BINARY, src);
   r = test::run_program({"script", "-qec", command, "/dev/null"}, dir());
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("\r[#"), std::string::npos) << r.out;
