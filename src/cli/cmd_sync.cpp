@@ -3,13 +3,18 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <csignal>
+#include <mutex>
 #include <filesystem>
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/stop_signals.hpp"
+#include "cli/sync_output.hpp"
 #include "core/config_spec.hpp"
+#include "sync/many_tables.hpp"
 #include "sync/sync.hpp"
 #include "weir/error.hpp"
 #include "weir/value.hpp"
@@ -33,6 +38,9 @@ struct SyncOptions {
   bool truncate = false;
   bool verify = false;
   bool reset = false;
+  bool with_indexes = false;
+  std::string tables;  // --tables: a pattern of the source connection's tables
+  int jobs = 2;
 };
 
 // "shop.public.orders" → connection `shop`, table `public.orders`; the table may be left out
@@ -82,6 +90,7 @@ sync::Request request_of(const Globals& globals, const SyncOptions& o) {
   r.truncate = o.truncate;
   r.verify = o.verify;
   r.reset = o.reset;
+  r.with_indexes = o.with_indexes;
   if (r.truncate && r.mode == sync::Mode::incremental)
     throw Error(ErrorKind::config, "--truncate applies to --mode full (an incremental run reads only new rows)");
   auto every = config::parse_duration(o.progress);
@@ -90,50 +99,16 @@ sync::Request request_of(const Globals& globals, const SyncOptions& o) {
   return r;
 }
 
-std::string json_text(const std::string& s) {
-  std::string out;
-  Value(s).append_json(out);
-  return out;
-}
-
-void print_report(const sync::Report& s, const std::string& format) {
-  const auto* v = s.verification ? &*s.verification : nullptr;
-  if (format == "json") {
-    std::string verify = v ? fmt::format(R"({{"source_rows":{},"target_rows":{},"source_checksum":"{:016x}","target_checksum":"{:016x}","matches":{}}})",
-                                         v->source_rows, v->target_rows, v->source_checksum, v->target_checksum, v->matches())
-                           : "null";
-    std::cout << fmt::format(
-        R"({{"source":{},"target":{},"rows_read":{},"rows_written":{},"rows_skipped":{},"created":{},"resumed":{},"interrupted":{},"seconds":{:.3f},"verify":{},"error":{}}})"
-        "\n",
-        json_text(s.source), json_text(s.target), s.rows_read, s.rows_written, s.rows_skipped, s.created, s.resumed,
-        s.interrupted, s.seconds, verify, s.error.empty() ? "null" : json_text(s.error));
-    return;
-  }
-  if (format == "csv") {
-    std::cout << "source,target,rows_read,rows_written,rows_skipped,created,resumed,interrupted,seconds,verified\n";
-    std::cout << fmt::format("{},{},{},{},{},{},{},{},{:.3f},{}\n", s.source, s.target, s.rows_read, s.rows_written,
-                             s.rows_skipped, s.created, s.resumed, s.interrupted, s.seconds,
-                             v ? (v->matches() ? "match" : "MISMATCH") : "");
-    return;
-  }
-  double rate = s.seconds > 0 ? double(s.rows_written) / s.seconds : 0;
-  std::string notes = std::string(s.created ? ", table created" : "") + (s.resumed ? ", resumed" : "") +
-                      (!s.error.empty() ? ", FAILED" : s.interrupted ? ", INTERRUPTED" : "");
-  std::cout << fmt::format("sync {} to {}: read {}, wrote {}, skipped {} in {:.2f} s ({:.0f} rows/s){}\n", s.source,
-                           s.target, s.rows_read, s.rows_written, s.rows_skipped, s.seconds, rate, notes);
-  if (v)
-    std::cout << fmt::format("verify: source {} rows, checksum {:016x}; target {} rows, checksum {:016x}: {}\n",
-                             v->source_rows, v->source_checksum, v->target_rows, v->target_checksum,
-                             v->matches() ? "match" : "MISMATCH");
-}
-
 int run_sync(const Globals& globals, const SyncOptions& o) {
   sync::Request request = request_of(globals, o);
   std::stop_source stop;
   StopSignals signals(stop);
   request.stop = stop.get_token();
+  SyncProgress progress(std::cerr, ::isatty(STDERR_FILENO) != 0);
+  request.on_progress = [&progress](const sync::Progress& p) { progress.show(p); };
   sync::Report report = sync::run(request);
-  print_report(report, o.format);
+  progress.finish();
+  SyncOutput(std::cout, o.format, false).table(report);
   if (!report.error.empty()) {
     std::cerr << "weir: sync failed: " << report.error << '\n';
     return report.config_error ? 2 : 1;
@@ -141,6 +116,45 @@ int run_sync(const Globals& globals, const SyncOptions& o) {
   if (report.interrupted) return 128 + (signals.signal() ? signals.signal() : SIGINT);
   if (report.verification && !report.verification->matches()) return 1;
   return 0;
+}
+
+// --tables: SOURCE is a connection, the target tables take the source tables' names.
+int run_sync_many(const Globals& globals, const SyncOptions& o) {
+  if (o.source.find('.') != std::string::npos && !globals.names_connection(o.source))
+    throw Error(ErrorKind::config, fmt::format("with --tables, give the source as a connection, not `{}`", o.source));
+  if (o.to.find('.') != std::string::npos && !globals.names_connection(o.to))
+    throw Error(ErrorKind::config, fmt::format("with --tables, give --to as a connection, not `{}`", o.to));
+  sync::ManyRequest many;
+  SyncOptions one = o;
+  one.source += ".-";  // a placeholder table: each table of the pattern replaces it
+  many.each = request_of(globals, one);
+  many.pattern = o.tables;
+  many.at_once = o.jobs;
+  std::stop_source stop;
+  StopSignals signals(stop);
+  many.each.stop = stop.get_token();
+  // Several tables at once: a line each, a bar would be overdrawn by the others'.
+  SyncProgress progress(std::cerr, false);
+  std::mutex progress_mutex;
+  many.each.on_progress = [&](const sync::Progress& p) {
+    std::lock_guard lock(progress_mutex);
+    progress.show(p);
+  };
+  auto started = std::chrono::steady_clock::now();
+  SyncOutput output(std::cout, o.format, true);
+  std::vector<sync::Report> reports = sync::run_many(many, [&](const sync::Report& r) { output.table(r); });
+  output.totals(reports, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  int exit = 0;
+  for (const sync::Report& r : reports) {
+    if (!r.error.empty()) {
+      std::cerr << "weir: sync of " << r.source << " failed: " << r.error << '\n';
+      exit = std::max(exit, r.config_error ? 2 : 1);
+    } else if (r.verification && !r.verification->matches()) {
+      exit = std::max(exit, 1);
+    }
+  }
+  if (stop.stop_requested()) return 128 + (signals.signal() ? signals.signal() : SIGINT);
+  return exit;
 }
 
 }  // namespace
@@ -151,12 +165,13 @@ void add_sync_command(CLI::App& app, const Globals& globals, Action& action) {
   cmd->footer(
       "SOURCE is CONNECTION.TABLE (or CONNECTION.SCHEMA.TABLE), CONNECTION a name in the config file;\n"
       "TARGET is a connection name, or `local` (.weir/local.db), optionally followed by .TABLE.\n"
+      "With --tables PATTERN, SOURCE is a connection and TARGET a connection: every matching table.\n"
       "See docs/sync.md.\n"
       "\n"
       "Exit codes: 0 copied (and verified), 1 failed or --verify found a difference, 2 bad input\n"
       "(unknown connection, table or column, invalid --where, a type that cannot be carried),\n"
       "130/143 stopped by SIGINT/SIGTERM: run it again to go on.");
-  cmd->add_option("source", o->source, "CONNECTION.TABLE to read")->required();
+  cmd->add_option("source", o->source, "CONNECTION.TABLE to read (with --tables: CONNECTION)")->required();
   cmd->add_option("--to", o->to, "TARGET[.TABLE]: a connection name or `local`")->required();
   cmd->add_option("--mode", o->mode, "full: every row; incremental: the rows after the last run's --cursor")
       ->check(CLI::IsMember({"full", "incremental"}))
@@ -169,6 +184,14 @@ void add_sync_command(CLI::App& app, const Globals& globals, Action& action) {
       ->capture_default_str();
   cmd->add_flag("--truncate", o->truncate, "Replace the target's rows (one transaction, full mode)");
   cmd->add_flag("--verify", o->verify, "Compare row count and checksum of both sides at the end");
+  cmd->add_option("--tables", o->tables,
+                  "Copy every table matching [SCHEMA.]PATTERN (globs: * ?) of the connection SOURCE, in "
+                  "foreign-key order");
+  cmd->add_option("--jobs", o->jobs, "With --tables: how many tables are copied at once")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_flag("--with-indexes", o->with_indexes,
+                "Build the source's secondary indexes and unique constraints on the target after the load");
   cmd->add_flag("--reset", o->reset, "Forget the position kept for this source and target");
   cmd->add_option("--on-bad-value", o->on_bad_value, "A value the source cannot read (a MySQL zero date): fail or null")
       ->check(CLI::IsMember({"fail", "null"}))
@@ -177,7 +200,7 @@ void add_sync_command(CLI::App& app, const Globals& globals, Action& action) {
       ->check(CLI::IsMember({"table", "json", "csv"}))
       ->capture_default_str();
   cmd->add_option("--progress", o->progress, "How often to print progress to stderr; 0s: never")->capture_default_str();
-  cmd->callback([&globals, &action, o] { action = [&globals, o] { return run_sync(globals, *o); }; });
+  cmd->callback([&globals, &action, o] { action = [&globals, o] { return o->tables.empty() ? run_sync(globals, *o) : run_sync_many(globals, *o); }; });
 }
 
 }  // namespace weir::cli

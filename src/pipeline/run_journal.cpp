@@ -26,6 +26,24 @@ std::string RunAccount::describe() const {
                      dead_lettered, filtered, skipped);
 }
 
+namespace {
+
+// The width of the run_id column (characters; bytes are at least as many).
+constexpr std::size_t kRunIdWidth = 120;
+
+// A run id too long for its column — a long pipeline name (weir sync names its pipeline after
+// both tables) or host name — keeps its beginning, cut at a character's start, and a hash of the
+// whole, so that it stays one run's.
+std::string bounded_run_id(std::string id) {
+  if (id.size() <= kRunIdWidth) return id;
+  std::string hash = hash_text(id);
+  std::size_t keep = kRunIdWidth - hash.size() - 1;
+  while (keep > 0 && (static_cast<unsigned char>(id[keep]) & 0xC0) == 0x80) --keep;
+  return id.substr(0, keep) + "~" + hash;
+}
+
+}  // namespace
+
 void RunJournal::ensure_table(db::Connection& c) {
   const db::Dialect& d = c.dialect();
   auto q = [&](std::string_view name) { return d.quote_identifier(name); };
@@ -38,7 +56,7 @@ void RunJournal::ensure_table(db::Connection& c) {
 }
 
 void RunJournal::start(const RunHolder& holder) {
-  run_id_ = fmt::format("{}#{}@{}:{}", owner_.key, holder.started_at, holder.host, holder.pid);
+  run_id_ = bounded_run_id(fmt::format("{}#{}@{}:{}", owner_.key, holder.started_at, holder.host, holder.pid));
   store_->run("recording the run", [&](db::Connection& c) {
     ensure_table(c);
     const db::Dialect& d = c.dialect();

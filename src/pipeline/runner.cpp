@@ -305,8 +305,9 @@ class PipelineRun {
 };
 
 // Prints each pipeline's progress every `every` until `done`.
-void report_progress(const std::vector<std::unique_ptr<PipelineRun>>& runs, std::chrono::milliseconds every,
+void report_progress(const std::vector<std::unique_ptr<PipelineRun>>& runs, const RunnerOptions& options,
                      const std::atomic<bool>& done) {
+  const std::chrono::milliseconds every = options.progress_every;
   std::vector<std::uint64_t> last(runs.size(), 0);
   auto last_time = Clock::now();
   while (!done) {
@@ -322,6 +323,10 @@ void report_progress(const std::vector<std::unique_ptr<PipelineRun>>& runs, std:
       std::uint64_t done_rows = s.rows_written + s.rows_rejected;
       double rate = elapsed > 0 ? double(done_rows - last[i]) / elapsed : 0;
       last[i] = done_rows;
+      if (options.on_progress) {
+        options.on_progress(s, rate);
+        continue;
+      }
       auto lag = runs[i]->lag_seconds();
       log::info(fmt::format("pipeline {}: read {}, wrote {}, rejected {}, {:.0f} rows/s{}{}", s.name, s.rows_read,
                             s.rows_written, s.dead_letters, rate,
@@ -380,7 +385,7 @@ std::vector<PipelineStats> run_all(Project& project, const RunnerOptions& option
   std::atomic<bool> done{false};
   std::thread progress;
   if (options.progress_every.count() > 0)
-    progress = std::thread([&] { report_progress(runs, options.progress_every, done); });
+    progress = std::thread([&] { report_progress(runs, options, done); });
   for (auto& t : threads) t.join();
   done = true;
   if (progress.joinable()) progress.join();

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,8 @@ struct RunnerOptions {
   // Set when the pipelines' input is this replay of dead letters (`weir deadletters replay`):
   // no checkpoint is read or saved, and the letters leave the table as their rows commit.
   const LetterReplay* replay = nullptr;
+  // Given, each progress report goes here instead of the log line (weir sync draws its bar).
+  std::function<void(const PipelineStats&, double rows_per_second)> on_progress{};
 };
 
 // Runs every pipeline of the project to completion, or until options.run.stop is requested,

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -29,6 +30,17 @@ enum class OnConflict { fail, replace, skip };
 // What a value the source cannot read (a MySQL zero date) becomes.
 enum class OnBadValue { fail, null };
 
+// How far a running sync is, every Request::progress_every.
+struct Progress {
+  std::string source;  // as Report::source
+  std::string target;
+  std::uint64_t rows_read = 0;
+  std::uint64_t rows_written = 0;
+  double rows_per_second = 0;                 // since the last report
+  std::optional<std::int64_t> row_estimate{};  // the source catalog's estimate of the table's rows
+  std::optional<std::int64_t> size_bytes{};    // the source table's size on disk
+};
+
 struct Request {
   db::ConnectionConfig source;
   db::TableRef source_table;
@@ -41,8 +53,11 @@ struct Request {
   bool truncate = false;  // full: the target's rows are replaced, in one transaction
   bool verify = false;    // compare row count and checksum on both sides at the end
   bool reset = false;     // forget the position kept for this source and target first
+  bool with_indexes = false;  // build the source's secondary indexes and unique constraints after the load
   OnBadValue on_bad_value = OnBadValue::fail;
   std::chrono::milliseconds progress_every{0};
+  // Given, called every progress_every (from another thread); else a log line is printed.
+  std::function<void(const Progress&)> on_progress;
   std::stop_token stop;
 };
 
@@ -64,6 +79,7 @@ struct Report {
   bool created = false;            // the target table was created
   bool resumed = false;            // a full sync went on from where a stopped one ended
   bool interrupted = false;        // stopped before every row was read
+  int indexes_built = 0;           // --with-indexes
   std::optional<Verification> verification;
   double seconds = 0;
   std::string error;          // empty when the sync finished
@@ -74,5 +90,8 @@ struct Report {
 // (unknown table or column, invalid --where, a type that cannot be carried); what fails later
 // is in Report::error.
 Report run(const Request& request);
+
+// Throws Error{config} when `target` is read_only, before anything reaches a server.
+void refuse_read_only(const db::ConnectionConfig& target);
 
 }  // namespace weir::sync

@@ -60,6 +60,10 @@ pipeline::ErrorLimit error_limit(const Request& r) {
   return pipeline::ErrorLimit::parse(r.on_conflict == OnConflict::skip ? "100%" : "0");
 }
 
+// Where sql_poll's errors say they happened: the table, so that an unreadable value is named by
+// table, row key and column.
+std::string source_path(const TablePlan& plan) { return fmt::format("table `{}`", plan.source.ref.to_string()); }
+
 std::string pipeline_name(const Request& r, const TablePlan& plan) {
   return fmt::format("sync {} {}.{} to {}.{}", r.mode == Mode::full ? "full" : "incremental",
                      r.source.name.empty() ? r.source.identity() : r.source.name, plan.source.ref.to_string(),
@@ -77,7 +81,7 @@ pipeline::Project sync_project(const Request& r, const TablePlan& plan) {
   p.name = pipeline_name(r, plan);
   pipeline::ModuleContext context(project.connections, p.name, {}, project.pools);
   const auto& poll = module_named(pipeline::input_modules(), "sql_poll");
-  p.input = poll.make(config::Section(poll_options(r, plan), poll.spec(), "sync.source"), context);
+  p.input = poll.make(config::Section(poll_options(r, plan), poll.spec(), source_path(plan)), context);
   const auto& write = module_named(pipeline::output_modules(), "sql_write");
   p.output = write.make(config::Section(write_options(r, plan), write.spec(), "sync.target"), context);
   RetryPolicy retry = modules::default_retry_policy();

@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "db/common/row_cells.hpp"
 #include "db/common/type_names.hpp"
 #include <charconv>
 #include <cmath>
@@ -296,15 +297,13 @@ void ResultBinder::read_row(MYSQL_STMT* stmt, std::span<Value> out) {
       if (mysql_stmt_fetch_column(stmt, &b, i, 0) != 0) throw_statement_error(stmt, "fetching a long column");
       grown = true;
     }
-    try {
-      read_cell(cell, out[i]);
-    } catch (Error& e) {
-      throw e.add_context(fmt::format("column `{}`", cell.name));
-    }
   }
   // The statement keeps its own copy of the binds, still pointing at the freed buffers:
   // rebind, or the next row is written into them.
   if (grown && mysql_stmt_bind_result(stmt, binds_.data()) != 0) throw_statement_error(stmt, "binding result columns");
+  read_row_cells(
+      out.first(cells_.size()), [&](std::size_t i, Value& value) { read_cell(cells_[i], value); },
+      [&](std::size_t i) -> const std::string& { return cells_[i].name; });
 }
 
 void ResultBinder::read_cell(const Cell& cell, Value& out) const {

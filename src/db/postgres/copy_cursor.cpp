@@ -1,5 +1,6 @@
 #include "db/postgres/copy_cursor.hpp"
 
+#include "db/common/row_cells.hpp"
 #include "db/postgres/errors.hpp"
 
 namespace weir::db::postgres {
@@ -51,11 +52,13 @@ bool PgCopyCursor::next(Batch& out, std::size_t max_rows) {
     CopyData message(raw);
     if (!reader_.read({raw, static_cast<std::size_t>(size)})) continue;  // the end marker
     std::span<const BinaryCopyReader::Field> fields = reader_.fields();
-    std::span<Value> cells = out.append_row();
-    for (std::size_t c = 0; c < width; ++c) {
-      if (fields[c].is_null()) cells[c].set_null();
-      else codecs_[c].decode(fields[c].bytes(), cells[c]);
-    }
+    db::read_row_cells(
+        out.append_row().first(width),
+        [&](std::size_t c, Value& cell) {
+          if (fields[c].is_null()) cell.set_null();
+          else codecs_[c].decode(fields[c].bytes(), cell);
+        },
+        [&](std::size_t c) -> const std::string& { return (*schema_)[c].name; });
   }
   return !out.empty();
 }

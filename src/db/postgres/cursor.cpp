@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "db/common/row_cells.hpp"
 #include "db/postgres/errors.hpp"
 #include "db/postgres/types.hpp"
 
@@ -120,15 +121,16 @@ bool PgCursor::next(Batch& out, std::size_t max_rows) {
   while (out.rows() < max_rows) {
     ResultHandle row = pending_ ? std::move(pending_) : (done_ ? nullptr : fetch());
     if (!row) break;
-    std::span<Value> cells = out.append_row();
-    for (int c = 0; c < width; ++c) {
-      if (PQgetisnull(row.get(), 0, c)) {
-        cells[c].set_null();
-        continue;
-      }
-      std::string_view text(PQgetvalue(row.get(), 0, c), static_cast<std::size_t>(PQgetlength(row.get(), 0, c)));
-      read_text(text, oids_[c], cells[c]);
-    }
+    std::span<Value> cells = out.append_row().first(static_cast<std::size_t>(width));
+    db::read_row_cells(
+        cells,
+        [&](std::size_t c, Value& cell) {
+          int i = static_cast<int>(c);
+          if (PQgetisnull(row.get(), 0, i)) return cell.set_null();
+          std::string_view text(PQgetvalue(row.get(), 0, i), static_cast<std::size_t>(PQgetlength(row.get(), 0, i)));
+          read_text(text, oids_[c], cell);
+        },
+        [&](std::size_t c) -> const std::string& { return (*schema_)[c].name; });
   }
   return !out.empty();
 }

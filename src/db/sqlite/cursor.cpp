@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include "db/common/row_cells.hpp"
 #include "db/sqlite/types.hpp"
 
 namespace weir::db::sqlite {
@@ -57,8 +58,10 @@ bool SqliteCursor::next(Batch& out, std::size_t max_rows) {
       done_ = true;
       break;
     }
-    std::span<Value> row = out.append_row();
-    for (int c = 0; c < width; ++c) read_cell(sqlite3_column_value(s, c), logical_[c], row[c]);
+    db::read_row_cells(
+        out.append_row().first(static_cast<std::size_t>(width)),
+        [&](std::size_t c, Value& cell) { read_cell(sqlite3_column_value(s, static_cast<int>(c)), logical_[c], cell); },
+        [&](std::size_t c) -> const std::string& { return (*schema_)[c].name; });
   }
   return !out.empty();
 }

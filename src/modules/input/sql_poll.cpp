@@ -404,12 +404,28 @@ class SqlPoll final : public pipeline::Input {
     lease_ = {};
   }
 
+  // A value the cursor could not read is in the batch's last row, every other cell of it read
+  // (db::read_row_cells): the error names the row by its cursor columns (a sync's primary key).
+  void name_unreadable_row(Error& e, const Batch& out) {
+    if (!cursor_ || out.empty()) return;
+    std::vector<Value> key;
+    try {
+      key = cursor_->values_of(out, out.rows() - 1);
+    } catch (const Error&) {
+      return;  // the unreadable value is the key's own
+    }
+    std::string values;
+    for (const Value& v : key) values += (values.empty() ? "" : ", ") + (v.is_null() ? "NULL" : v.to_text());
+    e.add_context(fmt::format("the row ({})=({})", cursor_columns_, values));
+  }
+
   bool next_rows(Batch& out) {
     for (;;) {
       try {
         if (!result_->next(out, page_size_)) return false;
         break;
       } catch (Error& e) {
+        if (e.kind() == ErrorKind::data) name_unreadable_row(e, out);
         result_.reset();
         if (e.kind() == ErrorKind::connection) {
           lease_.discard();
