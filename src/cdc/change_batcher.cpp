@@ -150,7 +150,7 @@ StreamPosition ChangeBatcher::current_position() const {
 void ChangeBatcher::pass_on(const StreamPosition& after) {
   Ready& ready = ready_.emplace_back();
   std::swap(ready.batch, filling_);
-  ready.checkpoint = encode_checkpoint(after, relations_.history());
+  ready.checkpoint = encode_checkpoint(after, relations_.history(), ready.batch);
   passed_on_ = after;
   if (!spare_.empty()) {
     std::swap(filling_, spare_.back());

@@ -90,7 +90,9 @@ TableShape RelationCache::evolve(const std::string& table, const TableShape& bef
                                  const std::vector<ColumnDiff>& diffs, ShapeKey at,
                                  const std::map<std::string, std::string>& existing) const {
   TableShape next{.from = at, .columns = std::move(columns), .left_out = before.left_out,
-                  .target_names = before.target_names, .changes = {}, .schema = nullptr};
+                  .target_names = before.target_names, .changes = {}, .existing = {}, .delivered = false,
+                  .schema = nullptr};
+  if (!before.delivered) next.changes = before.changes, next.existing = before.existing;  // not yet met
   auto left_out = [&](const std::string& name) { return std::ranges::count(next.left_out, name) > 0; };
   for (const ColumnDiff& diff : diffs) {
     const std::string& name = diff.kind == ColumnChange::Kind::drop ? diff.before.name : diff.after.name;

@@ -30,7 +30,8 @@ json shape_json(const TableShape& shape) {
           {"left_out", shape.left_out},
           {"target_names", shape.target_names},
           {"changes", std::move(changes)},
-          {"existing", shape.existing}};
+          {"existing", shape.existing},
+          {"delivered", shape.delivered}};
 }
 
 TableShape shape_of(const json& j) {
@@ -42,6 +43,7 @@ TableShape shape_of(const json& j) {
     shape.columns.push_back({c.at(0).get<std::string>(), c.at(1).get<Oid>(), c.at(2).get<std::int32_t>()});
   shape.left_out = j.at("left_out").get<std::vector<std::string>>();
   shape.target_names = j.at("target_names").get<std::map<std::string, std::string>>();
+  shape.delivered = j.value("delivered", false);
   if (j.contains("existing")) shape.existing = j.at("existing").get<std::map<std::string, std::string>>();
   for (const json& c : j.at("changes")) {
     auto kind = kind_named(c.at("kind").get<std::string>());
@@ -101,7 +103,14 @@ void SchemaHistory::restore(std::string_view checkpoint) {
   }
 }
 
-std::string encode_checkpoint(const StreamPosition& position, SchemaHistory& history) {
+void SchemaHistory::delivered(const Schema* schema) {
+  for (auto& [table, shapes] : tables_)
+    for (TableShape& shape : shapes)
+      if (shape.schema.get() == schema) shape.delivered = true;
+}
+
+std::string encode_checkpoint(const StreamPosition& position, SchemaHistory& history, const Batch& batch) {
+  if (!batch.empty()) history.delivered(batch.schema_ptr().get());
   std::string text = encode_position(position);
   std::string schemas = history.encode(position);
   if (schemas == "{}") return text;

@@ -20,6 +20,7 @@
 #include "cdc/lsn.hpp"
 #include "cdc/pgoutput_decoder.hpp"
 #include "cdc/stream_position.hpp"
+#include "weir/batch.hpp"
 #include "weir/schema.hpp"
 
 namespace weir::cdc {
@@ -51,6 +52,9 @@ struct TableShape {
   // Of the columns added: the value the rows already there took, as the source's text, where
   // DDL capture said (ColumnChange::existing).
   std::map<std::string, std::string> existing{};
+  // A batch of this shape was passed on (its checkpoint says so): the output met its changes.
+  // Until then the next shape carries them too (DDL capture: a rename no change followed).
+  bool delivered = false;
   std::shared_ptr<const Schema> schema{};  // the Schema its changes are batched in; not saved
 };
 
@@ -64,6 +68,8 @@ class SchemaHistory {
 
   // The shapes in effect at `position`, as the JSON object saved beside it.
   std::string encode(const StreamPosition& position);
+  // A batch of `schema` was passed on.
+  void delivered(const Schema* schema);
   // Takes in the "schemas" of a saved checkpoint (absent in one from before weir kept them).
   // Throws Error{config} when it is malformed.
   void restore(std::string_view checkpoint);
@@ -72,7 +78,8 @@ class SchemaHistory {
   std::map<std::string, std::vector<TableShape>> tables_;  // each oldest first
 };
 
-// A position's checkpoint with the shapes in effect there: {"commit_lsn":…, "schemas":{…}}.
-std::string encode_checkpoint(const StreamPosition& position, SchemaHistory& history);
+// The checkpoint of `batch`, passed on with the stream at `position`: the position with the
+// shapes in effect there, {"commit_lsn":…, "schemas":{…}}.
+std::string encode_checkpoint(const StreamPosition& position, SchemaHistory& history, const Batch& batch);
 
 }  // namespace weir::cdc

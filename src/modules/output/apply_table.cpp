@@ -38,6 +38,7 @@ std::string ApplyTable::where() const {
 // policy applied — with `columns:` mapped by hand, the target is left to the user.
 void ApplyTable::bind(db::Connection& connection, const std::shared_ptr<const Schema>& shape) {
   const ShapeChange* change = route_.columns.empty() ? shape->change() : nullptr;
+  writers_.clear();  // no statement of the old shape open while the table changes
   if (change && alter_target(connection, route_.target, *change, where())) info_.reset();
   describe_target(connection);
   const std::string tables_path = fmt::format("{}.tables.{}", path_, source_name(source_));
