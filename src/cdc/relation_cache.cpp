@@ -98,7 +98,7 @@ TableShape RelationCache::evolve(const std::string& table, const TableShape& bef
     const std::string& name = diff.kind == ColumnChange::Kind::drop ? diff.before.name : diff.after.name;
     const std::string& old_name = diff.before.name;
     if (diff.kind != ColumnChange::Kind::add && left_out(old_name)) {  // never in the target
-      std::erase(next.left_out, old_name);
+      if (diff.kind != ColumnChange::Kind::type) std::erase(next.left_out, old_name);
       if (diff.kind == ColumnChange::Kind::rename) next.left_out.push_back(name);
       continue;
     }

@@ -23,7 +23,7 @@ BEGIN
   LOOP
     PERFORM pg_logical_emit_message(true, 'weir.ddl', json_build_object(
       'schema', r.nspname, 'name', r.relname,
-      'columns', (SELECT coalesce(json_agg(json_build_array(a.attname, a.atttypid, a.atttypmod,
+      'columns', (SELECT coalesce(json_agg(json_build_array(a.attname, a.atttypid::bigint, a.atttypmod,
                       CASE WHEN a.atthasmissing THEN (a.attmissingval::text::text[])[1] END) ORDER BY a.attnum), '[]')
                     FROM pg_attribute a
                    WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''))::text);

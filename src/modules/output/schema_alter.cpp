@@ -51,11 +51,11 @@ class Alteration {
                                                  where_, column.name, column.native_type, *problem));
     return d_.column_type(column);
   }
-  void execute(const std::string& sql, std::span<const Value> params = {}) {
+  void execute(const std::string& sql, std::span<const Value> params = {}, bool then_describe = true) {
     log::info(fmt::format("{}: {}", where_, sql));
     c_.execute(sql, params);
     altered_ = true;
-    describe();
+    if (then_describe) describe();
   }
 
   void add(const ColumnChange& step) {
@@ -148,18 +148,20 @@ void Alteration::rebuild(const std::string& name, const Column* source) {
     for (std::size_t r = 0; r < rows.rows(); ++r) indexes.push_back(rows.at(r, 0).to_text());
   cursor.reset();
   const std::string list = d_.quote_identifiers(copied);
-  execute(fmt::format("DROP TABLE IF EXISTS {}", d_.quote_table(scratch)));
-  execute(db::create_table_sql(d_, scratch, Schema(columns), key));
-  execute(fmt::format("INSERT INTO {} ({}) SELECT {} FROM {}", d_.quote_table(scratch), list, list, d_.quote_table(table_)));
-  execute(fmt::format("DROP TABLE {}", d_.quote_table(table_)));
-  execute(fmt::format("ALTER TABLE {} RENAME TO {}", d_.quote_table(scratch), d_.quote_identifier(table_.name)));
+  auto step = [&](const std::string& sql) { execute(sql, {}, false); };  // the table is away in between
+  step(fmt::format("DROP TABLE IF EXISTS {}", d_.quote_table(scratch)));
+  step(db::create_table_sql(d_, scratch, Schema(columns), key));
+  step(fmt::format("INSERT INTO {} ({}) SELECT {} FROM {}", d_.quote_table(scratch), list, list, d_.quote_table(table_)));
+  step(fmt::format("DROP TABLE {}", d_.quote_table(table_)));
+  step(fmt::format("ALTER TABLE {} RENAME TO {}", d_.quote_table(scratch), d_.quote_identifier(table_.name)));
   for (const std::string& index : indexes) {
     try {
-      execute(index);
+      step(index);
     } catch (const Error& e) {  // an index on the column dropped
       log::warn(fmt::format("{}: index not recreated after the table was rebuilt: {}", where_, e.what()));
     }
   }
+  describe();
 }
 
 }  // namespace

@@ -199,7 +199,9 @@ TEST_F(RelationHistoryTest, ADroppedColumnStopsByDefaultNamingTableColumnAndFix)
 }
 
 TEST_F(RelationHistoryTest, ANarrowedTypeStopsUnderWidenAndAnIgnoredAddIsLeftOutForGood) {
-  make({.add_column = SchemaAction::ignore});
+  SchemaPolicy policy;
+  policy.add_column = SchemaAction::ignore;
+  make(policy);
   feed(pg::begin(0x100, 1));
   feed(pg::relation(1, "public", "t", kOld));
   feed(pg::relation(1, "public", "t", kAdded));
@@ -221,7 +223,9 @@ TEST_F(RelationHistoryTest, ANarrowedTypeStopsUnderWidenAndAnIgnoredAddIsLeftOut
 }
 
 TEST_F(RelationHistoryTest, DdlCaptureSeesARenameInOrderAndTheRelationAfterItIsNoSecondChange) {
-  make({.rename = SchemaAction::apply});
+  SchemaPolicy policy;
+  policy.rename = SchemaAction::apply;
+  make(policy);
   feed(pg::begin(0x100, 1));
   feed(pg::relation(1, "public", "t", kOld));
   feed(pg::insert(1, {"1", "a"}));
