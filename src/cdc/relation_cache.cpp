@@ -130,7 +130,13 @@ TableShape RelationCache::evolve(const std::string& table, const TableShape& bef
 
 const KnownRelation& RelationCache::add(const RelationMessage& relation, ShapeKey at) {
   std::shared_ptr<const Schema> schema;
-  if (!followed(relation.schema, relation.name)) {
+  if (!followed(relation.schema, relation.name)) {  // the shape as it comes: one repeated keeps its Schema
+    auto it = relations_.find(relation.id);
+    if (it != relations_.end() && it->second.relation.schema == relation.schema &&
+        it->second.relation.name == relation.name && it->second.relation.columns == relation.columns) {
+      it->second.relation.replica_identity = relation.replica_identity;
+      return it->second;
+    }
     schema = schema_of(relation, nullptr);
   } else {
     const std::string table = qualified(relation.schema, relation.name);
