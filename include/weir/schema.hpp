@@ -3,6 +3,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +34,32 @@ struct Column {
   bool operator==(const Column&) const = default;
 };
 
+// How a change stream's table changed shape mid-stream (a column added, dropped, retyped or
+// renamed at the source), and what the stream's policy (postgres_cdc `schema_changes`) made of
+// it: an output that keeps a table (sql_apply) alters it for what is applied, and leaves it
+// as it is for what is ignored.
+struct ColumnChange {
+  enum class Kind : std::uint8_t { add, drop, type, rename };
+  Kind kind = Kind::add;
+  bool apply = true;     // false: ignored, the target is left as it is
+  Column column;         // the column as it now is (drop: as it was)
+  std::string old_name;  // rename: the name it had
+  // add: the value the rows already there took (ADD COLUMN … DEFAULT), where the source said.
+  std::optional<Value> existing;
+  bool operator==(const ColumnChange&) const = default;
+};
+
+struct ShapeChange {
+  std::vector<ColumnChange> changes;  // since the table's previous shape in the stream
+  // Kept from earlier changes the policy ignored: source columns the target never gets (an
+  // added column ignored), and source names the target knows by another (a rename ignored).
+  std::vector<std::string> left_out;
+  std::map<std::string, std::string> target_names;
+  bool operator==(const ShapeChange&) const = default;
+};
+
+std::string_view to_string(ColumnChange::Kind kind) noexcept;
+
 // An ordered list of columns with lookup by name, and the source table they belong to when
 // they are one table's (a change stream's batches always are). Immutable once shared between
 // stages (held as std::shared_ptr<const Schema>): a table whose shape changes mid-stream
@@ -39,7 +67,8 @@ struct Column {
 class Schema {
  public:
   Schema() = default;
-  explicit Schema(std::vector<Column> columns, SourceTable source = {});
+  explicit Schema(std::vector<Column> columns, SourceTable source = {},
+                  std::shared_ptr<const ShapeChange> change = nullptr);
 
   std::size_t size() const noexcept { return columns_.size(); }
   bool empty() const noexcept { return columns_.empty(); }
@@ -53,12 +82,18 @@ class Schema {
   // Like find(), but throws Error{config} naming the column and the closest existing one.
   std::size_t index_of(std::string_view name) const;
   const SourceTable& source() const noexcept { return source_; }
+  // How this shape of a change stream's table came about; null when nothing changed.
+  const ShapeChange* change() const noexcept { return change_.get(); }
 
-  bool operator==(const Schema&) const = default;
+  bool operator==(const Schema& other) const {
+    return columns_ == other.columns_ && source_ == other.source_ &&
+           (change_ == other.change_ || (change_ && other.change_ && *change_ == *other.change_));
+  }
 
  private:
   std::vector<Column> columns_;
   SourceTable source_;
+  std::shared_ptr<const ShapeChange> change_;
 };
 
 }  // namespace weir

@@ -57,13 +57,15 @@ void ChangeBatcher::feed(const PgOutputDecoder& decoder, MessageKind kind) {
       index_ = 0;
       delivered_ = 0;
       break;
-    case MessageKind::relation: relations_.add(decoder.relation()); break;
+    case MessageKind::relation: relations_.add(decoder.relation(), {transaction_.final_lsn, index_}); break;
     case MessageKind::type: relations_.add(decoder.type()); break;
     case MessageKind::change: add_change(decoder.change()); break;
     case MessageKind::truncate: add_truncate(decoder.truncate()); break;
     case MessageKind::commit: end_transaction(decoder.commit()); break;
-    case MessageKind::origin:
-    case MessageKind::message: break;  // nothing for the pipeline (yet: DDL capture reads messages)
+    case MessageKind::message:
+      if (in_transaction_) relations_.add(decoder.message(), {transaction_.final_lsn, index_});  // DDL capture
+      break;
+    case MessageKind::origin: break;
     case MessageKind::stream_start:
     case MessageKind::stream_stop:
     case MessageKind::stream_commit:
@@ -148,7 +150,7 @@ StreamPosition ChangeBatcher::current_position() const {
 void ChangeBatcher::pass_on(const StreamPosition& after) {
   Ready& ready = ready_.emplace_back();
   std::swap(ready.batch, filling_);
-  ready.checkpoint = encode_position(after);
+  ready.checkpoint = encode_checkpoint(after, relations_.history(), ready.batch);
   passed_on_ = after;
   if (!spare_.empty()) {
     std::swap(filling_, spare_.back());

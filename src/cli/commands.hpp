@@ -35,7 +35,7 @@ struct Globals {
 using Action = std::function<int()>;
 
 void add_version_command(CLI::App& app, Action& action);
-void add_cdc_command(CLI::App& app, Action& action);
+void add_cdc_command(CLI::App& app, const Globals& globals, Action& action);
 void add_ping_command(CLI::App& app, const Globals& globals, Action& action);
 void add_mcp_command(CLI::App& app, const Globals& globals, Action& action);
 void add_query_command(CLI::App& app, const Globals& globals, Action& action);

@@ -55,7 +55,7 @@ int run(int argc, char** argv) {
   add_run_command(app, globals, action);
   add_sync_command(app, globals, action);
   add_validate_command(app, action);
-  add_cdc_command(app, action);
+  add_cdc_command(app, globals, action);
   add_deadletters_command(app, action);
   add_connect_command(app, globals, action);
   add_connections_command(app, globals, action);

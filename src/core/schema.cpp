@@ -7,8 +7,18 @@
 
 namespace weir {
 
-Schema::Schema(std::vector<Column> columns, SourceTable source)
-    : columns_(std::move(columns)), source_(std::move(source)) {}
+Schema::Schema(std::vector<Column> columns, SourceTable source, std::shared_ptr<const ShapeChange> change)
+    : columns_(std::move(columns)), source_(std::move(source)), change_(std::move(change)) {}
+
+std::string_view to_string(ColumnChange::Kind kind) noexcept {
+  switch (kind) {
+    case ColumnChange::Kind::add: return "add_column";
+    case ColumnChange::Kind::drop: return "drop_column";
+    case ColumnChange::Kind::type: return "type_change";
+    case ColumnChange::Kind::rename: return "rename";
+  }
+  return "?";
+}
 
 std::optional<std::size_t> Schema::find(std::string_view name) const noexcept {
   for (std::size_t i = 0; i < columns_.size(); ++i)

@@ -27,6 +27,11 @@ std::string Dialect::upsert_clause(const TableRef& table, std::span<const std::s
   return out + " WHERE " + differs(update_columns, quote_table(table), "excluded");
 }
 
+std::string Dialect::alter_column_type_sql(const TableRef& table, std::string_view column, std::string_view type,
+                                           bool) const {
+  return fmt::format("ALTER TABLE {} ALTER COLUMN {} TYPE {}", quote_table(table), quote_identifier(column), type);
+}
+
 std::string Dialect::ignore_clause(std::span<const std::string> key, std::span<const std::string>) const {
   return key.empty() ? " ON CONFLICT DO NOTHING" : " ON CONFLICT (" + quote_identifiers(key) + ") DO NOTHING";
 }

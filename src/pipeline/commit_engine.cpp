@@ -82,6 +82,8 @@ void CommitEngine::open(const RunOptions& options, CommitHooks& hooks, DeadLette
 void CommitEngine::write(Chunk chunk) {
   // Between two source transactions, what is due commits before the next one streams in.
   if (chunk.batch->has_changes()) flush_if_due();
+  if (pending_rows_ && !inside_source_transaction_ && !policy_.replace && sink_->commits_before(*chunk.batch))
+    commit_batch();
   for (DeadLetter& letter : chunk.letters) dead_->add(std::move(letter));
   if (!chunk.checkpoint.empty() && chunk.checkpoint != checkpoint_) {
     checkpoint_ = std::move(chunk.checkpoint);

@@ -57,6 +57,9 @@ class Sink {
   virtual void prepare(const Batch& first) { (void)first; }
   // The rows as the target takes them (a column mapping applied); valid until the next call.
   virtual const Batch& shape(const Batch& rows) { return rows; }
+  // Whether what is pending must commit before `rows` are written (between two source
+  // transactions only): sql_apply altering its target for a schema change.
+  virtual bool commits_before(const Batch& rows) { (void)rows; return false; }
   // Before the batch is written again: drops what a failed attempt left buffered.
   virtual void reset_writes() {}
 

@@ -63,6 +63,12 @@ class Dialect {
     (void)column;
     return std::nullopt;
   }
+  // The statement changing the type of `column` of `table` to `type` (keeping it NOT NULL when
+  // `not_null`); "" where the database cannot in place (SQLite: the table is rebuilt).
+  virtual std::string alter_column_type_sql(const TableRef& table, std::string_view column, std::string_view type,
+                                            bool not_null) const;
+  // Whether ALTER TABLE … DROP COLUMN drops any column (SQLite's refuses key and indexed ones).
+  virtual bool drops_any_column() const noexcept { return true; }
   // What follows CREATE TABLE's column list ("" or " DEFAULT CHARSET=utf8mb4 …").
   virtual std::string_view table_options() const noexcept { return ""; }
   // What turns a statement into its query plan ("EXPLAIN ", "EXPLAIN QUERY PLAN ").

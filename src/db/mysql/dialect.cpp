@@ -51,6 +51,13 @@ std::string MyDialect::differs(std::span<const std::string> columns, std::string
 }
 
 std::string MyDialect::column_type(const Column& column) const { return mysql::column_type(column); }
+// MODIFY restates the whole column: what it does not repeat (NOT NULL) it drops.
+std::string MyDialect::alter_column_type_sql(const TableRef& table, std::string_view column, std::string_view type,
+                                             bool not_null) const {
+  return fmt::format("ALTER TABLE {} MODIFY COLUMN {} {}{}", quote_table(table), quote_identifier(column), type,
+                     not_null ? " NOT NULL" : "");
+}
+
 std::optional<std::string> MyDialect::cannot_hold(const Column& column) const { return mysql::cannot_hold(column); }
 
 // A TIMESTAMP reads in the session's zone, UTC in weir's sessions, as NOW() does; a DATETIME

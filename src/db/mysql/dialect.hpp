@@ -16,6 +16,8 @@ class MyDialect final : public Dialect {
   std::string differs(std::span<const std::string> columns, std::string_view row,
                       std::string_view other) const override;
   std::string column_type(const Column& column) const override;
+  std::string alter_column_type_sql(const TableRef& table, std::string_view column, std::string_view type,
+                                    bool not_null) const override;
   std::optional<std::string> cannot_hold(const Column& column) const override;
   std::string clock_minus(Type column, std::string_view time_zone, std::chrono::microseconds lag,
                           const Bind& bind) const override;

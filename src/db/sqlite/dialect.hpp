@@ -10,6 +10,10 @@ class SqliteDialect final : public Dialect {
   std::string_view name() const noexcept override { return "sqlite"; }
   std::string placeholder(std::size_t index) const override;
   std::string column_type(const Column& column) const override;
+  std::string alter_column_type_sql(const TableRef&, std::string_view, std::string_view, bool) const override {
+    return "";
+  }
+  bool drops_any_column() const noexcept override { return false; }
   std::string clock_minus(Type column, std::string_view time_zone, std::chrono::microseconds lag,
                           const Bind& bind) const override;
   std::string_view explain_prefix() const noexcept override { return "EXPLAIN QUERY PLAN "; }

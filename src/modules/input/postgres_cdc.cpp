@@ -18,6 +18,8 @@
 #include "cdc/change_batcher.hpp"
 #include "cdc/replication_connection.hpp"
 #include "cdc/snapshot.hpp"
+#include "cdc/schema_ddl.hpp"
+#include "cdc/schema_policy.hpp"
 #include "cdc/stream_position.hpp"
 #include "cdc/streamed_transactions.hpp"
 #include "modules/builtin.hpp"
@@ -105,6 +107,7 @@ const config::Spec& spec() {
                                "extension's type) makes the stream text. auto: binary where it is faster "
                                "(bench/pg_cdc_decode.sh); on: binary whenever every column allows; off: text.",
                 .example = "off"},
+          cdc::schema_changes_field(),
           retry_field(),
       }};
   return s;
@@ -137,7 +140,8 @@ class PostgresCdc final : public pipeline::Input {
         binary_(section.string("binary")),
         retry_(read_retry_policy(section)),
         snapshot_initial_(section.string("snapshot") == "initial"),
-        snapshot_jobs_(static_cast<std::size_t>(section.integer("snapshot_jobs"))) {
+        snapshot_jobs_(static_cast<std::size_t>(section.integer("snapshot_jobs"))),
+        schema_policy_(cdc::read_schema_policy(section)) {
     if (section.has("heartbeat_query") && !section.has("heartbeat"))
       throw Error(ErrorKind::config, fmt::format("{}: a heartbeat_query runs only with `heartbeat:` (an interval) set",
                                                  section.path_of("heartbeat_query")));
@@ -159,6 +163,7 @@ class PostgresCdc final : public pipeline::Input {
     try {
       resume_ = cdc::decode_position(checkpoint);
       if (resume_->snapshot) forget_cut_off_snapshot();
+      saved_ = checkpoint;
     } catch (Error& e) {
       throw e.add_context(path_);
     }
@@ -248,6 +253,13 @@ class PostgresCdc final : public pipeline::Input {
         names.emplace(static_cast<cdc::Oid>(types.at(r, 0).as_int()), types.at(r, 1).as_text());
     batcher_.emplace(filter_, kBatchRows, resume_);
     batcher_->relations().set_type_names(std::move(names));
+    batcher_->relations().set_policy(schema_policy_, filter_.tables);
+    batcher_->relations().restore(saved_);
+    batcher_->relations().set_existing_lookup([this](const std::string& schema, const std::string& table,
+                                                     const std::string& column) {
+      if (!catalog_connection_) catalog_connection_ = db::connect(connection_config_);
+      return cdc::existing_value(*catalog_connection_, schema, table, column);
+    });
     check_slot(*sql);
   }
 
@@ -497,6 +509,9 @@ class PostgresCdc final : public pipeline::Input {
   std::size_t snapshot_jobs_;
   bool snapshot_cut_off_ = false;
   std::unique_ptr<cdc::InitialSnapshot> snapshot_;
+  cdc::SchemaPolicy schema_policy_;
+  std::string saved_;  // the checkpoint restored: its position and table shapes
+  std::unique_ptr<db::Connection> catalog_connection_;  // asked what an added column's old rows hold
   std::unique_ptr<db::Connection> heartbeat_connection_;
   std::chrono::steady_clock::time_point last_heartbeat_;
   std::vector<db::TableRef> tables_;

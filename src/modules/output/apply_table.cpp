@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "db/common/sql_writer.hpp"
+#include "modules/output/schema_alter.hpp"
 #include "weir/error.hpp"
 
 namespace weir::modules {
@@ -33,13 +34,23 @@ std::string ApplyTable::where() const {
 
 // Maps the target's columns onto a new shape of the source table, by name (or `columns:`),
 // checking each against the target.
+// A shape that came of a schema change (Schema::change()) first alters the target for what the
+// policy applied — with `columns:` mapped by hand, the target is left to the user.
 void ApplyTable::bind(db::Connection& connection, const std::shared_ptr<const Schema>& shape) {
+  const ShapeChange* change = route_.columns.empty() ? shape->change() : nullptr;
+  writers_.clear();  // no statement of the old shape open while the table changes
+  if (change && alter_target(connection, route_.target, *change, where())) info_.reset();
   describe_target(connection);
   const std::string tables_path = fmt::format("{}.tables.{}", path_, source_name(source_));
   names_.clear();
   sources_.clear();
   if (route_.columns.empty()) {
-    for (std::size_t i = 0; i < shape->size(); ++i) names_.push_back((*shape)[i].name), sources_.push_back(i);
+    for (std::size_t i = 0; i < shape->size(); ++i) {
+      std::string name = (*shape)[i].name;
+      if (change && std::ranges::count(change->left_out, name)) continue;  // an added column ignored
+      if (change && change->target_names.contains(name)) name = change->target_names.at(name);  // a rename ignored
+      names_.push_back(std::move(name)), sources_.push_back(i);
+    }
   } else {
     for (const auto& [target, field] : route_.columns)
       names_.push_back(target), sources_.push_back(mapped_field(*shape, tables_path, target, field));

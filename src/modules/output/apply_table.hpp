@@ -34,9 +34,17 @@ class ApplyTable {
   // A rejected row throws (constraint or data); a table, column or key the target lacks
   // throws Error{config}.
   db::WriteCounts apply(db::Connection& connection, const Batch& rows);
-  // Before the connection closes or a batch is written again.
-  void drop_writers() noexcept { writers_.clear(); }
+  // Before the connection closes or a batch is written again. A shape that altered the target
+  // is bound again: a rollback may have undone the alteration.
+  void drop_writers() noexcept {
+    writers_.clear();
+    if (bound_ && bound_->change()) bound_.reset(), info_.reset();
+  }
   const db::TableRef& target() const noexcept { return route_.target; }
+  // Whether writing `rows` alters the target first (a schema change not yet bound).
+  bool alters_for(const Batch& rows) const noexcept {
+    return rows.schema_ptr() != bound_ && rows.schema().change() && route_.columns.empty();
+  }
 
  private:
   struct Writer {

@@ -129,6 +129,13 @@ class SqlApplySink final : public DatabaseSink {
     return table->apply(*connection_, rows);
   }
   void reset_writes() override { drop_writers(); }
+  // The target is altered only after what is in flight committed (MySQL's DDL would commit it
+  // without its checkpoint).
+  bool commits_before(const Batch& rows) override {
+    if (rows.schema().source().empty()) return false;
+    auto it = tables_.find(source_name(rows.schema().source()));
+    return it != tables_.end() && it->second && it->second->alters_for(rows);
+  }
 
   // The change as it was rejected: what it did, where it sits in the source's stream, its rows.
   std::string record_json(const Batch& rows, std::size_t row) const override;
