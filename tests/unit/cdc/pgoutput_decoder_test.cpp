@@ -141,7 +141,9 @@ TEST(PgOutputDecoder, StreamedBlockMessagesCarryTheirTransactionId) {
   EXPECT_EQ(d.message_xid(), 900u);
   // A subtransaction's change (after a SAVEPOINT) carries the subtransaction's id, in the
   // top-level transaction's stream: a Stream Abort may discard it alone.
-  ASSERT_EQ(d.decode(Message('I').u32(902).u32(7).u8('N').u16(1).u8('t').u32(1).bytes("6")), MessageKind::change);
+  // The decoded change views the message's bytes: keep them alive while it is read.
+  const std::string subtransaction = Message('I').u32(902).u32(7).u8('N').u16(1).u8('t').u32(1).bytes("6");
+  ASSERT_EQ(d.decode(subtransaction), MessageKind::change);
   EXPECT_EQ(d.message_xid(), 902u);
   EXPECT_EQ(d.streamed_xid(), 900u);
   EXPECT_EQ(d.change().new_tuple[0].data, "6");
