@@ -13,6 +13,7 @@
 
 #include "weir/db/driver.hpp"
 #include "weir/error.hpp"
+#include "weir/retry.hpp"
 
 namespace weir::pipeline {
 namespace {
@@ -67,7 +68,22 @@ std::optional<RunLock> RunLock::try_take(const StateStore& store, const StateOwn
 }
 
 RunLock::RunLock(RunLock&& other) noexcept
-    : session_(std::move(other.session_)), fd_(std::exchange(other.fd_, -1)) {}
+    : session_(std::move(other.session_)), fd_(std::exchange(other.fd_, -1)), watcher_(std::move(other.watcher_)) {}
+
+void RunLock::watch(std::function<void(const Error&)> on_lost, std::chrono::milliseconds every) {
+  if (!session_) return;
+  // The thread holds the session itself, which stays put when the RunLock moves.
+  watcher_ = std::jthread([session = session_.get(), on_lost = std::move(on_lost), every](std::stop_token stop) {
+    while (sleep_unless_stopped(every, stop)) {
+      try {
+        session->ping();
+      } catch (const Error& e) {
+        on_lost(e);
+        return;
+      }
+    }
+  });
+}
 
 RunLock::~RunLock() {
   if (fd_ >= 0) ::close(fd_);  // closing the file releases its flock

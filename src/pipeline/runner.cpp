@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -91,7 +92,11 @@ void keep_rows(std::vector<std::size_t>& rows, const std::vector<std::size_t>* k
 class PipelineRun {
  public:
   PipelineRun(Pipeline& p, const RunnerOptions& options)
-      : p_(p), options_(options), hooks_(p.owner, *p.state, *p.dead_letters, options.run.stop) {
+      : p_(p),
+        options_(options),
+        run_{.once = options.run.once, .stop = stop_.get_token()},
+        stop_relay_(options.run.stop, [this] { stop_.request_stop(); }),
+        hooks_(p.owner, *p.state, *p.dead_letters, run_.stop) {
     if (p.max_errors) hooks_.limit_errors(*p.max_errors, rows_read_);
     p.dead_letters->describe_origins_with(*p.input);
     hooks_.acknowledge_to(*p.input);
@@ -103,6 +108,7 @@ class PipelineRun {
     RunJournal journal(*p_.state, p_.owner);
     auto lock = RunLock::try_take(*p_.state, p_.owner);
     if (!lock) return locked_out(journal);
+    lock->watch([this](const Error& e) { lost_lock(e); });
     if (options_.reset && !options_.replay) p_.state->reset(p_.owner);
     try {
       journal.start(RunHolder::here());
@@ -134,7 +140,7 @@ class PipelineRun {
 
   PipelineStats run_stages(Clock::time_point started) {
     // A replay reads no position: the letters it sends are its input.
-    if (auto checkpoint = options_.replay ? std::nullopt : p_.state->load(p_.owner, options_.run.stop))
+    if (auto checkpoint = options_.replay ? std::nullopt : p_.state->load(p_.owner, run_.stop))
       p_.input->restore(*checkpoint);
     bool filtering = !p_.filters.empty();
     std::thread reader([&] { read_stage(filtering ? filtered_ : ready_); });
@@ -201,6 +207,15 @@ class PipelineRun {
                               account.describe());
   }
 
+  // Another run may take the lock now: this one stops rather than overlap it.
+  void lost_lock(const Error& e) {
+    fail(Error(ErrorKind::connection,
+               fmt::format("pipeline {} lost its run lock: its session to the state store {} ended ({}); the run "
+                           "stops so that no other run of the pipeline overlaps it. Run it again",
+                           p_.name, p_.state->config().describe(), e.what())));
+    stop_.request_stop();
+  }
+
   void fail(const std::exception& e) {
     {
       std::lock_guard lock(error_mutex_);
@@ -217,7 +232,7 @@ class PipelineRun {
   void read_stage(ChunkQueue& out) {
     try {
       Input& input = *p_.input;
-      input.open(options_.run);
+      input.open(run_);
       for (;;) {
         auto batch = pool_.take();
         if (!input.read(*batch)) break;
@@ -231,7 +246,7 @@ class PipelineRun {
         out.push(Chunk{std::move(none), input.checkpoint(), true});
       }
       interrupted_ = input.state() == Input::State::interrupted ||
-                     (input.state() == Input::State::reading && options_.run.stop.stop_requested());
+                     (input.state() == Input::State::reading && run_.stop.stop_requested());
     } catch (const std::exception& e) {
       fail(e);
     }
@@ -240,7 +255,7 @@ class PipelineRun {
 
   void filter_stage() {
     try {
-      for (auto& f : p_.filters) f->open(options_.run);
+      for (auto& f : p_.filters) f->open(run_);
       while (!filtered_.drained()) {
         auto chunk = filtered_.pop(kIdlePoll);
         if (!chunk) continue;
@@ -275,7 +290,7 @@ class PipelineRun {
   void write_stage() {
     try {
       Output& output = *p_.output;
-      output.open(options_.run, hooks_, *p_.dead_letters,
+      output.open(run_, hooks_, *p_.dead_letters,
                   [this](std::unique_ptr<Batch> b) { pool_.give(std::move(b)); });
       while (!ready_.drained()) {
         auto chunk = ready_.pop(kIdlePoll);
@@ -293,6 +308,10 @@ class PipelineRun {
 
   Pipeline& p_;
   const RunnerOptions& options_;
+  // This run's own stop: requested when the caller's is, or when the run must end by itself.
+  std::stop_source stop_;
+  RunOptions run_;
+  std::stop_callback<std::function<void()>> stop_relay_;
   PipelineCommitHooks hooks_;
   BatchPool pool_;
   ChunkQueue filtered_{kQueueDepth}, ready_{kQueueDepth};

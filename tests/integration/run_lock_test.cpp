@@ -11,6 +11,8 @@
 #include <csignal>
 #include <thread>
 
+#include "pipeline/run_lock.hpp"
+#include "pipeline/state_store.hpp"
 #include "support/test_support.hpp"
 #include "weir/db/driver.hpp"
 
@@ -41,7 +43,11 @@ class RunLockTest : public ::testing::TestWithParam<StateAt> {
                            "INSERT INTO src VALUES (1, 'a'), (2, 'b'), (3, 'c');");
     file_ = dir_.file("lock_" + test::unique_suffix() + ".yaml");
     key_ = std::filesystem::path(file_).filename().string() + "#p";
-    // A schedule every second, run without --once: the first run stays up, holding the lock.
+    write_project(state_url_);
+  }
+
+  // A schedule every second, run without --once: the first run stays up, holding the lock.
+  void write_project(const std::string& state_url) {
     test::write_file(file_, fmt::format(R"(connections:
   src: "sqlite:src.db"
   dst: "sqlite:dst.db"
@@ -53,7 +59,23 @@ pipelines:
                    cursor: {{ columns: [id] }}, schedule: "* * * * * *" }}
     output: {{ sql_write: {{ connection: dst, table: dst, create_table: true, mode: upsert, key: [id] }} }}
 {})",
-                                        state_url_, state_line_));
+                                        state_url, state_line_));
+  }
+
+  // Waits until the run of the project records itself as running; "" when it never does.
+  std::string wait_for_holder() {
+    for (auto waited = 0ms; waited < 20s; waited += 100ms) {
+      try {
+        auto host = test::scalar(*state_, fmt::format("SELECT host FROM weir_runs WHERE pipeline = '{}' AND status = "
+                                                      "'running'", key_));
+        auto pid = test::scalar(*state_, fmt::format("SELECT pid FROM weir_runs WHERE pipeline = '{}' AND status = "
+                                                     "'running'", key_));
+        if (!host.empty()) return fmt::format("host {}, pid {}, started ", host, pid);
+      } catch (const Error&) {  // the table is not there yet
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    return "";
   }
 
   test::TempDir dir_;
@@ -65,18 +87,7 @@ const StateAt kStates[] = {{"Sqlite", nullptr}, {"Postgres", "WEIR_TEST_PG_URL"}
 
 TEST_P(RunLockTest, ASecondRunExits4NamingTheFirstAndRunsOnceTheFirstIsKilled) {
   test::Background first({"run", "--progress", "0s", file_}, dir_.path().string());
-  std::string holder;
-  for (auto waited = 0ms; waited < 20s && holder.empty(); waited += 100ms) {
-    try {
-      auto host = test::scalar(*state_, fmt::format("SELECT host FROM weir_runs WHERE pipeline = '{}' AND status = "
-                                                    "'running'", key_));
-      auto pid = test::scalar(*state_, fmt::format("SELECT pid FROM weir_runs WHERE pipeline = '{}' AND status = "
-                                                   "'running'", key_));
-      if (!host.empty()) holder = fmt::format("host {}, pid {}, started ", host, pid);
-    } catch (const Error&) {  // the table is not there yet
-    }
-    if (holder.empty()) std::this_thread::sleep_for(100ms);
-  }
+  const std::string holder = wait_for_holder();
   ASSERT_FALSE(holder.empty()) << "the first run never recorded itself as running: " << first.err();
   ASSERT_TRUE(first.running()) << first.err();
 
@@ -104,6 +115,83 @@ TEST_P(RunLockTest, ASecondRunExits4NamingTheFirstAndRunsOnceTheFirstIsKilled) {
 }
 
 INSTANTIATE_TEST_SUITE_P(States, RunLockTest, ::testing::ValuesIn(kStates),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// A lock held in a database lives as long as the session holding it.
+class RunLockSessionTest : public RunLockTest {
+ protected:
+  // Ends the session holding this project's lock from another session, as an operator's
+  // pg_terminate_backend / KILL or a network cut would; false when no session holds it.
+  bool end_lock_session() {
+    db::ConnectionConfig config;
+    config.url = Url::parse(*test::server_url(GetParam().url_variable));
+    pipeline::StateStore store(config);
+    const std::string name = pipeline::run_lock_name(store, pipeline::StateOwner{.pipeline = "p", .key = key_, .fingerprint = ""});
+    if (config.url.scheme.starts_with("postgres")) {
+      // A bigint advisory key shows in pg_locks as its high (classid) and low (objid) halves.
+      return test::scalar(*state_, fmt::format("SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l, "
+                                               "(SELECT hashtextextended('{}', 0) AS k) h WHERE l.locktype = "
+                                               "'advisory' AND l.granted AND l.objsubid = 1 AND l.classid::bigint = "
+                                               "((h.k >> 32) & 4294967295) AND l.objid::bigint = (h.k & 4294967295)",
+                                               name)) == "1";
+    }
+    const std::string id = test::scalar(*state_, fmt::format("SELECT IS_USED_LOCK('{}')", name));
+    if (id.empty()) return false;
+    state_->execute_script("KILL " + id);
+    return true;
+  }
+
+  // Waits up to `limit` for `run` to exit; false when it is still running.
+  static bool ends_within(test::Background& run, std::chrono::milliseconds limit) {
+    for (auto waited = 0ms; waited < limit; waited += 100ms) {
+      if (!run.running()) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return !run.running();
+  }
+};
+
+// Without the heartbeat the run went on unlocked while a second run could start beside it.
+TEST_P(RunLockSessionTest, ARunWhoseLockSessionEndsStopsWithOneLineAndTheNextRunProceeds) {
+  test::Background first({"run", "--progress", "0s", file_}, dir_.path().string());
+  ASSERT_FALSE(wait_for_holder().empty()) << "the first run never recorded itself as running: " << first.err();
+  ASSERT_TRUE(end_lock_session()) << "no session held the pipeline's lock";
+
+  ASSERT_TRUE(ends_within(first, 30s)) << "the run went on without its lock: " << first.err();
+  EXPECT_EQ(first.wait(), 1) << first.err();
+  EXPECT_THAT(first.err(), HasSubstr("pipeline p lost its run lock: its session to the state store"));
+  EXPECT_THAT(first.err(), HasSubstr("the run stops so that no other run of the pipeline overlaps it"));
+  EXPECT_EQ(test::scalar(*state_, fmt::format("SELECT status FROM weir_runs WHERE pipeline = '{}' ORDER BY "
+                                              "started_at LIMIT 1", key_)),
+            "failed");
+
+  auto next = test::run_weir({"run", "--once", "--progress", "0s", file_}, dir_.path().string());
+  EXPECT_EQ(next.exit_code, 0) << next.out << next.err;
+  EXPECT_EQ(test::scalar(*test::open_sqlite(dir_.file("dst.db")), "SELECT count(*) FROM dst"), "3");
+}
+
+const StateAt kServerStates[] = {{"Postgres", "WEIR_TEST_PG_URL"}, {"Mariadb", "WEIR_TEST_MYSQL_URL"}};
+INSTANTIATE_TEST_SUITE_P(Servers, RunLockSessionTest, ::testing::ValuesIn(kServerStates),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// PostgreSQL holds the lock in a transaction left open for the run, which a server's
+// idle_in_transaction_session_timeout would end: the lock's transaction turns it off. Before,
+// a second run took the lock a second after the first did.
+class RunLockIdleTimeoutTest : public RunLockTest {};
+
+TEST_P(RunLockIdleTimeoutTest, TheLockOutlivesTheServersIdleInTransactionTimeout) {
+  write_project("\"${WEIR_TEST_PG_URL}?options=-c%20idle_in_transaction_session_timeout%3D1000\"");
+  test::Background first({"run", "--progress", "0s", file_}, dir_.path().string());
+  ASSERT_FALSE(wait_for_holder().empty()) << "the first run never recorded itself as running: " << first.err();
+  std::this_thread::sleep_for(3s);  // three times the timeout
+
+  auto second = test::run_weir({"run", "--once", "--progress", "0s", file_}, dir_.path().string());
+  EXPECT_EQ(second.exit_code, 4) << second.out << second.err;
+  EXPECT_TRUE(first.running()) << first.err();
+}
+
+const StateAt kPostgresState[] = {{"Postgres", "WEIR_TEST_PG_URL"}};
+INSTANTIATE_TEST_SUITE_P(Servers, RunLockIdleTimeoutTest, ::testing::ValuesIn(kPostgresState),
                          [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

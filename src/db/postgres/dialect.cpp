@@ -30,8 +30,13 @@ std::string_view PgDialect::horizon_query() const noexcept {
 // transaction-mode pooler (PgBouncer) would stay with the pooled server connection after weir
 // left, locking every later run out; an open transaction pins that connection to weir and ends
 // with it. It holds no transaction id, so it holds back neither vacuum nor the polls' horizon.
+// A server's idle_in_transaction_session_timeout (often set by operators) would end that open
+// transaction, and the lock with it, while the run goes on: it is turned off for this
+// transaction alone (set_config's is_local), in the statement that takes the lock.
 Dialect::SessionLock PgDialect::session_lock() const noexcept {
-  return {.try_query = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))", .in_transaction = true};
+  return {.try_query = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) "
+                       "FROM (SELECT set_config('idle_in_transaction_session_timeout', '0', true)) AS kept_open",
+          .in_transaction = true};
 }
 
 // A row version's xmin is a 32-bit transaction id that wraps around, so it is placed by its
