@@ -76,7 +76,7 @@ void CommitEngine::log_rejected_row(const Error& e, const Batch& rows, std::size
   std::string position = read_row < read.rows() ? dead_->position_of(read, read_row) : std::string();
   log::warn(fmt::format("{}: table `{}` rejected the row{}{}: {}; it goes to the dead letters, as do later rejected "
                         "rows (counted in the progress lines and the summary)",
-                        policy_.path, sink_->target(), key.empty() ? "" : " with key " + key,
+                        policy_.path, sink_->target_of(rows), key.empty() ? "" : " with key " + key,
                         position.empty() ? "" : " (source position " + position + ")", e.what()));
 }
 

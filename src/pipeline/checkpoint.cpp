@@ -15,12 +15,6 @@ constexpr Type kTypes[] = {Type::null,   Type::boolean, Type::int64,     Type::f
                            Type::text,   Type::bytes,   Type::date,      Type::time,        Type::timestamp,
                            Type::timestamptz, Type::interval, Type::uuid, Type::json};
 
-std::optional<Type> type_named(std::string_view name) {
-  for (Type t : kTypes)
-    if (to_string(t) == name) return t;
-  return std::nullopt;
-}
-
 template <class T>
 std::optional<T> number(std::string_view text) {
   T v{};
@@ -90,6 +84,12 @@ class StringReader {
 };
 
 }  // namespace
+
+std::optional<Type> type_named(std::string_view name) {
+  for (Type t : kTypes)
+    if (to_string(t) == name) return t;
+  return std::nullopt;
+}
 
 std::optional<Value> value_from_text(Type type, std::string_view text) {
   switch (type) {

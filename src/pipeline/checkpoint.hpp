@@ -19,6 +19,9 @@ std::string encode_position(std::span<const Value> values);
 // Throws Error{config} naming what is wrong when `text` was not made by encode_position.
 std::vector<Value> decode_position(std::string_view text);
 
+// The type `name` names (as to_string(Type) prints it); nullopt when none does.
+std::optional<Type> type_named(std::string_view name);
+
 // `text` read as a value of `type` (the canonical text of Value::to_text); nullopt when it
 // is not one.
 std::optional<Value> value_from_text(Type type, std::string_view text);

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 
+#include "pipeline/change_letters.hpp"
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/sink.hpp"
 #include "weir/error.hpp"
@@ -66,8 +67,12 @@ DeadLetterTable::DeadLetterTable(db::ConnectionConfig config, db::TableRef table
 
 void DeadLetterTable::add(DeadLetter letter) {
   if (letter.origin) {
-    letter.original_json = row_json(*letter.origin, letter.origin_row);
-    letter.original_values = encode_position(letter.origin->row(letter.origin_row));
+    const Batch& origin = *letter.origin;
+    const std::size_t row = letter.origin_row;
+    // A change keeps what it did and where, for a replay to apply it as it was.
+    const bool change = origin.op(row) != ChangeOp::row;
+    letter.original_json = change ? change_json(origin, row) : row_json(origin, row);
+    letter.original_values = change ? encode_change(origin, row) : encode_position(origin.row(row));
     if (input_) {
       letter.position = input_->position_of(*letter.origin, letter.origin_row);
       letter.replaces = input_->replayed_letter(*letter.origin, letter.origin_row);

@@ -46,7 +46,11 @@ LetterReplay::LetterReplay(const std::vector<DeadLetterTable::Stored>& letters) 
       continue;
     }
     try {
-      Letter letter{stored.id, stored.position, names_of(stored.original), decode_position(stored.original_values)};
+      if (holds_change(stored.original_values)) {
+        letters_.push_back(Letter{stored.id, stored.position, {}, {}, decode_change(stored.original_values)});
+        continue;
+      }
+      Letter letter{stored.id, stored.position, names_of(stored.original), decode_position(stored.original_values), {}};
       if (letter.names.size() != letter.values.size())
         throw Error(ErrorKind::data, "its original record's names and values differ in number");
       letters_.push_back(std::move(letter));
@@ -64,7 +68,12 @@ void LetterReplay::group() {
   std::vector<Type> types;
   for (std::size_t i = 0; i < letters_.size(); ++i) {
     const Letter& l = letters_[i];
-    bool joins = !groups_.empty() && letters_[groups_.back().first].names == l.names && fits(l.values, types);
+    if (l.change) {
+      group_change(i);
+      continue;
+    }
+    const Letter* last = groups_.empty() ? nullptr : &letters_[groups_.back().first];
+    bool joins = last && !last->change && last->names == l.names && fits(l.values, types);
     if (!joins) {
       groups_.push_back(Group{nullptr, i, 0});
       types.assign(l.values.size(), Type::null);
@@ -82,11 +91,27 @@ void LetterReplay::group() {
   }
 }
 
+// Consecutive changes of one table in one shape share a batch (and its Schema, which names
+// the table for sql_apply).
+void LetterReplay::group_change(std::size_t i) {
+  const StoredChange& c = *letters_[i].change;
+  const Letter* last = groups_.empty() ? nullptr : &letters_[groups_.back().first];
+  if (last && last->change && last->change->source == c.source && last->change->columns == c.columns) {
+    ++groups_.back().count;
+    return;
+  }
+  groups_.push_back(Group{std::make_shared<const Schema>(c.columns, c.source), i, 1});
+}
+
 bool LetterReplay::read(Batch& out) {
   if (next_group_ == groups_.size()) return false;
   const Group& g = groups_[next_group_++];
   out.reset(g.schema);
   for (std::size_t i = g.first; i < g.first + g.count; ++i) {
+    if (letters_[i].change) {
+      append_stored_change(out, *letters_[i].change);
+      continue;
+    }
     std::span<Value> row = out.append_row();
     std::copy(letters_[i].values.begin(), letters_[i].values.end(), row.begin());
   }

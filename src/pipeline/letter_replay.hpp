@@ -1,7 +1,9 @@
 // Dead letters sent through their pipeline again (`weir deadletters replay`): an Input that
 // reads the letters' original records back, exactly as the pipeline's input had read them
 // (their values with their types, DeadLetter::original_values), for the pipeline's filters and
-// output to process once more.
+// output to process once more. A change stream's letter comes back as the change it was (an
+// insert, an update with its before image, a delete), of its table, at its position, ending a
+// source transaction of its own.
 //
 // The run's checkpoints are not positions in the source but counts of the letters handed out:
 // when a batch commits, the hooks (commit_hooks.hpp) delete the letters it covered from the
@@ -9,9 +11,11 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "pipeline/change_letters.hpp"
 #include "pipeline/dead_letters.hpp"
 #include "pipeline/module.hpp"
 
@@ -47,12 +51,14 @@ class LetterReplay final : public Input {
     std::string id, position;
     std::vector<std::string> names;
     std::vector<Value> values;
+    std::optional<StoredChange> change;  // a change stream's letter: applied as the change it was
   };
   struct Group {
     std::shared_ptr<const Schema> schema;
     std::size_t first = 0, count = 0;  // its letters in letters_
   };
   void group();
+  void group_change(std::size_t i);
   const Letter* letter_of(const Batch& rows, std::size_t row) const;
 
   std::vector<Letter> letters_;

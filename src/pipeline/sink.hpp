@@ -79,6 +79,12 @@ class Sink {
   // Whether the target exists (one created on the first rows does not before them).
   virtual bool exists() { return true; }
 
+  // The target table `rows` go to, for messages; target() unless it differs by batch (sql_apply).
+  virtual std::string target_of(const Batch& rows) const {
+    (void)rows;
+    return target();
+  }
+
   // One rejected row as a JSON object, named as the target names its fields.
   virtual std::string record_json(const Batch& rows, std::size_t row) const { return row_json(rows, row); }
   // A row's key in the target, for messages: `id=17`, `region="eu", id=4`; empty when the sink

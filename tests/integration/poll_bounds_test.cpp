@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "support/test_support.hpp"
@@ -110,6 +111,18 @@ TEST_F(PostgresPollBounds, ARowOfATransactionOpenDuringAPollIsReadOnceItCommits)
 // pass row 2 and leave row 1 behind the cursor for good.
 TEST_F(PostgresPollBounds, ATransactionOpenLongerThanTheLagLosesNoRow) {
   expect_late_commit_delivered(project("${WEIR_TEST_PG_URL}", ", lag: 1s"), 1500ms, 0ms, "clock_timestamp()");
+}
+
+// The issue's own durations: A open 10 s under the default configuration, and open for 2 minutes
+// past a `lag` of 5 s (under `scripts/test --long`, WEIR_TEST_LONG=1; else 6 s, still past the lag).
+TEST_F(PostgresPollBounds, ATransactionOpenTenSecondsLosesNoRow) {
+  expect_late_commit_delivered(project("${WEIR_TEST_PG_URL}", ""), 10s, 0ms, "clock_timestamp()");
+}
+
+TEST_F(PostgresPollBounds, ATransactionOpenTwoMinutesPastALagOfFiveSecondsLosesNoRow) {
+  const char* long_run = std::getenv("WEIR_TEST_LONG");
+  const auto open_for = long_run && std::string(long_run) == "1" ? std::chrono::milliseconds(120s) : 6000ms;
+  expect_late_commit_delivered(project("${WEIR_TEST_PG_URL}", ", lag: 5s"), open_for, 0ms, "clock_timestamp()");
 }
 
 // A query whose rows have no xmin (a subquery) runs with `horizon: false`.

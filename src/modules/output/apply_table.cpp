@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "db/common/sql_writer.hpp"
+#include "modules/output/refused_column.hpp"
 #include "modules/output/schema_alter.hpp"
 #include "weir/error.hpp"
 
@@ -75,6 +76,7 @@ void ApplyTable::describe_target(db::Connection& connection) {
   if (info_) return;
   info_ = connection.describe_table(route_.target);
   if (!info_) throw Error(ErrorKind::config, fmt::format("{} does not exist: create it first", where()));
+  checks_ = checks_of(connection, *config_, *info_);
 }
 
 // The configured key, else the source's key columns (when all are written and they are not
@@ -199,6 +201,33 @@ db::WriteCounts ApplyTable::rekey(db::Connection& connection, const Batch& rows,
     else ++counts.not_found;
   }
   return counts;
+}
+
+std::string ApplyTable::row_key(const Batch& rows, std::size_t row) const {
+  if (rows.schema_ptr() != bound_ || row >= rows.rows()) return {};
+  std::span<const Value> cells = rows.op(row) == ChangeOp::remove && !rows.before(row).empty() ? rows.before(row)
+                                                                                                : rows.row(row);
+  std::string out;
+  for (std::size_t k : key_) {
+    out += fmt::format("{}{}=", out.empty() ? "" : ", ", names_[k]);
+    cells[sources_[k]].append_json(out);
+  }
+  return out;
+}
+
+// The cells the change writes, by target column (the rest unnamed: not written).
+void ApplyTable::name_refused_column(Error& e, const Batch& rows) const {
+  if (rows.rows() != 1 || rows.schema_ptr() != bound_ || !info_) return;
+  const ChangeOp op = rows.op(0);
+  if (op == ChangeOp::remove || op == ChangeOp::truncate) return;
+  std::vector<std::string> names(names_.size());
+  std::vector<Value> values(names_.size());
+  for (std::size_t c = 0; c < names_.size(); ++c) {
+    if (!rows.sent(0, sources_[c])) continue;
+    names[c] = names_[c];
+    values[c] = rows.at(0, sources_[c]);
+  }
+  modules::name_refused_column(e, info_->columns, checks_, names, values);
 }
 
 db::WriteSpec ApplyTable::spec(db::WriteMode mode, const std::vector<std::size_t>& columns) const {

@@ -12,6 +12,8 @@
 #include "modules/output/change_runs.hpp"
 #include "modules/output/column_map.hpp"
 #include "weir/db/connection.hpp"
+#include "weir/db/driver.hpp"
+#include "weir/error.hpp"
 
 namespace weir::modules {
 
@@ -27,8 +29,11 @@ struct TableRoute {
 
 class ApplyTable {
  public:
-  ApplyTable(SourceTable source, TableRoute route, OnConflict on_conflict, std::string path)
-      : source_(std::move(source)), route_(std::move(route)), on_conflict_(on_conflict), path_(std::move(path)) {}
+  // `config`: the target's connection (outliving the table), whose catalog tells its checks.
+  ApplyTable(SourceTable source, TableRoute route, OnConflict on_conflict, std::string path,
+             const db::ConnectionConfig& config)
+      : source_(std::move(source)), route_(std::move(route)), on_conflict_(on_conflict), path_(std::move(path)),
+        config_(&config) {}
 
   // Applies `rows` — changes of this table, one shape — through `connection`, run by run.
   // A rejected row throws (constraint or data); a table, column or key the target lacks
@@ -41,6 +46,12 @@ class ApplyTable {
     if (bound_ && bound_->change()) bound_.reset(), info_.reset();
   }
   const db::TableRef& target() const noexcept { return route_.target; }
+  // For messages about row `row` of `rows` (the batch apply() was last given): its key in
+  // the target, `id=17` (a delete's from its before image); empty when it has none.
+  std::string row_key(const Batch& rows, std::size_t row) const;
+  // Adds to `e`, the target's refusal of `rows` (one change), which column refused it when
+  // the database's message names none (refused_column.hpp).
+  void name_refused_column(Error& e, const Batch& rows) const;
   // Whether writing `rows` alters the target first (a schema change not yet bound).
   bool alters_for(const Batch& rows) const noexcept {
     return rows.schema_ptr() != bound_ && rows.schema().change() && route_.columns.empty();
@@ -70,7 +81,9 @@ class ApplyTable {
   TableRoute route_;
   OnConflict on_conflict_;
   std::string path_;
+  const db::ConnectionConfig* config_;
   std::optional<db::TableInfo> info_;      // the target, described once
+  std::vector<db::Constraint> checks_;     // its CHECK constraints, to name a column one refuses
   std::shared_ptr<const Schema> bound_;    // the shape sources_ reads
   std::vector<std::string> names_;         // the target columns written, in order
   std::vector<std::size_t> sources_;       // per target column: its column in the bound shape

@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "cdc/lsn.hpp"
 #include "modules/builtin.hpp"
@@ -193,6 +194,7 @@ class JsonlSink final : public pipeline::Sink {
   db::WriteCounts write(const Batch& rows) override {
     db::WriteCounts counts;
     for (std::size_t r = 0; r < rows.rows(); ++r) {
+      if (!unsynced_from_ && rows.position(r)) unsynced_from_ = *rows.position(r);
       append_envelope(lines_, rows, r, columns_);
       ++counts.inserted;
       if (rows.ends_transaction(r)) flush();
@@ -204,8 +206,12 @@ class JsonlSink final : public pipeline::Sink {
     flush();
     // EINVAL: a pipe or a device such as /dev/null, which has nothing to sync.
     if (file_ && ::fsync(fileno(file_.get())) != 0 && errno != EINVAL) fail("syncing");
+    unsynced_from_.reset();
   }
-  void reset_writes() override { lines_.clear(); }
+  void reset_writes() override {
+    lines_.clear();
+    unsynced_from_.reset();
+  }
 
   std::string describe() const override { return fmt::format("{} writing to {}", path_, shown()); }
   std::string location() const override { return shown(); }
@@ -223,11 +229,14 @@ class JsonlSink final : public pipeline::Sink {
     if (std::fflush(stream()) != 0) fail("writing");
   }
 
+  // Names the file, and for changes where the lines not yet on disk start in the source.
   [[noreturn]] void fail(std::string_view doing) const {
     int error = errno;
+    const std::string from =
+        unsynced_from_ ? fmt::format(" (the lines from source position {} on)", to_string(*unsynced_from_)) : "";
     throw Error(error == ENOSPC || error == EDQUOT || error == EFBIG ? ErrorKind::storage : ErrorKind::connection,
-                fmt::format("{}: {} {}: {}", path_, doing, shown(), std::strerror(error)), std::to_string(error),
-                false);
+                fmt::format("{}: {} {}{}: {}", path_, doing, shown(), from, std::strerror(error)),
+                std::to_string(error), false);
   }
 
   std::string path_;
@@ -235,6 +244,7 @@ class JsonlSink final : public pipeline::Sink {
   std::unique_ptr<std::FILE, FileCloser> file_;
   std::string lines_;
   ColumnsJson columns_;
+  std::optional<ChangePosition> unsynced_from_;  // the first change written since the last commit
 };
 
 std::unique_ptr<pipeline::Output> make(const config::Section& section, const pipeline::ModuleContext& context) {

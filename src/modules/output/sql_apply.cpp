@@ -22,6 +22,7 @@
 #include "modules/output/apply_table.hpp"
 #include "modules/output/database_sink.hpp"
 #include "modules/retry_option.hpp"
+#include "pipeline/change_letters.hpp"
 #include "pipeline/commit_engine.hpp"
 #include "weir/error.hpp"
 #include "weir/log.hpp"
@@ -126,7 +127,12 @@ class SqlApplySink final : public DatabaseSink {
   db::WriteCounts write(const Batch& rows) override {
     ApplyTable* table = route(rows.schema().source());
     if (!table) return {.skipped = rows.rows()};
-    return table->apply(*connection_, rows);
+    try {
+      return table->apply(*connection_, rows);
+    } catch (Error& e) {
+      if (pipeline::is_row_error(e)) table->name_refused_column(e, rows);
+      throw;
+    }
   }
   void reset_writes() override { drop_writers(); }
   // The target is altered only after what is in flight committed (MySQL's DDL would commit it
@@ -138,7 +144,19 @@ class SqlApplySink final : public DatabaseSink {
   }
 
   // The change as it was rejected: what it did, where it sits in the source's stream, its rows.
-  std::string record_json(const Batch& rows, std::size_t row) const override;
+  std::string record_json(const Batch& rows, std::size_t row) const override {
+    return pipeline::change_json(rows, row);
+  }
+
+  // The row's key in its target table, and that table, for the line of a rejected row.
+  std::string row_key(const Batch& rows, std::size_t row) const override {
+    const ApplyTable* table = applying(rows);
+    return table ? table->row_key(rows, row) : std::string();
+  }
+  std::string target_of(const Batch& rows) const override {
+    const ApplyTable* table = applying(rows);
+    return table ? table->target().to_string() : target();
+  }
 
   std::string describe() const override { return fmt::format("{} applying changes", path_); }
   std::string target() const override { return fmt::format("the tables of {}", connection_config_.describe()); }
@@ -148,6 +166,10 @@ class SqlApplySink final : public DatabaseSink {
 
  private:
   ApplyTable* route(const SourceTable& source);
+  const ApplyTable* applying(const Batch& rows) const {
+    auto it = tables_.find(source_name(rows.schema().source()));
+    return it == tables_.end() ? nullptr : it->second.get();
+  }
   void drop_writers() noexcept override {
     for (auto& [source, table] : tables_)
       if (table) table->drop_writers();
@@ -180,7 +202,8 @@ ApplyTable* SqlApplySink::route(const SourceTable& source) {
       throw Error(ErrorKind::config,
                   fmt::format("{}: `{}` and `{}` would both go to table `{}`; name their targets in `tables`", path_,
                               other, name, route.target.to_string()));
-  auto& table = tables_[name] = std::make_unique<ApplyTable>(source, std::move(route), on_conflict_, path_);
+  auto& table = tables_[name] = std::make_unique<ApplyTable>(source, std::move(route), on_conflict_, path_,
+                                                                connection_config_);
   return table.get();
 }
 
@@ -195,49 +218,6 @@ void SqlApplySink::probe(const Schema*) {
     for (const auto& [target, field] : route.columns)
       if (!columns.find(target)) throw Error(ErrorKind::config, fmt::format("{} has no column `{}`", where, target));
   }
-}
-
-void append_object(std::string& json, const Batch& rows, std::span<const Value> cells) {
-  json += '{';
-  for (std::size_t c = 0; c < cells.size(); ++c) {
-    if (c) json += ',';
-    append_json_string(json, rows.schema()[c].name);
-    json += ':';
-    cells[c].append_json(json);
-  }
-  json += '}';
-}
-
-std::string SqlApplySink::record_json(const Batch& rows, std::size_t row) const {
-  std::string json = R"({"op":)";
-  append_json_string(json, to_string(rows.op(row)));
-  json += R"(,"table":)";
-  append_json_string(json, source_name(rows.schema().source()));
-  if (const ChangePosition* position = rows.position(row)) {
-    json += R"(,"position":)";
-    append_json_string(json, to_string(*position));
-  }
-  if (!rows.before(row).empty()) {
-    json += R"(,"before":)";
-    append_object(json, rows, rows.before(row));
-  }
-  if (rows.op(row) != ChangeOp::remove && rows.op(row) != ChangeOp::truncate) {
-    json += R"(,"after":)";
-    append_object(json, rows, rows.row(row));
-  }
-  if (!rows.all_sent(row)) {
-    std::vector<std::string_view> unchanged;
-    for (std::size_t c = 0; c < rows.width(); ++c)
-      if (!rows.sent(row, c)) unchanged.push_back(rows.schema()[c].name);
-    json += R"(,"unchanged":[)";
-    for (std::size_t i = 0; i < unchanged.size(); ++i) {
-      if (i) json += ',';
-      append_json_string(json, unchanged[i]);
-    }
-    json += ']';
-  }
-  json += '}';
-  return json;
 }
 
 std::unique_ptr<pipeline::Output> make(const config::Section& section, const pipeline::ModuleContext& context) {

@@ -16,6 +16,7 @@
 #include "modules/builtin.hpp"
 #include "modules/output/column_map.hpp"
 #include "modules/output/database_sink.hpp"
+#include "modules/output/refused_column.hpp"
 #include "modules/retry_option.hpp"
 #include "pipeline/commit_engine.hpp"
 #include "weir/db/driver.hpp"
@@ -111,7 +112,12 @@ class SqlWriteSink final : public DatabaseSink {
 
   db::WriteCounts write(const Batch& rows) override {
     if (rows.has_changes()) refuse_unsent_cells(rows);
-    return writer_->write(rows);
+    try {
+      return writer_->write(rows);
+    } catch (Error& e) {
+      if (rows.rows() == 1 && pipeline::is_row_error(e)) name_refused_column(e, target_columns_, checks_, spec_.columns, rows.row(0));
+      throw;
+    }
   }
 
   void empty_target() override { connection_->execute(db::delete_all_sql(connection_->dialect(), spec_.table)); }
@@ -160,6 +166,8 @@ class SqlWriteSink final : public DatabaseSink {
   Batch scratch_;
   std::unique_ptr<db::BulkWriter> writer_;
   std::vector<std::string> key_columns_;  // what names a row in messages: `key`, else the primary key
+  std::vector<Column> target_columns_;    // as described when prepared, to name a column that refuses a value
+  std::vector<db::Constraint> checks_;    // the target's CHECK constraints, likewise
 };
 
 void SqlWriteSink::probe(const Schema* input) {
@@ -222,6 +230,7 @@ void SqlWriteSink::prepare(const Batch& first) {
   }
   key_columns_ = spec_.key;
   if (key_columns_.empty() && target) key_columns_ = target->primary_key;
+  if (target) target_columns_ = target->columns, checks_ = checks_of(*connection_, connection_config_, *target);
   writer_ = connection_->bulk_writer(spec_);
 }
 

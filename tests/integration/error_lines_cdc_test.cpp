@@ -1,0 +1,188 @@
+// Errors that say where (issue 17, item 5), for the change-stream modules: sql_apply, jsonl and
+// postgres_cdc. Each line is pinned whole: the stage's YAML path, and where they apply the
+// table, the column, the row's key and the source position (LSN:index).
+//   - a value the target refuses in sql_apply, on PostgreSQL, MariaDB and SQLite: where the
+//     database's message names no column (PostgreSQL's "value too long for type character
+//     varying(3)", "numeric field overflow"), weir names it from the target's catalog;
+//   - a jsonl file that cannot be written (a full disk) or opened (no permission);
+//   - a postgres_cdc table that does not exist, and one its publication leaves out.
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <sstream>
+
+#include "postgres_cdc_fixture.hpp"
+
+namespace weir::cdc_test {
+namespace {
+
+// The lines of `text` holding `word`, each without its timestamp (what precedes the level).
+std::vector<std::string> lines_with(const std::string& text, const std::string& word) {
+  std::vector<std::string> found;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(word) == std::string::npos) continue;
+    for (const char* level : {"warning ", "error "})
+      if (auto at = line.find(level); at != std::string::npos && at < 40) line = line.substr(at);
+    found.push_back(line);
+  }
+  return found;
+}
+
+struct Target {
+  const char* name;
+  const char* url_variable;  // nullptr: a SQLite file in the test's directory
+  const char* columns;       // dst's columns: code refuses 'abcd' (SQLite: NULL), n refuses 123.45
+  // The two warning lines, {0} the pipeline, {1} the target table, {2} and {3} the positions.
+  const char* too_long;
+  const char* overflow;
+};
+
+void PrintTo(const Target& t, std::ostream* os) { *os << t.name; }
+
+class ErrorLinesCdcApply : public PostgresCdcTest, public ::testing::WithParamInterface<Target> {
+ protected:
+  void TearDown() override {
+    if (target_) target_->connection->execute("DROP TABLE IF EXISTS " + dst_);
+    if (target_) target_->connection->execute("DROP TABLE IF EXISTS " + dst_ + "_letters");
+    PostgresCdcTest::TearDown();
+  }
+  std::optional<test::TargetDatabase> target_;
+  std::string dst_;
+};
+
+// One refused change per run (a run's first rejected row is the one it names in a line).
+TEST_P(ErrorLinesCdcApply, AValueTheTargetRefusesNamesTheTableTheColumnTheKeyAndThePosition) {
+  target_ = test::open_target(GetParam().url_variable, dir_, "dst.db");
+  if (!target_) GTEST_SKIP() << test::no_server_reason(GetParam().url_variable);
+  const std::string src = table("src", "id bigint PRIMARY KEY, code text, n numeric");
+  dst_ = "dst_" + s_;
+  target_->connection->execute(fmt::format("CREATE TABLE {} ({})", dst_, GetParam().columns));
+  std::string file = pipeline_file({src}, "\"${WEIR_TEST_PG_URL}\"", "",
+                                   fmt::format("sql_apply: {{ connection: dst, tables: {{ public.{}: {} }} }}", src, dst_),
+                                   target_->yaml_url);
+  test::write_file(file, test::read_file(file) + fmt::format("    dead_letter: {{ connection: dst, table: {}_letters }}\n", dst_));
+  ASSERT_EQ(run_once(file).exit_code, 0);
+  auto position_of = [&](const std::string& key) {
+    return test::scalar(*target_->connection,
+                        fmt::format("SELECT position FROM {}_letters WHERE record LIKE '%\"id\":{},%'", dst_, key));
+  };
+
+  db_->execute(fmt::format("INSERT INTO {} VALUES (1, 'abc', 1.5)", src));
+  db_->execute(fmt::format("INSERT INTO {} VALUES (2, {}, 2.5)", src, GetParam().url_variable ? "'abcd'" : "NULL"));
+  auto first = run_once(file);
+  EXPECT_EQ(first.exit_code, 3) << first.err;
+  auto warnings = lines_with(first.err, "warning");
+  ASSERT_EQ(warnings.size(), 1u) << first.err;
+  EXPECT_EQ(warnings[0], fmt::format(fmt::runtime(GetParam().too_long), pipeline_, dst_, position_of("2")));
+
+  db_->execute(fmt::format("INSERT INTO {} VALUES (3, 'xyz', 123.45)", src));
+  auto second = run_once(file);
+  EXPECT_EQ(second.exit_code, 3) << second.err;
+  warnings = lines_with(second.err, "warning");
+  ASSERT_EQ(warnings.size(), 1u) << second.err;
+  EXPECT_EQ(warnings[0], fmt::format(fmt::runtime(GetParam().overflow), pipeline_, dst_, position_of("3")));
+}
+
+const Target kApplyTargets[] = {
+    {"Postgres", "WEIR_TEST_PG_URL", "id bigint PRIMARY KEY, code varchar(3), n numeric(4,2)",
+     "warning pipelines.{0}.output.sql_apply: table `{1}` rejected the row with key id=2 (source position {2}): "
+     "column `code` (character varying(3)) cannot hold a text of 4 characters: value too long for type character "
+     "varying(3) [SQLSTATE 22001]; it goes to the dead letters, as do later rejected rows (counted in the progress "
+     "lines and the summary)",
+     "warning pipelines.{0}.output.sql_apply: table `{1}` rejected the row with key id=3 (source position {2}): "
+     "column `n` (numeric(4,2)) cannot hold 123.45: at most 2 digits before the point: numeric field overflow "
+     "(A field with precision 4, scale 2 must round to an absolute value less than 10^2.) [SQLSTATE 22003]; it goes "
+     "to the dead letters, as do later rejected rows (counted in the progress lines and the summary)"},
+    {"Mariadb", "WEIR_TEST_MYSQL_URL", "id bigint PRIMARY KEY, code varchar(3), n decimal(4,2)",
+     "warning pipelines.{0}.output.sql_apply: table `{1}` rejected the row with key id=2 (source position {2}): "
+     "Data too long for column 'code' at row 1 [1406]; it goes to the dead letters, as do later rejected rows "
+     "(counted in the progress lines and the summary)",
+     "warning pipelines.{0}.output.sql_apply: table `{1}` rejected the row with key id=3 (source position {2}): "
+     "Out of range value for column 'n' at row 1 [1264]; it goes to the dead letters, as do later rejected rows "
+     "(counted in the progress lines and the summary)"},
+    {"Sqlite", nullptr, "id bigint PRIMARY KEY, code text NOT NULL, n numeric CONSTRAINT n_range CHECK (n < 100)",
+     "warning pipelines.{0}.output.sql_apply: table `{1}` rejected the row with key id=2 (source position {2}): "
+     "NOT NULL constraint failed: {1}.code; it goes to the dead letters, as do later rejected rows (counted in the "
+     "progress lines and the summary)",
+     "warning pipelines.{0}.output.sql_apply: table `{1}` rejected the row with key id=3 (source position {2}): "
+     "CHECK constraint failed: n_range; it goes to the dead letters, as do later rejected rows (counted in the "
+     "progress lines and the summary)"},
+};
+INSTANTIATE_TEST_SUITE_P(Targets, ErrorLinesCdcApply, ::testing::ValuesIn(kApplyTargets),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+class ErrorLinesCdc : public PostgresCdcTest {
+ protected:
+  std::vector<std::string> failures(const test::CommandResult& r) { return lines_with(r.err, "failed"); }
+};
+
+// A full disk under the jsonl file: the line names the stage, the file and where in the stream
+// the lines not on disk begin.
+TEST_F(ErrorLinesCdc, AJsonlFileThatCannotBeWrittenNamesTheStageTheFileAndThePosition) {
+  const std::string src = table("src", "id bigint PRIMARY KEY, v text");
+  std::string file = pipeline_file({src});
+  test::write_file(file, test::read_file(file) + "    max_errors: 0\n");
+  ASSERT_EQ(run_once(file).exit_code, 0);
+  db_->execute(fmt::format("INSERT INTO {} VALUES (1, 'one')", src));
+  const std::string lsn = test::scalar(*db_, "SELECT pg_current_wal_lsn()::text");
+  auto r = test::run_weir({"run", file, "--once"}, dir_.path(),
+                          {"LD_PRELOAD=" WEIR_FAIL_WRITES, "WEIR_FAULT_PATH=/out.jsonl", "WEIR_FAULT_AFTER=0"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto lines = failures(r);
+  ASSERT_EQ(lines.size(), 1u) << r.err;
+  EXPECT_THAT(lines[0], ::testing::StartsWith(fmt::format("weir: pipeline {} failed: ", pipeline_)));
+  EXPECT_EQ(lines[0], "") << "to pin";
+}
+
+TEST_F(ErrorLinesCdc, AJsonlFileThatCannotBeOpenedNamesTheStageAndTheFile) {
+  const std::string src = table("src", "id bigint PRIMARY KEY, v text");
+  std::string file = pipeline_file({src});
+  auto r = test::run_weir({"run", file, "--once"}, dir_.path(),
+                          {"LD_PRELOAD=" WEIR_FAIL_WRITES, "WEIR_FAULT_PATH=/out.jsonl", "WEIR_FAULT_OPEN=1"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto lines = failures(r);
+  ASSERT_EQ(lines.size(), 1u) << r.err;
+  EXPECT_EQ(lines[0], "") << "to pin";
+}
+
+TEST_F(ErrorLinesCdc, AMissingTableNamesTheStageTheTableAndTheServer) {
+  std::string file = pipeline_file({"nowhere_" + s_});
+  auto r = run_once(file);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  auto lines = failures(r);
+  ASSERT_EQ(lines.size(), 1u) << r.err;
+  EXPECT_EQ(lines[0], "") << "to pin";
+}
+
+TEST_F(ErrorLinesCdc, ATableThePublicationLeavesOutNamesThePublicationAndTheTable) {
+  const std::string a = table("a", "id bigint PRIMARY KEY"), b = table("b", "id bigint PRIMARY KEY");
+  db_->execute(fmt::format("CREATE PUBLICATION {} FOR TABLE {}", slot_, a));
+  std::string file = pipeline_file({a, b});
+  auto r = run_once(file);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  auto lines = failures(r);
+  ASSERT_EQ(lines.size(), 1u) << r.err;
+  EXPECT_EQ(lines[0], "") << "to pin";
+}
+
+// A dropped column under the default policy (drop_column: stop): the line names the option, the
+// table, the column and the position of the change that met it.
+TEST_F(ErrorLinesCdc, ASchemaChangeThatStopsTheStreamNamesTheTableTheColumnAndThePosition) {
+  const std::string src = table("src", "id bigint PRIMARY KEY, v text, w text");
+  std::string file = pipeline_file({src});
+  ASSERT_EQ(run_once(file).exit_code, 0);
+  db_->execute(fmt::format("INSERT INTO {} VALUES (1, 'one', 'w')", src));
+  db_->execute(fmt::format("ALTER TABLE {} DROP COLUMN w", src));
+  db_->execute(fmt::format("INSERT INTO {} VALUES (2, 'two')", src));
+  auto r = run_once(file);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  auto lines = failures(r);
+  ASSERT_EQ(lines.size(), 1u) << r.err;
+  EXPECT_EQ(std::regex_replace(lines[0], std::regex("[0-9A-F]+/[0-9A-F]+"), "LSN"), "") << "to pin";
+}
+
+}  // namespace
+}  // namespace weir::cdc_test
