@@ -115,7 +115,8 @@ TEST_P(CdcDeadLetterReplay, RefusedChangesComeBackAsTheChangesTheyWereOnceTheTar
   ASSERT_EQ(at.size(), 4u) << positions;
   const std::string table = "public." + src_;
   EXPECT_EQ(letters("original"),
-            fmt::format(R"({{"op":"update","table":"{0}","position":"{1}","after":{{"id":2,"g":2,"note":"b2"}}}})"
+            fmt::format(R"({{"op":"update","table":"{0}","position":"{1}","before":{{"id":2,"g":null,"note":null}},)"
+                        R"("after":{{"id":2,"g":2,"note":"b2"}}}})"
                         "\n"
                         R"({{"op":"insert","table":"{0}","position":"{2}","after":{{"id":5,"g":2,"note":"e"}}}})"
                         "\n"

@@ -97,7 +97,8 @@ TEST_F(ErrorLines, AConstraintViolationNamesTheTableTheKeyAndThePosition) {
   auto warnings = lines_with(r.err, "warning");
   ASSERT_EQ(warnings.size(), 1u) << r.err;
   EXPECT_EQ(warnings[0], fmt::format("warning pipelines.p.output.sql_write: table `{0}` rejected the row with key id=2 "
-                                     "(source position {{\"id\":2}}): copying into `{0}` (COPY {0}, line 1): new row for "
+                                     "(source position {{\"id\":2}}): check `{0}_v` (v >= 0) refuses column `v` = -2: "
+                                     "copying into `{0}` (COPY {0}, line 1): new row for "
                                      "relation \"{0}\" "
                                      "violates check constraint \"{0}_v\" (Failing row contains (2, def, -2).) "
                                      "[SQLSTATE 23514]; it goes to the dead letters, as do later rejected rows "

@@ -165,7 +165,7 @@ class PostgresCdc final : public pipeline::Input {
       if (resume_->snapshot) forget_cut_off_snapshot();
       saved_ = checkpoint;
     } catch (Error& e) {
-      throw e.add_context(path_);
+      throw in_stage(e);
     }
   }
 
@@ -178,7 +178,7 @@ class PostgresCdc final : public pipeline::Input {
       confirmable_ = confirmed_;
       if (!snapshot_) start_streaming_retried();
     } catch (Error& e) {
-      throw e.add_context(path_);
+      throw in_stage(e);
     }
   }
 
@@ -212,6 +212,11 @@ class PostgresCdc final : public pipeline::Input {
   }
 
  private:
+  // `e` named by this stage's YAML path, once: a message may begin with an option's path already.
+  Error& in_stage(Error& e) const {
+    return std::string_view(e.what()).starts_with(path_) ? e : e.add_context(path_);
+  }
+
   // What must hold before streaming: logical WAL, a role that may replicate, the tables, the
   // publication and the slot (created when missing), and a slot that can resume where the
   // saved position says.
