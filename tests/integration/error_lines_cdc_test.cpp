@@ -13,23 +13,13 @@
 #include <regex>
 #include <sstream>
 
+#include "log_lines.hpp"
 #include "postgres_cdc_fixture.hpp"
 
 namespace weir::cdc_test {
 namespace {
 
-// The lines of `text` holding `word`, each without its timestamp (what precedes the level).
-std::vector<std::string> lines_with(const std::string& text, const std::string& word) {
-  std::vector<std::string> found;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.find(word) == std::string::npos) continue;
-    for (const char* level : {"warning ", "error "})
-      if (auto at = line.find(level); at != std::string::npos && at < 40) line = line.substr(at);
-    found.push_back(line);
-  }
-  return found;
-}
+using test::lines_with;
 
 struct Target {
   const char* name;

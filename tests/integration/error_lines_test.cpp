@@ -9,6 +9,7 @@
 
 #include <sstream>
 
+#include "log_lines.hpp"
 #include "support/test_support.hpp"
 #include "weir/db/driver.hpp"
 #include "weir/url.hpp"
@@ -18,18 +19,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// The lines of `text` holding `word`, each without its timestamp (what precedes the level).
-std::vector<std::string> lines_with(const std::string& text, const std::string& word) {
-  std::vector<std::string> found;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.find(word) == std::string::npos) continue;
-    for (const char* level : {"warning ", "error "})
-      if (auto at = line.find(level); at != std::string::npos && at < 40) line = line.substr(at);
-    found.push_back(line);
-  }
-  return found;
-}
+using test::lines_with;
 
 class ErrorLines : public ::testing::Test {
  protected:
