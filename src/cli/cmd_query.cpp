@@ -33,6 +33,7 @@ struct QueryOptions {
   bool explain = false;
   bool stats = false;
   bool single_transaction = false;
+  std::string into;
 };
 
 double millis_since(Clock::time_point start) {
@@ -110,13 +111,15 @@ void run_script(db::Connection& connection, const QueryOptions& o) {
 int run_across(const Globals& globals, const QueryOptions& o) {
   if (!o.params.empty()) throw Error(ErrorKind::config, "--param applies to `weir query CONN \"SQL\"`, not across connections");
   if (o.single_transaction) throw Error(ErrorKind::config, "--single-transaction needs --file");
+  if (!o.into.empty() && o.explain) throw Error(ErrorKind::config, "give --into or --explain, not both");
   return run_cross_query(globals, {.sql = o.target, .format = o.format, .null_text = o.null_text,
-                                   .explain = o.explain, .stats = o.stats});
+                                   .explain = o.explain, .stats = o.stats, .into = o.into});
 }
 
 int run_query(const Globals& globals, const QueryOptions& o) {
   if (o.sql.empty() && o.file.empty()) return run_across(globals, o);
   if (o.stats) throw Error(ErrorKind::config, "--stats applies to a statement across connections (`weir query \"SQL\"`)");
+  if (!o.into.empty()) throw Error(ErrorKind::config, "--into applies to a statement across connections (`weir query \"SQL\"`)");
   if (!o.sql.empty() && !o.file.empty()) throw Error(ErrorKind::config, "give the SQL to run or --file FILE, not both");
   if (!o.file.empty() && (!o.params.empty() || o.explain))
     throw Error(ErrorKind::config, "--param and --explain apply to one statement, not to --file");
@@ -161,6 +164,9 @@ void add_query_command(CLI::App& app, const Globals& globals, Action& action) {
                 "Show the database's plan for the statement instead of running it; across connections, run it and "
                 "show SQLite's plan and each query sent to a remote with its parameters");
   cmd->add_flag("--stats", options->stats, "Across connections: print rows fetched and time per remote table (stderr)");
+  cmd->add_option("--into", options->into,
+                  "Across connections: store the rows in a new table CONN.TABLE (or local.TABLE, the embedded store), "
+                  "created with the connection's types, instead of printing them");
   cmd->callback([&globals, &action, options] { action = [&globals, options] { return run_query(globals, *options); }; });
 }
 

@@ -4,12 +4,16 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include "cli/result_printer.hpp"
+#include "cli/stop_signals.hpp"
 #include "core/yaml_document.hpp"
 #include "query/cross_query.hpp"
+#include "query/result_table.hpp"
 #include "weir/error.hpp"
 
 namespace weir::cli {
@@ -21,8 +25,11 @@ query::Connections config_connections(const Globals& globals) {
   std::string file = globals.config_path();
   auto names = std::make_shared<std::vector<std::string>>();
   if (!file.empty()) *names = db::connection_names(config::load_document(file));
-  return {[names](std::string_view name) { return std::find(names->begin(), names->end(), name) != names->end(); },
-          [&globals](std::string_view name) { return globals.connection(name); }};
+  // `local`, the embedded store, is a connection too, unless the file names one so.
+  return {[names](std::string_view name) {
+            return name == Globals::kLocal || std::find(names->begin(), names->end(), name) != names->end();
+          },
+          [&globals](std::string_view name) { return globals.connection_or_local(name); }};
 }
 
 std::string params_text(const std::vector<Value>& params) {
@@ -73,30 +80,63 @@ void print_stats(const query::CrossQuery& q, double total_ms) {
   std::cerr << fmt::format("total: {:.1f} ms\n", total_ms);
 }
 
+// "warehouse.public.top" → connection `warehouse`, table `public.top`.
+std::pair<std::string, db::TableRef> into_target(const std::string& text) {
+  std::size_t dot = text.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == text.size())
+    throw Error(ErrorKind::config, fmt::format("--into `{}`: give the table as CONNECTION.TABLE", text));
+  return {text.substr(0, dot), db::TableRef::parse(std::string_view(text).substr(dot + 1))};
+}
+
 }  // namespace
 
 int run_cross_query(const Globals& globals, const CrossQueryOptions& o) {
   Format format = parse_format(o.format);
+  std::optional<std::pair<db::ConnectionConfig, db::TableRef>> into;
+  if (!o.into.empty()) {
+    auto [connection, table] = into_target(o.into);
+    into.emplace(globals.connection_or_local(connection), table);
+  }
   auto start = Clock::now();
   query::CrossQuery q(o.sql, config_connections(globals), o.explain);
-  auto cursor = q.run();
+  // Ctrl-C (or SIGTERM) cancels the remote queries and SQLite's work, and the command exits
+  // 128 + the signal; a second one exits at once.
+  std::stop_source stop;
+  StopSignals signals(stop);
+  std::stop_callback cancel(stop.get_token(), [&q] { q.cancel(); });
   auto printer = make_printer(format, std::cout, o.null_text);
-  Batch batch;
   std::uint64_t rows = 0;
-  bool any = false;
-  while (cursor->next(batch, 1000)) {
-    any = true;
-    rows += batch.rows();
-    if (!o.explain) printer->batch(batch);
+  try {
+    auto cursor = q.run();
+    if (into) {
+      rows = query::store_result(*cursor, into->first, into->second);
+      std::cout << fmt::format("stored {} row{} in {}\n", rows, rows == 1 ? "" : "s", o.into);
+      cursor.reset();
+      q.finish();
+      if (o.stats) print_stats(q, std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+      return 0;
+    }
+    Batch batch;
+    bool any = false;
+    while (!signals.signal() && cursor->next(batch, 1000)) {
+      any = true;
+      rows += batch.rows();
+      if (!o.explain) printer->batch(batch);
+    }
+    cursor.reset();  // closes the remote tables' scans before their snapshots end
+    if (!any && !o.explain && !signals.signal()) printer->batch(batch);  // header only
+  } catch (const Error&) {
+    if (!signals.signal()) throw;
   }
-  cursor.reset();  // closes the remote tables' scans before their snapshots end
+  if (int signal = signals.signal()) {
+    std::cout.flush();
+    std::cerr << fmt::format("weir: the statement was cancelled ({}): its remote queries were cancelled\n",
+                             signal == SIGINT ? "Ctrl-C" : "SIGTERM");
+    return 128 + signal;
+  }
   q.finish();
-  if (o.explain) {
-    print_explain(q, std::cout);
-  } else {
-    if (!any) printer->batch(batch);  // header only
-    printer->finish(rows);
-  }
+  if (o.explain) print_explain(q, std::cout);
+  else printer->finish(rows);
   if (o.stats) print_stats(q, std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   return 0;
 }

@@ -14,6 +14,7 @@ struct CrossQueryOptions {
   std::string null_text;
   bool explain = false;  // run it, print SQLite's plan and each remote query instead of the rows
   bool stats = false;    // after the rows, print rows fetched and time per remote table (stderr)
+  std::string into;      // CONN.TABLE: store the rows in a new table there instead of printing them
 };
 
 int run_cross_query(const Globals& globals, const CrossQueryOptions& options);

@@ -22,9 +22,6 @@
 namespace weir::cli {
 namespace {
 
-// The embedded store: a connection of this name in the config file, else this SQLite file.
-constexpr std::string_view kLocal = "local";
-
 struct SyncOptions {
   std::string source;
   std::string to;
@@ -56,21 +53,9 @@ std::pair<std::string, db::TableRef> split_target(const std::string& text, bool 
   return {connection, db::TableRef::parse(std::string_view(text).substr(dot + 1))};
 }
 
-db::ConnectionConfig local_store(const Globals& globals) {
-  db::ConnectionConfig config;
-  config.name = std::string(kLocal);
-  config.url = Url::parse("sqlite::memory:");
-  config.url.database = (globals.base_dir() / ".weir" / "local.db").string();
-  std::filesystem::create_directories(globals.base_dir() / ".weir");
-  return config;
-}
-
 // Every connection the command names goes through here, so that a change to how names are
 // resolved (the config file searched, connection options) is made in one place.
-db::ConnectionConfig resolve(const Globals& globals, const std::string& name) {
-  if (name == kLocal && !globals.names_connection(name)) return local_store(globals);
-  return globals.connection(name);
-}
+db::ConnectionConfig resolve(const Globals& globals, const std::string& name) { return globals.connection_or_local(name); }
 
 sync::Request request_of(const Globals& globals, const SyncOptions& o) {
   sync::Request r;

@@ -29,6 +29,10 @@ struct Globals {
   std::filesystem::path base_dir() const;
   // The config file in effect (db::find_config_file): --config, else ./weir.yaml, else the user's; empty for none.
   std::string config_path() const;
+  // `local`, the embedded store (.weir/local.db in base_dir(), made when missing), unless the
+  // config file names a connection `local`; any other name as connection() reads it.
+  db::ConnectionConfig connection_or_local(std::string_view name) const;
+  static constexpr std::string_view kLocal = "local";
 };
 
 // The command to run once parsing succeeded; returns the exit code.

@@ -10,6 +10,7 @@
 #include "weir/error.hpp"
 #include "weir/log.hpp"
 #include "weir/secret.hpp"
+#include "weir/url.hpp"
 
 namespace weir::cli {
 
@@ -30,6 +31,16 @@ bool Globals::names_connection(std::string_view name) const {
 
 db::ConnectionConfig Globals::connection(std::string_view name_or_url) const {
   return db::load_connection(name_or_url, config_file);
+}
+
+db::ConnectionConfig Globals::connection_or_local(std::string_view name) const {
+  if (name != kLocal || names_connection(name)) return connection(name);
+  db::ConnectionConfig config;
+  config.name = std::string(kLocal);
+  config.url = Url::parse("sqlite::memory:");
+  config.url.database = (base_dir() / ".weir" / "local.db").string();
+  std::filesystem::create_directories(base_dir() / ".weir");
+  return config;
 }
 
 namespace {

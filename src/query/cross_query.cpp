@@ -4,15 +4,87 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "db/sqlite/connection.hpp"
 #include "query/decimal_order.hpp"
 #include "query/remote_traits.hpp"
 #include "query/table_names.hpp"
+#include "query/whole_statement.hpp"
+#include "weir/log.hpp"
 #include "weir/url.hpp"
 
 namespace weir::query {
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The rows of a statement run whole on its one database, under the names SQLite gives its
+// columns and with booleans (a comparison in the select list) as SQLite's 0 and 1.
+class WholeCursor final : public db::Cursor {
+ public:
+  // `names`, `typed`: per column of the statement as SQLite prepared it, its name and whether
+  // it is a table's column (SQLite then gives its declared type: a boolean stays one).
+  WholeCursor(std::unique_ptr<db::Cursor> inner, std::vector<std::string> names, std::vector<bool> typed,
+              TableStats& stats, std::string context)
+      : inner_(std::move(inner)), names_(std::move(names)), typed_(std::move(typed)), stats_(&stats),
+        context_(std::move(context)) {
+    adopt_schema();
+  }
+  const std::shared_ptr<const Schema>& schema() const noexcept override { return schema_; }
+
+  bool next(Batch& out, std::size_t max_rows) override {
+    auto start = Clock::now();
+    bool more = false;
+    try {
+      more = inner_->next(read_, max_rows);
+    } catch (Error& e) {
+      throw e.add_context(context_);
+    }
+    stats_->time += Clock::now() - start;
+    if (schema_->size() != inner_->schema()->size()) adopt_schema();  // known once the first rows came
+    out.reset(schema_);
+    if (!more) return false;
+    for (std::size_t r = 0; r < read_.rows(); ++r) {
+      std::span<Value> cells = out.append_row();
+      for (std::size_t c = 0; c < cells.size(); ++c) cells[c] = std::move(read_.at(r, c));
+      for (std::size_t c : as_integer_)
+        if (cells[c].type() == Type::boolean) cells[c] = Value(cells[c].as_bool() ? 1 : 0);
+    }
+    stats_->rows += out.rows();
+    return true;
+  }
+
+ private:
+  // The database's columns under SQLite's names, a computed boolean as an integer.
+  void adopt_schema() {
+    std::vector<Column> columns = inner_->schema()->columns();
+    bool known = names_.size() == columns.size() && typed_.size() == columns.size();
+    as_integer_.clear();
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      if (known) columns[i].name = names_[i];
+      if (columns[i].type == Type::boolean && !(known && typed_[i])) {
+        columns[i].type = Type::int64;
+        as_integer_.push_back(i);
+      }
+    }
+    schema_ = std::make_shared<const Schema>(std::move(columns));
+  }
+
+  std::unique_ptr<db::Cursor> inner_;
+  std::vector<std::string> names_;
+  std::vector<bool> typed_;
+  std::shared_ptr<const Schema> schema_;
+  TableStats* stats_;
+  std::string context_;
+  std::vector<std::size_t> as_integer_;  // booleans SQLite would give as 0 and 1 (a comparison)
+  Batch read_;
+};
+
+bool is_lost_connection(ErrorKind kind) {
+  return kind == ErrorKind::connection || kind == ErrorKind::auth || kind == ErrorKind::timeout ||
+         kind == ErrorKind::cancelled;
+}
 
 std::string vtab_name(std::size_t index) { return fmt::format("weir_remote_{}", index + 1); }
 
@@ -36,7 +108,8 @@ bool CrossQuery::names_remote_tables(std::string_view sql, const Connections& co
   return !find_remote_tables(sql, connections.exists).empty();
 }
 
-CrossQuery::CrossQuery(std::string sql, const Connections& connections, bool log_queries) : sql_(std::move(sql)) {
+CrossQuery::CrossQuery(std::string sql, const Connections& connections, bool log_queries)
+    : sql_(std::move(sql)), log_queries_(log_queries) {
   names_ = find_remote_tables(sql_, connections.exists);
   db::ConnectionConfig memory;
   memory.name = "weir query";
@@ -62,6 +135,52 @@ CrossQuery::CrossQuery(std::string sql, const Connections& connections, bool log
   std::size_t i = 0;
   rewritten_ = rewrite_tables(sql_, names_, [&](const TableName&) { return replacements_[i++]; });
   check_statement();
+  plan_whole_statement();
+}
+
+void CrossQuery::plan_whole_statement() {
+  if (sources_.size() != 1) return;
+  std::vector<const std::vector<Column>*> columns;
+  for (const TableName& name : names_)
+    for (std::size_t t = 0; t < tables_.size(); ++t)
+      if (tables_.at(t).label == name.label()) columns.push_back(&tables_.at(t).columns);
+  WholeStatement whole = whole_statement(sql_, names_, columns, sources_.front()->connection().dialect());
+  whole_sql_ = std::move(whole.sql);
+  whole_note_ = std::move(whole.why_not);
+}
+
+std::optional<std::string> CrossQuery::runs_whole_on() const {
+  if (!whole_sql_) return std::nullopt;
+  return sources_.front()->name();
+}
+
+// Runs the statement on its one database; null when the database refuses it (then, back to the
+// state before, it runs on SQLite): a statement the checks let through may still be one that
+// PostgreSQL types otherwise (`id = 'x'` on an integer column).
+std::unique_ptr<db::Cursor> CrossQuery::run_whole() {
+  RemoteSource& source = *sources_.front();
+  db::Connection& c = source.connection();
+  std::string context = fmt::format("connection `{}`, running {}", source.name(), *whole_sql_);
+  whole_stats_.name.clear();
+  for (std::size_t t = 0; t < tables_.size(); ++t) whole_stats_.name += (t ? " + " : "") + tables_.at(t).label;
+  if (log_queries_) sent_.push_back({source.name(), *whole_sql_, {}});
+  log::debug(context);
+  auto start = Clock::now();
+  try {
+    c.execute_script("SAVEPOINT weir_whole");
+    auto cursor = c.query(*whole_sql_);
+    whole_stats_.time += Clock::now() - start;
+    ++whole_stats_.queries;
+    ran_whole_ = true;
+    return std::make_unique<WholeCursor>(std::move(cursor), result_names_, result_typed_, whole_stats_, context);
+  } catch (Error& e) {
+    if (is_lost_connection(e.kind())) throw e.add_context(context);
+    log::debug(fmt::format("{}: {}; running it on SQLite instead", context, e.what()));
+    c.execute_script("ROLLBACK TO SAVEPOINT weir_whole");
+    whole_note_ = fmt::format("`{}` refused it ({})", source.name(), e.what());
+    whole_sql_.reset();
+    return nullptr;
+  }
 }
 
 CrossQuery::~CrossQuery() = default;
@@ -111,25 +230,41 @@ void CrossQuery::check_statement() {
   if (tail && std::string_view(tail).find_first_not_of(" \t\r\n;") != std::string_view::npos)
     throw Error(ErrorKind::config, "give one statement at a time");
   if (!sqlite3_stmt_readonly(stmt)) throw Error(ErrorKind::config, "weir query across connections only reads: the statement would write");
+  for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
+    result_names_.emplace_back(sqlite3_column_name(stmt, c));
+    result_typed_.push_back(sqlite3_column_decltype(stmt, c) != nullptr);
+  }
 }
 
-std::unique_ptr<db::Cursor> CrossQuery::run() { return engine_->query(rewritten_); }
+std::unique_ptr<db::Cursor> CrossQuery::run() {
+  if (whole_sql_)
+    if (auto cursor = run_whole()) return cursor;
+  return engine_->query(rewritten_);
+}
+
+void CrossQuery::cancel() noexcept {
+  for (auto& source : sources_) source->cancel();
+  sqlite3_interrupt(dynamic_cast<db::sqlite::SqliteConnection&>(*engine_).handle());
+}
 
 void CrossQuery::finish() {
   for (auto& source : sources_) source->finish();
 }
 
 std::vector<std::string> CrossQuery::plan() {
+  if (ran_whole_) return {fmt::format("the whole statement runs on `{}`", sources_.front()->name())};
   std::vector<std::string> lines;
   auto cursor = engine_->query("EXPLAIN QUERY PLAN " + rewritten_);
   Batch batch;
   while (cursor->next(batch, 100))
     for (std::size_t r = 0; r < batch.rows(); ++r) lines.push_back(batch.at(r, batch.width() - 1).to_text());
   for (std::size_t i = 0; i < tables_.size(); ++i) lines.push_back(fmt::format("{} = {}", vtab_names_[i], tables_.at(i).label));
+  if (!whole_note_.empty()) lines.push_back(fmt::format("not run whole on `{}`: {}", sources_.front()->name(), whole_note_));
   return lines;
 }
 
 std::vector<TableStats> CrossQuery::stats() const {
+  if (ran_whole_) return {whole_stats_};
   std::vector<TableStats> out;
   for (std::size_t i = 0; i < tables_.size(); ++i) out.push_back(tables_.at(i).stats);
   return out;

@@ -5,7 +5,9 @@
 // weir cursor (remote_table.hpp), reading only what the pushdown rules allow (pushdown.hpp).
 // Each connection is opened once per statement, in one read-only snapshot transaction
 // (REPEATABLE READ on PostgreSQL and MySQL), so every table of one database is read in one
-// state. The CLI (`weir query "SQL"`) and later the MCP server call this.
+// state. A statement whose tables all live on one connection runs there whole when that
+// database gives SQLite's answer (whole_statement.hpp). The CLI (`weir query "SQL"`) and the
+// MCP server call this.
 //
 // Not thread safe; one statement per object. Throws Error{config} for an unknown connection,
 // table or column and for a syntax error, naming it and its column in the statement.
@@ -13,6 +15,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,7 +35,7 @@ struct Connections {
 class CrossQuery {
  public:
   // Reads `sql`, opens the connections it names and describes their tables, and prepares the
-  // statement. `log_queries`: keep every remote query for explain().
+  // statement. `log_queries`: keep every remote query for sent().
   CrossQuery(std::string sql, const Connections& connections, bool log_queries = false);
   ~CrossQuery();
   CrossQuery(const CrossQuery&) = delete;
@@ -42,20 +45,33 @@ class CrossQuery {
   // statement for one database).
   static bool names_remote_tables(std::string_view sql, const Connections& connections);
 
+  // Runs the statement on SQLite over virtual tables even where it could run whole on its
+  // one database (the reference the tests compare that with). Before run().
+  void keep_on_sqlite() noexcept { whole_sql_.reset(); }
+  // The connection the statement runs on whole, when it does (decided by the constructor;
+  // run() may still fall back to SQLite when the database refuses the statement).
+  std::optional<std::string> runs_whole_on() const;
+
   // The statement's rows, streamed. Once read to the end, finish() ends the snapshots.
   std::unique_ptr<db::Cursor> run();
   void finish();
+  // Cancels the statement: the remote queries running and SQLite's own work; run()'s cursor
+  // then throws Error{cancelled}. From any thread (a Ctrl-C handler), once constructed.
+  void cancel() noexcept;
 
-  // SQLite's plan (each remote table with what it pushes) and the statement as SQLite runs it.
+  // SQLite's plan (each remote table with what it pushes) and the statement as SQLite runs it,
+  // or that it ran whole on one connection; after run().
   std::vector<std::string> plan();
   // Every remote query sent (with log_queries), in order.
   const std::vector<SentQuery>& sent() const noexcept { return sent_; }
-  // Per remote table: queries, rows fetched, time.
+  // Per remote table: queries, rows fetched, time (one line for a statement run whole).
   std::vector<TableStats> stats() const;
 
  private:
   void add_table(const TableName& name);
   void check_statement();
+  void plan_whole_statement();
+  std::unique_ptr<db::Cursor> run_whole();
 
   std::string sql_;
   std::string rewritten_;
@@ -65,6 +81,13 @@ class CrossQuery {
   std::vector<std::unique_ptr<RemoteSource>> sources_;
   RemoteTables tables_;
   std::vector<std::string> vtab_names_;  // per table of tables_
+  std::vector<std::string> result_names_;  // the statement's column names, as SQLite names them
+  std::vector<bool> result_typed_;         // per column: a table's column, with its declared type
+  bool log_queries_ = false;
+  std::optional<std::string> whole_sql_;  // the statement as its one database runs it
+  std::string whole_note_;                // why it does not, for plan()
+  bool ran_whole_ = false;
+  TableStats whole_stats_;
   std::unique_ptr<db::Connection> engine_;  // last: closed first, before the tables it reads
 };
 

@@ -72,7 +72,12 @@ Pushed decide_known(const Column& column, Op op, const Rhs& rhs, const RemoteTra
       if (rhs.kind != RhsKind::text) return Pushed::no;
       if (op == Op::eq) return Pushed::filter;
       return is_range(op) && remote.byte_order_text ? Pushed::filter : Pushed::no;
-    case Type::uuid: return rhs.kind == RhsKind::text && op == Op::eq ? Pushed::filter : Pushed::no;
+    case Type::uuid:
+      if (rhs.kind != RhsKind::text) return Pushed::no;
+      // MariaDB's UUID type orders its groups otherwise: ranges only where uuids order as bytes.
+      if (auto u = parse_uuid(rhs.text); u && format_uuid(*u) == rhs.text && (op == Op::eq || remote.byte_order_text))
+        return Pushed::exact;
+      return op == Op::eq ? Pushed::filter : Pushed::no;
     default:
       if (is_temporal(column.type) && rhs.kind == RhsKind::text && canonical_temporal(column.type, rhs.text))
         return Pushed::exact;
@@ -85,14 +90,34 @@ Pushed decide_known(const Column& column, Op op, const Rhs& rhs, const RemoteTra
 Pushed decide(const Column& column, Op op, const Rhs& rhs, const RemoteTraits& remote) {
   if (op == Op::is_null || op == Op::is_not_null) return Pushed::exact;
   if (op == Op::in) return equality_type(column.type) ? Pushed::filter : Pushed::no;
+  if (op == Op::like)
+    return column.type == Type::text && rhs.kind == RhsKind::text && remote.like ? Pushed::filter : Pushed::no;
   if (!is_comparison(op)) return Pushed::no;
   if (rhs.kind == RhsKind::unknown) return op == Op::eq && equality_type(column.type) ? Pushed::filter : Pushed::no;
   if (rhs.kind == RhsKind::null || rhs.kind == RhsKind::blob) return Pushed::no;
   return decide_known(column, op, rhs, remote);
 }
 
+namespace {
+
+// Whether the remote orders the column's values as SQLite orders what it holds of them.
+bool orders_alike(const Column& column, const RemoteTraits& remote) {
+  switch (column.type) {
+    case Type::int64:
+    case Type::float64:
+    case Type::boolean: return true;
+    case Type::decimal: return remote.typed_order;
+    case Type::uuid:
+    case Type::text: return remote.byte_order_text;
+    default: return is_temporal(column.type) && remote.typed_order;
+  }
+}
+
+}  // namespace
+
 ScanPlan plan_scan(const std::vector<Column>& columns, const std::vector<Offered>& offered, std::uint64_t used,
-                   bool ordered, std::optional<std::int64_t> row_estimate, const RemoteTraits& remote) {
+                   const std::vector<OrderTerm>& order, std::optional<std::int64_t> row_estimate,
+                   const RemoteTraits& remote) {
   ScanPlan plan;
   for (std::size_t i = 0; i < columns.size(); ++i)
     if (used & (std::uint64_t{1} << std::min<std::size_t>(i, 63))) plan.columns.push_back(static_cast<int>(i));
@@ -109,10 +134,15 @@ ScanPlan plan_scan(const std::vector<Column>& columns, const std::vector<Offered
     Pushed p = o.usable && valid_column ? decide(columns[o.column], o.op, o.rhs, remote) : Pushed::no;
     if (p != Pushed::exact) all_exact = false;
     if (p == Pushed::no) continue;
-    plan.terms.push_back({static_cast<int>(i), o.column, o.op, p == Pushed::exact});
+    bool key = o.op == Op::eq && o.rhs.kind == RhsKind::unknown;
+    plan.terms.push_back({static_cast<int>(i), o.column, o.op, p == Pushed::exact, key});
     rows /= o.op == Op::eq || o.op == Op::is_null ? 10.0 : o.op == Op::in ? 5.0 : 3.0;
   }
-  if (limit_at && all_exact && !ordered) {
+  bool order_sent = !order.empty() && std::all_of(order.begin(), order.end(), [&](const OrderTerm& o) {
+    return o.column >= 0 && static_cast<std::size_t>(o.column) < columns.size() && orders_alike(columns[o.column], remote);
+  });
+  if (order_sent) plan.order = order;
+  if (limit_at && all_exact && (order.empty() || order_sent)) {
     plan.limit = static_cast<int>(plan.terms.size()) + 1;
     if (offset_at) plan.offset = *plan.limit + 1;
   }
@@ -131,6 +161,7 @@ std::string_view to_string(Op op) noexcept {
     case Op::is_null: return "IS NULL";
     case Op::is_not_null: return "IS NOT NULL";
     case Op::in: return "IN";
+    case Op::like: return "LIKE";
     case Op::limit: return "LIMIT";
     case Op::offset: return "OFFSET";
     case Op::other: break;
@@ -147,6 +178,8 @@ std::string describe(const ScanPlan& plan, const std::vector<Column>& columns) {
     out += fmt::format("; {} {}{}{}", columns[t.column].name, to_string(t.op), operand ? (t.op == Op::in ? " (?…)" : " ?") : "",
                        t.exact ? "" : " rechecked");
   }
+  for (std::size_t i = 0; i < plan.order.size(); ++i)
+    out += fmt::format("{}{}{}", i ? ", " : "; ORDER BY ", columns[plan.order[i].column].name, plan.order[i].desc ? " DESC" : "");
   if (plan.limit) out += plan.offset ? "; LIMIT ? + OFFSET ?" : "; LIMIT ?";
   return out;
 }
@@ -208,12 +241,38 @@ void write_term(WhereWriter& w, const Column& column, const PushedTerm& term, co
     if (argument.values.empty()) return w.add("1 = 0");
     for (const auto& v : argument.values)
       if (!v) return;
+    if (traits_of(w.dialect).array_parameter) {
+      Array items;
+      for (const auto& v : argument.values) items.items.push_back(*v);
+      return w.add(fmt::format("{} = ANY({})", name, w.bind(Value(std::move(items)))));
+    }
     std::string list;
     for (const auto& v : argument.values) list += (list.empty() ? "" : ", ") + w.bind(*v);
     return w.add(fmt::format("{} IN ({})", name, list));
   }
   if (argument.values.empty() || !argument.values.front()) return;
+  if (term.op == Op::like) {
+    std::string_view like = traits_of(w.dialect).like_operator;
+    return w.add(fmt::format("{} {} {}{}", name, like, w.bind(*argument.values.front()),
+                             like == "ILIKE" ? " ESCAPE ''" : ""));
+  }
   w.add(fmt::format("{} {} {}", name, to_string(term.op), w.bind(*argument.values.front())));
+}
+
+// ORDER BY as SQLite would sort: text in byte order, NULLs first ascending, last descending.
+std::string order_by(const db::Dialect& dialect, const std::vector<Column>& columns, const std::vector<OrderTerm>& order) {
+  const DatabaseTraits& traits = traits_of(dialect);
+  std::string out;
+  for (const OrderTerm& o : order) {
+    const Column& column = columns[o.column];
+    out += out.empty() ? " ORDER BY " : ", ";
+    out += dialect.quote_identifier(column.name);
+    if (column.type == Type::text && !traits.byte_order_collation.empty())
+      out += fmt::format(" COLLATE {}", dialect.quote_identifier(traits.byte_order_collation));
+    if (o.desc) out += " DESC";
+    if (traits.nulls_placement) out += o.desc ? " NULLS LAST" : " NULLS FIRST";
+  }
+  return out;
 }
 
 }  // namespace
@@ -230,7 +289,8 @@ RemoteQuery build_remote_query(const db::Dialect& dialect, const db::TableRef& t
   WhereWriter w{dialect, q, {}};
   for (std::size_t i = 0; i < plan.terms.size() && i < arguments.size(); ++i)
     write_term(w, columns[plan.terms[i].column], plan.terms[i], arguments[i]);
-  q.sql = fmt::format("SELECT {} FROM {}{}", list, dialect.quote_table(table), w.where);
+  q.sql = fmt::format("SELECT {} FROM {}{}{}", list, dialect.quote_table(table), w.where,
+                      order_by(dialect, columns, plan.order));
   if (limit && *limit >= 0) {
     std::int64_t skip = offset && *offset > 0 ? *offset : 0;
     std::int64_t rows = *limit > INT64_MAX - skip ? INT64_MAX : *limit + skip;

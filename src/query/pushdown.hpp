@@ -18,10 +18,21 @@
 //   < <= > >=       text                 text                     filter, only where the dialect names a
 //                                                                 byte-order collation (PostgreSQL "C")
 //   =, IN           unknown (join key)   the types above          filter (the value's class is seen only later)
-//   anything else (LIKE, GLOB, functions, json, bytes, intervals) not pushed
+//   = <> < <= > >=  canonical uuid text  uuid                     exact (lowercase hex: text order is uuid order)
+//   =               other uuid text      uuid                     filter
+//   LIKE            text                 text                     filter, where the remote's LIKE finds a superset
 //
-// LIMIT goes to the remote only when every other term of the scan is exact, SQLite asks for
-// no order, and then as LIMIT n+offset: SQLite still applies OFFSET and LIMIT to what comes back.
+// An IN list goes as `col = ANY($1)` (one array parameter) where the remote takes arrays
+// (PostgreSQL), as `col IN (?, ?, …)` elsewhere.
+//   anything else (GLOB, functions, json, bytes, intervals) not pushed
+//
+// ORDER BY goes to the remote when each term's column orders there as in SQLite: integers,
+// decimals, floats and booleans everywhere; text where the dialect names a byte-order collation
+// (PostgreSQL "C", SQLite BINARY); dates, times, timestamps and uuids where values are typed
+// (PostgreSQL, MySQL); NULLs placed as SQLite places them (PostgreSQL: NULLS FIRST/LAST written).
+// LIMIT goes to the remote only when every other term of the scan is exact and SQLite asks for
+// no order or the order is sent, and then as LIMIT n+offset: SQLite still applies OFFSET and
+// LIMIT to what comes back.
 #pragma once
 
 #include <cstdint>
@@ -36,7 +47,7 @@
 
 namespace weir::query {
 
-enum class Op : std::uint8_t { eq, ne, lt, le, gt, ge, is_null, is_not_null, in, limit, offset, other };
+enum class Op : std::uint8_t { eq, ne, lt, le, gt, ge, is_null, is_not_null, in, like, limit, offset, other };
 
 // What SQLite knows of a term's right-hand side when planning: its storage class, and its text
 // (numbers as text) when it is a literal.
@@ -51,6 +62,21 @@ enum class Pushed : std::uint8_t { no, filter, exact };
 // What the remote database can do besides what every SQL database does.
 struct RemoteTraits {
   bool byte_order_text = false;  // the dialect can compare text in byte (code point) order
+  // A LIKE whose matches include every match of SQLite's (ASCII case folded): PostgreSQL's
+  // ILIKE (all case folded, no escape character), a SQLite file's LIKE; none on MySQL, whose
+  // LIKE follows the column's collation (case-sensitive under a binary one).
+  bool like = false;
+  // ORDER BY on typed values (dates, decimals, uuids … ordered by value as SQLite orders their
+  // text): PostgreSQL and MySQL; a SQLite file holds them as whatever text or number was written.
+  bool typed_order = false;
+};
+
+// An ORDER BY term SQLite offers a scan: a column, descending or not, NULLs where SQLite puts
+// them (first ascending, last descending: SQLite offers no other placement).
+struct OrderTerm {
+  int column = -1;
+  bool desc = false;
+  bool operator==(const OrderTerm&) const = default;
 };
 
 // Whether a term `column op rhs` goes to the remote, and how.
@@ -69,21 +95,27 @@ struct PushedTerm {
   int column = 0;
   Op op = Op::eq;
   bool exact = false;
+  // `=` a value SQLite knows only when scanning (the other side of a join): the term a scan
+  // nested in another may batch, fetching the rows of many keys in one query (key_batches.hpp).
+  bool key = false;
 };
 
 // One way to scan a remote table: the terms sent (argv order), the columns fetched.
 struct ScanPlan {
   std::vector<int> columns;         // fetched, ascending; the others read as NULL
   std::vector<PushedTerm> terms;    // argv 1..n
+  std::vector<OrderTerm> order;     // the ORDER BY sent (SQLite need not sort), or none
   std::optional<int> limit;         // argv index (1-based) of LIMIT, when pushed
   std::optional<int> offset;        // argv index of OFFSET, when LIMIT is pushed with one
   double estimated_rows = 0;
 };
 
 // The plan for one xBestIndex call. `used` has bit i set when column i is read (bit 63: any
-// column from 63 on); `ordered` is whether SQLite asks for an order.
+// column from 63 on); `order` is the order SQLite asks for, sent when the remote orders every
+// term's values as SQLite does.
 ScanPlan plan_scan(const std::vector<Column>& columns, const std::vector<Offered>& offered, std::uint64_t used,
-                   bool ordered, std::optional<std::int64_t> row_estimate, const RemoteTraits& remote);
+                   const std::vector<OrderTerm>& order, std::optional<std::int64_t> row_estimate,
+                   const RemoteTraits& remote);
 
 // A term's value(s) at run time, converted to the column's type; nullopt where the value cannot
 // be sent as that type (then a filter term is left out; an exact one never meets this).

@@ -52,6 +52,7 @@ void RowStream::drain() {
 }
 
 RemoteSource::~RemoteSource() {
+  cancellable_.store(nullptr);
   try {
     finish();
   } catch (const std::exception& e) {
@@ -63,9 +64,11 @@ db::Connection& RemoteSource::connection() {
   if (connection_) return *connection_;
   try {
     connection_ = db::connect(config_);
+    cancellable_.store(connection_.get());
     for (std::string_view statement : traits_of(connection_->dialect()).snapshot_begin) connection_->execute_script(statement);
     in_snapshot_ = true;
   } catch (Error& e) {
+    cancellable_.store(nullptr);
     connection_.reset();
     throw e.add_context(fmt::format("connection `{}`", name_));
   }
@@ -91,6 +94,10 @@ std::shared_ptr<RowStream> RemoteSource::open(const RemoteQuery& query, TableSta
   auto stream = std::make_shared<RowStream>(std::move(cursor), stats, std::move(context));
   streaming_ = stream;
   return stream;
+}
+
+void RemoteSource::cancel() noexcept {
+  if (db::Connection* c = cancellable_.load()) c->cancel();
 }
 
 void RemoteSource::finish() {

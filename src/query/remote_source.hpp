@@ -7,6 +7,7 @@
 // the one snapshot; that result then costs memory, in the rows it has left.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -70,11 +71,14 @@ class RemoteSource {
   void finish();
   // Every query sent so far, in order (only kept when `keep_log`).
   void keep_log(std::vector<SentQuery>* log) noexcept { log_ = log; }
+  // Cancels the query running on the connection, if any; from any thread (Ctrl-C).
+  void cancel() noexcept;
 
  private:
   std::string name_;
   db::ConnectionConfig config_;
   std::unique_ptr<db::Connection> connection_;
+  std::atomic<db::Connection*> cancellable_{nullptr};  // connection_, for cancel() from another thread
   std::weak_ptr<RowStream> streaming_;
   std::vector<SentQuery>* log_ = nullptr;
   bool in_snapshot_ = false;

@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
 #include "db/sqlite/types.hpp"
+#include "query/scan_cursor.hpp"
 #include "weir/db/driver.hpp"
 
 namespace weir::query {
@@ -15,18 +17,7 @@ namespace {
 struct Vtab {
   sqlite3_vtab base{};
   RemoteTable* table = nullptr;
-};
-
-struct VtabCursor {
-  sqlite3_vtab_cursor base{};
-  RemoteTable* table = nullptr;
-  const ScanPlan* plan = nullptr;
-  std::shared_ptr<RowStream> stream;
-  Batch batch;
-  std::size_t row = 0;
-  sqlite3_int64 rowid = 0;
-  std::vector<int> slot;  // column → position in the fetched row, -1: not fetched
-  bool eof = true;
+  RemoteTables* tables = nullptr;
 };
 
 // Reports an exception as the vtab's error: SQLite then fails the statement with it.
@@ -46,6 +37,7 @@ Op op_of(unsigned char op) {
     case SQLITE_INDEX_CONSTRAINT_GE: return Op::ge;
     case SQLITE_INDEX_CONSTRAINT_ISNULL: return Op::is_null;
     case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: return Op::is_not_null;
+    case SQLITE_INDEX_CONSTRAINT_LIKE: return Op::like;
     case SQLITE_INDEX_CONSTRAINT_LIMIT: return Op::limit;
     case SQLITE_INDEX_CONSTRAINT_OFFSET: return Op::offset;
     default: return Op::other;
@@ -81,6 +73,7 @@ int x_connect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3
   }
   auto* vtab = new Vtab;
   vtab->table = &table;
+  vtab->tables = tables;
   *out = &vtab->base;
   return SQLITE_OK;
 }
@@ -107,8 +100,10 @@ int x_best_index(sqlite3_vtab* base, sqlite3_index_info* info) {
   RemoteTable& table = *reinterpret_cast<Vtab*>(base)->table;
   try {
     std::vector<Offered> offered = offered_constraints(info);
-    ScanPlan plan = plan_scan(table.columns, offered, info->colUsed, info->nOrderBy > 0, table.row_estimate,
-                              table.traits);
+    std::vector<OrderTerm> order;
+    for (int i = 0; i < info->nOrderBy; ++i) order.push_back({info->aOrderBy[i].iColumn, info->aOrderBy[i].desc != 0});
+    ScanPlan plan = plan_scan(table.columns, offered, info->colUsed, order, table.row_estimate, table.traits);
+    info->orderByConsumed = plan.order.empty() ? 0 : 1;
     int argv = 0;
     for (const PushedTerm& term : plan.terms) {
       info->aConstraintUsage[term.constraint].argvIndex = ++argv;
@@ -133,15 +128,22 @@ int x_best_index(sqlite3_vtab* base, sqlite3_index_info* info) {
   }
 }
 
+ScanCursor& scan_of(sqlite3_vtab_cursor* base) { return *reinterpret_cast<ScanCursor*>(base); }
+RemoteTables& tables_of(sqlite3_vtab_cursor* base) { return *reinterpret_cast<Vtab*>(base->pVtab)->tables; }
+
 int x_open(sqlite3_vtab* base, sqlite3_vtab_cursor** out) {
-  auto* cursor = new VtabCursor;
-  cursor->table = reinterpret_cast<Vtab*>(base)->table;
+  auto* vtab = reinterpret_cast<Vtab*>(base);
+  auto* cursor = new ScanCursor;
+  cursor->table = vtab->table;
+  vtab->tables->open_scans().push_back(cursor);
   *out = &cursor->base;
   return SQLITE_OK;
 }
 
 int x_close(sqlite3_vtab_cursor* base) {
-  delete reinterpret_cast<VtabCursor*>(base);
+  auto& open = tables_of(base).open_scans();
+  open.erase(std::remove(open.begin(), open.end(), &scan_of(base)), open.end());
+  delete &scan_of(base);
   return SQLITE_OK;
 }
 
@@ -166,7 +168,7 @@ std::optional<TermArgument> argument_of(const RemoteTable& table, const PushedTe
   return argument;
 }
 
-bool fetch_rows(VtabCursor& cursor) {
+bool fetch_rows(ScanCursor& cursor) {
   cursor.row = 0;
   while (cursor.stream->next(cursor.batch))
     if (!cursor.batch.empty()) return true;
@@ -175,27 +177,35 @@ bool fetch_rows(VtabCursor& cursor) {
 }
 
 int x_filter(sqlite3_vtab_cursor* base, int idx_num, const char*, int argc, sqlite3_value** argv) {
-  auto& cursor = *reinterpret_cast<VtabCursor*>(base);
+  auto& cursor = scan_of(base);
+  RemoteTables& tables = tables_of(base);
   RemoteTable& table = *cursor.table;
   try {
     cursor.plan = &table.plans.at(static_cast<std::size_t>(idx_num));
     const ScanPlan& plan = *cursor.plan;
     cursor.eof = true;
     cursor.stream.reset();
+    cursor.keyed.reset();
+    cursor.keyed_from = nullptr;
+    cursor.row_began = tables.tick();
+    cursor.slot.assign(table.columns.size(), -1);
+    cursor.read_at.assign(table.columns.size(), 0);
+    for (std::size_t i = 0; i < plan.columns.size(); ++i) cursor.slot[plan.columns[i]] = static_cast<int>(i);
     std::vector<TermArgument> arguments;
+    std::vector<Rhs> given;
     for (std::size_t i = 0; i < plan.terms.size() && static_cast<int>(i) < argc; ++i) {
       auto argument = argument_of(table, plan.terms[i], argv[i]);
       if (!argument) return SQLITE_OK;  // `= NULL`: no row
       arguments.push_back(std::move(*argument));
+      given.push_back(plan.terms[i].key ? rhs_of(argv[i]) : Rhs{});
     }
+    if (read_by_key_batch(cursor, tables.open_scans(), idx_num, arguments, given)) return SQLITE_OK;
     auto int_arg = [&](std::optional<int> at) -> std::optional<std::int64_t> {
       if (!at || *at > argc) return std::nullopt;
       return sqlite3_value_int64(argv[*at - 1]);
     };
     RemoteQuery query = build_remote_query(table.source->connection().dialect(), table.ref, table.columns, plan,
                                            arguments, int_arg(plan.limit), int_arg(plan.offset));
-    cursor.slot.assign(table.columns.size(), -1);
-    for (std::size_t i = 0; i < plan.columns.size(); ++i) cursor.slot[plan.columns[i]] = static_cast<int>(i);
     cursor.stream = table.source->open(query, table.stats);
     cursor.eof = false;
     fetch_rows(cursor);
@@ -206,9 +216,14 @@ int x_filter(sqlite3_vtab_cursor* base, int idx_num, const char*, int argc, sqli
 }
 
 int x_next(sqlite3_vtab_cursor* base) {
-  auto& cursor = *reinterpret_cast<VtabCursor*>(base);
+  auto& cursor = scan_of(base);
+  cursor.row_began = tables_of(base).tick();
   ++cursor.rowid;
-  if (++cursor.row < cursor.batch.rows()) return SQLITE_OK;
+  if (++cursor.row < cursor.rows().rows()) return SQLITE_OK;
+  if (cursor.keyed) {
+    cursor.eof = true;
+    return SQLITE_OK;
+  }
   try {
     fetch_rows(cursor);
     return SQLITE_OK;
@@ -217,22 +232,24 @@ int x_next(sqlite3_vtab_cursor* base) {
   }
 }
 
-int x_eof(sqlite3_vtab_cursor* base) { return reinterpret_cast<VtabCursor*>(base)->eof ? 1 : 0; }
+int x_eof(sqlite3_vtab_cursor* base) { return scan_of(base).eof ? 1 : 0; }
 
 int x_column(sqlite3_vtab_cursor* base, sqlite3_context* context, int column) {
-  auto& cursor = *reinterpret_cast<VtabCursor*>(base);
-  int slot = column >= 0 && static_cast<std::size_t>(column) < cursor.slot.size() ? cursor.slot[column] : -1;
+  auto& cursor = scan_of(base);
+  bool known = column >= 0 && static_cast<std::size_t>(column) < cursor.slot.size();
+  int slot = known ? cursor.slot[column] : -1;
   if (slot < 0) {
     sqlite3_result_null(context);
     return SQLITE_OK;
   }
+  cursor.read_at[column] = tables_of(base).tick();
   // Copied: the batch is refilled by the next fetch while SQLite may still hold the cell.
-  db::sqlite::result_value(context, cursor.batch.at(cursor.row, static_cast<std::size_t>(slot)), false);
+  db::sqlite::result_value(context, cursor.rows().at(cursor.row, static_cast<std::size_t>(slot)), false);
   return SQLITE_OK;
 }
 
 int x_rowid(sqlite3_vtab_cursor* base, sqlite3_int64* rowid) {
-  *rowid = reinterpret_cast<VtabCursor*>(base)->rowid;
+  *rowid = scan_of(base).rowid;
   return SQLITE_OK;
 }
 

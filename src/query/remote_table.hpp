@@ -7,14 +7,18 @@
 // plan.terms[i] (an IN list as one all-at-once value: sqlite3_vtab_in), then LIMIT, then
 // OFFSET when the plan pushes them. A term pushed `exact` has omit set; a `filter` term does not,
 // so SQLite checks each row again. Columns the statement does not read are not fetched and
-// read as NULL.
+// read as NULL. A join key whose value is a cell of another open scan is looked up in batches
+// (key_batches.hpp).
 #pragma once
 
+#include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "query/key_batches.hpp"
 #include "query/pushdown.hpp"
 #include "query/remote_source.hpp"
 
@@ -30,7 +34,9 @@ struct RemoteTable {
   std::optional<std::int64_t> row_estimate;
   RemoteTraits traits;
   TableStats stats;
-  std::vector<ScanPlan> plans;  // what xBestIndex chose, by idxNum
+  std::deque<ScanPlan> plans;  // what xBestIndex chose, by idxNum (stay put: scans point at them)
+  // The rows of batched join-key lookups, by plan (idxNum) and term.
+  std::map<std::pair<int, std::size_t>, std::unique_ptr<KeyCache>> key_caches;
 };
 
 // The remote tables of one statement, and the module that serves them on one SQLite database.
@@ -44,8 +50,15 @@ class RemoteTables {
   RemoteTable& at(std::size_t index) const { return *tables_.at(index); }
   std::size_t size() const noexcept { return tables_.size(); }
 
+  // The scans open now (xOpen … xClose): a nested scan looks there for where its key comes from.
+  std::vector<ScanCursor*>& open_scans() noexcept { return open_; }
+  // A clock that orders the reads of cells and the moves from row to row of every scan.
+  std::uint64_t tick() noexcept { return ++clock_; }
+
  private:
   std::vector<std::unique_ptr<RemoteTable>> tables_;
+  std::vector<ScanCursor*> open_;
+  std::uint64_t clock_ = 0;
 };
 
 // The CREATE TABLE statement sqlite3_declare_vtab takes for `columns`: their SQLite types, exact

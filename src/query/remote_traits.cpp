@@ -7,13 +7,16 @@ namespace weir::query {
 namespace {
 
 const std::array<std::pair<std::string_view, DatabaseTraits>, 2> kTraits{{
-    {"postgres", {{"BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"}, "C"}},
+    {"postgres",
+     {{"BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"}, "C", true, WholeStatements::derived_tables, "ILIKE", true, true}},
     {"mysql",
-     {{"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"}, ""}},
+     {{"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"}, "", false, WholeStatements::never, "", false, true}},
 }};
 
 // SQLite (and any other): a deferred transaction whose first read fixes the snapshot.
-const DatabaseTraits kDefault{{"BEGIN"}, ""};
+// No byte-order collation named (a file's column may declare NOCASE: text ranges and ORDER BY
+// on text are not sent), LIKE is SQLite's own.
+const DatabaseTraits kDefault{{"BEGIN"}, "", false, WholeStatements::same_engine, "LIKE", false, false};
 
 }  // namespace
 

@@ -327,6 +327,29 @@ TEST_F(QueryAcross, RowsFetchedShowWhatWasPushed) {
   EXPECT_EQ(keys.out, "n\n1000\n") << keys.err;
 }
 
+TEST_F(QueryAcross, OrderByWithLimitAndLikeAreSentWhereTheRemoteAgrees) {
+  // PostgreSQL sorts NULLs last ascending: sent with NULLS FIRST, the remote's first 3 are SQLite's.
+  auto nulls = weir({across("SELECT o_orderkey, o_priority FROM {orders} ORDER BY o_priority, o_orderkey LIMIT 3"), "-f", "csv",
+                     "--stats"});
+  EXPECT_EQ(nulls.out, "o_orderkey,o_priority\n6,\n12,\n18,\n") << nulls.err;
+  EXPECT_EQ(fetched(nulls.err, fmt::format("pg.xq_{}.orders", s_)), 3u) << nulls.err;
+  // Decimals order by value on MariaDB too; NULLs last descending, as SQLite puts them.
+  auto money = weir({across("SELECT c_custkey FROM {customer} ORDER BY c_acctbal DESC, c_custkey LIMIT 2"), "-f", "csv",
+                     "--stats"});
+  EXPECT_EQ(money.out, "c_custkey\n27\n13\n") << money.err;
+  EXPECT_EQ(fetched(money.err, fmt::format("my.customer_{}", s_)), 2u) << money.err;
+  // Text under MariaDB's collation is sorted by SQLite: every row is read.
+  auto names = weir({across("SELECT c_name FROM {customer} ORDER BY c_name DESC LIMIT 2"), "-f", "csv", "--stats"});
+  EXPECT_EQ(names.out, "c_name\nCustomer#050\nCustomer#049\n") << names.err;
+  EXPECT_EQ(fetched(names.err, fmt::format("my.customer_{}", s_)), 50u) << names.err;
+  // LIKE is case-insensitive in SQLite: PostgreSQL's ILIKE finds the same 'F' rows.
+  auto like = weir({across("SELECT count(*) AS n FROM {orders} o JOIN {customer} c ON c.c_custkey = o.o_custkey "
+                           "WHERE o.o_orderstatus LIKE 'f'"),
+                    "-f", "csv", "--stats"});
+  EXPECT_EQ(like.out, "n\n60\n") << like.err;
+  EXPECT_EQ(fetched(like.err, fmt::format("pg.xq_{}.orders", s_)), 60u) << like.err;
+}
+
 TEST_F(QueryAcross, ExplainShowsThePlanAndTheQueriesSentWithTheirParameters) {
   auto r = weir({across("SELECT o.o_orderkey FROM {customer} c JOIN {orders} o ON o.o_custkey = c.c_custkey "
                         "WHERE c.c_custkey = 8 AND o.o_orderdate >= '2025-02-01'"),
@@ -356,6 +379,7 @@ TEST_F(QueryAcross, OneSnapshotPerConnectionForTheWholeStatement) {
   std::string t = fmt::format("pg.xq_{}.orders", s_);
   query::CrossQuery q(fmt::format("SELECT count(*) FROM {0} UNION ALL SELECT count(*) FROM {0} WHERE o_orderkey > 0", t),
                       connections);
+  q.keep_on_sqlite();  // the virtual tables' snapshot (run whole, it is one statement anyway)
   auto cursor = q.run();
   Batch batch;
   ASSERT_TRUE(cursor->next(batch, 1));

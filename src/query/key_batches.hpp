@@ -1,0 +1,73 @@
+// Join keys in batches. SQLite runs a join as nested loops: for each row of the outer side it
+// scans the inner remote table with that row's key (xFilter with `key = ?`), which sent as it
+// comes is one remote query per outer row. When the key SQLite passes is a cell of an open
+// weir scan (the outer loop reads a remote table too: its rows are in memory a batch at a
+// time), the inner scan reads the keys of that scan's next rows and fetches the rows of all of
+// them in one query (`key = ANY($1)` on PostgreSQL, `key IN (?, …)` elsewhere), kept here by
+// key; the following outer rows are answered from memory.
+//
+// Correctness does not depend on guessing the next keys: the rows served for a key are those of
+// a query that asked for it. Rows are grouped under a key text no finer than SQLite's equality
+// (1.50 and 1.5, 5 and '5' are one key), and a join key is a term SQLite checks again
+// (pushdown.hpp), so a row grouped under a key it does not equal in SQLite is dropped there.
+// The scan's other join keys are left out of a batched query (SQLite checks them); its terms
+// with literal values are sent, and a change in them starts the cache afresh.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "query/pushdown.hpp"
+#include "weir/batch.hpp"
+
+namespace weir::query {
+
+struct ScanCursor;
+
+// A value as the embedded SQLite holds it (db::sqlite::result_value): its class and text.
+Rhs sqlite_form(const Value& value);
+
+// The key a value is grouped under: numbers (and text that reads as one) by exact value, the
+// rest by text.
+std::string key_text(const Value& value);
+
+// The rows of one scan plan's batched key lookups, by key.
+class KeyCache {
+ public:
+  // Forgets every key when the scan's other terms changed (`context`: their values).
+  void use_context(const std::string& context);
+  // The rows kept for `key` (maybe none); null when it was never fetched.
+  std::shared_ptr<const Batch> find(const std::string& key) const;
+  bool has(const std::string& key) const { return rows_.contains(key); }
+  // How many keys the next fetch asks for: the rows per key of the last one bound it, so one
+  // fetch holds about kFetchRows rows.
+  std::size_t batch_keys() const noexcept { return next_keys_; }
+  // Keeps the rows of one fetch for `keys`, grouped by the value at `key_slot`.
+  void store(const std::vector<std::string>& keys, const std::vector<Batch>& fetched, std::size_t key_slot);
+  // The rows of the last fetch: what a scan nested in one served from here reads next.
+  const std::vector<std::shared_ptr<const Batch>>& last_fetch() const noexcept { return last_; }
+
+  static constexpr std::size_t kFirstKeys = 100;
+  static constexpr std::size_t kMaxKeys = 1000;
+  static constexpr std::size_t kFetchRows = 50000;
+  static constexpr std::size_t kMaxKeptRows = 200000;
+
+ private:
+  std::string context_;
+  std::unordered_map<std::string, std::shared_ptr<const Batch>> rows_;
+  std::vector<std::shared_ptr<const Batch>> last_;
+  std::size_t kept_rows_ = 0;
+  std::size_t next_keys_ = kFirstKeys;
+};
+
+// Serves `cursor` the rows of its join key from a batched lookup when the key is a cell of
+// another open scan (`open`); false when it is not (then the scan sends its own query).
+// `arguments` are the plan's term values as the remote takes them, `given` as SQLite gave them.
+bool read_by_key_batch(ScanCursor& cursor, const std::vector<ScanCursor*>& open, int plan_index,
+                       const std::vector<TermArgument>& arguments, const std::vector<Rhs>& given);
+
+}  // namespace weir::query
