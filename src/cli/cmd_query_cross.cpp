@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <csignal>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -102,7 +101,7 @@ int run_cross_query(const Globals& globals, const CrossQueryOptions& o) {
   // Ctrl-C (or SIGTERM) cancels the remote queries and SQLite's work, and the command exits
   // 128 + the signal; a second one exits at once.
   std::stop_source stop;
-  StopSignals signals(stop);
+  StopSignals signals(stop, "weir: cancelling the statement and its remote queries (press Ctrl-C again to abort)\n");
   std::stop_callback cancel(stop.get_token(), [&q] { q.cancel(); });
   auto printer = make_printer(format, std::cout, o.null_text);
   std::uint64_t rows = 0;
@@ -130,8 +129,6 @@ int run_cross_query(const Globals& globals, const CrossQueryOptions& o) {
   }
   if (int signal = signals.signal()) {
     std::cout.flush();
-    std::cerr << fmt::format("weir: the statement was cancelled ({}): its remote queries were cancelled\n",
-                             signal == SIGINT ? "Ctrl-C" : "SIGTERM");
     return 128 + signal;
   }
   q.finish();

@@ -5,14 +5,16 @@
 
 #include <atomic>
 #include <stop_token>
+#include <string_view>
 #include <thread>
 
 namespace weir::cli {
 
 class StopSignals {
  public:
-  // Installs the handlers; `run` is the source whose token the run was given.
-  explicit StopSignals(std::stop_source run);
+  // Installs the handlers; `run` is the source whose token the run was given. The first signal
+  // prints `message` on stderr (one line, ending in a newline).
+  explicit StopSignals(std::stop_source run, std::string_view message = kFinishing);
   // Restores the default handlers.
   ~StopSignals();
   StopSignals(const StopSignals&) = delete;
@@ -21,7 +23,11 @@ class StopSignals {
   // The signal that stopped the run (SIGINT, SIGTERM), or 0.
   int signal() const noexcept;
 
+  static constexpr std::string_view kFinishing =
+      "weir: stopping: finishing the current batches (press Ctrl-C again to abort)\n";
+
  private:
+  std::string_view notice_;
   // A signal handler may only touch lock-free atomics: this thread turns the signal it
   // recorded into the stop request.
   std::jthread relay_;

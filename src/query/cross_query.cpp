@@ -201,6 +201,9 @@ void CrossQuery::add_table(const TableName& name) {
   table->ref = name.table;
   table->columns = info->columns;
   table->row_estimate = info->row_estimate;
+  if (info->primary_key.size() == 1)
+    for (std::size_t c = 0; c < info->columns.size(); ++c)
+      if (info->columns[c].name == info->primary_key.front()) table->unique_column = static_cast<int>(c);
   table->traits = remote_traits(connection.dialect());
   table->stats.name = table->label;
   std::size_t index = tables_.add(std::move(table));

@@ -117,7 +117,7 @@ bool orders_alike(const Column& column, const RemoteTraits& remote) {
 
 ScanPlan plan_scan(const std::vector<Column>& columns, const std::vector<Offered>& offered, std::uint64_t used,
                    const std::vector<OrderTerm>& order, std::optional<std::int64_t> row_estimate,
-                   const RemoteTraits& remote) {
+                   const RemoteTraits& remote, int unique_column) {
   ScanPlan plan;
   for (std::size_t i = 0; i < columns.size(); ++i)
     if (used & (std::uint64_t{1} << std::min<std::size_t>(i, 63))) plan.columns.push_back(static_cast<int>(i));
@@ -136,6 +136,7 @@ ScanPlan plan_scan(const std::vector<Column>& columns, const std::vector<Offered
     if (p == Pushed::no) continue;
     bool key = o.op == Op::eq && o.rhs.kind == RhsKind::unknown;
     plan.terms.push_back({static_cast<int>(i), o.column, o.op, p == Pushed::exact, key});
+    if (o.op == Op::eq && o.column == unique_column) plan.unique = true;
     rows /= o.op == Op::eq || o.op == Op::is_null ? 10.0 : o.op == Op::in ? 5.0 : 3.0;
   }
   bool order_sent = !order.empty() && std::all_of(order.begin(), order.end(), [&](const OrderTerm& o) {
@@ -146,7 +147,7 @@ ScanPlan plan_scan(const std::vector<Column>& columns, const std::vector<Offered
     plan.limit = static_cast<int>(plan.terms.size()) + 1;
     if (offset_at) plan.offset = *plan.limit + 1;
   }
-  plan.estimated_rows = std::max(rows, 1.0);
+  plan.estimated_rows = plan.unique ? 1.0 : std::max(rows, 1.0);
   return plan;
 }
 

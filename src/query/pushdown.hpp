@@ -108,14 +108,16 @@ struct ScanPlan {
   std::optional<int> limit;         // argv index (1-based) of LIMIT, when pushed
   std::optional<int> offset;        // argv index of OFFSET, when LIMIT is pushed with one
   double estimated_rows = 0;
+  bool unique = false;  // `=` on the table's one-column primary key: one row at most
 };
 
 // The plan for one xBestIndex call. `used` has bit i set when column i is read (bit 63: any
 // column from 63 on); `order` is the order SQLite asks for, sent when the remote orders every
 // term's values as SQLite does.
+// `unique_column`: the table's one-column primary key, -1 for none.
 ScanPlan plan_scan(const std::vector<Column>& columns, const std::vector<Offered>& offered, std::uint64_t used,
                    const std::vector<OrderTerm>& order, std::optional<std::int64_t> row_estimate,
-                   const RemoteTraits& remote);
+                   const RemoteTraits& remote, int unique_column = -1);
 
 // A term's value(s) at run time, converted to the column's type; nullopt where the value cannot
 // be sent as that type (then a filter term is left out; an exact one never meets this).

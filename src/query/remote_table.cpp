@@ -102,7 +102,8 @@ int x_best_index(sqlite3_vtab* base, sqlite3_index_info* info) {
     std::vector<Offered> offered = offered_constraints(info);
     std::vector<OrderTerm> order;
     for (int i = 0; i < info->nOrderBy; ++i) order.push_back({info->aOrderBy[i].iColumn, info->aOrderBy[i].desc != 0});
-    ScanPlan plan = plan_scan(table.columns, offered, info->colUsed, order, table.row_estimate, table.traits);
+    ScanPlan plan =
+        plan_scan(table.columns, offered, info->colUsed, order, table.row_estimate, table.traits, table.unique_column);
     info->orderByConsumed = plan.order.empty() ? 0 : 1;
     int argv = 0;
     for (const PushedTerm& term : plan.terms) {
@@ -114,10 +115,12 @@ int x_best_index(sqlite3_vtab* base, sqlite3_index_info* info) {
       if (offered[i].op == Op::limit) info->aConstraintUsage[i].argvIndex = *plan.limit;
       if (offered[i].op == Op::offset && plan.offset) info->aConstraintUsage[i].argvIndex = *plan.offset;
     }
-    // One round trip per scan on top of the rows: a lookup by key is cheap, a scan repeated
-    // inside a loop is not.
+    // One round trip per scan on top of the rows: a scan repeated inside a loop is costly; a
+    // lookup by join key shares its round trip with the keys of its batch (key_batches.hpp).
+    bool by_key = std::any_of(plan.terms.begin(), plan.terms.end(), [](const PushedTerm& t) { return t.key; });
     info->estimatedRows = static_cast<sqlite3_int64>(plan.estimated_rows);
-    info->estimatedCost = plan.estimated_rows + 1000.0;
+    info->estimatedCost = plan.estimated_rows + (by_key ? 10.0 : 1000.0);
+    if (plan.unique) info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
     info->idxNum = static_cast<int>(table.plans.size());
     info->idxStr = sqlite3_mprintf("%s", describe(plan, table.columns).c_str());
     info->needToFreeIdxStr = 1;

@@ -32,6 +32,7 @@ struct RemoteTable {
   db::TableRef ref;
   std::vector<Column> columns;
   std::optional<std::int64_t> row_estimate;
+  int unique_column = -1;  // the one-column primary key, -1 for none
   RemoteTraits traits;
   TableStats stats;
   std::deque<ScanPlan> plans;  // what xBestIndex chose, by idxNum (stay put: scans point at them)

@@ -80,19 +80,19 @@ class QueryCancel : public ::testing::TestWithParam<Server> {
 
 TEST_P(QueryCancel, CtrlCCancelsTheRemoteQueryAndExits130) {
   auto watcher = db::connect(config_of(url_));
-  test::Background weir(args(slow_statement()), dir_.file("out"));
+  test::Background weir(args(slow_statement()), dir_.path().string());
   ASSERT_TRUE(wait_running(*watcher, 1)) << weir.err();
   auto sent = std::chrono::steady_clock::now();
   weir.signal(SIGINT);
   EXPECT_EQ(weir.wait(), 130) << weir.err();
   EXPECT_LT(std::chrono::steady_clock::now() - sent, 10s) << "the 30-second query was waited for";
-  EXPECT_EQ(weir.err(), "weir: the statement was cancelled (Ctrl-C): its remote queries were cancelled\n");
+  EXPECT_EQ(weir.err(), "weir: cancelling the statement and its remote queries (press Ctrl-C again to abort)\n");
   EXPECT_EQ(test::scalar(*watcher, GetParam().running), "0") << "the query still runs on the server";
 }
 
 TEST_P(QueryCancel, AServerStoppedMidQueryIsOneLineAndTheNextQueryWorks) {
   auto watcher = db::connect(config_of(url_));
-  test::Background weir(args(slow_statement()), dir_.file("out"));
+  test::Background weir(args(slow_statement()), dir_.path().string());
   ASSERT_TRUE(wait_running(*watcher, 1)) << weir.err();
   watcher.reset();
   (*GetParam().control())("stop");

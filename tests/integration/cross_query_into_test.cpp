@@ -72,7 +72,7 @@ TEST_F(QueryInto, TheRowsAreStoredInANewTableWithTheTargetsTypes) {
                                            "ordinal_position SEPARATOR ', ') FROM information_schema.columns "
                                            "WHERE table_schema = DATABASE() AND table_name = 'result_{}'",
                                            s_)),
-            "id int, name varchar, total decimal, day date, big bigint");
+            "id bigint, name longtext, total decimal, day date, big bigint");
   // The embedded store takes them too.
   auto local = weir({statement(), "--into", "local.result"});
   ASSERT_EQ(local.exit_code, 0) << local.err;

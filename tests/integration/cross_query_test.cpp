@@ -409,7 +409,14 @@ TEST_F(QueryAcross, RemoteErrorsNameTheConnectionAndTheSqlSent) {
   pg_->execute_script(fmt::format("CREATE VIEW xq_{0}.bad AS SELECT o_orderkey / (o_orderkey - o_orderkey) AS x "
                                   "FROM xq_{0}.orders",
                                   s_));
+  // One connection's statement runs there whole; across two, the view is read on its own.
   auto r = weir({fmt::format("SELECT x FROM pg.xq_{}.bad", s_)});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(fmt::format("connection `pg`, running SELECT x FROM (SELECT \"x\" FROM \"xq_{}\".\"bad\") AS \"bad\"", s_)),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("division by zero"), std::string::npos) << r.err;
+  r = weir({fmt::format("SELECT b.x FROM pg.xq_{}.bad b JOIN lite.nation n ON n.n_nationkey = b.x", s_)});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find(fmt::format("connection `pg`, running SELECT \"x\" FROM \"xq_{}\".\"bad\"", s_)), std::string::npos)
       << r.err;

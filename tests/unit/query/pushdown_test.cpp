@@ -116,6 +116,15 @@ TEST(QueryPushdown, RemoteQueryBindsEveryValue) {
   EXPECT_EQ(listed.params, (std::vector<Value>{Value(1), Value(2)}));
 }
 
+TEST(QueryPushdown, EqualityOnTheOneColumnPrimaryKeyFindsOneRow) {
+  std::vector<Offered> by_key{{0, Op::eq, true, {}}};
+  ScanPlan p = plan_scan(kCols, by_key, ~0ull, {}, 1000000, kPg, 0);
+  EXPECT_TRUE(p.unique);
+  EXPECT_EQ(p.estimated_rows, 1.0) << "a lookup of a key of a big table is no scan of a tenth of it";
+  EXPECT_FALSE(plan_scan(kCols, by_key, ~0ull, {}, 1000000, kPg, 1).unique);
+  EXPECT_EQ(plan_scan(kCols, by_key, ~0ull, {}, 1000000, kPg).estimated_rows, 100000.0);
+}
+
 TEST(QueryPushdown, OnlyEqualityWithAValueKnownWhenScanningIsAJoinKey) {
   ScanPlan p = plan_scan(kCols,
                          {{0, Op::eq, true, {}}, {0, Op::eq, true, {RhsKind::integer, "3"}}, {1, Op::in, true, {}},
