@@ -27,7 +27,7 @@ echo "generating $rows rows in PostgreSQL, 10,000 in MariaDB, 1,000 keys in SQLi
 psql -X -q -v ON_ERROR_STOP=1 "$pg" 2>/dev/null <<SQL
 DROP TABLE IF EXISTS xbig; DROP TABLE IF EXISTS xsmall;
 CREATE TABLE xbig (id bigint PRIMARY KEY, k integer NOT NULL, amount numeric(12,2) NOT NULL);
-INSERT INTO xbig SELECT g, 1 + g % 10000, (g * 7919 % 100000) / 100.0 FROM generate_series(1, $rows) g;
+INSERT INTO xbig SELECT g, 1 + g % 10000, (g::bigint * 7919 % 100000) / 100.0 FROM generate_series(1, $rows) g;
 CREATE TABLE xsmall (id integer PRIMARY KEY, big_id bigint NOT NULL, tag integer NOT NULL);
 INSERT INTO xsmall SELECT g, 1 + (g::bigint * 7877) % $rows, g % 100 FROM generate_series(1, 10000) g;
 VACUUM ANALYZE xbig; VACUUM ANALYZE xsmall;
