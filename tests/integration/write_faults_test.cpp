@@ -1,14 +1,16 @@
 // Writes that fail as on a full or read-only disk, at every point of a pipeline run (SQLite
 // files: the target with its checkpoint, a state store apart, a dead-letter file apart). The weir
 // binary runs with the fail_writes shim (tests/faults/) preloaded: it lets the first N writes
-// and syncs on one file pass and fails every one after with ENOSPC. For N = 0, 1, 2 … until a
-// run gets through without meeting the fault, each run must end with exit 1 and one error line
-// naming the file that failed (or, when the fault came after the last commit, exit 0 with every
-// row in place), never a crash; a rerun without the fault then completes with every row in the
-// target exactly once, and a third run finds nothing left to read (the checkpoint followed).
+// and syncs on one file pass and fails every one after with ENOSPC (on the target, EIO as well).
+// For N = 0, 1, 2 … until a run gets through without meeting the fault, each run must end with
+// exit 1 and one error line naming the file that failed (or, when the fault came after the last
+// commit, exit 0 with every row in place), never a crash; a rerun without the fault then
+// completes with every row in the target exactly once, and a third run finds nothing left to
+// read (the checkpoint followed). A jsonl file on a full disk: jsonl_write_faults_test.cpp.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 
@@ -26,6 +28,7 @@ struct FaultSite {
   const char* file;      // the shim's WEIR_FAULT_PATH: this name, its -journal and -wal
   const char* pipeline;  // the lines after `output:` in the pipeline
   bool rejects;          // the source holds rows the target refuses (they go to the dead letters)
+  int error = ENOSPC;    // what the failing writes report: a full disk, or a failing one (EIO)
 };
 
 void PrintTo(const FaultSite& site, std::ostream* os) { *os << site.name; }
@@ -35,6 +38,9 @@ const FaultSite kTarget{"TargetWithItsState", "/target.db",
                         "                 retry: { max_time: 1s } }\n"
                         "    state: { connection: target }\n",
                         false};
+// The same writes failing with EIO (a disk going bad, a network filesystem gone): SQLite's
+// "disk I/O error" rather than "database or disk is full", which must end the run as cleanly.
+const FaultSite kTargetIoError{"TargetIoError", "/target.db", kTarget.pipeline, false, EIO};
 const FaultSite kStateStore{"StateStore", "/state.db",
                             "      sql_write: { connection: target, table: t, mode: upsert, key: [id],\n"
                             "                   batch: { rows: 50 }, retry: { max_time: 1s } }\n"
@@ -133,7 +139,8 @@ TEST_P(WriteFaults, EveryFailedWriteStopsTheRunCleanlyAndARerunCompletes) {
     start_over();
     std::filesystem::remove(report);
     test::CommandResult faulty = run({"LD_PRELOAD=" WEIR_FAIL_WRITES, fmt::format("WEIR_FAULT_PATH={}", site.file),
-                                      fmt::format("WEIR_FAULT_AFTER={}", after), "WEIR_FAULT_REPORT=" + report});
+                                      fmt::format("WEIR_FAULT_AFTER={}", after), fmt::format("WEIR_FAULT_ERRNO={}", site.error),
+                                      "WEIR_FAULT_REPORT=" + report});
     std::string fault = read_text(report);
     ASSERT_TRUE(fault.starts_with("writes ")) << "the shim did not run: " << faulty.err;
     if (fault.ends_with("failed 0\n")) {  // every write passed: the loop reached the end of the run
@@ -163,7 +170,7 @@ TEST_P(WriteFaults, EveryFailedWriteStopsTheRunCleanlyAndARerunCompletes) {
   EXPECT_GT(failing_runs, 3) << "the fault was met at a few points at least";
 }
 
-INSTANTIATE_TEST_SUITE_P(Sites, WriteFaults, ::testing::Values(kTarget, kStateStore, kDeadLetters),
+INSTANTIATE_TEST_SUITE_P(Sites, WriteFaults, ::testing::Values(kTarget, kTargetIoError, kStateStore, kDeadLetters),
                          [](const auto& info) { return std::string(info.param.name); });
 
 // A state store that cannot be opened for writing (a read-only file): the run stops before
