@@ -53,6 +53,22 @@ TEST(McpServer, InitializeAgreesOnTheClientsVersionOrOffersTheNewest) {
   EXPECT_EQ(r["result"]["protocolVersion"], "2025-11-25");
 }
 
+// Found by the mcp_rpc fuzz target: a protocolVersion that is not a string was answered with
+// internal_error (-32603, "the server broke") and logged as one.
+TEST(McpServer, AProtocolVersionThatIsNotAStringIsInvalidParams) {
+  Server server({}, ServerInfo{});
+  for (const char* version : {"5", "null", "[]", "{}"}) {
+    json r = ask(server, std::string(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":)") +
+                             version + "}}");
+    EXPECT_EQ(r["id"], 1) << version;
+    EXPECT_EQ(r["error"]["code"], -32602) << version << ": " << r;
+    EXPECT_EQ(r["error"]["message"], "\"protocolVersion\" must be a string") << version;
+  }
+  EXPECT_EQ(server.protocol_version(), "") << "no version was agreed";
+  EXPECT_EQ(ask(server, R"({"jsonrpc":"2.0","id":2,"method":"initialize","params":{}})")["result"]["protocolVersion"],
+            "2025-11-25");
+}
+
 TEST(McpServer, NotificationsGetNoAnswerAndPingAnEmptyResult) {
   Server server({}, ServerInfo{});
   EXPECT_FALSE(server.handle(R"({"jsonrpc":"2.0","method":"notifications/initialized"})"));
