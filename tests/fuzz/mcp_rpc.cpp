@@ -4,7 +4,7 @@
 // enum). Invariants: handle never throws; a reply is one line (stdio frames by newlines) of a
 // JSON-RPC 2.0 object with a result or an error; a request (a valid id and a method) gets a
 // reply with its id, a notification none; and what a client sends never gets internal_error
-// (-32603), which says the server broke.
+// (-32603), which says the server broke. The tool is the unit tests' (tests/support/).
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -13,32 +13,12 @@
 #include "fuzz_check.hpp"
 #include "mcp/json_rpc.hpp"
 #include "mcp/server.hpp"
+#include "../support/mcp_echo_tool.hpp"
 
 namespace weir::fuzz {
 namespace {
 
 using nlohmann::json;
-
-mcp::Tool echo_tool() {
-  return mcp::Tool{
-      .name = "echo",
-      .description = "Says the text again.",
-      .input_schema = {{"type", "object"},
-                       {"properties", {{"text", {{"type", "string"}}},
-                                       {"times", {{"type", "integer"}}},
-                                       {"mode", {{"type", "string"}, {"enum", {"plain", "loud"}}}}}},
-                       {"required", {"text"}},
-                       {"additionalProperties", false}},
-      .output_schema = {{"type", "object"}, {"properties", {{"said", {{"type", "string"}}}}}},
-      .annotations = {{"readOnlyHint", true}},
-      .call =
-          [](const json& args) {
-            std::string text = args["text"];
-            if (text == "fail") throw Error(ErrorKind::syntax, "table `nope` does not exist");
-            return mcp::ToolOutput{json{{"said", text}}, text};
-          },
-  };
-}
 
 // The id of a message a server must answer (a JSON object, version 2.0, a string method and a
 // string or integer id), or null.
@@ -77,7 +57,7 @@ void check_line(mcp::Server& server, std::string_view line) {
 }
 
 void check(std::string_view input) {
-  mcp::Server server({echo_tool()}, mcp::ServerInfo{"weir", "0", "instructions"});
+  mcp::Server server({mcp::test::echo_tool()}, mcp::ServerInfo{"weir", "0", "instructions"});
   while (!input.empty()) {
     const std::size_t end = input.find('\n');
     check_line(server, input.substr(0, end));

@@ -1,9 +1,10 @@
 // The MCP protocol layer (src/mcp/server.cpp, json_rpc.cpp, tool.cpp): what a client gets for
-// each message, good or bad, with a tool made here.
+// each message, good or bad, with the test tool of support/mcp_echo_tool.hpp.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "mcp/server.hpp"
+#include "support/mcp_echo_tool.hpp"
 #include "weir/error.hpp"
 
 namespace weir::mcp {
@@ -11,26 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-Tool echo_tool() {
-  return Tool{
-      .name = "echo",
-      .description = "Says the text again.",
-      .input_schema = {{"type", "object"},
-                       {"properties", {{"text", {{"type", "string"}}},
-                                       {"times", {{"type", "integer"}}},
-                                       {"mode", {{"type", "string"}, {"enum", {"plain", "loud"}}}}}},
-                       {"required", {"text"}},
-                       {"additionalProperties", false}},
-      .output_schema = {{"type", "object"}, {"properties", {{"said", {{"type", "string"}}}}}},
-      .annotations = {{"readOnlyHint", true}},
-      .call =
-          [](const json& args) {
-            std::string text = args["text"];
-            if (text == "fail") throw Error(ErrorKind::syntax, "table `nope` does not exist");
-            return ToolOutput{json{{"said", text}}, text};
-          },
-  };
-}
+using test::echo_tool;
 
 json ask(Server& server, const std::string& line) {
   auto reply = server.handle(line);
