@@ -21,7 +21,12 @@ std::span<const std::string_view> supported_protocol_versions() {
 Server::Server(std::vector<Tool> tools, ServerInfo info) : tools_(std::move(tools)), info_(std::move(info)) {}
 
 json Server::initialize(const json& params) {
-  std::string wanted = params.value("protocolVersion", "");
+  // Another type than a string is the client's mistake, not the server's (json::value threw
+  // type_error, answered as internal_error).
+  auto asked = params.find("protocolVersion");
+  if (asked != params.end() && !asked->is_string())
+    throw RpcError(RpcCode::invalid_params, "\"protocolVersion\" must be a string");
+  const std::string wanted = asked == params.end() ? std::string() : asked->get<std::string>();
   protocol_version_ = std::string(supported_protocol_versions().front());
   for (std::string_view version : supported_protocol_versions())
     if (version == wanted) protocol_version_ = wanted;

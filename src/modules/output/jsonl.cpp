@@ -7,10 +7,15 @@
 // bytes as base64. Lines are flushed at the end of each source transaction and at each commit
 // of the commit engine, which saves the checkpoint only after that. A file has no
 // transactions: after a crash the lines since the last checkpoint may be written again (at
-// least once, never lost).
+// least once, never lost). A write the disk cut short (full) or a run killed mid-write leaves
+// a line torn: it is cut off at once, and again when the file is next opened, so that no line
+// ever continues a fragment.
 #include <fmt/format.h>
+#include <stdio_ext.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -21,6 +26,7 @@
 #include "modules/retry_option.hpp"
 #include "pipeline/commit_engine.hpp"
 #include "weir/error.hpp"
+#include "weir/log.hpp"
 #include "weir/temporal.hpp"
 
 namespace weir::modules {
@@ -185,8 +191,13 @@ class JsonlSink final : public pipeline::Sink {
   bool transactional() const noexcept override { return false; }
   void connect() override {
     if (file_path_ == "-" || file_) return;
-    file_.reset(std::fopen(file_path_.c_str(), "ab"));
+    // a+: appending, and reading back the end of the file for a torn line.
+    file_.reset(std::fopen(file_path_.c_str(), "a+b"));
     if (!file_) fail("opening");
+    if (std::uint64_t dropped = drop_torn_line())
+      log::warn(fmt::format("{}: removed an incomplete last line ({} bytes) of {}, left by a run that stopped while "
+                            "writing it; its rows come again from the checkpoint",
+                            path_, dropped, file_path_));
   }
   void disconnect() noexcept override { file_.reset(); }
   bool usable() const noexcept override { return file_path_ == "-" || file_ != nullptr; }
@@ -224,9 +235,47 @@ class JsonlSink final : public pipeline::Sink {
   std::FILE* stream() const { return file_path_ == "-" ? stdout : file_.get(); }
 
   void flush() {
-    if (!lines_.empty() && std::fwrite(lines_.data(), 1, lines_.size(), stream()) != lines_.size()) fail("writing");
+    if (!lines_.empty() && std::fwrite(lines_.data(), 1, lines_.size(), stream()) != lines_.size()) fail_writing();
     lines_.clear();
-    if (std::fflush(stream()) != 0) fail("writing");
+    if (std::fflush(stream()) != 0) fail_writing();
+  }
+
+  // The bytes after the file's last newline (a line whose writing stopped half-way) are cut off;
+  // returns how many. Only a regular file can be cut.
+  std::uint64_t drop_torn_line() {
+    const int fd = fileno(file_.get());
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+    std::array<char, 4096> buffer;
+    off_t keep = 0;
+    for (off_t end = st.st_size; end > 0;) {
+      const off_t from = end > off_t(buffer.size()) ? end - off_t(buffer.size()) : 0;
+      if (::pread(fd, buffer.data(), std::size_t(end - from), from) != end - from) fail("reading back");
+      const auto* last = static_cast<const char*>(::memrchr(buffer.data(), '\n', std::size_t(end - from)));
+      if (last) {
+        keep = from + (last - buffer.data()) + 1;
+        break;
+      }
+      end = from;
+    }
+    if (keep == st.st_size) return 0;
+    if (::ftruncate(fd, keep) != 0) fail("cutting an incomplete line off");
+    return std::uint64_t(st.st_size - keep);
+  }
+
+  // A failed write may have written part of the lines: the stream forgets what it still holds
+  // (closing it would append more) and the file loses its torn line.
+  [[noreturn]] void fail_writing() {
+    const int error = errno;
+    if (file_) {
+      __fpurge(file_.get());
+      try {
+        drop_torn_line();
+      } catch (const Error&) {  // the write's error is the one to report
+      }
+    }
+    errno = error;
+    fail("writing");
   }
 
   // Names the file, and for changes where the lines not yet on disk start in the source.

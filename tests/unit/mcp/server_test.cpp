@@ -1,9 +1,10 @@
 // The MCP protocol layer (src/mcp/server.cpp, json_rpc.cpp, tool.cpp): what a client gets for
-// each message, good or bad, with a tool made here.
+// each message, good or bad, with the test tool of support/mcp_echo_tool.hpp.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "mcp/server.hpp"
+#include "support/mcp_echo_tool.hpp"
 #include "weir/error.hpp"
 
 namespace weir::mcp {
@@ -11,26 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-Tool echo_tool() {
-  return Tool{
-      .name = "echo",
-      .description = "Says the text again.",
-      .input_schema = {{"type", "object"},
-                       {"properties", {{"text", {{"type", "string"}}},
-                                       {"times", {{"type", "integer"}}},
-                                       {"mode", {{"type", "string"}, {"enum", {"plain", "loud"}}}}}},
-                       {"required", {"text"}},
-                       {"additionalProperties", false}},
-      .output_schema = {{"type", "object"}, {"properties", {{"said", {{"type", "string"}}}}}},
-      .annotations = {{"readOnlyHint", true}},
-      .call =
-          [](const json& args) {
-            std::string text = args["text"];
-            if (text == "fail") throw Error(ErrorKind::syntax, "table `nope` does not exist");
-            return ToolOutput{json{{"said", text}}, text};
-          },
-  };
-}
+using test::echo_tool;
 
 json ask(Server& server, const std::string& line) {
   auto reply = server.handle(line);
@@ -51,6 +33,22 @@ TEST(McpServer, InitializeAgreesOnTheClientsVersionOrOffersTheNewest) {
   r = ask(other, R"({"jsonrpc":"2.0","id":"a","method":"initialize","params":{"protocolVersion":"1999-01-01"}})");
   EXPECT_EQ(r["id"], "a");
   EXPECT_EQ(r["result"]["protocolVersion"], "2025-11-25");
+}
+
+// Found by the mcp_rpc fuzz target: a protocolVersion that is not a string was answered with
+// internal_error (-32603, "the server broke") and logged as one.
+TEST(McpServer, AProtocolVersionThatIsNotAStringIsInvalidParams) {
+  Server server({}, ServerInfo{});
+  for (const char* version : {"5", "null", "[]", "{}"}) {
+    json r = ask(server, std::string(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":)") +
+                             version + "}}");
+    EXPECT_EQ(r["id"], 1) << version;
+    EXPECT_EQ(r["error"]["code"], -32602) << version << ": " << r;
+    EXPECT_EQ(r["error"]["message"], "\"protocolVersion\" must be a string") << version;
+  }
+  EXPECT_EQ(server.protocol_version(), "") << "no version was agreed";
+  EXPECT_EQ(ask(server, R"({"jsonrpc":"2.0","id":2,"method":"initialize","params":{}})")["result"]["protocolVersion"],
+            "2025-11-25");
 }
 
 TEST(McpServer, NotificationsGetNoAnswerAndPingAnEmptyResult) {
