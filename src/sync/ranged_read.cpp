@@ -8,6 +8,9 @@
 
 #include "db/common/exported_snapshot.hpp"
 #include "modules/input/keyset_cursor.hpp"
+#include "modules/retry_option.hpp"
+#include "weir/db/pool.hpp"
+#include "weir/retry.hpp"
 #include "query/remote_traits.hpp"
 #include "weir/error.hpp"
 #include "weir/log.hpp"
@@ -85,14 +88,14 @@ void RangedRead::open(const pipeline::RunOptions& options) {
   log::debug(fmt::format("{}: {} key range(s), {} reader(s){}", table_, ranges_.size(), connections_.size(),
                          snapshot.empty() ? "" : " in one exported snapshot"));
   working_ = connections_.size();
-  for (auto& connection : connections_)
-    workers_.emplace_back([this, sql = connection.get()](std::stop_token stop) { work(*sql, stop); });
+  for (std::size_t reader = 0; reader < connections_.size(); ++reader)
+    workers_.emplace_back([this, reader](std::stop_token stop) { work(reader, stop); });
 }
 
-void RangedRead::work(db::Connection& sql, const std::stop_token& stop) {
+void RangedRead::work(std::size_t reader, const std::stop_token& stop) {
   try {
     for (std::size_t i; !stop.stop_requested() && !stop_.stop_requested() && (i = next_range_++) < ranges_.size();)
-      read_range(sql, i, stop);
+      read_range(reader, i, stop);
   } catch (...) {
     std::lock_guard lock(failure_mutex_);
     if (!failure_) failure_ = std::current_exception();
@@ -101,10 +104,29 @@ void RangedRead::work(db::Connection& sql, const std::stop_token& stop) {
   if (--working_ == 0) ready_.close();
 }
 
-void RangedRead::read_range(db::Connection& sql, std::size_t range, const std::stop_token& stop) {
+// A lost connection (a server restart) is retried under the default `retry:` policy on a new
+// one, from the range's last row handed on: that reader's snapshot is then its own (the
+// exported one went with its exporter's session).
+void RangedRead::read_range(std::size_t reader, std::size_t range, const std::stop_token& stop) {
   std::vector<Value> after = starts_[range];
-  while (!stop.stop_requested() && !stop_.stop_requested() && read_page(sql, range, after, stop)) {
-  }
+  std::unique_ptr<db::Connection>& sql = connections_[reader];
+  const RetryPolicy policy = modules::default_retry_policy();
+  retry_if(
+      policy, [](const Error& e) { return db::worth_rerunning(e, true, db::Idempotent::yes); },
+      [&] {
+        if (!sql) {
+          sql = db::connect(options_.source);
+          begin_own_snapshot(*sql);
+        }
+        try {
+          while (!stop.stop_requested() && !stop_.stop_requested() && read_page(*sql, range, after, stop)) {
+          }
+        } catch (const Error& e) {
+          if (e.kind() == ErrorKind::connection) sql.reset();
+          throw;
+        }
+      },
+      logged_retries(reading_from(), options_.source.describe(), policy, stop_));
 }
 
 bool RangedRead::read_page(db::Connection& sql, std::size_t range, std::vector<Value>& after,

@@ -17,7 +17,7 @@
 // A value the source cannot read (db::read_row_cells: its neighbours are read) fails the
 // sync in one line naming the table, the row by its key and the column — or, with
 // --on-bad-value null, is NULL and reported (bad_values.hpp), and the range goes on after
-// that row.
+// that row. A lost connection is retried (the `retry:` defaults) from the range's last row.
 #pragma once
 
 #include <atomic>
@@ -70,8 +70,8 @@ class RangedRead final : public pipeline::Input {
   };
 
   std::vector<std::unique_ptr<db::Connection>> connect_readers(std::size_t count);
-  void work(db::Connection& sql, const std::stop_token& stop);
-  void read_range(db::Connection& sql, std::size_t range, const std::stop_token& stop);
+  void work(std::size_t reader, const std::stop_token& stop);
+  void read_range(std::size_t reader, std::size_t range, const std::stop_token& stop);
   // Reads one page of `range` after `after`; false once the range holds no more rows.
   bool read_page(db::Connection& sql, std::size_t range, std::vector<Value>& after, const std::stop_token& stop);
   // A value the page could not read: the error, naming the row, or (--on-bad-value null) the
