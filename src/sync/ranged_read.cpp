@@ -20,6 +20,9 @@ namespace {
 
 // Ranges per reader at most: enough for readers of unevenly filled ranges to finish together.
 constexpr std::size_t kRangesPerJob = 4;
+// Rows handed on at a time (a page's query reads page_rows): with a reader each ahead of the
+// writer by a piece or two, memory stays near that of one reader whatever --jobs is.
+constexpr std::size_t kPieceRows = 5000;
 // How long read() waits for a page before it looks at the stop token again.
 constexpr auto kPollEvery = std::chrono::milliseconds(200);
 
@@ -43,7 +46,7 @@ bool key_read(const Batch& rows, std::size_t row, const std::vector<std::string>
 RangedRead::RangedRead(RangedReadOptions options)
     : options_(std::move(options)),
       table_(fmt::format("table `{}`", options_.plan.source.ref.to_string())),
-      ready_(2 * std::max<std::size_t>(options_.jobs, 1) + 2) {}
+      ready_(std::max<std::size_t>(options_.jobs, 1) + 1) {}
 
 RangedRead::~RangedRead() {
   ready_.close();  // a reader waiting to hand on a page gives up
@@ -146,7 +149,7 @@ bool RangedRead::read_page(db::Connection& sql, std::size_t range, std::vector<V
     Batch rows;
     bool cut_short = false;
     try {
-      if (!result->next(rows, options_.page_rows)) break;
+      if (!result->next(rows, std::min(kPieceRows, options_.page_rows))) break;
     } catch (Error& e) {
       if (e.kind() != ErrorKind::data || rows.empty()) throw e.add_context(reading_from());
       unreadable(e, rows);
