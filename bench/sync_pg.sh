@@ -6,7 +6,8 @@
 # and vs `pgcopydb copy table-data` (Debian package pgcopydb, when installed). Each run starts
 # from an empty target table of the same definition (weir: no table, which it creates);
 # medians of RUNS (default 3), row counts and sums checked; prints the figures, the ratios and
-# weir's peak RSS.
+# weir's peak RSS. weir runs with its defaults (--jobs 2), and with each of JOBS (default "1 4"):
+# readers of the table's key ranges, whose ratios say which --jobs is fastest here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -14,6 +15,7 @@ on_server postgres "$@"
 weir=${WEIR:-$PWD/build/weir}
 rows=${ROWS:-1000000}
 runs=${RUNS:-3}
+jobs=${JOBS:-1 4}
 url=$WEIR_TEST_PG_URL
 dst_url=${url%/*}/weir_sync_dst
 work=$(mktemp -d)
@@ -52,14 +54,24 @@ has_pgcopydb=false
 command -v pgcopydb >/dev/null && has_pgcopydb=true
 
 weir_s=() pipe_s=() pgcopydb_s=()
+declare -A jobs_s=()
 for ((i = 1; i <= runs; i++)); do
   empty_target absent; weir_s+=("$(seconds_rss "$work/rss" "$weir" --config "$work/weir.yaml" sync --progress 0s src.src --to dst)"); check
+  for n in $jobs; do
+    empty_target absent
+    jobs_s[$n]+=" $(seconds "$weir" --config "$work/weir.yaml" sync --progress 0s --jobs "$n" src.src --to dst)"; check
+  done
   empty_target created; pipe_s+=("$(seconds pipe)"); check
   if $has_pgcopydb; then empty_target created; pgcopydb_s+=("$(seconds pgcopydb_copy)"); check; fi
 done
 rss="peak RSS $(max_of "$work/rss") MB"
 report "sync PG→PG vs psql binary COPY pipe" "$rows" "$(median "${weir_s[@]}")" "$(median "${pipe_s[@]}")" \
   "psql pipe" 0.9 "$rss"
+for n in $jobs; do
+  # shellcheck disable=SC2086 # the seconds of each run, one word each
+  report "sync PG→PG --jobs $n vs psql binary COPY pipe" "$rows" "$(median ${jobs_s[$n]})" "$(median "${pipe_s[@]}")" \
+    "psql pipe" 0.9
+done
 if $has_pgcopydb; then
   report "sync PG→PG vs pgcopydb copy table-data" "$rows" "$(median "${weir_s[@]}")" "$(median "${pgcopydb_s[@]}")" \
     "pgcopydb" 1 "$rss"

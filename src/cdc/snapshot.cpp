@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "db/common/catalog_rows.hpp"
+#include "db/common/exported_snapshot.hpp"
 #include "weir/error.hpp"
 #include "weir/log.hpp"
 
@@ -48,14 +49,6 @@ WHERE a.attrelid = $1::bigint::oid AND a.attnum > 0 AND NOT a.attisdropped AND a
   AND a.attname = ANY(p.attnames)
 ORDER BY a.attnum)";
 
-// What the server exported: hexadecimal digits and dashes ("00000003-00000002-1"). SET
-// TRANSACTION SNAPSHOT takes no parameter, so the name is checked before it goes into SQL.
-bool plain_snapshot_name(std::string_view name) {
-  return !name.empty() && name.size() < 64 && std::ranges::all_of(name, [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f') || c == '-';
-  });
-}
-
 std::int64_t now_micros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -68,7 +61,7 @@ InitialSnapshot::InitialSnapshot(const SnapshotOptions& options, RelationCache& 
   // The exporter stays open, running nothing, until every worker has imported the snapshot.
   ReplicationConnection exporter(options_.connection);
   ExportedSnapshot exported = exporter.create_slot_exporting_snapshot(options_.slot);
-  if (!plain_snapshot_name(exported.name))
+  if (!db::plain_snapshot_name(exported.name))
     throw Error(ErrorKind::connection, fmt::format("CREATE_REPLICATION_SLOT on {} exported a snapshot named `{}`, "
                                                    "which is not a snapshot name",
                                                    options_.connection.describe(), exported.name.substr(0, 80)));
@@ -99,9 +92,7 @@ InitialSnapshot::~InitialSnapshot() {
 
 std::unique_ptr<db::Connection> InitialSnapshot::import(const std::string& snapshot) const {
   auto sql = db::connect(options_.connection);
-  sql->begin();
-  sql->execute_script("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-  sql->execute_script(fmt::format("SET TRANSACTION SNAPSHOT '{}'", snapshot));
+  db::import_snapshot(*sql, snapshot);
   return sql;
 }
 

@@ -37,7 +37,10 @@ struct SyncOptions {
   bool reset = false;
   bool with_indexes = false;
   std::string tables;  // --tables: a pattern of the source connection's tables
-  int jobs = 2;
+  // 0: not given. One table: 1 reader — on the 2-core reference machine more readers of one
+  // table were not faster (bench/sync_pg.sh, JOBS), the one writer sets the pace; --tables: 2
+  // tables at once.
+  int jobs = 0;
 };
 
 // "shop.public.orders" → connection `shop`, table `public.orders`; the table may be left out
@@ -76,6 +79,7 @@ sync::Request request_of(const Globals& globals, const SyncOptions& o) {
   r.verify = o.verify;
   r.reset = o.reset;
   r.with_indexes = o.with_indexes;
+  r.jobs = o.jobs > 0 ? o.jobs : 1;
   if (r.truncate && r.mode == sync::Mode::incremental)
     throw Error(ErrorKind::config, "--truncate applies to --mode full (an incremental run reads only new rows)");
   auto every = config::parse_duration(o.progress);
@@ -114,7 +118,8 @@ int run_sync_many(const Globals& globals, const SyncOptions& o) {
   one.source += ".-";  // a placeholder table: each table of the pattern replaces it
   many.each = request_of(globals, one);
   many.pattern = o.tables;
-  many.at_once = o.jobs;
+  many.at_once = o.jobs > 0 ? o.jobs : 2;
+  many.each.jobs = 1;  // the tables are read at once, each by one reader
   std::stop_source stop;
   StopSignals signals(stop);
   many.each.stop = stop.get_token();
@@ -172,13 +177,16 @@ void add_sync_command(CLI::App& app, const Globals& globals, Action& action) {
   cmd->add_option("--tables", o->tables,
                   "Copy every table matching [SCHEMA.]PATTERN (globs: * ?) of the connection SOURCE, in "
                   "foreign-key order");
-  cmd->add_option("--jobs", o->jobs, "With --tables: how many tables are copied at once")
-      ->check(CLI::Range(1, 64))
-      ->capture_default_str();
+  cmd->add_option("--jobs", o->jobs,
+                  "How many readers read the key ranges of the table at once (a full sync of a table with a "
+                  "primary key; default 1); with --tables: how many tables are copied at once (default 2)")
+      ->check(CLI::Range(1, 64));
   cmd->add_flag("--with-indexes", o->with_indexes,
                 "Build the source's secondary indexes and unique constraints on the target after the load");
   cmd->add_flag("--reset", o->reset, "Forget the position kept for this source and target");
-  cmd->add_option("--on-bad-value", o->on_bad_value, "A value the source cannot read (a MySQL zero date): fail or null")
+  cmd->add_option("--on-bad-value", o->on_bad_value,
+                  "A value the source cannot read (a MySQL zero date) or the existing target column cannot hold "
+                  "(a number out of its range): fail, or null (each named in a warning)")
       ->check(CLI::IsMember({"fail", "null"}))
       ->capture_default_str();
   cmd->add_option("-f,--format", o->format, "The summary as table, json or csv")

@@ -24,9 +24,9 @@ std::string json_of(const sync::Report& s) {
               v->source_rows, v->target_rows, v->source_checksum, v->target_checksum, v->matches())
         : "null";
   return fmt::format(
-      R"({{"source":{},"target":{},"rows_read":{},"rows_written":{},"rows_skipped":{},"indexes_built":{},"created":{},"resumed":{},"interrupted":{},"seconds":{:.3f},"verify":{},"error":{}}})",
+      R"({{"source":{},"target":{},"rows_read":{},"rows_written":{},"rows_skipped":{},"indexes_built":{},"values_nulled":{},"created":{},"resumed":{},"interrupted":{},"seconds":{:.3f},"verify":{},"error":{}}})",
       json_text(s.source), json_text(s.target), s.rows_read, s.rows_written, s.rows_skipped, s.indexes_built,
-      s.created, s.resumed, s.interrupted, s.seconds, verify, s.error.empty() ? "null" : json_text(s.error));
+      s.values_nulled, s.created, s.resumed, s.interrupted, s.seconds, verify, s.error.empty() ? "null" : json_text(s.error));
 }
 
 std::string csv_of(const sync::Report& s) {
@@ -40,6 +40,7 @@ std::string lines_of(const sync::Report& s) {
   double rate = s.seconds > 0 ? double(s.rows_written) / s.seconds : 0;
   std::string notes = std::string(s.created ? ", table created" : "") +
                       (s.indexes_built ? fmt::format(", {} indexes built", s.indexes_built) : "") +
+                      (s.values_nulled ? fmt::format(", {} values written as NULL", s.values_nulled) : "") +
                       (s.resumed ? ", resumed" : "") +
                       (!s.error.empty() ? ", FAILED" : s.interrupted ? ", INTERRUPTED" : "");
   std::string out = fmt::format("sync {} to {}: read {}, wrote {}, skipped {} in {:.2f} s ({:.0f} rows/s){}\n",

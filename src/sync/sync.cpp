@@ -7,6 +7,7 @@
 #include "core/config_spec.hpp"
 #include "pipeline/runner.hpp"
 #include "weir/log.hpp"
+#include "sync/bad_values.hpp"
 #include "sync/indexes.hpp"
 #include "sync/sync_pipeline.hpp"
 #include "sync/table_plan.hpp"
@@ -22,8 +23,9 @@ std::string side_name(const db::ConnectionConfig& c, const db::TableRef& table) 
   return fmt::format("{}.{}", c.name.empty() ? c.identity() : c.name, table.to_string());
 }
 
-// --on-bad-value null: the source's driver reads values it cannot represent (a MySQL zero
-// date) as NULL, where its URL options say how (an option the user set wins).
+// --on-bad-value null where sql_poll reads (and for --verify): the source's driver reads values
+// it cannot represent (a MySQL zero date) as NULL, where its URL options say how (an option the
+// user set wins). The key ranges' reader names each such value instead (ranged_read.hpp).
 db::ConnectionConfig reading_bad_values(db::ConnectionConfig source, OnBadValue on_bad_value) {
   if (on_bad_value != OnBadValue::null) return source;
   const config::Spec& options = db::Registry::builtin().for_scheme(source.url.scheme).url_options();
@@ -112,7 +114,6 @@ Report run(const Request& original) {
   refuse_read_only(original.target);
   auto started = Clock::now();
   Request r = original;
-  r.source = reading_bad_values(r.source, r.on_bad_value);
   Report report;
   TablePlan plan;
   {
@@ -125,10 +126,15 @@ Report run(const Request& original) {
   report.created = !plan.target_exists;
   report.source = side_name(r.source, plan.source.ref);
   report.target = side_name(r.target, plan.target);
-  pipeline::Project project = sync_project(r, plan);
+  // A full sync in key order (a primary key, no --truncate) reads key ranges and resumes them.
+  const bool resumable = r.mode == Mode::full && !plan.order.empty();
+  auto bad = std::make_shared<BadValues>(r.on_bad_value, fmt::format("table `{}`", plan.source.ref.to_string()));
+  Request lenient = r;
+  lenient.source = reading_bad_values(r.source, r.on_bad_value);
+  pipeline::Project project = sync_project(resumable ? r : lenient, plan, resumable, bad);
+  r = lenient;
   pipeline::Pipeline& p = project.pipelines.front();
   if (r.reset) p.state->reset(p.owner);
-  const bool resumable = r.mode == Mode::full && !plan.order.empty();
   report.resumed = resumable && p.state->load(p.owner, r.stop).has_value();
 
   pipeline::RunnerOptions options{{.once = true, .stop = r.stop}, r.progress_every};
@@ -145,6 +151,7 @@ Report run(const Request& original) {
   report.rows_written = stats.rows_written;
   // Rows refused by the target are skipped only when asked: otherwise they failed the sync.
   if (r.on_conflict == OnConflict::skip) report.rows_skipped = stats.dead_letters + stats.rows_skipped;
+  report.values_nulled = bad->count();
   report.interrupted = stats.interrupted;
   report.error = stats.error;
   report.config_error = stats.config_error;

@@ -1,12 +1,14 @@
 // weir sync: copies one table from a source database into a target (another connection, or
 // the embedded store `local`), whole or incrementally, resumable after a crash.
 //
-// A sync is a pipeline made without a file: sql_poll reads the source in pages ordered by its
-// primary key (full) or the --cursor columns (incremental), sql_write writes them through the
+// A sync is a pipeline made without a file: a full sync of a table with a primary key reads
+// it in key ranges, --jobs readers at once over one snapshot where the database can share one
+// (ranged_read.hpp); otherwise sql_poll reads the source in pages ordered by the --cursor
+// columns (incremental) or in one pass (no key, --truncate). sql_write writes them through the
 // commit engine with the target's bulk path, and the pipelines' state store — its table
 // weir_state in the target database — keeps the position, committed in the same transaction
 // as each batch's rows, so a crash neither loses nor repeats a row. A full sync stopped midway resumes after the last committed key
-// and forgets its position once it reached the end; an incremental one keeps it for the next
+// — each key range after its last committed row — and forgets its position once it reached the end; an incremental one keeps it for the next
 // run. Before anything is written the plan (table_plan.hpp) checks the table, columns, cursor,
 // --where and that every column's type can be carried exactly, and creates a missing target.
 #pragma once
@@ -27,7 +29,8 @@ namespace weir::sync {
 enum class Mode { full, incremental };
 // What a full sync does with a row whose key the target already holds.
 enum class OnConflict { fail, replace, skip };
-// What a value the source cannot read (a MySQL zero date) becomes.
+// What a value the source cannot read (a MySQL zero date) or the existing target column cannot
+// hold (a number out of its range) becomes (bad_values.hpp).
 enum class OnBadValue { fail, null };
 
 // How far a running sync is, every Request::progress_every.
@@ -55,6 +58,8 @@ struct Request {
   bool reset = false;     // forget the position kept for this source and target first
   bool with_indexes = false;  // build the source's secondary indexes and unique constraints after the load
   OnBadValue on_bad_value = OnBadValue::fail;
+  // A full sync of a table with a primary key: how many readers read its key ranges at once.
+  int jobs = 1;
   std::chrono::milliseconds progress_every{0};
   // Given, called every progress_every (from another thread); else a log line is printed.
   std::function<void(const Progress&)> on_progress;
@@ -80,6 +85,7 @@ struct Report {
   bool resumed = false;            // a full sync went on from where a stopped one ended
   bool interrupted = false;        // stopped before every row was read
   int indexes_built = 0;           // --with-indexes
+  std::uint64_t values_nulled = 0; // --on-bad-value null: values written as NULL, each named in a warning
   std::optional<Verification> verification;
   double seconds = 0;
   std::string error;          // empty when the sync finished

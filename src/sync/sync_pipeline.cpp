@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "modules/retry_option.hpp"
+#include "sync/ranged_read.hpp"
 #include "weir/error.hpp"
 
 namespace weir::sync {
@@ -64,24 +65,39 @@ pipeline::ErrorLimit error_limit(const Request& r) {
 // table, row key and column.
 std::string source_path(const TablePlan& plan) { return fmt::format("table `{}`", plan.source.ref.to_string()); }
 
-std::string pipeline_name(const Request& r, const TablePlan& plan) {
-  return fmt::format("sync {} {}.{} to {}.{}", r.mode == Mode::full ? "full" : "incremental",
+// A sync read in key ranges keeps its checkpoint under a name of its own: a checkpoint of
+// sql_poll's is no position of ranges.
+std::string pipeline_name(const Request& r, const TablePlan& plan, bool ranged) {
+  return fmt::format("sync {} {}.{} to {}.{}{}", r.mode == Mode::full ? "full" : "incremental",
                      r.source.name.empty() ? r.source.identity() : r.source.name, plan.source.ref.to_string(),
-                     r.target.name.empty() ? r.target.identity() : r.target.name, plan.target.to_string());
+                     r.target.name.empty() ? r.target.identity() : r.target.name, plan.target.to_string(),
+                     ranged ? " by key ranges" : "");
+}
+
+std::unique_ptr<pipeline::Input> ranged_input(const Request& r, const TablePlan& plan, std::shared_ptr<BadValues> bad) {
+  return std::make_unique<RangedRead>(RangedReadOptions{.source = r.source, .plan = plan, .where = r.where,
+                                                        .jobs = static_cast<std::size_t>(std::max(r.jobs, 1)),
+                                                        .page_rows = kPageRows, .bad = std::move(bad)});
 }
 
 }  // namespace
 
-pipeline::Project sync_project(const Request& r, const TablePlan& plan) {
+pipeline::Project sync_project(const Request& r, const TablePlan& plan, bool ranged, std::shared_ptr<BadValues> bad) {
   pipeline::Project project;
   project.document.file = "weir sync";
   project.connections.emplace("source", r.source);
   project.connections.emplace("target", r.target);
   pipeline::Pipeline p;
-  p.name = pipeline_name(r, plan);
+  p.name = pipeline_name(r, plan, ranged);
   pipeline::ModuleContext context(project.connections, p.name, {}, project.pools);
-  const auto& poll = module_named(pipeline::input_modules(), "sql_poll");
-  p.input = poll.make(config::Section(poll_options(r, plan), poll.spec(), source_path(plan)), context);
+  if (ranged) {
+    p.input = ranged_input(r, plan, bad);
+  } else {
+    const auto& poll = module_named(pipeline::input_modules(), "sql_poll");
+    p.input = poll.make(config::Section(poll_options(r, plan), poll.spec(), source_path(plan)), context);
+  }
+  if (plan.target_exists)
+    if (auto fit = target_fit_filter(plan, plan.target_columns, bad)) p.filters.push_back(std::move(fit));
   const auto& write = module_named(pipeline::output_modules(), "sql_write");
   p.output = write.make(config::Section(write_options(r, plan), write.spec(), "sync.target"), context);
   RetryPolicy retry = modules::default_retry_policy();

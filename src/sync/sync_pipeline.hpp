@@ -6,6 +6,7 @@
 #include <string>
 
 #include "pipeline/project.hpp"
+#include "sync/bad_values.hpp"
 #include "sync/sync.hpp"
 #include "sync/table_plan.hpp"
 
@@ -14,7 +15,10 @@ namespace weir::sync {
 // Rows per page read and per batch committed.
 inline constexpr int kPageRows = 20000;
 
-// A project holding the one pipeline of the sync; its connections are the request's.
-pipeline::Project sync_project(const Request& request, const TablePlan& plan);
+// A project holding the one pipeline of the sync; its connections are the request's. `ranged`:
+// its input reads the table's key ranges (ranged_read.hpp), else sql_poll reads it. `bad`
+// decides and counts the values that cannot be carried (bad_values.hpp).
+pipeline::Project sync_project(const Request& request, const TablePlan& plan, bool ranged,
+                               std::shared_ptr<BadValues> bad);
 
 }  // namespace weir::sync

@@ -111,6 +111,7 @@ TablePlan plan_table(db::Connection& source, db::Connection& target, const Reque
   plan.target = r.target_table.name.empty() ? db::TableRef{"", r.source_table.name} : r.target_table;
   auto existing = target.describe_table(plan.target);
   plan.target_exists = existing.has_value();
+  if (existing) plan.target_columns = existing->columns;
   if (existing)
     for (const Column& c : plan.source.columns)
       if (std::none_of(existing->columns.begin(), existing->columns.end(),

@@ -21,6 +21,7 @@ struct TablePlan {
   std::vector<std::string> key;  // the source's primary key (upserts, conflicts)
   std::string query;             // what sql_poll runs: `{{cursor}}` marks the page's condition
   bool target_exists = false;
+  std::vector<Column> target_columns;  // the existing target's, as described
 };
 
 // Throws Error{config} naming the table, column or condition at fault, or naming the column

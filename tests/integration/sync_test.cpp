@@ -9,55 +9,13 @@
 #include <filesystem>
 #include <thread>
 
+#include "sync_fixture.hpp"
 #include "support/test_support.hpp"
 
 namespace weir {
 namespace {
 
 using test::run_weir;
-
-class Sync : public ::testing::Test {
- protected:
-  void SetUp() override {
-    suffix_ = test::unique_suffix();
-    test::write_file(dir_.file("weir.yaml"),
-                     "connections:\n"
-                     "  pg: \"${WEIR_TEST_PG_URL:-postgres://none@127.0.0.1:1/none}\"\n"
-                     "  maria: \"${WEIR_TEST_MYSQL_URL:-mysql://none@127.0.0.1:1/none}\"\n"
-                     "  lite: \"sqlite:lite.db\"\n");
-  }
-
-  void TearDown() override {
-    for (const auto& [conn, table] : dropped_) run_weir({"query", conn, "DROP TABLE IF EXISTS " + table}, dir());
-  }
-
-  std::string dir() const { return dir_.path().string(); }
-  std::string table(const std::string& stem) const { return stem + "_" + suffix_; }
-
-  // Runs `sql` (a script: several statements) on connection `conn`, failing the test if it fails.
-  void sql(const std::string& conn, const std::string& script) {
-    test::write_file(dir_.file("s.sql"), script);
-    auto r = run_weir({"query", conn, "--file", dir_.file("s.sql")}, dir());
-    ASSERT_EQ(r.exit_code, 0) << script << "\n" << r.err;
-  }
-  void drop_later(const std::string& conn, const std::string& name) { dropped_.emplace_back(conn, name); }
-
-  // The rows of `query` on `conn`, one JSON object a line.
-  std::string rows(const std::string& conn, const std::string& query) {
-    auto r = run_weir({"query", conn, query, "-f", "ndjson"}, dir());
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return r.out;
-  }
-
-  test::CommandResult sync(std::vector<std::string> args) {
-    args.insert(args.begin(), {"sync", "--progress", "0s"});
-    return run_weir(args, dir());
-  }
-
-  test::TempDir dir_;
-  std::string suffix_;
-  std::vector<std::pair<std::string, std::string>> dropped_;
-};
 
 constexpr const char* kPgTypes =
     "CREATE TABLE {0} (id bigint PRIMARY KEY, \"Order\" integer NOT NULL, \"MixedCase\" text, "

@@ -84,7 +84,7 @@ KeysetCursor::Page KeysetCursor::page(std::string_view query, const db::Dialect&
   if (!position_.empty()) conditions.push_back(compare(dialect, ">", position_, bind));
   else conditions.push_back(not_null(dialect));  // past a position, the comparison leaves NULLs out
   if (options_.where_null) conditions.push_back(dialect.quote_table(*options_.where_null) + " IS NULL");
-  if (!bounds.hold.empty()) conditions.push_back(compare(dialect, "<", bounds.hold, bind));
+  if (!bounds.hold.empty()) conditions.push_back(compare(dialect, bounds.through_hold ? "<=" : "<", bounds.hold, bind));
   if (!bounds.horizon.empty())
     conditions.push_back(dialect.settled_condition(columns_[0].schema, bind(Value(bounds.horizon))));
   if (has_lag()) {

@@ -71,6 +71,9 @@ class KeysetCursor {
   struct RunBounds {
     std::string horizon;      // "": none
     std::vector<Value> hold;  // empty: no row waits on a transaction
+    // The page reads the hold's own row too: a bound that is the last row of a range (weir
+    // sync's key ranges), not the first row waiting.
+    bool through_hold = false;
   };
   // The query for the page after the current position, at most `limit` rows.
   Page page(std::string_view query, const db::Dialect& dialect, std::size_t limit, const RunBounds& bounds) const;

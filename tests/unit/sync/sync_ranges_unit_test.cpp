@@ -1,0 +1,69 @@
+// weir sync's pieces that need no server: what an existing target column cannot hold
+// (bad_values.hpp), and the key ranges' checkpoint read back as written (key_ranges.hpp).
+#include <gtest/gtest.h>
+
+#include "sync/bad_values.hpp"
+#include "sync/key_ranges.hpp"
+#include "weir/error.hpp"
+
+namespace weir::sync {
+namespace {
+
+Column integer(std::string type, int bits) { return Column{.name = "n", .type = Type::int64, .native_type = type, .bits = bits}; }
+
+TEST(SyncBadValues, IntegersOutOfTheColumnsRange) {
+  const Column small = integer("smallint", 16), tiny_unsigned = integer("tinyint unsigned", 9);
+  EXPECT_EQ(misfit(Value(std::int64_t{32767}), small), "");
+  EXPECT_EQ(misfit(Value(std::int64_t{-32768}), small), "");
+  EXPECT_EQ(misfit(Value(std::int64_t{32768}), small), "32768 is out of the range of smallint (-32768 to 32767)");
+  EXPECT_EQ(misfit(Value(std::int64_t{-32769}), small), "-32769 is out of the range of smallint (-32768 to 32767)");
+  EXPECT_EQ(misfit(Value(std::int64_t{255}), tiny_unsigned), "");
+  EXPECT_EQ(misfit(Value(std::int64_t{-1}), tiny_unsigned), "-1 is out of the range of tinyint unsigned (0 to 255)");
+  // An unsigned 64-bit source value arrives as a decimal.
+  EXPECT_EQ(misfit(Value(Decimal{"18446744073709551615"}), integer("integer", 32)),
+            "18446744073709551615 is out of the range of integer (-2147483648 to 2147483647)");
+  EXPECT_EQ(misfit(Value(Decimal{"4294967295"}), integer("int unsigned", 33)), "");
+  EXPECT_EQ(misfit(Value(Decimal{"2.5"}), small), "2.5 has a fraction, which smallint cannot hold");
+  EXPECT_EQ(misfit(Value(std::int64_t{1} << 40), integer("bigint", 64)), "");
+}
+
+TEST(SyncBadValues, DecimalsWithMoreIntegerDigitsThanThePrecisionLeaves) {
+  const Column price{.name = "p", .type = Type::decimal, .native_type = "numeric(5,2)", .precision = 5, .scale = 2};
+  EXPECT_EQ(misfit(Value(Decimal{"999.99"}), price), "");
+  EXPECT_EQ(misfit(Value(Decimal{"-000999.5"}), price), "");
+  EXPECT_EQ(misfit(Value(Decimal{"1000"}), price), "1000 has 4 digit(s) before the point, numeric(5,2) leaves 3");
+  EXPECT_EQ(misfit(Value(std::int64_t{-12345}), price), "-12345 has 5 digit(s) before the point, numeric(5,2) leaves 3");
+  // Digits past the scale are the bulk writers' to refuse (column_rounding.hpp).
+  EXPECT_EQ(misfit(Value(Decimal{"1.005"}), price), "");
+}
+
+TEST(SyncBadValues, TextsLongerThanTheColumnInCharacters) {
+  const Column code{.name = "c", .type = Type::text, .native_type = "varchar(3)", .length = 3};
+  EXPECT_EQ(misfit(Value(std::string("\xF0\x9F\x98\x80\xC3\xBC" "a")), code), "");  // 3 characters, 7 bytes
+  EXPECT_EQ(misfit(Value(std::string("abcd")), code), "a text of 4 characters is longer than varchar(3) holds");
+}
+
+TEST(SyncKeyRanges, CheckpointReadsBackAsWritten) {
+  KeyRanges ranges;
+  ranges.ends = {{Value(std::string("b")), Value(std::int64_t{7})}, {}};
+  ranges.reached = {{}, {Value(std::string("c")), Value(std::int64_t{-2})}};
+  std::string text = encode_key_ranges(ranges, 2);
+  KeyRanges back = decode_key_ranges(text, 2);
+  EXPECT_EQ(back.ends, ranges.ends);
+  EXPECT_EQ(back.reached, ranges.reached);
+  EXPECT_TRUE(back.after(0).empty());
+  EXPECT_EQ(back.after(1), ranges.ends[0]);
+  EXPECT_EQ(back.resume_after(0), std::vector<Value>{});
+  EXPECT_EQ(back.resume_after(1), ranges.reached[1]);
+  // Made for a key of another width, or by sql_poll: refused, naming --reset.
+  try {
+    decode_key_ranges(text, 1);
+    FAIL() << "a checkpoint of two key columns was read for one";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--reset"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(decode_key_ranges(R"([["int64","42"]])", 1), Error);
+}
+
+}  // namespace
+}  // namespace weir::sync
