@@ -22,7 +22,7 @@
 namespace weir::cli {
 namespace {
 
-// The embedded store: a connection of this name in the config file, else this SQLite file.
+// The embedded store: a connection of this name in the config file, else Globals::local_store().
 constexpr std::string_view kLocal = "local";
 
 struct SyncOptions {
@@ -56,19 +56,10 @@ std::pair<std::string, db::TableRef> split_target(const std::string& text, bool 
   return {connection, db::TableRef::parse(std::string_view(text).substr(dot + 1))};
 }
 
-db::ConnectionConfig local_store(const Globals& globals) {
-  db::ConnectionConfig config;
-  config.name = std::string(kLocal);
-  config.url = Url::parse("sqlite::memory:");
-  config.url.database = (globals.base_dir() / ".weir" / "local.db").string();
-  std::filesystem::create_directories(globals.base_dir() / ".weir");
-  return config;
-}
-
 // Every connection the command names goes through here, so that a change to how names are
 // resolved (the config file searched, connection options) is made in one place.
 db::ConnectionConfig resolve(const Globals& globals, const std::string& name) {
-  if (name == kLocal && !globals.names_connection(name)) return local_store(globals);
+  if (name == kLocal && !globals.names_connection(name)) return globals.local_store();
   return globals.connection(name);
 }
 

@@ -21,6 +21,15 @@ std::filesystem::path Globals::base_dir() const {
   return std::filesystem::absolute(file).parent_path();
 }
 
+db::ConnectionConfig Globals::local_store() const {
+  db::ConnectionConfig config;
+  config.name = "local";
+  config.url = Url::parse("sqlite::memory:");
+  config.url.database = (base_dir() / ".weir" / "local.db").string();
+  std::filesystem::create_directories(base_dir() / ".weir");
+  return config;
+}
+
 bool Globals::names_connection(std::string_view name) const {
   std::string file = config_path();
   if (file.empty()) return false;
