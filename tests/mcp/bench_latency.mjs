@@ -96,12 +96,14 @@ function peakRssMb(pid) {
 
 const lines = [];
 for (const server of servers) {
-  const transport = new StdioClientTransport({ command: server.command, args: server.args, env: process.env, stderr: "ignore", cwd: work });
+  const transport = new StdioClientTransport({ command: server.command, args: server.args, env: process.env, stderr: "pipe", cwd: work });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk) => { stderr += chunk; });
   const client = new Client({ name: "weir-bench", version: "1.0.0" });
-  await client.connect(transport);
-  const listBytes = Buffer.byteLength(JSON.stringify(await client.listTools()));
-  const out = { server: server.name, tools_list_bytes: listBytes };
+  const out = { server: server.name };
   try {
+    await client.connect(transport);
+    out.tools_list_bytes = Buffer.byteLength(JSON.stringify(await client.listTools()));
     for (const [measure, fn] of [["list tables", () => server.list(client)], ["describe table", () => server.describe(client)],
                                  ["100-row query", () => server.query(client, hundred)]]) {
       for (let i = 0; i < 5; i++) await timed(fn);  // warm-up: connections made, plans cached
@@ -114,7 +116,7 @@ for (const server of servers) {
     const answer = Buffer.byteLength(JSON.stringify(result));
     out.million = { ms, answer_bytes: answer, truncated: result.structuredContent?.truncated ?? null, peak_rss_mb: peakRssMb(transport.pid) };
   } catch (e) {
-    out.error = e.message.slice(0, 300);
+    out.error = `${e.message.slice(0, 300)} ${stderr.slice(-300)}`;
   }
   await client.close().catch(() => {});
   lines.push(out);
