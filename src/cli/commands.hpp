@@ -27,6 +27,9 @@ struct Globals {
   bool names_connection(std::string_view name) const;
   // The config file's folder (the working directory without one): where .weir/ is kept.
   std::filesystem::path base_dir() const;
+  // The embedded store, .weir/local.db in base_dir() (its folder made if missing): where `weir
+  // sync --to local` and the MCP tool sync_table copy tables by default.
+  db::ConnectionConfig local_store() const;
   // The config file in effect (db::find_config_file): --config, else ./weir.yaml, else the user's; empty for none.
   std::string config_path() const;
   // `local`, the embedded store (.weir/local.db in base_dir(), made when missing), unless the

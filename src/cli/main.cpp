@@ -22,6 +22,15 @@ std::filesystem::path Globals::base_dir() const {
   return std::filesystem::absolute(file).parent_path();
 }
 
+db::ConnectionConfig Globals::local_store() const {
+  db::ConnectionConfig config;
+  config.name = std::string(kLocal);
+  config.url = Url::parse("sqlite::memory:");
+  config.url.database = (base_dir() / ".weir" / "local.db").string();
+  std::filesystem::create_directories(base_dir() / ".weir");
+  return config;
+}
+
 bool Globals::names_connection(std::string_view name) const {
   std::string file = config_path();
   if (file.empty()) return false;
@@ -35,12 +44,7 @@ db::ConnectionConfig Globals::connection(std::string_view name_or_url) const {
 
 db::ConnectionConfig Globals::connection_or_local(std::string_view name) const {
   if (name != kLocal || names_connection(name)) return connection(name);
-  db::ConnectionConfig config;
-  config.name = std::string(kLocal);
-  config.url = Url::parse("sqlite::memory:");
-  config.url.database = (base_dir() / ".weir" / "local.db").string();
-  std::filesystem::create_directories(base_dir() / ".weir");
-  return config;
+  return local_store();
 }
 
 namespace {

@@ -10,6 +10,8 @@
 
 #include "core/text.hpp"
 #include "db/url_options.hpp"
+// The `mcp` block is declared with the MCP server that reads it; it is a connection setting all the same.
+#include "mcp/query_limits.hpp"
 #include "weir/error.hpp"
 #include "weir/secret.hpp"
 
@@ -162,6 +164,10 @@ const config::Spec& connection_spec() {
                                "(PostgreSQL statement_timeout, MariaDB max_statement_time; not applied to SQLite). "
                                "Default: the URL's `query_timeout`, else no limit.",
                 .example = "30s"},
+          Field{.name = "mcp", .shapes = config::kObject,
+                .description = "What `weir mcp` lets an AI agent do on this connection: page caps and functions "
+                               "allowed or denied.",
+                .example = "{ max_rows: 500, denied_functions: [pg_sleep] }", .nested = &mcp::query_limits_spec()},
       }};
   return spec;
 }

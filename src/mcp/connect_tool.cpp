@@ -64,7 +64,7 @@ db::ConnectionConfig connection_from_arguments(const json& arguments) {
 Tool connect_database_tool(std::shared_ptr<SafeQueries> sessions) {
   Tool tool{
       .name = "connect_database",
-      .description = "Add a read-only connection for this session, tested first. The password is kept in memory only.",
+      .description = "Add a read-only connection, tested first; the password stays in memory.",
       .input_schema =
           {{"type", "object"},
            {"properties",
@@ -86,11 +86,11 @@ Tool connect_database_tool(std::shared_ptr<SafeQueries> sessions) {
            {"required", {"connection_name", "database_type", "connection_params"}},
            {"additionalProperties", false}},
       .output_schema = {{"type", "object"}, {"required", {"name", "type", "target", "read_only"}}},
-      .annotations = {{"readOnlyHint", false}, {"destructiveHint", false}, {"idempotentHint", false},
-                      {"openWorldHint", true}},
+      // Not idempotent and open world are the protocol's defaults: left out.
+      .annotations = {{"readOnlyHint", false}, {"destructiveHint", false}},
       .call = nullptr,
   };
-  tool.call = [sessions](const json& arguments) {
+  tool.call = [sessions](const json& arguments, const CallContext&) {
     db::ConnectionConfig config = connection_from_arguments(arguments);
     // An agent cannot give itself write access: that takes the config file's word.
     if (!arguments.value("options", json::object()).value("read_only", true))

@@ -47,14 +47,13 @@ std::string render(const json& connections) {
 Tool list_database_connections_tool(std::shared_ptr<SafeQueries> sessions) {
   return Tool{
       .name = "list_database_connections",
-      .description = "The databases weir can reach: name, type, and whether each answers now.",
+      .description = "Connections: name, type, whether each answers.",
       .input_schema = {{"type", "object"}, {"properties", json::object()}, {"additionalProperties", false}},
       // Only what the agent needs to read it: every byte of the tool list is paid on every turn.
       .output_schema = {{"type", "object"}, {"required", {"connections"}}},
-      .annotations = {{"readOnlyHint", true}, {"destructiveHint", false}, {"idempotentHint", true},
-                      {"openWorldHint", false}},
+      .annotations = read_only_hints(),
       .call =
-          [sessions](const json&) {
+          [sessions](const json&, const CallContext&) {
             json list = json::array();
             for (const auto& [name, config] : sessions->configs()) list.push_back(connection_status(config));
             std::string text = render(list);

@@ -13,9 +13,6 @@ namespace {
 
 constexpr std::size_t kSampleRows = 5;
 
-const json kReadOnly = {{"readOnlyHint", true}, {"destructiveHint", false}, {"idempotentHint", true},
-                        {"openWorldHint", false}};
-
 json object_with(std::initializer_list<const char*> required) {
   return {{"type", "object"}, {"required", required}};
 }
@@ -30,8 +27,7 @@ ToolOutput output(const explore::Json& shaped) {
 Tool list_remote_tables_tool(std::shared_ptr<SafeQueries> sessions) {
   Tool tool{
       .name = "list_remote_tables",
-      .description = "Tables and views of a connection: schema, kind, estimated rows, last modified. "
-                     "table_pattern is a SQL LIKE pattern.",
+      .description = "Tables and views: schema, kind, estimated rows, last modified. table_pattern: SQL LIKE.",
       .input_schema = {{"type", "object"},
                        {"properties",
                         {{"connection_name", {{"type", "string"}}},
@@ -40,14 +36,16 @@ Tool list_remote_tables_tool(std::shared_ptr<SafeQueries> sessions) {
                        {"required", {"connection_name"}},
                        {"additionalProperties", false}},
       .output_schema = object_with({"connection", "tables"}),
-      .annotations = kReadOnly,
+      .annotations = read_only_hints(),
       .call = nullptr,
   };
-  tool.call = [sessions](const json& arguments) {
+  tool.call = [sessions](const json& arguments, const CallContext& context) {
     std::string name = arguments["connection_name"].get<std::string>();
     const db::Driver& driver = db::Registry::builtin().for_scheme(sessions->config(name).url.scheme);
     db::TableFilter filter{optional_string(arguments, "schema_filter"), optional_string(arguments, "table_pattern")};
-    return output(explore::tables_json(name, driver.catalog().tables(sessions->connection(name), filter)));
+    db::Connection& connection = sessions->connection(name);
+    CancelOnStop cancel(connection, context.stop);
+    return output(explore::tables_json(name, driver.catalog().tables(connection, filter)));
   };
   return tool;
 }
@@ -55,8 +53,8 @@ Tool list_remote_tables_tool(std::shared_ptr<SafeQueries> sessions) {
 Tool describe_remote_table_tool(std::shared_ptr<SafeQueries> sessions) {
   Tool tool{
       .name = "describe_remote_table",
-      .description = "One table: columns (native, logical and DuckDB types), keys, foreign keys, unique "
-                     "constraints, indexes, and sample rows.",
+      .description = "Columns (native, logical, DuckDB types), keys, foreign keys, unique constraints, "
+                     "indexes, sample rows.",
       .input_schema = {{"type", "object"},
                        {"properties",
                         {{"connection_name", {{"type", "string"}}},
@@ -65,15 +63,17 @@ Tool describe_remote_table_tool(std::shared_ptr<SafeQueries> sessions) {
                        {"required", {"connection_name", "table_name"}},
                        {"additionalProperties", false}},
       .output_schema = object_with({"connection", "name", "columns"}),
-      .annotations = kReadOnly,
+      .annotations = read_only_hints(),
       .call = nullptr,
   };
-  tool.call = [sessions](const json& arguments) {
+  tool.call = [sessions](const json& arguments, const CallContext& context) {
     std::string name = arguments["connection_name"].get<std::string>();
     const db::Driver& driver = db::Registry::builtin().for_scheme(sessions->config(name).url.scheme);
     std::size_t sample = arguments.value("include_sample", true) ? kSampleRows : 0;
+    db::Connection& connection = sessions->connection(name);
+    CancelOnStop cancel(connection, context.stop);
     explore::TableDescription d =
-        explore::describe_table(sessions->connection(name), driver, arguments["table_name"].get<std::string>(), sample);
+        explore::describe_table(connection, driver, arguments["table_name"].get<std::string>(), sample);
     return output(explore::description_json(name, d));
   };
   return tool;

@@ -8,20 +8,13 @@ using nlohmann::json;
 
 namespace {
 
-json page_schema() {
-  return {{"type", "object"},
-          {"properties",
-           {{"columns", {{"type", "array"}}},
-            {"rows", {{"type", "array"}}},
-            {"row_count", {{"type", "integer"}}},
-            {"truncated", {{"type", "boolean"}}},
-            {"cursor", {{"type", "string"}}}}},
-          {"required", {"columns", "rows", "row_count", "truncated"}}};
-}
+// The required keys only (and `cursor` when truncated): every byte of the tool list is paid for.
+json page_schema() { return {{"type", "object"}, {"required", {"columns", "rows", "row_count", "truncated"}}}; }
 
 json annotations(const SafeQueries& queries) {
   bool writes = queries.any_writable();
-  return {{"readOnlyHint", !writes}, {"destructiveHint", writes}, {"idempotentHint", !writes}, {"openWorldHint", false}};
+  if (!writes) return read_only_hints();
+  return {{"readOnlyHint", false}, {"destructiveHint", true}, {"idempotentHint", false}, {"openWorldHint", false}};
 }
 
 // The structured page, and the same JSON as text for clients that show only text.
@@ -42,8 +35,8 @@ std::string required_string(const json& arguments, const char* name) {
 Tool query_tool(std::shared_ptr<SafeQueries> queries) {
   Tool tool{
       .name = "query",
-      .description = "Run one SQL statement on a connection (read-only ones take only reads). Rows come in "
-                     "pages (max_rows, byte cap); a truncated page has a cursor: pass it alone for the next page.",
+      .description = "One SQL statement on a connection (read-only: reads only); without connection_name, over "
+                     "several (connection.table). Paged: pass a truncated page's cursor alone for the next.",
       .input_schema = {{"type", "object"},
                        {"properties",
                         {{"sql", {{"type", "string"}}},
@@ -55,14 +48,17 @@ Tool query_tool(std::shared_ptr<SafeQueries> queries) {
       .annotations = annotations(*queries),
       .call = nullptr,
   };
-  tool.call = [queries](const json& arguments) {
+  tool.call = [queries](const json& arguments, const CallContext& context) {
     std::optional<std::size_t> max_rows;
     if (auto it = arguments.find("max_rows"); it != arguments.end()) {
       if (it->get<std::int64_t>() < 1) throw Error(ErrorKind::config, "`max_rows` must be at least 1");
       max_rows = it->get<std::size_t>();
     }
-    if (auto it = arguments.find("cursor"); it != arguments.end()) return output(queries->next_page(it->get<std::string>(), max_rows));
-    return output(queries->query(required_string(arguments, "connection_name"), required_string(arguments, "sql"), max_rows));
+    if (auto it = arguments.find("cursor"); it != arguments.end())
+      return output(queries->next_page(it->get<std::string>(), max_rows, context.stop));
+    std::string sql = required_string(arguments, "sql");
+    if (!arguments.contains("connection_name")) return output(queries->query_across(sql, max_rows, context.stop));
+    return output(queries->query(required_string(arguments, "connection_name"), sql, max_rows, context.stop));
   };
   return tool;
 }
@@ -70,17 +66,18 @@ Tool query_tool(std::shared_ptr<SafeQueries> queries) {
 Tool explain_query_tool(std::shared_ptr<SafeQueries> queries) {
   Tool tool{
       .name = "explain_query",
-      .description = "The plan the database would follow for one SQL statement, without running it.",
+      .description = "A statement's plan, not running it.",
       .input_schema = {{"type", "object"},
                        {"properties", {{"sql", {{"type", "string"}}}, {"connection_name", {{"type", "string"}}}}},
                        {"required", {"sql", "connection_name"}},
                        {"additionalProperties", false}},
       .output_schema = {{"type", "object"}, {"required", {"columns", "rows"}}},  // query's page, never truncated
-      .annotations = {{"readOnlyHint", true}, {"destructiveHint", false}, {"idempotentHint", true}, {"openWorldHint", false}},
+      .annotations = read_only_hints(),
       .call = nullptr,
   };
-  tool.call = [queries](const json& arguments) {
-    return output(queries->explain(arguments["connection_name"].get<std::string>(), arguments["sql"].get<std::string>()));
+  tool.call = [queries](const json& arguments, const CallContext& context) {
+    return output(queries->explain(arguments["connection_name"].get<std::string>(), arguments["sql"].get<std::string>(),
+                                   context.stop));
   };
   return tool;
 }

@@ -8,6 +8,7 @@
 #include "core/text.hpp"
 #include "mcp/statement_classifier.hpp"
 #include "pipeline/sink.hpp"
+#include "query/cross_query.hpp"
 #include "weir/batch.hpp"
 #include "weir/db/driver.hpp"
 #include "weir/error.hpp"
@@ -20,6 +21,7 @@ using nlohmann::json;
 // transaction that keeps its snapshot, open until the last row is read or another query comes.
 struct SafeQueries::OpenResult {
   std::string token;
+  std::unique_ptr<query::CrossQuery> across;  // a statement over several connections: what its cursor reads
   std::unique_ptr<db::Cursor> cursor;
   json columns = json::array();
   std::deque<std::string> pending;  // rows as JSON objects, fetched but not yet returned
@@ -42,6 +44,14 @@ std::string random_token() {
   return fmt::format("{:08x}{:08x}", device(), device());
 }
 
+// Refuses a statement calling a function the connection's config denies.
+void refuse_denied(const QueryLimits& limits, const std::vector<std::string>& functions) {
+  for (const std::string& name : functions)
+    if (limits.denied_functions.contains(name))
+      throw Error(ErrorKind::permission,
+                  fmt::format("`{}()` is denied on this connection (its mcp.denied_functions in the config)", name));
+}
+
 std::string_view begin_read_only(SqlFamily family) {
   switch (family) {
     case SqlFamily::postgres: return "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
@@ -53,11 +63,13 @@ std::string_view begin_read_only(SqlFamily family) {
 
 }  // namespace
 
-SafeQueries::SafeQueries(db::Connections connections, std::set<std::string> writable, QueryLimits limits)
-    : writable_(std::move(writable)), limits_(std::move(limits)) {
+SafeQueries::SafeQueries(db::Connections connections, std::set<std::string> writable,
+                         std::map<std::string, QueryLimits, std::less<>> limits)
+    : writable_(std::move(writable)) {
   for (auto& [name, config] : connections) {
     if (!writable_.contains(name)) config.read_only = true;
-    sessions_.emplace(name, Session{config, nullptr, nullptr});
+    auto configured = limits.find(name);
+    sessions_.emplace(name, Session{config, configured == limits.end() ? QueryLimits{} : configured->second, nullptr, nullptr});
   }
 }
 
@@ -69,10 +81,11 @@ void SafeQueries::add(db::ConnectionConfig config, bool writable) {
   connection->ping();
   std::string name = config.name;
   if (writable) writable_.insert(name);
-  sessions_.emplace(name, Session{std::move(config), std::move(connection), nullptr});
+  sessions_.emplace(name, Session{std::move(config), QueryLimits{}, std::move(connection), nullptr});
 }
 
 SafeQueries::~SafeQueries() {
+  close(across_);
   for (auto& [name, s] : sessions_) close(s);
 }
 
@@ -132,6 +145,7 @@ std::string SafeQueries::guard(Session& s, const std::string& sql) {
   db::SqlSyntax syntax = connection.dialect().sql_syntax();
   Classified c = classify_read_only(sql, family, syntax);
   if (c.refusal) throw Error(ErrorKind::permission, *c.refusal);
+  refuse_denied(s.limits, c.functions);
   connection.execute_script(begin_read_only(family));
   s.open = std::make_unique<OpenResult>();
   s.open->in_transaction = true;
@@ -148,10 +162,11 @@ std::string SafeQueries::guard(Session& s, const std::string& sql) {
     for (const std::string& text : texts)
       for (std::string& name : called_functions(text, syntax)) functions.push_back(std::move(name));
   }
+  refuse_denied(s.limits, functions);
   std::vector<Value> names;
   std::string placeholders;
   for (const std::string& name : functions) {
-    if (limits_.allowed_functions.contains(name)) continue;
+    if (s.limits.allowed_functions.contains(name)) continue;
     if (denied_function(name, family)) throw Error(ErrorKind::permission, fmt::format("the plan calls `{}()`, which acts outside the query: not on a read-only connection", name));
     names.emplace_back(name);
     placeholders += fmt::format("{}${}", placeholders.empty() ? "" : ", ", names.size());
@@ -170,12 +185,19 @@ std::string SafeQueries::guard(Session& s, const std::string& sql) {
   return c.statement;
 }
 
-Page SafeQueries::query(const std::string& name, const std::string& sql, std::optional<std::size_t> max_rows) {
+CancelOnStop::CancelOnStop(db::Connection& connection, std::stop_token stop) : callback_(stop, Cancel{&connection}) {
+  if (stop.stop_requested()) throw Error(ErrorKind::cancelled, "the call was cancelled");
+}
+
+Page SafeQueries::query(const std::string& name, const std::string& sql, std::optional<std::size_t> max_rows,
+                        std::stop_token stop) {
   Session& s = session(name);
   close(s);
   std::string statement = sql;
   try {
+    CancelOnStop cancel(connected(s), stop);
     if (!writable(name)) statement = guard(s, sql);
+    else refuse_denied(s.limits, called_functions(sql, connected(s).dialect().sql_syntax()));
     return start(s, name, statement, max_rows);
   } catch (...) {
     close(s);
@@ -183,12 +205,13 @@ Page SafeQueries::query(const std::string& name, const std::string& sql, std::op
   }
 }
 
-Page SafeQueries::explain(const std::string& name, const std::string& sql) {
+Page SafeQueries::explain(const std::string& name, const std::string& sql, std::stop_token stop) {
   Session& s = session(name);
   close(s);
   try {
     std::string statement = sql;
     db::Connection& connection = connected(s);
+    CancelOnStop cancel(connection, stop);
     SqlFamily family = sql_family(connection.dialect().name());
     if (!writable(name)) {
       statement = guard(s, sql);
@@ -201,7 +224,7 @@ Page SafeQueries::explain(const std::string& name, const std::string& sql) {
     std::string head = statement.substr(0, 7);
     if (!iequals(head, "EXPLAIN"))
       statement = (family == SqlFamily::sqlite ? "EXPLAIN QUERY PLAN " : "EXPLAIN ") + statement;
-    Page out = start(s, name, statement, limits_.max_rows);
+    Page out = start(s, name, statement, s.limits.max_rows);
     close(s);
     out.erase("cursor");
     return out;
@@ -215,23 +238,53 @@ Page SafeQueries::start(Session& s, const std::string& name, const std::string& 
                         std::optional<std::size_t> max_rows) {
   db::Connection& connection = connected(s);
   if (!s.open) s.open = std::make_unique<OpenResult>();
-  s.open->cursor = connection.query(statement);
+  return first_page(s, name, connection.query(statement), max_rows);
+}
+
+Page SafeQueries::first_page(Session& s, const std::string& name, std::unique_ptr<db::Cursor> cursor,
+                             std::optional<std::size_t> max_rows) {
+  s.open->cursor = std::move(cursor);
   for (const Column& column : *s.open->cursor->schema())
     s.open->columns.push_back({{"name", column.name}, {"type", column.native_type.empty() ? std::string(to_string(column.type)) : column.native_type}});
   s.open->token = fmt::format("{}#{}.{}", name, ++next_cursor_, random_token());
   return page(s, max_rows);
 }
 
-Page SafeQueries::next_page(const std::string& cursor, std::optional<std::size_t> max_rows) {
+Page SafeQueries::query_across(const std::string& sql, std::optional<std::size_t> max_rows, std::stop_token stop) {
+  close(across_);
+  if (stop.stop_requested()) throw Error(ErrorKind::cancelled, "the call was cancelled");
+  // The statement runs on an in-memory SQLite whose tables read the remote ones: it meets the
+  // classifier as SQLite reads it (no ATTACH, PRAGMA, write or extension), and each connection
+  // is opened as query() opens it (read-only unless the config says otherwise).
+  const db::SqlSyntax syntax = db::Registry::builtin().for_scheme("sqlite").dialect().sql_syntax();
+  Classified c = classify_read_only(sql, SqlFamily::sqlite, syntax);
+  if (c.refusal) throw Error(ErrorKind::permission, *c.refusal);
+  refuse_denied(across_.limits, c.functions);
+  query::Connections connections{[this](std::string_view name) { return sessions_.contains(name); },
+                                 [this](std::string_view name) { return session(std::string(name)).config; }};
+  try {
+    across_.open = std::make_unique<OpenResult>();
+    across_.open->across = std::make_unique<query::CrossQuery>(c.statement, connections);
+    return first_page(across_, "", across_.open->across->run(), max_rows);
+  } catch (...) {
+    close(across_);
+    throw;
+  }
+}
+
+Page SafeQueries::next_page(const std::string& cursor, std::optional<std::size_t> max_rows, std::stop_token stop) {
   std::string name = cursor.substr(0, cursor.rfind('#'));
   auto it = sessions_.find(name);
-  if (it == sessions_.end() || !it->second.open || it->second.open->token != cursor)
+  Session* s = name.empty() ? &across_ : it == sessions_.end() ? nullptr : &it->second;
+  if (!s || !s->open || s->open->token != cursor)
     throw Error(ErrorKind::config, "the cursor is no longer open (its last page was read, or a later query on the "
                                    "connection replaced it): run the query again");
   try {
-    return page(it->second, max_rows);
+    std::optional<CancelOnStop> cancel;
+    if (s->connection) cancel.emplace(*s->connection, stop);
+    return page(*s, max_rows);
   } catch (...) {
-    close(it->second);
+    close(*s);
     throw;
   }
 }
@@ -240,7 +293,8 @@ Page SafeQueries::next_page(const std::string& cursor, std::optional<std::size_t
 // more fetched as a probe, so `truncated` is known, not guessed.
 Page SafeQueries::page(Session& s, std::optional<std::size_t> max_rows) {
   OpenResult& open = *s.open;
-  std::size_t rows_wanted = std::min(max_rows.value_or(limits_.max_rows), limits_.max_rows);
+  const QueryLimits& limits = s.limits;
+  std::size_t rows_wanted = std::min(max_rows.value_or(limits.max_rows), limits.max_rows);
   if (rows_wanted == 0) rows_wanted = 1;
   auto fill = [&](std::size_t wanted) {
     Batch batch;
@@ -256,7 +310,7 @@ Page SafeQueries::page(Session& s, std::optional<std::size_t> max_rows) {
     if (open.pending.empty()) fill(rows_wanted - count + 1);
     if (open.pending.empty()) break;
     // The first row always goes: a page never comes back empty while rows remain.
-    if (count > 0 && rows.size() + open.pending.front().size() + 1 > limits_.max_bytes) break;
+    if (count > 0 && rows.size() + open.pending.front().size() + 1 > limits.max_bytes) break;
     if (count++) rows += ',';
     rows += open.pending.front();
     open.pending.pop_front();

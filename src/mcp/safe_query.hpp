@@ -22,44 +22,61 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <stop_token>
 #include <string>
 #include <vector>
 
 #include "db/connections.hpp"
+#include "mcp/query_limits.hpp"
 #include "weir/db/connection.hpp"
 
 namespace weir::mcp {
-
-struct QueryLimits {
-  std::size_t max_rows = 100;
-  std::size_t max_bytes = 64 * 1024;
-  // Volatile PostgreSQL functions a read-only query may call all the same (lower-case names).
-  std::set<std::string> allowed_functions{"random", "clock_timestamp", "timeofday", "gen_random_uuid",
-                                          "uuid_generate_v4"};
-};
 
 // One page of a result: {"columns": [{name, type}], "rows": [{column: value}], "row_count",
 // "truncated", and "cursor" when truncated}.
 using Page = nlohmann::json;
 
+// Cancels the statement running on a connection when the call it serves is cancelled or its
+// client goes away: the server stops working on it, not only weir waiting for it. Throws
+// Error{cancelled} when the stop is already requested.
+class CancelOnStop {
+ public:
+  CancelOnStop(db::Connection& connection, std::stop_token stop);
+
+ private:
+  struct Cancel {
+    db::Connection* connection;
+    void operator()() const noexcept { connection->cancel(); }
+  };
+  std::stop_callback<Cancel> callback_;
+};
+
 class SafeQueries {
  public:
   // `writable`: the connections whose config says `read_only: false`; every other one is
-  // opened read-only whatever its config says.
-  SafeQueries(db::Connections connections, std::set<std::string> writable, QueryLimits limits = {});
+  // opened read-only whatever its config says. `limits`: each connection's (its config's `mcp`
+  // block); a connection not there, or added later, gets the defaults.
+  SafeQueries(db::Connections connections, std::set<std::string> writable,
+              std::map<std::string, QueryLimits, std::less<>> limits = {});
   ~SafeQueries();
 
   bool writable(const std::string& connection) const { return writable_.contains(connection); }
+  bool has(const std::string& connection) const { return sessions_.contains(connection); }
   bool any_writable() const { return !writable_.empty(); }
 
   // Runs `sql` on the named connection: its first page (at most `max_rows`, capped by the limits).
   // Throws Error: config for an unknown connection, permission for a refused statement, and the
-  // database's own errors.
-  Page query(const std::string& connection, const std::string& sql, std::optional<std::size_t> max_rows);
+  // database's own errors. A stop requested on `stop` cancels the statement on the server
+  // (Error{cancelled}) and rolls its transaction back.
+  Page query(const std::string& connection, const std::string& sql, std::optional<std::size_t> max_rows,
+             std::stop_token stop = {});
+  // Runs `sql` over tables of several connections, named `connection.table`, through the
+  // cross-database query engine (src/query/); paged as query() pages.
+  Page query_across(const std::string& sql, std::optional<std::size_t> max_rows, std::stop_token stop = {});
   // The next page of the result a truncated page's cursor points into.
-  Page next_page(const std::string& cursor, std::optional<std::size_t> max_rows);
+  Page next_page(const std::string& cursor, std::optional<std::size_t> max_rows, std::stop_token stop = {});
   // The plan the database would follow for `sql`, under the same checks as query().
-  Page explain(const std::string& connection, const std::string& sql);
+  Page explain(const std::string& connection, const std::string& sql, std::stop_token stop = {});
   // Keeps a connection made at run time (connect_database) once it connects and answers a
   // ping. Throws Error{config} when the name is taken, and the driver's errors.
   void add(db::ConnectionConfig config, bool writable);
@@ -76,6 +93,7 @@ class SafeQueries {
   struct OpenResult;
   struct Session {
     db::ConnectionConfig config;
+    QueryLimits limits;
     std::unique_ptr<db::Connection> connection;
     std::unique_ptr<OpenResult> open;  // the result a cursor reads on; at most one per connection
   };
@@ -85,11 +103,13 @@ class SafeQueries {
   void close(Session& s) noexcept;
   std::string guard(Session& s, const std::string& sql);
   Page start(Session& s, const std::string& name, const std::string& statement, std::optional<std::size_t> max_rows);
+  Page first_page(Session& s, const std::string& name, std::unique_ptr<db::Cursor> cursor,
+                  std::optional<std::size_t> max_rows);
   Page page(Session& s, std::optional<std::size_t> max_rows);
 
   std::map<std::string, Session, std::less<>> sessions_;
+  Session across_;  // the statements over several connections (query_across)
   std::set<std::string> writable_;
-  QueryLimits limits_;
   std::uint64_t next_cursor_ = 0;
 };
 

@@ -55,6 +55,8 @@ void check_arguments(const json& schema, const json& arguments) {
   check_value(schema, arguments, "");
 }
 
+json read_only_hints() { return {{"readOnlyHint", true}, {"idempotentHint", true}, {"openWorldHint", false}}; }
+
 std::string optional_string(const json& arguments, const char* name) {
   auto it = arguments.find(name);
   return it == arguments.end() || !it->is_string() ? std::string() : it->get<std::string>();

@@ -6,7 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <optional>
+#include <stop_token>
 #include <string>
+#include <string_view>
 
 namespace weir::mcp {
 
@@ -17,6 +20,17 @@ struct ToolOutput {
   std::string text;
 };
 
+// What a running call has besides its arguments: whether the client still wants it (a stop is
+// requested when the client cancels the call or goes away: a tool passes it on to the statement
+// it runs), and a way to tell a client that asked for progress how far the call has got.
+struct CallContext {
+  std::stop_token stop;
+  // `done` so far (rising with each report) of `total` when known; a no-op when the client asked
+  // for no progress. Thread safe.
+  std::function<void(double done, std::optional<double> total, std::string_view message)> progress =
+      [](double, std::optional<double>, std::string_view) {};
+};
+
 struct Tool {
   std::string name;
   std::string description;
@@ -24,13 +38,17 @@ struct Tool {
   nlohmann::json output_schema;
   nlohmann::json annotations;  // readOnlyHint, destructiveHint, idempotentHint, openWorldHint
   // Throws weir::Error for what the agent should read as a failed call (unknown table, SQL error).
-  std::function<ToolOutput(const nlohmann::json& arguments)> call;
+  std::function<ToolOutput(const nlohmann::json& arguments, const CallContext& context)> call;
 };
 
 // Checks `arguments` against a tool's input schema (the subset weir's schemas use: an object's
 // properties and required, additionalProperties: false, types string, integer, number,
 // boolean, object, array, and enum). Throws RpcError{invalid_params} naming the argument.
 void check_arguments(const nlohmann::json& schema, const nlohmann::json& arguments);
+
+// The hints of a tool that only reads: read-only, idempotent, closed world (destructiveHint, which
+// the protocol reads only for tools that write, is left out: every byte of the tool list counts).
+nlohmann::json read_only_hints();
 
 // The string member `name` of checked arguments, or "" when it is absent.
 std::string optional_string(const nlohmann::json& arguments, const char* name);

@@ -24,7 +24,7 @@ inline Tool echo_tool() {
       .output_schema = {{"type", "object"}, {"properties", {{"said", {{"type", "string"}}}}}},
       .annotations = {{"readOnlyHint", true}},
       .call =
-          [](const json& args) {
+          [](const json& args, const CallContext&) {
             std::string text = args["text"];
             if (text == "fail") throw Error(ErrorKind::syntax, "table `nope` does not exist");
             return ToolOutput{json{{"said", text}}, text};
