@@ -4,39 +4,35 @@
 
 #include <algorithm>
 
-#include "db/postgres/binary_codec.hpp"
-#include "db/postgres/types.hpp"
 #include "weir/error.hpp"
 
 namespace weir::cdc {
 namespace {
 
-// A value in binary form (START_REPLICATION … binary 'true'), read as its text form would be.
-void read_binary(const Cell& cell, const RelationColumn& column, Value& out) {
-  if (auto codec = db::postgres::BinaryCodec::for_type(column.type)) return codec->decode(cell.data, out);
-  throw Error(ErrorKind::data, fmt::format("pgoutput: column `{}` (type OID {}) came in binary form, which weir "
-                                           "does not read for its type; set `binary: off` (or `auto`)",
-                                           column.name, column.type));
-}
-
-// One cell of a tuple into `out`; false when the server left it out (unchanged TOAST).
-bool read_cell(const Cell& cell, const RelationColumn& column, Value& out) {
-  switch (cell.kind) {
-    case CellKind::null: out.set_null(); return true;
-    case CellKind::unchanged: out.set_null(); return false;
-    case CellKind::text: db::postgres::read_text(cell.data, column.type, out); return true;
-    case CellKind::binary: read_binary(cell, column, out); return true;
-  }
-  return false;
-}
-
-void check_width(const KnownRelation& table, const std::vector<Cell>& tuple) {
-  if (tuple.size() != table.relation.columns.size())
+void check_width(const KnownRelation& table, std::size_t width) {
+  if (width != table.relation.columns.size())
     throw Error(ErrorKind::data, fmt::format("pgoutput: a row of {}.{} with {} columns, its Relation message "
                                              "has {}",
-                                             table.relation.schema, table.relation.name, tuple.size(),
+                                             table.relation.schema, table.relation.name, width,
                                              table.relation.columns.size()));
 }
+
+// The cells of a tuple as the server sent them, read as they are taken.
+struct SentTuple {
+  const std::vector<Cell>& cells;
+  std::size_t size() const noexcept { return cells.size(); }
+  bool take(std::size_t col, const RelationColumn& column, Value& out) const { return read_cell(cells[col], column, out); }
+};
+
+// The cells of a tuple read already: each Value swapped into the batch (its buffer comes back).
+struct ReadTuple {
+  DecodedTuple& tuple;
+  std::size_t size() const noexcept { return tuple.size(); }
+  bool take(std::size_t col, const RelationColumn&, Value& out) const {
+    std::swap(out, tuple.values[col]);
+    return tuple.sent[col] != 0;
+  }
+};
 
 }  // namespace
 
@@ -73,12 +69,15 @@ void ChangeBatcher::feed(const PgOutputDecoder& decoder, MessageKind kind) {
       // StreamedTransactions takes these and hands a committed transaction on as one sent whole.
       throw Error(ErrorKind::internal, "pgoutput: a streamed transaction's message reached the batcher");
   }
+  if (kind == MessageKind::relation || kind == MessageKind::message)
+    for (auto& shape : relations_.take_new_shapes()) announced_.push_back(std::move(shape));
 }
 
 std::span<Value> ChangeBatcher::append(const KnownRelation& table, ChangeOp op) {
   if (!filling_.empty() && (filling_.schema_ptr() != table.schema || filling_.rows() >= max_rows_))
     pass_on(current_position());
   if (filling_.empty() && filling_.schema_ptr() != table.schema) filling_.reset(table.schema);
+  if (!announced_.empty()) std::erase(announced_, table.schema);  // its rows carry it
   std::span<Value> cells = filling_.append_change(op);
   last_row_ = {.commit_lsn = transaction_.final_lsn, .index = index_, .end_lsn = std::nullopt};
   filling_.set_position(filling_.rows() - 1, {.commit_lsn = transaction_.final_lsn,
@@ -89,31 +88,41 @@ std::span<Value> ChangeBatcher::append(const KnownRelation& table, ChangeOp op) 
   return cells;
 }
 
+void ChangeBatcher::feed(DecodedChange& change) {
+  add_row(change.op, change.relation, change.old_kind, ReadTuple{change.old_tuple}, ReadTuple{change.new_tuple});
+}
+
 void ChangeBatcher::add_change(const ChangeMessage& change) {
+  add_row(change.op, change.relation, change.old_kind, SentTuple{change.old_tuple}, SentTuple{change.new_tuple});
+}
+
+template <class Tuple>
+void ChangeBatcher::add_row(ChangeOp op, std::uint32_t relation, char old_kind, const Tuple& old_tuple,
+                            const Tuple& new_tuple) {
   if (!in_transaction_) throw Error(ErrorKind::data, "pgoutput: a change outside a transaction");
   std::uint64_t index = index_;
-  const KnownRelation& table = relations_.at(change.relation);
-  if ((resume_ && resume_->covers(transaction_.final_lsn, index)) || !wanted(table, change.op)) {
+  const KnownRelation& table = relations_.at(relation);
+  if ((resume_ && resume_->covers(transaction_.final_lsn, index)) || !wanted(table, op)) {
     ++index_;
     return;
   }
   const auto& columns = table.relation.columns;
-  std::span<Value> cells = append(table, change.op);
+  std::span<Value> cells = append(table, op);
   const std::size_t row = filling_.rows() - 1;
-  const std::vector<Cell>& after = change.op == ChangeOp::remove ? change.old_tuple : change.new_tuple;
-  check_width(table, after);
+  const Tuple& after = op == ChangeOp::remove ? old_tuple : new_tuple;
+  check_width(table, after.size());
   for (std::size_t col = 0; col < columns.size(); ++col)
-    if (!read_cell(after[col], columns[col], cells[col])) filling_.mark_unsent(row, col);
-  if (change.op == ChangeOp::update) {
+    if (!after.take(col, columns[col], cells[col])) filling_.mark_unsent(row, col);
+  if (op == ChangeOp::update) {
     std::span<Value> before = filling_.set_before(row);
-    if (change.old_kind != 0) {
-      check_width(table, change.old_tuple);
-      for (std::size_t col = 0; col < columns.size(); ++col) read_cell(change.old_tuple[col], columns[col], before[col]);
+    if (old_kind != 0) {
+      check_width(table, old_tuple.size());
+      for (std::size_t col = 0; col < columns.size(); ++col) old_tuple.take(col, columns[col], before[col]);
     } else {  // the key did not change: it is the new row's
       for (std::size_t col = 0; col < columns.size(); ++col)
         if (columns[col].key) before[col] = cells[col];
     }
-  } else if (change.op == ChangeOp::remove) {
+  } else if (op == ChangeOp::remove) {
     std::ranges::copy(cells, filling_.set_before(row).begin());
   }
   ++index_;
@@ -140,6 +149,19 @@ void ChangeBatcher::end_transaction(const CommitMessage& commit) {
                              .index = index_ == 0 ? 0 : index_ - 1,
                              .end_lsn = commit.end_lsn};
   if (resume_ && !resume_->covers(commit.commit_lsn, index_)) resume_.reset();  // past it for good
+  if (!announced_.empty()) announce_shapes();
+}
+
+// After the transaction's rows, each new shape none of them carried, as an empty batch whose
+// checkpoint is the transaction's end.
+void ChangeBatcher::announce_shapes() {
+  if (!filling_.empty()) pass_on(*position_);
+  for (const auto& schema : announced_) {
+    relations_.history().delivered(schema.get());
+    filling_.reset(schema);
+    pass_on(*position_);
+  }
+  announced_.clear();
 }
 
 StreamPosition ChangeBatcher::current_position() const {
@@ -175,6 +197,7 @@ void ChangeBatcher::idle_at(Lsn wal_end) {
 
 void ChangeBatcher::restart() {
   filling_.clear();
+  announced_.clear();
   in_transaction_ = false;
   index_ = 0;
   delivered_ = 0;

@@ -10,6 +10,11 @@
 // (commit LSN, index) or, once the transaction ended, its end LSN too. Transactions whose
 // changes were all filtered out, and a keepalive's position when nothing is open (idle_at),
 // move the position on with an empty batch, so the slot is confirmed past them.
+//
+// A table's new shape (a schema change) that no change of its transaction carried — DDL
+// capture's message for a statement nothing followed, a Relation message before a change
+// filtered out — is passed on at the transaction's end as an empty batch of that shape, so an
+// output that keeps the table (sql_apply) alters it without waiting for the table's next change.
 #pragma once
 
 #include <deque>
@@ -18,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "cdc/decoded_change.hpp"
 #include "cdc/pgoutput_decoder.hpp"
 #include "cdc/relation_cache.hpp"
 #include "cdc/stream_position.hpp"
@@ -36,6 +42,8 @@ class ChangeBatcher {
 
   // Takes in the message `decoder` decoded last (of kind `kind`).
   void feed(const PgOutputDecoder& decoder, MessageKind kind);
+  // Takes in a change whose cells were read already (its Values are taken: swapped out).
+  void feed(DecodedChange& change);
   // Passes on the batch being filled (or an empty one moving the position on): called when
   // the stream has nothing more at hand, so nothing committed waits for more changes.
   void seal();
@@ -60,8 +68,11 @@ class ChangeBatcher {
   // Starts a new batch when `schema` differs from the one being filled or it is full.
   std::span<Value> append(const KnownRelation& table, ChangeOp op);
   void add_change(const ChangeMessage& change);
+  template <class Tuple>
+  void add_row(ChangeOp op, std::uint32_t relation, char old_kind, const Tuple& old_tuple, const Tuple& new_tuple);
   void add_truncate(const TruncateMessage& truncate);
   void end_transaction(const CommitMessage& commit);
+  void announce_shapes();
   void pass_on(const StreamPosition& after);
   StreamPosition current_position() const;
 
@@ -77,6 +88,7 @@ class ChangeBatcher {
   std::optional<StreamPosition> position_;  // after the last whole transaction (or keepalive)
   std::optional<StreamPosition> passed_on_;  // the last checkpoint handed to next()
   Batch filling_;
+  std::vector<std::shared_ptr<const Schema>> announced_;  // new shapes of the open transaction no change carried yet
   std::deque<Ready> ready_;
   std::vector<Batch> spare_;
 };

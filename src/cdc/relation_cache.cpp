@@ -147,6 +147,8 @@ const KnownRelation& RelationCache::add(const RelationMessage& relation, ShapeKe
     } else if (effective->columns != columns) {
       std::vector<ColumnDiff> diffs = diff_by_name(effective->columns, columns);
       effective = &history_.record(table, evolve(table, *effective, std::move(columns), diffs, at));
+      effective->schema = schema_of(relation, effective);
+      new_shapes_.push_back(effective->schema);
     }
     if (!effective->schema || !same_keys(*effective->schema, relation)) effective->schema = schema_of(relation, effective);
     schema = effective->schema;
@@ -174,8 +176,34 @@ void RelationCache::add(const LogicalMessage& message, ShapeKey at) {
     history_.record(table, TableShape{.from = at, .columns = std::move(*event->shape)});
   } else if (effective->columns != *event->shape || !dropped.empty()) {
     std::vector<ColumnDiff> diffs = diff_statement(effective->columns, dropped, *event->shape);
-    if (!diffs.empty()) history_.record(table, evolve(table, *effective, std::move(*event->shape), diffs, at, event->existing));
+    if (diffs.empty()) return;
+    RelationMessage relation = relation_in(event->schema, event->name, *event->shape, *effective);
+    TableShape& recorded =
+        history_.record(table, evolve(table, *effective, std::move(*event->shape), diffs, at, event->existing));
+    recorded.schema = schema_of(relation, &recorded);
+    new_shapes_.push_back(recorded.schema);
   }
+}
+
+RelationMessage RelationCache::relation_in(const std::string& schema, const std::string& name,
+                                           const std::vector<ShapeColumn>& columns, const TableShape& before) const {
+  RelationMessage relation{.id = 0, .schema = schema, .name = name, .replica_identity = 'd', .columns = {}};
+  const RelationMessage* sent = nullptr;
+  for (const auto& [id, known] : relations_)
+    if (known.relation.schema == schema && known.relation.name == name) sent = &known.relation;
+  if (sent) relation.id = sent->id, relation.replica_identity = sent->replica_identity;
+  for (const ShapeColumn& c : columns) {
+    bool key = false;
+    if (sent) {
+      auto it = std::ranges::find(sent->columns, c.name, &RelationColumn::name);
+      key = it != sent->columns.end() && it->key;
+    } else if (before.schema) {
+      auto at = before.schema->find(c.name);
+      key = at && (*before.schema)[*at].primary_key;
+    }
+    relation.columns.push_back({c.name, c.type, c.typmod, key});
+  }
+  return relation;
 }
 
 const KnownRelation& RelationCache::at(std::uint32_t id) const {

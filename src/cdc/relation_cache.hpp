@@ -16,6 +16,8 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "cdc/pgoutput_decoder.hpp"
 #include "cdc/schema_history.hpp"
@@ -54,12 +56,20 @@ class RelationCache {
   // The relation a change names; throws Error{data} when no Relation message described it.
   const KnownRelation& at(std::uint32_t id) const;
   SchemaHistory& history() noexcept { return history_; }
+  // The shapes recorded since the last call that differ from the one before them (a Relation
+  // message or DDL capture's), as the Schema their changes are batched in: what an output
+  // alters its target for, to pass on even when no change of the table follows.
+  std::vector<std::shared_ptr<const Schema>> take_new_shapes() { return std::exchange(new_shapes_, {}); }
 
  private:
   bool followed(const std::string& schema, const std::string& name) const;
   Column column_of(const RelationColumn& c) const;
   std::string type_text(Oid type, std::int32_t typmod) const;
   std::shared_ptr<const Schema> schema_of(const RelationMessage& relation, const TableShape* shape) const;
+  // The Relation message pgoutput will send for `table` in `columns`' shape: its key as the
+  // last message (or else the last shape's Schema) named it.
+  RelationMessage relation_in(const std::string& schema, const std::string& name,
+                              const std::vector<ShapeColumn>& columns, const TableShape& before) const;
   // The shape after `before` that `columns` describe, the policy applied to each difference.
   TableShape evolve(const std::string& table, const TableShape& before, std::vector<ShapeColumn> columns,
                     const std::vector<ColumnDiff>& diffs, ShapeKey at,
@@ -73,6 +83,7 @@ class RelationCache {
   ExistingLookup existing_lookup_;
   SchemaHistory history_;
   std::map<std::string, std::vector<std::string>> dropped_;  // by DDL capture, until its statement's shape
+  std::vector<std::shared_ptr<const Schema>> new_shapes_;
 };
 
 }  // namespace weir::cdc

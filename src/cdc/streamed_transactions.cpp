@@ -78,12 +78,32 @@ bool StreamedTransactions::take(const PgOutputDecoder& decoder, MessageKind kind
     default: break;
   }
   if (decoder.streamed_xid() == 0) return false;
+  Open& open = stream_of(decoder.streamed_xid());
+  if (kind == MessageKind::relation) open.columns[decoder.relation().id] = decoder.relation().columns;
+  if (kind == MessageKind::change && store_read(open, decoder)) return true;
   // Stored as protocol 1 sends it: the kind, then what follows the transaction id.
   std::string& stored = message_;
   stored.resize(bytes.size() - 4);
   stored[0] = bytes[0];
   std::memcpy(stored.data() + 1, bytes.data() + 5, bytes.size() - 5);
-  stream_of(decoder.streamed_xid()).spill.append(decoder.message_xid(), stored);
+  open.spill.append(decoder.message_xid(), stored);
+  return true;
+}
+
+// A change is stored with its cells read, now, while the server is busy streaming the rest.
+// A cell that cannot be read is left to fail when the transaction commits, as a change sent
+// whole would (an aborted transaction's never does): the message is stored as it came.
+bool StreamedTransactions::store_read(Open& open, const PgOutputDecoder& decoder) {
+  auto columns = open.columns.find(decoder.change().relation);
+  if (columns == open.columns.end()) return false;
+  message_.clear();
+  try {
+    encode_change(decoder.change(), columns->second, message_);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::data) throw;
+    return false;
+  }
+  open.spill.append(decoder.message_xid(), message_);
   return true;
 }
 
@@ -134,7 +154,12 @@ void StreamedTransactions::replay_next(ChangeBatcher& batcher) {
     while (transaction->spill.read(xid, message_)) {
       const bool describes_table = message_[0] == 'R' || message_[0] == 'Y';
       if (!describes_table && transaction->aborted.contains(xid)) continue;
-      batcher.feed(replayer_, replayer_.decode(message_));
+      if (message_[0] == kDecodedChangeKind) {
+        decode_change(message_, change_);
+        batcher.feed(change_);
+      } else {
+        batcher.feed(replayer_, replayer_.decode(message_));
+      }
       return;
     }
   }

@@ -13,6 +13,9 @@
 // a time. An aborted subtransaction's changes are skipped on the way (its Relation and Type
 // messages are kept: they describe a table, not a change); an aborted transaction's file is
 // dropped unread.
+//
+// The changes are stored with their cells read already (decoded_change.hpp): that work is done
+// while the server streams, not after the commit, where the replay would wait for it.
 #pragma once
 
 #include <cstdint>
@@ -23,8 +26,11 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "cdc/change_batcher.hpp"
+#include "cdc/decoded_change.hpp"
 #include "cdc/pgoutput_decoder.hpp"
 
 namespace weir::cdc {
@@ -71,6 +77,10 @@ class StreamedTransactions {
   struct Open {
     SpillFile spill;
     std::set<std::uint32_t> aborted;  // subtransactions rolled back
+    // By relation id, the columns its last Relation message in this transaction named: what
+    // its changes' cells are read as (pgoutput describes each table again in each streamed
+    // transaction, before its first change there).
+    std::unordered_map<std::uint32_t, std::vector<RelationColumn>> columns;
   };
   struct Replay {
     std::uint32_t xid = 0;
@@ -79,6 +89,7 @@ class StreamedTransactions {
     bool begun = false;
   };
   Open& stream_of(std::uint32_t xid);
+  bool store_read(Open& open, const PgOutputDecoder& decoder);
   void commit(const StreamCommitMessage& commit);
   void abort(const StreamAbortMessage& abort);
   void feed_framing(ChangeBatcher& batcher, char kind);
@@ -86,7 +97,8 @@ class StreamedTransactions {
   std::map<std::uint32_t, std::unique_ptr<Open>> open_;
   std::optional<Replay> replay_;
   PgOutputDecoder replayer_;  // decodes what was stored, outside any stream
-  std::string message_;       // the message being replayed, its buffer reused
+  std::string message_;       // the message being stored or replayed, its buffer reused
+  DecodedChange change_;      // the change being replayed, its Values reused
 };
 
 }  // namespace weir::cdc

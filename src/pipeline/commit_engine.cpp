@@ -89,7 +89,7 @@ void CommitEngine::write(Chunk chunk) {
     checkpoint_ = std::move(chunk.checkpoint);
     checkpoint_unsaved_ = true;
   }
-  if (chunk.batch->empty()) {
+  if (chunk.batch->empty() && !sink_->takes_shape(*chunk.batch)) {
     recycle_(std::move(chunk.batch));
     if (chunk.source) recycle_(std::move(chunk.source));
   } else {

@@ -60,6 +60,10 @@ class Sink {
   // Whether what is pending must commit before `rows` are written (between two source
   // transactions only): sql_apply altering its target for a schema change.
   virtual bool commits_before(const Batch& rows) { (void)rows; return false; }
+  // Whether `empty`, a batch without rows, is still to be written: a change stream's table
+  // in a new shape no change followed yet (sql_apply alters its target for it). Others only
+  // move the checkpoint on.
+  virtual bool takes_shape(const Batch& empty) { (void)empty; return false; }
   // Before the batch is written again: drops what a failed attempt left buffered.
   virtual void reset_writes() {}
 

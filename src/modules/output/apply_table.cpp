@@ -68,6 +68,7 @@ void ApplyTable::bind(db::Connection& connection, const std::shared_ptr<const Sc
   identity_ = sources_.size() == shape->size();
   for (std::size_t i = 0; i < sources_.size(); ++i) identity_ = identity_ && sources_[i] == i;
   bound_ = shape;
+  if (std::ranges::find(met_, shape) == met_.end()) met_.push_back(shape);
   writers_.clear();
   resolve_key(*shape);
 }

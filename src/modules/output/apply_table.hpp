@@ -2,6 +2,7 @@
 // its key, and the bulk writers of each kind of run (change_runs.hpp) it has needed.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
@@ -56,6 +57,11 @@ class ApplyTable {
   bool alters_for(const Batch& rows) const noexcept {
     return rows.schema_ptr() != bound_ && rows.schema().change() && route_.columns.empty();
   }
+  // Whether `empty`, a batch without rows, announces a shape to alter the target for: one never
+  // bound before (an empty batch recycled with an older shape announces nothing).
+  bool announced_by(const Batch& empty) const noexcept {
+    return alters_for(empty) && std::ranges::find(met_, empty.schema_ptr()) == met_.end();
+  }
 
  private:
   struct Writer {
@@ -85,6 +91,7 @@ class ApplyTable {
   std::optional<db::TableInfo> info_;      // the target, described once
   std::vector<db::Constraint> checks_;     // its CHECK constraints, to name a column one refuses
   std::shared_ptr<const Schema> bound_;    // the shape sources_ reads
+  std::vector<std::shared_ptr<const Schema>> met_;  // every shape bound, kept: a pointer is never reused
   std::vector<std::string> names_;         // the target columns written, in order
   std::vector<std::size_t> sources_;       // per target column: its column in the bound shape
   std::vector<std::size_t> key_;           // the key's target columns; empty: none found

@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -101,16 +102,34 @@ void append_object(std::string& out, const Batch& rows, std::size_t row, std::sp
   out += '}';
 }
 
-void append_source(std::string& out, const Batch& rows, const ChangePosition& at) {
-  const SourceTable& table = rows.schema().source();
-  fmt::format_to(std::back_inserter(out), R"(,"source":{{"lsn":"{}","txid":{},"commit_time":")",
-                 cdc::format_lsn(at.commit_lsn), at.txid);
-  append_iso(out, at.commit_time);
-  out += "Z\",\"schema\":";
-  append_json_string(out, table.schema);
-  out += ",\"table\":";
-  append_json_string(out, table.name);
-  fmt::format_to(std::back_inserter(out), ",\"index\":{}}}", at.index);
+// The "source" member of an envelope up to its index: the same for every change of one table in
+// one transaction, made once for them (the schema held, so its address names it while cached).
+struct SourceJson {
+  std::shared_ptr<const Schema> schema;
+  ChangePosition at;  // its index unused
+  std::string json;
+};
+
+void append_source(std::string& out, const Batch& rows, const ChangePosition& at, SourceJson& source) {
+  if (source.schema != rows.schema_ptr() || source.at.commit_lsn != at.commit_lsn || source.at.txid != at.txid ||
+      source.at.commit_time != at.commit_time || source.json.empty()) {
+    const SourceTable& table = rows.schema().source();
+    source.json.clear();
+    fmt::format_to(std::back_inserter(source.json), R"(,"source":{{"lsn":"{}","txid":{},"commit_time":")",
+                   cdc::format_lsn(at.commit_lsn), at.txid);
+    append_iso(source.json, at.commit_time);
+    source.json += "Z\",\"schema\":";
+    append_json_string(source.json, table.schema);
+    source.json += ",\"table\":";
+    append_json_string(source.json, table.name);
+    source.json += ",\"index\":";
+    source.schema = rows.schema_ptr();
+    source.at = at;
+  }
+  out += source.json;
+  char index[24];
+  out.append(index, std::to_chars(index, index + sizeof index, at.index).ptr);
+  out += '}';
 }
 
 // The "columns" member of a schema's envelopes: the same for every row of it, made once (the
@@ -136,7 +155,7 @@ void append_columns(std::string& out, const Schema& schema) {
 }
 
 // One record as its line, newline included.
-void append_envelope(std::string& out, const Batch& rows, std::size_t row, ColumnsJson& columns) {
+void append_envelope(std::string& out, const Batch& rows, std::size_t row, ColumnsJson& columns, SourceJson& source) {
   const ChangeOp op = rows.op(row);
   const auto all = [](std::size_t) { return true; };
   out += "{\"op\":\"";
@@ -156,7 +175,7 @@ void append_envelope(std::string& out, const Batch& rows, std::size_t row, Colum
   out += ",\"after\":";
   if (op == ChangeOp::insert || op == ChangeOp::update) append_object(out, rows, row, rows.row(row), true, all);
   else out += "null";
-  if (const ChangePosition* at = rows.position(row)) append_source(out, rows, *at);
+  if (const ChangePosition* at = rows.position(row)) append_source(out, rows, *at, source);
   if (columns.schema != rows.schema_ptr()) {
     columns.json.clear();
     append_columns(columns.json, schema);
@@ -206,7 +225,7 @@ class JsonlSink final : public pipeline::Sink {
     db::WriteCounts counts;
     for (std::size_t r = 0; r < rows.rows(); ++r) {
       if (!unsynced_from_ && rows.position(r)) unsynced_from_ = *rows.position(r);
-      append_envelope(lines_, rows, r, columns_);
+      append_envelope(lines_, rows, r, columns_, source_);
       ++counts.inserted;
       if (rows.ends_transaction(r)) flush();
     }
@@ -294,6 +313,7 @@ class JsonlSink final : public pipeline::Sink {
   std::string lines_;
   ColumnsJson columns_;
   std::optional<ChangePosition> unsynced_from_;  // the first change written since the last commit
+  SourceJson source_;
 };
 
 std::unique_ptr<pipeline::Output> make(const config::Section& section, const pipeline::ModuleContext& context) {

@@ -142,6 +142,11 @@ class SqlApplySink final : public DatabaseSink {
     auto it = tables_.find(source_name(rows.schema().source()));
     return it != tables_.end() && it->second && it->second->alters_for(rows);
   }
+  bool takes_shape(const Batch& empty) override {
+    if (empty.schema().source().empty() || !empty.schema().change()) return false;
+    ApplyTable* table = route(empty.schema().source());
+    return table && table->announced_by(empty);
+  }
 
   // The change as it was rejected: what it did, where it sits in the source's stream, its rows.
   std::string record_json(const Batch& rows, std::size_t row) const override {

@@ -63,6 +63,9 @@ TEST(SchemaDiff, WideningsAreThoseEveryOldValueFitsExactly) {
   EXPECT_FALSE(w(kText, -1, kVarchar, 14));
 }
 
+const std::vector<pg::Col> kOld{{"id", 20, true}, {"note", 25}};
+const std::vector<pg::Col> kAdded{{"id", 20, true}, {"note", 25}, {"qty", 1700, false, numeric_mod(5, 3)}};
+
 class RelationHistoryTest : public ::testing::Test {
  protected:
   void make(SchemaPolicy policy = {}) {
@@ -72,6 +75,13 @@ class RelationHistoryTest : public ::testing::Test {
     batcher_->relations().set_policy(policy, {});
   }
   void feed(const std::string& message) { batcher_->feed(decoder_, decoder_.decode(message)); }
+  // Table t (relation 1) in its old shape, one row inserted, committed at 0x100.
+  void first_transaction() {
+    feed(pg::begin(0x100, 1));
+    feed(pg::relation(1, "public", "t", kOld));
+    feed(pg::insert(1, {"1", "a"}));
+    feed(pg::commit(0x100, 0x110));
+  }
   std::vector<std::pair<Batch, std::string>> take() {
     batcher_->seal();
     std::vector<std::pair<Batch, std::string>> out;
@@ -88,8 +98,6 @@ class RelationHistoryTest : public ::testing::Test {
   std::optional<ChangeBatcher> batcher_;
 };
 
-const std::vector<pg::Col> kOld{{"id", 20, true}, {"note", 25}};
-const std::vector<pg::Col> kAdded{{"id", 20, true}, {"note", 25}, {"qty", 1700, false, numeric_mod(5, 3)}};
 
 TEST_F(RelationHistoryTest, ARelationSentAgainIsNoChangeAndAnOlderShapeReplayedAfterAReconnectIsItsOwn) {
   make();
@@ -144,10 +152,7 @@ TEST_F(RelationHistoryTest, ARelationSentAgainIsNoChangeAndAnOlderShapeReplayedA
 
 TEST_F(RelationHistoryTest, ARestartComparesTheFirstRelationWithTheShapeSavedInTheCheckpoint) {
   make();
-  feed(pg::begin(0x100, 1));
-  feed(pg::relation(1, "public", "t", kOld));
-  feed(pg::insert(1, {"1", "a"}));
-  feed(pg::commit(0x100, 0x110));
+  first_transaction();
   const std::string saved = take().back().second;
 
   // The next run: the table gained a column before its next change.
@@ -226,10 +231,7 @@ TEST_F(RelationHistoryTest, DdlCaptureSeesARenameInOrderAndTheRelationAfterItIsN
   SchemaPolicy policy;
   policy.rename = SchemaAction::apply;
   make(policy);
-  feed(pg::begin(0x100, 1));
-  feed(pg::relation(1, "public", "t", kOld));
-  feed(pg::insert(1, {"1", "a"}));
-  feed(pg::commit(0x100, 0x110));
+  first_transaction();
   feed(pg::begin(0x200, 2));
   feed(ddl(R"({"schema":"public","name":"t","columns":[["id",20,-1,null],["remark",25,-1,null]]})"));
   feed(pg::commit(0x200, 0x210));
@@ -238,8 +240,11 @@ TEST_F(RelationHistoryTest, DdlCaptureSeesARenameInOrderAndTheRelationAfterItIsN
   feed(pg::insert(1, {"2", "b"}));
   feed(pg::commit(0x300, 0x310));
   auto got = take();
-  ASSERT_EQ(got.size(), 2u);
-  const ShapeChange* change = got[1].first.schema().change();
+  // The rows before, the statement's shape at its transaction's end, the rows after in it.
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_TRUE(got[1].first.empty());
+  EXPECT_EQ(got[2].first.schema_ptr(), got[1].first.schema_ptr());
+  const ShapeChange* change = got[2].first.schema().change();
   ASSERT_NE(change, nullptr);
   ASSERT_EQ(change->changes.size(), 1u);
   EXPECT_EQ(change->changes[0].kind, Kind::rename);
@@ -247,12 +252,74 @@ TEST_F(RelationHistoryTest, DdlCaptureSeesARenameInOrderAndTheRelationAfterItIsN
   EXPECT_EQ(change->changes[0].column.name, "remark");
 }
 
+// A captured statement no change follows still reaches the output: its transaction's end
+// passes on an empty batch in the new shape (sql_apply alters its target for it), with the
+// transaction's end as its checkpoint and the shape saved as delivered; the table's next
+// change then comes in that same shape, no second change.
+TEST_F(RelationHistoryTest, ACapturedStatementNoChangeFollowsIsPassedOnAsAnEmptyBatchOfItsShape) {
+  make();
+  first_transaction();
+  feed(pg::begin(0x200, 2));
+  feed(ddl(R"({"schema":"public","name":"t","columns":[["id",20,-1,null],["note",25,-1,null],["qty",1700,327687,null]]})"));
+  feed(pg::commit(0x200, 0x210));
+  auto got = take();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].first.rows(), 1u);
+  const Batch& shape = got[1].first;
+  EXPECT_TRUE(shape.empty());
+  EXPECT_EQ(shape.schema().source(), (SourceTable{"public", "t"}));
+  ASSERT_EQ(shape.width(), 3u);
+  EXPECT_TRUE(shape.schema()[0].primary_key);  // the key as the last Relation message said
+  EXPECT_FALSE(shape.schema()[2].primary_key);
+  ASSERT_NE(shape.schema().change(), nullptr);
+  ASSERT_EQ(shape.schema().change()->changes.size(), 1u);
+  EXPECT_EQ(shape.schema().change()->changes[0].kind, Kind::add);
+  EXPECT_EQ(shape.schema().change()->changes[0].column.name, "qty");
+  EXPECT_EQ(shape.schema().change()->changes[0].column.precision, 5);
+  EXPECT_NE(got[1].second.find(R"({"commit_lsn":"0/200","index":0,"end_lsn":"0/210","schemas":)"), std::string::npos)
+      << got[1].second;
+  EXPECT_NE(got[1].second.find(R"("delivered":true)"), std::string::npos) << got[1].second;
+  EXPECT_NE(got[1].second.find(R"(["qty",1700,327687])"), std::string::npos) << got[1].second;
+
+  feed(pg::begin(0x300, 3));
+  feed(pg::relation(1, "public", "t", kAdded));
+  feed(pg::insert(1, {"2", "b", "1.500"}));
+  feed(pg::commit(0x300, 0x310));
+  auto after = take();
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].first.rows(), 1u);
+  EXPECT_EQ(after[0].first.schema_ptr(), shape.schema_ptr());
+}
+
+// Without DDL capture a new shape comes with a Relation message before the table's next change;
+// when that change is filtered out (`operations`) or skipped, the shape is passed on alone.
+TEST_F(RelationHistoryTest, ANewShapeBeforeAChangeFilteredOutIsPassedOnAloneAndOnlyOnce) {
+  make();
+  batcher_.emplace(ChangeFilter{.tables = {}, .operations = {ChangeOp::insert}}, 100, std::nullopt);
+  batcher_->relations().set_type_names({{20, "int8"}, {25, "text"}, {1700, "numeric"}});
+  batcher_->relations().set_policy(SchemaPolicy{}, {});
+  first_transaction();
+  feed(pg::begin(0x200, 2));
+  feed(pg::relation(1, "public", "t", kAdded));
+  feed(pg::remove(1, {"1", std::nullopt, std::nullopt}));
+  feed(pg::commit(0x200, 0x210));
+  feed(pg::begin(0x300, 3));
+  feed(pg::relation(1, "public", "t", kAdded));  // a new session's: the same shape
+  feed(pg::remove(1, {"2", std::nullopt, std::nullopt}));
+  feed(pg::commit(0x300, 0x310));
+  auto got = take();
+  ASSERT_EQ(got.size(), 3u) << "rows, the new shape, the last position";
+  EXPECT_TRUE(got[1].first.empty());
+  ASSERT_NE(got[1].first.schema().change(), nullptr);
+  EXPECT_EQ(got[1].first.schema().change()->changes.at(0).column.name, "qty");
+  EXPECT_NE(got[1].second.find(R"("end_lsn":"0/210")"), std::string::npos) << got[1].second;
+  EXPECT_TRUE(got[2].first.empty());
+  EXPECT_NE(got[2].second.find(R"("end_lsn":"0/310")"), std::string::npos) << got[2].second;
+}
+
 TEST_F(RelationHistoryTest, DdlCaptureCarriesTheValueRowsAlreadyThereTookForAnAddedColumn) {
   make();
-  feed(pg::begin(0x100, 1));
-  feed(pg::relation(1, "public", "t", kOld));
-  feed(pg::insert(1, {"1", "a"}));
-  feed(pg::commit(0x100, 0x110));
+  first_transaction();
   feed(pg::begin(0x200, 2));
   feed(ddl(R"({"schema":"public","name":"t","columns":[["id",20,-1,null],["note",25,-1,null],["qty",1700,327687,"7.250"]]})"));
   feed(pg::relation(1, "public", "t", kAdded));

@@ -140,5 +140,94 @@ TEST_F(StreamedTransactionsTest, AStreamPostgresSentDecodesWithItsSubtransaction
                                       {"729 19944A8/5 1", true}}));
 }
 
+// Every row of the batches `batcher` passes on, as "op after | before | unsent columns".
+std::string dump_rows(ChangeBatcher& batcher) {
+  batcher.seal();
+  std::string out;
+  Batch batch;
+  std::string checkpoint;
+  while (batcher.next(batch, checkpoint))
+    for (std::size_t r = 0; r < batch.rows(); ++r) {
+      out += std::string(to_string(batch.op(r)));
+      for (std::size_t c = 0; c < batch.width(); ++c)
+        out += " " + (batch.at(r, c).is_null() ? std::string("NULL") : batch.at(r, c).to_text());
+      out += " |";
+      for (const Value& v : batch.before(r)) out += " " + (v.is_null() ? std::string("NULL") : v.to_text());
+      out += " |";
+      for (std::size_t c = 0; c < batch.width(); ++c)
+        if (!batch.sent(r, c)) out += " " + batch.schema()[c].name;
+      out += "\n";
+    }
+  return out;
+}
+
+const std::vector<pg::Col> kTyped{{"id", 20, true}, {"note", 25}, {"amount", 1700}, {"at", 1184}, {"doc", 3802}};
+const std::vector<std::string> kTypedChanges{
+    pg::insert(2, {"1", "ünï", "12345678901234567890.1234567890", "2026-01-01 10:00:00.000001+02", R"({"a": [1, 2.50]})"}),
+    pg::insert(2, {"2", std::nullopt, "-0.5", std::nullopt, std::nullopt}),
+    pg::update(2, {"1", pg::kUnchanged, "7", "2026-01-01 00:00:00+00", pg::kUnchanged}, 'O',
+               {"1", "ünï", "12345678901234567890.1234567890", "2026-01-01 10:00:00.000001+02", R"({"a": [1, 2.50]})"}),
+    pg::update(2, {"3", "moved", "1", std::nullopt, "[]"}, 'K', {"2", std::nullopt, std::nullopt, std::nullopt, std::nullopt}),
+    pg::remove(2, {"3", std::nullopt, std::nullopt, std::nullopt, std::nullopt}),
+};
+const std::string kTypedRows =
+    "insert 1 ünï 12345678901234567890.1234567890 2026-01-01 08:00:00.000001+00:00 {\"a\": [1, 2.50]} | |\n"
+    "insert 2 NULL -0.5 NULL NULL | |\n"
+    "update 1 NULL 7 2026-01-01 00:00:00+00:00 NULL | 1 ünï 12345678901234567890.1234567890 2026-01-01 08:00:00.000001+00:00 "
+    "{\"a\": [1, 2.50]} | note doc\n"
+    "update 3 moved 1 NULL [] | 2 NULL NULL NULL NULL |\n"
+    "delete 3 NULL NULL NULL NULL | 3 NULL NULL NULL NULL |\n";
+
+// A streamed transaction's changes are stored with their cells read already: what reaches the
+// output is what the same changes sent whole give — values, before images, cells not sent.
+TEST_F(StreamedTransactionsTest, AStreamedTransactionsCellsReadAheadAreThoseOfTheSameChangesSentWhole) {
+  PgOutputDecoder whole_decoder;
+  ChangeBatcher whole{ChangeFilter{}, 100, std::nullopt};
+  auto feed_whole = [&](const std::string& m) { whole.feed(whole_decoder, whole_decoder.decode(m)); };
+  feed_whole(pg::begin(0x800, 900));
+  feed_whole(pg::relation(2, "public", "typed", kTyped));
+  for (const std::string& change : kTypedChanges) feed_whole(change);
+  feed_whole(pg::commit(0x800, 0x840));
+  EXPECT_EQ(dump_rows(whole), kTypedRows);
+
+  feed(stream_start(900, true));
+  feed(streamed(900, pg::relation(2, "public", "typed", kTyped)));
+  for (std::size_t i = 0; i < kTypedChanges.size(); ++i) {
+    feed(streamed(i == 1 ? 902 : 900, kTypedChanges[i]));
+    if (i == 2) feed(stream_stop()), feed(stream_start(900, false));
+  }
+  feed(streamed(903, pg::insert(2, {"9", "rolled back", "9", std::nullopt, std::nullopt})));
+  feed(stream_stop());
+  feed(stream_abort(900, 903));
+  EXPECT_EQ(dump_rows(batcher_), "");
+  feed(stream_commit(900, 0x800, 0x840));
+  EXPECT_EQ(dump_rows(batcher_), kTypedRows);
+}
+
+// A cell that cannot be read fails the transaction at its commit, as one sent whole would fail;
+// an aborted transaction's bad cell fails nothing.
+TEST_F(StreamedTransactionsTest, ACellThatCannotBeReadFailsAtTheCommitNotBeforeAndNotIfAborted) {
+  // A point (OID 600) in binary form, which weir does not read.
+  const std::string point = Message('I').u32(3).u8('N').u16(2).u8('t').u32(1).bytes("1").u8('b').u32(16).bytes(
+      std::string(16, '\0'));
+  auto bad_transaction = [&](std::uint32_t xid) {
+    feed(stream_start(xid, true));
+    feed(streamed(xid, pg::relation(3, "public", "shapes", {{"id", 20, true}, {"p", 600}})));
+    feed(streamed(xid, point));
+    feed(stream_stop());
+  };
+  bad_transaction(900);
+  feed(stream_abort(900, 900));
+  bad_transaction(901);
+  EXPECT_EQ(dump_rows(batcher_), "");
+  try {
+    feed(stream_commit(901, 0x900, 0x940));
+    FAIL() << "the bad cell was not read";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::data);
+    EXPECT_NE(std::string(e.what()).find("column `p` (type OID 600) came in binary form"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace weir::cdc
