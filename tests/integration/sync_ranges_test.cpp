@@ -96,20 +96,26 @@ class SyncRanges : public Sync {
         run = Run{.out = r.out, .err = r.err};
         break;
       }
-      run = kill_midway(args, target, src, std::chrono::milliseconds(std::uniform_int_distribution(0, 300)(random)));
+      run = kill_midway(args, target, src, std::chrono::milliseconds(std::uniform_int_distribution(0, 150)(random)));
       if (!run.killed) break;
       EXPECT_GE(run.committed, committed) << "seed " << seed;
-      ASSERT_LT(run.committed, source_rows) << "seed " << seed;
+      ASSERT_LE(run.committed, source_rows) << "seed " << seed;
       committed = run.committed;
       ++kills;
+      // On a fast machine a kill can land after the last commit (during --verify): the copy had
+      // ended, so there is nothing left to resume; the target is checked below all the same.
+      if (committed == source_rows) break;
     }
     EXPECT_GT(kills, 0) << "the sync ended before it could be killed (seed " << seed << ")";
-    EXPECT_NE(run.out.find(fmt::format("\"rows_read\":{},", source_rows - committed)), std::string::npos)
-        << kills << " kill(s), committed before the last run: " << committed << ", seed " << seed << "\n" << run.out;
-    if (kills > 0) {
-      EXPECT_NE(run.out.find("\"resumed\":true"), std::string::npos) << run.out;
+    if (committed < source_rows) {
+      EXPECT_NE(run.out.find(fmt::format("\"rows_read\":{},", source_rows - committed)), std::string::npos)
+          << kills << " kill(s), committed before the last run: " << committed << ", seed " << seed << "\n"
+          << run.out;
+      if (kills > 0) {
+        EXPECT_NE(run.out.find("\"resumed\":true"), std::string::npos) << run.out;
+      }
+      EXPECT_NE(run.out.find("\"matches\":true"), std::string::npos) << run.out;
     }
-    EXPECT_NE(run.out.find("\"matches\":true"), std::string::npos) << run.out;
     // Several readers (the row estimate decides how many ranges, at most four per reader).
     std::smatch found;
     ASSERT_TRUE(std::regex_search(run.err, found, std::regex(R"((\d+) key range\(s\), (\d+) reader\(s\))"))) << run.err;
