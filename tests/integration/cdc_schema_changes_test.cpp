@@ -193,7 +193,7 @@ TEST_F(CdcSchemaChangesTest, ANumericWidenedIsWidenedInASqliteTargetByARebuild) 
 }
 
 TEST_F(CdcSchemaChangesTest, AnIntegerWidenedToBigintIsAppliedAndANarrowedTypeStops) {
-  if (!start(Target::postgres)) GTEST_SKIP();
+  if (!start(Target::postgres)) GTEST_SKIP() << "no PostgreSQL target in the harness (WEIR_TEST_PG_URL)";
   db_->execute(fmt::format("ALTER TABLE {} ADD COLUMN q integer", src_));
   db_->execute(fmt::format("INSERT INTO {} VALUES (2, 'two', 2, 5)", src_));
   ASSERT_EQ(run_once(file_).exit_code, 0);
@@ -279,7 +279,7 @@ TEST_F(CdcSchemaChangesTest, ASqliteTargetAlteredBeforeACrashIsNotAlteredAgain) 
 // Without DDL capture pgoutput sends a table's new shape only before its next change; when that
 // change is one the input passes over (`operations`), the shape still reaches the target.
 TEST_F(CdcSchemaChangesTest, AnAddedColumnBeforeAChangeFilteredOutIsAddedAllTheSame) {
-  if (!start(Target::postgres)) GTEST_SKIP();
+  if (!start(Target::postgres)) GTEST_SKIP() << "no PostgreSQL target in the harness (WEIR_TEST_PG_URL)";
   std::string text = test::read_file(file_);
   text.insert(text.find("    output:"), "        operations: [insert, update]\n");
   test::write_file(file_, text);
@@ -294,7 +294,7 @@ TEST_F(CdcSchemaChangesTest, AnAddedColumnBeforeAChangeFilteredOutIsAddedAllTheS
 // ---- DROP COLUMN -----------------------------------------------------------------------------------
 
 TEST_F(CdcSchemaChangesTest, ADroppedColumnStopsByDefaultThenIsDroppedOrKeptAsThePolicySays) {
-  if (!start(Target::postgres)) GTEST_SKIP();
+  if (!start(Target::postgres)) GTEST_SKIP() << "no PostgreSQL target in the harness (WEIR_TEST_PG_URL)";
   db_->execute(fmt::format("ALTER TABLE {} DROP COLUMN v", src_));
   db_->execute(fmt::format("INSERT INTO {} VALUES (2, 2.5)", src_));
   auto stop = run_once(file_);
@@ -344,7 +344,7 @@ TEST_F(CdcSchemaChangesTest, ADroppedColumnAppliedToSqliteRebuildsTheTableWhenIt
 
 // Without DDL capture a rename is a drop and an add: the drop stops by default, never guessed.
 TEST_F(CdcSchemaChangesTest, ARenameWithoutDdlCaptureIsADropAndAnAddNeverGuessed) {
-  if (!start(Target::postgres)) GTEST_SKIP();
+  if (!start(Target::postgres)) GTEST_SKIP() << "no PostgreSQL target in the harness (WEIR_TEST_PG_URL)";
   db_->execute(fmt::format("ALTER TABLE {} RENAME COLUMN v TO label", src_));
   db_->execute(fmt::format("INSERT INTO {} VALUES (2, 'two', 2)", src_));
   auto stop = run_once(file_);
@@ -359,7 +359,7 @@ TEST_F(CdcSchemaChangesTest, ARenameWithoutDdlCaptureIsADropAndAnAddNeverGuessed
 }
 
 TEST_F(CdcSchemaChangesTest, ARenameSeenByDdlCaptureStopsByDefaultAndIsAppliedWhenAsked) {
-  if (!start(Target::postgres)) GTEST_SKIP();
+  if (!start(Target::postgres)) GTEST_SKIP() << "no PostgreSQL target in the harness (WEIR_TEST_PG_URL)";
   install_capture();
   db_->execute(fmt::format("ALTER TABLE {} RENAME COLUMN v TO label", src_));
   // Seen in order even with no change after it: the run stops there.

@@ -23,16 +23,7 @@ json across(const std::string& sql, json extra = json::object()) {
   return json{{"name", "query"}, {"arguments", arguments}};
 }
 
-class McpAcross : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (std::string why = test::mcp_sdk_missing(); !why.empty()) {
-      if (test::running_under_ci()) FAIL() << why;
-      GTEST_SKIP() << why;
-    }
-  }
-  test::TempDir dir_;
-};
+class McpAcross : public test::McpSdkTest {};
 
 TEST_F(McpAcross, AStatementOverTwoConnectionsIsAnsweredInPagesAndWritesAreRefused) {
   WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");

@@ -52,15 +52,8 @@ json query(const std::string& connection, const std::string& sql, json options =
   return call;
 }
 
-class McpCancel : public ::testing::Test {
+class McpCancel : public test::McpSdkTest {
  protected:
-  void SetUp() override {
-    if (std::string why = test::mcp_sdk_missing(); !why.empty()) {
-      if (test::running_under_ci()) FAIL() << why;
-      GTEST_SKIP() << why;
-    }
-  }
-
   void TearDown() override {
     // A failed run leaves no endless read behind on the shared servers.
     for (auto& [name, db] : databases_) {
@@ -101,8 +94,6 @@ class McpCancel : public ::testing::Test {
     }
     return count;
   }
-
-  test::TempDir dir_;
   std::map<std::string, test::TargetDatabase> databases_;
 };
 

@@ -22,23 +22,7 @@ json query(const std::string& connection, const std::string& sql, json extra = j
   return json{{"name", "query"}, {"arguments", arguments}};
 }
 
-class McpLimits : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (std::string why = test::mcp_sdk_missing(); !why.empty()) {
-      if (test::running_under_ci()) FAIL() << why;
-      GTEST_SKIP() << why;
-    }
-  }
-
-  std::string config(const std::string& body) {
-    std::string file = dir_.file("weir.yaml");
-    std::ofstream(file) << body;
-    return file;
-  }
-
-  test::TempDir dir_;
-};
+class McpLimits : public test::McpSdkTest {};
 
 TEST_F(McpLimits, EachConnectionsMcpBlockCapsItsPagesAndDeniesOrAllowsFunctions) {
   WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");

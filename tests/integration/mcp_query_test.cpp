@@ -57,22 +57,8 @@ void create_fixture(db::Connection& c, const std::string& family) {
   c.execute_script(test::read_file(std::string(WEIR_SOURCE_DIR) + "/tests/mcp/redteam/fixture_" + family + ".sql"));
 }
 
-class McpQuery : public ::testing::Test {
+class McpQuery : public test::McpSdkTest {
  protected:
-  void SetUp() override {
-    if (std::string why = test::mcp_sdk_missing(); !why.empty()) {
-      if (test::running_under_ci()) FAIL() << why;
-      GTEST_SKIP() << why;
-    }
-  }
-
-  std::string config(const std::string& body) {
-    std::string file = dir_.file("weir.yaml");
-    std::ofstream(file) << body;
-    return file;
-  }
-
-  test::TempDir dir_;
 };
 
 struct Target {

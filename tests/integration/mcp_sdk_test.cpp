@@ -16,29 +16,14 @@ namespace {
 
 using nlohmann::json;
 
-class McpSdk : public ::testing::Test {
+class McpSdk : public test::McpSdkTest {
  protected:
-  void SetUp() override {
-    if (std::string why = test::mcp_sdk_missing(); !why.empty()) {
-      if (test::running_under_ci()) FAIL() << why;
-      GTEST_SKIP() << why;
-    }
-  }
-
   json client(const std::string& config, const std::vector<json>& calls) {
     return test::mcp_sdk_client(config, calls, dir_.path().string());
   }
 
   // An agent's connections are read-only: a SQLite file must exist to be opened.
   void make_sqlite(const std::string& name) { test::open_sqlite(dir_.file(name)); }
-
-  std::string config(const std::string& body) {
-    std::string file = dir_.file("weir.yaml");
-    std::ofstream(file) << body;
-    return file;
-  }
-
-  test::TempDir dir_;
 };
 
 TEST_F(McpSdk, TheSdkClientConnectsListsTheToolsAndSeesEachConnectionsStatus) {

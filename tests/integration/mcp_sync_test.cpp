@@ -24,24 +24,9 @@ json sync_call(json arguments, json options = json::object()) {
   return call;
 }
 
-class McpSync : public ::testing::Test {
+class McpSync : public test::McpSdkTest {
  protected:
-  void SetUp() override {
-    if (std::string why = test::mcp_sdk_missing(); !why.empty()) {
-      if (test::running_under_ci()) FAIL() << why;
-      GTEST_SKIP() << why;
-    }
-  }
-
-  std::string config(const std::string& body) {
-    std::string file = dir_.file("weir.yaml");
-    std::ofstream(file) << body;
-    return file;
-  }
-
   std::unique_ptr<db::Connection> local_store() { return test::open_sqlite(dir_.file(".weir/local.db")); }
-
-  test::TempDir dir_;
 };
 
 TEST_F(McpSync, ATableIsCopiedIntoTheEmbeddedStoreOrAWritableConnectionAndNeverIntoAReadOnlyOne) {
