@@ -1,6 +1,8 @@
-// `weir mcp`: the Model Context Protocol server over stdio — JSON-RPC messages one per line on
-// stdin, replies on stdout, logs on stderr — serving the connections of the config file. Closing
-// stdin, SIGTERM or Ctrl-C ends it, cancelling on the server the statement a call runs.
+// `weir mcp`: the Model Context Protocol server, serving the connections of the config file —
+// over stdio (JSON-RPC messages one per line on stdin, replies on stdout, logs on stderr;
+// closing stdin ends it), or with `--http HOST:PORT` over Streamable HTTP at /mcp, each client
+// session with connections of its own, a bearer token from `--token-env VAR` required beyond
+// loopback. SIGTERM or Ctrl-C ends it, cancelling on the server the statement a call runs.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -18,11 +20,13 @@
 #include "mcp/connect_tool.hpp"
 #include "mcp/connection_tools.hpp"
 #include "mcp/explore_tools.hpp"
+#include "mcp/http_transport.hpp"
 #include "mcp/line_transport.hpp"
 #include "mcp/query_limits.hpp"
 #include "mcp/query_tools.hpp"
 #include "mcp/server.hpp"
 #include "mcp/sync_tool.hpp"
+#include "weir/error.hpp"
 #include "weir/log.hpp"
 
 namespace weir::cli {
@@ -52,28 +56,54 @@ Configured configured_connections(const Globals& globals) {
   return out;
 }
 
+// The server of one client: its own connections (the config file's, and those it adds), tools
+// over them.
+std::unique_ptr<mcp::Server> new_server(const Globals& globals, const Configured& configured) {
+  auto queries = std::make_shared<mcp::SafeQueries>(configured.connections, configured.writable, configured.limits);
+  std::vector<mcp::Tool> tools;
+  tools.push_back(mcp::connect_database_tool(queries));
+  tools.push_back(mcp::list_database_connections_tool(queries));
+  tools.push_back(mcp::list_remote_tables_tool(queries));
+  tools.push_back(mcp::describe_remote_table_tool(queries));
+  tools.push_back(mcp::query_tool(queries));
+  tools.push_back(mcp::explain_query_tool(queries));
+  tools.push_back(mcp::sync_table_tool(queries, [&globals] { return globals.local_store(); }));
+  return std::make_unique<mcp::Server>(std::move(tools), mcp::ServerInfo{"weir", WEIR_VERSION, ""});
+}
+
+struct McpFlags {
+  std::string http;       // HOST:PORT; empty: stdio
+  std::string token_env;  // the variable holding the bearer token
+};
+
+int serve(const Globals& globals, const McpFlags& flags) {
+  std::optional<mcp::HttpOptions> http;
+  if (!flags.http.empty()) {
+    http = mcp::HttpOptions{mcp::parse_http_endpoint(flags.http), {}};
+    if (!flags.token_env.empty()) http->token = mcp::bearer_token_from_env(flags.token_env);
+  } else if (!flags.token_env.empty()) {
+    throw Error(ErrorKind::config, "--token-env applies to --http only (stdio needs no token)");
+  }
+  Configured configured = configured_connections(globals);
+  std::stop_source stop;
+  StopSignals signals(stop);
+  if (http)
+    return mcp::serve_http([&globals, &configured] { return new_server(globals, configured); }, *http, stop.get_token());
+  std::unique_ptr<mcp::Server> server = new_server(globals, configured);
+  log::info("mcp: serving on stdio");
+  return mcp::serve_stdio(*server, stop.get_token());
+}
+
 }  // namespace
 
 void add_mcp_command(CLI::App& app, const Globals& globals, Action& action) {
-  auto* cmd = app.add_subcommand("mcp", "Serve the config file's connections to AI agents (Model Context Protocol, stdio)");
-  cmd->callback([&globals, &action] {
-    action = [&globals] {
-      Configured configured = configured_connections(globals);
-      auto queries = std::make_shared<mcp::SafeQueries>(configured.connections, configured.writable, configured.limits);
-      std::vector<mcp::Tool> tools;
-      tools.push_back(mcp::connect_database_tool(queries));
-      tools.push_back(mcp::list_database_connections_tool(queries));
-      tools.push_back(mcp::list_remote_tables_tool(queries));
-      tools.push_back(mcp::describe_remote_table_tool(queries));
-      tools.push_back(mcp::query_tool(queries));
-      tools.push_back(mcp::explain_query_tool(queries));
-      tools.push_back(mcp::sync_table_tool(queries, [&globals] { return globals.local_store(); }));
-      mcp::Server server(std::move(tools), mcp::ServerInfo{"weir", WEIR_VERSION, ""});
-      log::info("mcp: serving on stdio");
-      std::stop_source stop;
-      StopSignals signals(stop);
-      return mcp::serve_stdio(server, stop.get_token());
-    };
+  auto* cmd = app.add_subcommand("mcp", "Serve the config file's connections to AI agents (Model Context Protocol, stdio or HTTP)");
+  auto flags = std::make_shared<McpFlags>();
+  cmd->add_option("--http", flags->http, "Serve over Streamable HTTP at http://HOST:PORT/mcp instead of stdio (PORT 0: any free one)");
+  cmd->add_option("--token-env", flags->token_env,
+                  "Environment variable holding the bearer token HTTP clients must send (required unless HOST is loopback)");
+  cmd->callback([&globals, &action, flags] {
+    action = [&globals, flags] { return serve(globals, *flags); };
   });
 }
 

@@ -1,4 +1,4 @@
-// JSON-RPC 2.0 as MCP's stdio and HTTP transports carry it: one message per line, each a
+// JSON-RPC 2.0 as MCP's stdio and HTTP transports carry it: one message per line (per POST), each a
 // request (has an id, wants a reply), a notification (no id) or a response to something the
 // server asked. https://www.jsonrpc.org/specification
 #pragma once
@@ -17,6 +17,9 @@ enum class RpcCode : int {
   method_not_found = -32601,
   invalid_params = -32602,
   internal_error = -32603,
+  // Implementation-defined (-32000 to -32099): a request the HTTP transport refuses before any
+  // MCP handling (no session, a bad header, no token), as the SDK's own server answers them.
+  transport_error = -32000,
 };
 
 // A message the server answers with a JSON-RPC error; `id` is the request's when it was read.

@@ -1,6 +1,6 @@
-// Runs the official MCP TypeScript SDK client (tests/mcp/sdk_client.mjs, npm
-// @modelcontextprotocol/sdk pinned in tests/mcp/package-lock.json) against `weir mcp`, for the
-// MCP integration tests.
+// Runs the official MCP TypeScript SDK client (tests/mcp/sdk_client.mjs over stdio,
+// tests/mcp/sdk_http_client.mjs over Streamable HTTP; npm @modelcontextprotocol/sdk pinned in
+// tests/mcp/package-lock.json) against `weir mcp`, for the MCP integration tests.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -24,18 +24,39 @@ inline std::string mcp_sdk_missing() {
                                       : "the MCP SDK client is not installed (scripts/install-deps test runs npm ci in tests/mcp)";
 }
 
+inline const std::string kMcpTokenCanary = "Canary-Token-9f2e61b04d";  // the HTTP tests' bearer token
+
+// The JSON report a client script of tests/mcp prints for WEIR, CONFIG and `calls`, or null when
+// it failed; checks the canaries (password, token) appear in none of its output.
+inline nlohmann::json mcp_client_script(const std::string& script, const std::string& config,
+                                        const std::vector<nlohmann::json>& calls, const std::string& working_dir,
+                                        std::vector<std::string> env) {
+  std::vector<std::string> argv{"node", std::string(WEIR_SOURCE_DIR) + "/tests/mcp/" + script, WEIR_BINARY, config};
+  for (const nlohmann::json& call : calls) argv.push_back(call.dump());
+  env.push_back("WEIR_TEST_CANARY_PW=" + kMcpCanary);
+  auto r = run_program(argv, working_dir, env);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  for (const std::string& canary : {kMcpCanary, kMcpTokenCanary}) {
+    EXPECT_EQ(r.out.find(canary), std::string::npos) << r.out;
+    EXPECT_EQ(r.err.find(canary), std::string::npos) << r.err;
+  }
+  return r.exit_code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json{};
+}
+
 // The client's report (server info, tools, each call's result or error) for `weir --config
-// CONFIG mcp` given `calls`; null when the client failed. Checks the canary password appears in
-// none of its output.
+// CONFIG mcp` over stdio given `calls` (tests/mcp/sdk_client.mjs); null when the client failed.
 inline nlohmann::json mcp_sdk_client(const std::string& config, const std::vector<nlohmann::json>& calls,
                                      const std::string& working_dir) {
-  std::vector<std::string> argv{"node", std::string(WEIR_SOURCE_DIR) + "/tests/mcp/sdk_client.mjs", WEIR_BINARY, config};
-  for (const nlohmann::json& call : calls) argv.push_back(call.dump());
-  auto r = run_program(argv, working_dir, {"WEIR_TEST_CANARY_PW=" + kMcpCanary});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out.find(kMcpCanary), std::string::npos) << r.out;
-  EXPECT_EQ(r.err.find(kMcpCanary), std::string::npos) << r.err;
-  return r.exit_code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json{};
+  return mcp_client_script("sdk_client.mjs", config, calls, working_dir, {});
+}
+
+// The same over Streamable HTTP (tests/mcp/sdk_http_client.mjs): `weir --config CONFIG mcp --http
+// 127.0.0.1:0`, with `token` as its bearer token (empty: none), plus the raw HTTP probes.
+inline nlohmann::json mcp_http_client(const std::string& config, const std::vector<nlohmann::json>& calls,
+                                      const std::string& working_dir, const std::string& token = kMcpTokenCanary) {
+  std::vector<std::string> env;
+  if (!token.empty()) env.push_back("WEIR_TEST_MCP_TOKEN=" + token);
+  return mcp_client_script("sdk_http_client.mjs", config, calls, working_dir, env);
 }
 
 // A test of `weir mcp` through the SDK client, in a folder of its own: skipped with the reason
