@@ -76,6 +76,8 @@ struct McpFlags {
   std::string token_env;  // the variable holding the bearer token
 };
 
+constexpr std::string_view kStopping = "weir: stopping: cancelling the running calls (press Ctrl-C again to abort)\n";
+
 int serve(const Globals& globals, const McpFlags& flags) {
   std::optional<mcp::HttpOptions> http;
   if (!flags.http.empty()) {
@@ -86,7 +88,7 @@ int serve(const Globals& globals, const McpFlags& flags) {
   }
   Configured configured = configured_connections(globals);
   std::stop_source stop;
-  StopSignals signals(stop);
+  StopSignals signals(stop, kStopping);
   if (http)
     return mcp::serve_http([&globals, &configured] { return new_server(globals, configured); }, *http, stop.get_token());
   std::unique_ptr<mcp::Server> server = new_server(globals, configured);

@@ -31,6 +31,9 @@ constexpr const char* kPath = "/mcp";
 constexpr std::size_t kMaxBody = 4 << 20;  // a JSON-RPC message; SQL text, not data
 constexpr std::size_t kThreads = 16;       // requests served at once, long calls' streams included
 constexpr auto kTick = 250ms;              // heartbeats, dropped streams, the stop request
+// How long an idle connection is kept for the client's next request: it holds one of the
+// threads meanwhile, and a stopping server waits for it.
+constexpr std::time_t kKeepAliveSeconds = 2;
 
 void refuse(Response& res, int status, std::string_view text, const json& id = nullptr,
             RpcCode code = RpcCode::transport_error) {
@@ -280,6 +283,7 @@ int serve_http(NewServer new_server, const HttpOptions& options, std::stop_token
   // The library owns the queue it is given (its API takes a raw pointer).
   http.new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
   http.set_payload_max_length(kMaxBody);
+  http.set_keep_alive_timeout(kKeepAliveSeconds);
   route(http, mcp);
   HttpEndpoint bound = options.endpoint;
   bound.port = static_cast<std::uint16_t>(bind(http, options.endpoint));

@@ -9,6 +9,8 @@
 
 #include <chrono>
 #include <fstream>
+#include <future>
+#include <optional>
 #include <thread>
 
 #include "integration/mcp_sdk_client.hpp"
@@ -72,8 +74,8 @@ TEST_F(McpHttp, TheSdkClientQueriesPostgresOverHttpWithTheTokenAndIsRefusedWitho
   EXPECT_EQ(probes["initialize"], json::parse(R"({"status": 200, "content-type": "application/json",
       "message": null, "has_session_id": true})"));
   EXPECT_EQ(probes["initialized"], json::parse(R"({"status": 202, "message": null})"));
-  EXPECT_EQ(probes["no_session"], json::parse(R"({"status": 400,
-      "message": "Bad Request: Mcp-Session-Id header is required (the reply to initialize gives it)"})"));
+  EXPECT_EQ(probes["no_session"], json::parse(R"j({"status": 400,
+      "message": "Bad Request: Mcp-Session-Id header is required (the reply to initialize gives it)"})j"));
   EXPECT_EQ(probes["unknown_session"]["status"], 404);
   EXPECT_EQ(probes["bad_version"]["status"], 400);
   EXPECT_NE(probes["bad_version"]["message"].get<std::string>().find("`1900-01-01` (weir speaks 2025-11-25, "),
@@ -131,14 +133,28 @@ TEST_F(McpHttp, ACancelledQueryStopsOnTheDatabaseProgressComesOnTheStreamAndTheN
   EXPECT_EQ(report["server_exit"], json::parse(R"({"code": 0, "signal": null})")) << report["stderr"];
 }
 
-TEST_F(McpHttp, AClientThatDropsTheCallsStreamHasTheQueryCancelledOnTheDatabase) {
+TEST_F(McpHttp, AClientThatDropsTheCallsStreamHasTheQueryCancelledOnTheDatabaseWhileTheServerRuns) {
   std::string file = pg_config();
   if (file.empty()) GTEST_SKIP() << "PostgreSQL is needed (tests/harness/with-servers.sh)";
-  // close_after_ms closes the client: its fetch of the call's stream is aborted, nothing else.
-  json report = test::mcp_http_client(file, {query(kEndless, {{"close_after_ms", 500}})}, dir_.path().string());
+  // close_after_ms closes the client: its fetch of the call's stream is aborted, no message sent.
+  // The script then waits 8 s before it stops the server (which would cancel the read too), while
+  // this test watches the database: the read must go within 4 s of its start.
+  auto script = std::async(std::launch::async, [&] {
+    return test::mcp_http_client(file, {query(kEndless, {{"close_after_ms", 500}, {"then_wait_ms", 8000}})},
+                                 dir_.path().string());
+  });
+  std::optional<std::chrono::steady_clock::time_point> seen, gone;
+  while (!gone && script.wait_for(50ms) != std::future_status::ready) {
+    bool running = test::scalar(*pg_->connection, kRunning) != "0";
+    if (running && !seen) seen = std::chrono::steady_clock::now();
+    if (seen && !running) gone = std::chrono::steady_clock::now();
+  }
+  json report = script.get();
+  ASSERT_TRUE(seen && gone) << "the read was never seen, or never went";
+  EXPECT_LT(*gone - *seen, 4s) << "the read ran until the server stopped";
   ASSERT_EQ(report["calls"].size(), 1u) << report;
   EXPECT_TRUE(report["calls"][0].contains("error")) << report["calls"][0];
-  EXPECT_EQ(still_running(), "0");
+  EXPECT_EQ(report["server_exit"], json::parse(R"({"code": 0, "signal": null})")) << report["stderr"];
 }
 
 TEST_F(McpHttp, OnLoopbackNoTokenIsNeeded) {

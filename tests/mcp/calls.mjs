@@ -6,13 +6,15 @@
 //   "cancel_on_progress": true  cancel it when its first progress notification comes
 //   "close_after_ms": N         close the connection N ms into the call
 //   "timeout_ms": N             fail the call when no answer comes within N ms (SDK default 60 s)
+//   "then_wait_ms": N           wait N ms once it is over (the server keeps running meanwhile)
 // Returns one entry per call: its result or error, progress, and elapsed_ms. The SDK checks every
 // structuredContent against the tool's outputSchema.
 export async function makeCalls(client, calls) {
   const entries = [];
   let lastCursor = null;
   for (const call of calls) {
-    const { progress, cancel_after_ms, cancel_on_progress, close_after_ms, timeout_ms, ...request } = JSON.parse(call);
+    const { progress, cancel_after_ms, cancel_on_progress, close_after_ms, timeout_ms, then_wait_ms, ...request } =
+      JSON.parse(call);
     if (request.arguments?.cursor === "$last_cursor") request.arguments.cursor = lastCursor ?? "none";
     const abort = new AbortController();
     const options = { signal: abort.signal };
@@ -37,6 +39,7 @@ export async function makeCalls(client, calls) {
     }
     entry.elapsed_ms = Date.now() - started;
     entries.push(entry);
+    if (then_wait_ms) await new Promise((resolve) => setTimeout(resolve, then_wait_ms));
   }
   return entries;
 }
