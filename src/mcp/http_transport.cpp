@@ -261,6 +261,12 @@ void route(httplib::Server& http, McpEndpoint& mcp) {
 
 // Binds the endpoint; the port bound (the chosen one when asked for 0).
 int bind(httplib::Server& http, const HttpEndpoint& endpoint) {
+  // SO_REUSEADDR only: the library's default SO_REUSEPORT would let a second server share the
+  // port, each getting some of the clients, instead of failing.
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   int port = endpoint.port == 0 ? http.bind_to_any_port(endpoint.host)
                                 : (http.bind_to_port(endpoint.host, endpoint.port) ? endpoint.port : -1);
   if (port <= 0)

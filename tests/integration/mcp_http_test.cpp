@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <future>
 #include <optional>
@@ -168,6 +169,27 @@ TEST_F(McpHttp, OnLoopbackNoTokenIsNeeded) {
   EXPECT_EQ(report["probes"]["no_session"]["status"], 400);
   EXPECT_EQ(report["calls"][0]["result"]["structuredContent"]["rows"], json::parse(R"([{"answer": 42}])")) << report["calls"];
   EXPECT_EQ(report["server_exit"], json::parse(R"({"code": 0, "signal": null})")) << report["stderr"];
+}
+
+TEST(McpHttpFlags, APortTakenByAnotherServerIsOneLineAndExit1) {
+  test::TempDir dir;
+  test::Background first({"mcp", "--http", "127.0.0.1:0"}, dir.path().string());
+  std::string port;
+  for (int i = 0; i < 100 && port.empty(); ++i) {
+    std::string err = first.err();
+    const std::string serving = "serving on http://127.0.0.1:";
+    if (auto at = err.find(serving); at != std::string::npos)
+      port = err.substr(at + serving.size(), err.find("/mcp", at) - at - serving.size());
+    else
+      std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_FALSE(port.empty()) << first.err();
+  auto r = test::run_weir({"mcp", "--http", "127.0.0.1:" + port}, dir.path().string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "weir: connection error: cannot listen on 127.0.0.1:" + port +
+                       ": the port is taken, or the address is not this machine's\n");
+  first.signal(SIGTERM);
+  EXPECT_EQ(first.wait(), 0);
 }
 
 TEST(McpHttpFlags, ABadAddressOrAMissingTokenIsOneLineAndExit2) {
