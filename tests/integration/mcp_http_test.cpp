@@ -109,11 +109,11 @@ TEST_F(McpHttp, TheSdkClientQueriesPostgresOverHttpWithTheTokenAndIsRefusedWitho
   EXPECT_EQ(report["server_exit"], json::parse(R"({"code": 0, "signal": null})")) << report["stderr"];
 }
 
-TEST_F(McpHttp, ACancelledQueryStopsOnTheDatabaseProgressComesOnTheStreamAndTheNextCallIsAnswered) {
+TEST_F(McpHttp, PingAnswersDuringACallACancelledQueryStopsOnTheDatabaseAndProgressComesOnTheStream) {
   std::string file = pg_config();
   if (file.empty()) GTEST_SKIP() << "PostgreSQL is needed (tests/harness/with-servers.sh)";
   json report = test::mcp_http_client(file,
-                                      {query(kEndless, {{"cancel_after_ms", 500}}),
+                                      {query(kEndless, {{"ping_after_ms", 300}, {"cancel_after_ms", 1500}}),
                                        query("SELECT 1 AS answered", {{"timeout_ms", 20000}}),
                                        query(kEndless, {{"cancel_on_progress", true}}),
                                        query("SELECT 2 AS answered", {{"timeout_ms", 20000}})},
@@ -121,6 +121,9 @@ TEST_F(McpHttp, ACancelledQueryStopsOnTheDatabaseProgressComesOnTheStreamAndTheN
   ASSERT_EQ(report["calls"].size(), 4u) << report;
   const json& calls = report["calls"];
   EXPECT_NE(calls[0]["error"]["message"].get<std::string>().find("cancelled by the test"), std::string::npos) << calls[0];
+  // Ping does not wait behind the running call.
+  ASSERT_TRUE(calls[0].contains("ping_ms")) << calls[0];
+  EXPECT_LT(calls[0]["ping_ms"].get<int>(), 1000) << calls[0];
   // Answered in good time only if the endless read was stopped: a session runs calls in turn.
   EXPECT_EQ(calls[1]["result"]["structuredContent"]["rows"], json::parse(R"([{"answered": 1}])")) << calls[1];
   // A progress token brings a heartbeat a second on the call's event stream.
