@@ -139,8 +139,10 @@ TEST_F(ErrorLinesCdcApplyMariadb, ACheckConstraintNamesTheColumnItsConditionRead
   ASSERT_EQ(warnings.size(), 1u) << r.err;
   EXPECT_EQ(warnings[0],
             fmt::format("warning pipelines.{0}.output.sql_apply: table `{1}` rejected the row with key id=3 (source "
-                        "position {2}): check `n_range` (`n` < 100) refuses column `n` = \"123.45\": TODO "
-                        "CONSTRAINT `n_range` failed for `{3}`.`{1}`",
+                        "position {2}): check `n_range` (`n` < 100) refuses column `n` = \"123.45\": upserting "
+                        "rows 1\u2013" "1 of the batch into `{1}` through a stage: running statement: CONSTRAINT "
+                        "`n_range` failed for `{3}`.`{1}` [errno 4025, SQLSTATE 23000]; it goes to the dead letters, as "
+                        "do later rejected rows (counted in the progress lines and the summary)",
                         pipeline_, dst_, position, database));
   EXPECT_EQ(test::scalar(*target_->connection, "SELECT count(*) FROM " + dst_), "1") << "the change before it committed";
 }

@@ -139,7 +139,10 @@ TEST_F(ErrorLinesMariadb, ACheckConstraintViolationNamesTheColumnItsConditionRea
   ASSERT_EQ(warnings.size(), 1u) << r.err;
   EXPECT_EQ(warnings[0], fmt::format("warning pipelines.p.output.sql_write: table `{0}` rejected the row with key id=2 "
                                      "(source position {{\"id\":2}}): check `{0}_v` (`v` >= 0) refuses column `v` = -2: "
-                                     "TODO CONSTRAINT `{0}_v` failed for `{1}`.`{0}`",
+                                     "writing rows 1\u2013" "1 of the batch to `{0}`: running statement: CONSTRAINT "
+                                     "`{0}_v` failed for `{1}`.`{0}` [errno 4025, SQLSTATE 23000]; it goes to the "
+                                     "dead letters, as do later rejected rows (counted in the progress lines and the "
+                                     "summary)",
                                      table_, database));
   EXPECT_EQ(test::scalar(*db_, "SELECT count(*) FROM " + table_), "2") << "the rows around it were written";
 }
