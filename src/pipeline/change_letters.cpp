@@ -207,17 +207,20 @@ std::optional<StoredChange> decode_older_change(std::string_view record, std::st
   change.op = op_named(op);
   const std::string table = r["table"].get<std::string>();
   const auto dot = table.find('.');
-  change.source = dot == std::string::npos ? SourceTable{"", table} : SourceTable{table.substr(0, dot), table.substr(dot + 1)};
+  change.source = dot == std::string::npos ? SourceTable{"", table}
+                                           : SourceTable{table.substr(0, dot), table.substr(dot + 1)};
   change.position = *at;
   change.after = decode_position(original_values);
   try {
     change.columns = older_columns(original, change.after);
     if (change.op == ChangeOp::remove) change.before = change.after;  // a delete's row is its before image
     else if (r.contains("before") && r["before"].is_object())
-      for (const Column& c : change.columns) change.before.push_back(value_of_json(r["before"].value(c.name, nlohmann::ordered_json()), c.type, c.name));
+      for (const Column& c : change.columns)
+        change.before.push_back(value_of_json(r["before"].value(c.name, nlohmann::ordered_json()), c.type, c.name));
     for (const auto& name : r.value("unchanged", nlohmann::ordered_json::array())) {
       auto it = std::ranges::find(change.columns, name.get<std::string>(), &Column::name);
-      if (it == change.columns.end()) throw Error(ErrorKind::data, fmt::format("unsent column {} is unknown", name.dump()));
+      if (it == change.columns.end())
+        throw Error(ErrorKind::data, fmt::format("unsent column {} is unknown", name.dump()));
       change.unsent.push_back(static_cast<std::size_t>(it - change.columns.begin()));
     }
   } catch (const nlohmann::json::exception& e) {

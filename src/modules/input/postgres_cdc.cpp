@@ -414,7 +414,8 @@ class PostgresCdc final : public pipeline::Input {
         step();
       } catch (Error& e) {
         // A change that cannot be decoded or applied names where it stands in the stream.
-        if (e.kind() == ErrorKind::data) throw e.add_context(batcher_->where(replication_ ? replication_->data_lsn() : 0));
+        if (e.kind() == ErrorKind::data)
+          throw e.add_context(batcher_->where(replication_ ? replication_->data_lsn() : 0));
         if (e.kind() != ErrorKind::connection || stop_.stop_requested()) throw;
         reconnect(e);
       }
