@@ -46,6 +46,7 @@ bool ChangeBatcher::wanted(const KnownRelation& table, ChangeOp op) const {
 }
 
 void ChangeBatcher::feed(const PgOutputDecoder& decoder, MessageKind kind) {
+  taking_ = nullptr;
   switch (kind) {
     case MessageKind::begin:
       transaction_ = decoder.begin();
@@ -89,6 +90,7 @@ std::span<Value> ChangeBatcher::append(const KnownRelation& table, ChangeOp op) 
 }
 
 void ChangeBatcher::feed(DecodedChange& change) {
+  taking_ = nullptr;
   add_row(change.op, change.relation, change.old_kind, ReadTuple{change.old_tuple}, ReadTuple{change.new_tuple});
 }
 
@@ -106,6 +108,7 @@ void ChangeBatcher::add_row(ChangeOp op, std::uint32_t relation, char old_kind, 
     ++index_;
     return;
   }
+  taking_ = &table;
   const auto& columns = table.relation.columns;
   std::span<Value> cells = append(table, op);
   const std::size_t row = filling_.rows() - 1;
@@ -125,7 +128,16 @@ void ChangeBatcher::add_row(ChangeOp op, std::uint32_t relation, char old_kind, 
   } else if (op == ChangeOp::remove) {
     std::ranges::copy(cells, filling_.set_before(row).begin());
   }
+  taking_ = nullptr;
   ++index_;
+}
+
+std::string ChangeBatcher::where(Lsn message_lsn) const {
+  if (!in_transaction_) return fmt::format("the message at LSN {}", format_lsn(message_lsn));
+  const std::string table =
+      taking_ ? fmt::format("table {}.{}, ", taking_->relation.schema, taking_->relation.name) : std::string();
+  return fmt::format("{}source position {}:{} (transaction {})", table, format_lsn(transaction_.final_lsn), index_,
+                     transaction_.xid);
 }
 
 void ChangeBatcher::add_truncate(const TruncateMessage& truncate) {

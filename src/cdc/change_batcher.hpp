@@ -57,6 +57,10 @@ class ChangeBatcher {
   // The next batch ready, swapped into `out`, and its checkpoint; false when none is.
   bool next(Batch& out, std::string& checkpoint);
   bool in_transaction() const noexcept { return in_transaction_; }
+  // Where a message that could not be taken in stands, for its error: the table and source
+  // position (commit LSN:index) of the change being taken in and its transaction, or the
+  // transaction's next position, or outside one `message_lsn` (where the server sent it).
+  std::string where(Lsn message_lsn) const;
   RelationCache& relations() noexcept { return relations_; }
 
  private:
@@ -83,6 +87,7 @@ class ChangeBatcher {
   BeginMessage transaction_;
   bool in_transaction_ = false;
   std::uint64_t index_ = 0;         // of the next change in the open transaction
+  const KnownRelation* taking_ = nullptr;  // the table of the change being taken in, while it is
   std::uint64_t delivered_ = 0;     // changes of the open transaction appended so far
   StreamPosition last_row_;         // the position of the last change appended
   std::optional<StreamPosition> position_;  // after the last whole transaction (or keepalive)

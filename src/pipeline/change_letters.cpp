@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "pipeline/checkpoint.hpp"
@@ -68,6 +69,50 @@ std::vector<Column> columns_of(const nlohmann::ordered_json& list) {
     c.primary_key = entry.at(2).get<bool>();
     c.native_type = entry.at(3).get<std::string>();
     c.native_type_id = entry.at(4).get<std::uint32_t>();
+    columns.push_back(std::move(c));
+  }
+  return columns;
+}
+
+// "16/B3748:3": a change's commit LSN and index, as to_string(ChangePosition) writes them.
+std::optional<ChangePosition> position_named(std::string_view text) {
+  const auto slash = text.find('/'), colon = text.rfind(':');
+  if (slash == std::string_view::npos || colon == std::string_view::npos || colon < slash) return std::nullopt;
+  auto read = [](std::string_view part, std::uint64_t& out, int base) {
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), out, base);
+    return !part.empty() && ec == std::errc{} && end == part.data() + part.size();
+  };
+  std::uint64_t high = 0, low = 0, index = 0;
+  if (!read(text.substr(0, slash), high, 16) || !read(text.substr(slash + 1, colon - slash - 1), low, 16) ||
+      !read(text.substr(colon + 1), index, 10) || high > 0xFFFFFFFF || low > 0xFFFFFFFF)
+    return std::nullopt;
+  return ChangePosition{.commit_lsn = high << 32 | low, .index = index};
+}
+
+// A value of an older letter's JSON before image, as a value of its column's `type` (the row
+// after the change tells it; null: it does not). Bytes were kept as base64 only.
+Value value_of_json(const nlohmann::ordered_json& j, Type type, const std::string& column) {
+  if (j.is_null()) return Value();
+  if (j.is_boolean() && (type == Type::boolean || type == Type::null)) return Value(j.get<bool>());
+  if (type == Type::json) return Value(Json{j.dump()});
+  if (j.is_number_integer() && (type == Type::int64 || type == Type::null)) return Value(j.get<std::int64_t>());
+  if (j.is_number() && (type == Type::float64 || type == Type::null)) return Value(j.get<double>());
+  if (j.is_string() && type != Type::bytes && type != Type::array)
+    if (auto v = value_from_text(type == Type::null ? Type::text : type, j.get<std::string>())) return std::move(*v);
+  throw Error(ErrorKind::data, fmt::format("its before image's `{}` ({}) cannot be read back as a {}", column, j.dump(),
+                                           to_string(type)));
+}
+
+// The older letter's columns: the names of its original record, typed as its values.
+std::vector<Column> older_columns(std::string_view original, const std::vector<Value>& values) {
+  auto names = nlohmann::ordered_json::parse(original);
+  if (!names.is_object() || names.size() != values.size())
+    throw Error(ErrorKind::data, "its original record's names and values differ in number");
+  std::vector<Column> columns;
+  for (auto it = names.begin(); it != names.end(); ++it) {
+    Column c;
+    c.name = it.key();
+    c.type = values[columns.size()].type();
     columns.push_back(std::move(c));
   }
   return columns;
@@ -145,6 +190,42 @@ StoredChange decode_change(std::string_view text) {
   if (change.after.size() != change.columns.size() ||
       (!change.before.empty() && change.before.size() != change.columns.size()))
     throw Error(ErrorKind::data, "the stored change's values and columns differ in number");
+  return change;
+}
+
+std::optional<StoredChange> decode_older_change(std::string_view record, std::string_view original,
+                                                std::string_view original_values, std::string_view position) {
+  const auto r = nlohmann::ordered_json::parse(record, nullptr, false);
+  if (r.is_discarded() || !r.is_object() || !r.contains("op") || !r["op"].is_string() || !r.contains("table") ||
+      !r["table"].is_string())
+    return std::nullopt;
+  // A plain row's position is its cursor's values, never LSN:index.
+  const auto at = position_named(position);
+  const std::string op = r["op"].get<std::string>();
+  if (!at || std::ranges::none_of(kOps, [&](ChangeOp o) { return to_string(o) == op; })) return std::nullopt;
+  StoredChange change;
+  change.op = op_named(op);
+  const std::string table = r["table"].get<std::string>();
+  const auto dot = table.find('.');
+  change.source = dot == std::string::npos ? SourceTable{"", table}
+                                           : SourceTable{table.substr(0, dot), table.substr(dot + 1)};
+  change.position = *at;
+  change.after = decode_position(original_values);
+  try {
+    change.columns = older_columns(original, change.after);
+    if (change.op == ChangeOp::remove) change.before = change.after;  // a delete's row is its before image
+    else if (r.contains("before") && r["before"].is_object())
+      for (const Column& c : change.columns)
+        change.before.push_back(value_of_json(r["before"].value(c.name, nlohmann::ordered_json()), c.type, c.name));
+    for (const auto& name : r.value("unchanged", nlohmann::ordered_json::array())) {
+      auto it = std::ranges::find(change.columns, name.get<std::string>(), &Column::name);
+      if (it == change.columns.end())
+        throw Error(ErrorKind::data, fmt::format("unsent column {} is unknown", name.dump()));
+      change.unsent.push_back(static_cast<std::size_t>(it - change.columns.begin()));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorKind::data, fmt::format("the letter's original record is damaged ({})", e.what()));
+  }
   return change;
 }
 

@@ -13,6 +13,20 @@
 //
 // A plain row's letter holds its values only, in the second line's form: its first character
 // tells the two apart.
+//
+// Letters of a change stream written before the typed form (weir before 2026-12-06) hold the
+// row after the change only, typed, as a plain row's (`original_values`, with `original` its
+// column names), and the change itself as JSON in `record`:
+//
+//   record           {"op":"update","table":"public.orders","position":"0/16B3748:3",
+//                     "before":{"id":3,"note":null},"after":{"id":4,"note":"x"},"unchanged":["doc"]}
+//   original         {"id":4,"note":"x"}
+//   original_values  [["int64","4"],["text","x"]]
+//   position         0/16B3748:3
+//
+// decode_older_change reads them back as far as they tell: no key flags (sql_apply then finds
+// rows by the target's primary key), no transaction id or commit time, the before image typed
+// as the row's columns (a delete's is its row, exact).
 #pragma once
 
 #include <cstddef>
@@ -42,6 +56,11 @@ std::string encode_change(const Batch& rows, std::size_t row);
 bool holds_change(std::string_view original_values) noexcept;
 // Throws Error{data} naming what is wrong when `text` was not made by encode_change.
 StoredChange decode_change(std::string_view text);
+// A letter of the older form above read back as its change; nullopt when `record` holds no
+// change (a plain row's letter). Throws Error{data} naming what is wrong when it holds one
+// that cannot be read back.
+std::optional<StoredChange> decode_older_change(std::string_view record, std::string_view original,
+                                                std::string_view original_values, std::string_view position);
 // Appends `change` to `out` (whose schema has the change's columns) as the change it was,
 // ending a source transaction: a replayed change commits on its own.
 void append_stored_change(Batch& out, const StoredChange& change);

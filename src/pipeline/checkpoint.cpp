@@ -13,7 +13,7 @@ namespace {
 
 constexpr Type kTypes[] = {Type::null,   Type::boolean, Type::int64,     Type::float64,     Type::decimal,
                            Type::text,   Type::bytes,   Type::date,      Type::time,        Type::timestamp,
-                           Type::timestamptz, Type::interval, Type::uuid, Type::json};
+                           Type::timestamptz, Type::interval, Type::uuid, Type::json, Type::array};
 
 template <class T>
 std::optional<T> number(std::string_view text) {
@@ -83,6 +83,8 @@ class StringReader {
   std::size_t pos_ = 0;
 };
 
+std::vector<Value> decode_values(std::string_view text);
+
 }  // namespace
 
 std::optional<Type> type_named(std::string_view name) {
@@ -116,7 +118,7 @@ std::optional<Value> value_from_text(Type type, std::string_view text) {
     case Type::interval: return wrap(parse_interval(text));
     case Type::uuid: return wrap(parse_uuid(text));
     case Type::json: return Value(Json{std::string(text)});
-    case Type::array: return std::nullopt;
+    case Type::array: return Value(Array{decode_values(text)});
   }
   return std::nullopt;
 }
@@ -128,30 +130,41 @@ std::string encode_position(std::span<const Value> values) {
     out += '[';
     append_json_string(out, to_string(v.type()));
     out += ',';
-    // Bytes travel as their raw octets inside the JSON string (escaped), not base64.
+    // Bytes travel as their raw octets inside the JSON string (escaped), not base64; an array
+    // as its items encoded the same way, that text in turn one JSON string.
     if (const Bytes* b = v.get_if<Bytes>()) append_json_string(out, b->data);
+    else if (const Array* a = v.get_if<Array>()) append_json_string(out, encode_position(a->items));
     else append_json_string(out, v.to_text());
     out += ']';
   }
   return out + "]";
 }
 
-std::vector<Value> decode_position(std::string_view text) {
+namespace {
+
+// decode_position without its message: an array's items are read by the same loop.
+std::vector<Value> decode_values(std::string_view text) {
   std::vector<Value> values;
+  StringReader reader(text);
+  while (auto type_name = reader.next()) {
+    auto value_text = reader.next();
+    auto type = type_named(*type_name);
+    if (!value_text || !type) throw Error(ErrorKind::config, fmt::format("unknown type `{}`", *type_name));
+    auto value = value_from_text(*type, *value_text);
+    if (!value) throw Error(ErrorKind::config, fmt::format("`{}` is not a {}", *value_text, *type_name));
+    values.push_back(std::move(*value));
+  }
+  return values;
+}
+
+}  // namespace
+
+std::vector<Value> decode_position(std::string_view text) {
   try {
-    StringReader reader(text);
-    while (auto type_name = reader.next()) {
-      auto value_text = reader.next();
-      auto type = type_named(*type_name);
-      if (!value_text || !type) throw Error(ErrorKind::config, fmt::format("unknown type `{}`", *type_name));
-      auto value = value_from_text(*type, *value_text);
-      if (!value) throw Error(ErrorKind::config, fmt::format("`{}` is not a {}", *value_text, *type_name));
-      values.push_back(std::move(*value));
-    }
+    return decode_values(text);
   } catch (Error& e) {
     throw Error(ErrorKind::config, fmt::format("stored checkpoint `{}` is damaged: {}", text, e.what()));
   }
-  return values;
 }
 
 }  // namespace weir::pipeline

@@ -3,6 +3,11 @@
 // values (a timestamp stays a timestamp, a decimal stays exact).
 //
 //   [["timestamp","2024-03-01 10:00:00.250000"],["int64","42"]]
+//
+// An array's text is its items in this same form, as one JSON string (so NULL items, nested
+// arrays and any quoting come back exactly): text[] {"a,b",NULL} is
+//
+//   ["array","[[\"text\",\"a,b\"],[\"null\",\"\"]]"]
 #pragma once
 
 #include <optional>

@@ -50,6 +50,11 @@ LetterReplay::LetterReplay(const std::vector<DeadLetterTable::Stored>& letters) 
         letters_.push_back(Letter{stored.id, stored.position, {}, {}, decode_change(stored.original_values)});
         continue;
       }
+      // A change letter of a weir version before the typed form: its record holds the change.
+      if (auto older = decode_older_change(stored.record, stored.original, stored.original_values, stored.position)) {
+        letters_.push_back(Letter{stored.id, stored.position, {}, {}, std::move(*older)});
+        continue;
+      }
       Letter letter{stored.id, stored.position, names_of(stored.original), decode_position(stored.original_values), {}};
       if (letter.names.size() != letter.values.size())
         throw Error(ErrorKind::data, "its original record's names and values differ in number");

@@ -156,6 +156,98 @@ TEST_P(CdcDeadLetterReplay, RefusedChangesComeBackAsTheChangesTheyWereOnceTheTar
   EXPECT_EQ(rows(), "1:1:a 2:2:b2 5:2:e 6:1:f 7:1:g 14:2:d");
 }
 
+// Letters as a weir version before the typed form wrote them (before commit 171b892): the row
+// after the change typed as a plain row's (`original`, `original_values`), the change as JSON in
+// `record` only. A replay reads them back as the changes they were, rows found by the target's
+// primary key: the update, the insert, the delete, the key moved by its JSON before image.
+TEST_P(CdcDeadLetterReplay, LettersOfTheOlderFormComeBackAsTheChangesTheyWere) {
+  if (!start()) GTEST_SKIP() << test::no_server_reason(GetParam().url_variable);
+  db_->execute(fmt::format("INSERT INTO {} VALUES (1, 1, 'a'), (2, 1, 'b'), (3, 1, 'c'), (4, 1, 'd')", src_));
+  ASSERT_EQ(run_once(file_).exit_code, 0);
+  target_->connection->execute(fmt::format("INSERT INTO {} VALUES (1, 3)", child_));
+  db_->execute(fmt::format("UPDATE {} SET g = 2, note = 'b2' WHERE id = 2", src_));
+  db_->execute(fmt::format("INSERT INTO {} VALUES (5, 2, 'e')", src_));
+  db_->execute(fmt::format("DELETE FROM {} WHERE id = 3", src_));
+  db_->execute(fmt::format("UPDATE {} SET id = 14, g = 2 WHERE id = 4", src_));
+  ASSERT_EQ(run_once(file_).exit_code, 3);
+  const std::vector<std::pair<std::string, std::string>> older{
+      {R"({"id":2,"g":2,"note":"b2"})", R"([["int64","2"],["int64","2"],["text","b2"]])"},
+      {R"({"id":5,"g":2,"note":"e"})", R"([["int64","5"],["int64","2"],["text","e"]])"},
+      {R"({"id":3,"g":null,"note":null})", R"([["int64","3"],["null",""],["null",""]])"},
+      {R"({"id":14,"g":2,"note":"d"})", R"([["int64","14"],["int64","2"],["text","d"]])"}};
+  const std::vector<std::string> ids = lines_of(letters("id"));
+  ASSERT_EQ(ids.size(), older.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const std::vector<Value> params{Value(older[i].first), Value(older[i].second), Value(ids[i])};
+    auto& target = *target_->connection;
+    EXPECT_EQ(target.execute(fmt::format("UPDATE {} SET original = {}, original_values = {} WHERE id = {}", letters_,
+                                         target.dialect().placeholder(1), target.dialect().placeholder(2),
+                                         target.dialect().placeholder(3)),
+                             params),
+              1u);
+  }
+  target_->connection->execute(fmt::format("INSERT INTO {} VALUES (2)", grp_));
+  target_->connection->execute("DELETE FROM " + child_);
+  auto fixed = replay();
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.out << fixed.err;
+  EXPECT_THAT(fixed.out, HasSubstr(fmt::format("pipeline {}: replayed 4 dead letters: ", pipeline_)));
+  EXPECT_EQ(test::scalar(*target_->connection, "SELECT count(*) FROM " + letters_), "0");
+  EXPECT_EQ(rows(), "1:1:a 2:2:b2 5:2:e 14:2:d");
+}
+
+// Array columns (text[] with NULL items, quotes, backslashes, commas and braces; int[][]) in a
+// refused change: the letter keeps them typed, and the replay writes them into the target
+// exactly as the source holds them.
+class CdcArrayLetterReplay : public CdcDeadLetterReplay {
+ protected:
+  std::string arrays(db::Connection& db, const std::string& table) {
+    return test::scalar(db, fmt::format("SELECT string_agg(id || ':' || tags::text || ':' || coalesce(grid::text, '-'), ' ' "
+                                        "ORDER BY id) FROM {}",
+                                        table));
+  }
+};
+
+TEST_P(CdcArrayLetterReplay, AnArrayColumnComesBackExactly) {
+  target_ = test::open_target(GetParam().url_variable, dir_, "dst.db");
+  if (!target_) GTEST_SKIP() << test::no_server_reason(GetParam().url_variable);
+  src_ = table("src", "id bigint PRIMARY KEY, g bigint NOT NULL, tags text[], grid int[]");
+  grp_ = "grp_" + s_, dst_ = "dst_" + s_, child_ = "child_" + s_, letters_ = "letters_" + s_;
+  target_->connection->execute(fmt::format("CREATE TABLE {} (id bigint PRIMARY KEY)", grp_));
+  target_->connection->execute(fmt::format("INSERT INTO {} VALUES (1)", grp_));
+  target_->connection->execute(fmt::format(
+      "CREATE TABLE {} (id bigint PRIMARY KEY, g bigint NOT NULL REFERENCES {} (id), tags text[], grid int[])", dst_,
+      grp_));
+  file_ = pipeline_file({src_}, "\"${WEIR_TEST_PG_URL}\"", "",
+                        fmt::format("sql_apply: {{ connection: dst, tables: {{ public.{}: {} }} }}", src_, dst_),
+                        target_->yaml_url);
+  test::write_file(file_, test::read_file(file_) + fmt::format("    dead_letter: {{ connection: dst, table: {} }}\n", letters_));
+  ASSERT_EQ(run_once(file_).exit_code, 0);
+
+  db_->execute(fmt::format(R"(INSERT INTO {} VALUES (1, 1, ARRAY['plain', NULL, 'say "hi"', 'back\slash', 'a,b', )"
+                           R"('{{x}}', '', 'NULL'], '{{{{1,2}},{{3,NULL}}}}'))",
+                           src_));
+  db_->execute(fmt::format(R"(INSERT INTO {} VALUES (2, 2, ARRAY[NULL, 'two words', '"', '\'], '{{{{-1}},{{NULL}}}}'))",
+                           src_));
+  db_->execute(fmt::format("INSERT INTO {} VALUES (3, 2, '{{}}', NULL)", src_));
+  auto refused = run_once(file_);
+  EXPECT_EQ(refused.exit_code, 3) << refused.err;
+  EXPECT_EQ(test::scalar(*target_->connection, "SELECT count(*) FROM " + letters_), "2");
+  const std::string source = arrays(*db_, src_);
+  EXPECT_EQ(source,
+            R"(1:{plain,NULL,"say \"hi\"","back\\slash","a,b","{x}","","NULL"}:{{1,2},{3,NULL}} )"
+            R"(2:{NULL,"two words","\"","\\"}:{{-1},{NULL}} 3:{}:-)");
+  EXPECT_EQ(arrays(*target_->connection, dst_), source.substr(0, source.find(" 2:")));
+
+  target_->connection->execute(fmt::format("INSERT INTO {} VALUES (2)", grp_));
+  auto fixed = replay();
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.out << fixed.err;
+  EXPECT_EQ(test::scalar(*target_->connection, "SELECT count(*) FROM " + letters_), "0");
+  EXPECT_EQ(arrays(*target_->connection, dst_), source) << "the arrays as the source holds them";
+}
+
+INSTANTIATE_TEST_SUITE_P(Targets, CdcArrayLetterReplay, ::testing::Values(Target{"Postgres", "WEIR_TEST_PG_URL"}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
 const Target kTargets[] = {{"Postgres", "WEIR_TEST_PG_URL"}, {"Mariadb", "WEIR_TEST_MYSQL_URL"}, {"Sqlite", nullptr}};
 INSTANTIATE_TEST_SUITE_P(Targets, CdcDeadLetterReplay, ::testing::ValuesIn(kTargets),
                          [](const auto& info) { return std::string(info.param.name); });

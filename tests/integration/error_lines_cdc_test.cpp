@@ -5,7 +5,8 @@
 //     database's message names no column (PostgreSQL's "value too long for type character
 //     varying(3)", "numeric field overflow"), weir names it from the target's catalog;
 //   - a jsonl file that cannot be written (a full disk) or opened (no permission);
-//   - a postgres_cdc table that does not exist, and one its publication leaves out.
+//   - a postgres_cdc table that does not exist, and one its publication leaves out;
+//   - a change postgres_cdc cannot read mid-stream (a value in a binary form weir does not read).
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -32,7 +33,8 @@ struct Target {
 
 void PrintTo(const Target& t, std::ostream* os) { *os << t.name; }
 
-class ErrorLinesCdcApply : public PostgresCdcTest, public ::testing::WithParamInterface<Target> {
+// A postgres_cdc pipeline into sql_apply on a target database, dst_ dropped at the end.
+class ApplyTargetTest : public PostgresCdcTest {
  protected:
   void TearDown() override {
     if (target_) target_->connection->execute("DROP TABLE IF EXISTS " + dst_);
@@ -42,6 +44,10 @@ class ErrorLinesCdcApply : public PostgresCdcTest, public ::testing::WithParamIn
   std::optional<test::TargetDatabase> target_;
   std::string dst_;
 };
+
+class ErrorLinesCdcApply : public ApplyTargetTest, public ::testing::WithParamInterface<Target> {};
+
+using ErrorLinesCdcApplyMariadb = ApplyTargetTest;
 
 // One refused change per run (a run's first rejected row is the one it names in a line).
 TEST_P(ErrorLinesCdcApply, AValueTheTargetRefusesNamesTheTableTheColumnTheKeyAndThePosition) {
@@ -109,6 +115,38 @@ const Target kApplyTargets[] = {
 INSTANTIATE_TEST_SUITE_P(Targets, ErrorLinesCdcApply, ::testing::ValuesIn(kApplyTargets),
                          [](const auto& info) { return std::string(info.param.name); });
 
+// MariaDB names only the CHECK a row breaks ("CONSTRAINT `n_range` failed for `db`.`t`"): the
+// line names the column its condition reads, with the value, on the real server.
+TEST_F(ErrorLinesCdcApplyMariadb, ACheckConstraintNamesTheColumnItsConditionReads) {
+  target_ = test::open_target("WEIR_TEST_MYSQL_URL", dir_, "dst.db");
+  if (!target_) GTEST_SKIP() << test::no_server_reason("WEIR_TEST_MYSQL_URL");
+  const std::string src = table("src", "id bigint PRIMARY KEY, n numeric");
+  dst_ = "dst_" + s_;
+  target_->connection->execute(
+      fmt::format("CREATE TABLE {} (id bigint PRIMARY KEY, n decimal(10,2), CONSTRAINT n_range CHECK (n < 100))", dst_));
+  std::string file = pipeline_file({src}, "\"${WEIR_TEST_PG_URL}\"", "",
+                                   fmt::format("sql_apply: {{ connection: dst, tables: {{ public.{}: {} }} }}", src, dst_),
+                                   target_->yaml_url);
+  test::write_file(file, test::read_file(file) + fmt::format("    dead_letter: {{ connection: dst, table: {}_letters }}\n", dst_));
+  ASSERT_EQ(run_once(file).exit_code, 0);
+  db_->execute(fmt::format("INSERT INTO {} VALUES (1, 1.5)", src));
+  db_->execute(fmt::format("INSERT INTO {} VALUES (3, 123.45)", src));
+  auto r = run_once(file);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  const std::string position = test::scalar(*target_->connection, fmt::format("SELECT position FROM {}_letters", dst_));
+  const std::string database = test::scalar(*target_->connection, "SELECT DATABASE()");
+  auto warnings = lines_with(r.err, "warning");
+  ASSERT_EQ(warnings.size(), 1u) << r.err;
+  EXPECT_EQ(warnings[0],
+            fmt::format("warning pipelines.{0}.output.sql_apply: table `{1}` rejected the row with key id=3 (source "
+                        "position {2}): check `n_range` (`n` < 100) refuses column `n` = \"123.45\": upserting "
+                        "rows 1\u2013" "1 of the batch into `{1}` through a stage: running statement: CONSTRAINT "
+                        "`n_range` failed for `{3}`.`{1}` [errno 4025, SQLSTATE 23000]; it goes to the dead letters, as "
+                        "do later rejected rows (counted in the progress lines and the summary)",
+                        pipeline_, dst_, position, database));
+  EXPECT_EQ(test::scalar(*target_->connection, "SELECT count(*) FROM " + dst_), "1") << "the change before it committed";
+}
+
 class ErrorLinesCdc : public PostgresCdcTest {
  protected:
   std::vector<std::string> failures(const test::CommandResult& r) { return lines_with(r.err, "failed"); }
@@ -129,9 +167,8 @@ TEST_F(ErrorLinesCdc, AJsonlFileThatCannotBeWrittenNamesTheStageTheFileAndThePos
   ASSERT_EQ(lines.size(), 1u) << r.err;
   EXPECT_EQ(std::regex_replace(lines[0], std::regex("[0-9A-F]+/[0-9A-F]+:0"), "LSN:0"),
             fmt::format("weir: pipeline {0} failed: {1}: pipelines.{0}.output.jsonl writing to /dev/full: /dev/full "
-                        "is full: free space and run again; nothing of the failed batch was committed: pipelines.{0}."
-                        "output.jsonl: writing /dev/full (the lines from source position LSN:0 on): No space left on "
-                        "device",
+                        "is full: free space and run again; nothing of the failed batch was committed: writing "
+                        "/dev/full (the lines from source position LSN:0 on): No space left on device",
                         pipeline_, file));
 }
 
@@ -144,7 +181,7 @@ TEST_F(ErrorLinesCdc, AJsonlFileThatCannotBeOpenedNamesTheStageAndTheFile) {
   auto lines = failures(r);
   ASSERT_EQ(lines.size(), 1u) << r.err;
   EXPECT_EQ(lines[0], fmt::format("weir: pipeline {0} failed: {1}: pipelines.{0}.output.jsonl writing to {2}: "
-                                  "pipelines.{0}.output.jsonl: opening {2}: No such file or directory",
+                                  "opening {2}: No such file or directory",
                                   pipeline_, file, dir_.file("missing/out.jsonl")));
 }
 
@@ -194,6 +231,34 @@ TEST_F(ErrorLinesCdc, ASchemaChangeThatStopsTheStreamNamesTheTableTheColumnAndTh
                         "input.postgres_cdc.schema_changes.drop_column to `apply` (weir alters the target) or `ignore` "
                         "(the target is left as it is), and run again; nothing from this change on was written",
                         pipeline_, file, slot_, src));
+}
+
+// A value the stream cannot read, met mid-stream: with `binary: on` chosen while every column
+// had a binary reader, a column added later of a type weir reads only as text (point) comes in
+// binary. The line names the stage, the slot, the table, the change's source position (commit
+// LSN:index) and its transaction.
+TEST_F(ErrorLinesCdc, AChangeThatCannotBeReadNamesTheTableThePositionAndTheTransaction) {
+  const std::string src = table("src", "id bigint PRIMARY KEY, v text");
+  std::string file = pipeline_file({src});
+  std::string text = test::read_file(file);
+  text.insert(text.find("    output:"), "        binary: \"on\"\n");
+  test::write_file(file, text);
+  ASSERT_EQ(run_once(file).exit_code, 0);
+  db_->execute(fmt::format("INSERT INTO {} VALUES (1, 'one')", src));
+  db_->execute(fmt::format("ALTER TABLE {} ADD COLUMN p point", src));
+  const std::string txid = test::scalar(
+      *db_, fmt::format("INSERT INTO {} VALUES (2, 'two', '(1,2)') RETURNING pg_current_xact_id()::text", src));
+  // Gone again before the run starts: the run finds every column readable in binary.
+  db_->execute(fmt::format("ALTER TABLE {} DROP COLUMN p", src));
+  auto r = run_once(file);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto lines = failures(r);
+  ASSERT_EQ(lines.size(), 1u) << r.err;
+  EXPECT_EQ(std::regex_replace(lines[0], std::regex("position [0-9A-F]+/[0-9A-F]+:"), "position LSN:"),
+            fmt::format("weir: pipeline {0} failed: {1}:8:9: pipelines.{0}.input.postgres_cdc: slot `{2}`: table "
+                        "public.{3}, source position LSN:0 (transaction {4}): pgoutput: column `p` (type OID 600) "
+                        "came in binary form, which weir does not read for its type; set `binary: off` (or `auto`)",
+                        pipeline_, file, slot_, src, txid));
 }
 
 }  // namespace

@@ -23,15 +23,18 @@ using test::lines_with;
 
 class ErrorLines : public ::testing::Test {
  protected:
+  // The target's server (the connection `pg` of the pipeline, whichever it is).
+  virtual const char* url_variable() const { return "WEIR_TEST_PG_URL"; }
+
   void SetUp() override {
-    auto target = test::open_target("WEIR_TEST_PG_URL", dir_, "unused.db");
-    if (!target) GTEST_SKIP() << test::no_server_reason("WEIR_TEST_PG_URL");
+    auto target = test::open_target(url_variable(), dir_, "unused.db");
+    if (!target) GTEST_SKIP() << test::no_server_reason(url_variable());
     db_ = std::move(target->connection);
     pg_url_ = target->yaml_url;
     pg_shown_ = Url::parse(target->url).to_string();
     table_ = "el_" + test::unique_suffix();
     db_->execute(fmt::format("CREATE TABLE {} (id INTEGER PRIMARY KEY, code VARCHAR(3) NOT NULL, "
-                             "v INTEGER NOT NULL CONSTRAINT {}_v CHECK (v >= 0))",
+                             "v INTEGER NOT NULL, CONSTRAINT {}_v CHECK (v >= 0))",
                              table_, table_));
   }
 
@@ -118,6 +121,30 @@ TEST_F(ErrorLines, ACursorColumnTheQueryLacksNamesTheCursorAndWhereItStood) {
   EXPECT_EQ(errors[0], "weir: pipeline p failed: " + dir_.file("p.yaml") +
                            ": pipelines.p.input.sql_poll.cursor from the cursor's start: cursor column `id` is not "
                            "among the query's columns (code, v)");
+}
+
+// The same pipeline into MariaDB, whose message names only the CHECK ("CONSTRAINT `t_v` failed
+// for `db`.`t`"): weir names the column its condition reads, from the catalog.
+class ErrorLinesMariadb : public ErrorLines {
+ protected:
+  const char* url_variable() const override { return "WEIR_TEST_MYSQL_URL"; }
+};
+
+TEST_F(ErrorLinesMariadb, ACheckConstraintViolationNamesTheColumnItsConditionReads) {
+  auto r = run("(1, 'abc', 1), (2, 'def', -2), (3, 'xyz', 3)");
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  const std::string database = test::scalar(*db_, "SELECT DATABASE()");
+  db_->execute("DROP TABLE IF EXISTS " + table_ + "_letters");
+  auto warnings = lines_with(r.err, "warning");
+  ASSERT_EQ(warnings.size(), 1u) << r.err;
+  EXPECT_EQ(warnings[0], fmt::format("warning pipelines.p.output.sql_write: table `{0}` rejected the row with key id=2 "
+                                     "(source position {{\"id\":2}}): check `{0}_v` (`v` >= 0) refuses column `v` = -2: "
+                                     "writing rows 1\u2013" "1 of the batch to `{0}`: running statement: CONSTRAINT "
+                                     "`{0}_v` failed for `{1}`.`{0}` [errno 4025, SQLSTATE 23000]; it goes to the "
+                                     "dead letters, as do later rejected rows (counted in the progress lines and the "
+                                     "summary)",
+                                     table_, database));
+  EXPECT_EQ(test::scalar(*db_, "SELECT count(*) FROM " + table_), "2") << "the rows around it were written";
 }
 
 }  // namespace

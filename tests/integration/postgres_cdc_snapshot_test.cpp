@@ -29,8 +29,8 @@ constexpr const char* kSourceColumns =
 constexpr int kRows = 100'000;
 // How long a whole copy of kRows may take. A copy into SQLite on a loaded 2-core machine ran at
 // ~600 rows/s (CI, with a second suite running): the limit only bounds a hang, it costs nothing
-// when the copy is quick.
-constexpr std::chrono::seconds kCopyLimit{600};
+// when the copy is quick. Below ctest's 600 s, so that a hang prints where weir waits.
+constexpr std::chrono::seconds kCopyLimit{300};
 
 struct Target {
   const char* name;
@@ -189,6 +189,19 @@ class CdcSnapshot : public PostgresCdcTest, public ::testing::WithParamInterface
 
 bool says(const test::Background& weir, const std::string& what) { return weir.err().find(what) != std::string::npos; }
 
+// Waits until weir prints `what`; a run that ends first (a failure) or stays silent past `limit`
+// fails the test at once with what it printed, instead of waiting out ctest's timeout.
+::testing::AssertionResult prints(test::Background& weir, const std::string& what, std::chrono::seconds limit) {
+  bool ended = false;
+  if (eventually([&] { return says(weir, what) || (ended = !weir.running()); }, limit) && !ended)
+    return ::testing::AssertionSuccess();
+  if (says(weir, what)) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << (ended ? fmt::format("weir ended (exit {}) before printing `{}`", weir.wait(), what)
+                                                 : fmt::format("weir did not print `{}` within {} s", what, limit.count()))
+                                       << "; it printed:\n"
+                                       << weir.err() << (ended ? "" : "\nits threads:\n" + test::thread_stacks(weir.pid()));
+}
+
 // The copy is held — the test locks one of the tables (ACCESS EXCLUSIVE, which takes no
 // transaction id, so the slot's creation does not wait for it) and the copy's workers wait for
 // it — while the source takes transactions, which therefore commit after the slot's consistent
@@ -209,9 +222,9 @@ TEST_P(CdcSnapshot, WritesDuringTheCopyLeaveTheTargetIdenticalToTheSource) {
     ASSERT_TRUE(eventually([&] { return writer.commits() >= 200; }, 60s));
     EXPECT_FALSE(says(weir, "copying 2 table(s)")) << "the copy was not held: " << weir.err();
     holder->rollback();
-    ASSERT_TRUE(eventually([&] { return says(weir, "copying 2 table(s)"); })) << weir.err();
+    ASSERT_TRUE(prints(weir, "copying 2 table(s)", 30s));
     const int reading = writer.commits();
-    ASSERT_TRUE(eventually([&] { return says(weir, "snapshot copied"); }, kCopyLimit)) << weir.err();
+    ASSERT_TRUE(prints(weir, "snapshot copied", kCopyLimit));
     const int at_seam = writer.commits();
     EXPECT_GT(at_seam, reading) << "no transaction committed while the rows were read";
     ASSERT_TRUE(eventually([&] { return writer.commits() >= at_seam + 100; }, 60s));
@@ -246,9 +259,9 @@ TEST_P(CdcSnapshot, KillNineDuringTheCopyAndAtTheSeamLeavesTheTargetIdentical) {
     if (k > 0 && !at_seam) args.push_back("--reset");
     test::Background weir(args, dir_.path());
     if (at_seam) {
-      ASSERT_TRUE(eventually([&] { return says(weir, "snapshot copied"); }, kCopyLimit)) << weir.err();
+      ASSERT_TRUE(prints(weir, "snapshot copied", kCopyLimit));
     } else {
-      ASSERT_TRUE(eventually([&] { return says(weir, "copying 2 table(s)"); }, 60s)) << weir.err();
+      ASSERT_TRUE(prints(weir, "copying 2 table(s)", 60s));
       std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<>(0, 800)(random)));
       copies_cut += !says(weir, "snapshot copied");
     }

@@ -2,12 +2,15 @@
 
 #include <fcntl.h>
 #include <csignal>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -101,13 +104,16 @@ std::shared_ptr<const Schema> schema_of(const std::vector<std::pair<std::string,
 namespace {
 
 // Reads both pipes until they close, so a chatty child never blocks on a full pipe.
-void drain(int out_fd, int err_fd, std::string& out, std::string& err) {
+// Reads both pipes until the child closes them; false when `deadline` came first.
+bool drain(int out_fd, int err_fd, std::string& out, std::string& err, std::chrono::steady_clock::time_point deadline) {
   pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
   std::string* sinks[2] = {&out, &err};
   int open = 2;
   char buf[65536];
   while (open > 0) {
-    if (poll(fds, 2, -1) < 0) break;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    if (poll(fds, 2, static_cast<int>(std::min<std::int64_t>(left.count(), 1000))) < 0 && errno != EINTR) break;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t n = read(fds[i].fd, buf, sizeof buf);
@@ -120,6 +126,14 @@ void drain(int out_fd, int err_fd, std::string& out, std::string& err) {
       }
     }
   }
+  return true;
+}
+
+// How long a command a test runs may take (WEIR_TEST_COMMAND_LIMIT seconds, default 480): less
+// than ctest's 600 s, so that a hang fails with its threads' stacks rather than in silence.
+std::chrono::seconds command_limit() {
+  const char* set = std::getenv("WEIR_TEST_COMMAND_LIMIT");
+  return std::chrono::seconds(set ? std::max(1, std::atoi(set)) : 480);
 }
 
 // argv and envp for posix_spawn: the arguments, and this process's environment plus `env`.
@@ -142,6 +156,17 @@ class SpawnArguments {
 };
 
 }  // namespace
+
+std::string thread_stacks(int pid) {
+  if (std::system("command -v gdb >/dev/null 2>&1") != 0) return "(gdb is not installed: no stacks)\n";
+  const std::string file = std::filesystem::temp_directory_path() / fmt::format("weir-stacks-{}.txt", pid);
+  const std::string command =
+      fmt::format("gdb -p {} -batch -nx -ex 'thread apply all bt' > {} 2>&1", pid, file);
+  if (std::system(command.c_str()) == -1) return "(gdb could not be started: no stacks)\n";
+  std::string stacks = read_file(file);
+  std::filesystem::remove(file);
+  return stacks;
+}
 
 CommandResult run_program(const std::vector<std::string>& argv, const std::string& working_dir,
                           const std::vector<std::string>& env) {
@@ -168,7 +193,13 @@ CommandResult run_program(const std::vector<std::string>& argv, const std::strin
     result.err = "cannot start " + argv[0];
     return result;
   }
-  drain(out_pipe[0], err_pipe[0], result.out, result.err);
+  const std::chrono::seconds limit = command_limit();
+  if (!drain(out_pipe[0], err_pipe[0], result.out, result.err, std::chrono::steady_clock::now() + limit)) {
+    result.err += fmt::format("\n[test] `{}` did not end within {} s: killed. Its threads:\n{}", argv[0], limit.count(),
+                              thread_stacks(pid));
+    kill(pid, SIGKILL);
+    drain(out_pipe[0], err_pipe[0], result.out, result.err, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+  }
   int status = 0;
   waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -102,13 +102,18 @@ struct CommandResult {
 };
 
 // Runs the weir binary built alongside the tests with `args` (no shell involved), in
-// `working_dir` if given, with `env` (NAME=value) added to the environment.
+// `working_dir` if given, with `env` (NAME=value) added to the environment. A command still
+// running after WEIR_TEST_COMMAND_LIMIT seconds (default 480) is killed, and its stderr ends
+// with its threads' stacks.
 CommandResult run_weir(const std::vector<std::string>& args, const std::string& working_dir = {},
                        const std::vector<std::string>& env = {});
 
 // Runs any program the same way (e.g. psql, sqlite3).
 CommandResult run_program(const std::vector<std::string>& argv, const std::string& working_dir = {},
                           const std::vector<std::string>& env = {});
+
+// Every thread's stack of process `pid` (by gdb), to show where a hung weir waits.
+std::string thread_stacks(int pid);
 
 // The weir binary running in the background, its stdout and stderr going to files (so the
 // test may kill it at any moment: kill -9 mid-run, SIGTERM to drain).
@@ -126,6 +131,7 @@ class Background {
   int wait();
   std::string out() const;
   std::string err() const;
+  int pid() const noexcept { return pid_; }
 
  private:
   int pid_ = -1;

@@ -412,7 +412,10 @@ class PostgresCdc final : public pipeline::Input {
       if (stop_.stop_requested() || done_) return finish(stop_.stop_requested() ? State::interrupted : State::run_ended);
       try {
         step();
-      } catch (const Error& e) {
+      } catch (Error& e) {
+        // A change that cannot be decoded or applied names where it stands in the stream.
+        if (e.kind() == ErrorKind::data)
+          throw e.add_context(batcher_->where(replication_ ? replication_->data_lsn() : 0));
         if (e.kind() != ErrorKind::connection || stop_.stop_requested()) throw;
         reconnect(e);
       }

@@ -297,13 +297,14 @@ class JsonlSink final : public pipeline::Sink {
     fail("writing");
   }
 
-  // Names the file, and for changes where the lines not yet on disk start in the source.
+  // Names the file, and for changes where the lines not yet on disk start in the source. The
+  // commit engine puts the stage in front (describe()): the message does not name it again.
   [[noreturn]] void fail(std::string_view doing) const {
     int error = errno;
     const std::string from =
         unsynced_from_ ? fmt::format(" (the lines from source position {} on)", to_string(*unsynced_from_)) : "";
     throw Error(error == ENOSPC || error == EDQUOT || error == EFBIG ? ErrorKind::storage : ErrorKind::connection,
-                fmt::format("{}: {} {}{}: {}", path_, doing, shown(), from, std::strerror(error)),
+                fmt::format("{} {}{}: {}", doing, shown(), from, std::strerror(error)),
                 std::to_string(error), false);
   }
 

@@ -219,6 +219,20 @@ TEST_F(ChangeBatcherTest, AChangeOfAnUndescribedRelationOrARowOfAnotherWidthIsAD
   }
 }
 
+// What postgres_cdc puts in front of such an error: the table and the change's position and
+// transaction, or outside a transaction the message's LSN.
+TEST_F(ChangeBatcherTest, WhereNamesTheTableThePositionAndTheTransactionOfTheChangeThatFailed) {
+  make();
+  EXPECT_EQ(batcher_->where(0x16B3700), "the message at LSN 0/16B3700");
+  feed(pg::begin(0x16B3748, 771));
+  feed(pg::insert(1, {"1", "a"}));
+  EXPECT_EQ(batcher_->where(0), "source position 0/16B3748:1 (transaction 771)") << "the next change's";
+  EXPECT_THROW(feed(pg::insert(99, {"1"})), Error);
+  EXPECT_EQ(batcher_->where(0), "source position 0/16B3748:1 (transaction 771)");
+  EXPECT_THROW(feed(pg::insert(2, {"1"})), Error);
+  EXPECT_EQ(batcher_->where(0), "table public.lines, source position 0/16B3748:1 (transaction 771)");
+}
+
 TEST(StreamPosition, EncodesAndRefusesWhatIsNoPosition) {
   StreamPosition p{.commit_lsn = 0x16B3748, .index = 3, .end_lsn = 0x16B3780};
   EXPECT_EQ(encode_position(p), R"({"commit_lsn":"0/16B3748","index":3,"end_lsn":"0/16B3780"})");

@@ -101,5 +101,74 @@ TEST(ChangeLetters, AReplayHandsOutChangeLettersAsChangesOfTheirTable) {
   EXPECT_FALSE(replay.read(out));
 }
 
+// Letters as a weir version before the typed form wrote them (before commit 171b892): the row
+// after the change typed as a plain row's, the change as JSON in `record`.
+DeadLetterTable::Stored older_letter(std::string id, std::string record, std::string original,
+                                     std::string original_values, std::string position) {
+  DeadLetterTable::Stored s;
+  s.id = std::move(id);
+  s.stage = "pipelines.cdc.output.sql_apply";
+  s.error_kind = "foreign_key";
+  s.record = std::move(record);
+  s.original = std::move(original);
+  s.original_values = std::move(original_values);
+  s.position = std::move(position);
+  return s;
+}
+
+TEST(ChangeLetters, ALetterOfTheOlderFormComesBackAsTheChangeItWas) {
+  const std::vector<DeadLetterTable::Stored> stored{
+      older_letter("a",
+                   R"({"op":"update","table":"public.orders","position":"0/16B3748:1","before":{"id":3,"amount":null,)"
+                   R"("note":null,"at":null},"after":{"id":4,"amount":"-0.001","note":"say \"hi\"","at":)"
+                   R"("2026-12-06 10:00:00.250000"},"unchanged":["note"]})",
+                   R"({"id":4,"amount":"-0.001","note":"say \"hi\"","at":"2026-12-06 10:00:00.250000"})",
+                   R"([["int64","4"],["decimal","-0.001"],["text","say \"hi\""],)"
+                   R"(["timestamp","2026-12-06 10:00:00.250000"]])",
+                   "0/16B3748:1"),
+      older_letter("b",
+                   R"({"op":"delete","table":"public.orders","position":"1A/2B:0","before":{"id":9,"amount":null,)"
+                   R"("note":null,"at":null}})",
+                   R"({"id":9,"amount":null,"note":null,"at":null})",
+                   R"([["int64","9"],["null",""],["null",""],["null",""]])", "1A/2B:0")};
+  LetterReplay replay(stored);
+  EXPECT_TRUE(replay.skipped().empty()) << replay.skipped().front();
+  Batch out;
+  ASSERT_TRUE(replay.read(out));
+  EXPECT_EQ(out.schema().source(), (SourceTable{"public", "orders"}));
+  ASSERT_EQ(out.rows(), 1u);
+  EXPECT_EQ(out.op(0), ChangeOp::update);
+  EXPECT_EQ(out.at(0, 0), Value(std::int64_t{4}));
+  EXPECT_EQ(out.at(0, 1), Value(Decimal{"-0.001"}));
+  EXPECT_EQ(out.at(0, 3).type(), Type::timestamp);
+  EXPECT_EQ(out.at(0, 3).to_text(), "2026-12-06 10:00:00.25");
+  ASSERT_EQ(out.before(0).size(), 4u);
+  EXPECT_EQ(out.before(0)[0], Value(std::int64_t{3})) << "the key it moved from";
+  EXPECT_TRUE(out.before(0)[1].is_null());
+  EXPECT_FALSE(out.sent(0, 2));
+  EXPECT_TRUE(out.sent(0, 3));
+  EXPECT_EQ(*out.position(0), (ChangePosition{.commit_lsn = 0x16B3748, .index = 1}));
+  EXPECT_TRUE(out.ends_transaction(0));
+  EXPECT_FALSE(out.schema()[0].primary_key) << "no key kept: sql_apply finds the row by the target's";
+  EXPECT_EQ(replay.replayed_letter(out, 0), "a");
+
+  ASSERT_TRUE(replay.read(out)) << "another shape (NULL-typed columns): another batch";
+  ASSERT_EQ(out.rows(), 1u);
+  EXPECT_EQ(out.op(0), ChangeOp::remove);
+  EXPECT_EQ(out.before(0)[0], Value(std::int64_t{9}));
+  EXPECT_EQ(*out.position(0), (ChangePosition{.commit_lsn = 0x1A0000002B, .index = 0}));
+  EXPECT_EQ(replay.position_of(out, 0), "1A/2B:0");
+  EXPECT_FALSE(replay.read(out));
+}
+
+TEST(ChangeLetters, APlainRowsLetterIsNoOlderChange) {
+  // sql_write's record is the row itself, and its position the cursor's values.
+  EXPECT_FALSE(decode_older_change(R"({"id":1,"op":"insert","table":"t"})", R"({"id":1,"op":"insert","table":"t"})",
+                                   R"([["int64","1"],["text","insert"],["text","t"]])", R"({"id":1})"));
+  EXPECT_THROW(decode_older_change(R"({"op":"insert","table":"t","position":"0/1:0","after":{"id":1}})",
+                                   R"({"id":1,"extra":2})", R"([["int64","1"]])", "0/1:0"),
+               Error);
+}
+
 }  // namespace
 }  // namespace weir::pipeline
