@@ -104,7 +104,7 @@ const config::Spec& spec() {
                 .description = "A value the source cannot read (a MySQL/MariaDB zero date `0000-00-00`, read with "
                                "the URL's default `zero_dates=error`): `fail` stops the run in one line naming "
                                "the row (by its cursor columns, else its number in the run) and the column; "
-                               "`null` passes NULL on instead, names each such value in a warning line (the first "
+                               "`null` (bare or quoted) passes NULL on instead, names each such value in a warning line (the first "
                                "100, then counts them) and counts them in the run's summary (`N values written as "
                                "NULL`).",
                 .example = "null"},
@@ -141,7 +141,8 @@ class SqlPoll final : public pipeline::Input {
         query_(section.string("query")),
         page_size_(static_cast<std::size_t>(section.integer("page_size"))),  // its range: see spec()
         retry_(read_retry_policy(section)),
-        null_bad_values_(section.string("on_bad_value") == "null") {
+        // `on_bad_value: null` is YAML's null, unless quoted: either way it asks for NULL.
+        null_bad_values_(section.written_null("on_bad_value") || section.string("on_bad_value") == "null") {
     bool marked = query_.find(KeysetCursor::kMarker) != std::string::npos;
     if (section.has("cursor")) {
       if (!marked)
