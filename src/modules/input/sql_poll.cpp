@@ -104,9 +104,9 @@ const config::Spec& spec() {
                 .description = "A value the source cannot read (a MySQL/MariaDB zero date `0000-00-00`, read with "
                                "the URL's default `zero_dates=error`): `fail` stops the run in one line naming "
                                "the row (by its cursor columns, else its number in the run) and the column; "
-                               "`null` (bare or quoted) passes NULL on instead, names each such value in a warning line (the first "
-                               "100, then counts them) and counts them in the run's summary (`N values written as "
-                               "NULL`).",
+                               "`null` (bare or quoted) passes NULL on instead, names each such value in a "
+                               "warning line (the first 100, then counts them) and counts them in the run's summary "
+                               "(`N values written as NULL`).",
                 .example = "null"},
           retry_field(),
       }};
