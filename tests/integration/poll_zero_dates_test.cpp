@@ -2,7 +2,8 @@
 // sql_mode that allows them): by default the run fails in one line naming the input, the row
 // by its cursor columns and the column; with `on_bad_value: null` each value is passed on as
 // NULL, named in a warning line, and counted in the run's summary — with a cursor or without
-// (the row then named by its number in the run).
+// (the row then named by its number in the run). `weir sync --mode incremental` reads with
+// sql_poll: its --on-bad-value null names and counts each value the same way.
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -113,6 +114,31 @@ TEST_F(PollZeroDates, WithoutACursorTheRowIsNamedByItsNumberInTheRun) {
   EXPECT_THAT(r.out, HasSubstr("pipeline p: read 4 rows, wrote 4 rows, 2 values written as NULL in"));
   EXPECT_EQ(target_rows(), "1:2024-01-02:2024-01-02 03:04:05 2:NULL:2024-01-02 03:04:05 3:2024-02-29:NULL "
                            "4:NULL:2024-05-06 07:08:09");
+}
+
+TEST_F(PollZeroDates, AnIncrementalSyncNamesAndCountsEachValue) {
+  test::write_file(dir_.file("weir.yaml"), fmt::format("connections:\n  src: {}\n  lite: \"sqlite:lite.db\"\n",
+                                                       source_url_));
+  const std::vector<std::string> args = {"sync", "--progress", "0s", "src." + table_, "--to", "lite", "--mode",
+                                         "incremental", "--cursor", "id"};
+  auto r = test::run_weir(args, dir_.path().string());
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr(fmt::format("the row (id)=(2): column `d`: {}\n", kZeroDate)));
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+
+  std::vector<std::string> lenient = args;
+  lenient.insert(lenient.end(), {"--on-bad-value", "null", "--verify", "--format", "json"});
+  r = test::run_weir(lenient, dir_.path().string());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr(fmt::format("table `{}`: the row (id)=(2): column `d`: {}: NULL passed on instead "
+                                           "(on_bad_value: null)\n",
+                                           table_, kZeroDate)));
+  EXPECT_THAT(r.err, HasSubstr(fmt::format("table `{}`: the row (id)=(3): column `at`: {}: NULL passed on instead "
+                                           "(on_bad_value: null)\n",
+                                           table_, kZeroDate)));
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 2) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\"values_nulled\":2,"));
+  EXPECT_THAT(r.out, HasSubstr("\"matches\":true"));
 }
 
 }  // namespace
