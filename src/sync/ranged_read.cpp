@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "db/common/exported_snapshot.hpp"
+#include "db/common/row_cells.hpp"
 #include "modules/input/keyset_cursor.hpp"
 #include "modules/retry_option.hpp"
 #include "weir/db/pool.hpp"
@@ -194,7 +195,8 @@ void RangedRead::unreadable(Error& e, const Batch& rows) const {
   const std::size_t last = rows.rows() - 1;  // every other cell of it read (db::read_row_cells)
   const bool named = key_read(rows, last, options_.plan.key);
   if (named && options_.bad && options_.bad->replaced_by_null()) {
-    options_.bad->replaced(fmt::format("{}: {}", row_named(rows, last, options_.plan.key), e.what()));
+    options_.bad->replaced(fmt::format("{}: {}", row_named(rows, last, options_.plan.key), e.what()),
+                           std::max<std::size_t>(db::unreadable_values(e), 1));
     return;
   }
   if (named) e.add_context(row_named(rows, last, options_.plan.key));

@@ -1,8 +1,8 @@
 // sql_poll reading MariaDB zero dates (`0000-00-00`, `0000-00-00 00:00:00`, stored with a
 // sql_mode that allows them): by default the run fails in one line naming the input, the row
 // by its cursor columns and the column; with `on_bad_value: null` each value is passed on as
-// NULL, named in a warning line, and counted in the run's summary — with a cursor or without
-// (the row then named by its number in the run). `weir sync --mode incremental` reads with
+// NULL, named in a warning line (a row's several such values in one), and counted in the
+// run's summary — with a cursor or without (the row then named by its number in the run). `weir sync --mode incremental` reads with
 // sql_poll: its --on-bad-value null names and counts each value the same way.
 #include <fmt/format.h>
 #include <gmock/gmock.h>
@@ -28,7 +28,7 @@ class PollZeroDates : public ::testing::Test {
     db_->execute(fmt::format("CREATE TABLE {} (id INT NOT NULL PRIMARY KEY, d DATE NULL, at DATETIME NULL)", table_));
     db_->execute(fmt::format("INSERT INTO {} VALUES (1, '2024-01-02', '2024-01-02 03:04:05'), "
                              "(2, '0000-00-00', '2024-01-02 03:04:05'), (3, '2024-02-29', '0000-00-00 00:00:00'), "
-                             "(4, NULL, '2024-05-06 07:08:09')",
+                             "(4, NULL, '2024-05-06 07:08:09'), (5, '0000-00-00', '0000-00-00 00:00:00')",
                              table_));
   }
 
@@ -90,10 +90,13 @@ TEST_F(PollZeroDates, NullPassesNullOnNamingEachValueAndCountsThem) {
   EXPECT_THAT(r.err, HasSubstr(fmt::format("pipelines.p.input.sql_poll: the row (id)=(3): column `at`: {}: NULL "
                                            "passed on instead (on_bad_value: null)\n",
                                            kZeroDate)));
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 2) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("pipeline p: read 4 rows, wrote 4 rows, 2 values written as NULL in"));
+  EXPECT_THAT(r.err, HasSubstr(fmt::format("pipelines.p.input.sql_poll: the row (id)=(5): column `d`: {0}; column "
+                                           "`at`: {0}: NULL passed on instead (on_bad_value: null)\n",
+                                           kZeroDate)));
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 3) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("pipeline p: read 5 rows, wrote 5 rows, 4 values written as NULL in"));
   EXPECT_EQ(target_rows(), "1:2024-01-02:2024-01-02 03:04:05 2:NULL:2024-01-02 03:04:05 3:2024-02-29:NULL "
-                           "4:NULL:2024-05-06 07:08:09");
+                           "4:NULL:2024-05-06 07:08:09 5:NULL:NULL");
 }
 
 TEST_F(PollZeroDates, WithoutACursorTheRowIsNamedByItsNumberInTheRun) {
@@ -111,9 +114,13 @@ TEST_F(PollZeroDates, WithoutACursorTheRowIsNamedByItsNumberInTheRun) {
   EXPECT_THAT(r.err, HasSubstr(fmt::format("pipelines.p.input.sql_poll: row 3 of the run: column `at`: {}: NULL "
                                            "passed on instead (on_bad_value: null)\n",
                                            kZeroDate)));
-  EXPECT_THAT(r.out, HasSubstr("pipeline p: read 4 rows, wrote 4 rows, 2 values written as NULL in"));
+  EXPECT_THAT(r.err, HasSubstr(fmt::format("pipelines.p.input.sql_poll: row 5 of the run: column `d`: {0}; column "
+                                           "`at`: {0}: NULL passed on instead (on_bad_value: null)\n",
+                                           kZeroDate)));
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 3) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("pipeline p: read 5 rows, wrote 5 rows, 4 values written as NULL in"));
   EXPECT_EQ(target_rows(), "1:2024-01-02:2024-01-02 03:04:05 2:NULL:2024-01-02 03:04:05 3:2024-02-29:NULL "
-                           "4:NULL:2024-05-06 07:08:09");
+                           "4:NULL:2024-05-06 07:08:09 5:NULL:NULL");
 }
 
 TEST_F(PollZeroDates, AnIncrementalSyncNamesAndCountsEachValue) {
@@ -136,8 +143,11 @@ TEST_F(PollZeroDates, AnIncrementalSyncNamesAndCountsEachValue) {
   EXPECT_THAT(r.err, HasSubstr(fmt::format("table `{}`: the row (id)=(3): column `at`: {}: NULL passed on instead "
                                            "(on_bad_value: null)\n",
                                            table_, kZeroDate)));
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 2) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("\"values_nulled\":2,"));
+  EXPECT_THAT(r.err, HasSubstr(fmt::format("table `{0}`: the row (id)=(5): column `d`: {1}; column `at`: {1}: NULL "
+                                           "passed on instead (on_bad_value: null)\n",
+                                           table_, kZeroDate)));
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 3) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\"values_nulled\":4,"));
   EXPECT_THAT(r.out, HasSubstr("\"matches\":true"));
 }
 

@@ -483,13 +483,15 @@ class SqlPoll final : public pipeline::Input {
     return true;
   }
 
-  // on_bad_value: null — a value read as NULL, named in a warning (the first kMaxNamedValues).
+  // on_bad_value: null — the row's unreadable values read as NULL, named in a warning (while
+  // fewer than kMaxNamedValues were) and counted.
   void nulled(const Error& e) {
-    const std::uint64_t n = ++values_nulled_;
-    if (n <= kMaxNamedValues)
+    const std::uint64_t before = values_nulled_.fetch_add(db::unreadable_values(e));
+    if (before < kMaxNamedValues)
       log::warn(fmt::format("{}: {}: NULL passed on instead (on_bad_value: null)", path_, e.what()));
-    if (n == kMaxNamedValues)
-      log::warn(fmt::format("{}: {} values replaced by NULL so far; further ones are counted, not named", path_, n));
+    if (before < kMaxNamedValues && values_nulled_.load() >= kMaxNamedValues)
+      log::warn(fmt::format("{}: {} values replaced by NULL so far; further ones are counted, not named", path_,
+                            values_nulled_.load()));
   }
 
   // " after cursor position {"id":17}" (the last row read), or " from the cursor's start",
