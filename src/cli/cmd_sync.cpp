@@ -179,7 +179,7 @@ void add_sync_command(CLI::App& app, const Globals& globals, Action& action) {
                   "foreign-key order");
   cmd->add_option("--jobs", o->jobs,
                   "How many readers read the key ranges of the table at once (a full sync of a table with a "
-                  "primary key; default 1); with --tables: how many tables are copied at once (default 2)")
+                  "primary key; on PostgreSQL without one, its ctid ranges; default 1); with --tables: how many tables are copied at once (default 2)")
       ->check(CLI::Range(1, 64));
   cmd->add_flag("--with-indexes", o->with_indexes,
                 "Build the source's secondary indexes and unique constraints on the target after the load");

@@ -108,6 +108,9 @@ class Input {
   // Rows its source holds that the input leaves unread on purpose (sql_poll's rows with a NULL
   // cursor column), so far: counted as read and skipped (any thread may ask).
   virtual std::uint64_t rows_skipped() const noexcept { return 0; }
+  // Values it could not read and passed on as NULL, each named in a warning (sql_poll's
+  // on_bad_value: null), so far (any thread may ask).
+  virtual std::uint64_t values_nulled() const noexcept { return 0; }
   // How far behind the source the input is reading, when it can tell (any thread may ask).
   virtual std::optional<double> lag_seconds() const { return std::nullopt; }
   // What its checkpoints mean: the parts that, changed, make an old position meaningless.

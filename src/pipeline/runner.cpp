@@ -175,6 +175,7 @@ class PipelineRun {
     s.dead_letters_allowed = p_.max_errors.has_value();
     s.rows_filtered = rows_skipped_.load();
     s.rows_skipped = s.rows_filtered + s.written.skipped + left_unread;
+    s.values_nulled = p_.input->values_nulled();
     s.interrupted = interrupted_.load();
     std::lock_guard lock(error_mutex_);
     s.error = error_;
@@ -382,6 +383,7 @@ std::string describe_outcome(const PipelineStats& s) {
   if (w.not_found) out += fmt::format(", {} not found", w.not_found);
   if (s.dead_letters) out += fmt::format(", {} to dead letters", s.dead_letters);
   if (s.rows_skipped) out += fmt::format(", {} skipped", s.rows_skipped);
+  if (s.values_nulled) out += fmt::format(", {} values written as NULL", s.values_nulled);
   return out;
 }
 

@@ -34,6 +34,7 @@ struct PipelineStats {
   std::uint64_t rows_skipped = 0;   // dropped by a filter, left out by the input or the output (all of account's filtered + skipped but not_found)
   std::uint64_t rows_filtered = 0;  // of which dropped by a filter (on_error: skip)
   db::WriteCounts written;          // the rows written by what they did, and the keys not found
+  std::uint64_t values_nulled = 0;  // unreadable values the input passed on as NULL (Input::values_nulled)
   // Stopped (RunOptions::stop) before reading every row of its run (a scheduled pipeline
   // stopped while waiting for its next run is not).
   bool interrupted = false;
@@ -45,7 +46,8 @@ struct PipelineStats {
   RunAccount account() const;
 };
 
-// "wrote 5000 rows (updated 4999, unchanged 1), 1 not found, 2 to dead letters, 1 skipped":
+// "wrote 5000 rows (updated 4999, unchanged 1), 1 not found, 2 to dead letters, 1 skipped,
+// 3 values written as NULL":
 // the parts that are not zero; the split of the rows written only when some were not inserts.
 std::string describe_outcome(const PipelineStats& stats);
 

@@ -141,10 +141,10 @@ class TargetFit final : public pipeline::Filter {
 
 }  // namespace
 
-void BadValues::replaced(const std::string& what) {
-  const std::uint64_t n = ++count_;
-  if (n <= kMaxNamed) log::warn(fmt::format("{}: {}: NULL written instead (--on-bad-value null)", table_, what));
-  if (n == kMaxNamed)
+void BadValues::replaced(const std::string& what, std::uint64_t values) {
+  const std::uint64_t n = count_ += values;
+  if (n - values < kMaxNamed) log::warn(fmt::format("{}: {}: NULL written instead (--on-bad-value null)", table_, what));
+  if (n - values < kMaxNamed && n >= kMaxNamed)
     log::warn(fmt::format("{}: {} values replaced by NULL so far; further ones are counted, not named", table_, n));
 }
 

@@ -25,8 +25,8 @@ class BadValues {
 
   BadValues(OnBadValue mode, std::string table) : mode_(mode), table_(std::move(table)) {}
   bool replaced_by_null() const noexcept { return mode_ == OnBadValue::null; }
-  // `what` names the row and the column ("the row (id)=(5): column `d`: …"); any thread.
-  void replaced(const std::string& what);
+  // `what` names the row and the `values` columns ("the row (id)=(5): column `d`: …"); any thread.
+  void replaced(const std::string& what, std::uint64_t values = 1);
   std::uint64_t count() const noexcept { return count_.load(); }
   const std::string& table() const noexcept { return table_; }
 

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "db/common/exported_snapshot.hpp"
+#include "db/common/row_cells.hpp"
 #include "modules/input/keyset_cursor.hpp"
 #include "modules/retry_option.hpp"
 #include "weir/db/pool.hpp"
@@ -55,6 +56,11 @@ RangedRead::~RangedRead() {
 }
 
 void RangedRead::restore(std::string_view checkpoint) {
+  if (options_.by_blocks) {
+    // Nothing to resume: sync.cpp emptied the target; the first run's word on it stands.
+    options_.target_was_empty = decode_block_checkpoint(checkpoint).value_or(false);
+    return;
+  }
   try {
     ranges_ = decode_key_ranges(checkpoint, options_.plan.key.size());
   } catch (Error& e) {
@@ -74,10 +80,12 @@ void RangedRead::open(const pipeline::RunOptions& options) {
     auto first = db::connect(options_.source);
     if (shares_snapshots(*first)) snapshot = db::export_snapshot(*first);
     else begin_own_snapshot(*first);
-    if (!restored_) ranges_ = plan_key_ranges(*first, options_.plan, options_.where, kRangesPerJob * options_.jobs);
+    const std::size_t most = kRangesPerJob * options_.jobs;
+    if (options_.by_blocks) blocks_ = plan_block_ranges(*first, options_.plan.source.ref, most);
+    else if (!restored_) ranges_ = plan_key_ranges(*first, options_.plan, options_.where, most);
     connections_.push_back(std::move(first));
     // The first reader's transaction holds the exported snapshot open while the others import it.
-    const std::size_t readers = std::clamp<std::size_t>(options_.jobs, 1, ranges_.size());
+    const std::size_t readers = std::clamp<std::size_t>(options_.jobs, 1, range_count());
     while (connections_.size() < readers) {
       auto sql = db::connect(options_.source);
       if (snapshot.empty()) begin_own_snapshot(*sql);
@@ -88,7 +96,8 @@ void RangedRead::open(const pipeline::RunOptions& options) {
     throw e.add_context(reading_from());
   }
   for (std::size_t i = 0; i < ranges_.size(); ++i) starts_.push_back(ranges_.resume_after(i));
-  log::debug(fmt::format("{}: {} key range(s), {} reader(s){}", table_, ranges_.size(), connections_.size(),
+  log::debug(fmt::format("{}: {} {} range(s), {} reader(s){}", table_, range_count(),
+                         options_.by_blocks ? "block" : "key", connections_.size(),
                          snapshot.empty() ? "" : " in one exported snapshot"));
   working_ = connections_.size();
   for (std::size_t reader = 0; reader < connections_.size(); ++reader)
@@ -97,8 +106,10 @@ void RangedRead::open(const pipeline::RunOptions& options) {
 
 void RangedRead::work(std::size_t reader, const std::stop_token& stop) {
   try {
-    for (std::size_t i; !stop.stop_requested() && !stop_.stop_requested() && (i = next_range_++) < ranges_.size();)
-      read_range(reader, i, stop);
+    for (std::size_t i; !stop.stop_requested() && !stop_.stop_requested() && (i = next_range_++) < range_count();) {
+      if (options_.by_blocks) read_blocks(*connections_[reader], i, stop);
+      else read_range(reader, i, stop);
+    }
   } catch (...) {
     std::lock_guard lock(failure_mutex_);
     if (!failure_) failure_ = std::current_exception();
@@ -130,6 +141,21 @@ void RangedRead::read_range(std::size_t reader, std::size_t range, const std::st
         }
       },
       logged_retries(reading_from(), options_.source.describe(), policy, stop_));
+}
+
+void RangedRead::read_blocks(db::Connection& sql, std::size_t range, const std::stop_token& stop) {
+  std::unique_ptr<db::Cursor> result;
+  try {
+    result = sql.query(block_range_sql(sql.dialect(), options_.plan, options_.where, blocks_[range]));
+    for (;;) {
+      Batch rows;
+      if (!result->next(rows, kPieceRows)) return;
+      if (!ready_.push(Piece{range, std::move(rows), {}})) return;
+      if (stop.stop_requested() || stop_.stop_requested()) return;
+    }
+  } catch (Error& e) {
+    throw e.add_context(reading_from());
+  }
 }
 
 bool RangedRead::read_page(db::Connection& sql, std::size_t range, std::vector<Value>& after,
@@ -169,7 +195,8 @@ void RangedRead::unreadable(Error& e, const Batch& rows) const {
   const std::size_t last = rows.rows() - 1;  // every other cell of it read (db::read_row_cells)
   const bool named = key_read(rows, last, options_.plan.key);
   if (named && options_.bad && options_.bad->replaced_by_null()) {
-    options_.bad->replaced(fmt::format("{}: {}", row_named(rows, last, options_.plan.key), e.what()));
+    options_.bad->replaced(fmt::format("{}: {}", row_named(rows, last, options_.plan.key), e.what()),
+                           std::max<std::size_t>(db::unreadable_values(e), 1));
     return;
   }
   if (named) e.add_context(row_named(rows, last, options_.plan.key));
@@ -193,15 +220,20 @@ bool RangedRead::read(Batch& out) {
       out.clear();
       return false;
     }
-    ranges_.reached[piece->range] = std::move(piece->last_key);
+    if (!options_.by_blocks) ranges_.reached[piece->range] = std::move(piece->last_key);
     out = std::move(piece->rows);
     return true;
   }
 }
 
-std::string RangedRead::checkpoint() const { return encode_key_ranges(ranges_, options_.plan.key.size()); }
+std::string RangedRead::checkpoint() const {
+  if (options_.by_blocks) return encode_block_checkpoint(options_.target_was_empty);
+  return encode_key_ranges(ranges_, options_.plan.key.size());
+}
 
 pipeline::Identity RangedRead::identity() const {
+  if (options_.by_blocks)
+    return {{"connection", options_.source.identity()}, {"query", options_.plan.query}, {"block ranges", "ctid"}};
   return {{"connection", options_.source.identity()},
           {"query", options_.plan.query},
           {"key ranges", fmt::format("{}", fmt::join(options_.plan.key, ","))}};

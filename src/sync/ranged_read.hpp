@@ -1,6 +1,7 @@
 // The input of a full sync of a table with a primary key: the key ranges of key_ranges.hpp,
 // read by `jobs` readers at once, each range in key order in pages (keyset, as sql_poll reads),
-// the pages handed to the one writer as they come.
+// the pages handed to the one writer as they come. A PostgreSQL table without one is read the
+// same way in the ctid ranges of block_ranges.hpp, one query per range, none resumed.
 //
 // One consistent view of the table: on PostgreSQL the first reader exports its transaction's
 // snapshot (pg_export_snapshot) and the others import it, so every reader sees the same rows,
@@ -30,6 +31,7 @@
 #include "pipeline/bounded_queue.hpp"
 #include "pipeline/module.hpp"
 #include "sync/bad_values.hpp"
+#include "sync/block_ranges.hpp"
 #include "sync/key_ranges.hpp"
 #include "sync/table_plan.hpp"
 
@@ -42,6 +44,10 @@ struct RangedReadOptions {
   std::size_t jobs = 1;
   std::size_t page_rows = 20000;
   std::shared_ptr<BadValues> bad;
+  // Block (ctid) ranges instead of key ranges (plan.by_blocks), and what their checkpoint says
+  // of the target when this sync began (a restored checkpoint's says it of the first run's).
+  bool by_blocks = false;
+  bool target_was_empty = false;
 };
 
 class RangedRead final : public pipeline::Input {
@@ -72,6 +78,10 @@ class RangedRead final : public pipeline::Input {
   std::vector<std::unique_ptr<db::Connection>> connect_readers(std::size_t count);
   void work(std::size_t reader, const std::stop_token& stop);
   void read_range(std::size_t reader, std::size_t range, const std::stop_token& stop);
+  // Reads block range `range` in one query. A lost connection is not retried: the rows it
+  // handed on cannot be told from the rest (the next run starts the table again).
+  void read_blocks(db::Connection& sql, std::size_t range, const std::stop_token& stop);
+  std::size_t range_count() const noexcept { return options_.by_blocks ? blocks_.size() : ranges_.size(); }
   // Reads one page of `range` after `after`; false once the range holds no more rows.
   bool read_page(db::Connection& sql, std::size_t range, std::vector<Value>& after, const std::stop_token& stop);
   // A value the page could not read: the error, naming the row, or (--on-bad-value null) the
@@ -82,6 +92,7 @@ class RangedRead final : public pipeline::Input {
   RangedReadOptions options_;
   std::string table_;  // "table `public.orders`"
   KeyRanges ranges_;   // ends fixed at open(); `reached` moved by read() as pages are handed on
+  std::vector<BlockRange> blocks_;  // by_blocks: instead of ranges_
   bool restored_ = false;
   std::vector<std::vector<Value>> starts_;  // per range: where its reading began
   std::atomic<std::size_t> next_range_{0};

@@ -7,7 +7,9 @@
 #include "core/config_spec.hpp"
 #include "pipeline/runner.hpp"
 #include "weir/log.hpp"
+#include "db/common/catalog_rows.hpp"
 #include "sync/bad_values.hpp"
+#include "sync/block_ranges.hpp"
 #include "sync/indexes.hpp"
 #include "sync/sync_pipeline.hpp"
 #include "sync/table_plan.hpp"
@@ -23,9 +25,10 @@ std::string side_name(const db::ConnectionConfig& c, const db::TableRef& table) 
   return fmt::format("{}.{}", c.name.empty() ? c.identity() : c.name, table.to_string());
 }
 
-// --on-bad-value null where sql_poll reads (and for --verify): the source's driver reads values
-// it cannot represent (a MySQL zero date) as NULL, where its URL options say how (an option the
-// user set wins). The key ranges' reader names each such value instead (ranged_read.hpp).
+// --on-bad-value null for --verify: the source's driver reads values it cannot represent (a
+// MySQL zero date) as NULL, where its URL options say how (an option the user set wins), as the
+// copy wrote them. The copy's readers name each such value instead (ranged_read.hpp, sql_poll's
+// on_bad_value).
 db::ConnectionConfig reading_bad_values(db::ConnectionConfig source, OnBadValue on_bad_value) {
   if (on_bad_value != OnBadValue::null) return source;
   const config::Spec& options = db::Registry::builtin().for_scheme(source.url.scheme).url_options();
@@ -100,6 +103,28 @@ Progress progress_base(const Request& r, const TablePlan& plan, const Report& re
   return base;
 }
 
+bool holds_no_row(db::Connection& target, const db::TableRef& table) {
+  return db::fetch_rows(target, fmt::format("SELECT 1 FROM {} LIMIT 1", target.dialect().quote_table(table))).empty();
+}
+
+// A table without a primary key read in block ranges (block_ranges.hpp) whose sync stopped
+// midway: the rows it committed cannot be told from others of the same values, so the target
+// is emptied and the table copied again — when the target held no row before that sync began
+// (or is new); else refused, saying what to do.
+void restart_unkeyed(const Request& r, const TablePlan& plan, const std::string& stored, const Report& report) {
+  if (plan.target_exists && !decode_block_checkpoint(stored).value_or(false))
+    throw Error(ErrorKind::config,
+                fmt::format("{} has no primary key and a sync of it into {} stopped midway: the rows it committed "
+                            "cannot be told from those the target held before it began; empty the target table (or "
+                            "sync with --truncate) and run again with --reset",
+                            report.source, report.target));
+  log::warn(fmt::format("sync {} to {}: a sync of this table without a primary key stopped midway, and the rows it "
+                        "committed cannot be told apart: the target table is emptied and the table copied again",
+                        report.source, report.target));
+  auto target = db::connect(r.target);
+  target->execute("DELETE FROM " + target->dialect().quote_table(plan.target));
+}
+
 }  // namespace
 
 void refuse_read_only(const db::ConnectionConfig& target) {
@@ -116,26 +141,33 @@ Report run(const Request& original) {
   Request r = original;
   Report report;
   TablePlan plan;
+  bool target_was_empty = false;  // what a read in block ranges keeps in its checkpoint
   {
     auto source = db::connect(r.source);
     auto target = db::connect(r.target);
     plan = plan_table(*source, *target, r);
     refuse_copy_onto_itself(r, plan.target);
     if (!plan.target_exists) create_target(*target, plan);
+    target_was_empty = plan.by_blocks && (!plan.target_exists || holds_no_row(*target, plan.target));
   }
   report.created = !plan.target_exists;
   report.source = side_name(r.source, plan.source.ref);
   report.target = side_name(r.target, plan.target);
-  // A full sync in key order (a primary key, no --truncate) reads key ranges and resumes them.
+  // A full sync in key order (a primary key, no --truncate) reads key ranges and resumes them;
+  // one of a PostgreSQL table without a key reads block ranges and restarts them.
   const bool resumable = r.mode == Mode::full && !plan.order.empty();
+  const bool ranged = resumable || plan.by_blocks;
   auto bad = std::make_shared<BadValues>(r.on_bad_value, fmt::format("table `{}`", plan.source.ref.to_string()));
   Request lenient = r;
   lenient.source = reading_bad_values(r.source, r.on_bad_value);
-  pipeline::Project project = sync_project(resumable ? r : lenient, plan, resumable, bad);
+  pipeline::Project project = sync_project(r, plan, ranged, bad, target_was_empty);
   r = lenient;
   pipeline::Pipeline& p = project.pipelines.front();
   if (r.reset) p.state->reset(p.owner);
-  report.resumed = resumable && p.state->load(p.owner, r.stop).has_value();
+  std::optional<std::string> stored;
+  if (ranged) stored = p.state->load(p.owner, r.stop);
+  report.resumed = resumable && stored.has_value();
+  if (plan.by_blocks && stored) restart_unkeyed(r, plan, *stored, report);
 
   pipeline::RunnerOptions options{{.once = true, .stop = r.stop}, r.progress_every};
   if (r.on_progress && r.progress_every.count() > 0)
@@ -151,13 +183,13 @@ Report run(const Request& original) {
   report.rows_written = stats.rows_written;
   // Rows refused by the target are skipped only when asked: otherwise they failed the sync.
   if (r.on_conflict == OnConflict::skip) report.rows_skipped = stats.dead_letters + stats.rows_skipped;
-  report.values_nulled = bad->count();
+  report.values_nulled = bad->count() + stats.values_nulled;
   report.interrupted = stats.interrupted;
   report.error = stats.error;
   report.config_error = stats.config_error;
   const bool finished = stats.error.empty() && !stats.interrupted;
   // A full sync that reached the end starts from the first row next time.
-  if (finished && resumable) p.state->reset(p.owner);
+  if (finished && ranged) p.state->reset(p.owner);
   if (!finished && report.created && report.rows_written == 0) drop_created(r, plan);
   if (finished && r.with_indexes) {
     try {

@@ -3,13 +3,17 @@
 //
 // A sync is a pipeline made without a file: a full sync of a table with a primary key reads
 // it in key ranges, --jobs readers at once over one snapshot where the database can share one
-// (ranged_read.hpp); otherwise sql_poll reads the source in pages ordered by the --cursor
-// columns (incremental) or in one pass (no key, --truncate). sql_write writes them through the
-// commit engine with the target's bulk path, and the pipelines' state store — its table
+// (ranged_read.hpp), and one of a PostgreSQL table without a key in block (ctid) ranges the
+// same way; otherwise sql_poll reads the source in pages ordered by the --cursor columns
+// (incremental) or in one pass (no key elsewhere, --truncate). sql_write writes them through
+// the commit engine with the target's bulk path, and the pipelines' state store — its table
 // weir_state in the target database — keeps the position, committed in the same transaction
-// as each batch's rows, so a crash neither loses nor repeats a row. A full sync stopped midway resumes after the last committed key
-// — each key range after its last committed row — and forgets its position once it reached the end; an incremental one keeps it for the next
-// run. Before anything is written the plan (table_plan.hpp) checks the table, columns, cursor,
+// as each batch's rows, so a crash neither loses nor repeats a row. A full sync stopped midway
+// resumes after the last committed key — each key range after its last committed row — and
+// forgets its position once it reached the end; an incremental one keeps it for the next run.
+// A table without a key cannot be resumed (its rows cannot be told apart): read in block
+// ranges, a rerun after a stop empties the target and copies it again, saying so.
+// Before anything is written the plan (table_plan.hpp) checks the table, columns, cursor,
 // --where and that every column's type can be carried exactly, and creates a missing target.
 #pragma once
 
@@ -58,7 +62,8 @@ struct Request {
   bool reset = false;     // forget the position kept for this source and target first
   bool with_indexes = false;  // build the source's secondary indexes and unique constraints after the load
   OnBadValue on_bad_value = OnBadValue::fail;
-  // A full sync of a table with a primary key: how many readers read its key ranges at once.
+  // A full sync of a table with a primary key: how many readers read its key ranges at once;
+  // of a PostgreSQL table without one, its block (ctid) ranges.
   int jobs = 1;
   std::chrono::milliseconds progress_every{0};
   // Given, called every progress_every (from another thread); else a log line is printed.

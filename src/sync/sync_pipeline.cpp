@@ -29,6 +29,7 @@ YAML::Node poll_options(const Request& r, const TablePlan& plan) {
   o["connection"] = "source";
   o["query"] = plan.query;
   o["page_size"] = kPageRows;
+  o["on_bad_value"] = r.on_bad_value == OnBadValue::null ? "null" : "fail";
   if (!plan.order.empty()) {
     o["cursor"]["columns"] = list_of(plan.order);
     // A full copy reads every row there is; only a cursor that runs again needs the horizon,
@@ -71,18 +72,22 @@ std::string pipeline_name(const Request& r, const TablePlan& plan, bool ranged) 
   return fmt::format("sync {} {}.{} to {}.{}{}", r.mode == Mode::full ? "full" : "incremental",
                      r.source.name.empty() ? r.source.identity() : r.source.name, plan.source.ref.to_string(),
                      r.target.name.empty() ? r.target.identity() : r.target.name, plan.target.to_string(),
-                     ranged ? " by key ranges" : "");
+                     !ranged ? "" : plan.by_blocks ? " by block ranges" : " by key ranges");
 }
 
-std::unique_ptr<pipeline::Input> ranged_input(const Request& r, const TablePlan& plan, std::shared_ptr<BadValues> bad) {
+std::unique_ptr<pipeline::Input> ranged_input(const Request& r, const TablePlan& plan, std::shared_ptr<BadValues> bad,
+                                              bool target_was_empty) {
   return std::make_unique<RangedRead>(RangedReadOptions{.source = r.source, .plan = plan, .where = r.where,
                                                         .jobs = static_cast<std::size_t>(std::max(r.jobs, 1)),
-                                                        .page_rows = kPageRows, .bad = std::move(bad)});
+                                                        .page_rows = kPageRows, .bad = std::move(bad),
+                                                        .by_blocks = plan.by_blocks,
+                                                        .target_was_empty = target_was_empty});
 }
 
 }  // namespace
 
-pipeline::Project sync_project(const Request& r, const TablePlan& plan, bool ranged, std::shared_ptr<BadValues> bad) {
+pipeline::Project sync_project(const Request& r, const TablePlan& plan, bool ranged, std::shared_ptr<BadValues> bad,
+                               bool target_was_empty) {
   pipeline::Project project;
   project.document.file = "weir sync";
   project.connections.emplace("source", r.source);
@@ -91,7 +96,7 @@ pipeline::Project sync_project(const Request& r, const TablePlan& plan, bool ran
   p.name = pipeline_name(r, plan, ranged);
   pipeline::ModuleContext context(project.connections, p.name, {}, project.pools);
   if (ranged) {
-    p.input = ranged_input(r, plan, bad);
+    p.input = ranged_input(r, plan, bad, target_was_empty);
   } else {
     const auto& poll = module_named(pipeline::input_modules(), "sql_poll");
     p.input = poll.make(config::Section(poll_options(r, plan), poll.spec(), source_path(plan)), context);

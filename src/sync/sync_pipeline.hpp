@@ -16,9 +16,10 @@ namespace weir::sync {
 inline constexpr int kPageRows = 20000;
 
 // A project holding the one pipeline of the sync; its connections are the request's. `ranged`:
-// its input reads the table's key ranges (ranged_read.hpp), else sql_poll reads it. `bad`
-// decides and counts the values that cannot be carried (bad_values.hpp).
+// its input reads the table's key ranges, or its block ranges (plan.by_blocks;
+// ranged_read.hpp), else sql_poll reads it. `bad` decides and counts the values that cannot be
+// carried (bad_values.hpp). `target_was_empty`: what block ranges' checkpoint keeps.
 pipeline::Project sync_project(const Request& request, const TablePlan& plan, bool ranged,
-                               std::shared_ptr<BadValues> bad);
+                               std::shared_ptr<BadValues> bad, bool target_was_empty = false);
 
 }  // namespace weir::sync

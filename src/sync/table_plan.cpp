@@ -7,6 +7,7 @@
 #include "core/text.hpp"
 #include "db/common/sql_writer.hpp"
 #include "modules/input/keyset_cursor.hpp"
+#include "sync/block_ranges.hpp"
 #include "weir/error.hpp"
 
 namespace weir::sync {
@@ -108,6 +109,7 @@ TablePlan plan_table(db::Connection& source, db::Connection& target, const Reque
   check_carried(plan.source, target.dialect(), r);
   check_where(source, plan.source, r);
   plan.query = page_query(source.dialect(), plan.source, plan.order, r.where);
+  plan.by_blocks = r.mode == Mode::full && plan.key.empty() && !r.truncate && has_block_ranges(source.dialect());
   plan.target = r.target_table.name.empty() ? db::TableRef{"", r.source_table.name} : r.target_table;
   auto existing = target.describe_table(plan.target);
   plan.target_exists = existing.has_value();

@@ -20,6 +20,9 @@ struct TablePlan {
   std::vector<std::string> order;
   std::vector<std::string> key;  // the source's primary key (upserts, conflicts)
   std::string query;             // what sql_poll runs: `{{cursor}}` marks the page's condition
+  // A full sync of a table without a primary key on PostgreSQL (no --truncate): read in block
+  // (ctid) ranges over one snapshot (block_ranges.hpp), restarted whole when stopped midway.
+  bool by_blocks = false;
   bool target_exists = false;
   std::vector<Column> target_columns;  // the existing target's, as described
 };

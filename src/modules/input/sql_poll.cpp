@@ -12,6 +12,7 @@
 #include <charconv>
 
 #include "core/text.hpp"
+#include "db/common/row_cells.hpp"
 #include "modules/builtin.hpp"
 #include "modules/input/keyset_cursor.hpp"
 #include "modules/retry_option.hpp"
@@ -99,10 +100,21 @@ const config::Spec& spec() {
           Field{.name = "page_size", .shapes = config::kInteger, .default_value = "5000",
                 .description = "Rows per page and per batch passed downstream; bounds memory.", .example = "10000",
                 .minimum = 1, .maximum = 1'000'000},
+          Field{.name = "on_bad_value", .default_value = "fail", .choices = {"fail", "null"},
+                .description = "A value the source cannot read (a MySQL/MariaDB zero date `0000-00-00`, read with "
+                               "the URL's default `zero_dates=error`): `fail` stops the run in one line naming "
+                               "the row (by its cursor columns, else its number in the run) and the column; "
+                               "`null` (bare or quoted) passes NULL on instead, names each such value in a "
+                               "warning line (the first 100, then counts them) and counts them in the run's summary "
+                               "(`N values written as NULL`).",
+                .example = "null"},
           retry_field(),
       }};
   return s;
 }
+
+// Values an input named in warnings at most; the rest are counted.
+constexpr std::uint64_t kMaxNamedValues = 100;
 
 std::int64_t epoch_micros(SystemClock::time_point t) {
   return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
@@ -128,7 +140,9 @@ class SqlPoll final : public pipeline::Input {
         path_(section.path()),
         query_(section.string("query")),
         page_size_(static_cast<std::size_t>(section.integer("page_size"))),  // its range: see spec()
-        retry_(read_retry_policy(section)) {
+        retry_(read_retry_policy(section)),
+        // `on_bad_value: null` is YAML's null, unless quoted: either way it asks for NULL.
+        null_bad_values_(section.written_null("on_bad_value") || section.string("on_bad_value") == "null") {
     bool marked = query_.find(KeysetCursor::kMarker) != std::string::npos;
     if (section.has("cursor")) {
       if (!marked)
@@ -254,6 +268,7 @@ class SqlPoll final : public pipeline::Input {
     return pipeline::encode_position(both);
   }
   std::uint64_t rows_skipped() const noexcept override { return rows_skipped_.load(); }
+  std::uint64_t values_nulled() const noexcept override { return values_nulled_.load(); }
   // The row's cursor values, as a JSON object: `{"updated_at":"2026-12-06 10:00:00","id":17}`.
   std::string position_of(const Batch& rows, std::size_t row) const override {
     if (!cursor_) return {};
@@ -405,9 +420,14 @@ class SqlPoll final : public pipeline::Input {
   }
 
   // A value the cursor could not read is in the batch's last row, every other cell of it read
-  // (db::read_row_cells): the error names the row by its cursor columns (a sync's primary key).
+  // (db::read_row_cells): the error names the row by its cursor columns (a sync's primary key),
+  // or without a cursor by its number among the rows of the run.
   void name_unreadable_row(Error& e, const Batch& out) {
-    if (!cursor_ || out.empty()) return;
+    if (out.empty() || !db::unreadable_value(e)) return;
+    if (!cursor_) {
+      e.add_context(fmt::format("row {} of the run", rows_in_run_ + out.rows()));
+      return;
+    }
     std::vector<Value> key;
     try {
       key = cursor_->values_of(out, out.rows() - 1);
@@ -425,7 +445,11 @@ class SqlPoll final : public pipeline::Input {
         if (!result_->next(out, page_size_)) return false;
         break;
       } catch (Error& e) {
-        if (e.kind() == ErrorKind::data) name_unreadable_row(e, out);
+        name_unreadable_row(e, out);
+        if (null_bad_values_ && db::unreadable_value(e) && !out.empty()) {
+          nulled(e);  // the row goes on with NULL; the cursor with the row after it
+          break;
+        }
         result_.reset();
         if (e.kind() == ErrorKind::connection) {
           lease_.discard();
@@ -459,6 +483,17 @@ class SqlPoll final : public pipeline::Input {
     return true;
   }
 
+  // on_bad_value: null — the row's unreadable values read as NULL, named in a warning (while
+  // fewer than kMaxNamedValues were) and counted.
+  void nulled(const Error& e) {
+    const std::uint64_t before = values_nulled_.fetch_add(db::unreadable_values(e));
+    if (before < kMaxNamedValues)
+      log::warn(fmt::format("{}: {}: NULL passed on instead (on_bad_value: null)", path_, e.what()));
+    if (before < kMaxNamedValues && values_nulled_.load() >= kMaxNamedValues)
+      log::warn(fmt::format("{}: {} values replaced by NULL so far; further ones are counted, not named", path_,
+                            values_nulled_.load()));
+  }
+
   // " after cursor position {"id":17}" (the last row read), or " from the cursor's start",
   // for messages; empty without a cursor.
   std::string after_position() const {
@@ -490,6 +525,8 @@ class SqlPoll final : public pipeline::Input {
   bool reading_nulls_ = false;               // the run reads with null_cursor_ still
   bool nulls_counted_ = false;               // this run counted the rows no cursor reads
   std::atomic<std::uint64_t> rows_skipped_{0};
+  bool null_bad_values_ = false;  // on_bad_value: null
+  std::atomic<std::uint64_t> values_nulled_{0};
   std::string cursor_columns_;  // as configured, comma-separated
   std::vector<std::string> cursor_names_;  // the columns of the result they are
   std::optional<pipeline::CronSchedule> schedule_;

@@ -1,8 +1,12 @@
 // weir sync's pieces that need no server: what an existing target column cannot hold
-// (bad_values.hpp), and the key ranges' checkpoint read back as written (key_ranges.hpp).
+// (bad_values.hpp), the key ranges' checkpoint read back as written (key_ranges.hpp), and the
+// block ranges' (block_ranges.hpp).
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "sync/bad_values.hpp"
+#include "sync/block_ranges.hpp"
 #include "sync/key_ranges.hpp"
 #include "weir/error.hpp"
 
@@ -63,6 +67,16 @@ TEST(SyncKeyRanges, CheckpointReadsBackAsWritten) {
     EXPECT_NE(std::string(e.what()).find("--reset"), std::string::npos) << e.what();
   }
   EXPECT_THROW(decode_key_ranges(R"([["int64","42"]])", 1), Error);
+}
+
+TEST(SyncBlockRanges, CheckpointReadBackAndNothingElseTakenForOne) {
+  EXPECT_EQ(decode_block_checkpoint(encode_block_checkpoint(true)), std::optional<bool>(true));
+  EXPECT_EQ(decode_block_checkpoint(encode_block_checkpoint(false)), std::optional<bool>(false));
+  KeyRanges keys;
+  keys.ends = {{}};
+  keys.reached = {{}};
+  EXPECT_EQ(decode_block_checkpoint(encode_key_ranges(keys, 1)), std::nullopt);
+  EXPECT_EQ(decode_block_checkpoint("not a checkpoint"), std::nullopt);
 }
 
 }  // namespace
