@@ -15,7 +15,9 @@ using nlohmann::json;
 namespace {
 
 constexpr std::string_view kLocal = "local";
-constexpr auto kProgressEvery = std::chrono::seconds(1);
+// Four a second: a sync of a million rows can end within a second, and an agent (or a user
+// watching it) should still see how it went before then.
+constexpr auto kProgressEvery = std::chrono::milliseconds(250);
 
 // A `where_clause` runs inside the sync's reads of the source: on a read-only connection it
 // meets the query tool's checks first (one expression, no function that acts outside the query).
