@@ -13,6 +13,7 @@
 #include "cli/commands.hpp"
 #include "cli/result_printer.hpp"
 #include "cli/sql_script.hpp"
+#include "core/config_spec.hpp"
 #include "weir/db/driver.hpp"
 #include "weir/error.hpp"
 #include "weir/log.hpp"
@@ -34,7 +35,17 @@ struct QueryOptions {
   bool stats = false;
   bool single_transaction = false;
   std::string into;
+  std::string timeout;
 };
+
+// --timeout, parsed; nullopt when not given.
+std::optional<std::chrono::milliseconds> timeout_of(const QueryOptions& o) {
+  if (o.timeout.empty()) return std::nullopt;
+  auto timeout = config::parse_duration(o.timeout);
+  if (!timeout || timeout->count() <= 0)
+    throw Error(ErrorKind::config, fmt::format("--timeout `{}`: give a duration such as 30s or 500ms", o.timeout));
+  return timeout;
+}
 
 double millis_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -113,7 +124,7 @@ int run_across(const Globals& globals, const QueryOptions& o) {
   if (o.single_transaction) throw Error(ErrorKind::config, "--single-transaction needs --file");
   if (!o.into.empty() && o.explain) throw Error(ErrorKind::config, "give --into or --explain, not both");
   return run_cross_query(globals, {.sql = o.target, .format = o.format, .null_text = o.null_text,
-                                   .explain = o.explain, .stats = o.stats, .into = o.into});
+                                   .explain = o.explain, .stats = o.stats, .into = o.into, .timeout = timeout_of(o)});
 }
 
 int run_query(const Globals& globals, const QueryOptions& o) {
@@ -126,6 +137,7 @@ int run_query(const Globals& globals, const QueryOptions& o) {
   if (o.single_transaction && o.file.empty()) throw Error(ErrorKind::config, "--single-transaction needs --file");
   parse_format(o.format);  // a bad name fails before connecting
   db::ConnectionConfig config = globals.connection(o.target);
+  if (auto timeout = timeout_of(o)) config.query_timeout = timeout;
   log::debug(fmt::format("connecting to {}", config.describe()));
   auto start = Clock::now();
   auto connection = db::connect(config);
@@ -164,6 +176,9 @@ void add_query_command(CLI::App& app, const Globals& globals, Action& action) {
                 "Show the database's plan for the statement instead of running it; across connections, run it and "
                 "show SQLite's plan and each query sent to a remote with its parameters");
   cmd->add_flag("--stats", options->stats, "Across connections: print rows fetched and time per remote table (stderr)");
+  cmd->add_option("--timeout", options->timeout,
+                  "How long the statement may run (30s, 500ms), instead of the connection's query_timeout; across "
+                  "connections the deadline of the whole statement: its remote queries are cancelled, exit 124");
   cmd->add_option("--into", options->into,
                   "Across connections: store the rows in a new table CONN.TABLE (or local.TABLE, the embedded store), "
                   "created with the connection's types, instead of printing them");

@@ -98,6 +98,7 @@ int run_cross_query(const Globals& globals, const CrossQueryOptions& o) {
   }
   auto start = Clock::now();
   query::CrossQuery q(o.sql, config_connections(globals), o.explain);
+  if (o.timeout) q.set_timeout(*o.timeout, "--timeout");
   // Ctrl-C (or SIGTERM) cancels the remote queries and SQLite's work, and the command exits
   // 128 + the signal; a second one exits at once.
   std::stop_source stop;
@@ -124,7 +125,12 @@ int run_cross_query(const Globals& globals, const CrossQueryOptions& o) {
     }
     cursor.reset();  // closes the remote tables' scans before their snapshots end
     if (!any && !o.explain && !signals.signal()) printer->batch(batch);  // header only
-  } catch (const Error&) {
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::timeout && q.timed_out()) {
+      std::cout.flush();
+      std::cerr << "weir: timeout error: " << e.what() << '\n';
+      return kTimeoutExit;
+    }
     if (!signals.signal()) throw;
   }
   if (int signal = signals.signal()) {

@@ -162,6 +162,8 @@ const config::Spec& connection_spec() {
           Field{.name = "query_timeout", .shapes = config::kDuration,
                 .description = "How long a statement may run before the server stops it with a timeout error "
                                "(PostgreSQL statement_timeout, MariaDB max_statement_time; not applied to SQLite). "
+                               "In `weir query` across connections, the deadline of the whole statement instead (the "
+                               "least of its connections'): its remote queries still running are cancelled. "
                                "Default: the URL's `query_timeout`, else no limit.",
                 .example = "30s"},
           Field{.name = "mcp", .shapes = config::kObject,

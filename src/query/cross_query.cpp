@@ -26,11 +26,12 @@ class WholeCursor final : public db::Cursor {
   // `names`, `typed`: per column of the statement as SQLite prepared it, its name and whether
   // it is a table's column (SQLite then gives its declared type: a boolean stays one).
   WholeCursor(std::unique_ptr<db::Cursor> inner, std::vector<std::string> names, std::vector<bool> typed,
-              TableStats& stats, std::string context)
+              TableStats& stats, std::string context, RemoteSource& source)
       : inner_(std::move(inner)), names_(std::move(names)), typed_(std::move(typed)), stats_(&stats),
-        context_(std::move(context)) {
+        context_(std::move(context)), source_(&source) {
     adopt_schema();
   }
+  ~WholeCursor() override { source_->set_running(false); }
   const std::shared_ptr<const Schema>& schema() const noexcept override { return schema_; }
 
   bool next(Batch& out, std::size_t max_rows) override {
@@ -44,7 +45,10 @@ class WholeCursor final : public db::Cursor {
     stats_->time += Clock::now() - start;
     if (schema_->size() != inner_->schema()->size()) adopt_schema();  // known once the first rows came
     out.reset(schema_);
-    if (!more) return false;
+    if (!more) {
+      source_->set_running(false);
+      return false;
+    }
     for (std::size_t r = 0; r < read_.rows(); ++r) {
       std::span<Value> cells = out.append_row();
       for (std::size_t c = 0; c < cells.size(); ++c) cells[c] = std::move(read_.at(r, c));
@@ -77,9 +81,47 @@ class WholeCursor final : public db::Cursor {
   std::shared_ptr<const Schema> schema_;
   TableStats* stats_;
   std::string context_;
+  RemoteSource* source_;
   std::vector<std::size_t> as_integer_;  // booleans SQLite would give as 0 and 1 (a comparison)
   Batch read_;
 };
+
+// The statement's rows; once its deadline passed, any error (the cancelled remote query's, the
+// interrupted SQLite's) is the timeout.
+class DeadlineCursor final : public db::Cursor {
+ public:
+  DeadlineCursor(std::unique_ptr<db::Cursor> inner, const CrossQuery& query) : inner_(std::move(inner)), query_(&query) {}
+  const std::shared_ptr<const Schema>& schema() const noexcept override { return inner_->schema(); }
+  bool next(Batch& out, std::size_t max_rows) override {
+    try {
+      bool more = inner_->next(out, max_rows);
+      if (!query_->timed_out()) return more;
+    } catch (const Error&) {
+      if (!query_->timed_out()) throw;
+    }
+    throw Error(ErrorKind::timeout, query_->timeout_message());
+  }
+
+ private:
+  std::unique_ptr<db::Cursor> inner_;
+  const CrossQuery* query_;
+};
+
+std::string duration_text(std::chrono::milliseconds d) {
+  return d.count() % 1000 ? fmt::format("{}ms", d.count()) : fmt::format("{}s", d.count() / 1000);
+}
+
+// The connection's `query_timeout` (its section's, else its URL's), taken off the connection:
+// across connections it bounds the whole statement, not each query sent.
+std::chrono::milliseconds take_query_timeout(db::ConnectionConfig& config) {
+  std::chrono::milliseconds timeout{0};
+  std::optional<std::string_view> in_url = config.url.option("query_timeout");
+  if (config.query_timeout) timeout = *config.query_timeout;
+  else if (in_url) timeout = std::chrono::milliseconds(std::strtoll(std::string(*in_url).c_str(), nullptr, 10));
+  if (in_url) config.query_timeout = std::chrono::milliseconds(0);  // the URL's, turned off
+  else config.query_timeout.reset();
+  return timeout;
+}
 
 bool is_lost_connection(ErrorKind kind) {
   return kind == ErrorKind::connection || kind == ErrorKind::auth || kind == ErrorKind::timeout ||
@@ -122,7 +164,13 @@ CrossQuery::CrossQuery(std::string sql, const Connections& connections, bool log
   for (const TableName& name : names_) {
     auto it = std::find_if(sources_.begin(), sources_.end(), [&](const auto& s) { return s->name() == name.connection; });
     if (it == sources_.end()) {
-      sources_.push_back(std::make_unique<RemoteSource>(name.connection, connections.resolve(name.connection)));
+      db::ConnectionConfig config = connections.resolve(name.connection);
+      std::chrono::milliseconds timeout = take_query_timeout(config);
+      if (timeout.count() > 0 && (timeout_.count() == 0 || timeout < timeout_)) {
+        timeout_ = timeout;
+        timeout_origin_ = fmt::format("query_timeout of `{}`", name.connection);
+      }
+      sources_.push_back(std::make_unique<RemoteSource>(name.connection, std::move(config)));
       if (log_queries) sources_.back()->keep_log(&sent_);
     }
     add_table(name);
@@ -168,12 +216,14 @@ std::unique_ptr<db::Cursor> CrossQuery::run_whole() {
   auto start = Clock::now();
   try {
     c.execute_script("SAVEPOINT weir_whole");
+    source.set_running(true);
     auto cursor = c.query(*whole_sql_);
     whole_stats_.time += Clock::now() - start;
     ++whole_stats_.queries;
     ran_whole_ = true;
-    return std::make_unique<WholeCursor>(std::move(cursor), result_names_, result_typed_, whole_stats_, context);
+    return std::make_unique<WholeCursor>(std::move(cursor), result_names_, result_typed_, whole_stats_, context, source);
   } catch (Error& e) {
+    source.set_running(false);
     if (is_lost_connection(e.kind())) throw e.add_context(context);
     log::debug(fmt::format("{}: {}; running it on SQLite instead", context, e.what()));
     c.execute_script("ROLLBACK TO SAVEPOINT weir_whole");
@@ -183,7 +233,7 @@ std::unique_ptr<db::Cursor> CrossQuery::run_whole() {
   }
 }
 
-CrossQuery::~CrossQuery() = default;
+CrossQuery::~CrossQuery() { deadline_.reset(); }
 
 void CrossQuery::add_table(const TableName& name) {
   for (std::size_t i = 0; i < tables_.size(); ++i)
@@ -240,9 +290,32 @@ void CrossQuery::check_statement() {
 }
 
 std::unique_ptr<db::Cursor> CrossQuery::run() {
-  if (whole_sql_)
-    if (auto cursor = run_whole()) return cursor;
-  return engine_->query(rewritten_);
+  if (timeout_.count() > 0) deadline_ = std::make_unique<Deadline>(start_ + timeout_, [this] { expire(); });
+  std::unique_ptr<db::Cursor> cursor;
+  try {
+    if (whole_sql_) cursor = run_whole();
+    if (!cursor) cursor = engine_->query(rewritten_);
+  } catch (const Error&) {
+    if (!timed_out()) throw;
+    throw Error(ErrorKind::timeout, timeout_message_);
+  }
+  return std::make_unique<DeadlineCursor>(std::move(cursor), *this);
+}
+
+void CrossQuery::set_timeout(std::chrono::milliseconds timeout, std::string origin) {
+  timeout_ = timeout;
+  timeout_origin_ = std::move(origin);
+}
+
+// On the deadline's thread: names the connections still running, then cancels them.
+void CrossQuery::expire() noexcept {
+  std::string running;
+  for (const auto& source : sources_)
+    if (source->running()) running += fmt::format("{}`{}`", running.empty() ? "" : ", ", source->name());
+  timeout_message_ = fmt::format("the statement ran past its {} ({}): {}", timeout_origin_, duration_text(timeout_),
+                                 running.empty() ? "stopped it" : "cancelled the queries still running on " + running);
+  timed_out_.store(true);
+  cancel();
 }
 
 void CrossQuery::cancel() noexcept {
@@ -251,6 +324,7 @@ void CrossQuery::cancel() noexcept {
 }
 
 void CrossQuery::finish() {
+  deadline_.reset();
   for (auto& source : sources_) source->finish();
 }
 

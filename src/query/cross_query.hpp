@@ -13,6 +13,7 @@
 // table or column and for a syntax error, naming it and its column in the statement.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -20,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "query/deadline.hpp"
 #include "query/remote_source.hpp"
 #include "query/remote_table.hpp"
 #include "query/table_names.hpp"
@@ -59,6 +61,17 @@ class CrossQuery {
   // then throws Error{cancelled}. From any thread (a Ctrl-C handler), once constructed.
   void cancel() noexcept;
 
+  // The statement's deadline, counted from construction: the least `query_timeout` of its
+  // connections, which bounds the whole statement rather than each remote query (the
+  // connections are opened without it). 0: none.
+  std::chrono::milliseconds timeout() const noexcept { return timeout_; }
+  // Replaces it (`origin` names it in the error: "--timeout"); 0: none. Before run().
+  void set_timeout(std::chrono::milliseconds timeout, std::string origin);
+  // Once the deadline passed: run()'s cursor throws Error{timeout} with one line naming the
+  // timeout and the connections whose queries were still running (and were cancelled).
+  bool timed_out() const noexcept { return timed_out_.load(); }
+  const std::string& timeout_message() const noexcept { return timeout_message_; }
+
   // SQLite's plan (each remote table with what it pushes) and the statement as SQLite runs it,
   // or that it ran whole on one connection; after run().
   std::vector<std::string> plan();
@@ -72,6 +85,7 @@ class CrossQuery {
   void check_statement();
   void plan_whole_statement();
   std::unique_ptr<db::Cursor> run_whole();
+  void expire() noexcept;
 
   std::string sql_;
   std::string rewritten_;
@@ -88,6 +102,12 @@ class CrossQuery {
   std::string whole_note_;                // why it does not, for plan()
   bool ran_whole_ = false;
   TableStats whole_stats_;
+  Deadline::Clock::time_point start_ = Deadline::Clock::now();
+  std::chrono::milliseconds timeout_{0};
+  std::string timeout_origin_;   // "query_timeout of `pg`", "--timeout"
+  std::string timeout_message_;  // written before timed_out_ is set
+  std::atomic<bool> timed_out_{false};
+  std::unique_ptr<Deadline> deadline_;  // stopped first, in the destructor's body
   std::unique_ptr<db::Connection> engine_;  // last: closed first, before the tables it reads
 };
 

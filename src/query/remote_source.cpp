@@ -33,8 +33,13 @@ bool RowStream::fetch(Batch& out) {
   if (!more) {
     done_ = true;
     cursor_.reset();
+    if (running_) running_->store(false);
   }
   return more;
+}
+
+RowStream::~RowStream() {
+  if (!done_ && running_) running_->store(false);
 }
 
 bool RowStream::next(Batch& out) {
@@ -84,14 +89,16 @@ std::shared_ptr<RowStream> RemoteSource::open(const RemoteQuery& query, TableSta
   std::string params = query.params.empty() ? "" : fmt::format(" with {}", params_text(query.params));
   std::string context = fmt::format("connection `{}`, running {}{}", name_, query.sql, params);
   std::unique_ptr<db::Cursor> cursor;
+  running_.store(true);
   try {
     cursor = c.query(query.sql, query.params);
   } catch (Error& e) {
+    running_.store(false);
     throw e.add_context(context);
   }
   stats.time += Clock::now() - start;
   ++stats.queries;
-  auto stream = std::make_shared<RowStream>(std::move(cursor), stats, std::move(context));
+  auto stream = std::make_shared<RowStream>(std::move(cursor), stats, std::move(context), &running_);
   streaming_ = stream;
   return stream;
 }

@@ -31,8 +31,13 @@ struct TableStats {
 class RowStream {
  public:
   // `context` names where rows come from in errors: "connection `pg`, running SELECT …".
-  RowStream(std::unique_ptr<db::Cursor> cursor, TableStats& stats, std::string context)
-      : cursor_(std::move(cursor)), stats_(&stats), context_(std::move(context)) {}
+  // `running`: the source's flag, cleared once the result is read or dropped.
+  RowStream(std::unique_ptr<db::Cursor> cursor, TableStats& stats, std::string context,
+            std::atomic<bool>* running = nullptr)
+      : cursor_(std::move(cursor)), stats_(&stats), context_(std::move(context)), running_(running) {}
+  ~RowStream();
+  RowStream(const RowStream&) = delete;
+  RowStream& operator=(const RowStream&) = delete;
   // The next batch of rows into `out`; false at the end.
   bool next(Batch& out);
   // Reads the rest of the result into memory, freeing the connection.
@@ -46,6 +51,7 @@ class RowStream {
   std::string context_;
   std::deque<Batch> buffered_;
   bool done_ = false;
+  std::atomic<bool>* running_;
 };
 
 // What --explain shows: each query sent, with its parameters.
@@ -73,6 +79,10 @@ class RemoteSource {
   void keep_log(std::vector<SentQuery>* log) noexcept { log_ = log; }
   // Cancels the query running on the connection, if any; from any thread (Ctrl-C).
   void cancel() noexcept;
+  // Whether a query sent here has not been read to its end; from any thread (the deadline).
+  bool running() const noexcept { return running_.load(); }
+  // Marks a query sent on connection() directly (a statement run whole) as running, or done.
+  void set_running(bool running) noexcept { running_.store(running); }
 
  private:
   std::string name_;
@@ -82,6 +92,7 @@ class RemoteSource {
   std::weak_ptr<RowStream> streaming_;
   std::vector<SentQuery>* log_ = nullptr;
   bool in_snapshot_ = false;
+  std::atomic<bool> running_{false};
 };
 
 }  // namespace weir::query
