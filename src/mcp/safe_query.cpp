@@ -6,6 +6,7 @@
 #include <random>
 
 #include "core/text.hpp"
+#include "mcp/schema_limits.hpp"
 #include "mcp/statement_classifier.hpp"
 #include "pipeline/sink.hpp"
 #include "query/cross_query.hpp"
@@ -50,6 +51,30 @@ void refuse_denied(const QueryLimits& limits, const std::vector<std::string>& fu
     if (limits.denied_functions.contains(name))
       throw Error(ErrorKind::permission,
                   fmt::format("`{}()` is denied on this connection (its mcp.denied_functions in the config)", name));
+}
+
+// Refuses a statement reading a table of a schema the connection's config keeps from agents:
+// PostgreSQL's plan names each relation it reads with its schema (views expanded); other
+// databases' plans do not, so a connection whose schemas are limited refuses every statement.
+void refuse_closed_schemas(db::Connection& connection, const QueryLimits& limits, const std::string& name,
+                           const std::string& statement) {
+  if (!schemas_limited(limits)) return;
+  if (sql_family(connection.dialect().name()) != SqlFamily::postgres)
+    throw Error(ErrorKind::permission,
+                fmt::format("connection `{}` limits its schemas, which weir checks through PostgreSQL's plan only: "
+                            "no query is open to agents on it",
+                            name));
+  std::string verb = statement.substr(0, statement.find_first_of(" \t\r\n("));
+  if (iequals(verb, "SHOW")) return;
+  if (iequals(verb, "EXPLAIN"))
+    throw Error(ErrorKind::permission, fmt::format("connection `{}` limits its schemas: send the statement without "
+                                                   "EXPLAIN to explain_query",
+                                                   name));
+  auto cursor = connection.query("EXPLAIN (VERBOSE, FORMAT JSON) " + statement);
+  Batch batch;
+  while (cursor->next(batch, 16))
+    for (std::size_t r = 0; r < batch.rows(); ++r)
+      refuse_closed_relations(limits, name, json::parse(batch.at(r, 0).to_text()));
 }
 
 std::string_view begin_read_only(SqlFamily family) {
@@ -120,6 +145,17 @@ void SafeQueries::close(Session& s) noexcept {
   }
 }
 
+void SafeQueries::check_table(const std::string& name, const db::TableRef& table) {
+  Session& s = session(name);
+  if (!schemas_limited(s.limits)) return;
+  close(s);
+  refuse_closed_schema(s.limits, name, schema_of(connected(s), table));
+}
+
+bool SafeQueries::schema_open(const std::string& name, std::string_view schema) {
+  return mcp::schema_open(session(name).limits, schema);
+}
+
 db::Connections SafeQueries::configs() const {
   db::Connections out;
   for (const auto& [name, s] : sessions_) out.emplace(name, s.config);
@@ -149,6 +185,7 @@ std::string SafeQueries::guard(Session& s, const std::string& sql) {
   connection.execute_script(begin_read_only(family));
   s.open = std::make_unique<OpenResult>();
   s.open->in_transaction = true;
+  refuse_closed_schemas(connection, s.limits, s.config.name, c.statement);
   if (family != SqlFamily::postgres) return c.statement;
 
   std::vector<std::string> functions = c.functions;
@@ -197,7 +234,10 @@ Page SafeQueries::query(const std::string& name, const std::string& sql, std::op
   try {
     CancelOnStop cancel(connected(s), stop);
     if (!writable(name)) statement = guard(s, sql);
-    else refuse_denied(s.limits, called_functions(sql, connected(s).dialect().sql_syntax()));
+    else {
+      refuse_denied(s.limits, called_functions(sql, connected(s).dialect().sql_syntax()));
+      refuse_closed_schemas(connected(s), s.limits, name, sql);
+    }
     return start(s, name, statement, max_rows);
   } catch (...) {
     close(s);
@@ -217,6 +257,7 @@ Page SafeQueries::explain(const std::string& name, const std::string& sql, std::
       statement = guard(s, sql);
     } else {
       // Explained, never run: EXPLAIN ANALYZE of a write meets a read-only transaction.
+      refuse_closed_schemas(connection, s.limits, name, sql);
       connection.execute_script(begin_read_only(family));
       s.open = std::make_unique<OpenResult>();
       s.open->in_transaction = true;
@@ -261,7 +302,15 @@ Page SafeQueries::query_across(const std::string& sql, std::optional<std::size_t
   if (c.refusal) throw Error(ErrorKind::permission, *c.refusal);
   refuse_denied(across_.limits, c.functions);
   query::Connections connections{[this](std::string_view name) { return sessions_.contains(name); },
-                                 [this](std::string_view name) { return session(std::string(name)).config; }};
+                                 [this](std::string_view name) {
+                                   Session& s = session(std::string(name));
+                                   if (schemas_limited(s.limits))
+                                     throw Error(ErrorKind::permission,
+                                                 fmt::format("connection `{}` limits its schemas: it is not open to "
+                                                             "statements over several connections",
+                                                             name));
+                                   return s.config;
+                                 }};
   try {
     across_.open = std::make_unique<OpenResult>();
     across_.open->across = std::make_unique<query::CrossQuery>(c.statement, connections);
