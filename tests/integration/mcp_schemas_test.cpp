@@ -46,6 +46,7 @@ TEST_F(McpSchemas, AgentsSeeAndReadOnlyTheTablesOfOpenSchemas) {
   std::string file = config(fmt::format("connections:\n"
                                         "  pg: {{ url: \"{0}\", mcp: {{ denied_schemas: [{1}] }} }}\n"
                                         "  narrow: {{ url: \"{0}\", mcp: {{ allowed_schemas: [{2}] }} }}\n"
+                                        "  rw: {{ url: \"{0}\", read_only: false, mcp: {{ denied_schemas: [{1}] }} }}\n"
                                         "  lite: {{ url: \"sqlite:{3}\", mcp: {{ denied_schemas: [temp] }} }}\n",
                                         *pg, hidden, open, dir_.file("lite.db")));
   ASSERT_TRUE(test::open_sqlite(dir_.file("lite.db")));
@@ -59,10 +60,13 @@ TEST_F(McpSchemas, AgentsSeeAndReadOnlyTheTablesOfOpenSchemas) {
        call("explain_query", {{"connection_name", "pg"}, {"sql", "SELECT * FROM " + hidden + ".salaries"}}),
        call("sync_table", {{"connection_name", "pg"}, {"source_table", hidden + ".salaries"}}),
        query("narrow", "SELECT count(*) FROM pg_catalog.pg_class"), query("lite", "SELECT 1 AS one"),
-       call("describe_remote_table", {{"connection_name", "pg"}, {"table_name", open + ".items"}})},
+       call("describe_remote_table", {{"connection_name", "pg"}, {"table_name", open + ".items"}}),
+       query("pg", "EXPLAIN SELECT * FROM " + open + ".items"), query("rw", "SELECT * FROM " + open + ".peek"),
+       call("describe_remote_table", {{"connection_name", "narrow"}, {"table_name", "items"}}),
+       call("query", {{"sql", "SELECT * FROM pg.items"}})},
       dir_.path().string());
   json calls = report["calls"];
-  ASSERT_EQ(calls.size(), 11u) << report;
+  ASSERT_EQ(calls.size(), 15u) << report;
   auto result = [&](std::size_t i) { return calls[i]["result"]; };
   auto text = [&](std::size_t i) { return calls[i]["result"]["content"][0]["text"].get<std::string>(); };
   // list_remote_tables leaves the closed schema out, even when asked for it by name.
@@ -84,6 +88,16 @@ TEST_F(McpSchemas, AgentsSeeAndReadOnlyTheTablesOfOpenSchemas) {
   EXPECT_EQ(text(9), "permission error: connection `lite` limits its schemas, which weir checks through PostgreSQL's "
                      "plan only: no query is open to agents on it");
   EXPECT_EQ(result(10)["structuredContent"]["name"], "items") << calls[10];
+  EXPECT_EQ(text(11), "permission error: connection `pg` limits its schemas: send the statement without EXPLAIN to "
+                      "explain_query");
+  EXPECT_EQ(text(12), "permission error: schema `" + hidden + "` is not open to agents on connection `rw`")
+      << "a writable connection too";
+  // An unqualified name counts in the schema the search_path resolves it to (public here).
+  EXPECT_EQ(text(13), "permission error: schema `public` is not open to agents on connection `narrow`");
+  EXPECT_EQ(result(14)["isError"], true) << calls[14];
+  EXPECT_NE(text(14).find("connection `pg` limits its schemas: it is not open to statements over several connections"),
+            std::string::npos)
+      << text(14);
 }
 
 }  // namespace
