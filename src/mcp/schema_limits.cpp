@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
 #include "mcp/statement_classifier.hpp"
 #include "weir/batch.hpp"
 #include "weir/db/dialect.hpp"
@@ -67,6 +68,30 @@ void check_nodes(const QueryLimits& limits, const std::string& connection, const
 
 void refuse_closed_relations(const QueryLimits& limits, const std::string& connection, const json& plan) {
   if (schemas_limited(limits)) check_nodes(limits, connection, plan);
+}
+
+// Refuses a statement reading a table of a schema the connection's config keeps from agents:
+// PostgreSQL's plan names each relation it reads with its schema (views expanded); other
+// databases' plans do not, so a connection whose schemas are limited refuses every statement.
+void refuse_closed_schemas(db::Connection& connection, const QueryLimits& limits, const std::string& name,
+                           const std::string& statement) {
+  if (!schemas_limited(limits)) return;
+  if (sql_family(connection.dialect().name()) != SqlFamily::postgres)
+    throw Error(ErrorKind::permission,
+                fmt::format("connection `{}` limits its schemas, which weir checks through PostgreSQL's plan only: "
+                            "no query is open to agents on it",
+                            name));
+  std::string verb = statement.substr(0, statement.find_first_of(" \t\r\n("));
+  if (iequals(verb, "SHOW")) return;
+  if (iequals(verb, "EXPLAIN"))
+    throw Error(ErrorKind::permission, fmt::format("connection `{}` limits its schemas: send the statement without "
+                                                   "EXPLAIN to explain_query",
+                                                   name));
+  auto cursor = connection.query("EXPLAIN (VERBOSE, FORMAT JSON) " + statement);
+  Batch batch;
+  while (cursor->next(batch, 16))
+    for (std::size_t r = 0; r < batch.rows(); ++r)
+      refuse_closed_relations(limits, name, json::parse(batch.at(r, 0).to_text()));
 }
 
 }  // namespace weir::mcp

@@ -33,4 +33,10 @@ std::string schema_of(db::Connection& connection, const db::TableRef& table);
 // parsed) reads lies in a schema not open under `limits`.
 void refuse_closed_relations(const QueryLimits& limits, const std::string& connection, const nlohmann::json& plan);
 
+// Refuses `statement` on a connection whose schemas are limited when it reads a table of a
+// closed schema: by its plan on PostgreSQL (a leading EXPLAIN is refused, SHOW passes); every
+// statement elsewhere. Throws Error{permission}, and the database's errors from EXPLAIN.
+void refuse_closed_schemas(db::Connection& connection, const QueryLimits& limits, const std::string& name,
+                           const std::string& statement);
+
 }  // namespace weir::mcp
