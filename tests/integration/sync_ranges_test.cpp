@@ -29,13 +29,6 @@ std::uint64_t number_in(const std::string& json_line) {
 
 class SyncRanges : public Sync {
  protected:
-  std::vector<std::string> command(const std::vector<std::string>& args) {
-    std::vector<std::string> full = {"--config", dir_.file("weir.yaml"), "--log-level", "debug", "sync",
-                                     "--progress", "0s"};
-    full.insert(full.end(), args.begin(), args.end());
-    return full;
-  }
-
   struct Run {
     bool killed = false;
     int exit = 0;
