@@ -10,6 +10,7 @@
 #include "mcp/statement_classifier.hpp"
 #include "pipeline/sink.hpp"
 #include "query/cross_query.hpp"
+#include "query/remote_traits.hpp"
 #include "weir/batch.hpp"
 #include "weir/db/driver.hpp"
 #include "weir/error.hpp"
@@ -53,13 +54,11 @@ void refuse_denied(const QueryLimits& limits, const std::vector<std::string>& fu
                   fmt::format("`{}()` is denied on this connection (its mcp.denied_functions in the config)", name));
 }
 
-std::string_view begin_read_only(SqlFamily family) {
-  switch (family) {
-    case SqlFamily::postgres: return "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
-    case SqlFamily::mysql: return "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY";
-    case SqlFamily::sqlite: return "BEGIN";
-  }
-  return "BEGIN";
+// The read-only snapshot a cross-database query's remotes open (query/remote_traits.hpp): one
+// spelling of it for every reader.
+void begin_read_only(db::Connection& connection) {
+  for (std::string_view statement : query::traits_of(connection.dialect()).snapshot_begin)
+    connection.execute_script(statement);
 }
 
 }  // namespace
@@ -158,7 +157,7 @@ std::string SafeQueries::guard(Session& s, const std::string& sql) {
   Classified c = classify_read_only(sql, family, syntax);
   if (c.refusal) throw Error(ErrorKind::permission, *c.refusal);
   refuse_denied(s.limits, c.functions);
-  connection.execute_script(begin_read_only(family));
+  begin_read_only(connection);
   s.open = std::make_unique<OpenResult>();
   s.open->in_transaction = true;
   refuse_closed_schemas(connection, s.limits, s.config.name, c.statement);
@@ -234,7 +233,7 @@ Page SafeQueries::explain(const std::string& name, const std::string& sql, std::
     } else {
       // Explained, never run: EXPLAIN ANALYZE of a write meets a read-only transaction.
       refuse_closed_schemas(connection, s.limits, name, sql);
-      connection.execute_script(begin_read_only(family));
+      begin_read_only(connection);
       s.open = std::make_unique<OpenResult>();
       s.open->in_transaction = true;
     }
