@@ -7,6 +7,7 @@
 #include <csignal>
 #include <thread>
 
+#include "db/connections.hpp"
 #include "support/test_support.hpp"
 #include "weir/db/driver.hpp"
 
@@ -14,12 +15,6 @@ namespace weir {
 namespace {
 
 using namespace std::chrono_literals;
-
-db::ConnectionConfig config_of(const std::string& url) {
-  db::ConnectionConfig c;
-  c.url = Url::parse(url);
-  return c;
-}
 
 struct Server {
   const char* name;        // the connection's name in the config file
@@ -44,7 +39,7 @@ class QueryCancel : public ::testing::TestWithParam<Server> {
     WEIR_SERVER_URL_OR_SKIP(url, GetParam().variable);
     url_ = *url;
     s_ = test::unique_suffix();
-    server_ = db::connect(config_of(url_));
+    server_ = db::connect(db::resolve_connection(url_, nullptr));
     view_ = fmt::format("slow_{}", s_);
     server_->execute_script(fmt::format(fmt::runtime(GetParam().slow_view), view_));
     config_ = dir_.file("weir.yaml");
@@ -53,7 +48,7 @@ class QueryCancel : public ::testing::TestWithParam<Server> {
   void TearDown() override {
     if (!running_) (*GetParam().control())("start");
     try {
-      server_ = db::connect(config_of(url_));
+      server_ = db::connect(db::resolve_connection(url_, nullptr));
       server_->execute_script(fmt::format("DROP VIEW IF EXISTS {}", view_));
     } catch (const std::exception&) {
     }
@@ -79,7 +74,7 @@ class QueryCancel : public ::testing::TestWithParam<Server> {
 };
 
 TEST_P(QueryCancel, CtrlCCancelsTheRemoteQueryAndExits130) {
-  auto watcher = db::connect(config_of(url_));
+  auto watcher = db::connect(db::resolve_connection(url_, nullptr));
   test::Background weir(args(slow_statement()), dir_.path().string());
   ASSERT_TRUE(wait_running(*watcher, 1)) << weir.err();
   auto sent = std::chrono::steady_clock::now();
@@ -91,7 +86,7 @@ TEST_P(QueryCancel, CtrlCCancelsTheRemoteQueryAndExits130) {
 }
 
 TEST_P(QueryCancel, AServerStoppedMidQueryIsOneLineAndTheNextQueryWorks) {
-  auto watcher = db::connect(config_of(url_));
+  auto watcher = db::connect(db::resolve_connection(url_, nullptr));
   test::Background weir(args(slow_statement()), dir_.path().string());
   ASSERT_TRUE(wait_running(*watcher, 1)) << weir.err();
   watcher.reset();
@@ -105,7 +100,7 @@ TEST_P(QueryCancel, AServerStoppedMidQueryIsOneLineAndTheNextQueryWorks) {
   running_ = true;
   auto next = test::run_weir(args(fmt::format("SELECT count(*) AS n FROM {}.{}", GetParam().name, view_ + "_none")));
   EXPECT_EQ(next.exit_code, 2) << next.err;  // no such table: the server answered
-  server_ = db::connect(config_of(url_));
+  server_ = db::connect(db::resolve_connection(url_, nullptr));
   server_->execute_script(fmt::format("CREATE TABLE quick_{} (id int)", s_));
   auto quick = test::run_weir({"--config", config_, "query", fmt::format("SELECT count(*) AS n FROM {}.quick_{}", GetParam().name, s_),
                                "-f", "csv"});

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "db/connections.hpp"
 #include "support/test_support.hpp"
 #include "weir/db/driver.hpp"
 
@@ -14,20 +15,14 @@ namespace {
 
 using test::run_weir;
 
-db::ConnectionConfig config_of(const std::string& url) {
-  db::ConnectionConfig c;
-  c.url = Url::parse(url);
-  return c;
-}
-
 class QueryInto : public ::testing::Test {
  protected:
   void SetUp() override {
     WEIR_SERVER_URL_OR_SKIP(pg_url, "WEIR_TEST_PG_URL");
     WEIR_SERVER_URL_OR_SKIP(my_url, "WEIR_TEST_MYSQL_URL");
     s_ = test::unique_suffix();
-    pg_ = db::connect(config_of(*pg_url));
-    my_ = db::connect(config_of(*my_url));
+    pg_ = db::connect(db::resolve_connection(*pg_url, nullptr));
+    my_ = db::connect(db::resolve_connection(*my_url, nullptr));
     pg_->execute_script(fmt::format(
         "CREATE SCHEMA wi_{0}; CREATE TABLE wi_{0}.orders (id int, total numeric(12,2), day date);"
         "INSERT INTO wi_{0}.orders VALUES (1, 10.50, '2026-01-02'), (2, 7.25, NULL), (3, 30.00, '2026-02-01')",

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "db/connections.hpp"
 #include "support/test_support.hpp"
 #include "weir/db/driver.hpp"
 
@@ -14,12 +15,6 @@ namespace weir {
 namespace {
 
 using test::run_weir;
-
-db::ConnectionConfig config_of(const std::string& url) {
-  db::ConnectionConfig c;
-  c.url = Url::parse(url);
-  return c;
-}
 
 struct Fetched {
   std::uint64_t rows = ~0ull;
@@ -44,8 +39,8 @@ class QueryJoinKeys : public ::testing::Test {
     WEIR_SERVER_URL_OR_SKIP(pg_url, "WEIR_TEST_PG_URL");
     WEIR_SERVER_URL_OR_SKIP(my_url, "WEIR_TEST_MYSQL_URL");
     s_ = test::unique_suffix();
-    pg_ = db::connect(config_of(*pg_url));
-    my_ = db::connect(config_of(*my_url));
+    pg_ = db::connect(db::resolve_connection(*pg_url, nullptr));
+    my_ = db::connect(db::resolve_connection(*my_url, nullptr));
     lite_ = test::open_sqlite(dir_.file("lite.db"));
     pg_->execute_script(fmt::format(
         "CREATE SCHEMA xk_{0}; CREATE TABLE xk_{0}.big AS SELECT g AS id, g % 97 AS k FROM generate_series(1, 20000) g; "

@@ -9,6 +9,7 @@
 #include <map>
 #include <thread>
 
+#include "db/connections.hpp"
 #include "db/sqlite/decimal_sum.hpp"
 #include "query/cross_query.hpp"
 #include "support/test_support.hpp"
@@ -60,12 +61,6 @@ bool same_cell(const std::string& a, const std::string& b) {
 
 std::string decimal(long cents) {
   return fmt::format("{}{}.{:02}", cents < 0 ? "-" : "", std::labs(cents) / 100, std::labs(cents) % 100);
-}
-
-db::ConnectionConfig config_of(const std::string& url) {
-  db::ConnectionConfig c;
-  c.url = Url::parse(url);
-  return c;
 }
 
 Value date(int day) { return Value(Date{days_from_civil(2025, 1, 1) + day}); }
@@ -131,8 +126,8 @@ class QueryAcross : public ::testing::Test {
     WEIR_SERVER_URL_OR_SKIP(my_url, "WEIR_TEST_MYSQL_URL");
     pg_url_ = *pg_url;
     s_ = test::unique_suffix();
-    pg_ = db::connect(config_of(pg_url_));
-    my_ = db::connect(config_of(*my_url));
+    pg_ = db::connect(db::resolve_connection(pg_url_, nullptr));
+    my_ = db::connect(db::resolve_connection(*my_url, nullptr));
     lite_ = test::open_sqlite(dir_.file("lite.db"));
     pg_->execute_script(fmt::format("CREATE SCHEMA xq_{0}; CREATE SCHEMA rq_{0}", s_));
     auto data = tpch_data();
@@ -375,7 +370,7 @@ TEST_F(QueryAcross, ExplainShowsThePlanAndTheQueriesSentWithTheirParameters) {
 
 TEST_F(QueryAcross, OneSnapshotPerConnectionForTheWholeStatement) {
   query::Connections connections{[](std::string_view n) { return n == "pg"; },
-                                 [&](std::string_view) { return config_of(pg_url_); }};
+                                 [&](std::string_view) { return db::resolve_connection(pg_url_, nullptr); }};
   std::string t = fmt::format("pg.xq_{}.orders", s_);
   query::CrossQuery q(fmt::format("SELECT count(*) FROM {0} UNION ALL SELECT count(*) FROM {0} WHERE o_orderkey > 0", t),
                       connections);

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "db/connections.hpp"
 #include "support/test_support.hpp"
 #include "weir/db/driver.hpp"
 
@@ -13,12 +14,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-db::ConnectionConfig config_of(const std::string& url) {
-  db::ConnectionConfig c;
-  c.url = Url::parse(url);
-  return c;
-}
 
 constexpr const char* kPgRunning =
     "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%slow_%' AND state = 'active' AND pid <> pg_backend_pid()";
@@ -33,8 +28,8 @@ class QueryTimeout : public ::testing::Test {
     pg_url_ = *pg;
     my_url_ = *my;
     s_ = test::unique_suffix();
-    pg_ = db::connect(config_of(pg_url_));
-    my_ = db::connect(config_of(my_url_));
+    pg_ = db::connect(db::resolve_connection(pg_url_, nullptr));
+    my_ = db::connect(db::resolve_connection(my_url_, nullptr));
     // A row after 30 s on each server.
     pg_->execute_script(fmt::format("CREATE VIEW slow_{} AS SELECT 1 AS x FROM (SELECT pg_sleep(30)) s", s_));
     my_->execute_script(fmt::format("CREATE VIEW slow_{} AS SELECT 1 AS x FROM (SELECT SLEEP(30) AS s) t", s_));

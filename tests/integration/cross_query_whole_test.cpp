@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "db/connections.hpp"
 #include "db/sqlite/decimal_sum.hpp"
 #include "query/cross_query.hpp"
 #include "support/test_support.hpp"
@@ -15,12 +16,6 @@ namespace {
 
 using test::run_weir;
 using Rows = std::vector<std::vector<std::string>>;
-
-db::ConnectionConfig config_of(const std::string& url) {
-  db::ConnectionConfig c;
-  c.url = Url::parse(url);
-  return c;
-}
 
 Rows read_all(query::CrossQuery& q) {
   Rows rows;
@@ -61,7 +56,7 @@ class QueryWhole : public ::testing::Test {
     pg_url_ = *pg_url;
     my_url_ = *my_url;
     s_ = test::unique_suffix();
-    pg_ = db::connect(config_of(pg_url_));
+    pg_ = db::connect(db::resolve_connection(pg_url_, nullptr));
     pg_->execute_script(fmt::format(
         "CREATE SCHEMA wq_{0};"
         "CREATE TABLE wq_{0}.sales (id int PRIMARY KEY, region text, amount numeric(12,2), sold date, ts timestamp, "
@@ -81,7 +76,7 @@ class QueryWhole : public ::testing::Test {
                                           my_url_, dir_.file("lite.db")));
     connections_ = {[](std::string_view n) { return n == "pg" || n == "my" || n == "lite"; },
                     [this](std::string_view n) {
-                      return config_of(n == "pg" ? pg_url_ : n == "my" ? my_url_ : "sqlite:" + dir_.file("lite.db"));
+                      return db::resolve_connection(n == "pg" ? pg_url_ : n == "my" ? my_url_ : "sqlite:" + dir_.file("lite.db"), nullptr);
                     }};
   }
 
