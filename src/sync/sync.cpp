@@ -60,6 +60,7 @@ Verification verify(const Request& r, const TablePlan& plan) {
         },
         logged_retries(fmt::format("--verify of table `{}`", table.to_string()), side.describe(), policy));
   };
+  log::debug(fmt::format("--verify of table `{}`: reading it on both sides", plan.target.to_string()));
   TableDigest from = digest_of(r.source, plan.source.ref, r.where);
   TableDigest to = digest_of(r.target, plan.target, "");
   return {from.rows, to.rows, from.checksum, to.checksum};

@@ -192,6 +192,33 @@ TEST_F(SyncRanges, StoppedByCtrlCOrAServerRestartGoesOnWhereItStopped) {
             fmt::format("{{\"n\":{0},\"d\":{0}}}\n", kRows));
 }
 
+// --verify only reads: a server restart while it reads both sides is retried, and the run
+// ends verified, the restart named in one warning.
+TEST_F(SyncRanges, AServerRestartDuringVerifyIsRetried) {
+  WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  constexpr std::uint64_t kRows = 400000;
+  std::string src = table("ver"), dst = table("verdst");
+  drop_later("pg", src);
+  drop_later("pg", dst);
+  sql("pg", fmt::format("CREATE TABLE {0} (id bigint PRIMARY KEY, v text NOT NULL);\n"
+                        "INSERT INTO {0} SELECT g, md5(g::text) FROM generate_series(1, {1}) g;\n",
+                        src, kRows));
+  auto restart = test::postgres_restart();
+  ASSERT_TRUE(restart.has_value());
+  test::Background weir(command({"pg." + src, "--to", "pg." + dst, "--verify", "--format", "json"}), dir());
+  bool verifying = false;
+  for (int i = 0; i < 6000 && weir.running() && !verifying; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    verifying = weir.err().find("--verify of table") != std::string::npos;
+  }
+  ASSERT_TRUE(verifying) << weir.out() << weir.err();
+  (*restart)();
+  EXPECT_EQ(weir.wait(), 0) << weir.out() << weir.err();
+  EXPECT_NE(weir.out().find("\"matches\":true"), std::string::npos) << weir.out();
+  EXPECT_TRUE(std::regex_search(weir.err(), std::regex("--verify of table `[^`]+`[^\n]*; retrying")))
+      << "the restart cut a digest off, and that was said once\n" << weir.err();
+}
+
 // Every reader sees the snapshot the first exported: rows moved from the first range to the
 // last while the readers read are copied once each, as the table was when the sync began.
 TEST_F(SyncRanges, PostgresReadersShareOneSnapshot) {
