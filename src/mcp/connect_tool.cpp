@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 
 #include "core/yaml_document.hpp"
 #include "db/url_options.hpp"
@@ -130,8 +131,7 @@ AgentConnection connection_from_arguments(const json& arguments, const fs::path&
 Tool connect_database_tool(std::shared_ptr<SafeQueries> sessions, ConnectOptions options) {
   Tool tool{
       .name = "connect_database",
-      .description = "Add a read-only connection (tested). password: clear (kept in memory) or \"${VAR}\", {env} or "
-                     "{file}.",
+      .description = "Add a read-only connection (tested). password: clear (memory only), \"${VAR}\", {env} or {file}.",
       .input_schema =
           {{"type", "object"},
            {"properties",
@@ -176,6 +176,9 @@ Tool connect_database_tool(std::shared_ptr<SafeQueries> sessions, ConnectOptions
              {"status", "connected"}};
     // Saved first: adding it to the file tests it, and refuses a name the file already has.
     if (options.save_to) {
+      // One at a time: the sessions of `--http` share the file, read, changed and replaced whole.
+      static std::mutex saving;
+      std::lock_guard lock(saving);
       explore::add_connection(*options.save_to, added.entry);
       out["saved_to"] = *options.save_to;
     }

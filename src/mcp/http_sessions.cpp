@@ -40,15 +40,18 @@ std::shared_ptr<HttpSession> HttpSessions::open() {
   session->id = new_session_id();
   session->touch();
   std::vector<std::shared_ptr<HttpSession>> idle;
+  bool full = false;
   {
     std::lock_guard lock(mutex_);
     if (sessions_.size() >= max_sessions_) idle = take_idle_locked();
-    if (sessions_.size() >= max_sessions_) return nullptr;
+    full = sessions_.size() >= max_sessions_;
   }
   end(idle);
+  if (full) return nullptr;
   // Made outside the lock: a server's tools open nothing yet, but other sessions need not wait.
   session->server = new_server_();
   std::lock_guard lock(mutex_);
+  if (sessions_.size() >= max_sessions_) return nullptr;  // others opened meanwhile
   sessions_.emplace(session->id, session);
   return session;
 }
