@@ -101,9 +101,11 @@ TEST_F(McpSave, ConnectionsAreSavedWithTheirPasswordByReferenceAndReadBackNeverI
             "  by_env: { url: \"" + target + "\", password: { env: WEIR_TEST_CANARY_PW }, read_only: true }\n"
             "  keep: \"sqlite:keep.db\"   # as written\n");
   // The canary is in no file weir wrote (the client checked every output and log line).
-  for (const auto& entry : fs::recursive_directory_iterator(dir_.path()))
-    if (entry.is_regular_file() && entry.path().filename() != "pg.pw" && entry.path().extension() != ".db")
+  for (const auto& entry : fs::recursive_directory_iterator(dir_.path())) {
+    if (entry.is_regular_file() && entry.path().filename() != "pg.pw" && entry.path().extension() != ".db") {
       EXPECT_EQ(read_file(entry.path()).find(test::kMcpCanary), std::string::npos) << entry.path();
+    }
+  }
 
   // A server started later has them from the start; without --save, a password in clear is
   // kept in memory only and nothing is written.
