@@ -83,14 +83,20 @@ std::unique_ptr<mcp::Server> new_server(const Globals& globals, const Configured
 struct McpFlags {
   std::string http;       // HOST:PORT; empty: stdio
   std::string token_env;  // the variable holding the bearer token
-  std::size_t max_sessions = 0;  // 0: not given (64)
+  std::string max_sessions;  // empty: not given (64)
   std::string session_idle;      // empty: not given (30m)
   bool save = false;  // connect_database adds its connections to the config file
 };
 
 // --max-sessions and --session-idle, read into `http`.
 void read_session_flags(const McpFlags& flags, mcp::HttpOptions& http) {
-  if (flags.max_sessions > 0) http.max_sessions = flags.max_sessions;
+  if (!flags.max_sessions.empty()) {
+    const std::string& text = flags.max_sessions;
+    bool digits = text.size() <= 6 && text.find_first_not_of("0123456789") == std::string::npos;
+    http.max_sessions = digits ? std::stoul(text) : 0;
+    if (http.max_sessions < 1)
+      throw Error(ErrorKind::config, fmt::format("--max-sessions `{}`: give a number of sessions from 1 to 999999", text));
+  }
   if (flags.session_idle.empty()) return;
   std::optional<std::chrono::milliseconds> idle = config::parse_duration(flags.session_idle);
   if (!idle || *idle < std::chrono::seconds(1))
@@ -109,7 +115,7 @@ int serve(const Globals& globals, const McpFlags& flags) {
     read_session_flags(flags, *http);
   } else if (!flags.token_env.empty()) {
     throw Error(ErrorKind::config, "--token-env applies to --http only (stdio needs no token)");
-  } else if (flags.max_sessions > 0 || !flags.session_idle.empty()) {
+  } else if (!flags.max_sessions.empty() || !flags.session_idle.empty()) {
     throw Error(ErrorKind::config, "--max-sessions and --session-idle apply to --http only");
   }
   Configured configured = configured_connections(globals, flags.save);
@@ -131,8 +137,7 @@ void add_mcp_command(CLI::App& app, const Globals& globals, Action& action) {
   cmd->add_option("--token-env", flags->token_env,
                   "Environment variable holding the bearer token HTTP clients must send (required unless HOST is loopback)");
   cmd->add_option("--max-sessions", flags->max_sessions,
-                  "HTTP sessions open at once (default 64); an initialize beyond them gets 503")
-      ->check(CLI::PositiveNumber);
+                  "HTTP sessions open at once (default 64); an initialize beyond them gets 503");
   cmd->add_option("--session-idle", flags->session_idle,
                   "How long an HTTP session may stay idle before it ends (default 30m)");
   cmd->add_flag("--save", flags->save,

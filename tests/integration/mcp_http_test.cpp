@@ -249,6 +249,8 @@ TEST(McpHttpFlags, ABadAddressOrAMissingTokenIsOneLineAndExit2) {
        "--session-idle `500ms`: give a duration of at least 1s, such as 30m"},
       {{"--http", "127.0.0.1:0", "--session-idle", "soon"}, "--session-idle `soon`: give a duration of at least 1s, such as 30m"},
       {{"--max-sessions", "2"}, "--max-sessions and --session-idle apply to --http only"},
+      {{"--http", "127.0.0.1:0", "--max-sessions", "0"}, "--max-sessions `0`: give a number of sessions from 1 to 999999"},
+      {{"--http", "127.0.0.1:0", "--max-sessions", "many"}, "--max-sessions `many`: give a number of sessions from 1 to 999999"},
   };
   for (const Case& c : cases) {
     std::vector<std::string> args{"mcp"};
