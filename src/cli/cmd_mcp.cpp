@@ -6,6 +6,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,6 +17,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/stop_signals.hpp"
+#include "core/config_spec.hpp"
 #include "core/yaml_document.hpp"
 #include "db/connections.hpp"
 #include "mcp/connect_tool.hpp"
@@ -36,14 +39,20 @@ struct Configured {
   db::Connections connections;
   std::set<std::string> writable;  // those whose config says `read_only: false`, in so many words
   std::map<std::string, mcp::QueryLimits, std::less<>> limits;  // each connection's `mcp` block
+  mcp::ConnectOptions connect;  // where connect_database may read a password file, and --save
 };
 
-Configured configured_connections(const Globals& globals) {
+Configured configured_connections(const Globals& globals, bool save) {
   std::optional<std::string> file = db::find_config_file(globals.config_file);
-  if (!file) return {};
+  Configured none;
+  // --save adds to the config file, made where `weir connect` makes it when there is none.
+  if (save) none.connect.save_to = file.value_or(db::default_config_files().front());
+  std::filesystem::path folder = std::filesystem::path(none.connect.save_to.value_or(file.value_or(""))).parent_path();
+  none.connect.config_dir = folder.empty() ? std::filesystem::path(".") : folder;
+  if (!file) return none;
   config::Document doc = config::load_document(*file);
   config::Diagnostics diagnostics(*file);
-  Configured out{db::read_connections(doc, diagnostics), {}, {}};
+  Configured out{db::read_connections(doc, diagnostics), {}, {}, none.connect};
   diagnostics.throw_if_any();
   for (const auto& [name, config] : out.connections) {
     const YAML::Node entry = doc.root["connections"][name];
@@ -61,7 +70,7 @@ Configured configured_connections(const Globals& globals) {
 std::unique_ptr<mcp::Server> new_server(const Globals& globals, const Configured& configured) {
   auto queries = std::make_shared<mcp::SafeQueries>(configured.connections, configured.writable, configured.limits);
   std::vector<mcp::Tool> tools;
-  tools.push_back(mcp::connect_database_tool(queries));
+  tools.push_back(mcp::connect_database_tool(queries, configured.connect));
   tools.push_back(mcp::list_database_connections_tool(queries));
   tools.push_back(mcp::list_remote_tables_tool(queries));
   tools.push_back(mcp::describe_remote_table_tool(queries));
@@ -74,7 +83,27 @@ std::unique_ptr<mcp::Server> new_server(const Globals& globals, const Configured
 struct McpFlags {
   std::string http;       // HOST:PORT; empty: stdio
   std::string token_env;  // the variable holding the bearer token
+  std::string max_sessions;  // empty: not given (64)
+  std::string session_idle;      // empty: not given (30m)
+  bool save = false;  // connect_database adds its connections to the config file
 };
+
+// --max-sessions and --session-idle, read into `http`.
+void read_session_flags(const McpFlags& flags, mcp::HttpOptions& http) {
+  if (!flags.max_sessions.empty()) {
+    const std::string& text = flags.max_sessions;
+    bool digits = text.size() <= 6 && text.find_first_not_of("0123456789") == std::string::npos;
+    http.max_sessions = digits ? std::stoul(text) : 0;
+    if (http.max_sessions < 1)
+      throw Error(ErrorKind::config, fmt::format("--max-sessions `{}`: give a number of sessions from 1 to 999999", text));
+  }
+  if (flags.session_idle.empty()) return;
+  std::optional<std::chrono::milliseconds> idle = config::parse_duration(flags.session_idle);
+  if (!idle || *idle < std::chrono::seconds(1))
+    throw Error(ErrorKind::config,
+                fmt::format("--session-idle `{}`: give a duration of at least 1s, such as 30m", flags.session_idle));
+  http.session_idle = std::chrono::duration_cast<std::chrono::seconds>(*idle);
+}
 
 constexpr std::string_view kStopping = "weir: stopping: cancelling the running calls (press Ctrl-C again to abort)\n";
 
@@ -83,10 +112,13 @@ int serve(const Globals& globals, const McpFlags& flags) {
   if (!flags.http.empty()) {
     http = mcp::HttpOptions{mcp::parse_http_endpoint(flags.http), {}};
     if (!flags.token_env.empty()) http->token = mcp::bearer_token_from_env(flags.token_env);
+    read_session_flags(flags, *http);
   } else if (!flags.token_env.empty()) {
     throw Error(ErrorKind::config, "--token-env applies to --http only (stdio needs no token)");
+  } else if (!flags.max_sessions.empty() || !flags.session_idle.empty()) {
+    throw Error(ErrorKind::config, "--max-sessions and --session-idle apply to --http only");
   }
-  Configured configured = configured_connections(globals);
+  Configured configured = configured_connections(globals, flags.save);
   std::stop_source stop;
   StopSignals signals(stop, kStopping);
   if (http)
@@ -104,6 +136,12 @@ void add_mcp_command(CLI::App& app, const Globals& globals, Action& action) {
   cmd->add_option("--http", flags->http, "Serve over Streamable HTTP at http://HOST:PORT/mcp instead of stdio (PORT 0: any free one)");
   cmd->add_option("--token-env", flags->token_env,
                   "Environment variable holding the bearer token HTTP clients must send (required unless HOST is loopback)");
+  cmd->add_option("--max-sessions", flags->max_sessions,
+                  "HTTP sessions open at once (default 64); an initialize beyond them gets 503");
+  cmd->add_option("--session-idle", flags->session_idle,
+                  "How long an HTTP session may stay idle before it ends (default 30m)");
+  cmd->add_flag("--save", flags->save,
+                "connect_database also adds its connections to the config file (a password only by reference)");
   cmd->callback([&globals, &action, flags] {
     action = [&globals, flags] { return serve(globals, *flags); };
   });

@@ -61,6 +61,8 @@ std::string entry_line(const NewConnection& c, const std::string& url) {
   if (!c.password_env.empty()) out += fmt::format(", password: {{ env: {} }}", c.password_env);
   if (!c.password_file.empty()) out += fmt::format(", password: {{ file: {} }}", yaml_quoted(c.password_file));
   if (c.read_only) out += ", read_only: true";
+  if (c.connect_timeout) out += fmt::format(", connect_timeout: {}s", c.connect_timeout->count());
+  if (c.query_timeout) out += fmt::format(", query_timeout: {}s", c.query_timeout->count());
   return out + " }";
 }
 
@@ -115,24 +117,29 @@ void replace_file(const std::string& file, const std::string& text) {
 // The connection as the test uses it: the password read from where the entry will say.
 db::ConnectionConfig test_config(const NewConnection& c, const Url& url) {
   db::ConnectionConfig config{c.name, url, {}, c.read_only, {}, {}};
+  config.url.password = referenced_password(c);
+  return config;
+}
+
+}  // namespace
+
+std::string referenced_password(const NewConnection& c) {
+  std::string password;
   if (!c.password_env.empty()) {
     if (!config::is_variable_name(c.password_env))
       throw Error(ErrorKind::config, "--password-env expects the name of an environment variable (letters, digits "
                                      "and _); the value given is not shown, in case it is the password itself");
     auto value = config::process_env()(c.password_env);
     if (!value) throw Error(ErrorKind::config, fmt::format("environment variable {} is not set", c.password_env));
-    config.url.password = *value;
+    password = *value;
   }
   if (!c.password_file.empty()) {
-    std::string secret = read_text(c.password_file);
-    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
-    config.url.password = secret;
+    password = read_text(c.password_file);
+    while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
   }
-  register_secret(config.url.password);
-  return config;
+  register_secret(password);
+  return password;
 }
-
-}  // namespace
 
 ConnectionStatus add_connection(const std::string& file, const NewConnection& given) {
   NewConnection c = given;

@@ -1,6 +1,8 @@
 // `weir connect NAME URL`: a new named connection, tested, then added to the config file.
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 
 #include "explore/connections.hpp"
@@ -13,7 +15,15 @@ struct NewConnection {
   std::string password_env;   // the variable holding the password, or
   std::string password_file;  // the file holding it (stored as an absolute path)
   bool read_only = false;
+  std::optional<std::chrono::seconds> connect_timeout;  // written when set
+  std::optional<std::chrono::seconds> query_timeout;
 };
+
+// The password `connection` names: the value of its variable or the content of its file
+// (trailing newline dropped), registered as a secret; "" when it names neither. Throws
+// Error{config} for a name that is no variable's (not echoing it), an unset variable or a file
+// that cannot be read.
+std::string referenced_password(const NewConnection& connection);
 
 // Checks `connection`, connects to it (with the password from its variable or file) and, when
 // the database answers, adds it under `connections:` of `file`, creating the file when absent.

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <ctime>
 #include <memory>
 
+#include "weir/db/catalog.hpp"
 #include "weir/db/connection.hpp"
 #include "weir/db/driver.hpp"
 #include "weir/error.hpp"
@@ -15,19 +17,37 @@ using nlohmann::json;
 
 namespace {
 
-json connection_status(const db::ConnectionConfig& config) {
-  json entry{{"name", config.name}, {"type", config.url.scheme}, {"target", config.identity()}};
-  auto started = std::chrono::steady_clock::now();
+std::string utc_text(std::chrono::system_clock::time_point at) {
+  std::time_t seconds = std::chrono::system_clock::to_time_t(at);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+// One connection as it answers now (a connection of its own, read-only for an agent unless the
+// config says otherwise): its round trip and how many tables an agent may see there, or the error.
+json connection_status(SafeQueries& sessions, const std::string& name, const db::ConnectionConfig& config) {
+  json entry{{"name", name}, {"type", config.url.scheme}, {"target", config.identity()}};
   try {
+    const db::Driver& driver = db::Registry::builtin().for_scheme(config.url.scheme);
     auto connection = db::connect(config);
+    auto started = std::chrono::steady_clock::now();
     connection->ping();
     entry["status"] = "connected";
     entry["round_trip_ms"] =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    std::int64_t tables = 0;
+    for (const db::TableSummary& table : driver.catalog().tables(*connection, {}))
+      tables += sessions.schema_open(name, table.ref.schema) ? 1 : 0;
+    entry["table_count"] = tables;
   } catch (const Error& e) {
     entry["status"] = "error";
     entry["error_message"] = e.what();
   }
+  auto used = sessions.last_used(name);
+  entry["last_used"] = used ? json(utc_text(*used)) : json(nullptr);
   return entry;
 }
 
@@ -36,6 +56,8 @@ std::string render(const json& connections) {
   for (const json& c : connections) {
     text += fmt::format("{} ({}, {}): {}", c["name"].get<std::string>(), c["type"].get<std::string>(),
                         c["target"].get<std::string>(), c["status"].get<std::string>());
+    if (c.contains("table_count")) text += fmt::format(", {} tables", c["table_count"].get<std::int64_t>());
+    if (!c["last_used"].is_null()) text += ", last used " + c["last_used"].get<std::string>();
     if (c.contains("error_message")) text += " — " + c["error_message"].get<std::string>();
     text += '\n';
   }
@@ -55,7 +77,7 @@ Tool list_database_connections_tool(std::shared_ptr<SafeQueries> sessions) {
       .call =
           [sessions](const json&, const CallContext&) {
             json list = json::array();
-            for (const auto& [name, config] : sessions->configs()) list.push_back(connection_status(config));
+            for (const auto& [name, config] : sessions->configs()) list.push_back(connection_status(*sessions, name, config));
             std::string text = render(list);
             return ToolOutput{json{{"connections", std::move(list)}}, std::move(text)};
           },

@@ -114,6 +114,45 @@ bool bearer_matches(std::string_view authorization, std::string_view token) {
   return differ == 0 && !token.empty();
 }
 
+namespace {
+
+// A media range without its parameters, and whether a `q=0` parameter refuses it.
+std::string_view media_range(std::string_view item, bool& refused) {
+  auto semicolon = item.find(';');
+  std::string_view params = semicolon == std::string_view::npos ? "" : item.substr(semicolon + 1);
+  refused = false;
+  while (!params.empty()) {
+    auto next = params.find(';');
+    std::string_view param = trim(params.substr(0, next));
+    if (param.size() > 2 && iequals(param.substr(0, 2), "q=") &&
+        param.substr(2).find_first_not_of("0.") == std::string_view::npos)
+      refused = true;
+    params = next == std::string_view::npos ? "" : params.substr(next + 1);
+  }
+  return trim(item.substr(0, semicolon));
+}
+
+}  // namespace
+
+bool accepts_media(std::string_view accept, std::string_view type) {
+  if (trim(accept).empty()) return true;
+  std::string_view family = type.substr(0, type.find('/') + 1);  // "application/"
+  while (!accept.empty()) {
+    auto comma = accept.find(',');
+    bool refused = false;
+    std::string_view range = media_range(accept.substr(0, comma), refused);
+    bool matches = iequals(range, type) || range == "*/*" ||
+                   (range.size() == family.size() + 1 && iequals(range.substr(0, family.size()), family) && range.back() == '*');
+    if (matches && !refused) return true;
+    accept = comma == std::string_view::npos ? "" : accept.substr(comma + 1);
+  }
+  return false;
+}
+
+bool is_media_type(std::string_view content_type, std::string_view type) {
+  return iequals(trim(content_type.substr(0, content_type.find(';'))), type);
+}
+
 std::string bearer_token_from_env(std::string_view variable) {
   const char* value = std::getenv(std::string(variable).c_str());
   if (!value || !*value)

@@ -36,6 +36,14 @@ std::string refused_origin(const HttpEndpoint& endpoint, std::string_view host, 
 // compared in time independent of where it differs.
 bool bearer_matches(std::string_view authorization, std::string_view token);
 
+// Whether an Accept header value admits the media type `type` ("application/json"): named, or
+// by a wildcard (`*/*`, `application/*`), unless with q=0. An empty header admits anything.
+bool accepts_media(std::string_view accept, std::string_view type);
+
+// Whether a Content-Type header value is the media type `type`, in any case, with or without
+// parameters (`application/json; charset=utf-8`).
+bool is_media_type(std::string_view content_type, std::string_view type);
+
 // The token held by the environment variable `variable`, registered as a secret so redact() masks
 // it wherever it might appear. Throws Error{config} when the variable is unset or empty, or the
 // token is shorter than 16 characters or holds a character a header cannot carry.

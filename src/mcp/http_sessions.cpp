@@ -39,14 +39,19 @@ std::shared_ptr<HttpSession> HttpSessions::open() {
   auto session = std::make_shared<HttpSession>();
   session->id = new_session_id();
   session->touch();
+  std::vector<std::shared_ptr<HttpSession>> idle;
+  bool full = false;
   {
     std::lock_guard lock(mutex_);
-    if (sessions_.size() >= max_sessions_) drop_idle_locked();
-    if (sessions_.size() >= max_sessions_) return nullptr;
+    if (sessions_.size() >= max_sessions_) idle = take_idle_locked();
+    full = sessions_.size() >= max_sessions_;
   }
+  end(idle);
+  if (full) return nullptr;
   // Made outside the lock: a server's tools open nothing yet, but other sessions need not wait.
   session->server = new_server_();
   std::lock_guard lock(mutex_);
+  if (sessions_.size() >= max_sessions_) return nullptr;  // others opened meanwhile
   sessions_.emplace(session->id, session);
   return session;
 }
@@ -89,7 +94,8 @@ std::vector<std::shared_ptr<HttpSession>> HttpSessions::all() {
   return sessions;
 }
 
-void HttpSessions::drop_idle_locked() {
+std::vector<std::shared_ptr<HttpSession>> HttpSessions::take_idle_locked() {
+  std::vector<std::shared_ptr<HttpSession>> idle;
   auto oldest = (std::chrono::steady_clock::now() - idle_limit_).time_since_epoch().count();
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     std::shared_ptr<HttpSession> session = it->second;  // outlives the lock on its turn
@@ -97,17 +103,29 @@ void HttpSessions::drop_idle_locked() {
     std::unique_lock turn(session->turn, std::try_to_lock);
     if (turn.owns_lock() && session->last_used < oldest) {
       log::info(fmt::format("mcp: session {}… ended after {} s idle", session->id.substr(0, 8), idle_limit_.count()));
+      idle.push_back(std::move(session));
       it = sessions_.erase(it);
     } else {
       ++it;
     }
   }
+  return idle;
+}
+
+// Outside the lock: ending a session closes its connections, a round trip each.
+void HttpSessions::end(std::vector<std::shared_ptr<HttpSession>>& sessions) {
+  for (auto& session : sessions) session->server->end_session();
+  sessions.clear();
 }
 
 void HttpSessions::heartbeat() {
   for (const auto& session : all()) session->server->heartbeat();
-  std::lock_guard lock(mutex_);
-  drop_idle_locked();
+  std::vector<std::shared_ptr<HttpSession>> idle;
+  {
+    std::lock_guard lock(mutex_);
+    idle = take_idle_locked();
+  }
+  end(idle);
 }
 
 }  // namespace weir::mcp

@@ -56,7 +56,9 @@ class HttpSessions {
 
  private:
   std::vector<std::shared_ptr<HttpSession>> all();
-  void drop_idle_locked();
+  // Forgets the sessions idle past the limit (none busy); the caller ends them, unlocked.
+  std::vector<std::shared_ptr<HttpSession>> take_idle_locked();
+  static void end(std::vector<std::shared_ptr<HttpSession>>& sessions);
 
   NewServer new_server_;
   std::size_t max_sessions_;

@@ -41,10 +41,7 @@ void refuse(Response& res, int status, std::string_view text, const json& id = n
   res.set_content(error_message(id, code, text), "application/json");
 }
 
-bool accepts(const Request& req, std::string_view type) {
-  std::string accept = req.get_header_value("Accept");
-  return accept.find(type) != std::string::npos;
-}
+bool accepts(const Request& req, std::string_view type) { return accepts_media(req.get_header_value("Accept"), type); }
 
 // The server's messages for one request as Server-Sent Events, written by the connection's
 // thread and, for progress, by others. The sink is the HTTP library's, valid until close().
@@ -113,7 +110,8 @@ class OpenStreams {
 // The /mcp endpoint's handlers over the sessions.
 class McpEndpoint {
  public:
-  McpEndpoint(NewServer new_server, const HttpOptions& options) : options_(options), sessions_(std::move(new_server)) {}
+  McpEndpoint(NewServer new_server, const HttpOptions& options)
+      : options_(options), sessions_(std::move(new_server), options.max_sessions, options.session_idle) {}
 
   HttpSessions& sessions() { return sessions_; }
   OpenStreams& streams() { return streams_; }
@@ -134,10 +132,11 @@ class McpEndpoint {
   }
 
   void post(const Request& req, Response& res) {
-    if (!req.get_header_value("Content-Type").starts_with("application/json"))
+    if (!is_media_type(req.get_header_value("Content-Type"), "application/json"))
       return refuse(res, 415, "Unsupported Media Type: POST a JSON-RPC message as application/json");
-    if (req.has_header("Accept") && !accepts(req, "application/json") && !accepts(req, "text/event-stream") &&
-        !accepts(req, "*/*"))
+    // Lenient as the protocol's clients need: either type will do (weir answers a tools/call on an
+    // event stream when the client takes one, anything else as JSON).
+    if (!accepts(req, "application/json") && !accepts(req, "text/event-stream"))
       return refuse(res, 406, "Not Acceptable: the client must accept application/json and text/event-stream");
     json message, id;
     Incoming in;

@@ -2,7 +2,9 @@
 // and over the same Server: https://modelcontextprotocol.io/specification/2025-11-25/basic/transports
 //
 // One endpoint, /mcp:
-//   POST    one JSON-RPC message. initialize opens a session (Mcp-Session-Id in the reply);
+//   POST    one JSON-RPC message (Content-Type application/json, else 415; an Accept that
+//           admits no type weir could answer with gets 406). initialize opens a session
+//           (Mcp-Session-Id in the reply; 503 when max_sessions are open);
 //           every later message must carry that header (400 without it, 404 for an unknown or
 //           ended session). Notifications and responses: 202 Accepted. Requests: one
 //           application/json reply, except tools/call when the client accepts text/event-stream:
@@ -16,6 +18,8 @@
 // does not speak it). The HTTP library stays inside http_transport.cpp.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <stop_token>
 #include <string>
 
@@ -27,6 +31,8 @@ namespace weir::mcp {
 struct HttpOptions {
   HttpEndpoint endpoint;
   std::string token;  // the bearer token clients must send; empty: none (loopback only)
+  std::size_t max_sessions = 64;  // open at once; an initialize beyond them gets 503
+  std::chrono::seconds session_idle = std::chrono::minutes(30);  // a session idle this long ends
 };
 
 // Serves sessions, each with a Server from `new_server`, until `stop` is requested; then ends

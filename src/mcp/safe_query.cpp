@@ -69,7 +69,8 @@ SafeQueries::SafeQueries(db::Connections connections, std::set<std::string> writ
   for (auto& [name, config] : connections) {
     if (!writable_.contains(name)) config.read_only = true;
     auto configured = limits.find(name);
-    sessions_.emplace(name, Session{config, configured == limits.end() ? QueryLimits{} : configured->second, nullptr, nullptr});
+    sessions_.emplace(name, Session{config, configured == limits.end() ? QueryLimits{} : configured->second, nullptr,
+                                    nullptr, std::nullopt});
   }
 }
 
@@ -81,7 +82,8 @@ void SafeQueries::add(db::ConnectionConfig config, bool writable) {
   connection->ping();
   std::string name = config.name;
   if (writable) writable_.insert(name);
-  sessions_.emplace(name, Session{std::move(config), QueryLimits{}, std::move(connection), nullptr});
+  sessions_.emplace(name, Session{std::move(config), QueryLimits{}, std::move(connection), nullptr,
+                                  std::chrono::system_clock::now()});
 }
 
 SafeQueries::~SafeQueries() {
@@ -98,6 +100,7 @@ SafeQueries::Session& SafeQueries::session(const std::string& name) {
 }
 
 db::Connection& SafeQueries::connected(Session& s) {
+  s.last_used = std::chrono::system_clock::now();
   if (!s.connection || s.connection->broken()) {
     if (!s.config.query_timeout && !s.config.url.option("query_timeout"))
       s.config.query_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(kDefaultQueryTimeout);
@@ -141,6 +144,11 @@ db::Connection& SafeQueries::connection(const std::string& name) {
   Session& s = session(name);
   close(s);
   return connected(s);
+}
+
+std::optional<std::chrono::system_clock::time_point> SafeQueries::last_used(const std::string& name) const {
+  auto it = sessions_.find(name);
+  return it == sessions_.end() ? std::nullopt : it->second.last_used;
 }
 
 void SafeQueries::cancel(const std::string& name) noexcept {
@@ -197,7 +205,16 @@ std::string SafeQueries::guard(Session& s, const std::string& sql) {
   return c.statement;
 }
 
-CancelOnStop::CancelOnStop(db::Connection& connection, std::stop_token stop) : callback_(stop, Cancel{&connection}) {
+void CancelOnStop::Cancel::operator()() const noexcept {
+  if (connection) connection->cancel();
+  if (statement) statement->cancel();
+}
+
+CancelOnStop::CancelOnStop(db::Connection& connection, std::stop_token stop) : callback_(stop, Cancel{&connection, nullptr}) {
+  if (stop.stop_requested()) throw Error(ErrorKind::cancelled, "the call was cancelled");
+}
+
+CancelOnStop::CancelOnStop(query::CrossQuery& statement, std::stop_token stop) : callback_(stop, Cancel{nullptr, &statement}) {
   if (stop.stop_requested()) throw Error(ErrorKind::cancelled, "the call was cancelled");
 }
 
@@ -289,6 +306,8 @@ Page SafeQueries::query_across(const std::string& sql, std::optional<std::size_t
   try {
     across_.open = std::make_unique<OpenResult>();
     across_.open->across = std::make_unique<query::CrossQuery>(c.statement, connections);
+    // A cancelled call (or a client gone) stops the remote queries as the deadline would.
+    CancelOnStop cancel(*across_.open->across, stop);
     return first_page(across_, "", across_.open->across->run(), max_rows);
   } catch (...) {
     close(across_);
@@ -305,7 +324,8 @@ Page SafeQueries::next_page(const std::string& cursor, std::optional<std::size_t
                                    "connection replaced it): run the query again");
   try {
     std::optional<CancelOnStop> cancel;
-    if (s->connection) cancel.emplace(*s->connection, stop);
+    if (s->open->across) cancel.emplace(*s->open->across, stop);
+    else if (s->connection) cancel.emplace(*s->connection, stop);
     return page(*s, max_rows);
   } catch (...) {
     close(*s);

@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <deque>
 #include <map>
@@ -33,6 +34,10 @@
 #include "mcp/query_limits.hpp"
 #include "weir/db/connection.hpp"
 
+namespace weir::query {
+class CrossQuery;
+}
+
 namespace weir::mcp {
 
 // One page of a result: {"columns": [{name, type}], "rows": [{column: value}], "row_count",
@@ -45,11 +50,15 @@ using Page = nlohmann::json;
 class CancelOnStop {
  public:
   CancelOnStop(db::Connection& connection, std::stop_token stop);
+  // The same for a statement over several connections: CrossQuery::cancel(), the path its
+  // deadline takes, cancels each remote query still running (and SQLite's own work).
+  CancelOnStop(query::CrossQuery& statement, std::stop_token stop);
 
  private:
   struct Cancel {
-    db::Connection* connection;
-    void operator()() const noexcept { connection->cancel(); }
+    db::Connection* connection = nullptr;
+    query::CrossQuery* statement = nullptr;
+    void operator()() const noexcept;
   };
   std::stop_callback<Cancel> callback_;
 };
@@ -74,7 +83,8 @@ class SafeQueries {
   Page query(const std::string& connection, const std::string& sql, std::optional<std::size_t> max_rows,
              std::stop_token stop = {});
   // Runs `sql` over tables of several connections, named `connection.table`, through the
-  // cross-database query engine (src/query/); paged as query() pages.
+  // cross-database query engine (src/query/); paged as query() pages. A stop requested on
+  // `stop` cancels the remote queries still running, as the statement's deadline does.
   Page query_across(const std::string& sql, std::optional<std::size_t> max_rows, std::stop_token stop = {});
   // The next page of the result a truncated page's cursor points into.
   Page next_page(const std::string& cursor, std::optional<std::size_t> max_rows, std::stop_token stop = {});
@@ -96,6 +106,8 @@ class SafeQueries {
   db::Connections configs() const;
   // Cancels a statement running on the named connection (from another thread).
   void cancel(const std::string& connection) noexcept;
+  // When a tool last ran something on the connection in this session; nullopt: never.
+  std::optional<std::chrono::system_clock::time_point> last_used(const std::string& connection) const;
 
  private:
   struct OpenResult;
@@ -104,6 +116,7 @@ class SafeQueries {
     QueryLimits limits;
     std::unique_ptr<db::Connection> connection;
     std::unique_ptr<OpenResult> open;  // the result a cursor reads on; at most one per connection
+    std::optional<std::chrono::system_clock::time_point> last_used;  // a tool's last statement on it
   };
 
   Session& session(const std::string& name);

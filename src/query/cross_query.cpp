@@ -290,6 +290,8 @@ void CrossQuery::check_statement() {
 }
 
 std::unique_ptr<db::Cursor> CrossQuery::run() {
+  // Cancelled between construction and now: a cancel request finds no remote query running.
+  if (cancelled_.load()) throw Error(ErrorKind::cancelled, "the statement was cancelled before it ran");
   if (timeout_.count() > 0) deadline_ = std::make_unique<Deadline>(start_ + timeout_, [this] { expire(); });
   std::unique_ptr<db::Cursor> cursor;
   try {
@@ -319,6 +321,7 @@ void CrossQuery::expire() noexcept {
 }
 
 void CrossQuery::cancel() noexcept {
+  cancelled_.store(true);
   for (auto& source : sources_) source->cancel();
   sqlite3_interrupt(dynamic_cast<db::sqlite::SqliteConnection&>(*engine_).handle());
 }

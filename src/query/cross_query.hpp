@@ -13,6 +13,7 @@
 // table or column and for a syntax error, naming it and its column in the statement.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -58,7 +59,8 @@ class CrossQuery {
   std::unique_ptr<db::Cursor> run();
   void finish();
   // Cancels the statement: the remote queries running and SQLite's own work; run()'s cursor
-  // then throws Error{cancelled}. From any thread (a Ctrl-C handler), once constructed.
+  // then throws Error{cancelled} (run() itself, when called after). From any thread (a Ctrl-C
+  // handler, the deadline, an MCP client's notifications/cancelled), once constructed.
   void cancel() noexcept;
 
   // The statement's deadline, counted from construction: the least `query_timeout` of its
@@ -107,6 +109,7 @@ class CrossQuery {
   std::string timeout_origin_;   // "query_timeout of `pg`", "--timeout"
   std::string timeout_message_;  // written before timed_out_ is set
   std::atomic<bool> timed_out_{false};
+  std::atomic<bool> cancelled_{false};  // cancel() was called: run() does not start
   std::unique_ptr<Deadline> deadline_;  // stopped first, in the destructor's body
   std::unique_ptr<db::Connection> engine_;  // last: closed first, before the tables it reads
 };

@@ -3,7 +3,8 @@
 // same tools as over stdio, a bearer token checked on every request (401 and a refused client
 // without it, never in any output), sessions (400 without the header, 404 once ended), DNS
 // rebinding refused, ping, progress on the call's event stream, a cancelled query and a dropped
-// stream stopped on the database; and the flags' mistakes, each one line and exit 2.
+// stream stopped on the database; 415 and 406 for the wrong media types, the session cap (503)
+// and idle sessions ended (404); and the flags' mistakes, each one line and exit 2.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -174,6 +175,35 @@ TEST_F(McpHttp, OnLoopbackNoTokenIsNeeded) {
   EXPECT_EQ(report["server_exit"], json::parse(R"({"code": 0, "signal": null})")) << report["stderr"];
 }
 
+TEST_F(McpHttp, WrongMediaTypesGet415And406AndTheSessionCapAndIdleExpiryHold) {
+  std::string file = config("connections: {}\n");
+  json report = test::mcp_client_script("http_limits_client.mjs", file, {}, dir_.path().string(), {});
+  ASSERT_FALSE(report.is_null());
+  const std::string not_acceptable = "Not Acceptable: the client must accept application/json and text/event-stream";
+  EXPECT_EQ(report["media"], json::parse(R"({
+      "text_plain": {"status": 415, "message": "Unsupported Media Type: POST a JSON-RPC message as application/json"},
+      "html_only": {"status": 406, "message": ")" + not_acceptable + R"("},
+      "q_zero": {"status": 406, "message": ")" + not_acceptable + R"("},
+      "json_only": {"status": 200, "content-type": "application/json"},
+      "sse_only": {"status": 200, "content-type": "application/json"},
+      "wildcard": {"status": 200, "content-type": "application/json"},
+      "application_wildcard": {"status": 200, "content-type": "application/json"},
+      "no_accept": {"status": 200, "message": null},
+      "charset": {"status": 200, "message": null}})"));
+  // --max-sessions 2: a third initialize gets 503 (no session id), and succeeds once one ends.
+  EXPECT_EQ(report["cap"], json::parse(R"({
+      "first": {"status": 200, "has_id": true}, "second": {"status": 200, "has_id": true},
+      "third": {"status": 503, "has_id": false,
+                "message": "Service Unavailable: too many sessions; end one (DELETE) or retry later"},
+      "delete_first": {"status": 200, "message": null}, "after_delete": {"status": 200, "has_id": true}})"));
+  // --session-idle 2s: the session left alone 3.5 s has ended (404); the one used meanwhile answers.
+  EXPECT_EQ(report["idle"], json::parse(R"({
+      "idle_session": {"status": 404, "message": "Session not found: it ended or never existed; initialize a new one"},
+      "busy_session": {"status": 200, "message": null}, "new_session": {"status": 200}})"));
+  EXPECT_NE(report["stderr"].get<std::string>().find("ended after 2 s idle"), std::string::npos) << report["stderr"];
+  EXPECT_EQ(report["server_exit"], json::parse(R"({"code": 0, "signal": null})")) << report["stderr"];
+}
+
 TEST(McpHttpFlags, APortTakenByAnotherServerIsOneLineAndExit1) {
   test::TempDir dir;
   test::Background first({"mcp", "--http", "127.0.0.1:0"}, dir.path().string());
@@ -215,6 +245,12 @@ TEST(McpHttpFlags, ABadAddressOrAMissingTokenIsOneLineAndExit2) {
       {{"--http", "127.0.0.1:0", "--token-env", "WEIR_TEST_SHORT_TOKEN"},
        "--token-env WEIR_TEST_SHORT_TOKEN: the token has 10 characters; use at least 16 (e.g. `openssl rand -hex 32`)"},
       {{"--token-env", "WEIR_TEST_SHORT_TOKEN"}, "--token-env applies to --http only (stdio needs no token)"},
+      {{"--http", "127.0.0.1:0", "--session-idle", "500ms"},
+       "--session-idle `500ms`: give a duration of at least 1s, such as 30m"},
+      {{"--http", "127.0.0.1:0", "--session-idle", "soon"}, "--session-idle `soon`: give a duration of at least 1s, such as 30m"},
+      {{"--max-sessions", "2"}, "--max-sessions and --session-idle apply to --http only"},
+      {{"--http", "127.0.0.1:0", "--max-sessions", "0"}, "--max-sessions `0`: give a number of sessions from 1 to 999999"},
+      {{"--http", "127.0.0.1:0", "--max-sessions", "many"}, "--max-sessions `many`: give a number of sessions from 1 to 999999"},
   };
   for (const Case& c : cases) {
     std::vector<std::string> args{"mcp"};

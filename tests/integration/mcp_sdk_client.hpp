@@ -44,10 +44,13 @@ inline nlohmann::json mcp_client_script(const std::string& script, const std::st
 }
 
 // The client's report (server info, tools, each call's result or error) for `weir --config
-// CONFIG mcp` over stdio given `calls` (tests/mcp/sdk_client.mjs); null when the client failed.
+// CONFIG mcp FLAGS…` over stdio given `calls` (tests/mcp/sdk_client.mjs); null when the client
+// failed.
 inline nlohmann::json mcp_sdk_client(const std::string& config, const std::vector<nlohmann::json>& calls,
-                                     const std::string& working_dir) {
-  return mcp_client_script("sdk_client.mjs", config, calls, working_dir, {});
+                                     const std::string& working_dir, const std::vector<std::string>& flags = {}) {
+  std::vector<std::string> env;
+  if (!flags.empty()) env.push_back("WEIR_TEST_MCP_ARGS=" + nlohmann::json(flags).dump());
+  return mcp_client_script("sdk_client.mjs", config, calls, working_dir, env);
 }
 
 // The same over Streamable HTTP (tests/mcp/sdk_http_client.mjs): `weir --config CONFIG mcp --http

@@ -28,13 +28,14 @@ class McpSdk : public test::McpSdkTest {
 
 TEST_F(McpSdk, TheSdkClientConnectsListsTheToolsAndSeesEachConnectionsStatus) {
   WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
-  make_sqlite("local.db");
+  test::open_sqlite(dir_.file("local.db"))->execute_script("CREATE TABLE a (x INTEGER); CREATE VIEW b AS SELECT x FROM a;");
   std::string file = config("connections:\n"
                             "  local: \"sqlite:local.db\"\n"
                             "  missing: \"sqlite:missing.db\"\n"
                             "  shop: { url: \"" + *pg + "\" }\n"
                             "  gone: { url: \"postgres://app@127.0.0.1:1/shop\", password: { env: WEIR_TEST_CANARY_PW } }\n");
-  json report = client(file, {json{{"name", "list_database_connections"}, {"arguments", json::object()}}});
+  json report = client(file, {json{{"name", "query"}, {"arguments", {{"connection_name", "local"}, {"sql", "SELECT 1 AS one"}}}},
+                              json{{"name", "list_database_connections"}, {"arguments", json::object()}}});
   ASSERT_FALSE(report.is_null());
   EXPECT_EQ(report["server"]["name"], "weir");
   ASSERT_EQ(report["tools"].size(), 7u);
@@ -44,8 +45,8 @@ TEST_F(McpSdk, TheSdkClientConnectsListsTheToolsAndSeesEachConnectionsStatus) {
   // destructiveHint is for tools that write; left out here, as every byte of the list counts.
   EXPECT_EQ(tool["annotations"], json::parse(R"({"readOnlyHint": true, "idempotentHint": true, "openWorldHint": false})"));
 
-  const json& result = report["calls"][0]["result"];
-  ASSERT_FALSE(result.is_null()) << report["calls"][0];
+  const json& result = report["calls"][1]["result"];
+  ASSERT_FALSE(result.is_null()) << report["calls"][1];
   EXPECT_EQ(result["isError"], false);
   const json& list = result["structuredContent"]["connections"];
   ASSERT_EQ(list.size(), 4u) << list;
@@ -57,6 +58,12 @@ TEST_F(McpSdk, TheSdkClientConnectsListsTheToolsAndSeesEachConnectionsStatus) {
   EXPECT_EQ(list[1]["name"], "local");
   EXPECT_EQ(list[1]["type"], "sqlite");
   EXPECT_EQ(list[1]["status"], "connected");
+  // Tables and views an agent may see; when a tool last ran a statement there (the query above).
+  EXPECT_EQ(list[1]["table_count"], 2) << list[1];
+  EXPECT_TRUE(list[1]["last_used"].is_string()) << list[1];
+  EXPECT_EQ(list[1]["last_used"].get<std::string>().size(), std::string("2026-12-07T05:30:00Z").size()) << list[1];
+  EXPECT_TRUE(list[3]["last_used"].is_null()) << list[3];
+  EXPECT_TRUE(list[3]["table_count"].is_number_integer()) << list[3];
   // Read-only for an agent: looking at a SQLite file that is not there does not create it.
   EXPECT_EQ(list[2]["name"], "missing");
   EXPECT_EQ(list[2]["status"], "error");

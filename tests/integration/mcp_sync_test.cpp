@@ -107,5 +107,30 @@ TEST_F(McpSync, ALongSyncReportsProgressAndStopsWhenCancelledKeepingWholeBatches
   EXPECT_EQ(copied, std::to_string(rows) + " " + std::to_string(rows));
 }
 
+TEST_F(McpSync, AClientThatGoesAwayMidSyncEndsTheServerByItselfWithOnlyWholeBatchesCopied) {
+  WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  auto db = test::open_target("WEIR_TEST_PG_URL", dir_, "");
+  ASSERT_TRUE(db);
+  db->connection->execute_script("DROP TABLE IF EXISTS mcpx_sync_gone; CREATE TABLE mcpx_sync_gone AS SELECT g AS id, "
+                                 "md5(g::text) AS digest FROM generate_series(1, 1000000) g;"
+                                 "ALTER TABLE mcpx_sync_gone ADD PRIMARY KEY (id); ANALYZE mcpx_sync_gone;");
+  std::string file = config("connections:\n  shop: \"" + *pg + "\"\n");
+  // close_after_ms closes the server's stdin mid-call: MCP's way to end a stdio session.
+  json report = test::mcp_sdk_client(
+      file, {sync_call({{"connection_name", "shop"}, {"source_table", "mcpx_sync_gone"}}, {{"close_after_ms", 400}})},
+      dir_.path().string());
+  ASSERT_EQ(report["calls"].size(), 1u) << report;
+  EXPECT_TRUE(report["calls"][0].contains("error")) << report["calls"][0];
+  // Ended within the SDK's 2 s of grace after closing stdin, not killed by its SIGTERM.
+  EXPECT_EQ(report["server_exit"], json::parse(R"({"code": 0, "signal": null})")) << report["stderr"];
+  // What was copied is whole batches: ids 1..n without a gap, short of the end.
+  auto local = local_store();
+  if (test::scalar(*local, "SELECT count(*) FROM sqlite_master WHERE name = 'mcpx_sync_gone'") == "0") return;
+  std::string copied = test::scalar(*local, "SELECT count(*) || ' ' || coalesce(max(id), 0) FROM mcpx_sync_gone");
+  std::int64_t rows = std::stoll(copied.substr(0, copied.find(' ')));
+  EXPECT_LT(rows, 1000000) << copied;
+  EXPECT_EQ(copied, std::to_string(rows) + " " + std::to_string(rows));
+}
+
 }  // namespace
 }  // namespace weir

@@ -1,6 +1,7 @@
 // The official MCP TypeScript SDK as a client of `weir mcp`, for tests/integration/mcp_*_test.cpp:
 //   node sdk_client.mjs WEIR CONFIG [CALL …]    CALL: a JSON object {"name": …, "arguments": {…}}
-// Starts `WEIR --config CONFIG mcp` over stdio, initializes, pings, lists the tools and makes each
+// Starts `WEIR --config CONFIG mcp` over stdio (with the flags of WEIR_TEST_MCP_ARGS, a JSON
+// array, after `mcp`), initializes, pings, lists the tools and makes each
 // call in order (a "cursor": "$last_cursor" argument is the cursor the last paged result gave);
 // prints one JSON object: the server's info, the tools, each call's result or error (see
 // calls.mjs for what a CALL may ask besides name and arguments; "close_after_ms" ends the
@@ -11,7 +12,8 @@ import { makeCalls } from "./calls.mjs";
 
 const [weir, config, ...calls] = process.argv.slice(2);
 // The SDK passes only a few variables to the server by default; weir reads passwords from others.
-const transport = new StdioClientTransport({ command: weir, args: ["--config", config, "mcp"], env: process.env, stderr: "pipe" });
+const flags = process.env.WEIR_TEST_MCP_ARGS ? JSON.parse(process.env.WEIR_TEST_MCP_ARGS) : [];
+const transport = new StdioClientTransport({ command: weir, args: ["--config", config, "mcp", ...flags], env: process.env, stderr: "pipe" });
 let stderr = "";
 transport.stderr?.on("data", (chunk) => { stderr += chunk; });
 const client = new Client({ name: "weir-tests", version: "1.0.0" });

@@ -12,53 +12,17 @@
 //     each call; then it ends its session (DELETE) and closes;
 // then sends SIGTERM to the server and prints one JSON object with all that, how the server
 // exited and what it wrote on stderr.
-import { spawn } from "node:child_process";
-import http from "node:http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { makeCalls } from "./calls.mjs";
+import { initialize, postHeaders as post, request as requestTo, startWeirHttp, toolsList } from "./http_probe.mjs";
 
 const [weir, config, ...calls] = process.argv.slice(2);
 const token = process.env.WEIR_TEST_MCP_TOKEN;
-const args = ["--config", config, "mcp", "--http", "127.0.0.1:0"];
-if (token) args.push("--token-env", "WEIR_TEST_MCP_TOKEN");
-const server = spawn(weir, args, { env: process.env, stdio: ["ignore", "ignore", "pipe"] });
-let stderr = "";
-const serverExit = new Promise((resolve) => server.once("exit", (code, signal) => resolve({ code, signal })));
-const url = await new Promise((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error(`no URL logged within 15 s: ${stderr}`)), 15000);
-  server.stderr.on("data", (chunk) => {
-    stderr += chunk;
-    const found = /serving on (http:\/\/\S+)/.exec(stderr);
-    if (found) { clearTimeout(timer); resolve(new URL(found[1])); }
-  });
-  server.once("exit", () => { clearTimeout(timer); reject(new Error(`weir exited: ${stderr}`)); });
-});
+const { server, url, exit: serverExit, stderr } = await startWeirHttp(weir, config, token ? ["--token-env", "WEIR_TEST_MCP_TOKEN"] : []);
+const request = (...args) => requestTo(url, ...args);
 
-// One raw request: its status, the response headers asked for, and the JSON-RPC error message.
-function request(method, headers, body, keep = []) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers }, (res) => {
-      let text = "";
-      res.on("data", (chunk) => { text += chunk; });
-      res.on("end", () => {
-        const out = { status: res.statusCode };
-        for (const name of keep) out[name] = res.headers[name] ?? null;
-        try { out.message = JSON.parse(text).error?.message ?? null; } catch { out.message = null; }
-        out.body = text;
-        resolve(out);
-      });
-    });
-    req.on("error", reject);
-    if (body) req.end(JSON.stringify(body)); else req.end();
-  });
-}
-
-const post = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 const auth = token ? { authorization: `Bearer ${token}` } : {};
-const initialize = { jsonrpc: "2.0", id: 1, method: "initialize",
-                     params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "probe", version: "1" } } };
-const toolsList = { jsonrpc: "2.0", id: 2, method: "tools/list" };
 const probes = {};
 if (token) {
   probes.no_token = await request("POST", post, initialize, ["www-authenticate"]);
@@ -111,5 +75,5 @@ await client.close();
 
 server.kill("SIGTERM");
 report.server_exit = await serverExit;
-report.stderr = stderr;
+report.stderr = stderr();
 process.stdout.write(JSON.stringify(report) + "\n");

@@ -73,6 +73,30 @@ TEST(HttpEndpoint, TheBearerTokenMustMatchExactly) {
   EXPECT_FALSE(bearer_matches("Bearer ", ""));
 }
 
+TEST(HttpEndpoint, AcceptAdmitsATypeByNameOrWildcardUnlessWithQZero) {
+  const std::string json = "application/json", sse = "text/event-stream";
+  EXPECT_TRUE(accepts_media("application/json, text/event-stream", json));
+  EXPECT_TRUE(accepts_media("application/json, text/event-stream", sse));
+  EXPECT_TRUE(accepts_media("text/event-stream;q=0.9 , Application/JSON", json));
+  EXPECT_TRUE(accepts_media("*/*", sse));
+  EXPECT_TRUE(accepts_media("application/*", json));
+  EXPECT_FALSE(accepts_media("application/*", sse));
+  EXPECT_TRUE(accepts_media("", json));
+  EXPECT_FALSE(accepts_media("text/html", json));
+  EXPECT_FALSE(accepts_media("application/jsonl", json));
+  EXPECT_FALSE(accepts_media("application/json;q=0", json));
+  EXPECT_FALSE(accepts_media("application/json; q=0.0, text/html", json));
+  EXPECT_TRUE(accepts_media("application/json; q=0.5", json));
+}
+
+TEST(HttpEndpoint, ContentTypeIsComparedWithoutCaseOrParameters) {
+  EXPECT_TRUE(is_media_type("application/json", "application/json"));
+  EXPECT_TRUE(is_media_type("Application/JSON; charset=utf-8", "application/json"));
+  EXPECT_FALSE(is_media_type("application/json-seq", "application/json"));
+  EXPECT_FALSE(is_media_type("text/plain", "application/json"));
+  EXPECT_FALSE(is_media_type("", "application/json"));
+}
+
 TEST(HttpEndpoint, TheTokenComesFromItsVariableAndIsMaskedFromThenOn) {
   ::setenv("WEIR_UNIT_MCP_TOKEN", "Unit-Token-5d1c7a9e", 1);
   EXPECT_EQ(bearer_token_from_env("WEIR_UNIT_MCP_TOKEN"), "Unit-Token-5d1c7a9e");
