@@ -6,12 +6,18 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
+#include <utility>
 #include <new>
 
 #include "db/sqlite/errors.hpp"
 
 namespace weir::db::sqlite {
 namespace {
+
+// 128-bit integers (a GCC and Clang extension) hold the running sum of short decimals.
+__extension__ typedef __int128 Int128;
+__extension__ typedef unsigned __int128 UInt128;
 
 std::string strip_leading_zeros(std::string digits) {
   std::size_t nonzero = digits.find_first_not_of('0');
@@ -60,32 +66,129 @@ std::optional<ExactDecimal> value_decimal(sqlite3_value* value) {
   }
 }
 
-struct SumState {
-  ExactDecimal* sum;  // null until the first non-NULL value
+// The sum of the values so far: short ones (up to 18 digits, no exponent: what most columns
+// hold) add up as a 128-bit integer at one scale; `exact` takes the rest, and this running
+// integer whenever a value has more fractional digits or it grows large. On the heap: SQLite's
+// aggregate context is not aligned for a 128-bit integer.
+struct Sum {
+  std::optional<ExactDecimal> exact;
+  Int128 small = 0;  // the short values' sum, in units of 10^-small_scale
+  int small_scale = 0;
+  bool any_small = false;  // small holds at least one value
 };
+
+struct SumState {
+  Sum* sum;  // null until the first non-NULL value
+};
+
+constexpr int kShortDigits = 18;
+constexpr Int128 kSmallLimit = static_cast<Int128>(1'000'000'000'000'000'000) * 10'000'000'000'000'000'000ULL;  // 10^37
+
+Int128 power_of_ten(int n) {
+  Int128 p = 1;
+  while (n-- > 0) p *= 10;
+  return p;
+}
+
+// "-12.50" → (-1250, 2); nullopt for anything longer than kShortDigits digits, with an
+// exponent, or no plain number (those take ExactDecimal::parse).
+std::optional<std::pair<std::int64_t, int>> parse_short(std::string_view text) {
+  std::size_t i = 0;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
+  std::int64_t mantissa = 0;
+  int digits = 0, fraction = 0;
+  bool point = false;
+  for (; i < text.size(); ++i) {
+    char c = text[i];
+    if (c >= '0' && c <= '9') {
+      if (++digits > kShortDigits) return std::nullopt;
+      mantissa = mantissa * 10 + (c - '0');
+      fraction += point;
+    } else if (c == '.' && !point) {
+      point = true;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (digits == 0) return std::nullopt;
+  return std::pair{negative ? -mantissa : mantissa, fraction};
+}
+
+std::string small_text(Int128 value, int scale) {
+  bool negative = value < 0;
+  UInt128 magnitude = negative ? -static_cast<UInt128>(value) : static_cast<UInt128>(value);
+  std::string digits;
+  do {
+    digits += static_cast<char>('0' + static_cast<int>(magnitude % 10));
+    magnitude /= 10;
+  } while (magnitude);
+  while (digits.size() <= static_cast<std::size_t>(scale)) digits += '0';
+  std::reverse(digits.begin(), digits.end());
+  if (scale) digits.insert(digits.size() - static_cast<std::size_t>(scale), 1, '.');
+  return negative ? "-" + digits : digits;
+}
+
+// Moves the running integer into `exact`.
+void flush_small(Sum& sum) {
+  if (!sum.any_small) return;
+  if (!sum.exact) sum.exact.emplace();
+  sum.exact->add(*ExactDecimal::parse(small_text(sum.small, sum.small_scale)));
+  sum.small = 0;
+  sum.any_small = false;
+}
+
+void add_small(Sum& sum, std::int64_t mantissa, int scale) {
+  bool large = sum.small > kSmallLimit || sum.small < -kSmallLimit;
+  if (sum.any_small && (scale > sum.small_scale || large)) flush_small(sum);
+  if (!sum.any_small) sum.small_scale = std::max(scale, sum.small_scale);
+  sum.small += mantissa * power_of_ten(sum.small_scale - scale);
+  sum.any_small = true;
+}
+
+// A short value of `value`, if it is one.
+std::optional<std::pair<std::int64_t, int>> short_value(sqlite3_value* value) {
+  switch (sqlite3_value_type(value)) {
+    case SQLITE_INTEGER: {
+      std::int64_t v = sqlite3_value_int64(value);
+      if (v > -1'000'000'000'000'000'000 && v < 1'000'000'000'000'000'000) return std::pair{v, 0};
+      return std::nullopt;
+    }
+    case SQLITE_TEXT: {
+      auto* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
+      return parse_short({text ? text : "", static_cast<std::size_t>(sqlite3_value_bytes(value))});
+    }
+    default: return std::nullopt;
+  }
+}
 
 void step(sqlite3_context* context, int, sqlite3_value** args) {
   if (sqlite3_value_type(args[0]) == SQLITE_NULL) return;
   auto* state = static_cast<SumState*>(sqlite3_aggregate_context(context, sizeof(SumState)));
   if (!state) return sqlite3_result_error_nomem(context);
+  if (!state->sum) state->sum = new (std::nothrow) Sum();
+  if (!state->sum) return sqlite3_result_error_nomem(context);
+  if (auto fast = short_value(args[0])) return add_small(*state->sum, fast->first, fast->second);
   std::optional<ExactDecimal> v = value_decimal(args[0]);
   if (!v) {
     auto* text = reinterpret_cast<const char*>(sqlite3_value_text(args[0]));
     std::string message = fmt::format("decimal_sum: `{}` is not a number", std::string_view(text ? text : "").substr(0, 64));
     return sqlite3_result_error(context, message.c_str(), -1);
   }
-  if (!state->sum) state->sum = new (std::nothrow) ExactDecimal();
-  if (!state->sum) return sqlite3_result_error_nomem(context);
-  state->sum->add(*v);
+  if (!state->sum->exact) state->sum->exact.emplace();
+  state->sum->exact->add(*v);
 }
 
 // SQLite calls this once per group, also when the statement stops early: the state is freed here.
 void finish(sqlite3_context* context) {
   auto* state = static_cast<SumState*>(sqlite3_aggregate_context(context, 0));
   if (!state || !state->sum) return sqlite3_result_null(context);
-  std::string text = state->sum->to_string();
+  flush_small(*state->sum);
+  std::string text = state->sum->exact ? state->sum->exact->to_string() : std::string();
+  bool any = state->sum->exact.has_value();
   delete state->sum;
   state->sum = nullptr;
+  if (!any) return sqlite3_result_null(context);
   sqlite3_result_text(context, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
 }
 
