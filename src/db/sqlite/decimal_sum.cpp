@@ -154,6 +154,12 @@ std::optional<std::pair<std::int64_t, int>> short_value(sqlite3_value* value) {
       if (v > -1'000'000'000'000'000'000 && v < 1'000'000'000'000'000'000) return std::pair{v, 0};
       return std::nullopt;
     }
+    case SQLITE_FLOAT: {  // its shortest text that reads back as it, as value_decimal takes it
+      char buffer[64];
+      auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, sqlite3_value_double(value));
+      if (ec != std::errc{}) return std::nullopt;
+      return parse_short({buffer, static_cast<std::size_t>(end - buffer)});
+    }
     case SQLITE_TEXT: {
       auto* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
       return parse_short({text ? text : "", static_cast<std::size_t>(sqlite3_value_bytes(value))});

@@ -52,6 +52,7 @@ TEST(DecimalSum, ShortValuesSumExactlyAcrossScalesAndMagnitudes) {
   for (int i = 0; i < 20; ++i) values += ", ('999999999999999999')";
   EXPECT_EQ(sum(values), "19999999999999999980.000000000000000001");
   EXPECT_EQ(sum("('-0.00')"), "0.00");
+  EXPECT_EQ(sum("(0.1), (0.2), (-1.25), (1e300), (-1e300), (1e-7)"), "-0.9499999");
   EXPECT_EQ(sum("('-999999999999999999'), ('-0.5'), (9223372036854775807)"), "8223372036854775807.5");
 }
 
