@@ -12,6 +12,7 @@
 namespace weir::query {
 namespace {
 
+using db::sqlite::DecimalAccumulator;
 using db::sqlite::ExactDecimal;
 
 int collate(void*, int na, const void* a, int nb, const void* b) {
@@ -24,7 +25,7 @@ struct SumState {
   bool any_real = false;
   bool any_text = false;
   double real_sum = 0;
-  ExactDecimal* exact = nullptr;  // made on the first value; freed by xFinal
+  DecimalAccumulator* exact = nullptr;  // made on the first value; freed by xFinal
 };
 
 std::string_view text_of(sqlite3_value* v) {
@@ -40,21 +41,19 @@ void sum_add(sqlite3_context* context, sqlite3_value* arg, int sign) {
   if (type == SQLITE_NULL) return;
   state->count += sign;
   state->real_sum += sign * sqlite3_value_double(arg);
-  std::optional<ExactDecimal> value;
-  if (type == SQLITE_INTEGER) value = ExactDecimal::parse(std::to_string(sqlite3_value_int64(arg)));
-  else if (type == SQLITE_TEXT) value = ExactDecimal::parse(text_of(arg));
-  if (!value) {
-    state->any_real = true;  // a REAL, a blob or text that is no number: SQLite's own arithmetic
+  if (type != SQLITE_INTEGER && type != SQLITE_TEXT) {
+    state->any_real = true;  // a REAL or a blob: SQLite's own arithmetic
+    return;
+  }
+  if (!state->exact) state->exact = new (std::nothrow) DecimalAccumulator();
+  if (!state->exact) return sqlite3_result_error_nomem(context);
+  if (type == SQLITE_INTEGER) {
+    state->exact->add_integer(sqlite3_value_int64(arg), sign);
+  } else if (!state->exact->add(text_of(arg), sign)) {
+    state->any_real = true;  // text that is no number: SQLite's own arithmetic
     return;
   }
   state->any_text |= type == SQLITE_TEXT;
-  if (!state->exact) state->exact = new (std::nothrow) ExactDecimal(*ExactDecimal::parse("0"));
-  if (!state->exact) return sqlite3_result_error_nomem(context);
-  if (sign < 0) {
-    std::string text = value->to_string();
-    value = ExactDecimal::parse(text.starts_with('-') ? text.substr(1) : "-" + text);
-  }
-  state->exact->add(*value);
 }
 
 void sum_step(sqlite3_context* context, int, sqlite3_value** args) { sum_add(context, args[0], 1); }
@@ -79,7 +78,7 @@ void sum_value(sqlite3_context* context) {
   auto* state = static_cast<SumState*>(sqlite3_aggregate_context(context, 0));
   if (!state || state->count == 0) return sqlite3_result_null(context);
   if (state->any_real || !state->exact) return sqlite3_result_double(context, state->real_sum);
-  result_exact(context, *state->exact, state->any_text);
+  result_exact(context, state->exact->total(), state->any_text);
 }
 
 void sum_finish(sqlite3_context* context) {

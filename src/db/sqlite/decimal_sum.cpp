@@ -15,8 +15,6 @@
 namespace weir::db::sqlite {
 namespace {
 
-// 128-bit integers (a GCC and Clang extension) hold the running sum of short decimals.
-__extension__ typedef __int128 Int128;
 __extension__ typedef unsigned __int128 UInt128;
 
 std::string strip_leading_zeros(std::string digits) {
@@ -55,31 +53,10 @@ std::string subtract_magnitudes(const std::string& a, const std::string& b) {
   return strip_leading_zeros(out);
 }
 
-std::optional<ExactDecimal> value_decimal(sqlite3_value* value) {
-  switch (sqlite3_value_type(value)) {
-    case SQLITE_INTEGER: return ExactDecimal::parse(fmt::format("{}", sqlite3_value_int64(value)));
-    case SQLITE_FLOAT: return ExactDecimal::parse(fmt::format("{}", sqlite3_value_double(value)));
-    default: {
-      auto* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
-      return ExactDecimal::parse({text ? text : "", static_cast<std::size_t>(sqlite3_value_bytes(value))});
-    }
-  }
+std::string_view text_of(sqlite3_value* value) {
+  auto* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
+  return {text ? text : "", static_cast<std::size_t>(sqlite3_value_bytes(value))};
 }
-
-// The sum of the values so far: short ones (up to 18 digits, no exponent: what most columns
-// hold) add up as a 128-bit integer at one scale; `exact` takes the rest, and this running
-// integer whenever a value has more fractional digits or it grows large. On the heap: SQLite's
-// aggregate context is not aligned for a 128-bit integer.
-struct Sum {
-  std::optional<ExactDecimal> exact;
-  Int128 small = 0;  // the short values' sum, in units of 10^-small_scale
-  int small_scale = 0;
-  bool any_small = false;  // small holds at least one value
-};
-
-struct SumState {
-  Sum* sum;  // null until the first non-NULL value
-};
 
 constexpr int kShortDigits = 18;
 constexpr Int128 kSmallLimit = static_cast<Int128>(1'000'000'000'000'000'000) * 10'000'000'000'000'000'000ULL;  // 10^37
@@ -129,72 +106,40 @@ std::string small_text(Int128 value, int scale) {
   return negative ? "-" + digits : digits;
 }
 
-// Moves the running integer into `exact`.
-void flush_small(Sum& sum) {
-  if (!sum.any_small) return;
-  if (!sum.exact) sum.exact.emplace();
-  sum.exact->add(*ExactDecimal::parse(small_text(sum.small, sum.small_scale)));
-  sum.small = 0;
-  sum.any_small = false;
-}
-
-void add_small(Sum& sum, std::int64_t mantissa, int scale) {
-  bool large = sum.small > kSmallLimit || sum.small < -kSmallLimit;
-  if (sum.any_small && (scale > sum.small_scale || large)) flush_small(sum);
-  if (!sum.any_small) sum.small_scale = std::max(scale, sum.small_scale);
-  sum.small += mantissa * power_of_ten(sum.small_scale - scale);
-  sum.any_small = true;
-}
-
-// A short value of `value`, if it is one.
-std::optional<std::pair<std::int64_t, int>> short_value(sqlite3_value* value) {
-  switch (sqlite3_value_type(value)) {
-    case SQLITE_INTEGER: {
-      std::int64_t v = sqlite3_value_int64(value);
-      if (v > -1'000'000'000'000'000'000 && v < 1'000'000'000'000'000'000) return std::pair{v, 0};
-      return std::nullopt;
-    }
-    case SQLITE_FLOAT: {  // its shortest text that reads back as it, as value_decimal takes it
-      char buffer[64];
-      auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, sqlite3_value_double(value));
-      if (ec != std::errc{}) return std::nullopt;
-      return parse_short({buffer, static_cast<std::size_t>(end - buffer)});
-    }
-    case SQLITE_TEXT: {
-      auto* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
-      return parse_short({text ? text : "", static_cast<std::size_t>(sqlite3_value_bytes(value))});
-    }
-    default: return std::nullopt;
-  }
-}
+struct SumState {
+  DecimalAccumulator* sum;  // null until the first non-NULL value
+  bool any;                 // a value was added
+};
 
 void step(sqlite3_context* context, int, sqlite3_value** args) {
-  if (sqlite3_value_type(args[0]) == SQLITE_NULL) return;
+  int type = sqlite3_value_type(args[0]);
+  if (type == SQLITE_NULL) return;
   auto* state = static_cast<SumState*>(sqlite3_aggregate_context(context, sizeof(SumState)));
   if (!state) return sqlite3_result_error_nomem(context);
-  if (!state->sum) state->sum = new (std::nothrow) Sum();
+  if (!state->sum) state->sum = new (std::nothrow) DecimalAccumulator();
   if (!state->sum) return sqlite3_result_error_nomem(context);
-  if (auto fast = short_value(args[0])) return add_small(*state->sum, fast->first, fast->second);
-  std::optional<ExactDecimal> v = value_decimal(args[0]);
-  if (!v) {
-    auto* text = reinterpret_cast<const char*>(sqlite3_value_text(args[0]));
-    std::string message = fmt::format("decimal_sum: `{}` is not a number", std::string_view(text ? text : "").substr(0, 64));
+  if (type == SQLITE_INTEGER) {
+    state->sum->add_integer(sqlite3_value_int64(args[0]));
+  } else if (type == SQLITE_FLOAT) {  // its shortest text that reads back as it
+    char buffer[64];
+    auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, sqlite3_value_double(args[0]));
+    state->sum->add(ec == std::errc{} ? std::string_view(buffer, static_cast<std::size_t>(end - buffer))
+                                      : std::string_view(fmt::format("{}", sqlite3_value_double(args[0]))));
+  } else if (!state->sum->add(text_of(args[0]))) {
+    std::string message = fmt::format("decimal_sum: `{}` is not a number", text_of(args[0]).substr(0, 64));
     return sqlite3_result_error(context, message.c_str(), -1);
   }
-  if (!state->sum->exact) state->sum->exact.emplace();
-  state->sum->exact->add(*v);
+  state->any = true;
 }
 
 // SQLite calls this once per group, also when the statement stops early: the state is freed here.
 void finish(sqlite3_context* context) {
   auto* state = static_cast<SumState*>(sqlite3_aggregate_context(context, 0));
   if (!state || !state->sum) return sqlite3_result_null(context);
-  flush_small(*state->sum);
-  std::string text = state->sum->exact ? state->sum->exact->to_string() : std::string();
-  bool any = state->sum->exact.has_value();
+  std::string text = state->sum->total().to_string();
   delete state->sum;
   state->sum = nullptr;
-  if (!any) return sqlite3_result_null(context);
+  if (!state->any) return sqlite3_result_null(context);
   sqlite3_result_text(context, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
 }
 
@@ -272,6 +217,48 @@ std::string ExactDecimal::to_string() const {
   if (digits.size() <= scale_) digits.insert(0, scale_ + 1 - digits.size(), '0');
   if (scale_) digits.insert(digits.size() - scale_, 1, '.');
   return negative_ && digits_ != "0" ? "-" + digits : digits;
+}
+
+bool DecimalAccumulator::add(std::string_view text, int sign) {
+  if (auto fast = parse_short(text)) {
+    add_short(sign * fast->first, fast->second);
+    return true;
+  }
+  auto value = ExactDecimal::parse(text);
+  if (!value) return false;
+  if (sign < 0) {
+    std::string negated = value->to_string();
+    value = ExactDecimal::parse(negated.starts_with('-') ? negated.substr(1) : "-" + negated);
+  }
+  exact_.add(*value);
+  return true;
+}
+
+void DecimalAccumulator::add_integer(std::int64_t value, int sign) {
+  if (value > -1'000'000'000'000'000'000 && value < 1'000'000'000'000'000'000) return add_short(sign * value, 0);
+  add(std::to_string(value), sign);
+}
+
+void DecimalAccumulator::add_short(std::int64_t mantissa, int scale) {
+  bool large = small_ > kSmallLimit || small_ < -kSmallLimit;
+  if (any_small_ && (scale > small_scale_ || large)) flush();
+  if (!any_small_) small_scale_ = std::max(scale, small_scale_);
+  small_ += mantissa * power_of_ten(small_scale_ - scale);
+  any_small_ = true;
+}
+
+// Moves the running integer into exact_.
+void DecimalAccumulator::flush() {
+  if (!any_small_) return;
+  exact_.add(*ExactDecimal::parse(small_text(small_, small_scale_)));
+  small_ = 0;
+  any_small_ = false;
+}
+
+ExactDecimal DecimalAccumulator::total() const {
+  DecimalAccumulator copy = *this;
+  copy.flush();
+  return copy.exact_;
 }
 
 void register_decimal_sum(sqlite3* db) {
