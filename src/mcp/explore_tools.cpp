@@ -45,7 +45,10 @@ Tool list_remote_tables_tool(std::shared_ptr<SafeQueries> sessions) {
     db::TableFilter filter{optional_string(arguments, "schema_filter"), optional_string(arguments, "table_pattern")};
     db::Connection& connection = sessions->connection(name);
     CancelOnStop cancel(connection, context.stop);
-    return output(explore::tables_json(name, driver.catalog().tables(connection, filter)));
+    std::vector<db::TableSummary> tables = driver.catalog().tables(connection, filter);
+    // Tables of schemas the config keeps from agents are left out, as if not there.
+    std::erase_if(tables, [&](const db::TableSummary& t) { return !sessions->schema_open(name, t.ref.schema); });
+    return output(explore::tables_json(name, tables));
   };
   return tool;
 }
@@ -70,10 +73,12 @@ Tool describe_remote_table_tool(std::shared_ptr<SafeQueries> sessions) {
     std::string name = arguments["connection_name"].get<std::string>();
     const db::Driver& driver = db::Registry::builtin().for_scheme(sessions->config(name).url.scheme);
     std::size_t sample = arguments.value("include_sample", true) ? kSampleRows : 0;
+    std::string table = arguments["table_name"].get<std::string>();
+    sessions->check_table(name, db::TableRef::parse(table));
     db::Connection& connection = sessions->connection(name);
     CancelOnStop cancel(connection, context.stop);
     explore::TableDescription d =
-        explore::describe_table(connection, driver, arguments["table_name"].get<std::string>(), sample);
+        explore::describe_table(connection, driver, table, sample);
     return output(explore::description_json(name, d));
   };
   return tool;

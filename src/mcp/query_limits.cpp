@@ -30,6 +30,18 @@ const config::Spec& query_limits_spec() {
                                "database says of them (names as written in SQL; on PostgreSQL read-only connections "
                                "those the plan calls count too, through views).",
                 .example = "[pg_sleep, version]"},
+          Field{.name = "allowed_schemas", .shapes = config::kStringList,
+                .description = "The schemas (MySQL: databases) whose tables an agent on this connection sees and "
+                               "reads; all when unset. list_remote_tables leaves the others out, describe_remote_table "
+                               "and sync_table refuse them, and `query` refuses a statement whose plan reads them "
+                               "(through views too) on PostgreSQL; on MySQL and SQLite a connection with schema "
+                               "limits refuses `query` and `explain_query`. Names as the database stores them; "
+                               "pg_catalog and information_schema count as schemas.",
+                .example = "[public, sales]"},
+          Field{.name = "denied_schemas", .shapes = config::kStringList,
+                .description = "Schemas whose tables an agent on this connection neither sees nor reads, taken out "
+                               "of allowed_schemas (or of all schemas); checked as allowed_schemas is.",
+                .example = "[hr]"},
       }};
   return spec;
 }
@@ -41,6 +53,8 @@ QueryLimits read_query_limits(const YAML::Node& node, const std::string& path) {
   limits.max_bytes = static_cast<std::size_t>(section.integer("max_bytes"));
   for (const std::string& name : section.string_list("allowed_functions")) limits.allowed_functions.insert(to_lower(name));
   for (const std::string& name : section.string_list("denied_functions")) limits.denied_functions.insert(to_lower(name));
+  for (const std::string& name : section.string_list("allowed_schemas")) limits.allowed_schemas.insert(name);
+  for (const std::string& name : section.string_list("denied_schemas")) limits.denied_schemas.insert(name);
   return limits;
 }
 

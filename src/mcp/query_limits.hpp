@@ -5,7 +5,8 @@
 //     shop:
 //       url: postgres://agent@db/shop
 //       query_timeout: 30s            # the statement timeout (agents get 300s when unset)
-//       mcp: { max_rows: 500, max_bytes: 262144, allowed_functions: [now_utc], denied_functions: [pg_sleep] }
+//       mcp: { max_rows: 500, max_bytes: 262144, allowed_functions: [now_utc], denied_functions: [pg_sleep],
+//             allowed_schemas: [public, sales], denied_schemas: [hr] }
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -29,6 +30,10 @@ struct QueryLimits {
                                           "uuid_generate_v4"};
   // Functions no query on the connection may call, read-only or not (lower-case names).
   std::set<std::string> denied_functions;
+  // The schemas whose tables an agent sees and reads (empty: all), less the denied ones; names
+  // as the database stores them (see mcp/schema_limits.hpp).
+  std::set<std::string> allowed_schemas;
+  std::set<std::string> denied_schemas;
 };
 
 // The `mcp` block of a connection.

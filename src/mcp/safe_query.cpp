@@ -6,6 +6,7 @@
 #include <random>
 
 #include "core/text.hpp"
+#include "mcp/schema_limits.hpp"
 #include "mcp/statement_classifier.hpp"
 #include "pipeline/sink.hpp"
 #include "query/cross_query.hpp"
@@ -120,6 +121,17 @@ void SafeQueries::close(Session& s) noexcept {
   }
 }
 
+void SafeQueries::check_table(const std::string& name, const db::TableRef& table) {
+  Session& s = session(name);
+  if (!schemas_limited(s.limits)) return;
+  close(s);
+  refuse_closed_schema(s.limits, name, schema_of(connected(s), table));
+}
+
+bool SafeQueries::schema_open(const std::string& name, std::string_view schema) {
+  return mcp::schema_open(session(name).limits, schema);
+}
+
 db::Connections SafeQueries::configs() const {
   db::Connections out;
   for (const auto& [name, s] : sessions_) out.emplace(name, s.config);
@@ -149,6 +161,7 @@ std::string SafeQueries::guard(Session& s, const std::string& sql) {
   connection.execute_script(begin_read_only(family));
   s.open = std::make_unique<OpenResult>();
   s.open->in_transaction = true;
+  refuse_closed_schemas(connection, s.limits, s.config.name, c.statement);
   if (family != SqlFamily::postgres) return c.statement;
 
   std::vector<std::string> functions = c.functions;
@@ -197,7 +210,10 @@ Page SafeQueries::query(const std::string& name, const std::string& sql, std::op
   try {
     CancelOnStop cancel(connected(s), stop);
     if (!writable(name)) statement = guard(s, sql);
-    else refuse_denied(s.limits, called_functions(sql, connected(s).dialect().sql_syntax()));
+    else {
+      refuse_denied(s.limits, called_functions(sql, connected(s).dialect().sql_syntax()));
+      refuse_closed_schemas(connected(s), s.limits, name, sql);
+    }
     return start(s, name, statement, max_rows);
   } catch (...) {
     close(s);
@@ -217,6 +233,7 @@ Page SafeQueries::explain(const std::string& name, const std::string& sql, std::
       statement = guard(s, sql);
     } else {
       // Explained, never run: EXPLAIN ANALYZE of a write meets a read-only transaction.
+      refuse_closed_schemas(connection, s.limits, name, sql);
       connection.execute_script(begin_read_only(family));
       s.open = std::make_unique<OpenResult>();
       s.open->in_transaction = true;
@@ -261,7 +278,15 @@ Page SafeQueries::query_across(const std::string& sql, std::optional<std::size_t
   if (c.refusal) throw Error(ErrorKind::permission, *c.refusal);
   refuse_denied(across_.limits, c.functions);
   query::Connections connections{[this](std::string_view name) { return sessions_.contains(name); },
-                                 [this](std::string_view name) { return session(std::string(name)).config; }};
+                                 [this](std::string_view name) {
+                                   Session& s = session(std::string(name));
+                                   if (schemas_limited(s.limits))
+                                     throw Error(ErrorKind::permission,
+                                                 fmt::format("connection `{}` limits its schemas: it is not open to "
+                                                             "statements over several connections",
+                                                             name));
+                                   return s.config;
+                                 }};
   try {
     across_.open = std::make_unique<OpenResult>();
     across_.open->across = std::make_unique<query::CrossQuery>(c.statement, connections);

@@ -9,6 +9,8 @@
 //     on a session in READ ONLY mode; SQLite opened read-only) that is always rolled back;
 //   - on PostgreSQL every function its plan calls (EXPLAIN VERBOSE, so views and policies count)
 //     must be immutable or stable in pg_proc, or allowed by name;
+//   - a connection whose config limits schemas refuses a statement whose plan reads a table of
+//     another (PostgreSQL; elsewhere it refuses every statement: see mcp/schema_limits.hpp);
 //   - results come in pages capped by rows and bytes; a probe row tells whether more follow, and
 //     the cursor of a truncated page reads on in the same result, so the same snapshot.
 // Connections marked `read_only: false` run what they are given, still paged.
@@ -24,6 +26,7 @@
 #include <set>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "db/connections.hpp"
@@ -84,6 +87,11 @@ class SafeQueries {
   // which read through the same session (read-only unless the config says otherwise).
   db::Connection& connection(const std::string& name);
   const db::ConnectionConfig& config(const std::string& name) { return session(name).config; }
+  // Throws Error{permission} when `table`'s schema is not open to agents on the connection
+  // (its config's mcp.allowed_schemas / denied_schemas; see mcp/schema_limits.hpp).
+  void check_table(const std::string& connection, const db::TableRef& table);
+  // Whether the tables of `schema` are open to agents on the connection.
+  bool schema_open(const std::string& connection, std::string_view schema);
   // Every connection, from the config file and connect_database, in name order.
   db::Connections configs() const;
   // Cancels a statement running on the named connection (from another thread).

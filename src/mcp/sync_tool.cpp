@@ -54,6 +54,7 @@ ToolOutput run_sync(SafeQueries& sessions, const std::function<db::ConnectionCon
   sync::Request request;
   request.source = sessions.config(source);
   request.source_table = db::TableRef::parse(arguments["source_table"].get<std::string>());
+  sessions.check_table(source, request.source_table);
   request.target = target_of(sessions, optional_string(arguments, "target"), local);
   if (std::string table = optional_string(arguments, "local_table"); !table.empty())
     request.target_table = db::TableRef::parse(table);

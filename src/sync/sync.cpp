@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/config_spec.hpp"
+#include "modules/retry_option.hpp"
 #include "pipeline/runner.hpp"
 #include "weir/log.hpp"
 #include "db/common/catalog_rows.hpp"
@@ -14,7 +15,9 @@
 #include "sync/sync_pipeline.hpp"
 #include "sync/table_plan.hpp"
 #include "sync/verify.hpp"
+#include "weir/db/pool.hpp"
 #include "weir/error.hpp"
+#include "weir/retry.hpp"
 
 namespace weir::sync {
 namespace {
@@ -44,11 +47,21 @@ void refuse_copy_onto_itself(const Request& r, const db::TableRef& target) {
                                                target.to_string(), r.source.describe()));
 }
 
+// --verify only reads, so a lost connection (a server restart just after the copy's last
+// commit) is retried under the default `retry:` policy, as the copy's readers are.
 Verification verify(const Request& r, const TablePlan& plan) {
-  auto source = db::connect(r.source);
-  auto target = db::connect(r.target);
-  TableDigest from = digest(*source, select_all(source->dialect(), plan.source.ref, plan.source.columns, r.where));
-  TableDigest to = digest(*target, select_all(target->dialect(), plan.target, plan.source.columns, ""));
+  const RetryPolicy policy = modules::default_retry_policy();
+  auto digest_of = [&](const db::ConnectionConfig& side, const db::TableRef& table, const std::string& where) {
+    return retry_if(
+        policy, [](const Error& e) { return db::worth_rerunning(e, true, db::Idempotent::yes); },
+        [&] {
+          auto sql = db::connect(side);
+          return digest(*sql, select_all(sql->dialect(), table, plan.source.columns, where));
+        },
+        logged_retries(fmt::format("--verify of table `{}`", table.to_string()), side.describe(), policy));
+  };
+  TableDigest from = digest_of(r.source, plan.source.ref, r.where);
+  TableDigest to = digest_of(r.target, plan.target, "");
   return {from.rows, to.rows, from.checksum, to.checksum};
 }
 

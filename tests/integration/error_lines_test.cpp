@@ -147,5 +147,27 @@ TEST_F(ErrorLinesMariadb, ACheckConstraintViolationNamesTheColumnItsConditionRea
   EXPECT_EQ(test::scalar(*db_, "SELECT count(*) FROM " + table_), "2") << "the rows around it were written";
 }
 
+// Rows of a query handed to sql_apply, which applies changes: one line, the stage named once.
+TEST(ErrorLinesSqlApply, RowsWithoutASourceTableNameTheStageOnce) {
+  test::TempDir dir;
+  auto db = test::open_sqlite(dir.file("src.db"));
+  db->execute_script("CREATE TABLE src(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO src VALUES (1, 'a');"
+                     "CREATE TABLE dst(id INTEGER PRIMARY KEY, v TEXT);");
+  test::write_file(dir.file("p.yaml"), R"(connections:
+  db: "sqlite:src.db"
+pipelines:
+  p:
+    input: { sql_poll: { connection: db, query: "SELECT id, v FROM src" } }
+    output: { sql_apply: { connection: db } }
+)");
+  auto r = test::run_weir({"run", "--once", "--progress", "0s", dir.file("p.yaml")}, dir.path().string());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  auto errors = lines_with(r.err, "weir: pipeline p failed");
+  ASSERT_EQ(errors.size(), 1u) << r.err;
+  EXPECT_EQ(errors[0], "weir: pipeline p failed: " + dir.file("p.yaml") +
+                           ": pipelines.p.output.sql_apply applying changes: the input's rows name no source table; "
+                           "sql_apply applies changes of tables (such as postgres_cdc's), use sql_write for rows");
+}
+
 }  // namespace
 }  // namespace weir

@@ -29,13 +29,6 @@ constexpr std::int64_t kSum = 3 * (4999950000LL - 7LL * (14285LL * 14286LL / 2))
 
 class SyncBlocks : public Sync {
  protected:
-  std::vector<std::string> command(const std::vector<std::string>& args) {
-    std::vector<std::string> full = {"--config", dir_.file("weir.yaml"), "--log-level", "debug", "sync",
-                                     "--progress", "0s"};
-    full.insert(full.end(), args.begin(), args.end());
-    return full;
-  }
-
   std::uint64_t count(const std::string& conn, const std::string& table) {
     auto r = run_weir({"query", conn, "SELECT count(*) AS n FROM " + table, "-f", "ndjson"}, dir());
     if (r.exit_code != 0 || r.out.empty()) return 0;  // not created yet

@@ -51,6 +51,14 @@ class Sync : public ::testing::Test {
     return test::run_weir(args, dir());
   }
 
+  // The arguments of a `weir sync` run in the background (test::Background), with debug logs.
+  std::vector<std::string> command(const std::vector<std::string>& args) {
+    std::vector<std::string> full = {"--config", dir_.file("weir.yaml"), "--log-level", "debug", "sync",
+                                     "--progress", "0s"};
+    full.insert(full.end(), args.begin(), args.end());
+    return full;
+  }
+
   test::TempDir dir_;
   std::string suffix_;
   std::vector<std::pair<std::string, std::string>> dropped_;

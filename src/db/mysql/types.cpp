@@ -390,7 +390,9 @@ std::string types_reference_markdown() {
       "`BIGINT UNSIGNED` is an exact decimal, so values above the int64 range stay exact; binary-collated "
       "strings are bytes; the session runs in UTC, so `TIMESTAMP` is an instant. MariaDB's `JSON` and "
       "`UUID` columns are recognised from its extended metadata. A zero date (0000-00-00) is an error, "
-      "or NULL with `?zero_dates=null`. Tables weir creates are `utf8mb4` with binary collation; instants go "
+      "or NULL with `?zero_dates=null`; a pipeline's `sql_poll` (`on_bad_value: "
+      "null`) and `weir sync --on-bad-value null` pass NULL on instead and name each value so replaced in a "
+      "warning line. Tables weir creates are `utf8mb4` with binary collation; instants go "
       "into `DATETIME(6)` as UTC (`TIMESTAMP` holds only 1970 to 2038) and read back as timestamps; NaN and "
       "infinities, which `DOUBLE` cannot hold, are rejected naming the column.\n\n"
       "| field | logical type |\n|---|---|\n";

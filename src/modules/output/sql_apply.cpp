@@ -186,12 +186,12 @@ class SqlApplySink final : public DatabaseSink {
   std::map<std::string, std::unique_ptr<ApplyTable>> tables_;  // by source name; null: skipped
 };
 
-// The table applying `source`'s changes; null when `tables:` leaves it out (logged once).
+// The table applying `source`'s changes; null when `tables:` leaves it out (logged once). Called
+// from write(), whose errors the commit engine names the stage in (describe()): not named again.
 ApplyTable* SqlApplySink::route(const SourceTable& source) {
   if (source.empty())
-    throw Error(ErrorKind::config, fmt::format("{}: the input's rows name no source table; sql_apply applies "
-                                               "changes of tables (such as postgres_cdc's), use sql_write for rows",
-                                               path_));
+    throw Error(ErrorKind::config, "the input's rows name no source table; sql_apply applies changes of tables "
+                                   "(such as postgres_cdc's), use sql_write for rows");
   const std::string name = source_name(source);
   if (auto it = tables_.find(name); it != tables_.end()) return it->second.get();
   auto configured = routes_.find(name);
