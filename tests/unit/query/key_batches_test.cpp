@@ -116,6 +116,40 @@ TEST(QueryKeyBatches, AFullCacheForgetsIntegerKeysToo) {
   EXPECT_EQ(cache.find_value(Value(2))->rows(), KeyCache::kMaxKeptRows);
 }
 
+// Keys asked in the order they were fetched, out of it, again, and across fetches: each finds
+// its own rows (the key after the last one found is only checked first).
+TEST(QueryKeyBatches, KeysAskedInAnyOrderFindTheirOwnRows) {
+  KeyCache cache;
+  cache.use_context("");
+  std::vector<Batch> first{rows_of({{Value("3"), Value(30)}, {Value("1"), Value(10)}, {Value("2"), Value(20)},
+                                    {Value("1"), Value(11)}})};
+  cache.store({"1", "2", "3"}, first, 0);
+  std::vector<Batch> second{rows_of({{Value("4"), Value(40)}, {Value("-5"), Value(-50)}})};
+  cache.store({"4", "-5", "6"}, second, 0);
+  auto value_of = [&](std::int64_t key) {
+    auto rows = cache.find_value(Value(key));
+    if (!rows) return std::string("never fetched");
+    std::string out;
+    for (std::size_t r = 0; r < rows->rows(); ++r) out += (r ? " " : "") + rows->at(r, 1).to_text();
+    return out;
+  };
+  for (int pass = 0; pass < 2; ++pass) {
+    EXPECT_EQ(value_of(1), "10 11");
+    EXPECT_EQ(value_of(2), "20");
+    EXPECT_EQ(value_of(3), "30");
+    EXPECT_EQ(value_of(4), "40");
+    EXPECT_EQ(value_of(-5), "-50");
+    EXPECT_EQ(value_of(6), "");
+  }
+  EXPECT_EQ(value_of(3), "30");
+  EXPECT_EQ(value_of(3), "30");
+  EXPECT_EQ(value_of(-5), "-50");
+  EXPECT_EQ(value_of(7), "never fetched");
+  EXPECT_EQ(value_of(2), "20");
+  EXPECT_EQ(value_of(6), "");
+  EXPECT_EQ(value_of(1), "10 11");
+}
+
 TEST(QueryKeyBatches, TheNextFetchAsksForAboutAFetchsWorthOfRows) {
   KeyCache cache;
   EXPECT_EQ(cache.batch_keys(), KeyCache::kFirstKeys);
