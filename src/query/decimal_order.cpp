@@ -12,6 +12,7 @@
 namespace weir::query {
 namespace {
 
+using db::sqlite::DecimalAccumulator;
 using db::sqlite::ExactDecimal;
 
 int collate(void*, int na, const void* a, int nb, const void* b) {
@@ -23,8 +24,8 @@ struct SumState {
   std::int64_t count = 0;  // values in the frame (a window function's inverse takes them out)
   bool any_real = false;
   bool any_text = false;
-  double real_sum = 0;
-  ExactDecimal* exact = nullptr;  // made on the first value; freed by xFinal
+  double real_sum = 0;                  // the values that are no exact number, in double
+  DecimalAccumulator* exact = nullptr;  // the others; made on the first one, freed by xFinal
 };
 
 std::string_view text_of(sqlite3_value* v) {
@@ -32,29 +33,27 @@ std::string_view text_of(sqlite3_value* v) {
   return {p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(v))};
 }
 
-// Adds (sign 1) or takes out (sign -1, a window frame moving on) one value.
+// Adds (sign 1) or takes out (sign -1, a window frame moving on) one value. An integer or
+// numeric text adds exactly, and only there: reading it as a double too cost every row of a
+// large sum a conversion (SQLite's text-to-double) whose result was thrown away.
 void sum_add(sqlite3_context* context, sqlite3_value* arg, int sign) {
   auto* state = static_cast<SumState*>(sqlite3_aggregate_context(context, sizeof(SumState)));
   if (!state) return sqlite3_result_error_nomem(context);
   int type = sqlite3_value_type(arg);
   if (type == SQLITE_NULL) return;
   state->count += sign;
+  if (type == SQLITE_INTEGER || type == SQLITE_TEXT) {
+    if (!state->exact) state->exact = new (std::nothrow) DecimalAccumulator();
+    if (!state->exact) return sqlite3_result_error_nomem(context);
+    if (type == SQLITE_INTEGER) return state->exact->add_integer(sqlite3_value_int64(arg), sign);
+    if (state->exact->add(text_of(arg), sign)) {
+      state->any_text = true;
+      return;
+    }
+  }
+  // A REAL, a blob or text that is no number: SQLite's own arithmetic, in double.
+  state->any_real = true;
   state->real_sum += sign * sqlite3_value_double(arg);
-  std::optional<ExactDecimal> value;
-  if (type == SQLITE_INTEGER) value = ExactDecimal::parse(std::to_string(sqlite3_value_int64(arg)));
-  else if (type == SQLITE_TEXT) value = ExactDecimal::parse(text_of(arg));
-  if (!value) {
-    state->any_real = true;  // a REAL, a blob or text that is no number: SQLite's own arithmetic
-    return;
-  }
-  state->any_text |= type == SQLITE_TEXT;
-  if (!state->exact) state->exact = new (std::nothrow) ExactDecimal(*ExactDecimal::parse("0"));
-  if (!state->exact) return sqlite3_result_error_nomem(context);
-  if (sign < 0) {
-    std::string text = value->to_string();
-    value = ExactDecimal::parse(text.starts_with('-') ? text.substr(1) : "-" + text);
-  }
-  state->exact->add(*value);
 }
 
 void sum_step(sqlite3_context* context, int, sqlite3_value** args) { sum_add(context, args[0], 1); }
@@ -78,8 +77,16 @@ void result_exact(sqlite3_context* context, const ExactDecimal& sum, bool any_te
 void sum_value(sqlite3_context* context) {
   auto* state = static_cast<SumState*>(sqlite3_aggregate_context(context, 0));
   if (!state || state->count == 0) return sqlite3_result_null(context);
-  if (state->any_real || !state->exact) return sqlite3_result_double(context, state->real_sum);
-  result_exact(context, *state->exact, state->any_text);
+  if (state->any_real || !state->exact) {
+    // The exact values' sum rounded once, with the others' double sum.
+    double exact = 0;
+    if (state->exact) {
+      std::string text = state->exact->total().to_string();
+      std::from_chars(text.data(), text.data() + text.size(), exact);
+    }
+    return sqlite3_result_double(context, exact + state->real_sum);
+  }
+  result_exact(context, state->exact->total(), state->any_text);
 }
 
 void sum_finish(sqlite3_context* context) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <unordered_set>
 
@@ -70,8 +71,8 @@ std::vector<Value> upcoming_keys(const OuterColumn& outer, const Column& column,
   std::vector<Value> keys{first};
   std::unordered_set<std::string> seen{key_text(first)};
   std::size_t limit = cache.batch_keys();
-  auto add_from = [&](const Batch& rows, std::size_t from) {
-    for (std::size_t r = from; r < rows.rows() && keys.size() < limit; ++r) {
+  auto add_from = [&](const Batch& rows, std::size_t from, std::size_t to) {
+    for (std::size_t r = from; r < to && keys.size() < limit; ++r) {
       Rhs cell = sqlite_form(rows.at(r, static_cast<std::size_t>(outer.slot)));
       if (cell.kind == RhsKind::null) continue;
       auto value = to_column_value(column, cell.kind, cell.text);
@@ -81,10 +82,10 @@ std::vector<Value> upcoming_keys(const OuterColumn& outer, const Column& column,
       keys.push_back(std::move(*value));
     }
   };
-  add_from(outer.scan->rows(), outer.scan->row + 1);
+  add_from(outer.scan->rows(), outer.scan->row + 1, outer.scan->end);
   // Served from a key cache itself, the outer scan's next rows are those of its last fetch.
   if (outer.scan->keyed_from)
-    for (const auto& rows : outer.scan->keyed_from->last_fetch()) add_from(*rows, 0);
+    if (const auto& last = outer.scan->keyed_from->last_fetch()) add_from(*last, 0, last->rows());
   return keys;
 }
 
@@ -151,57 +152,97 @@ std::string key_text(const Value& value) {
   }
 }
 
+void KeyCache::forget() {
+  fetches_.clear();
+  entries_.clear();
+  by_text_.clear();
+  by_integer_.clear();
+  next_ = 0;
+  kept_ = 0;
+}
+
 void KeyCache::use_context(const std::string& context) {
   if (context == context_) return;
   context_ = context;
-  rows_.clear();
-  last_.clear();
-  kept_rows_ = 0;
+  forget();
+  last_.reset();
 }
 
-std::shared_ptr<const Batch> KeyCache::find(const std::string& key) const {
-  auto it = rows_.find(key);
-  return it == rows_.end() ? nullptr : it->second;
+KeyRows KeyCache::rows_of(std::size_t entry) const {
+  const Run& run = entries_[entry].run;
+  return {fetches_[run.fetch], run.begin, std::size_t{run.begin} + run.count};
+}
+
+std::optional<KeyRows> KeyCache::find(const std::string& key) const {
+  auto it = by_text_.find(key);
+  if (it == by_text_.end()) return std::nullopt;
+  return rows_of(it->second);
+}
+
+std::optional<KeyRows> KeyCache::find_value(const Value& value) {
+  const std::int64_t* integer = value.get_if<std::int64_t>();
+  if (!integer) return find(key_text(value));
+  std::size_t entry = next_;
+  if (entry >= entries_.size() || !entries_[entry].is_integer || entries_[entry].integer != *integer) {
+    const std::uint32_t* found = by_integer_.find(*integer);
+    if (!found) return std::nullopt;
+    entry = *found;
+  }
+  next_ = entry + 1;
+  return rows_of(entry);
 }
 
 void KeyCache::store(const std::vector<std::string>& keys, const std::vector<Batch>& fetched, std::size_t key_slot) {
+  // Each row under the key asked for that it equals; a row the remote matched under a coarser
+  // equality (a case-insensitive collation) that is no key asked for here is dropped: SQLite
+  // would not keep it for any of them.
+  std::unordered_map<std::string_view, std::size_t> index;
+  for (std::size_t k = 0; k < keys.size(); ++k) index.emplace(keys[k], k);
+  std::vector<std::vector<std::pair<const Batch*, std::size_t>>> members(keys.size());
   std::size_t count = 0;
-  for (const Batch& rows : fetched) count += rows.rows();
-  // Bounded memory: a scan nested in a long loop forgets earlier keys (asked again, they are
-  // fetched again) rather than keep every row it ever read.
-  if (kept_rows_ + count > kMaxKeptRows) {
-    rows_.clear();
-    kept_rows_ = 0;
-  }
-  std::unordered_map<std::string, std::shared_ptr<Batch>> grouped;
-  for (const std::string& key : keys) grouped.emplace(key, std::make_shared<Batch>());
   for (const Batch& rows : fetched) {
+    count += rows.rows();
     for (std::size_t r = 0; r < rows.rows(); ++r) {
       const Value& cell = rows.at(r, key_slot);
       if (cell.is_null()) continue;
-      // A row the remote matched under a coarser equality (a case-insensitive collation) that
-      // is no key asked for here: SQLite would not keep it for any of them.
-      auto it = grouped.find(key_text(cell));
-      if (it == grouped.end()) continue;
-      if (it->second->width() != rows.width()) it->second->reset(rows.schema_ptr());
-      it->second->append_row(rows.row(r));
+      auto it = index.find(key_text(cell));
+      if (it != index.end()) members[it->second].emplace_back(&rows, r);
     }
   }
-  last_.clear();
-  for (auto& [key, rows] : grouped) {
-    last_.push_back(rows);
-    rows_[key] = std::move(rows);
+  // Bounded memory: a scan nested in a long loop forgets earlier keys (asked again, they are
+  // fetched again) rather than keep every row it ever read.
+  if (kept_ + count + keys.size() > kMaxKeptRows) forget();
+  auto grouped = std::make_shared<Batch>();
+  for (const Batch& rows : fetched)
+    if (!rows.empty()) {
+      grouped->reset(rows.schema_ptr());
+      break;
+    }
+  auto fetch = static_cast<std::uint32_t>(fetches_.size());
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    if (index.at(keys[k]) != k) continue;  // asked twice: kept once
+    Entry entry{{fetch, static_cast<std::uint32_t>(grouped->rows()), static_cast<std::uint32_t>(members[k].size())}};
+    for (auto [rows, r] : members[k]) grouped->append_row(rows->row(r));
+    // key_text writes an integer as std::to_string does: such keys are found by value too.
+    auto [end, ec] = std::from_chars(keys[k].data(), keys[k].data() + keys[k].size(), entry.integer);
+    entry.is_integer = ec == std::errc{} && end == keys[k].data() + keys[k].size() && std::to_string(entry.integer) == keys[k];
+    auto at = static_cast<std::uint32_t>(entries_.size());
+    if (entry.is_integer) by_integer_.insert_or_assign(entry.integer, at);
+    by_text_[keys[k]] = at;
+    entries_.push_back(entry);
   }
-  kept_rows_ += count;
+  fetches_.push_back(grouped);
+  last_ = std::move(grouped);
+  kept_ += count + keys.size();
   std::size_t per_key = std::max<std::size_t>(1, count / std::max<std::size_t>(1, keys.size()));
   next_keys_ = std::clamp<std::size_t>(kFetchRows / per_key, 1, kMaxKeys);
 }
 
 bool read_by_key_batch(ScanCursor& cursor, const std::vector<ScanCursor*>& open, int plan_index,
-                       const std::vector<TermArgument>& arguments, const std::vector<Rhs>& given) {
+                       const std::vector<TermArgument>& arguments, const std::function<Rhs(std::size_t)>& given) {
   RemoteTable& table = *cursor.table;
   const ScanPlan& plan = *cursor.plan;
-  for (std::size_t t = 0; t < plan.terms.size() && t < arguments.size() && t < given.size(); ++t) {
+  for (std::size_t t = 0; t < plan.terms.size() && t < arguments.size(); ++t) {
     const PushedTerm& term = plan.terms[t];
     if (!term.key || arguments[t].values.size() != 1 || !arguments[t].values.front()) continue;
     auto at = std::find(plan.columns.begin(), plan.columns.end(), term.column);
@@ -211,19 +252,20 @@ bool read_by_key_batch(ScanCursor& cursor, const std::vector<ScanCursor*>& open,
     KeyCache& cache = *slot;
     cache.use_context(context_of(plan, arguments));
     const Value& key = *arguments[t].values.front();
-    std::shared_ptr<const Batch> rows = cache.find(key_text(key));
+    std::optional<KeyRows> rows = cache.find_value(key);
     if (!rows) {
-      OuterColumn outer = find_outer(open, cursor, given[t]);
+      OuterColumn outer = find_outer(open, cursor, given(t));
       if (!outer.scan) continue;
       fetch_keys(cursor, t, arguments, upcoming_keys(outer, table.columns[term.column], key, cache),
                  static_cast<std::size_t>(at - plan.columns.begin()), cache);
-      rows = cache.find(key_text(key));
+      rows = cache.find_value(key);
       if (!rows) continue;  // forgotten at once: more rows than a cache keeps
     }
-    cursor.keyed = std::move(rows);
+    cursor.keyed = std::move(rows->batch);
     cursor.keyed_from = &cache;
-    cursor.row = 0;
-    cursor.eof = cursor.keyed->empty();
+    cursor.row = rows->begin;
+    cursor.end = rows->end;
+    cursor.eof = cursor.row >= cursor.end;
     return true;
   }
   return false;

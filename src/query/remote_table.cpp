@@ -150,31 +150,39 @@ int x_close(sqlite3_vtab_cursor* base) {
   return SQLITE_OK;
 }
 
-// The values of term `term` from its xFilter argument, as the column's type; a NULL compared
-// with `=` keeps no row (returned as nullopt).
-std::optional<TermArgument> argument_of(const RemoteTable& table, const PushedTerm& term, sqlite3_value* value) {
-  TermArgument argument;
+// A value SQLite passes as a value of `column`'s type: an integer for an integer column
+// directly, anything else through its class and text (to_column_value).
+std::optional<Value> column_value(const Column& column, sqlite3_value* v) {
+  if (column.type == Type::int64 && sqlite3_value_type(v) == SQLITE_INTEGER) return Value(sqlite3_value_int64(v));
+  Rhs rhs = rhs_of(v);
+  return to_column_value(column, rhs.kind, rhs.text);
+}
+
+// The values of term `term` from its xFilter argument, as the column's type, into `argument`
+// (its list reused: a nested scan is filtered once per outer row); false for a NULL compared
+// with `=`, which keeps no row.
+bool argument_of(const RemoteTable& table, const PushedTerm& term, sqlite3_value* value, TermArgument& argument) {
+  argument.values.clear();
   const Column& column = table.columns[term.column];
-  auto convert = [&](sqlite3_value* v) {
-    Rhs rhs = rhs_of(v);
-    return to_column_value(column, rhs.kind, rhs.text);
-  };
   if (term.op == Op::in) {
     sqlite3_value* item = nullptr;
     for (int rc = sqlite3_vtab_in_first(value, &item); rc == SQLITE_OK && item; rc = sqlite3_vtab_in_next(value, &item))
-      if (sqlite3_value_type(item) != SQLITE_NULL) argument.values.push_back(convert(item));
-    return argument;
+      if (sqlite3_value_type(item) != SQLITE_NULL) argument.values.push_back(column_value(column, item));
+    return true;
   }
-  if (term.op == Op::is_null || term.op == Op::is_not_null) return argument;
-  if (sqlite3_value_type(value) == SQLITE_NULL) return std::nullopt;
-  argument.values.push_back(convert(value));
-  return argument;
+  if (term.op == Op::is_null || term.op == Op::is_not_null) return true;
+  if (sqlite3_value_type(value) == SQLITE_NULL) return false;
+  argument.values.push_back(column_value(column, value));
+  return true;
 }
 
 bool fetch_rows(ScanCursor& cursor) {
   cursor.row = 0;
   while (cursor.stream->next(cursor.batch))
-    if (!cursor.batch.empty()) return true;
+    if (!cursor.batch.empty()) {
+      cursor.end = cursor.batch.rows();
+      return true;
+    }
   cursor.eof = true;
   return false;
 }
@@ -190,18 +198,17 @@ int x_filter(sqlite3_vtab_cursor* base, int idx_num, const char*, int argc, sqli
     cursor.stream.reset();
     cursor.keyed.reset();
     cursor.keyed_from = nullptr;
+    cursor.end = 0;
     cursor.row_began = tables.tick();
     cursor.slot.assign(table.columns.size(), -1);
     cursor.read_at.assign(table.columns.size(), 0);
     for (std::size_t i = 0; i < plan.columns.size(); ++i) cursor.slot[plan.columns[i]] = static_cast<int>(i);
-    std::vector<TermArgument> arguments;
-    std::vector<Rhs> given;
-    for (std::size_t i = 0; i < plan.terms.size() && static_cast<int>(i) < argc; ++i) {
-      auto argument = argument_of(table, plan.terms[i], argv[i]);
-      if (!argument) return SQLITE_OK;  // `= NULL`: no row
-      arguments.push_back(std::move(*argument));
-      given.push_back(plan.terms[i].key ? rhs_of(argv[i]) : Rhs{});
-    }
+    std::vector<TermArgument>& arguments = cursor.arguments;
+    std::size_t terms = std::min(plan.terms.size(), static_cast<std::size_t>(std::max(argc, 0)));
+    arguments.resize(terms);
+    for (std::size_t i = 0; i < terms; ++i)
+      if (!argument_of(table, plan.terms[i], argv[i], arguments[i])) return SQLITE_OK;  // `= NULL`: no row
+    auto given = [argv](std::size_t term) { return rhs_of(argv[term]); };
     if (read_by_key_batch(cursor, tables.open_scans(), idx_num, arguments, given)) return SQLITE_OK;
     auto int_arg = [&](std::optional<int> at) -> std::optional<std::int64_t> {
       if (!at || *at > argc) return std::nullopt;
@@ -222,7 +229,7 @@ int x_next(sqlite3_vtab_cursor* base) {
   auto& cursor = scan_of(base);
   cursor.row_began = tables_of(base).tick();
   ++cursor.rowid;
-  if (++cursor.row < cursor.rows().rows()) return SQLITE_OK;
+  if (++cursor.row < cursor.end) return SQLITE_OK;
   if (cursor.keyed) {
     cursor.eof = true;
     return SQLITE_OK;

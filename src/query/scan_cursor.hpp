@@ -24,17 +24,19 @@ struct ScanCursor {
   const ScanPlan* plan = nullptr;
   std::shared_ptr<RowStream> stream;
   Batch batch;                         // the stream's current rows
-  std::shared_ptr<const Batch> keyed;  // instead, the rows a key cache holds for the key asked
+  std::shared_ptr<const Batch> keyed;  // instead, a key cache's fetch holding the key's rows
   const KeyCache* keyed_from = nullptr;
   std::size_t row = 0;
+  std::size_t end = 0;  // past the rows served: the batch's size, or the end of the key's rows
   sqlite3_int64 rowid = 0;
   std::vector<int> slot;              // column → position in the fetched row, -1: not fetched
   std::vector<std::uint64_t> read_at;  // column → the clock when SQLite last read it
   std::uint64_t row_began = 0;         // the clock when the current row became current
   bool eof = true;
+  std::vector<TermArgument> arguments;  // xFilter's term values as the remote takes them (reused)
 
   const Batch& rows() const noexcept { return keyed ? *keyed : batch; }
-  bool on_row() const noexcept { return !eof && row < rows().rows(); }
+  bool on_row() const noexcept { return !eof && row < end; }
 };
 
 }  // namespace weir::query

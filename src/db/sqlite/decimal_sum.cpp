@@ -6,12 +6,16 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
+#include <utility>
 #include <new>
 
 #include "db/sqlite/errors.hpp"
 
 namespace weir::db::sqlite {
 namespace {
+
+__extension__ typedef unsigned __int128 UInt128;
 
 std::string strip_leading_zeros(std::string digits) {
   std::size_t nonzero = digits.find_first_not_of('0');
@@ -49,43 +53,93 @@ std::string subtract_magnitudes(const std::string& a, const std::string& b) {
   return strip_leading_zeros(out);
 }
 
-std::optional<ExactDecimal> value_decimal(sqlite3_value* value) {
-  switch (sqlite3_value_type(value)) {
-    case SQLITE_INTEGER: return ExactDecimal::parse(fmt::format("{}", sqlite3_value_int64(value)));
-    case SQLITE_FLOAT: return ExactDecimal::parse(fmt::format("{}", sqlite3_value_double(value)));
-    default: {
-      auto* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
-      return ExactDecimal::parse({text ? text : "", static_cast<std::size_t>(sqlite3_value_bytes(value))});
+std::string_view text_of(sqlite3_value* value) {
+  auto* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
+  return {text ? text : "", static_cast<std::size_t>(sqlite3_value_bytes(value))};
+}
+
+constexpr int kShortDigits = 18;
+constexpr Int128 kSmallLimit = static_cast<Int128>(1'000'000'000'000'000'000) * 10'000'000'000'000'000'000ULL;  // 10^37
+
+Int128 power_of_ten(int n) {
+  Int128 p = 1;
+  while (n-- > 0) p *= 10;
+  return p;
+}
+
+// "-12.50" → (-1250, 2); nullopt for anything longer than kShortDigits digits, with an
+// exponent, or no plain number (those take ExactDecimal::parse).
+std::optional<std::pair<std::int64_t, int>> parse_short(std::string_view text) {
+  std::size_t i = 0;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
+  std::int64_t mantissa = 0;
+  int digits = 0, fraction = 0;
+  bool point = false;
+  for (; i < text.size(); ++i) {
+    char c = text[i];
+    if (c >= '0' && c <= '9') {
+      if (++digits > kShortDigits) return std::nullopt;
+      mantissa = mantissa * 10 + (c - '0');
+      fraction += point;
+    } else if (c == '.' && !point) {
+      point = true;
+    } else {
+      return std::nullopt;
     }
   }
+  if (digits == 0) return std::nullopt;
+  return std::pair{negative ? -mantissa : mantissa, fraction};
+}
+
+std::string small_text(Int128 value, int scale) {
+  bool negative = value < 0;
+  UInt128 magnitude = negative ? -static_cast<UInt128>(value) : static_cast<UInt128>(value);
+  std::string digits;
+  do {
+    digits += static_cast<char>('0' + static_cast<int>(magnitude % 10));
+    magnitude /= 10;
+  } while (magnitude);
+  while (digits.size() <= static_cast<std::size_t>(scale)) digits += '0';
+  std::reverse(digits.begin(), digits.end());
+  if (scale) digits.insert(digits.size() - static_cast<std::size_t>(scale), 1, '.');
+  return negative ? "-" + digits : digits;
 }
 
 struct SumState {
-  ExactDecimal* sum;  // null until the first non-NULL value
+  DecimalAccumulator* sum;  // null until the first non-NULL value
+  bool any;                 // a value was added
 };
 
 void step(sqlite3_context* context, int, sqlite3_value** args) {
-  if (sqlite3_value_type(args[0]) == SQLITE_NULL) return;
+  int type = sqlite3_value_type(args[0]);
+  if (type == SQLITE_NULL) return;
   auto* state = static_cast<SumState*>(sqlite3_aggregate_context(context, sizeof(SumState)));
   if (!state) return sqlite3_result_error_nomem(context);
-  std::optional<ExactDecimal> v = value_decimal(args[0]);
-  if (!v) {
-    auto* text = reinterpret_cast<const char*>(sqlite3_value_text(args[0]));
-    std::string message = fmt::format("decimal_sum: `{}` is not a number", std::string_view(text ? text : "").substr(0, 64));
+  if (!state->sum) state->sum = new (std::nothrow) DecimalAccumulator();
+  if (!state->sum) return sqlite3_result_error_nomem(context);
+  if (type == SQLITE_INTEGER) {
+    state->sum->add_integer(sqlite3_value_int64(args[0]));
+  } else if (type == SQLITE_FLOAT) {  // its shortest text that reads back as it
+    char buffer[64];
+    auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, sqlite3_value_double(args[0]));
+    state->sum->add(ec == std::errc{} ? std::string_view(buffer, static_cast<std::size_t>(end - buffer))
+                                      : std::string_view(fmt::format("{}", sqlite3_value_double(args[0]))));
+  } else if (!state->sum->add(text_of(args[0]))) {
+    std::string message = fmt::format("decimal_sum: `{}` is not a number", text_of(args[0]).substr(0, 64));
     return sqlite3_result_error(context, message.c_str(), -1);
   }
-  if (!state->sum) state->sum = new (std::nothrow) ExactDecimal();
-  if (!state->sum) return sqlite3_result_error_nomem(context);
-  state->sum->add(*v);
+  state->any = true;
 }
 
 // SQLite calls this once per group, also when the statement stops early: the state is freed here.
 void finish(sqlite3_context* context) {
   auto* state = static_cast<SumState*>(sqlite3_aggregate_context(context, 0));
   if (!state || !state->sum) return sqlite3_result_null(context);
-  std::string text = state->sum->to_string();
+  std::string text = state->sum->total().to_string();
   delete state->sum;
   state->sum = nullptr;
+  if (!state->any) return sqlite3_result_null(context);
   sqlite3_result_text(context, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
 }
 
@@ -163,6 +217,48 @@ std::string ExactDecimal::to_string() const {
   if (digits.size() <= scale_) digits.insert(0, scale_ + 1 - digits.size(), '0');
   if (scale_) digits.insert(digits.size() - scale_, 1, '.');
   return negative_ && digits_ != "0" ? "-" + digits : digits;
+}
+
+bool DecimalAccumulator::add(std::string_view text, int sign) {
+  if (auto fast = parse_short(text)) {
+    add_short(sign * fast->first, fast->second);
+    return true;
+  }
+  auto value = ExactDecimal::parse(text);
+  if (!value) return false;
+  if (sign < 0) {
+    std::string negated = value->to_string();
+    value = ExactDecimal::parse(negated.starts_with('-') ? negated.substr(1) : "-" + negated);
+  }
+  exact_.add(*value);
+  return true;
+}
+
+void DecimalAccumulator::add_integer(std::int64_t value, int sign) {
+  if (value > -1'000'000'000'000'000'000 && value < 1'000'000'000'000'000'000) return add_short(sign * value, 0);
+  add(std::to_string(value), sign);
+}
+
+void DecimalAccumulator::add_short(std::int64_t mantissa, int scale) {
+  bool large = small_ > kSmallLimit || small_ < -kSmallLimit;
+  if (any_small_ && (scale > small_scale_ || large)) flush();
+  if (!any_small_) small_scale_ = std::max(scale, small_scale_);
+  small_ += mantissa * power_of_ten(small_scale_ - scale);
+  any_small_ = true;
+}
+
+// Moves the running integer into exact_.
+void DecimalAccumulator::flush() {
+  if (!any_small_) return;
+  exact_.add(*ExactDecimal::parse(small_text(small_, small_scale_)));
+  small_ = 0;
+  any_small_ = false;
+}
+
+ExactDecimal DecimalAccumulator::total() const {
+  DecimalAccumulator copy = *this;
+  copy.flush();
+  return copy.exact_;
 }
 
 void register_decimal_sum(sqlite3* db) {

@@ -6,6 +6,7 @@
 // Exact decimals weir stores in DECIMAL_TEXT columns sum without any rounding at all.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,30 @@ class ExactDecimal {
   bool negative_ = false;
   std::string digits_ = "0";  // most significant first, no leading zeros but one
   std::size_t scale_ = 0;
+};
+
+// 128-bit integers (a GCC and Clang extension) hold the running sum of short decimals.
+__extension__ typedef __int128 Int128;
+
+// An exact running sum that adds short values (up to 18 digits, no exponent: what most columns
+// hold) as one 128-bit integer at the largest scale seen, and the rest as ExactDecimal. Its
+// total has the largest scale of any value added, as ExactDecimal::add gives.
+class DecimalAccumulator {
+ public:
+  // Adds (sign 1) or takes out (sign -1) the number `text` reads as; false, adding nothing,
+  // when it is none (ExactDecimal::parse's syntax).
+  bool add(std::string_view text, int sign = 1);
+  void add_integer(std::int64_t value, int sign = 1);
+  // The sum so far (0 when nothing was added).
+  ExactDecimal total() const;
+
+ private:
+  void add_short(std::int64_t mantissa, int scale);
+  void flush();
+  ExactDecimal exact_;
+  Int128 small_ = 0;  // the short values' sum, in units of 10^-small_scale_
+  int small_scale_ = 0;
+  bool any_small_ = false;
 };
 
 // Registers decimal_sum on `db`; throws Error on failure.

@@ -215,7 +215,14 @@ int put_value(const Value& value, bool borrow, const Sink& sink) {
     case Type::float64:
       return std::isnan(value.as_double()) ? sink.text(kNaN, SQLITE_STATIC) : sink.real(value.as_double());
     case Type::text: return sink.text(value.as_text(), keep);
-    case Type::decimal: return sink.text(value.get<Decimal>().text, keep);
+    case Type::decimal: {
+      // Handed over as NUL-terminated (length -1) where it can be, so SQLite marks it so: a
+      // function reading it as text (sum() per row) then needs no copy with a NUL added, and
+      // the register keeps its buffer for the next row's value instead of reallocating it.
+      const std::string& text = value.get<Decimal>().text;
+      if (text.size() < 4096 && text.find('\0') == std::string::npos) return sink.terminated(text.c_str(), keep);
+      return sink.text(text, keep);
+    }
     case Type::json: return sink.text(value.get<Json>().text, keep);
     case Type::bytes: return sink.blob(value.get<Bytes>().data, keep);
     default: {  // temporal, uuid, interval, array: their text, which SQLite copies at once
@@ -238,6 +245,7 @@ struct Binding {
   int text(std::string_view s, sqlite3_destructor_type keep) const {
     return sqlite3_bind_text64(stmt, index, s.data(), s.size(), keep, SQLITE_UTF8);
   }
+  int terminated(const char* s, sqlite3_destructor_type keep) const { return sqlite3_bind_text(stmt, index, s, -1, keep); }
   int blob(std::string_view b, sqlite3_destructor_type keep) const {
     return sqlite3_bind_blob64(stmt, index, b.data(), b.size(), keep);
   }
@@ -250,6 +258,9 @@ struct Result {
   int real(double v) const { return sqlite3_result_double(context, v), SQLITE_OK; }
   int text(std::string_view s, sqlite3_destructor_type keep) const {
     return sqlite3_result_text64(context, s.data(), s.size(), keep, SQLITE_UTF8), SQLITE_OK;
+  }
+  int terminated(const char* s, sqlite3_destructor_type keep) const {
+    return sqlite3_result_text(context, s, -1, keep), SQLITE_OK;
   }
   int blob(std::string_view b, sqlite3_destructor_type keep) const {
     return sqlite3_result_blob64(context, b.data(), b.size(), keep), SQLITE_OK;

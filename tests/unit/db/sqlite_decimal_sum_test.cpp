@@ -43,6 +43,19 @@ TEST(DecimalSum, ExactTextOfAnySize) {
   EXPECT_EQ(sum("('-1.5'), (1.5)"), "0.0");
 }
 
+// Short values (up to 18 digits) add up as one 128-bit integer: a value with more fractional
+// digits, a long value and a running sum near the integer's range all hand over exactly.
+TEST(DecimalSum, ShortValuesSumExactlyAcrossScalesAndMagnitudes) {
+  EXPECT_EQ(sum("('1.5'), (2), ('0.125'), ('-3.25')"), "0.375");
+  EXPECT_EQ(sum("('1.5'), ('1234567890123456789012.5'), ('0.25'), (-1)"), "1234567890123456789013.25");
+  std::string values = "('0.000000000000000001')";
+  for (int i = 0; i < 20; ++i) values += ", ('999999999999999999')";
+  EXPECT_EQ(sum(values), "19999999999999999980.000000000000000001");
+  EXPECT_EQ(sum("('-0.00')"), "0.00");
+  EXPECT_EQ(sum("(0.1), (0.2), (-1.25), (1e300), (-1e300), (1e-7)"), "-0.9499999");
+  EXPECT_EQ(sum("('-999999999999999999'), ('-0.5'), (9223372036854775807)"), "8223372036854775807.5");
+}
+
 TEST(DecimalSum, NullsAreSkippedAndNoRowsIsNull) {
   EXPECT_EQ(sum("(NULL), (2)"), "2");
   EXPECT_EQ(sum("(NULL)"), "NULL");

@@ -70,5 +70,24 @@ TEST(QueryDecimalOrder, SumIsExact) {
             "0.1\n0.3\n0.5\n");
 }
 
+// A REAL (or text that is no number) makes the sum a double, as SQLite's: the exact values'
+// sum is rounded once and added to the others', so ten 0.10s stay 1 where adding each as a
+// double gives 0.9999999999999999.
+TEST(QueryDecimalOrder, SumWithARealRoundsTheExactPartOnce) {
+  Db d;
+  d.rows("CREATE TABLE t(x)");
+  d.rows("WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 10) INSERT INTO t SELECT '0.10' FROM n");
+  EXPECT_EQ(d.rows("SELECT sum(x) FROM t"), "1.0\n");
+  d.rows("INSERT INTO t VALUES (0.5)");
+  EXPECT_EQ(d.rows("SELECT sum(x), typeof(sum(x)) FROM t"), "1.5,real\n");
+  d.rows("INSERT INTO t VALUES ('abc'), (2)");  // text that is no number counts as SQLite reads it: 0
+  EXPECT_EQ(d.rows("SELECT sum(x) FROM t"), "3.5\n");
+  EXPECT_EQ(d.rows("SELECT sum(x) FROM (SELECT 0.25 AS x UNION ALL SELECT 0.5)"), "0.75\n");
+  // A window frame takes exact values and REALs out again.
+  EXPECT_EQ(d.rows("SELECT sum(x) OVER (ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM "
+                   "(SELECT '0.10' AS x UNION ALL SELECT 0.5 UNION ALL SELECT '0.20' UNION ALL SELECT 3)"),
+            "0.1\n0.6\n0.7\n3.2\n");
+}
+
 }  // namespace
 }  // namespace weir::query
