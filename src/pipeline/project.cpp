@@ -37,6 +37,9 @@ const config::Spec& state_spec() {
                 .description = "Connection holding weir_state. Name the output's connection for exactly-once "
                                "delivery: rows and checkpoint then commit in one transaction.",
                 .example = "warehouse"},
+          // A state store on a disk or network filesystem going bad fails with I/O errors, retried
+          // as a lost connection is; how long is the user's to say.
+          modules::retry_field(),
       }};
   return s;
 }
@@ -128,6 +131,7 @@ auto build_module(const YAML::Node& block, const std::string& path, std::span<co
 std::shared_ptr<StateStore> state_store_of(const YAML::Node& node, const std::string& path, Project& project,
                                            const ModuleContext& context, config::Diagnostics& d) {
   db::ConnectionConfig config;
+  RetryPolicy retry = modules::default_retry_policy();
   if (node) {
     std::size_t before = d.messages().size();
     config::validate(node, state_spec(), path, d);
@@ -135,6 +139,7 @@ std::shared_ptr<StateStore> state_store_of(const YAML::Node& node, const std::st
     if (project.document.has_unresolved(path)) return nullptr;
     try {
       config = context.connection(config::Section(node, state_spec(), path), "connection");
+      retry = modules::read_retry_policy(config::Section(node, state_spec(), path));
     } catch (const Error& e) {
       if (e.code() != config::kReportedElsewhere) add_at_path(project.document, path, e.what(), d);
       return nullptr;
@@ -146,7 +151,7 @@ std::shared_ptr<StateStore> state_store_of(const YAML::Node& node, const std::st
   }
   for (auto& [url, store] : project.state_stores)
     if (url == config.url) return store;
-  auto store = std::make_shared<StateStore>(config, project.pools->claim(config), modules::default_retry_policy());
+  auto store = std::make_shared<StateStore>(config, project.pools->claim(config), retry);
   project.state_stores.emplace_back(config.url, store);
   return store;
 }

@@ -38,7 +38,7 @@ void PrintTo(const FaultSite& site, std::ostream* os) { *os << site.name; }
 const FaultSite kTarget{"TargetWithItsState", "/target.db",
                         "      sql_write: { connection: target, table: t, mode: insert, batch: { rows: 50 },\n"
                         "                 retry: { max_time: 1s } }\n"
-                        "    state: { connection: target }\n",
+                        "    state: { connection: target, retry: { max_time: 1s } }\n",
                         false};
 // The same writes failing with EIO (a disk going bad, a network filesystem gone): SQLite's
 // "disk I/O error" rather than "database or disk is full", which must end the run as cleanly.
@@ -46,12 +46,12 @@ const FaultSite kTargetIoError{"TargetIoError", "/target.db", kTarget.pipeline, 
 const FaultSite kStateStore{"StateStore", "/state.db",
                             "      sql_write: { connection: target, table: t, mode: upsert, key: [id],\n"
                             "                   batch: { rows: 50 }, retry: { max_time: 1s } }\n"
-                            "    state: { connection: state }\n",
+                            "    state: { connection: state, retry: { max_time: 1s } }\n",
                             false};
 const FaultSite kDeadLetters{"DeadLetterFile", "/letters.db",
                              "      sql_write: { connection: target, table: t, mode: insert, batch: { rows: 50 },\n"
                         "                 retry: { max_time: 1s } }\n"
-                             "    state: { connection: target }\n"
+                             "    state: { connection: target, retry: { max_time: 1s } }\n"
                              "    dead_letter: { connection: letters, table: weir_dead_letters }\n",
                              true};
 
@@ -196,7 +196,7 @@ TEST(WriteFaultsReadOnly, AStateStoreThatCannotBeWrittenStopsTheRunBeforeAnyRow)
                    "                  cursor: { columns: [id] } }\n"
                    "    output:\n"
                    "      sql_write: { connection: target, table: t, mode: upsert, key: [id], create_table: true }\n"
-                   "    state: { connection: state }\n");
+                   "    state: { connection: state, retry: { max_time: 1s } }\n");
   test::CommandResult refused =
       test::run_weir({"run", "--once", "p.yaml"}, dir.path().string(),
                      {"LD_PRELOAD=" WEIR_FAIL_WRITES, "WEIR_FAULT_PATH=/state.db", "WEIR_FAULT_OPEN=1"});
