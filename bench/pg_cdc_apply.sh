@@ -7,7 +7,10 @@
 #   Each weir run reads its own copy of one slot made before the rows (so every run applies the
 #   same WAL) into a truncated target, from no saved position. Alternating runs, medians of RUNS
 #   (default 3); prints both rates and the ratio (goal >= 0.5), and weir's CPU seconds and peak
-#   RSS.
+#   RSS. Beside them, pg_recvlogical draining the same slot copy to /dev/null (the options weir
+#   streams with: protocol 2, streaming on, binary): the server's logical decoding, which bounds
+#   any client of one slot, and weir's rate as a share of it.
+#   PARTS (default "throughput latency") runs only the parts named.
 #   Latency: a steady RATE (default 5,000) changes/s for SECONDS (default 20) — RATE / 100 rows
 #   committed every 10 ms — streamed by a running `weir run` into the target; per row, the time
 #   from its insert at the source (clock_timestamp() as the row is written, inside a transaction
@@ -24,6 +27,7 @@ txn_rows=${TXN_ROWS:-1000}
 runs=${RUNS:-3}
 rate=${RATE:-5000}
 duration=${SECONDS_STEADY:-20}
+parts=${PARTS:-throughput latency}
 url=$WEIR_TEST_PG_URL
 work=$(mktemp -d)
 q() { psql -X -q -tA -v ON_ERROR_STOP=1 "$url" "$@" 2>/dev/null; }
@@ -34,6 +38,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+case " $parts " in *" throughput "*) ;; *) rows=1 ;; esac  # the latency part needs only src's shape
 make_pg_source "$url" "$rows"
 q -c "DROP TABLE IF EXISTS apply_src, apply_dst, copy_dst, lat_src, lat_dst" \
   -c "CREATE TABLE apply_src (LIKE src INCLUDING ALL)" -c "CREATE TABLE apply_dst (LIKE src INCLUDING ALL)" \
@@ -62,6 +67,7 @@ project "$work/apply.yaml" bench_apply_run bench_apply apply_src apply_dst
 project "$work/latency.yaml" bench_apply_lat bench_apply_lat lat_src lat_dst
 
 # ---- throughput ----------------------------------------------------------------------------------
+throughput() {
 q -c "SELECT pg_create_logical_replication_slot('bench_apply_base', 'pgoutput')" >/dev/null
 q -c "DO \$\$ BEGIN
   FOR i IN 0 .. ($rows - 1) / $txn_rows LOOP
@@ -69,9 +75,15 @@ q -c "DO \$\$ BEGIN
   END LOOP; END \$\$"
 [ "$(q -c "SELECT count(*) FROM apply_src")" = "$rows" ] || { echo "the workload inserted the wrong count" >&2; exit 1; }
 
-weir_run() {
+end=$(q -c "SELECT pg_current_wal_lsn()")
+copy_slot() {
   q -c "SELECT pg_drop_replication_slot('bench_apply_run') FROM pg_replication_slots WHERE slot_name = 'bench_apply_run'" \
-    -c "SELECT pg_copy_logical_replication_slot('bench_apply_base', 'bench_apply_run')" -c "TRUNCATE apply_dst" >/dev/null
+    -c "SELECT pg_copy_logical_replication_slot('bench_apply_base', 'bench_apply_run')" >/dev/null
+}
+
+weir_run() {
+  copy_slot
+  q -c "TRUNCATE apply_dst" >/dev/null
   (cd "$work" && measure "$work/weir" "$weir" run --once --reset --progress 0s apply.yaml)
   [ "$(q -c "SELECT count(*) FROM apply_dst")" = "$rows" ] || { echo "weir applied the wrong count" >&2; exit 1; }
 }
@@ -82,17 +94,28 @@ copy_run() {
                    psql -X -q -v ON_ERROR_STOP=1 '$url' -c '\\copy copy_dst from stdin (format binary)'"
 }
 
+recv_run() {
+  copy_slot
+  seconds "$WEIR_TEST_PG_BIN/pg_recvlogical" -d "$url" --slot bench_apply_run --start --endpos "$end" --no-loop \
+    -o proto_version=2 -o streaming=on -o binary=true -o publication_names=bench_apply -f /dev/null
+}
+
 : >"$work/weir"
-w=() c=()
+w=() c=() d=()
 for ((i = 0; i < runs; i++)); do
   c+=("$(copy_run)")
   w+=("$(weir_run)")
+  d+=("$(recv_run)")
 done
 report "pg_cdc_apply $((rows / txn_rows)) transactions of $txn_rows" "$rows" "$(median "${w[@]}")" "$(median "${c[@]}")" \
   "psql binary COPY pipe" 0.5 \
   "weir CPU s $(median_column "$work/weir" 1)  weir peak RSS $(max_column "$work/weir" 2) MB"
+report "pg_cdc_apply against the server's decoding" "$rows" "$(median "${w[@]}")" "$(median "${d[@]}")" \
+  "pg_recvlogical to /dev/null" "none, a ceiling" "(one slot's ceiling: pg_recvlogical/COPY pipe $(awk -v d="$(median "${d[@]}")" -v c="$(median "${c[@]}")" 'BEGIN { printf "%.2f", c / d }'))"
+}
 
 # ---- latency at a steady rate --------------------------------------------------------------------
+latency() {
 (cd "$work" && "$weir" run --once --progress 0s latency.yaml >/dev/null 2>&1)  # the slot, from here
 (cd "$work" && exec "$weir" run --progress 0s latency.yaml >/dev/null 2>"$work/latency.log") &
 weir_pid=$!
@@ -119,3 +142,6 @@ q -c "SELECT format('pg_cdc_apply latency at %s changes/s for %s s (reached %s c
          round(percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM d.applied_at - s.at) * 1000)::numeric, 1),
          round(max(extract(epoch FROM d.applied_at - s.at) * 1000)::numeric, 1))
        FROM lat_src s LEFT JOIN lat_dst d USING (id)"
+}
+
+for part in $parts; do "$part"; done
