@@ -487,11 +487,12 @@ class PostgresCdc final : public pipeline::Input {
     switch (received) {
       case cdc::ReplicationConnection::Received::data: {
         keepalive_seen_ = false;
-        // A stream that never catches up (more comes before any keepalive): the transactions
-        // committed so far go on kSealAfter after the last seal instead of waiting for a full batch.
-        if (!batcher_->in_transaction() && std::chrono::steady_clock::now() - last_seal_ >= kSealAfter) seal(false);
         cdc::MessageKind kind = decoder_.decode(replication_->data());
         if (!streams_.take(decoder_, kind, replication_->data())) batcher_->feed(decoder_, kind);
+        // A stream that never catches up (a transaction begins before any keepalive): the
+        // transactions committed before it go on kSealAfter after the last seal instead of
+        // waiting for a full batch (the one just begun has no change yet to hold them back).
+        if (kind == cdc::MessageKind::begin && std::chrono::steady_clock::now() - last_seal_ >= kSealAfter) seal(false);
         break;
       }
       case cdc::ReplicationConnection::Received::keepalive:
