@@ -56,6 +56,7 @@ class ChangeBatcher {
 
   // The next batch ready, swapped into `out`, and its checkpoint; false when none is.
   bool next(Batch& out, std::string& checkpoint);
+  bool has_ready() const noexcept { return !ready_.empty(); }
   bool in_transaction() const noexcept { return in_transaction_; }
   // Where a message that could not be taken in stands, for its error: the table and source
   // position (commit LSN:index) of the change being taken in and its transaction, or the

@@ -36,6 +36,21 @@ class BoundedQueue {
     return item;
   }
 
+  // Applies `change` to the item pushed last, if it is still waiting; false when the queue is
+  // empty (a consumer took it already).
+  template <class F>
+  bool change_last(F change) {
+    std::lock_guard lock(mutex_);
+    if (items_.empty()) return false;
+    change(items_.back());
+    return true;
+  }
+
+  bool empty() const {
+    std::lock_guard lock(mutex_);
+    return items_.empty();
+  }
+
   // Producers stop; consumers drain what is left.
   void close() {
     std::lock_guard lock(mutex_);

@@ -106,6 +106,9 @@ void CommitEngine::write(Chunk chunk) {
     if (batch_full()) commit_batch();
   }
   if (chunk.ends_run && policy_.replace) commit_run();
+  // The input caught up: nothing more is coming soon, so what is pending commits now rather
+  // than after `batch.interval`. A checkpoint alone (an idle stream moving on) still waits.
+  else if (chunk.caught_up && pending_rows_ && !inside_source_transaction_ && !policy_.replace) commit_batch();
 }
 
 void CommitEngine::flush_if_due() {

@@ -1,7 +1,9 @@
 // The commit engine: the Output every output module gets by implementing a Sink (sink.hpp).
 //
 // Rows stream into one open transaction until `batch.rows` rows or `batch.interval` have
-// passed, then commit together with the pipeline's checkpoint and dead letters (CommitHooks).
+// passed, or the input caught up with its source (Chunk::caught_up: a change stream waiting
+// for the server's next WAL), then commit together with the pipeline's checkpoint and dead
+// letters (CommitHooks).
 // The batch's rows are kept until then, so a failure costs a replay, never a row:
 //   - a transient error (connection lost, deadlock) rolls back, reconnects and writes the
 //     batch again, with backoff;

@@ -113,6 +113,11 @@ class Input {
   virtual std::uint64_t values_nulled() const noexcept { return 0; }
   // How far behind the source the input is reading, when it can tell (any thread may ask).
   virtual std::optional<double> lag_seconds() const { return std::nullopt; }
+  // Whether the source had nothing more at hand when the last read() returned: a change
+  // stream caught up with the server's WAL. The output commits what it holds at once then,
+  // instead of waiting for its batch to fill or its interval (the latency of a steady stream).
+  // An input that cannot tell returns false. Asked on the reading thread, after read().
+  virtual bool caught_up() const noexcept { return false; }
   // What its checkpoints mean: the parts that, changed, make an old position meaningless.
   virtual Identity identity() const { return {}; }
   // The YAML path of the option that makes each run read only the rows earlier runs did not
@@ -223,6 +228,8 @@ struct Chunk {
   std::unique_ptr<Batch> batch;
   std::string checkpoint;
   bool ends_run = false;  // the input read every row of its run (see Input::State)
+  // The input had nothing more at hand after it (Input::caught_up): what is pending commits now.
+  bool caught_up = false;
   // What the filters gave up on among this chunk's records: they commit with its rows, in
   // the output's batch that takes them, never with an earlier one.
   std::vector<DeadLetter> letters = {};

@@ -238,7 +238,9 @@ class PipelineRun {
         auto batch = pool_.take();
         if (!input.read(*batch)) break;
         rows_read_ += batch->rows();
-        if (!out.push(Chunk{std::move(batch), input.checkpoint(), input.state() == Input::State::run_ended})) break;
+        Chunk chunk{std::move(batch), input.checkpoint(), input.state() == Input::State::run_ended, input.caught_up()};
+        if (marks_last_chunk(out, chunk)) continue;
+        if (!out.push(std::move(chunk))) break;
       }
       // A run-once input ends without an empty batch: the output hears of the end here.
       if (input.state() == Input::State::run_ended) {
@@ -252,6 +254,16 @@ class PipelineRun {
       fail(e);
     }
     out.close();
+  }
+
+  // An empty chunk that only says the input caught up (its checkpoint unchanged) marks the
+  // chunk pushed last instead, while that one still waits: no empty chunk fills the queue.
+  bool marks_last_chunk(ChunkQueue& out, Chunk& chunk) {
+    const bool marker = chunk.caught_up && chunk.batch->empty() && !chunk.ends_run && chunk.checkpoint == last_pushed_;
+    last_pushed_ = chunk.checkpoint;
+    if (!marker || !out.change_last([](Chunk& last) { last.caught_up = true; })) return false;
+    pool_.give(std::move(chunk.batch));
+    return true;
   }
 
   void filter_stage() {
@@ -299,6 +311,9 @@ class PipelineRun {
           output.flush_if_due();
           continue;
         }
+        // More behind it: the input went on reading, so the commit waits for a later mark (and
+        // takes those chunks' rows with it).
+        if (chunk->caught_up && !ready_.empty()) chunk->caught_up = false;
         output.write(std::move(*chunk));
       }
       output.flush();
@@ -316,6 +331,7 @@ class PipelineRun {
   PipelineCommitHooks hooks_;
   BatchPool pool_;
   ChunkQueue filtered_{kQueueDepth}, ready_{kQueueDepth};
+  std::string last_pushed_;  // the checkpoint of the chunk the reading stage pushed last
   std::atomic<std::uint64_t> rows_read_{0};
   std::atomic<bool> interrupted_{false};
   std::atomic<std::uint64_t> rows_skipped_{0};

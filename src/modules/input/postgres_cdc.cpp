@@ -192,6 +192,7 @@ class PostgresCdc final : public pipeline::Input {
   }
 
   State state() const noexcept override { return state_; }
+  bool caught_up() const noexcept override { return caught_up_; }
   std::string checkpoint() const override { return checkpoint_; }
 
   // The output committed up to `checkpoint`: a whole transaction's end may now be confirmed.
@@ -406,9 +407,14 @@ class PostgresCdc final : public pipeline::Input {
   }
 
   bool next_batch(Batch& out) {
+    caught_up_ = false;
     if (snapshot_) return copy_snapshot(out);
     for (;;) {
-      if (batcher_->next(out, checkpoint_)) return true;
+      // Just after a keepalive, the stream is first asked whether it has more at hand: when it
+      // has not, what is ready goes on marked as caught up.
+      const bool settling = keepalive_seen_ && !done_ && !stop_.stop_requested();
+      if (!settling && batcher_->next(out, checkpoint_)) return passed_on(out);
+      if (!settling && std::exchange(mark_, false) && unmarked_rows_) return caught_up_marker(out);
       if (stop_.stop_requested() || done_) return finish(stop_.stop_requested() ? State::interrupted : State::run_ended);
       try {
         step();
@@ -430,6 +436,7 @@ class PostgresCdc final : public pipeline::Input {
     decoder_ = cdc::PgOutputDecoder();
     streams_.clear();
     batcher_->restart();
+    keepalive_seen_ = mark_ = false;
     start_streaming_retried();
   }
 
@@ -445,6 +452,25 @@ class PostgresCdc final : public pipeline::Input {
              logged_retries(fmt::format("{}: slot `{}`", path_, slot_), connection_config_.describe(), retry_, stop_));
   }
 
+  // The last batch ready is marked caught up when the stream had nothing more at hand as it was
+  // sealed (Input::caught_up: the output commits it at once).
+  bool passed_on(const Batch& out) {
+    caught_up_ = mark_ && !batcher_->has_ready();
+    if (caught_up_) mark_ = false;
+    if (!out.empty() || caught_up_) unmarked_rows_ = !caught_up_;
+    return true;
+  }
+
+  // Caught up with nothing new to pass on, after rows that went on unmarked (a full batch, a
+  // busy stream's seal): an empty batch saying so, which the runner folds into the chunk it
+  // queued last when that one still waits.
+  bool caught_up_marker(Batch& out) {
+    out.clear();
+    caught_up_ = true;
+    unmarked_rows_ = false;
+    return true;
+  }
+
   // One message of the stream taken in (or a timeout), and the server told how far weir is.
   void step() {
     if (confirmable_.load() > confirmed_ ||
@@ -452,34 +478,44 @@ class PostgresCdc final : public pipeline::Input {
       send_status(false);
     // A committed streamed transaction goes to the output before the stream is read on.
     if (streams_.replaying()) return streams_.replay_next(*batcher_);
-    switch (replication_->receive(kPoll)) {
+    auto received = replication_->receive(std::chrono::milliseconds(0));
+    // A keepalive with nothing after it: the server has sent all the WAL there is (it sends one
+    // as it starts waiting for more), so what is ready is everything for now.
+    if (received == cdc::ReplicationConnection::Received::nothing && std::exchange(keepalive_seen_, false))
+      return seal(true);
+    if (received == cdc::ReplicationConnection::Received::nothing) received = replication_->receive(kPoll);
+    switch (received) {
       case cdc::ReplicationConnection::Received::data: {
+        keepalive_seen_ = false;
         cdc::MessageKind kind = decoder_.decode(replication_->data());
         if (!streams_.take(decoder_, kind, replication_->data())) batcher_->feed(decoder_, kind);
-        // A busy stream is never quiet for kPoll: committed transactions go on after kSealAfter
-        // instead of waiting for a full batch (latency at a steady rate).
-        if (kind == cdc::MessageKind::commit && std::chrono::steady_clock::now() - last_seal_ >= kSealAfter) seal();
+        // A stream that never catches up (a transaction begins before any keepalive): the
+        // transactions committed before it go on kSealAfter after the last seal instead of
+        // waiting for a full batch (the one just begun has no change yet to hold them back).
+        if (kind == cdc::MessageKind::begin && std::chrono::steady_clock::now() - last_seal_ >= kSealAfter) seal(false);
         break;
       }
       case cdc::ReplicationConnection::Received::keepalive:
         if (replication_->reply_requested()) send_status(false);
         if (!streams_.open()) batcher_->idle_at(replication_->wal_end());
-        seal();
+        seal(false);
+        keepalive_seen_ = true;
         // --once: done when the server has sent everything up to where WAL stood at the start.
         // A streamed transaction still open then is left to the next run, which reads it again.
         if (once_ && !batcher_->in_transaction() && replication_->wal_end() >= caught_up_at_) done_ = true;
         break;
       case cdc::ReplicationConnection::Received::nothing:
-        seal();
+        seal(true);  // quiet for kPoll
         if (once_) send_status(true);  // asks for a keepalive: how far the server has sent
         beat_if_due();
         break;
     }
   }
 
-  void seal() {
+  void seal(bool caught_up) {
     batcher_->seal();
     last_seal_ = std::chrono::steady_clock::now();
+    if (caught_up) mark_ = true;
   }
 
   // A heartbeat failing is logged, never fatal: the stream itself is fine.
@@ -542,6 +578,10 @@ class PostgresCdc final : public pipeline::Input {
   std::atomic<bool> finished_{false};
   std::chrono::steady_clock::time_point last_status_;
   std::chrono::steady_clock::time_point last_seal_;
+  bool keepalive_seen_ = false;  // the last message was a keepalive: is the stream caught up?
+  bool mark_ = false;            // sealed with nothing more at hand: the last batch ready is marked
+  bool caught_up_ = false;       // what caught_up() says of the batch read() returned last
+  bool unmarked_rows_ = false;   // rows went on since the last batch marked caught up
 };
 
 std::unique_ptr<pipeline::Input> make(const config::Section& section, const pipeline::ModuleContext& context) {

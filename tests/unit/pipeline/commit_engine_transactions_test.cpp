@@ -118,6 +118,28 @@ TEST_F(CommitEngineTransactionsTest, ATransactionOverSeveralChunksCommitsOnceWho
   EXPECT_EQ(engine.write_counts(), (db::WriteCounts{.inserted = 7}));
 }
 
+// The input caught up (Chunk::caught_up): what is pending commits at once, far short of `rows`
+// and of the interval — but never inside a source transaction, and a checkpoint alone (an idle
+// stream moving on) waits for the interval as before.
+TEST_F(CommitEngineTransactionsTest, ACaughtUpInputCommitsWhatIsPendingAtOnce) {
+  CommitEngine& engine = start(1000);
+  engine.write(changes(1, 2, "t1.2", true));
+  Chunk open = changes(3, 3, "t2.3", false);
+  open.caught_up = true;
+  engine.write(std::move(open));
+  EXPECT_EQ(log_, (Log{"begin", "write 1,2", "write 3"})) << "a source transaction is never cut";
+  Chunk rest = changes(4, 4, "t2.4", true);
+  rest.caught_up = true;
+  engine.write(std::move(rest));
+  EXPECT_EQ(log_, (Log{"begin", "write 1,2", "write 3", "write 4", "commit", "committed t2.4"}));
+  Chunk idle{std::make_unique<Batch>(), "idle"};
+  idle.caught_up = true;
+  engine.write(std::move(idle));
+  EXPECT_EQ(log_.size(), 6u) << "a checkpoint alone waits for the interval";
+  engine.flush();
+  EXPECT_EQ(log_.back(), "committed idle");
+}
+
 // The pipeline ends (stopped, or the input failed) inside a transaction: its changes roll
 // back and its checkpoint is not acknowledged, so the next run reads it again whole.
 TEST_F(CommitEngineTransactionsTest, ATransactionUnfinishedAtTheEndRollsBack) {
