@@ -34,8 +34,11 @@ TEST_F(McpSdk, TheSdkClientConnectsListsTheToolsAndSeesEachConnectionsStatus) {
                             "  missing: \"sqlite:missing.db\"\n"
                             "  shop: { url: \"" + *pg + "\" }\n"
                             "  gone: { url: \"postgres://app@127.0.0.1:1/shop\", password: { env: WEIR_TEST_CANARY_PW } }\n");
-  json report = client(file, {json{{"name", "query"}, {"arguments", {{"connection_name", "local"}, {"sql", "SELECT 1 AS one"}}}},
-                              json{{"name", "list_database_connections"}, {"arguments", json::object()}}});
+  auto query = [](const std::string& connection) {
+    return json{{"name", "query"}, {"arguments", {{"connection_name", connection}, {"sql", "SELECT 1 AS one"}}}};
+  };
+  const json list_call{{"name", "list_database_connections"}, {"arguments", json::object()}};
+  json report = client(file, {query("local"), query("gone"), query("missing"), list_call, query("shop"), list_call});
   ASSERT_FALSE(report.is_null());
   EXPECT_EQ(report["server"]["name"], "weir");
   ASSERT_EQ(report["tools"].size(), 7u);
@@ -44,33 +47,50 @@ TEST_F(McpSdk, TheSdkClientConnectsListsTheToolsAndSeesEachConnectionsStatus) {
   EXPECT_EQ(tool["annotations"]["readOnlyHint"], true);
   // destructiveHint is for tools that write; left out here, as every byte of the list counts.
   EXPECT_EQ(tool["annotations"], json::parse(R"({"readOnlyHint": true, "idempotentHint": true, "openWorldHint": false})"));
+  EXPECT_EQ(report["calls"][1]["result"]["isError"], true) << report["calls"][1];
+  EXPECT_EQ(report["calls"][2]["result"]["isError"], true) << report["calls"][2];
 
-  const json& result = report["calls"][1]["result"];
-  ASSERT_FALSE(result.is_null()) << report["calls"][1];
+  const json& result = report["calls"][3]["result"];
+  ASSERT_FALSE(result.is_null()) << report["calls"][3];
   EXPECT_EQ(result["isError"], false);
   const json& list = result["structuredContent"]["connections"];
   ASSERT_EQ(list.size(), 4u) << list;
-  // In the config's name order.
+  // In the config's name order. `error`: opening it failed when a tool used it, with that line.
   EXPECT_EQ(list[0]["name"], "gone");
   EXPECT_EQ(list[0]["type"], "postgres");
   EXPECT_EQ(list[0]["status"], "error");
   EXPECT_NE(list[0]["error_message"].get<std::string>().find("127.0.0.1"), std::string::npos) << list[0];
+  EXPECT_FALSE(list[0].contains("table_count")) << list[0];
+  // `connected`: the session the query used is live (it answered a ping).
   EXPECT_EQ(list[1]["name"], "local");
   EXPECT_EQ(list[1]["type"], "sqlite");
   EXPECT_EQ(list[1]["status"], "connected");
+  EXPECT_FALSE(list[1].contains("error_message")) << list[1];
   // Tables and views an agent may see; when a tool last ran a statement there (the query above).
   EXPECT_EQ(list[1]["table_count"], 2) << list[1];
   EXPECT_TRUE(list[1]["last_used"].is_string()) << list[1];
   EXPECT_EQ(list[1]["last_used"].get<std::string>().size(), std::string("2026-12-07T05:30:00Z").size()) << list[1];
-  EXPECT_TRUE(list[3]["last_used"].is_null()) << list[3];
-  EXPECT_TRUE(list[3]["table_count"].is_number_integer()) << list[3];
-  // Read-only for an agent: looking at a SQLite file that is not there does not create it.
+  // Read-only for an agent: opening a SQLite file that is not there does not create it.
   EXPECT_EQ(list[2]["name"], "missing");
   EXPECT_EQ(list[2]["status"], "error");
+  EXPECT_NE(list[2]["error_message"].get<std::string>().find("missing.db"), std::string::npos) << list[2];
   EXPECT_FALSE(std::filesystem::exists(dir_.file("missing.db")));
+  // `disconnected`: nothing has used it yet, and listing does not open it.
   EXPECT_EQ(list[3]["name"], "shop");
-  EXPECT_EQ(list[3]["status"], "connected");
+  EXPECT_EQ(list[3]["status"], "disconnected");
+  EXPECT_FALSE(list[3].contains("error_message")) << list[3];
+  EXPECT_FALSE(list[3].contains("table_count")) << list[3];
+  EXPECT_TRUE(list[3]["last_used"].is_null()) << list[3];
   EXPECT_NE(result["content"][0]["text"].get<std::string>().find("local (sqlite,"), std::string::npos) << result;
+  EXPECT_NE(result["content"][0]["text"].get<std::string>().find("shop (postgres,"), std::string::npos) << result;
+
+  // Once a query used it, it is connected, and its tables are counted.
+  const json& after = report["calls"][5]["result"]["structuredContent"]["connections"];
+  ASSERT_EQ(after.size(), 4u) << report["calls"][5];
+  EXPECT_EQ(after[3]["status"], "connected") << after[3];
+  EXPECT_TRUE(after[3]["table_count"].is_number_integer()) << after[3];
+  EXPECT_TRUE(after[3]["last_used"].is_string()) << after[3];
+  EXPECT_EQ(after[0]["status"], "error") << after[0];
 }
 
 TEST_F(McpSdk, AnUnknownToolOrABadArgumentIsAProtocolErrorAndTheServerKeepsServing) {
