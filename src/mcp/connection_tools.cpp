@@ -69,7 +69,7 @@ std::string render(const json& connections) {
 Tool list_database_connections_tool(std::shared_ptr<SafeQueries> sessions) {
   return Tool{
       .name = "list_database_connections",
-      .description = "Connections: name, type, status (connected, disconnected: not opened yet, error).",
+      .description = "Connections: name, type, status.",
       .input_schema = {{"type", "object"}, {"properties", json::object()}, {"additionalProperties", false}},
       // Only what the agent needs to read it: every byte of the tool list is paid on every turn.
       .output_schema = {{"type", "object"}, {"required", {"connections"}}},

@@ -106,7 +106,8 @@ TEST_F(McpSdk, AnUnknownToolOrABadArgumentIsAProtocolErrorAndTheServerKeepsServi
   EXPECT_EQ(report["calls"][1]["error"]["code"], -32602) << report["calls"][1];
   EXPECT_NE(report["calls"][1]["error"]["message"].get<std::string>().find("unknown argument `verbose`"),
             std::string::npos);
-  EXPECT_EQ(report["calls"][2]["result"]["structuredContent"]["connections"][0]["status"], "connected");
+  // Still serving: no tool has opened the connection yet.
+  EXPECT_EQ(report["calls"][2]["result"]["structuredContent"]["connections"][0]["status"], "disconnected");
 }
 
 TEST_F(McpSdk, TheCatalogToolsReturnWhatWeirTablesAndDescribeReturnAndTheToolListStaysSmall) {
