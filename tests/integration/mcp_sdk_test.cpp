@@ -93,6 +93,35 @@ TEST_F(McpSdk, TheSdkClientConnectsListsTheToolsAndSeesEachConnectionsStatus) {
   EXPECT_EQ(after[0]["status"], "error") << after[0];
 }
 
+// A live session that stops answering (its backend ended by another one) is an error the
+// listing finds with its ping, until a tool opens it again.
+TEST_F(McpSdk, AConnectionLostSinceItsLastUseIsAnErrorUntilAToolOpensItAgain) {
+  WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  std::string shop = *pg + (pg->find('?') == std::string::npos ? "?" : "&") + "application_name=weir_mcp_lost";
+  std::string file = config("connections:\n  admin: { url: \"" + *pg + "\", read_only: false }\n  shop: \"" + shop + "\"\n");
+  auto query = [](const std::string& connection, const std::string& sql) {
+    return json{{"name", "query"}, {"arguments", {{"connection_name", connection}, {"sql", sql}}}};
+  };
+  const json list_call{{"name", "list_database_connections"}, {"arguments", json::object()}};
+  json report = client(
+      file, {query("shop", "SELECT 1 AS one"), list_call,
+             query("admin", "SELECT count(pg_terminate_backend(pid)) AS ended FROM pg_stat_activity "
+                            "WHERE application_name = 'weir_mcp_lost' AND pid <> pg_backend_pid()"),
+             list_call, list_call, query("shop", "SELECT 2 AS two"), list_call});
+  ASSERT_EQ(report["calls"].size(), 7u) << report;
+  auto shop_entry = [&](std::size_t call) { return report["calls"][call]["result"]["structuredContent"]["connections"][1]; };
+  EXPECT_EQ(shop_entry(1)["status"], "connected") << report["calls"][1];
+  EXPECT_EQ(report["calls"][2]["result"]["structuredContent"]["rows"][0]["ended"], 1) << report["calls"][2];
+  EXPECT_EQ(shop_entry(3)["status"], "error") << report["calls"][3];
+  EXPECT_FALSE(shop_entry(3)["error_message"].get<std::string>().empty()) << report["calls"][3];
+  // Still an error on the next look (nothing reopens it but a tool), with the same line.
+  EXPECT_EQ(shop_entry(4)["status"], "error") << report["calls"][4];
+  EXPECT_EQ(shop_entry(4)["error_message"], shop_entry(3)["error_message"]);
+  EXPECT_EQ(report["calls"][5]["result"]["structuredContent"]["rows"][0]["two"], 2) << report["calls"][5];
+  EXPECT_EQ(shop_entry(6)["status"], "connected") << report["calls"][6];
+  EXPECT_FALSE(shop_entry(6).contains("error_message")) << report["calls"][6];
+}
+
 TEST_F(McpSdk, AnUnknownToolOrABadArgumentIsAProtocolErrorAndTheServerKeepsServing) {
   make_sqlite("local.db");
   std::string file = config("connections:\n  local: \"sqlite:local.db\"\n");
