@@ -122,6 +122,48 @@ TEST_F(McpSdk, AConnectionLostSinceItsLastUseIsAnErrorUntilAToolOpensItAgain) {
   EXPECT_FALSE(shop_entry(6).contains("error_message")) << report["calls"][6];
 }
 
+// A session keeps its read-only transaction while a truncated result's cursor may read on (it
+// lists as connected, unchecked: nothing is sent on it then), and ends it when the result is
+// done: ROLLBACK is sent without waiting for its answer, yet the server ends the transaction
+// without waiting for the session's next use.
+TEST_F(McpSdk, ASessionHoldsItsSnapshotOnlyWhileAResultIsOpen) {
+  WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  auto db = test::open_target("WEIR_TEST_PG_URL", dir_, "");
+  ASSERT_TRUE(db);
+  // Waits (up to 5 s) for the session to leave its transaction; its state then.
+  db->connection->execute_script(
+      "CREATE OR REPLACE FUNCTION weir_test_wait_idle(app text) RETURNS text LANGUAGE plpgsql AS $$ "
+      "DECLARE s text; BEGIN FOR i IN 1..100 LOOP PERFORM pg_stat_clear_snapshot(); "
+      "SELECT state INTO s FROM pg_stat_activity WHERE application_name = app; "
+      "IF s = 'idle' THEN RETURN s; END IF; PERFORM pg_sleep(0.05); END LOOP; RETURN s; END $$");
+  std::string shop = *pg + (pg->find('?') == std::string::npos ? "?" : "&") + "application_name=weir_mcp_idle";
+  std::string file = config("connections:\n  admin: { url: \"" + *pg + "\", read_only: false }\n  shop: \"" + shop + "\"\n");
+  auto query = [](const std::string& connection, const std::string& sql, json more = json::object()) {
+    more["connection_name"] = connection;
+    more["sql"] = sql;
+    return json{{"name", "query"}, {"arguments", more}};
+  };
+  const json list_call{{"name", "list_database_connections"}, {"arguments", json::object()}};
+  json report = client(
+      file, {query("shop", "SELECT g FROM generate_series(1, 3) g", {{"max_rows", 1}}), list_call,
+             query("admin", "SELECT state FROM pg_stat_activity WHERE application_name = 'weir_mcp_idle'"),
+             query("shop", "SELECT 1 AS one"), query("admin", "SELECT weir_test_wait_idle('weir_mcp_idle') AS state"),
+             list_call});
+  ASSERT_EQ(report["calls"].size(), 6u) << report;
+  EXPECT_EQ(report["calls"][0]["result"]["structuredContent"]["truncated"], true) << report["calls"][0];
+  const json& open = report["calls"][1]["result"]["structuredContent"]["connections"][1];
+  EXPECT_EQ(open["status"], "connected") << open;
+  EXPECT_FALSE(open.contains("table_count")) << open;
+  EXPECT_EQ(report["calls"][2]["result"]["structuredContent"]["rows"][0]["state"], "idle in transaction")
+      << report["calls"][2];
+  EXPECT_EQ(report["calls"][3]["result"]["structuredContent"]["rows"][0]["one"], 1) << report["calls"][3];
+  EXPECT_EQ(report["calls"][4]["result"]["structuredContent"]["rows"][0]["state"], "idle") << report["calls"][4];
+  const json& done = report["calls"][5]["result"]["structuredContent"]["connections"][1];
+  EXPECT_EQ(done["status"], "connected") << done;
+  EXPECT_TRUE(done["table_count"].is_number_integer()) << done;
+  db->connection->execute_script("DROP FUNCTION weir_test_wait_idle(text)");
+}
+
 TEST_F(McpSdk, AnUnknownToolOrABadArgumentIsAProtocolErrorAndTheServerKeepsServing) {
   make_sqlite("local.db");
   std::string file = config("connections:\n  local: \"sqlite:local.db\"\n");
