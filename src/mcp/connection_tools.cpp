@@ -26,25 +26,25 @@ std::string utc_text(std::chrono::system_clock::time_point at) {
   return text;
 }
 
-// One connection as it answers now (a connection of its own, read-only for an agent unless the
-// config says otherwise): its round trip and how many tables an agent may see there, or the error.
+// One connection as it stands (SafeQueries::status: the session a tool uses, checked cheaply,
+// none opened for asking): how many tables an agent may see there when it is live and idle, or
+// the error that left it down.
 json connection_status(SafeQueries& sessions, const std::string& name, const db::ConnectionConfig& config) {
   json entry{{"name", name}, {"type", config.url.scheme}, {"target", config.identity()}};
-  try {
-    const db::Driver& driver = db::Registry::builtin().for_scheme(config.url.scheme);
-    auto connection = db::connect(config);
-    auto started = std::chrono::steady_clock::now();
-    connection->ping();
-    entry["status"] = "connected";
-    entry["round_trip_ms"] =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-    std::int64_t tables = 0;
-    for (const db::TableSummary& table : driver.catalog().tables(*connection, {}))
-      tables += sessions.schema_open(name, table.ref.schema) ? 1 : 0;
-    entry["table_count"] = tables;
-  } catch (const Error& e) {
-    entry["status"] = "error";
-    entry["error_message"] = e.what();
+  SafeQueries::Status now = sessions.status(name);
+  entry["status"] = now.status;
+  if (now.status == "error") entry["error_message"] = now.error_message;
+  if (now.idle) {
+    try {
+      const db::Driver& driver = db::Registry::builtin().for_scheme(config.url.scheme);
+      std::int64_t tables = 0;
+      for (const db::TableSummary& table : driver.catalog().tables(*now.idle, {}))
+        tables += sessions.schema_open(name, table.ref.schema) ? 1 : 0;
+      entry["table_count"] = tables;
+    } catch (const Error& e) {
+      entry["status"] = "error";
+      entry["error_message"] = e.what();
+    }
   }
   auto used = sessions.last_used(name);
   entry["last_used"] = used ? json(utc_text(*used)) : json(nullptr);
@@ -69,7 +69,7 @@ std::string render(const json& connections) {
 Tool list_database_connections_tool(std::shared_ptr<SafeQueries> sessions) {
   return Tool{
       .name = "list_database_connections",
-      .description = "Connections: name, type, whether each answers.",
+      .description = "Connections: name, type, status.",
       .input_schema = {{"type", "object"}, {"properties", json::object()}, {"additionalProperties", false}},
       // Only what the agent needs to read it: every byte of the tool list is paid on every turn.
       .output_schema = {{"type", "object"}, {"required", {"connections"}}},

@@ -6,6 +6,9 @@
 #include <random>
 
 #include "core/text.hpp"
+#include "db/postgres/connection.hpp"
+#include "mcp/error_position.hpp"
+#include "mcp/plan_check.hpp"
 #include "mcp/schema_limits.hpp"
 #include "mcp/statement_classifier.hpp"
 #include "pipeline/sink.hpp"
@@ -35,30 +38,9 @@ namespace {
 
 constexpr auto kDefaultQueryTimeout = std::chrono::seconds(300);
 
-void collect_strings(const json& value, std::vector<std::string>& out) {
-  if (value.is_string()) out.push_back(value.get<std::string>());
-  if (value.is_structured())
-    for (const json& member : value) collect_strings(member, out);
-}
-
 std::string random_token() {
   std::random_device device;
   return fmt::format("{:08x}{:08x}", device(), device());
-}
-
-// Refuses a statement calling a function the connection's config denies.
-void refuse_denied(const QueryLimits& limits, const std::vector<std::string>& functions) {
-  for (const std::string& name : functions)
-    if (limits.denied_functions.contains(name))
-      throw Error(ErrorKind::permission,
-                  fmt::format("`{}()` is denied on this connection (its mcp.denied_functions in the config)", name));
-}
-
-// The read-only snapshot a cross-database query's remotes open (query/remote_traits.hpp): one
-// spelling of it for every reader.
-void begin_read_only(db::Connection& connection) {
-  for (std::string_view statement : query::traits_of(connection.dialect()).snapshot_begin)
-    connection.execute_script(statement);
 }
 
 }  // namespace
@@ -70,7 +52,7 @@ SafeQueries::SafeQueries(db::Connections connections, std::set<std::string> writ
     if (!writable_.contains(name)) config.read_only = true;
     auto configured = limits.find(name);
     sessions_.emplace(name, Session{config, configured == limits.end() ? QueryLimits{} : configured->second, nullptr,
-                                    nullptr, std::nullopt});
+                                    nullptr, std::nullopt, {}});
   }
 }
 
@@ -83,7 +65,7 @@ void SafeQueries::add(db::ConnectionConfig config, bool writable) {
   std::string name = config.name;
   if (writable) writable_.insert(name);
   sessions_.emplace(name, Session{std::move(config), QueryLimits{}, std::move(connection), nullptr,
-                                  std::chrono::system_clock::now()});
+                                  std::chrono::system_clock::now(), {}});
 }
 
 SafeQueries::~SafeQueries() {
@@ -105,9 +87,38 @@ db::Connection& SafeQueries::connected(Session& s) {
     if (!s.config.query_timeout && !s.config.url.option("query_timeout"))
       s.config.query_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(kDefaultQueryTimeout);
     s.open.reset();
-    s.connection = db::connect(s.config);
+    s.connection.reset();
+    try {
+      s.connection = db::connect(s.config);
+    } catch (const Error& e) {
+      s.last_error = e.what();
+      throw;
+    }
+    s.last_error.clear();
   }
   return *s.connection;
+}
+
+// A statement's failure that says the connection itself is gone (not the statement's fault)
+// shows as the connection's status until it opens again.
+void SafeQueries::note_failure(Session& s, const Error& e) noexcept {
+  bool lost = s.connection && s.connection->broken();
+  if (lost || e.kind() == ErrorKind::connection || e.kind() == ErrorKind::auth) s.last_error = e.what();
+}
+
+SafeQueries::Status SafeQueries::status(const std::string& name) {
+  Session& s = session(name);
+  if (!s.connection || s.connection->broken())
+    return s.last_error.empty() ? Status{"disconnected", "", nullptr} : Status{"error", s.last_error, nullptr};
+  if (s.open) return {"connected", "", nullptr};  // a result is being read on it: alive, and not to be disturbed
+  try {
+    s.connection->ping();
+    return {"connected", "", s.connection.get()};
+  } catch (const Error& e) {
+    s.last_error = e.what();
+    s.connection.reset();
+    return {"error", s.last_error, nullptr};
+  }
 }
 
 void SafeQueries::close(Session& s) noexcept {
@@ -116,7 +127,10 @@ void SafeQueries::close(Session& s) noexcept {
   s.open.reset();  // the cursor first: it discards the rest of its rows
   if (rollback && s.connection) {
     try {
-      s.connection->execute_script("ROLLBACK");
+      // PostgreSQL's answer is read when the connection is next used: the server ends the
+      // transaction when it reads ROLLBACK, and the call returns a round trip sooner.
+      if (auto* pg = dynamic_cast<db::postgres::PgConnection*>(s.connection.get())) pg->rollback_unawaited();
+      else s.connection->execute_script("ROLLBACK");
     } catch (const Error&) {
       s.connection.reset();  // a connection that cannot roll back is not reused
     }
@@ -158,50 +172,29 @@ void SafeQueries::cancel(const std::string& name) noexcept {
 
 // Checks `sql` for a read-only connection and opens the read-only transaction it runs in;
 // returns the statement to send. PostgreSQL's plan is checked for volatile functions too.
-std::string SafeQueries::guard(Session& s, const std::string& sql) {
+std::string SafeQueries::guard(Session& s, const std::string& sql, std::size_t& begin) {
   db::Connection& connection = connected(s);
   SqlFamily family = sql_family(connection.dialect().name());
-  db::SqlSyntax syntax = connection.dialect().sql_syntax();
-  Classified c = classify_read_only(sql, family, syntax);
+  Classified c = classify_read_only(sql, family, connection.dialect().sql_syntax());
   if (c.refusal) throw Error(ErrorKind::permission, *c.refusal);
+  begin = c.statement_begin;
   refuse_denied(s.limits, c.functions);
-  begin_read_only(connection);
   s.open = std::make_unique<OpenResult>();
+  std::string verb = c.statement.substr(0, c.statement.find_first_of(" \t\r\n("));
+  bool planned = family == SqlFamily::postgres && !(iequals(verb, "EXPLAIN") || iequals(verb, "SHOW"));
+  // A connection limiting its schemas refuses a statement reading another before any plan of
+  // it is made (whose errors would tell of the other schema's tables).
+  bool plan_first = planned && !schemas_limited(s.limits);
+  std::vector<std::string> functions;
+  s.open->in_transaction = plan_first;  // rolled back from here on, whatever happens (a BEGIN that failed: a warning)
+  if (plan_first) functions = plan_functions(connection, c.statement, true, {sql, begin});
+  else begin_read_only(connection);
   s.open->in_transaction = true;
   refuse_closed_schemas(connection, s.limits, s.config.name, c.statement);
   if (family != SqlFamily::postgres) return c.statement;
-
-  std::vector<std::string> functions = c.functions;
-  std::string verb = c.statement.substr(0, c.statement.find_first_of(" \t\r\n("));
-  if (!(iequals(verb, "EXPLAIN") || iequals(verb, "SHOW"))) {
-    auto cursor = connection.query("EXPLAIN (VERBOSE, FORMAT JSON) " + c.statement);
-    Batch batch;
-    std::vector<std::string> texts;
-    while (cursor->next(batch, 16))
-      for (std::size_t r = 0; r < batch.rows(); ++r) collect_strings(json::parse(batch.at(r, 0).to_text()), texts);
-    for (const std::string& text : texts)
-      for (std::string& name : called_functions(text, syntax)) functions.push_back(std::move(name));
-  }
-  refuse_denied(s.limits, functions);
-  std::vector<Value> names;
-  std::string placeholders;
-  for (const std::string& name : functions) {
-    if (s.limits.allowed_functions.contains(name)) continue;
-    if (denied_function(name, family)) throw Error(ErrorKind::permission, fmt::format("the plan calls `{}()`, which acts outside the query: not on a read-only connection", name));
-    names.emplace_back(name);
-    placeholders += fmt::format("{}${}", placeholders.empty() ? "" : ", ", names.size());
-  }
-  if (names.empty()) return c.statement;
-  auto volatile_ones = connection.query(
-      "SELECT DISTINCT proname::text FROM pg_catalog.pg_proc WHERE provolatile = 'v' AND proname IN (" + placeholders +
-          ") ORDER BY 1",
-      names);
-  Batch batch;
-  if (volatile_ones->next(batch, 1))
-    throw Error(ErrorKind::permission,
-                fmt::format("`{}()` is a volatile function, which may change something: not on a read-only connection "
-                            "(allow it by name in the config if it does not)",
-                            batch.at(0, 0).to_text()));
+  if (planned && !plan_first) functions = plan_functions(connection, c.statement, false, {sql, begin});
+  functions.insert(functions.end(), c.functions.begin(), c.functions.end());
+  refuse_volatile(connection, s.limits, functions);
   return c.statement;
 }
 
@@ -223,14 +216,23 @@ Page SafeQueries::query(const std::string& name, const std::string& sql, std::op
   Session& s = session(name);
   close(s);
   std::string statement = sql;
+  std::size_t begin = 0;
   try {
     CancelOnStop cancel(connected(s), stop);
-    if (!writable(name)) statement = guard(s, sql);
+    if (!writable(name)) statement = guard(s, sql, begin);
     else {
       refuse_denied(s.limits, called_functions(sql, connected(s).dialect().sql_syntax()));
       refuse_closed_schemas(connected(s), s.limits, name, sql);
     }
-    return start(s, name, statement, max_rows);
+    try {
+      return start(s, name, statement, max_rows);
+    } catch (const Error& e) {
+      throw located(e, {sql, begin, 0});
+    }
+  } catch (const Error& e) {
+    note_failure(s, e);
+    close(s);
+    throw;
   } catch (...) {
     close(s);
     throw;
@@ -242,11 +244,12 @@ Page SafeQueries::explain(const std::string& name, const std::string& sql, std::
   close(s);
   try {
     std::string statement = sql;
+    std::size_t begin = 0;
     db::Connection& connection = connected(s);
     CancelOnStop cancel(connection, stop);
     SqlFamily family = sql_family(connection.dialect().name());
     if (!writable(name)) {
-      statement = guard(s, sql);
+      statement = guard(s, sql, begin);
     } else {
       // Explained, never run: EXPLAIN ANALYZE of a write meets a read-only transaction.
       refuse_closed_schemas(connection, s.limits, name, sql);
@@ -255,12 +258,20 @@ Page SafeQueries::explain(const std::string& name, const std::string& sql, std::
       s.open->in_transaction = true;
     }
     std::string head = statement.substr(0, 7);
-    if (!iequals(head, "EXPLAIN"))
-      statement = (family == SqlFamily::sqlite ? "EXPLAIN QUERY PLAN " : "EXPLAIN ") + statement;
-    Page out = start(s, name, statement, s.limits.max_rows);
+    std::string prefix = iequals(head, "EXPLAIN") ? "" : family == SqlFamily::sqlite ? "EXPLAIN QUERY PLAN " : "EXPLAIN ";
+    Page out;
+    try {
+      out = start(s, name, prefix + statement, s.limits.max_rows);
+    } catch (const Error& e) {
+      throw located(e, {sql, begin, prefix.size()});
+    }
     close(s);
     out.erase("cursor");
     return out;
+  } catch (const Error& e) {
+    note_failure(s, e);
+    close(s);
+    throw;
   } catch (...) {
     close(s);
     throw;

@@ -106,6 +106,17 @@ class SafeQueries {
   db::Connections configs() const;
   // Cancels a statement running on the named connection (from another thread).
   void cancel(const std::string& connection) noexcept;
+  // How the named connection stands, checked cheaply (no new connection is ever opened):
+  // `connected` when it holds a live session (a result open on it, or it answers a ping);
+  // `disconnected` when nothing has opened it yet in this server (nothing is checked then);
+  // `error` when opening it failed, it was lost during its last use, or the ping failed, with
+  // that error's line. `idle`: the live session when no result is open on it (else null).
+  struct Status {
+    std::string status;
+    std::string error_message;
+    db::Connection* idle = nullptr;
+  };
+  Status status(const std::string& connection);
   // When a tool last ran something on the connection in this session; nullopt: never.
   std::optional<std::chrono::system_clock::time_point> last_used(const std::string& connection) const;
 
@@ -117,12 +128,16 @@ class SafeQueries {
     std::unique_ptr<db::Connection> connection;
     std::unique_ptr<OpenResult> open;  // the result a cursor reads on; at most one per connection
     std::optional<std::chrono::system_clock::time_point> last_used;  // a tool's last statement on it
+    std::string last_error;  // why opening it failed or it was lost, until it opens again
   };
+  void note_failure(Session& s, const Error& e) noexcept;
 
   Session& session(const std::string& name);
   db::Connection& connected(Session& s);
   void close(Session& s) noexcept;
-  std::string guard(Session& s, const std::string& sql);
+  // Checks `sql` for a read-only connection and opens its transaction; the statement to send,
+  // which starts `begin` bytes into `sql`.
+  std::string guard(Session& s, const std::string& sql, std::size_t& begin);
   Page start(Session& s, const std::string& name, const std::string& statement, std::optional<std::size_t> max_rows);
   Page first_page(Session& s, const std::string& name, std::unique_ptr<db::Cursor> cursor,
                   std::optional<std::size_t> max_rows);

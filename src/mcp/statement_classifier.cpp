@@ -224,7 +224,10 @@ Classified classify_read_only(std::string_view sql, SqlFamily family, const db::
                     "server's backslash setting)";
       return out;
     }
-    if (out.statement.empty()) out.statement = statement_text(*r, sql);
+    if (out.statement.empty()) {
+      out.statement = statement_text(*r, sql);
+      if (!r->tokens.empty()) out.statement_begin = r->tokens.front().begin;
+    }
     if (auto refusal = check_one_reading(*r, sql, family)) {
       out.refusal = std::move(refusal);
       return out;

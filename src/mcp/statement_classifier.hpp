@@ -29,6 +29,7 @@ struct Classified {
   std::optional<std::string> refusal;   // one line: why the statement may not run; nullopt: it may
   std::vector<std::string> functions;   // every name called as a function, lower-cased, unique
   std::string statement;                // the statement without a trailing `;` and comments around it
+  std::size_t statement_begin = 0;      // where `statement` starts in the text given, in bytes
 };
 
 Classified classify_read_only(std::string_view sql, SqlFamily family, const db::SqlSyntax& syntax);

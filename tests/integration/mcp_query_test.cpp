@@ -243,5 +243,47 @@ TEST_F(McpQuery, ConnectDatabaseTestsTheConnectionKeepsItReadOnlyAndNeverShowsTh
   EXPECT_EQ(listed[0]["status"], "connected");
 }
 
+// A statement the database refuses comes back as one tool-error line saying where in the text
+// the agent sent: PostgreSQL's character offset into what it received (on a read-only connection
+// the statement first runs behind `EXPLAIN (VERBOSE, FORMAT JSON) `) told as line and column of
+// the agent's text; MariaDB's own "near '…' at line N".
+TEST_F(McpQuery, ASqlErrorSaysWhereInTheAgentsTextItIs) {
+  WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  std::optional<std::string> my = test::server_url("WEIR_TEST_MYSQL_URL");
+  std::string file = config("connections:\n  pg: { url: \"" + *pg + "\" }\n  rw: { url: \"" + *pg +
+                            "\", read_only: false }\n" + (my ? "  my: { url: \"" + *my + "\" }\n" : ""));
+  auto call = [](const std::string& tool, const std::string& connection, const std::string& sql) {
+    return json{{"name", tool}, {"arguments", {{"connection_name", connection}, {"sql", sql}}}};
+  };
+  std::vector<json> calls{call("query", "pg", "SELECT *\nFORM pg_class"),
+                          call("query", "pg", "/* the count */ SELECT 'é', nope FROM pg_class;"),
+                          call("query", "rw", "SELECT 1,\n  nope"),
+                          call("explain_query", "pg", "SELECT 1,\n\tnope"),
+                          call("explain_query", "rw", "SELECT nope"),
+                          call("query", "pg", "SELECT (1")};
+  if (my) calls.push_back(call("query", "my", "SELECT *\nFORM t"));
+  json report = test::mcp_sdk_client(file, calls, dir_.path().string());
+  ASSERT_EQ(report["calls"].size(), calls.size()) << report;
+  auto text = [&](std::size_t i) {
+    const json& result = report["calls"][i]["result"];
+    EXPECT_EQ(result["isError"], true) << report["calls"][i];
+    std::string line = result["content"][0]["text"].get<std::string>();
+    EXPECT_EQ(line.find('\n'), std::string::npos) << line;
+    EXPECT_EQ(line.find("at character"), std::string::npos) << line;
+    return line;
+  };
+  EXPECT_NE(text(0).find("syntax error at or near \"FORM\" (line 2, column 1) [SQLSTATE 42601]"), std::string::npos)
+      << text(0);
+  // Columns count characters (é is one), after the comment before the statement.
+  EXPECT_NE(text(1).find("column \"nope\" does not exist (line 1, column 29) [SQLSTATE 42703]"), std::string::npos)
+      << text(1);
+  EXPECT_NE(text(2).find("column \"nope\" does not exist (line 2, column 3)"), std::string::npos) << text(2);
+  EXPECT_NE(text(3).find("column \"nope\" does not exist (line 2, column 2)"), std::string::npos) << text(3);
+  EXPECT_NE(text(4).find("column \"nope\" does not exist (line 1, column 8)"), std::string::npos) << text(4);
+  // At the end of the text: the column just past its last character.
+  EXPECT_NE(text(5).find("syntax error at end of input (line 1, column 10)"), std::string::npos) << text(5);
+  if (my) EXPECT_NE(text(6).find("near 'FORM t' at line 2"), std::string::npos) << text(6);
+}
+
 }  // namespace
 }  // namespace weir

@@ -92,13 +92,16 @@ TEST_F(McpSync, ALongSyncReportsProgressAndStopsWhenCancelledKeepingWholeBatches
   json report = test::mcp_sdk_client(
       file,
       {sync_call({{"connection_name", "shop"}, {"source_table", "mcpx_sync_big"}}, {{"cancel_on_progress", true}}),
+       json{{"name", "query"}, {"arguments", {{"connection_name", "shop"}, {"sql", "SELECT 1 AS one"}}}, {"timeout_ms", 20000}},
        json{{"name", "list_database_connections"}, {"arguments", json::object()}, {"timeout_ms", 20000}}},
       dir_.path().string());
   json calls = report["calls"];
-  ASSERT_EQ(calls.size(), 2u) << report;
+  ASSERT_EQ(calls.size(), 3u) << report;
   ASSERT_EQ(calls[0]["progress"].size(), 1u) << calls[0];
   EXPECT_NE(calls[0]["error"]["message"].get<std::string>().find("cancelled on progress"), std::string::npos);
-  EXPECT_EQ(calls[1]["result"]["structuredContent"]["connections"][0]["status"], "connected") << calls[1];
+  // The server keeps serving: the connection answers a query, and is connected then.
+  EXPECT_EQ(calls[1]["result"]["structuredContent"]["rows"][0]["one"], 1) << calls[1];
+  EXPECT_EQ(calls[2]["result"]["structuredContent"]["connections"][0]["status"], "connected") << calls[2];
   // Stopped well before the end, with only committed rows: ids 1..n without a gap.
   auto local = local_store();
   std::string copied = test::scalar(*local, "SELECT count(*) || ' ' || coalesce(max(id), 0) FROM mcpx_sync_big");

@@ -217,6 +217,49 @@ bool PgConnection::may_create_temp_tables() {
 
 void PgConnection::finish_active_cursor() {
   if (active_cursor_) std::exchange(active_cursor_, nullptr)->supersede();
+  if (!std::exchange(rollback_sent_, false)) return;
+  ResultHandle answer(PQgetResult(conn_.get()));
+  while (ResultHandle rest{PQgetResult(conn_.get())}) {
+  }
+  checked(answer.release(), conn_.get(), "rolling back");
+  if (PQtransactionStatus(conn_.get()) != PQTRANS_IDLE)
+    throw Error(ErrorKind::connection, "rolling back: the transaction did not end", "", true);
+}
+
+void PgConnection::rollback_unawaited() {
+  finish_active_cursor();
+  explicit_transaction_ = false;
+  if (!PQsendQuery(conn_.get(), "ROLLBACK")) throw_connection_error(conn_.get(), "rolling back");
+  rollback_sent_ = true;
+}
+
+ResultHandle PgConnection::run_after(std::string_view setup, std::string_view sql) {
+  finish_active_cursor();
+  PGconn* conn = conn_.get();
+  // Prepared first (on its first use, its own round trip): a pipeline takes no synchronous call.
+  const Prepared* statement = transaction_pooler_ ? nullptr : &prepared(sql, 0);
+  std::string setup_text(setup);
+  sql_text_.assign(sql);
+  if (!PQenterPipelineMode(conn)) throw_connection_error(conn, "running statement");
+  bool sent = PQsendQueryParams(conn, setup_text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) &&
+              (statement ? PQsendQueryPrepared(conn, statement->name.c_str(), 0, nullptr, nullptr, nullptr, 0)
+                         : PQsendQueryParams(conn, sql_text_.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0)) &&
+              PQpipelineSync(conn);
+  if (!sent) {
+    end_pipeline_quietly(conn);
+    throw_connection_error(conn, "running statement");
+  }
+  // Each statement's result, then a NULL; then the Sync's.
+  ResultHandle first(PQgetResult(conn));
+  while (ResultHandle rest{PQgetResult(conn)}) {
+  }
+  ResultHandle second(PQgetResult(conn));
+  while (ResultHandle rest{PQgetResult(conn)}) {
+  }
+  ResultHandle synced(PQgetResult(conn));
+  if (!PQexitPipelineMode(conn)) throw_connection_error(conn, "running statement");
+  checked(first.release(), conn, "running statement");
+  return checked(second.release(), conn, "running query");
 }
 
 std::unique_ptr<Cursor> PgConnection::copy_query(std::string_view sql) {
@@ -297,6 +340,7 @@ void PgConnection::rollback() {
 }
 
 bool PgConnection::in_transaction() const noexcept {
+  if (rollback_sent_) return false;
   auto status = PQtransactionStatus(conn_.get());
   return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
 }

@@ -92,6 +92,8 @@ class PgConnection final : public Connection {
   std::vector<TableRef> list_tables() override;
   std::optional<TableInfo> describe_table(const TableRef& table) override;
   void ping() override;
+  // libpq saw the server close the connection (or never got one up).
+  bool broken() const noexcept override { return PQstatus(conn_.get()) == CONNECTION_BAD; }
   void cancel() noexcept override;
 
   PGconn* handle() const noexcept { return conn_.get(); }
@@ -105,7 +107,17 @@ class PgConnection final : public Connection {
   // is_stale_plan), drops the statement, reads what is left of the result and returns whether
   // running it again can succeed (not inside a transaction block, which the error aborted).
   bool replan(std::string_view sql, const PGresult* result);
-  // Ends the streaming cursor, if any, so the connection can take another statement.
+  // Runs `setup` (a statement that returns no rows, such as BEGIN) then `sql` in one round trip:
+  // pipeline mode, each with the extended protocol (so neither can carry a second statement),
+  // one Sync. Returns `sql`'s whole result (for small ones); throws `setup`'s error, which
+  // stops `sql` from running, or `sql`'s.
+  ResultHandle run_after(std::string_view setup, std::string_view sql);
+  // Sends ROLLBACK and returns without waiting for its answer: the server ends the transaction
+  // as soon as it reads it; the next use of the connection reads the answer first (and throws
+  // if it was an error). Until then in_transaction() is false.
+  void rollback_unawaited();
+  // Ends the streaming cursor, if any, and reads an unawaited answer, so the connection can
+  // take another statement.
   void finish_active_cursor();
   void set_active_cursor(PgStreamingCursor* cursor) noexcept { active_cursor_ = cursor; }
   // Inside BEGIN … COMMIT: a cancelled statement would abort the whole transaction.
@@ -147,6 +159,7 @@ class PgConnection final : public Connection {
   std::string sql_text_;  // the NUL-terminated copy libpq needs of an unnamed statement's SQL
   PgStreamingCursor* active_cursor_ = nullptr;
   bool explicit_transaction_ = false;
+  bool rollback_sent_ = false;  // rollback_unawaited()'s answer not read yet
   BulkMerge bulk_merge_;
   bool transaction_pooler_;
   std::optional<bool> may_create_temp_tables_;

@@ -91,6 +91,10 @@ void throw_result_error(const PGresult* result, PGconn* conn, std::string_view c
   if (sqlstate == "08P01" && field(result, PG_DIAG_SOURCE_FUNCTION) == "exec_bind_message")
     throw Error(ErrorKind::config, fmt::format("{}: {} [SQLSTATE {}]", context, message, sqlstate),
                 std::string(sqlstate), false);
+  // Where in the statement sent the server found the error, as its own logs say it (1-based,
+  // in characters); mcp/error_position.hpp reads it back to point into an agent's SQL text.
+  std::string_view position = field(result, PG_DIAG_STATEMENT_POSITION);
+  if (!position.empty()) message += fmt::format(" at character {}", position);
   std::string_view detail = field(result, PG_DIAG_MESSAGE_DETAIL);
   if (!detail.empty()) message += " (" + one_line(detail) + ")";
   throw Error(kind_for_sqlstate(sqlstate), fmt::format("{}: {} [SQLSTATE {}]", context, message, sqlstate),

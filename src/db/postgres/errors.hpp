@@ -19,7 +19,9 @@ bool retryable_sqlstate(std::string_view sqlstate) noexcept;
 // result type". Told by the reporting function, which is not translated as messages are.
 bool is_stale_plan(const PGresult* result) noexcept;
 
-// Throws for a failed result: kind from its SQLSTATE, the server's message and detail.
+// Throws for a failed result: kind from its SQLSTATE, the server's message, where in the
+// statement it found the error (" at character N", 1-based, in characters of the statement sent,
+// when the server says) and its detail.
 [[noreturn]] void throw_result_error(const PGresult* result, PGconn* conn, std::string_view context);
 // Throws for a failure with no result (connection lost, libpq-level error).
 [[noreturn]] void throw_connection_error(PGconn* conn, std::string_view context);
