@@ -282,7 +282,9 @@ TEST_F(McpQuery, ASqlErrorSaysWhereInTheAgentsTextItIs) {
   EXPECT_NE(text(4).find("column \"nope\" does not exist (line 1, column 8)"), std::string::npos) << text(4);
   // At the end of the text: the column just past its last character.
   EXPECT_NE(text(5).find("syntax error at end of input (line 1, column 10)"), std::string::npos) << text(5);
-  if (my) EXPECT_NE(text(6).find("near 'FORM t' at line 2"), std::string::npos) << text(6);
+  if (my) {
+    EXPECT_NE(text(6).find("near 'FORM t' at line 2"), std::string::npos) << text(6);
+  }
 }
 
 }  // namespace
