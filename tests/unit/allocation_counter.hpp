@@ -6,5 +6,8 @@
 namespace weir::test {
 
 long allocations() noexcept;
+// False in a ThreadSanitizer build, whose runtime keeps the allocation functions: a test
+// pinning allocations skips there.
+bool allocations_counted() noexcept;
 
 }  // namespace weir::test
