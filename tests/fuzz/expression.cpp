@@ -42,12 +42,21 @@ void check(std::string_view text) {
     expect_kind(err, {ErrorKind::config});
     return;
   }
-  auto negated = pipeline::Expression::parse(fmt::format("not ({})", text));
-  auto tautology = pipeline::Expression::parse(fmt::format("({}) or not ({})", text, text));
+  std::optional<pipeline::Expression> negated, tautology;
+  try {
+    negated = pipeline::Expression::parse(fmt::format("not ({})", text));
+    tautology = pipeline::Expression::parse(fmt::format("({}) or not ({})", text, text));
+  } catch (const Error& err) {
+    // A condition at the nesting limit goes past it when wrapped: the one refusal allowed here.
+    expect_kind(err, {ErrorKind::config});
+    require(std::string_view(err.what()).find("nest deeper than") != std::string_view::npos,
+            fmt::format("`{}` parses, but wrapped in `not (…)` it fails: {}", text, err.what()));
+    return;
+  }
   for (std::size_t seed = 0; seed < 3; ++seed) {
     bool holds = test(*e, seed);
-    require(test(negated, seed) == !holds, fmt::format("`not ({})` is not the negation of `{}`", text, text));
-    require(test(tautology, seed), fmt::format("`({0}) or not ({0})` is false", text));
+    require(test(*negated, seed) == !holds, fmt::format("`not ({})` is not the negation of `{}`", text, text));
+    require(test(*tautology, seed), fmt::format("`({0}) or not ({0})` is false", text));
   }
 }
 
