@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: two builds of weir on the same work, to show a change costs nothing (issue 11:
 # "figures within noise of today's"). Usage: bench/compare_versions.sh BEFORE_WEIR AFTER_WEIR
+# (build each with `scripts/build weir weir_bench_enrich`).
 # Each runs, alternately, RUNS (default 3) times, with the defaults a user gets:
 #   pg_copy:     1,000,000 rows PG → PG, sql_poll → sql_write insert (make_pg_source's table)
 #   pg_upsert:   the same rows upserted into a table holding half of them with stale values
@@ -8,10 +9,15 @@
 # Printed per binary: medians of wall seconds, of weir's CPU seconds (user + sys) and the peak
 # RSS. On a shared machine wall time moves with the load; the CPU seconds are the figure to
 # compare there (the servers' own work is the same for both binaries).
-#   allocations: heap allocations and bytes per row of the SQLite copy (valgrind's count over
-#                20,000 and 60,000 rows, the difference divided by 40,000: start-up cancels out;
-#                the count moves run to run with the batches the threads' timing makes)
-# PARTS (default "time allocations") picks parts.
+#   enrich:      bench/enrich.cpp (the sql_call filter over a PostgreSQL lookup table), built
+#                beside each weir as weir_bench_enrich; its records/s lines for each binary
+#   allocations: heap allocations and bytes per row of the SQLite copy in the steady state
+#                (valgrind's count over 400,000 and 1,000,000 rows, the difference divided by
+#                600,000: start-up and the warm-up cancel out — batches are allocated until
+#                the commit engine's batch has grown to its size and the first ones come back
+#                to be reused; over fewer rows the count depends on how many the threads'
+#                timing put in flight, e.g. 0.09-0.23 per row between 100,000 and 400,000)
+# PARTS (default "time enrich allocations") picks parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -20,7 +26,7 @@ on_server postgres "$@"
 before=$(realpath "$1") after=$(realpath "$2")
 rows=${ROWS:-1000000}
 runs=${RUNS:-3}
-parts=${PARTS:-time allocations}
+parts=${PARTS:-time enrich allocations}
 url=$WEIR_TEST_PG_URL
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -93,10 +99,18 @@ heap_usage() {
 if has allocations; then
   for side in before after; do
     declare -n bin=$side
-    read -r a1 b1 < <(heap_usage "$bin" 20000)
-    read -r a2 b2 < <(heap_usage "$bin" 60000)
-    awk -v s="$side" -v a=$(( a2 - a1 )) -v b=$(( b2 - b1 )) -v n=40000 \
+    read -r a1 b1 < <(heap_usage "$bin" 400000)
+    read -r a2 b2 < <(heap_usage "$bin" 1000000)
+    awk -v s="$side" -v a=$(( a2 - a1 )) -v b=$(( b2 - b1 )) -v n=600000 \
       'BEGIN { printf "allocations %s: %.2f heap allocations and %.0f bytes per row (SQLite copy)\n", s, a / n, b / n }'
+  done
+fi
+if has enrich; then
+  for ((i = 1; i <= runs; i++)); do
+    for side in before after; do
+      declare -n bin=$side
+      "$(dirname "$bin")/weir_bench_enrich" "$url" 1000000 10000 20000 5000 | sed "s/^/enrich $side: /"
+    done
   done
 fi
 has time || exit 0

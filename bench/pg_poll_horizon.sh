@@ -6,7 +6,7 @@
 #   first row of a later one, each page bounds rows by their xmin) vs `horizon: false` (the plain
 #   keyset poll). Goal: the horizon costs at most 1.1× the plain poll (issue 17).
 # Alternating runs, medians of RUNS (default 3), row counts and sums checked; prints both figures
-# and the ratio.
+# and the ratio, with the load average.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -58,3 +58,4 @@ h=$(median "${horizon[@]}") p=$(median "${plain[@]}")
 awk -v r="$rows" -v h="$h" -v p="$p" 'BEGIN {
   printf "pg_poll_horizon: %d rows  horizon %.2f s (%.0f rows/s)  plain keyset %.2f s (%.0f rows/s)  horizon/plain time %.2f (goal <= 1.1)\n",
          r, h, r / h, p, r / p, h / p }'
+echo "load average (1, 5, 15 min): $(cut -d" " -f1-3 /proc/loadavg)"
