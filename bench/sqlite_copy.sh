@@ -5,11 +5,14 @@
 #   weir tuned:    one 10,000,000-row batch, 10,000-row pages, journal_mode=delete
 #   anchor:        the sqlite3 CLI, ATTACH + INSERT INTO … SELECT — SQLite copying inside one
 #                  process with no values crossing an API: the limit.
+#   sync:          `weir sync src.src --to dst.t`, with no options: the same copy made by the
+#                  sync command (key ranges, its position in the target).
 #   rejected:      the defaults run again into the full target, every row rejected into the
 #                  dead letters, against the same run into an empty table (issue 10, item 18).
 # All write into the same freshly created table, alternately, RUNS (default 3) times each; the
-# medians, their ratio to the anchor (goal ≤ 1.5 for the defaults) and peak RSS are printed.
-# PARTS (default "copy rejected") picks parts.
+# medians, their ratio to the anchor (goal ≤ 1.5 for the defaults) and peak RSS are printed, with
+# the load average before and after.
+# PARTS (default "copy sync rejected") picks parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -17,7 +20,7 @@ weir=${WEIR:-$PWD/build/weir}
 dir=${WEIR_BENCH_DIR:-/tmp/weir-bench}
 rows=${ROWS:-1000000}
 runs=${RUNS:-3}
-parts=${PARTS:-copy rejected}
+parts=${PARTS:-copy sync rejected}
 mkdir -p "$dir"
 cd "$dir"
 
@@ -40,6 +43,11 @@ YAML
 }
 copy_yaml defaults.yaml "sqlite:dst.db"
 copy_yaml tuned.yaml "sqlite:dst.db?journal_mode=delete" ", page_size: 10000" ", batch: { rows: 10000000, interval: 1h }"
+cat > sync.yaml <<YAML
+connections:
+  src: "sqlite:src.db?mode=ro"
+  dst: "sqlite:dst.db"
+YAML
 
 fresh_target() {
   rm -rf dst.db dst.db-wal dst.db-shm dst.db-journal .weir
@@ -63,25 +71,36 @@ check_rejected() {
 anchor=(sqlite3 dst.db "ATTACH 'src.db' AS s; INSERT INTO t SELECT * FROM s.src;")
 has() { [[ " $parts " == *" $1 "* ]]; }
 
-uptime >&2
-defaults=() tuned=() anchor_times=() empty=() rejected=()
-rss=$PWD/rss; : > "$rss.defaults"; : > "$rss.tuned"; : > "$rss.anchor"; : > "$rss.rejected"
+load_before=$(uptime | sed 's/.*load average: //')
+defaults=() tuned=() sync=() anchor_times=() empty=() rejected=()
+rss=$PWD/rss; : > "$rss.defaults"; : > "$rss.tuned"; : > "$rss.sync"; : > "$rss.anchor"; : > "$rss.rejected"
 for ((i = 1; i <= runs; i++)); do
+  if has copy || has sync; then
+    fresh_target; anchor_times+=("$(seconds_rss "$rss.anchor" "${anchor[@]}")"); check_copy
+  fi
   if has copy; then
     fresh_target; defaults+=("$(seconds_rss "$rss.defaults" "$weir" run --progress 0s defaults.yaml)"); check_copy
-    fresh_target; anchor_times+=("$(seconds_rss "$rss.anchor" "${anchor[@]}")"); check_copy
     fresh_target; tuned+=("$(seconds_rss "$rss.tuned" "$weir" run --progress 0s tuned.yaml)"); check_copy
+  fi
+  if has sync; then
+    fresh_target
+    sync+=("$(seconds_rss "$rss.sync" "$weir" --config sync.yaml sync --progress 0s src.src --to dst.t)")
+    check_copy
   fi
   if has rejected; then
     fresh_target; empty+=("$(seconds "$weir" run --progress 0s defaults.yaml)"); check_copy
     rm -rf .weir; rejected+=("$(seconds_rss "$rss.rejected" "$weir" run --progress 0s defaults.yaml)"); check_rejected
   fi
 done
-uptime >&2
+load_after=$(uptime | sed 's/.*load average: //')
+echo "load average (1, 5, 15 min) before: $load_before; after: $load_after"
 
-if has copy; then
+kinds=()
+has copy && kinds+=(defaults tuned)
+has sync && kinds+=(sync)
+if [ ${#kinds[@]} -gt 0 ]; then
   a=$(median "${anchor_times[@]}")
-  for kind in defaults tuned; do
+  for kind in "${kinds[@]}"; do
     declare -n times=$kind
     awk -v k="$kind" -v r="$rows" -v w="$(median "${times[@]}")" -v a="$a" -v m="$(max_of "$rss.$kind")" \
         -v am="$(max_of "$rss.anchor")" 'BEGIN {

@@ -23,6 +23,7 @@
 #include "db/sqlite/errors.hpp"
 #include "db/sqlite/options.hpp"
 #include "db/sqlite/types.hpp"
+#include "db/sqlite/wal_buffer.hpp"
 #include "weir/error.hpp"
 
 namespace weir::db::sqlite {
@@ -125,7 +126,9 @@ std::unique_ptr<Connection> SqliteDriver::connect(const ConnectionConfig& config
   if (!memory && !config.init_script.empty() && !std::filesystem::exists(path))
     create_from_init_script(*this, config);
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, options.open_flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  // Write-ahead logs through wal_buffer.hpp: a transaction's frames reach the kernel in a few writes.
+  const int flags = options.open_flags | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, memory ? nullptr : wal_buffer_vfs());
   DbHandle db(raw);
   if (rc != SQLITE_OK) throw_error(db.get(), rc, fmt::format("opening {}", config.describe()));
   sqlite3_extended_result_codes(db.get(), 1);
