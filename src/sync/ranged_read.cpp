@@ -9,10 +9,9 @@
 #include "db/common/exported_snapshot.hpp"
 #include "db/common/row_cells.hpp"
 #include "modules/input/keyset_cursor.hpp"
-#include "modules/retry_option.hpp"
 #include "weir/db/pool.hpp"
-#include "weir/retry.hpp"
 #include "query/remote_traits.hpp"
+#include "sync/retrying_read.hpp"
 #include "weir/error.hpp"
 #include "weir/log.hpp"
 
@@ -124,9 +123,8 @@ void RangedRead::work(std::size_t reader, const std::stop_token& stop) {
 void RangedRead::read_range(std::size_t reader, std::size_t range, const std::stop_token& stop) {
   std::vector<Value> after = starts_[range];
   std::unique_ptr<db::Connection>& sql = connections_[reader];
-  const RetryPolicy policy = modules::default_retry_policy();
-  retry_if(
-      policy, [](const Error& e) { return db::worth_rerunning(e, true, db::Idempotent::yes); },
+  retrying_read(
+      reading_from(), options_.source,
       [&] {
         if (!sql) {
           sql = db::connect(options_.source);
@@ -140,7 +138,7 @@ void RangedRead::read_range(std::size_t reader, std::size_t range, const std::st
           throw;
         }
       },
-      logged_retries(reading_from(), options_.source.describe(), policy, stop_));
+      stop_);
 }
 
 void RangedRead::read_blocks(db::Connection& sql, std::size_t range, const std::stop_token& stop) {

@@ -5,19 +5,18 @@
 #include <algorithm>
 
 #include "core/config_spec.hpp"
-#include "modules/retry_option.hpp"
 #include "pipeline/runner.hpp"
 #include "weir/log.hpp"
 #include "db/common/catalog_rows.hpp"
 #include "sync/bad_values.hpp"
 #include "sync/block_ranges.hpp"
 #include "sync/indexes.hpp"
+#include "sync/retrying_read.hpp"
 #include "sync/sync_pipeline.hpp"
 #include "sync/table_plan.hpp"
 #include "sync/verify.hpp"
 #include "weir/db/pool.hpp"
 #include "weir/error.hpp"
-#include "weir/retry.hpp"
 
 namespace weir::sync {
 namespace {
@@ -47,18 +46,14 @@ void refuse_copy_onto_itself(const Request& r, const db::TableRef& target) {
                                                target.to_string(), r.source.describe()));
 }
 
-// --verify only reads, so a lost connection (a server restart just after the copy's last
-// commit) is retried under the default `retry:` policy, as the copy's readers are.
+// --verify only reads: a lost connection (a server restart just after the copy's last commit)
+// is retried, as the copy's readers are.
 Verification verify(const Request& r, const TablePlan& plan) {
-  const RetryPolicy policy = modules::default_retry_policy();
   auto digest_of = [&](const db::ConnectionConfig& side, const db::TableRef& table, const std::string& where) {
-    return retry_if(
-        policy, [](const Error& e) { return db::worth_rerunning(e, true, db::Idempotent::yes); },
-        [&] {
-          auto sql = db::connect(side);
-          return digest(*sql, select_all(sql->dialect(), table, plan.source.columns, where));
-        },
-        logged_retries(fmt::format("--verify of table `{}`", table.to_string()), side.describe(), policy));
+    return retrying_read(fmt::format("--verify of table `{}`", table.to_string()), side, [&] {
+      auto sql = db::connect(side);
+      return digest(*sql, select_all(sql->dialect(), table, plan.source.columns, where));
+    });
   };
   log::debug(fmt::format("--verify of table `{}`: reading it on both sides", plan.target.to_string()));
   TableDigest from = digest_of(r.source, plan.source.ref, r.where);
