@@ -192,10 +192,8 @@ bool says(const test::Background& weir, const std::string& what) { return weir.e
 // Waits until weir prints `what`; a run that ends first (a failure) or stays silent past `limit`
 // fails the test at once with what it printed, instead of waiting out ctest's timeout.
 ::testing::AssertionResult prints(test::Background& weir, const std::string& what, std::chrono::seconds limit) {
-  bool ended = false;
-  if (eventually([&] { return says(weir, what) || (ended = !weir.running()); }, limit) && !ended)
-    return ::testing::AssertionSuccess();
-  if (says(weir, what)) return ::testing::AssertionSuccess();
+  if (weir.err_says(what, limit, std::chrono::milliseconds(100))) return ::testing::AssertionSuccess();
+  const bool ended = !weir.running();
   return ::testing::AssertionFailure() << (ended ? fmt::format("weir ended (exit {}) before printing `{}`", weir.wait(), what)
                                                  : fmt::format("weir did not print `{}` within {} s", what, limit.count()))
                                        << "; it printed:\n"

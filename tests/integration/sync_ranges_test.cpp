@@ -206,12 +206,8 @@ TEST_F(SyncRanges, AServerRestartDuringVerifyIsRetried) {
   auto restart = test::postgres_restart();
   ASSERT_TRUE(restart.has_value());
   test::Background weir(command({"pg." + src, "--to", "pg." + dst, "--verify", "--format", "json"}), dir());
-  bool verifying = false;
-  for (int i = 0; i < 6000 && weir.running() && !verifying; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    verifying = weir.err().find("--verify of table") != std::string::npos;
-  }
-  ASSERT_TRUE(verifying) << weir.out() << weir.err();
+  ASSERT_TRUE(weir.err_says("--verify of table", std::chrono::seconds(30), std::chrono::milliseconds(5)))
+      << weir.out() << weir.err();
   (*restart)();
   EXPECT_EQ(weir.wait(), 0) << weir.out() << weir.err();
   EXPECT_NE(weir.out().find("\"matches\":true"), std::string::npos) << weir.out();

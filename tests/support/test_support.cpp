@@ -15,6 +15,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "weir/db/connection.hpp"
 #include "weir/db/driver.hpp"
@@ -302,6 +303,13 @@ int Background::wait() {
 
 std::string Background::out() const { return read_file(out_file_); }
 std::string Background::err() const { return read_file(err_file_); }
+
+bool Background::err_says(const std::string& what, std::chrono::milliseconds limit, std::chrono::milliseconds every) {
+  for (auto until = std::chrono::steady_clock::now() + limit;; std::this_thread::sleep_for(every)) {
+    if (err().find(what) != std::string::npos) return true;
+    if (!running() || std::chrono::steady_clock::now() >= until) return err().find(what) != std::string::npos;
+  }
+}
 
 Mount::Mount(const std::string& dir, const std::vector<std::vector<std::string>>& commands) {
   for (const auto& command : commands) {

@@ -2,6 +2,7 @@
 // the weir binary.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -132,6 +133,10 @@ class Background {
   std::string out() const;
   std::string err() const;
   int pid() const noexcept { return pid_; }
+  // Waits until the program's standard error holds `what`, checking every `every`: false when it
+  // ended first or `limit` passed (a test then fails at once, not at ctest's timeout).
+  bool err_says(const std::string& what, std::chrono::milliseconds limit,
+                std::chrono::milliseconds every = std::chrono::milliseconds(20));
 
  private:
   int pid_ = -1;
