@@ -205,8 +205,8 @@ ApplyTable* SqlApplySink::route(const SourceTable& source) {
   for (const auto& [other, applied] : tables_)
     if (!allow_list_ && applied && applied->target() == route.target)
       throw Error(ErrorKind::config,
-                  fmt::format("{}: `{}` and `{}` would both go to table `{}`; name their targets in `tables`", path_,
-                              other, name, route.target.to_string()));
+                  fmt::format("`{}` and `{}` would both go to table `{}`; name their targets in `tables`", other, name,
+                              route.target.to_string()));  // the commit engine names the stage
   auto& table = tables_[name] = std::make_unique<ApplyTable>(source, std::move(route), on_conflict_, path_,
                                                                 connection_config_);
   return table.get();
