@@ -278,5 +278,16 @@ TEST(Url, UnencodedReservedCharacterInPasswordIsKeptAndNeverShown) {
   EXPECT_EQ(msg.find("Pw-789"), std::string::npos) << msg;
 }
 
+// Found by fuzzing: a password made of the characters around it in the masked form
+// ("//.:***" after the user ".") reads as if it were shown, though it is masked.
+TEST(Url, APasswordThatLooksLikeItsOwnMaskIsMasked) {
+  Url u = Url::parse("postgres://.://.:***@127.0.0.23/db");
+  EXPECT_EQ(u.user, ".");
+  EXPECT_EQ(u.password, "//.:***");
+  EXPECT_EQ(u.to_string(), "postgres://.:***@127.0.0.23/db");
+  EXPECT_EQ(Url::parse(u.to_string()).password, "***");
+  EXPECT_EQ(Url::parse(u.to_string_with_password()), u);
+}
+
 }  // namespace
 }  // namespace weir
