@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <vector>
 
@@ -11,6 +13,17 @@
 
 namespace weir {
 namespace {
+
+// An IPv6 address as a URL writes it in brackets: hex digits, colons (at least one) and dots (an
+// embedded IPv4 address), then optionally a zone after '%' (`fe80::1%eth0`).
+bool is_ipv6_literal(std::string_view host) {
+  const std::string_view address = host.substr(0, host.find('%'));
+  const std::string_view zone = host.substr(address.size() == host.size() ? host.size() : address.size() + 1);
+  auto in_address = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.'; };
+  auto in_zone = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'; };
+  return address.find(':') != std::string_view::npos && std::all_of(address.begin(), address.end(), in_address) &&
+         (address.size() == host.size() || (!zone.empty() && std::all_of(zone.begin(), zone.end(), in_zone)));
+}
 
 // The URL with whatever sits between the user name and the last '@' masked: a malformed
 // URL may not be recognisable to redact(), and its password is not registered yet.
@@ -113,6 +126,7 @@ void parse_authority(std::string_view authority, std::string_view text, Url& url
     auto close = authority.find(']');
     if (close == std::string_view::npos) bad_url(text, "unclosed '[' in IPv6 host");
     url.host = std::string(authority.substr(1, close - 1));
+    if (!is_ipv6_literal(url.host)) bad_url(text, "the host in brackets is not an IPv6 address (as `[::1]`)");
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
       if (after[0] != ':') bad_url(text, "unexpected text after IPv6 host");
@@ -120,6 +134,8 @@ void parse_authority(std::string_view authority, std::string_view text, Url& url
     }
   } else {
     auto colon = authority.rfind(':');
+    if (colon != std::string_view::npos && authority.substr(0, colon).find(':') != std::string_view::npos)
+      bad_url(text, "a host with `:` in it is an IPv6 address, written in brackets (as `[::1]:5432`)");
     url.host = decode_part(authority.substr(0, colon), text, "host");
     if (colon != std::string_view::npos) port = authority.substr(colon + 1);
   }
@@ -211,8 +227,7 @@ namespace {
 // The host as parse() reads it back: an IPv6 literal in brackets (read as written), any other
 // host with the characters that delimit a URL's parts percent-encoded (it is read decoded).
 std::string render_host(const std::string& host) {
-  if (host.find(':') != std::string::npos && host.find_first_of("@/?[]") == std::string::npos)
-    return "[" + host + "]";
+  if (is_ipv6_literal(host)) return "[" + host + "]";
   std::string out;
   for (char c : host) {
     if (std::string_view("%@/?:[]").find(c) != std::string_view::npos)
