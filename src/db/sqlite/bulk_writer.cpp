@@ -28,6 +28,24 @@ std::string insert_rows_sql(const Dialect& d, const WriteSpec& spec, const std::
   return fmt::format("INSERT OR FAIL INTO {} ({}) SELECT {} FROM {}(?1)", d.quote_table(spec.table),
                      d.quote_identifiers(spec.columns), cells, batch_table);
 }
+
+// SELECT count(*) FROM "t" WHERE ("k") IN (SELECT c0 FROM weir_batch_2(?1)): the target's rows
+// holding a key of the batch, each counted once, found through the key's unique index. IN
+// compares as the conflict does, in the key columns' affinity and collation.
+std::string present_keys_sql(const Dialect& d, const WriteSpec& spec, const std::vector<std::size_t>& key_columns,
+                             const std::string& batch_table) {
+  std::string cells;
+  for (std::size_t c : key_columns) cells += fmt::format("{}c{}", cells.empty() ? "" : ", ", c);
+  return fmt::format("SELECT count(*) FROM {} WHERE ({}) IN (SELECT {} FROM {}(?1))", d.quote_table(spec.table),
+                     d.quote_identifiers(spec.key), cells, batch_table);
+}
+
+// Resets a statement on every way out: one left in its failed state refuses the next batch's
+// bindings (SQLITE_MISUSE), and the writer must stay usable after a failed write().
+struct ResetOnExit {
+  sqlite3_stmt* s;
+  ~ResetOnExit() { sqlite3_reset(s); }
+};
 }  // namespace
 
 SqliteBulkWriter::SqliteBulkWriter(SqliteConnection& connection, const WriteSpec& spec)
@@ -44,6 +62,13 @@ SqliteBulkWriter::SqliteBulkWriter(SqliteConnection& connection, const WriteSpec
   if (chunk_rows_ > 1) {
     chunk_ = write_statement(connection.dialect(), spec, chunk_rows_);
     chunk_stmt_.emplace(connection.prepare(chunk_->sql));
+  }
+  if (updates_on_conflict_) {
+    for (const std::string& k : spec.key)
+      key_columns_.push_back(static_cast<std::size_t>(std::find(spec.columns.begin(), spec.columns.end(), k) -
+                                                      spec.columns.begin()));
+    const std::string table = connection.batch_table(spec.columns.size());
+    present_stmt_.emplace(connection.prepare(present_keys_sql(connection.dialect(), spec, key_columns_, table)));
   }
   if (std::optional<TableInfo> table = connection.describe_table(spec.table)) {
     scale_limits_ = scale_limits(table->columns, spec.columns);
@@ -88,12 +113,40 @@ WriteCounts SqliteBulkWriter::write(const Batch& batch) {
     counts_ += counts;
     return counts;
   }
+  const std::uint64_t present_before = present_stmt_ ? count_present(batch) : 0;
   std::size_t r = 0;
   if (chunk_stmt_)
     for (; r + chunk_rows_ <= batch.rows(); r += chunk_rows_) run(*chunk_stmt_, *chunk_, batch, r, chunk_rows_, counts);
   for (; r < batch.rows(); ++r) run(single_stmt_, single_, batch, r, 1, counts);
+  if (present_stmt_) split_upserted(batch, present_before, counts);
   counts_ += counts;
   return counts;
+}
+
+std::uint64_t SqliteBulkWriter::count_present(const Batch& batch) {
+  sqlite3_stmt* s = present_stmt_->live();
+  ResetOnExit reset{s};
+  const BatchRows rows{&batch, 0, batch.rows()};  // read by the step: it must outlive it
+  bind_rows(s, 1, rows);
+  const int rc = sqlite3_step(s);
+  if (rc != SQLITE_ROW)
+    throw_error(sqlite3_db_handle(s), rc, fmt::format("counting the batch's keys in `{}`", spec_.table.to_string()));
+  return static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+}
+
+// changes() counted each row the upsert inserted or updated once, alike. The rows it inserted
+// are the keys the target holds now and did not before, plus the rows with a NULL in the key,
+// which no row conflicts with; the others it updated.
+void SqliteBulkWriter::split_upserted(const Batch& batch, std::uint64_t present_before, WriteCounts& counts) {
+  const std::uint64_t present_after = count_present(batch);
+  std::uint64_t inserted = present_after > present_before ? present_after - present_before : 0;
+  for (std::size_t r = 0; r < batch.rows(); ++r)
+    inserted += std::any_of(key_columns_.begin(), key_columns_.end(),
+                            [&](std::size_t c) { return batch.at(r, c).is_null(); });
+  inserted = std::min(inserted, counts.upserted);
+  counts.inserted += inserted;
+  counts.updated += counts.upserted - inserted;
+  counts.upserted = 0;
 }
 
 void SqliteBulkWriter::run(Statement& stmt, const WriteStatement& shape, const Batch& batch, std::size_t first,
@@ -110,12 +163,7 @@ void SqliteBulkWriter::run(Statement& stmt, const WriteStatement& shape, const B
 
 void SqliteBulkWriter::step(sqlite3_stmt* s, std::size_t first, std::size_t rows, WriteCounts& counts) {
   sqlite3* db = sqlite3_db_handle(s);
-  // Reset on every way out: a statement left in its failed state refuses the next batch's
-  // bindings (SQLITE_MISUSE), and the writer must stay usable after a failed write().
-  struct ResetOnExit {
-    sqlite3_stmt* s;
-    ~ResetOnExit() { sqlite3_reset(s); }
-  } reset{s};
+  ResetOnExit reset{s};
   int rc = sqlite3_step(s);
   if (rc != SQLITE_DONE) {
     // `reset` runs as this unwinds: a rethrow here would double the cost of each rejected
@@ -126,9 +174,9 @@ void SqliteBulkWriter::step(sqlite3_stmt* s, std::size_t first, std::size_t rows
   const auto changes = static_cast<std::uint64_t>(sqlite3_changes(db));
   switch (spec_.mode) {
     case WriteMode::insert: counts.inserted += changes; break;
-    // changes() counts an upserted row once, inserted or updated alike; a conflict the
-    // clause's WHERE leaves alone (the row holds the values already) or with nothing to set
-    // (DO NOTHING) changes nothing.
+    // changes() counts an upserted row once, inserted or updated alike (write() tells them
+    // apart); a conflict the clause's WHERE leaves alone (the row holds the values already) or
+    // with nothing to set (DO NOTHING) changes nothing.
     case WriteMode::upsert:
       (updates_on_conflict_ ? counts.upserted : counts.inserted) += changes;
       counts.unchanged += rows - changes;
