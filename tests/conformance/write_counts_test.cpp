@@ -2,7 +2,7 @@
 // updated, deleted, unchanged or not found — on every path of every driver: pipelined
 // statements and the staged merge on PostgreSQL (contexts postgres, postgres_merge_copy, and
 // batches of 1,000 rows or more), multi-row statements and LOAD DATA on MySQL/MariaDB, single
-// and multi-row statements on SQLite (whose upserts count the batch's keys already there).
+// and multi-row statements on SQLite (whose upserts count their conflicts).
 #include <fmt/format.h>
 
 #include "conformance/conformance_test.hpp"

@@ -29,15 +29,21 @@ std::string insert_rows_sql(const Dialect& d, const WriteSpec& spec, const std::
                      d.quote_identifiers(spec.columns), cells, batch_table);
 }
 
-// SELECT count(*) FROM "t" WHERE ("k") IN (SELECT c0 FROM weir_batch_2(?1)): the target's rows
-// holding a key of the batch, each counted once, found through the key's unique index. IN
-// compares as the conflict does, in the key columns' affinity and collation.
-std::string present_keys_sql(const Dialect& d, const WriteSpec& spec, const std::vector<std::size_t>& key_columns,
-                             const std::string& batch_table) {
-  std::string cells;
-  for (std::size_t c : key_columns) cells += fmt::format("{}c{}", cells.empty() ? "" : ", ", c);
-  return fmt::format("SELECT count(*) FROM {} WHERE ({}) IN (SELECT {} FROM {}(?1))", d.quote_table(spec.table),
-                     d.quote_identifiers(spec.key), cells, batch_table);
+// An upsert that may update, its DO UPDATE … WHERE <differs> turned into WHERE
+// weir_conflict(<differs>): SQLite evaluates that condition once for each row whose key is
+// there (already, or from an earlier row of the statement), so the connection's counter
+// (SqliteConnection::conflict_counter) tells the rows it inserted from the others.
+WriteStatement counting_conflicts(WriteStatement st, const Dialect& d, const WriteSpec& spec) {
+  const std::string where = " WHERE " + d.differs(non_key_columns(spec), d.quote_table(spec.table), "excluded");
+  if (!st.sql.ends_with(where))
+    throw Error(ErrorKind::internal, "the SQLite upsert does not end with the condition that counts its conflicts");
+  st.sql.replace(st.sql.size() - where.size(), where.size(), " WHERE weir_conflict(" + where.substr(7) + ")");
+  return st;
+}
+
+WriteStatement upsert_counting(const Dialect& d, const WriteSpec& spec, bool counting, std::size_t rows = 1) {
+  WriteStatement st = write_statement(d, spec, rows);
+  return counting ? counting_conflicts(std::move(st), d, spec) : st;
 }
 
 // Resets a statement on every way out: one left in its failed state refuses the next batch's
@@ -50,9 +56,10 @@ struct ResetOnExit {
 
 SqliteBulkWriter::SqliteBulkWriter(SqliteConnection& connection, const WriteSpec& spec)
     : spec_(spec),
-      single_(write_statement(connection.dialect(), spec)),
-      single_stmt_(connection.prepare(single_.sql)),
-      updates_on_conflict_(spec.mode == WriteMode::upsert && !non_key_columns(spec).empty()) {
+      updates_on_conflict_(spec.mode == WriteMode::upsert && !non_key_columns(spec).empty()),
+      conflicts_(updates_on_conflict_ ? connection.conflict_counter() : nullptr),
+      single_(upsert_counting(connection.dialect(), spec, updates_on_conflict_)),
+      single_stmt_(connection.prepare(single_.sql)) {
   if (spec.mode == WriteMode::insert) {
     const std::string table = connection.batch_table(spec.columns.size());
     rows_stmt_.emplace(connection.prepare(insert_rows_sql(connection.dialect(), spec, table)));
@@ -60,15 +67,8 @@ SqliteBulkWriter::SqliteBulkWriter(SqliteConnection& connection, const WriteSpec
     chunk_rows_ = std::max<std::size_t>(1, std::min(kMaxChunkRows, kMaxParameters / spec.columns.size()));
   }
   if (chunk_rows_ > 1) {
-    chunk_ = write_statement(connection.dialect(), spec, chunk_rows_);
+    chunk_ = upsert_counting(connection.dialect(), spec, updates_on_conflict_, chunk_rows_);
     chunk_stmt_.emplace(connection.prepare(chunk_->sql));
-  }
-  if (updates_on_conflict_) {
-    for (const std::string& k : spec.key)
-      key_columns_.push_back(static_cast<std::size_t>(std::find(spec.columns.begin(), spec.columns.end(), k) -
-                                                      spec.columns.begin()));
-    const std::string table = connection.batch_table(spec.columns.size());
-    present_stmt_.emplace(connection.prepare(present_keys_sql(connection.dialect(), spec, key_columns_, table)));
   }
   if (std::optional<TableInfo> table = connection.describe_table(spec.table)) {
     scale_limits_ = scale_limits(table->columns, spec.columns);
@@ -113,40 +113,12 @@ WriteCounts SqliteBulkWriter::write(const Batch& batch) {
     counts_ += counts;
     return counts;
   }
-  const std::uint64_t present_before = present_stmt_ ? count_present(batch) : 0;
   std::size_t r = 0;
   if (chunk_stmt_)
     for (; r + chunk_rows_ <= batch.rows(); r += chunk_rows_) run(*chunk_stmt_, *chunk_, batch, r, chunk_rows_, counts);
   for (; r < batch.rows(); ++r) run(single_stmt_, single_, batch, r, 1, counts);
-  if (present_stmt_) split_upserted(batch, present_before, counts);
   counts_ += counts;
   return counts;
-}
-
-std::uint64_t SqliteBulkWriter::count_present(const Batch& batch) {
-  sqlite3_stmt* s = present_stmt_->live();
-  ResetOnExit reset{s};
-  const BatchRows rows{&batch, 0, batch.rows()};  // read by the step: it must outlive it
-  bind_rows(s, 1, rows);
-  const int rc = sqlite3_step(s);
-  if (rc != SQLITE_ROW)
-    throw_error(sqlite3_db_handle(s), rc, fmt::format("counting the batch's keys in `{}`", spec_.table.to_string()));
-  return static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
-}
-
-// changes() counted each row the upsert inserted or updated once, alike. The rows it inserted
-// are the keys the target holds now and did not before, plus the rows with a NULL in the key,
-// which no row conflicts with; the others it updated.
-void SqliteBulkWriter::split_upserted(const Batch& batch, std::uint64_t present_before, WriteCounts& counts) {
-  const std::uint64_t present_after = count_present(batch);
-  std::uint64_t inserted = present_after > present_before ? present_after - present_before : 0;
-  for (std::size_t r = 0; r < batch.rows(); ++r)
-    inserted += std::any_of(key_columns_.begin(), key_columns_.end(),
-                            [&](std::size_t c) { return batch.at(r, c).is_null(); });
-  inserted = std::min(inserted, counts.upserted);
-  counts.inserted += inserted;
-  counts.updated += counts.upserted - inserted;
-  counts.upserted = 0;
 }
 
 void SqliteBulkWriter::run(Statement& stmt, const WriteStatement& shape, const Batch& batch, std::size_t first,
@@ -164,6 +136,7 @@ void SqliteBulkWriter::run(Statement& stmt, const WriteStatement& shape, const B
 void SqliteBulkWriter::step(sqlite3_stmt* s, std::size_t first, std::size_t rows, WriteCounts& counts) {
   sqlite3* db = sqlite3_db_handle(s);
   ResetOnExit reset{s};
+  const std::uint64_t conflicts_before = conflicts_ ? *conflicts_ : 0;
   int rc = sqlite3_step(s);
   if (rc != SQLITE_DONE) {
     // `reset` runs as this unwinds: a rethrow here would double the cost of each rejected
@@ -174,13 +147,17 @@ void SqliteBulkWriter::step(sqlite3_stmt* s, std::size_t first, std::size_t rows
   const auto changes = static_cast<std::uint64_t>(sqlite3_changes(db));
   switch (spec_.mode) {
     case WriteMode::insert: counts.inserted += changes; break;
-    // changes() counts an upserted row once, inserted or updated alike (write() tells them
-    // apart); a conflict the clause's WHERE leaves alone (the row holds the values already) or
-    // with nothing to set (DO NOTHING) changes nothing.
-    case WriteMode::upsert:
-      (updates_on_conflict_ ? counts.upserted : counts.inserted) += changes;
+    // changes() counts an upserted row once, inserted or updated alike; a conflict the
+    // clause's WHERE leaves alone (the row holds the values already) or with nothing to set
+    // (DO NOTHING) changes nothing. The rows that met no conflict were inserted.
+    case WriteMode::upsert: {
+      const std::uint64_t conflicts = conflicts_ ? std::min<std::uint64_t>(*conflicts_ - conflicts_before, rows) : 0;
+      const std::uint64_t inserted = std::min<std::uint64_t>(rows - conflicts, changes);
+      counts.inserted += inserted;
+      counts.updated += changes - inserted;
       counts.unchanged += rows - changes;
       break;
+    }
     case WriteMode::insert_or_ignore:
       counts.inserted += changes;
       counts.unchanged += rows - changes;

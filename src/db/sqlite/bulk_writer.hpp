@@ -4,8 +4,8 @@
 // keeps SQLite's table cursor open across its rows, so sequential keys append instead of
 // seeking from the root for every row. Inside the caller's transaction this is SQLite's
 // fastest path. changes() counts an upsert's inserted and updated rows alike: an upsert that
-// may update counts the target's rows holding the batch's keys before and after it (one
-// indexed query each, reading the batch table) to tell them apart.
+// may update counts the rows whose key was there in its DO UPDATE condition
+// (weir_conflict(), connection.hpp) to tell them apart.
 #pragma once
 
 #include <optional>
@@ -30,26 +30,19 @@ class SqliteBulkWriter final : public BulkWriter {
            WriteCounts& counts);
   // Steps `s`, bound to rows `first`… of the batch, and counts its changes.
   void step(sqlite3_stmt* s, std::size_t first, std::size_t rows, WriteCounts& counts);
-  // The rows of the target holding a key of `batch`.
-  std::uint64_t count_present(const Batch& batch);
-  // Splits `counts.upserted` of `batch` into inserted and updated, from the keys present
-  // before it was written (`present_before`) and now.
-  void split_upserted(const Batch& batch, std::uint64_t present_before, WriteCounts& counts);
 
   // No pointer to the connection: the statements (connection.hpp) are all the writer uses,
   // and they stay safe to destroy after the connection is gone.
   WriteSpec spec_;
+  bool updates_on_conflict_;  // an upsert with columns besides the key
+  // Such an upsert's count of conflicts, the connection's (conflict_counter()); else null.
+  std::shared_ptr<std::uint64_t> conflicts_;
   WriteStatement single_;
   Statement single_stmt_;
   std::size_t chunk_rows_ = 1;  // rows per multi-row statement; 1: none
   std::optional<WriteStatement> chunk_;
   std::optional<Statement> chunk_stmt_;
   std::optional<Statement> rows_stmt_;  // inserts: the batch table's INSERT … SELECT
-  bool updates_on_conflict_;  // an upsert with columns besides the key
-  // Such an upsert's key columns (indexes into the spec's columns) and the statement counting
-  // the target's rows that hold a key of a batch (present_keys_sql).
-  std::vector<std::size_t> key_columns_;
-  std::optional<Statement> present_stmt_;
   // The declared scales of its decimal columns: SQLite would keep more (column_rounding.hpp).
   ScaleLimits scale_limits_;
   // Per column: a decimal one with NUMERIC affinity, which turns long decimals into REALs.
