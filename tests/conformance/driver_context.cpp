@@ -134,7 +134,6 @@ std::optional<DriverContext> postgres_context(std::string name, const char* url_
       .native_uuid = true,
       .native_json = true,  // jsonb
       .can_cancel = true,   // PQcancel
-      .upsert_tells_inserts = true,  // RETURNING (xmax = 0)
       .one_result_at_a_time = true,  // single-row mode and COPY TO STDOUT hold the connection
   };
   c.supported_types = {Type::boolean, Type::int64,       Type::float64,  Type::decimal, Type::text,
@@ -177,8 +176,7 @@ std::optional<DriverContext> mysql_context(std::string name, std::string_view bu
       .native_uuid = false,           // uuids are stored in CHAR(36) (MySQL has no uuid type)
       .native_json = true,            // JSON (MariaDB: CHECK (json_valid(…))) rejects non-JSON
       .can_cancel = true,             // KILL QUERY from a second connection
-      .upsert_tells_inserts = true,   // ON DUPLICATE KEY UPDATE: 1 per insert, 2 per update
-      .tells_unchanged_rows = true,   // … 0 per row left as it was; UPDATE's "Rows matched"
+      .tells_unchanged_rows = true,   // ON DUPLICATE KEY UPDATE: 0 per row left as it was; UPDATE's "Rows matched"
       .one_result_at_a_time = true,   // an unbuffered result holds the connection
       .non_finite_floats = false,     // DOUBLE has no NaN or infinity
       .zoned_timestamp_columns = false,  // instants are UTC DATETIME(6): TIMESTAMP ends in 2038

@@ -37,7 +37,6 @@ struct Capabilities {
   bool native_uuid = false;            // uuid columns reject text that is not a uuid
   bool native_json = false;            // json columns reject text that is not JSON
   bool can_cancel = false;             // Connection::cancel() interrupts a running statement
-  bool upsert_tells_inserts = false;   // an upsert's count says which rows it inserted (SQLite's does not)
   bool tells_unchanged_rows = false;   // rows set to the values they hold count as unchanged
   // A connection streams one result at a time: another statement cuts an open cursor off
   // (its next() throws). Without it, cursors on one connection stay open side by side.

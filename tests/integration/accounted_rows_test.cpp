@@ -2,10 +2,13 @@
 // rows of which 37, scattered, break the target's CHECK constraint give exactly 37 dead letters
 // holding the rows' values, 99,963 rows committed, a summary whose accounting line adds up and a
 // run journal row with the same figures; a rerun adds nothing. With `max_errors: 10` the run
-// stops at the batch holding the 11th bad row: none of that batch is committed, rows or letters.
+// stops at the batch holding the 11th bad row: none of that batch is committed, rows or letters;
+// likewise with `max_errors: 1%` at the batch that passes 1% of the rows read.
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "support/test_support.hpp"
 #include "weir/db/driver.hpp"
@@ -13,7 +16,9 @@
 namespace weir {
 namespace {
 
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 struct Target {
   const char* name;
@@ -38,11 +43,18 @@ class AccountedRows : public ::testing::TestWithParam<Target> {
     db_->execute(fmt::format("CREATE TABLE {} (id INTEGER NOT NULL PRIMARY KEY, v INTEGER NOT NULL, "
                              "CONSTRAINT {}_v CHECK (v >= 0))",
                              table_, table_));
+    fill_source(kRows, kBad);
+  }
+
+  // The source: rows 1…`rows` (id = x, v = x), the rows where `bad` holds with v = -x, which
+  // the target's CHECK rejects.
+  void fill_source(int rows, const std::string& bad) {
     auto source = test::open_sqlite(dir_.file("src.db"));
-    source->execute_script(fmt::format("CREATE TABLE src(id INTEGER PRIMARY KEY, v INTEGER NOT NULL);"
+    source->execute_script(fmt::format("DROP TABLE IF EXISTS src;"
+                                       "CREATE TABLE src(id INTEGER PRIMARY KEY, v INTEGER NOT NULL);"
                                        "WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < {}) "
                                        "INSERT INTO src SELECT x, CASE WHEN {} THEN -x ELSE x END FROM s;",
-                                       kRows, kBad));
+                                       rows, bad));
   }
 
   void TearDown() override {
@@ -55,6 +67,8 @@ class AccountedRows : public ::testing::TestWithParam<Target> {
   // Its own name: the checkpoint, the lock and the journal rows are keyed by it on a shared server.
   std::string file_name() const { return "p_" + suffix_ + ".yaml"; }
 
+  // One run of the pipeline with `pipeline_options` added to it. Its batches are of 5,000 rows
+  // exactly: a long `interval` never commits fewer on a loaded machine.
   test::CommandResult run(const std::string& pipeline_options) {
     test::write_file(dir_.file(file_name()), fmt::format(R"(connections:
   src: "sqlite:src.db"
@@ -64,7 +78,7 @@ pipelines:
     input:
       sql_poll: {{ connection: src, query: "SELECT id, v FROM src WHERE {{{{cursor}}}} ORDER BY id",
                    cursor: {{ columns: [id] }}, page_size: 1000 }}
-    output: {{ sql_write: {{ connection: dst, table: {}, batch: {{ rows: 5000 }} }} }}
+    output: {{ sql_write: {{ connection: dst, table: {}, batch: {{ rows: 5000, interval: 1h }} }} }}
     state: {{ connection: dst }}
     dead_letter: {{ connection: dst, table: {} }}
 {})",
@@ -118,6 +132,37 @@ TEST_P(AccountedRows, MaxErrorsStopsAtTheBatchOfTheEleventhWithNothingOfItCommit
   EXPECT_EQ(scalar("SELECT count(*) FROM " + table_), "24990");
   EXPECT_EQ(scalar("SELECT max(id) FROM " + table_), "25000");
   EXPECT_EQ(scalar("SELECT count(*) FROM " + letters_table()), "10");
+}
+
+// `max_errors: 1%` of the rows read: 10,000 rows, 200 of them (2%, one in 25 of the second
+// half) rejected. The first batch of 5,000 has no bad row and commits; the second holds all
+// 200, which pass 1% of the 10,000 rows read by then (all of them: it is the last batch), so
+// none of it is committed, rows or letters. A rerun reads the 5,000 rows left, of which the
+// 200 are 4%: within `max_errors: 4%` (the limit is passed only by more), the run completes
+// with them as letters.
+TEST_P(AccountedRows, MaxErrorsOfOnePercentStopsAtTheBatchThatPassesItWithNothingOfItCommitted) {
+  fill_source(10'000, "x > 5000 AND x % 25 = 0");
+  auto r = run("    max_errors: 1%\n");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  // The error line, whole but for how the connection is described (a server's port varies).
+  const std::size_t line = r.err.find("weir: pipeline p failed: ");
+  ASSERT_NE(line, std::string::npos) << r.err;
+  EXPECT_THAT(r.err.substr(line), StartsWith("weir: pipeline p failed: " + dir_.file(file_name()) +
+                                             ": pipelines.p.output.sql_write writing to `" + table_ +
+                                             "` on connection `dst` ("));
+  EXPECT_THAT(r.err.substr(line), EndsWith("): pipelines.p.max_errors: 200 records went to the dead letters, more than "
+                                           "the limit of 1% (10000 rows read); the batch was not committed\n"));
+  EXPECT_EQ(std::count(r.err.begin() + static_cast<std::ptrdiff_t>(line), r.err.end(), '\n'), 1) << "one line";
+  EXPECT_EQ(scalar("SELECT count(*) FROM " + table_), "5000");
+  EXPECT_EQ(scalar("SELECT max(id) FROM " + table_), "5000");
+  EXPECT_EQ(scalar("SELECT count(*) FROM " + letters_table()), "0");
+
+  auto within = run("    max_errors: 4%\n");
+  EXPECT_EQ(within.exit_code, 0) << within.out << within.err;
+  EXPECT_THAT(within.out,
+              HasSubstr("pipeline p: read 5000 = written 4800 + dead-lettered 200 + filtered 0 + skipped 0"));
+  EXPECT_EQ(scalar("SELECT count(*) FROM " + table_), "9800");
+  EXPECT_EQ(scalar("SELECT count(*) FROM " + letters_table()), "200");
 }
 
 const Target kTargets[] = {{"Sqlite", nullptr}, {"Postgres", "WEIR_TEST_PG_URL"}, {"Mariadb", "WEIR_TEST_MYSQL_URL"}};

@@ -1,6 +1,7 @@
-// `weir deadletters list|show|purge FILE --pipeline P` on a SQLite and a PostgreSQL dead-letter
-// table: each letter has an id, list prints one line per letter with its SQLSTATE / SQLite code,
-// show prints the record, purge deletes one letter by id or all of the pipeline's.
+// `weir deadletters list|show|purge FILE --pipeline P` on a SQLite, a PostgreSQL and a MariaDB
+// dead-letter table: each letter has an id, list prints one line per letter with its SQLSTATE,
+// SQLite code or MariaDB error number, show prints the record, purge deletes one letter by id
+// or all of the pipeline's.
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -104,8 +105,11 @@ TEST_P(DeadLettersCli, ListShowAndPurgeByIdOrAll) {
   EXPECT_THAT(unknown.err, HasSubstr("no pipeline named `q`"));
 }
 
-// SQLite's extended code for a CHECK violation (SQLITE_CONSTRAINT_CHECK), PostgreSQL's SQLSTATE.
-const Letters kLetters[] = {{"Sqlite", nullptr, "275"}, {"Postgres", "WEIR_TEST_PG_URL", "23514"}};
+// SQLite's extended code for a CHECK violation (SQLITE_CONSTRAINT_CHECK), PostgreSQL's SQLSTATE,
+// MariaDB's error number (ER_CONSTRAINT_FAILED).
+const Letters kLetters[] = {{"Sqlite", nullptr, "275"},
+                            {"Postgres", "WEIR_TEST_PG_URL", "23514"},
+                            {"Mariadb", "WEIR_TEST_MYSQL_URL", "4025"}};
 
 INSTANTIATE_TEST_SUITE_P(Tables, DeadLettersCli, ::testing::ValuesIn(kLetters),
                          [](const auto& info) { return std::string(info.param.name); });

@@ -14,17 +14,14 @@ namespace {
 struct Target {
   const char* name;
   const char* url_variable;  // nullptr: a SQLite file next to the pipeline
-  // The summary of an upsert that inserted 2 rows, updated 2 and left one holding the values
-  // as it was; the database decides how much it tells.
-  const char* upsert_summary;
 };
 
 void PrintTo(const Target& target, std::ostream* os) { *os << target.name; }
 
 const Target kTargets[] = {
-    {"Sqlite", nullptr, "wrote 5 rows (inserted or updated 4, unchanged 1) in"},  // changes() counts both alike
-    {"Postgres", "WEIR_TEST_PG_URL", "wrote 5 rows (inserted 2, updated 2, unchanged 1) in"},
-    {"Mariadb", "WEIR_TEST_MYSQL_URL", "wrote 5 rows (inserted 2, updated 2, unchanged 1) in"},
+    {"Sqlite", nullptr},
+    {"Postgres", "WEIR_TEST_PG_URL"},
+    {"Mariadb", "WEIR_TEST_MYSQL_URL"},
 };
 
 // Source rows in a SQLite file; the target table `items` (id, name) on the parameter's database.
@@ -120,12 +117,15 @@ TEST_P(RunSummary, DeleteCountsTheKeysNotFound) {
   EXPECT_EQ(count(), "4");
 }
 
-TEST_P(RunSummary, UpsertSplitsInsertsFromUpdatesWhereTheDatabaseTells) {
+// 2 rows inserted, 2 updated and one left as it was, holding the values already.
+TEST_P(RunSummary, UpsertSplitsInsertsFromUpdates) {
   seed_target(1, 3, "old");
   db_->execute("UPDATE " + table_ + " SET name = 'new1' WHERE id = 1");  // already what the source says
   seed_source(1, 5, "new");
   std::string out = run("upsert");
-  EXPECT_NE(out.find(std::string("pipeline p: read 5 rows, ") + GetParam().upsert_summary), std::string::npos) << out;
+  EXPECT_NE(out.find("pipeline p: read 5 rows, wrote 5 rows (inserted 2, updated 2, unchanged 1) in"),
+            std::string::npos)
+      << out;
   EXPECT_EQ(count(), "5");
 }
 

@@ -2,10 +2,15 @@
 // 100,000 records cost cold and warm (the lookup layer's own count of statements run, and on
 // the servers the server's own count), keys
 // with no row remembered for their own ttl, a preloaded table joined in memory, and rows
-// served stale while the server is stopped — then on_error once they are older than stale_for.
+// served stale while the server is stopped — then on_error once they are older than stale_for —
+// and, through `weir run`, said so in its progress lines.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <csignal>
+#include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "modules/filter/sql_call.hpp"
@@ -215,7 +220,77 @@ TEST_P(SqlCallCountedByServer, AThousandKeysCostAtMost200QueriesColdAndNoneWarm)
 }
 
 // Only the servers can be stopped.
-class SqlCallStale : public SqlCallResilience {};
+class SqlCallStale : public SqlCallResilience {
+ protected:
+  void SetUp() override {
+    SqlCallResilience::SetUp();
+    if (IsSkipped()) return;
+    control_ = std::string(GetParam().name) == "Postgres" ? test::postgres_control() : test::mariadb_control();
+    ASSERT_TRUE(control_);
+  }
+
+  void TearDown() override {
+    if (!running_) start_server();  // a test that stopped early
+    SqlCallResilience::TearDown();
+  }
+
+  void stop_server() {
+    (*control_)("stop");
+    running_ = false;
+  }
+  void start_server() {
+    (*control_)("start");
+    running_ = true;
+  }
+
+  // A project whose pipeline p reads `rec` (n, k) from src.db every second, looks each k up
+  // by sql_call (cached 100 ms, served stale for 10 minutes) and writes `enriched` in dst.db;
+  // returns its file.
+  std::string write_enriching_pipeline() {
+    std::string file = dir_.file("p.yaml");
+    test::write_file(file, fmt::format(R"(connections:
+  src: "sqlite:src.db"
+  crm: "${{{}}}"
+  dst: "sqlite:dst.db"
+pipelines:
+  p:
+    input:
+      sql_poll: {{ connection: src, query: "SELECT n, k FROM rec WHERE {{{{cursor}}}} ORDER BY n",
+                   cursor: {{ columns: [n] }}, schedule: "* * * * * *" }}
+    filters:
+      - sql_call:
+          connection: crm
+          queries: [{{ sql: "SELECT name FROM {} WHERE id = {{{{record.k}}}}", cache: {{ ttl: 100ms }},
+                      stale_for: 10m, on_error: dead_letter }}]
+          retry: {{ max_time: 300ms }}
+    output: {{ sql_write: {{ connection: dst, table: enriched, create_table: true,
+                             batch: {{ rows: 100, interval: 50ms }} }} }}
+)",
+                                       GetParam().url_variable, table_));
+    return file;
+  }
+
+  // The names written to `enriched` so far, in order ("c1 c2 NULL"); "" before the table exists.
+  std::string enriched() {
+    if (!std::filesystem::exists(dir_.file("dst.db"))) return std::string();
+    auto dst = test::open_sqlite(dir_.file("dst.db"));
+    if (test::scalar(*dst, "SELECT count(*) FROM sqlite_master WHERE name = 'enriched'") != "1") return std::string();
+    return test::scalar(*dst, "SELECT COALESCE(group_concat(COALESCE(name, 'NULL'), ' '), '') FROM "
+                              "(SELECT name FROM enriched ORDER BY n)");
+  }
+
+  // Whether `text` has a line holding `middle` and ending with `end`.
+  static bool has_line(const std::string& text, const std::string& middle, const std::string& end) {
+    for (std::size_t at = text.find(middle); at != std::string::npos; at = text.find(middle, at + 1)) {
+      const std::size_t line_end = std::min(text.find('\n', at), text.size());
+      if (line_end - at >= middle.size() + end.size() && text.compare(line_end - end.size(), end.size(), end) == 0)
+        return true;
+    }
+    return false;
+  }
+
+  std::optional<test::ServerControl> control_;
+};
 
 INSTANTIATE_TEST_SUITE_P(Servers, SqlCallStale, ::testing::ValuesIn(std::begin(kBackends), std::begin(kBackends) + 2),
                          [](const auto& info) { return std::string(info.param.name); });
@@ -224,8 +299,6 @@ INSTANTIATE_TEST_SUITE_P(Servers, SqlCallStale, ::testing::ValuesIn(std::begin(k
 // answered with what was read, a key never read gets on_error, and the progress note says
 // so; past stale_for every key gets on_error; once the server is back, rows are read afresh.
 TEST_P(SqlCallStale, StaleRowsAreServedWithinStaleFor) {
-  auto control = std::string(GetParam().name) == "Postgres" ? test::postgres_control() : test::mariadb_control();
-  ASSERT_TRUE(control);
   const std::string options = "    on_error: dead_letter\n    stale_for: 10s\nretry: { max_time: 300ms }\n";
   auto cached = filter("    cache: { ttl: 100ms }\n" + options);
   auto preloaded = filter("    preload: { refresh: 100ms }\n" + options);
@@ -235,15 +308,7 @@ TEST_P(SqlCallStale, StaleRowsAreServedWithinStaleFor) {
   }
   EXPECT_EQ(name_of(*cached, 2), "c2");
   const auto read_at = std::chrono::steady_clock::now();
-  (*control)("stop");
-  running_ = false;
-  struct Restart {
-    test::ServerControl control;
-    bool& running;
-    ~Restart() {
-      if (!running) control("start");
-    }
-  } restart{*control, running_};
+  stop_server();
   std::this_thread::sleep_for(200ms);  // past the ttl and the refresh
 
   for (auto* f : {cached.get(), preloaded.get()}) {
@@ -262,8 +327,7 @@ TEST_P(SqlCallStale, StaleRowsAreServedWithinStaleFor) {
   EXPECT_EQ(dead_.letters.size(), 3u);
   EXPECT_EQ(dead_.letters.back().stage, "pipelines.p.filters[0].sql_call.queries[0]");
 
-  (*control)("start");
-  running_ = true;
+  start_server();
   // The pool tries to connect again once its circuit breaker's pause (5 s) is over.
   for (auto* f : {cached.get(), preloaded.get()}) {
     std::string name;
@@ -273,6 +337,45 @@ TEST_P(SqlCallStale, StaleRowsAreServedWithinStaleFor) {
     EXPECT_EQ(name, "c1");
     EXPECT_EQ(f->progress_note(), "");
   }
+}
+
+// A `weir run` enriching records while the lookup database is stopped: keys read before are
+// answered from the cache within stale_for (key 950 as having no row), and the progress lines
+// say so for as long as the filter serves stale rows.
+TEST_P(SqlCallStale, ARunSaysInItsProgressLinesThatItServesStaleRows) {
+  auto source = test::open_sqlite(dir_.file("src.db"));
+  source->execute_script("CREATE TABLE rec(n INTEGER PRIMARY KEY, k INTEGER NOT NULL);"
+                         "INSERT INTO rec VALUES (1, 1), (2, 2), (3, 950)");
+  test::Background weir({"run", "--progress", "200ms", write_enriching_pipeline()}, dir_.path().string());
+  auto wait_for = [&](const std::string& names) {
+    for (auto until = std::chrono::steady_clock::now() + 20s;
+         std::chrono::steady_clock::now() < until && weir.running(); std::this_thread::sleep_for(50ms))
+      if (enriched() == names) return true;
+    return false;
+  };
+  ASSERT_TRUE(wait_for("c1 c2 NULL")) << weir.err();
+
+  stop_server();
+  source->execute_script("INSERT INTO rec VALUES (4, 1), (5, 2), (6, 950)");
+  ASSERT_TRUE(wait_for("c1 c2 NULL c1 c2 NULL")) << "served stale: " << weir.err();
+  // The progress line printed while the filter serves stale rows (its rate and lag vary).
+  const std::string progress = " info pipeline p: read 6, wrote 6, rejected 0, ";
+  const std::string note = " s; pipelines.p.filters[0].sql_call.queries[0].sql: serving stale rows (3 so far), "
+                           "the lookup database cannot be reached";
+  for (auto until = std::chrono::steady_clock::now() + 5s;
+       !has_line(weir.err(), progress, note) && std::chrono::steady_clock::now() < until;)
+    std::this_thread::sleep_for(100ms);
+  weir.signal(SIGTERM);
+  EXPECT_EQ(weir.wait(), 0) << weir.err();
+  start_server();
+  EXPECT_TRUE(has_line(weir.err(), progress, note))
+      << "a progress line `..." << progress << "N rows/s, lag N" << note << "` in:\n" << weir.err();
+  EXPECT_NE(weir.err().find(" warning pipelines.p.filters[0].sql_call.queries[0].sql: the lookup database cannot be "
+                            "reached; serving rows read up to 600 s ago (stale_for), asking for up to 1 s per batch, "
+                            "until it answers: "),
+            std::string::npos)
+      << weir.err();
+  EXPECT_NE(weir.out().find("pipeline p: read 6 rows, wrote 6 rows in"), std::string::npos) << weir.out();
 }
 
 }  // namespace

@@ -66,7 +66,7 @@ struct WriteSpec {
 //   upsert  inserted (a new key), updated (a key already there holding other values, or an
 //           earlier row of the same batch), unchanged (the row already held these values, or
 //           there is nothing but the key to set: left as it was, no trigger fired), upserted
-//           (inserted or updated: the database does not tell which — SQLite)
+//           (inserted or updated, by a writer that cannot tell which: none of weir's drivers)
 //   insert_or_ignore  inserted, unchanged (a row with the key was already there: left alone)
 //   update  updated, unchanged (MySQL/MariaDB say when a row already held these values),
 //           not_found (no row has the key)

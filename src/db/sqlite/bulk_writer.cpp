@@ -28,13 +28,38 @@ std::string insert_rows_sql(const Dialect& d, const WriteSpec& spec, const std::
   return fmt::format("INSERT OR FAIL INTO {} ({}) SELECT {} FROM {}(?1)", d.quote_table(spec.table),
                      d.quote_identifiers(spec.columns), cells, batch_table);
 }
+
+// An upsert that may update, its DO UPDATE … WHERE <differs> turned into WHERE
+// weir_conflict(<differs>): SQLite evaluates that condition once for each row whose key is
+// there (already, or from an earlier row of the statement), so the connection's counter
+// (SqliteConnection::conflict_counter) tells the rows it inserted from the others.
+WriteStatement counting_conflicts(WriteStatement st, const Dialect& d, const WriteSpec& spec) {
+  const std::string where = " WHERE " + d.differs(non_key_columns(spec), d.quote_table(spec.table), "excluded");
+  if (!st.sql.ends_with(where))
+    throw Error(ErrorKind::internal, "the SQLite upsert does not end with the condition that counts its conflicts");
+  st.sql.replace(st.sql.size() - where.size(), where.size(), " WHERE weir_conflict(" + where.substr(7) + ")");
+  return st;
+}
+
+WriteStatement upsert_counting(const Dialect& d, const WriteSpec& spec, bool counting, std::size_t rows = 1) {
+  WriteStatement st = write_statement(d, spec, rows);
+  return counting ? counting_conflicts(std::move(st), d, spec) : st;
+}
+
+// Resets a statement on every way out: one left in its failed state refuses the next batch's
+// bindings (SQLITE_MISUSE), and the writer must stay usable after a failed write().
+struct ResetOnExit {
+  sqlite3_stmt* s;
+  ~ResetOnExit() { sqlite3_reset(s); }
+};
 }  // namespace
 
 SqliteBulkWriter::SqliteBulkWriter(SqliteConnection& connection, const WriteSpec& spec)
     : spec_(spec),
-      single_(write_statement(connection.dialect(), spec)),
-      single_stmt_(connection.prepare(single_.sql)),
-      updates_on_conflict_(spec.mode == WriteMode::upsert && !non_key_columns(spec).empty()) {
+      updates_on_conflict_(spec.mode == WriteMode::upsert && !non_key_columns(spec).empty()),
+      conflicts_(updates_on_conflict_ ? connection.conflict_counter() : nullptr),
+      single_(upsert_counting(connection.dialect(), spec, updates_on_conflict_)),
+      single_stmt_(connection.prepare(single_.sql)) {
   if (spec.mode == WriteMode::insert) {
     const std::string table = connection.batch_table(spec.columns.size());
     rows_stmt_.emplace(connection.prepare(insert_rows_sql(connection.dialect(), spec, table)));
@@ -42,7 +67,7 @@ SqliteBulkWriter::SqliteBulkWriter(SqliteConnection& connection, const WriteSpec
     chunk_rows_ = std::max<std::size_t>(1, std::min(kMaxChunkRows, kMaxParameters / spec.columns.size()));
   }
   if (chunk_rows_ > 1) {
-    chunk_ = write_statement(connection.dialect(), spec, chunk_rows_);
+    chunk_ = upsert_counting(connection.dialect(), spec, updates_on_conflict_, chunk_rows_);
     chunk_stmt_.emplace(connection.prepare(chunk_->sql));
   }
   if (std::optional<TableInfo> table = connection.describe_table(spec.table)) {
@@ -110,12 +135,8 @@ void SqliteBulkWriter::run(Statement& stmt, const WriteStatement& shape, const B
 
 void SqliteBulkWriter::step(sqlite3_stmt* s, std::size_t first, std::size_t rows, WriteCounts& counts) {
   sqlite3* db = sqlite3_db_handle(s);
-  // Reset on every way out: a statement left in its failed state refuses the next batch's
-  // bindings (SQLITE_MISUSE), and the writer must stay usable after a failed write().
-  struct ResetOnExit {
-    sqlite3_stmt* s;
-    ~ResetOnExit() { sqlite3_reset(s); }
-  } reset{s};
+  ResetOnExit reset{s};
+  const std::uint64_t conflicts_before = conflicts_ ? *conflicts_ : 0;
   int rc = sqlite3_step(s);
   if (rc != SQLITE_DONE) {
     // `reset` runs as this unwinds: a rethrow here would double the cost of each rejected
@@ -128,11 +149,15 @@ void SqliteBulkWriter::step(sqlite3_stmt* s, std::size_t first, std::size_t rows
     case WriteMode::insert: counts.inserted += changes; break;
     // changes() counts an upserted row once, inserted or updated alike; a conflict the
     // clause's WHERE leaves alone (the row holds the values already) or with nothing to set
-    // (DO NOTHING) changes nothing.
-    case WriteMode::upsert:
-      (updates_on_conflict_ ? counts.upserted : counts.inserted) += changes;
+    // (DO NOTHING) changes nothing. The rows that met no conflict were inserted.
+    case WriteMode::upsert: {
+      const std::uint64_t conflicts = conflicts_ ? std::min<std::uint64_t>(*conflicts_ - conflicts_before, rows) : 0;
+      const std::uint64_t inserted = std::min<std::uint64_t>(rows - conflicts, changes);
+      counts.inserted += inserted;
+      counts.updated += changes - inserted;
       counts.unchanged += rows - changes;
       break;
+    }
     case WriteMode::insert_or_ignore:
       counts.inserted += changes;
       counts.unchanged += rows - changes;

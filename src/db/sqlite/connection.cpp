@@ -169,6 +169,24 @@ std::unique_ptr<BulkWriter> SqliteConnection::bulk_writer(const WriteSpec& spec)
   return std::make_unique<SqliteBulkWriter>(*this, spec);
 }
 
+namespace {
+void count_conflict(sqlite3_context* context, int, sqlite3_value** argv) {
+  ++*static_cast<std::uint64_t*>(sqlite3_user_data(context));
+  sqlite3_result_value(context, argv[0]);
+}
+}  // namespace
+
+std::shared_ptr<std::uint64_t> SqliteConnection::conflict_counter() {
+  if (conflicts_) return conflicts_;
+  auto counter = std::make_shared<std::uint64_t>(0);
+  // Not deterministic: evaluated on every call. Direct only: no trigger or view may call it.
+  int rc = sqlite3_create_function_v2(db_.get(), "weir_conflict", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, counter.get(),
+                                      &count_conflict, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) throw_error(db_.get(), rc, "registering weir_conflict()");
+  conflicts_ = std::move(counter);
+  return conflicts_;
+}
+
 const std::string& SqliteConnection::batch_table(std::size_t width) {
   auto [it, added] = batch_tables_.try_emplace(width);
   if (added) {

@@ -87,6 +87,11 @@ class SqliteConnection final : public Connection {
   std::string journal_mode();
   // The batch table of `width` columns (batch_table.hpp), registered on first use.
   const std::string& batch_table(std::size_t width);
+  // The count of calls of the SQL function weir_conflict(x) on this connection, which returns
+  // x: an upsert's DO UPDATE … WHERE weir_conflict(…) counts the rows whose key was there
+  // (SQLite evaluates that condition once per conflict). Registered on first use; shared, so
+  // that a writer may keep it past the connection.
+  std::shared_ptr<std::uint64_t> conflict_counter();
   // The value of an integer pragma ("synchronous").
   std::int64_t pragma_int(std::string_view pragma);
   sqlite3* handle() const noexcept { return db_.get(); }
@@ -100,6 +105,7 @@ class SqliteConnection final : public Connection {
   SqliteDialect dialect_;
   std::shared_ptr<StatementCache> cache_ = std::make_shared<StatementCache>();
   std::map<std::size_t, std::string> batch_tables_;  // registered: width → name
+  std::shared_ptr<std::uint64_t> conflicts_;          // conflict_counter(), once registered
   // Runs this connection's WAL checkpoints once it has lent a bulk writer.
   std::unique_ptr<WalCheckpointer> checkpointer_;
   // Durability deferred (defer_durability): the next begin() sets synchronous=NORMAL, with

@@ -319,7 +319,7 @@ TEST(DescribeOutcome, ShowsTheSplitOnlyWhenSomeRowsWereNotInserts) {
   s.written = {.inserted = 3};
   s.rows_written = 3;
   EXPECT_EQ(describe_outcome(s), "wrote 3 rows");
-  s.written = {.upserted = 3};  // SQLite's upserts: inserted or updated, it does not say
+  s.written = {.upserted = 3};  // upserts that did not say whether they inserted or updated
   EXPECT_EQ(describe_outcome(s), "wrote 3 rows");
   s.written = {.inserted = 2, .updated = 1, .unchanged = 1, .not_found = 4};
   s.rows_written = 4;

@@ -108,7 +108,7 @@ TEST_F(SqlApplyTest, AnUpdateOfAMissingRowIsInsertedOnlyByUpsertAndOnlyWhole) {
 
   stats = run(", on_conflict: upsert", {b});
   ASSERT_EQ(stats.error, "");
-  EXPECT_EQ(stats.written, (db::WriteCounts{.upserted = 1, .not_found = 1}));
+  EXPECT_EQ(stats.written, (db::WriteCounts{.inserted = 1, .not_found = 1}));
   EXPECT_EQ(query("SELECT group_concat(id || ':' || note || ':' || doc, ' ') FROM docs"), "1:whole:doc");
 
   // The same for an update that changes the key: not found under its old key (7), it is put in
@@ -118,7 +118,7 @@ TEST_F(SqlApplyTest, AnUpdateOfAMissingRowIsInsertedOnlyByUpsertAndOnlyWhole) {
   moved.set_before(0)[0] = Value(7);
   moved.end_transaction();
   EXPECT_EQ(run(", on_conflict: update", {moved}).written, (db::WriteCounts{.not_found = 1}));
-  EXPECT_EQ(run(", on_conflict: upsert", {moved}).written, (db::WriteCounts{.upserted = 1}));
+  EXPECT_EQ(run(", on_conflict: upsert", {moved}).written, (db::WriteCounts{.inserted = 1}));
   EXPECT_EQ(query("SELECT group_concat(id || ':' || note, ' ') FROM docs"), "1:whole 8:moved");
 }
 
