@@ -4,8 +4,14 @@
 #   transactions of TXN_ROWS (default 1,000); weir (`run --once`, postgres_cdc → sql_apply into
 #   an empty table with the same primary key, the state in the target: the defaults a user
 #   gets) vs the psql binary COPY pipe of the same rows into an empty table of the same shape.
-#   Each weir run reads its own copy of one slot made before the rows (so every run applies the
-#   same WAL) into a truncated target, from no saved position. Alternating runs, medians of RUNS
+#   Both write into a second database of the same server (weir_bench_target), whose WAL records
+#   the slot's walsender skips without decoding them; and each round inserts the rows afresh,
+#   after a new slot, and runs weir first: `run --once` reads the WAL up to where it stood when
+#   the run began, so with the targets in the captured database, or rows written between the
+#   workload and weir's start (the COPY pipe's, the earlier runs'), weir's slot decoded 2 to 6
+#   times the rows pg_recvlogical decodes up to --endpos (its own writes among them).
+#   Each weir run reads its own copy of the round's slot (made before the rows) into a truncated
+#   target, from no saved position. Alternating runs, medians of RUNS
 #   (default 3); prints both rates and the ratio (goal >= 0.5), and weir's CPU seconds and peak
 #   RSS. Beside them, pg_recvlogical draining the same slot copy to /dev/null (the options weir
 #   streams with: protocol 2, streaming on, binary): the server's logical decoding, which bounds
@@ -28,20 +34,23 @@ rate=${RATE:-5000}
 duration=${SECONDS_STEADY:-20}
 parts=${PARTS:-throughput latency}
 url=$WEIR_TEST_PG_URL
+target_url=${url%/*}/weir_bench_target
 work=$(mktemp -d)
 q() { psql -X -q -tA -v ON_ERROR_STOP=1 "$url" "$@" 2>/dev/null; }
+qt() { psql -X -q -tA -v ON_ERROR_STOP=1 "$target_url" "$@" 2>/dev/null; }
 cleanup() {
   [ -n "${steady_pid:-}" ] && kill "$steady_pid" 2>/dev/null || true
   q -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'bench_apply%'" >/dev/null || true
+  q -c "DROP DATABASE IF EXISTS weir_bench_target WITH (FORCE)" >/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 case " $parts " in *" throughput "*) ;; *) rows=1 ;; esac  # the latency part needs only src's shape
 make_pg_source "$url" "$rows"
-q -c "DROP TABLE IF EXISTS apply_src, apply_dst, copy_dst, lat_src, lat_dst, lat_tick, lat_seen" \
-  -c "CREATE TABLE apply_src (LIKE src INCLUDING ALL)" -c "CREATE TABLE apply_dst (LIKE src INCLUDING ALL)" \
-  -c "CREATE TABLE copy_dst (LIKE src INCLUDING ALL)" \
+q -c "DROP DATABASE IF EXISTS weir_bench_target" -c "CREATE DATABASE weir_bench_target"
+q -c "DROP TABLE IF EXISTS apply_src, lat_src, lat_dst, lat_tick, lat_seen" \
+  -c "CREATE TABLE apply_src (LIKE src INCLUDING ALL)" \
   -c "CREATE TABLE lat_src (id bigint PRIMARY KEY, v text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())" \
   -c "CREATE TABLE lat_dst (id bigint PRIMARY KEY, v text NOT NULL, at timestamptz NOT NULL,
                             applied_at timestamptz NOT NULL DEFAULT clock_timestamp())" \
@@ -51,12 +60,17 @@ q -c "DROP TABLE IF EXISTS apply_src, apply_dst, copy_dst, lat_src, lat_dst, lat
   -c "CREATE PUBLICATION bench_apply FOR TABLE apply_src" -c "CREATE PUBLICATION bench_apply_lat FOR TABLE lat_src" \
   -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'bench_apply%'" >/dev/null
 
+# The target tables of the throughput part: the source's shape, in the other database.
+columns=$(q -c "SELECT string_agg(format('%I %s', attname, format_type(atttypid, atttypmod)) || ' NOT NULL', ', ' ORDER BY attnum)
+                FROM pg_attribute WHERE attrelid = 'src'::regclass AND attnum > 0 AND NOT attisdropped")
+qt -c "CREATE TABLE apply_dst ($columns, PRIMARY KEY (id))" -c "CREATE TABLE copy_dst ($columns, PRIMARY KEY (id))"
+
 # The project a user writes: a slot, a publication, sql_apply with its defaults, the state in the target.
-project() {  # FILE SLOT PUBLICATION SOURCE TARGET
+project() {  # FILE SLOT PUBLICATION SOURCE TARGET TARGET_URL
   cat > "$1" <<YAML
 connections:
   src: { url: "$url" }
-  dst: { url: "$url" }
+  dst: { url: "$6" }
 pipelines:
   mirror:
     input: { postgres_cdc: { connection: src, slot: $2, publication: $3, tables: [public.$4] } }
@@ -64,19 +78,23 @@ pipelines:
     state: { connection: dst }
 YAML
 }
-project "$work/apply.yaml" bench_apply_run bench_apply apply_src apply_dst
-project "$work/latency.yaml" bench_apply_lat bench_apply_lat lat_src lat_dst
+project "$work/apply.yaml" bench_apply_run bench_apply apply_src apply_dst "$target_url"
+project "$work/latency.yaml" bench_apply_lat bench_apply_lat lat_src lat_dst "$url"
 
 # ---- throughput ----------------------------------------------------------------------------------
 throughput() {
-q -c "SELECT pg_create_logical_replication_slot('bench_apply_base', 'pgoutput')" >/dev/null
+# A new base slot, then the rows in transactions of $txn_rows; $end: the WAL's end after them.
+workload() {
+q -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'bench_apply_%' AND slot_name <> 'bench_apply_lat'" \
+  -c "TRUNCATE apply_src" -c "SELECT pg_create_logical_replication_slot('bench_apply_base', 'pgoutput')" >/dev/null
 q -c "DO \$\$ BEGIN
   FOR i IN 0 .. ($rows - 1) / $txn_rows LOOP
     INSERT INTO apply_src SELECT * FROM src WHERE id > i * $txn_rows AND id <= (i + 1) * $txn_rows; COMMIT;
   END LOOP; END \$\$"
 [ "$(q -c "SELECT count(*) FROM apply_src")" = "$rows" ] || { echo "the workload inserted the wrong count" >&2; exit 1; }
-
 end=$(q -c "SELECT pg_current_wal_lsn()")
+}
+
 copy_slot() {
   q -c "SELECT pg_drop_replication_slot('bench_apply_run') FROM pg_replication_slots WHERE slot_name = 'bench_apply_run'" \
     -c "SELECT pg_copy_logical_replication_slot('bench_apply_base', 'bench_apply_run')" >/dev/null
@@ -84,15 +102,15 @@ copy_slot() {
 
 weir_run() {
   copy_slot
-  q -c "TRUNCATE apply_dst" >/dev/null
+  qt -c "TRUNCATE apply_dst" >/dev/null
   (cd "$work" && measure "$work/weir" "$weir" run --once --reset --progress 0s apply.yaml)
-  [ "$(q -c "SELECT count(*) FROM apply_dst")" = "$rows" ] || { echo "weir applied the wrong count" >&2; exit 1; }
+  [ "$(qt -c "SELECT count(*) FROM apply_dst")" = "$rows" ] || { echo "weir applied the wrong count" >&2; exit 1; }
 }
 
 copy_run() {
-  q -c "TRUNCATE copy_dst" >/dev/null
+  qt -c "TRUNCATE copy_dst" >/dev/null
   seconds bash -c "psql -X -q -v ON_ERROR_STOP=1 '$url' -c '\\copy (SELECT * FROM apply_src) to stdout (format binary)' |
-                   psql -X -q -v ON_ERROR_STOP=1 '$url' -c '\\copy copy_dst from stdin (format binary)'"
+                   psql -X -q -v ON_ERROR_STOP=1 '$target_url' -c '\\copy copy_dst from stdin (format binary)'"
 }
 
 recv_run() {
@@ -104,9 +122,10 @@ recv_run() {
 : >"$work/weir"
 w=() c=() d=()
 for ((i = 0; i < runs; i++)); do
-  c+=("$(copy_run)")
+  workload
   w+=("$(weir_run)")
   d+=("$(recv_run)")
+  c+=("$(copy_run)")
 done
 report "pg_cdc_apply $((rows / txn_rows)) transactions of $txn_rows" "$rows" "$(median "${w[@]}")" "$(median "${c[@]}")" \
   "psql binary COPY pipe" 0.5 \
