@@ -169,7 +169,13 @@ void Value::append_json(std::string& out) const {
   switch (type()) {
     case Type::null: out += "null"; return;
     case Type::boolean: out += as_bool() ? "true" : "false"; return;
-    case Type::int64: fmt::format_to(std::back_inserter(out), "{}", as_int()); return;
+    case Type::int64: {
+      char digits[24];
+      out.append(digits, std::to_chars(digits, digits + sizeof digits, as_int()).ptr);
+      return;
+    }
+    case Type::text: append_json_string(out, as_text()); return;  // no copy of the text first
+    case Type::decimal: append_json_string(out, get<Decimal>().text); return;
     case Type::float64: {
       double d = as_double();
       if (std::isfinite(d)) out += format_double(d);

@@ -55,8 +55,16 @@ void append_iso(std::string& out, std::int64_t micros) {
   std::int64_t days = micros / kPerDay - (micros % kPerDay < 0 ? 1 : 0);
   std::int64_t rest = micros - days * kPerDay;
   append_date(out, Date{static_cast<std::int32_t>(days)});
-  fmt::format_to(std::back_inserter(out), "T{:02}:{:02}:{:02}.{:06}", rest / 3'600'000'000, rest / 60'000'000 % 60,
-                 rest / 1'000'000 % 60, rest % 1'000'000);
+  // Digit by digit: a line per change of a timestamp column spends no time in a format string.
+  char time[] = "T00:00:00.000000";
+  auto put = [&](std::size_t at, std::int64_t value, int digits) {
+    for (int d = digits - 1; d >= 0; --d, value /= 10) time[at + static_cast<std::size_t>(d)] = static_cast<char>('0' + value % 10);
+  };
+  put(1, rest / 3'600'000'000, 2);
+  put(4, rest / 60'000'000 % 60, 2);
+  put(7, rest / 1'000'000 % 60, 2);
+  put(10, rest % 1'000'000, 6);
+  out.append(time, sizeof time - 1);
 }
 
 void append_value(std::string& out, const Value& value) {
