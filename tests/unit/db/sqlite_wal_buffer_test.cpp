@@ -134,7 +134,7 @@ TEST_F(SqliteWalBuffer, AnotherConnectionSeesEveryCommitAtOnce) {
 // commits, the commit's header last), with synchronous=NORMAL: no sync writes the buffer out.
 // A buffer that kept that rewritten header lost the whole committed transaction ("0 0").
 TEST_F(SqliteWalBuffer, AWriterKilledJustAfterACommitKeepsIt) {
-  killed_writer([this](Connection& c) {
+  killed_writer([](Connection& c) {
     {
       Transaction tx(c);
       insert_rows(c, 2000);  // 800 KB through a 64 KiB page cache
@@ -150,7 +150,7 @@ TEST_F(SqliteWalBuffer, AWriterKilledJustAfterACommitKeepsIt) {
 // Killed inside a transaction whose frames sit in the buffer: the next connection recovers
 // every committed row and nothing else.
 TEST_F(SqliteWalBuffer, AWriterKilledMidTransactionLosesOnlyThatTransaction) {
-  killed_writer([this](Connection& c) {
+  killed_writer([](Connection& c) {
     for (int i = 0; i < 5; ++i) {
       Transaction tx(c);
       insert_rows(c, 500);
