@@ -203,13 +203,18 @@ CronSchedule::Clock::time_point CronSchedule::next_after(Clock::time_point t) co
   const int last_year = tm.tm_year + 9;
   while (tm.tm_year <= last_year) {
     auto u = [](int v) { return static_cast<std::size_t>(v); };
+    // Midnight of a later day may lie across a change of daylight-saving time: mktime works out
+    // its offset (the old one would move it an hour, past a run at midnight). Within a
+    // day the offset is kept, so the clock steps through a repeated hour in order.
     if (!months_[u(tm.tm_mon + 1)]) {
       tm.tm_mon += 1;
       tm.tm_mday = 1;
       tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+      tm.tm_isdst = -1;
     } else if (!day_matches(tm.tm_mday, tm.tm_wday)) {
       tm.tm_mday += 1;
       tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+      tm.tm_isdst = -1;
     } else if (!hours_[u(tm.tm_hour)]) {
       tm.tm_hour += 1;
       tm.tm_min = tm.tm_sec = 0;

@@ -190,6 +190,17 @@ TEST_F(CronTest, FallBackRepeatsTheHourOnce) {
   EXPECT_EQ(local(t), "2024-11-03 02:00:00 EST");
 }
 
+// Found by fuzzing: the day after which the clocks went forward began at 01:00 (its midnight
+// read with the old offset), so a run at midnight that Monday was skipped for the next one.
+TEST_F(CronTest, MidnightAfterAChangeOfDaylightSavingTimeIsNotSkipped) {
+  use_zone("CET-1CEST,M3.5.0,M10.5.0/3");  // 2026-03-29 02:00 CET → 03:00 CEST; 2026-10-25 03:00 → 02:00
+  EXPECT_EQ(next("0 0 * * MON", "2026-03-28 12:00:00"), "2026-03-30 00:00:00 CEST");
+  EXPECT_EQ(next("* * * * MON", "2026-03-28 12:00:00"), "2026-03-30 00:00:00 CEST");
+  EXPECT_EQ(next("0 0 1 4 *", "2026-03-28 12:00:00"), "2026-04-01 00:00:00 CEST");
+  EXPECT_EQ(next("0 0 * * MON", "2026-10-24 12:00:00"), "2026-10-26 00:00:00 CET");
+  EXPECT_EQ(next("0 0 1 11 *", "2026-10-24 12:00:00"), "2026-11-01 00:00:00 CET");
+}
+
 TEST_F(CronTest, NextAfterOnlyMovesForward) {
   use_zone("EST5EDT,M3.2.0,M11.1.0");
   for (const char* expr : {"*/7 * * * *", "13 */3 * * *", "0 0 * * 1,3,5", "*/20 * * * * *", "0 30 1,2 * * *"}) {
