@@ -146,7 +146,7 @@ void RangedRead::read_blocks(db::Connection& sql, std::size_t range, const std::
   try {
     result = sql.query(block_range_sql(sql.dialect(), options_.plan, options_.where, blocks_[range]));
     for (;;) {
-      Batch rows = spare_batch();
+      Batch rows;
       if (!result->next(rows, kPieceRows)) return;
       if (!ready_.push(Piece{range, std::move(rows), {}})) return;
       if (stop.stop_requested() || stop_.stop_requested()) return;
@@ -170,7 +170,7 @@ bool RangedRead::read_page(db::Connection& sql, std::size_t range, std::vector<V
   }
   std::size_t rows_in_page = 0;
   for (;;) {
-    Batch rows = spare_batch();
+    Batch rows;
     bool cut_short = false;
     try {
       if (!result->next(rows, std::min(kPieceRows, options_.page_rows))) break;
@@ -219,24 +219,9 @@ bool RangedRead::read(Batch& out) {
       return false;
     }
     if (!options_.by_blocks) ranges_.reached[piece->range] = std::move(piece->last_key);
-    std::swap(out, piece->rows);
-    keep_spare(std::move(piece->rows));
+    out = std::move(piece->rows);
     return true;
   }
-}
-
-Batch RangedRead::spare_batch() {
-  std::lock_guard lock(spare_mutex_);
-  if (spare_.empty()) return Batch();
-  Batch batch = std::move(spare_.back());
-  spare_.pop_back();
-  return batch;
-}
-
-void RangedRead::keep_spare(Batch batch) {
-  std::lock_guard lock(spare_mutex_);
-  // One each reader fills next, one more: beyond that a batch would only hold memory.
-  if (spare_.size() <= options_.jobs) spare_.push_back(std::move(batch));
 }
 
 std::string RangedRead::checkpoint() const {

@@ -88,10 +88,6 @@ class RangedRead final : public pipeline::Input {
   // row reported and kept with its value NULL.
   void unreadable(Error& e, const Batch& rows) const;
   std::string reading_from() const;
-  // Batches read() handed back (the runner's, swapped for a piece's rows): a reader fills one
-  // again rather than a new batch, so its cells' strings are reused, not allocated per row.
-  Batch spare_batch();
-  void keep_spare(Batch batch);
 
   RangedReadOptions options_;
   std::string table_;  // "table `public.orders`"
@@ -106,8 +102,6 @@ class RangedRead final : public pipeline::Input {
   std::exception_ptr failure_;
   std::stop_token stop_;
   State state_ = State::reading;
-  std::mutex spare_mutex_;
-  std::vector<Batch> spare_;
   std::vector<std::unique_ptr<db::Connection>> connections_;
   std::vector<std::jthread> workers_;
 };
