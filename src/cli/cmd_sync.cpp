@@ -80,6 +80,7 @@ sync::Request request_of(const Globals& globals, const SyncOptions& o) {
   r.reset = o.reset;
   r.with_indexes = o.with_indexes;
   r.jobs = o.jobs > 0 ? o.jobs : 1;
+  r.writers = o.jobs > 0 ? o.jobs : 0;
   if (r.truncate && r.mode == sync::Mode::incremental)
     throw Error(ErrorKind::config, "--truncate applies to --mode full (an incremental run reads only new rows)");
   auto every = config::parse_duration(o.progress);
@@ -119,7 +120,8 @@ int run_sync_many(const Globals& globals, const SyncOptions& o) {
   many.each = request_of(globals, one);
   many.pattern = o.tables;
   many.at_once = o.jobs > 0 ? o.jobs : 2;
-  many.each.jobs = 1;  // the tables are read at once, each by one reader
+  many.each.jobs = 1;  // the tables are copied at once, each by one reader and one writer
+  many.each.writers = 1;
   std::stop_source stop;
   StopSignals signals(stop);
   many.each.stop = stop.get_token();
@@ -178,8 +180,10 @@ void add_sync_command(CLI::App& app, const Globals& globals, Action& action) {
                   "Copy every table matching [SCHEMA.]PATTERN (globs: * ?) of the connection SOURCE, in "
                   "foreign-key order");
   cmd->add_option("--jobs", o->jobs,
-                  "How many readers read the key ranges of the table at once (a full sync of a table with a "
-                  "primary key; on PostgreSQL without one, its ctid ranges; default 1); with --tables: how many tables are copied at once (default 2)")
+                  "How many readers read the key ranges of the table at once, and how many writers fill the "
+                  "target table at once (a full sync of a table with a primary key; default 1 reader, and 2 "
+                  "writers into PostgreSQL, else 1; into SQLite always 1 writer; on PostgreSQL without a key, "
+                  "readers of its ctid ranges); with --tables: how many tables are copied at once (default 2)")
       ->check(CLI::Range(1, 64));
   cmd->add_flag("--with-indexes", o->with_indexes,
                 "Build the source's secondary indexes and unique constraints on the target after the load");

@@ -55,7 +55,7 @@ TableDescription describe_table(db::Connection& connection, const db::Driver& dr
   out.details = driver.catalog().details(connection, info);
   out.primary_key = info.primary_key;
   out.row_estimate = info.row_estimate;
-  if (!out.row_estimate)  // MySQL's describe_table leaves it to the listing (TABLE_ROWS)
+  if (!out.row_estimate)  // SQLite's describe_table leaves it to the listing (sqlite_stat1, after ANALYZE)
     for (const db::TableSummary& t : driver.catalog().tables(connection, {out.details.ref.schema, out.details.ref.name}))
       if (t.ref == out.details.ref) out.row_estimate = t.row_estimate;
   for (std::size_t i = 0; i < info.columns.size(); ++i) {

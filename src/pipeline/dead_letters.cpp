@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 
+#include "db/common/sql_writer.hpp"
 #include "pipeline/change_letters.hpp"
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/sink.hpp"
@@ -103,7 +104,7 @@ void DeadLetterTable::confirm() {
 void DeadLetterTable::ensure_table(db::Connection& connection) const {
   const db::Dialect& d = connection.dialect();
   auto q = [&](std::string_view name) { return d.quote_identifier(name); };
-  connection.execute(fmt::format(
+  db::create_if_missing(connection, fmt::format(
       "CREATE TABLE IF NOT EXISTS {} ({} VARCHAR(255) NOT NULL, {} VARCHAR(255) NOT NULL, {} VARCHAR(40) NOT NULL, "
       "{} TEXT NOT NULL, {} TEXT NOT NULL, {} VARCHAR(40) NOT NULL, {} VARCHAR(80), {} VARCHAR(20), {} TEXT, {} TEXT, "
       "{} TEXT)",

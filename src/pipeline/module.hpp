@@ -85,6 +85,10 @@ class Input {
   // Replaces `out` with the next rows; false when the input is done for this run (or the
   // pipeline is stopping). A scheduled input blocks here until its next run is due.
   virtual bool read(Batch& out) = 0;
+  // The run reads no more from it: it ended, failed, was stopped or never began (locked out);
+  // called once, after the last read() returned. An input that shares its source with other
+  // runs (a sync's writers, sync/range_feed.hpp) tells them here when it leaves before the end.
+  virtual void close() noexcept {}
   // Where the input stands after the last read(). A scheduled input ends each run with one
   // empty batch in state run_ended before it waits for its next run, so the output can close
   // the run (mode: replace commits there); a run-once input ends in run_ended with read()

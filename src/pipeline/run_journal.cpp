@@ -7,6 +7,7 @@
 #include <array>
 #include <climits>
 
+#include "db/common/sql_writer.hpp"
 #include "weir/temporal.hpp"
 
 namespace weir::pipeline {
@@ -47,7 +48,7 @@ std::string bounded_run_id(std::string id) {
 void RunJournal::ensure_table(db::Connection& c) {
   const db::Dialect& d = c.dialect();
   auto q = [&](std::string_view name) { return d.quote_identifier(name); };
-  c.execute(fmt::format("CREATE TABLE IF NOT EXISTS {} ({} VARCHAR(120) NOT NULL PRIMARY KEY, {} VARCHAR(255) NOT "
+  db::create_if_missing(c, fmt::format("CREATE TABLE IF NOT EXISTS {} ({} VARCHAR(120) NOT NULL PRIMARY KEY, {} VARCHAR(255) NOT "
                         "NULL, {} VARCHAR(255) NOT NULL, {} BIGINT NOT NULL, {} VARCHAR(40) NOT NULL, {} VARCHAR(40), "
                         "{} VARCHAR(20) NOT NULL, {} BIGINT, {} BIGINT, {} BIGINT, {} BIGINT, {} BIGINT, {} TEXT)",
                         q(kTable), q("run_id"), q("pipeline"), q("host"), q("pid"), q("started_at"), q("ended_at"),

@@ -105,6 +105,11 @@ class PipelineRun {
 
   PipelineStats run() {
     auto started = Clock::now();
+    // However the run ends, locked out or failed before it read a row included.
+    struct Closing {
+      Input& input;
+      ~Closing() { input.close(); }
+    } closing{*p_.input};
     RunJournal journal(*p_.state, p_.owner);
     auto lock = RunLock::try_take(*p_.state, p_.owner);
     if (!lock) return locked_out(journal);

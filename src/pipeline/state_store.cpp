@@ -107,7 +107,7 @@ std::string changed_parts(std::string_view stored, std::string_view current) {
 void StateStore::ensure_table(db::Connection& connection) {
   const db::Dialect& d = connection.dialect();
   // VARCHAR for the key: MySQL cannot index TEXT without a prefix length.
-  connection.execute(fmt::format("CREATE TABLE IF NOT EXISTS {} ({} VARCHAR(255) NOT NULL PRIMARY KEY, "
+  db::create_if_missing(connection, fmt::format("CREATE TABLE IF NOT EXISTS {} ({} VARCHAR(255) NOT NULL PRIMARY KEY, "
                                  "{} TEXT NOT NULL, {} VARCHAR(40) NOT NULL, {} TEXT)",
                                  d.quote_identifier(kTable), d.quote_identifier("pipeline"),
                                  d.quote_identifier("position"), d.quote_identifier("updated_at"),

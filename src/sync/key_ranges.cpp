@@ -81,27 +81,32 @@ KeyRanges plan_key_ranges(db::Connection& source, const TablePlan& plan, const s
 }
 
 // [ranges, key columns, then per range its end and its reached key, each `key columns` values
-// (NULLs for none: a key column is never NULL)].
-std::string encode_key_ranges(const KeyRanges& ranges, std::size_t key_columns) {
+// (NULLs for none: a key column is never NULL)], then the number of lanes when more than one.
+std::string encode_key_ranges(const KeyRanges& ranges, std::size_t key_columns, Lane lane) {
   std::vector<Value> flat{Value(static_cast<std::int64_t>(ranges.size())), Value(static_cast<std::int64_t>(key_columns))};
-  auto put = [&](const std::vector<Value>& key) {
-    for (std::size_t c = 0; c < key_columns; ++c) flat.push_back(key.empty() ? Value() : key[c]);
+  auto put = [&](const std::vector<Value>* key) {
+    for (std::size_t c = 0; c < key_columns; ++c) flat.push_back(!key || key->empty() ? Value() : (*key)[c]);
   };
   for (std::size_t i = 0; i < ranges.size(); ++i) {
-    put(ranges.ends[i]);
-    put(ranges.reached[i]);
+    put(&ranges.ends[i]);
+    // Another lane's position is not read: that lane's thread moves it.
+    put(lane.owns(i) ? &ranges.reached[i] : nullptr);
   }
+  if (lane.lanes > 1) flat.emplace_back(static_cast<std::int64_t>(lane.lanes));
   return pipeline::encode_position(flat);
 }
 
-KeyRanges decode_key_ranges(std::string_view text, std::size_t key_columns) {
+KeyRanges decode_key_ranges(std::string_view text, std::size_t key_columns, std::size_t* lanes) {
   std::vector<Value> flat = pipeline::decode_position(text);
   auto count = [&](std::size_t i) { return flat.size() > i && flat[i].get_if<std::int64_t>() ? flat[i].as_int() : -1; };
   const std::int64_t n = count(0);
-  if (n < 1 || count(1) != static_cast<std::int64_t>(key_columns) ||
-      flat.size() != 2 + 2 * static_cast<std::size_t>(n) * key_columns)
+  const std::size_t plain = n < 1 ? 0 : 2 + 2 * static_cast<std::size_t>(n) * key_columns;
+  const std::int64_t lane_count = flat.size() == plain + 1 ? count(plain) : 1;
+  if (n < 1 || count(1) != static_cast<std::int64_t>(key_columns) || lane_count < 1 ||
+      (flat.size() != plain && flat.size() != plain + 1))
     throw Error(ErrorKind::config, "the stored checkpoint is not one of key ranges over this table's primary key; "
                                    "start again with --reset");
+  if (lanes) *lanes = static_cast<std::size_t>(lane_count);
   KeyRanges ranges;
   std::size_t at = 2;
   auto take = [&] {
@@ -116,6 +121,30 @@ KeyRanges decode_key_ranges(std::string_view text, std::size_t key_columns) {
     ranges.reached.push_back(take());
   }
   return ranges;
+}
+
+KeyRanges merge_lane_checkpoints(const std::vector<std::optional<std::string>>& lanes, std::size_t key_columns) {
+  auto disagree = [] {
+    return Error(ErrorKind::config, "the stored checkpoints of this sync's writers do not agree on its key ranges; "
+                                    "start again with --reset");
+  };
+  std::optional<KeyRanges> merged;
+  for (std::size_t lane = 0; lane < lanes.size(); ++lane) {
+    if (!lanes[lane]) continue;
+    std::size_t stored_lanes = 1;
+    KeyRanges own = decode_key_ranges(*lanes[lane], key_columns, &stored_lanes);
+    if (stored_lanes != lanes.size()) throw disagree();
+    if (!merged) {
+      merged = own;
+      merged->reached.assign(own.size(), {});
+    }
+    if (own.ends != merged->ends) throw disagree();
+    const Lane of{lane, lanes.size()};
+    for (std::size_t i = 0; i < own.size(); ++i)
+      if (of.owns(i)) merged->reached[i] = std::move(own.reached[i]);
+  }
+  if (!merged) throw Error(ErrorKind::internal, "merge_lane_checkpoints: no lane stored a checkpoint");
+  return *merged;
 }
 
 }  // namespace weir::sync

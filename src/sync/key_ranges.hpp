@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,9 +42,24 @@ inline constexpr std::int64_t kRowsPerRange = 50000;
 // table's row count.
 KeyRanges plan_key_ranges(db::Connection& source, const TablePlan& plan, const std::string& where, std::size_t most);
 
+// Which writer a checkpoint is of, when several fill the table (range_feed.hpp): range i is
+// lane i % lanes's, and a lane's checkpoint holds every range's end but only its own ranges'
+// positions — those its commits made true.
+struct Lane {
+  std::size_t lane = 0;
+  std::size_t lanes = 1;
+  bool owns(std::size_t range) const noexcept { return range % lanes == lane; }
+};
+
 // The ranges and positions as a checkpoint (checkpoint.hpp's typed values), and back; decoding
-// throws Error{config} when `text` was not made for a key of `key_columns` columns.
-std::string encode_key_ranges(const KeyRanges& ranges, std::size_t key_columns);
-KeyRanges decode_key_ranges(std::string_view text, std::size_t key_columns);
+// throws Error{config} when `text` was not made for a key of `key_columns` columns. A checkpoint
+// of one writer is that of weir before lanes.
+std::string encode_key_ranges(const KeyRanges& ranges, std::size_t key_columns, Lane lane = {});
+KeyRanges decode_key_ranges(std::string_view text, std::size_t key_columns, std::size_t* lanes = nullptr);
+
+// The ranges of a sync from its lanes' checkpoints (index: lane; nullopt: a lane that stored
+// none, whose ranges start from their beginning): each range's position from its own lane's.
+// Throws Error{config} when they disagree on the ranges or on the number of lanes.
+KeyRanges merge_lane_checkpoints(const std::vector<std::optional<std::string>>& lanes, std::size_t key_columns);
 
 }  // namespace weir::sync

@@ -11,6 +11,7 @@
 #include "sync/bad_values.hpp"
 #include "sync/block_ranges.hpp"
 #include "sync/indexes.hpp"
+#include "sync/key_ranges.hpp"
 #include "sync/retrying_read.hpp"
 #include "sync/sync_pipeline.hpp"
 #include "sync/table_plan.hpp"
@@ -144,6 +145,104 @@ void refuse_read_only(const db::ConnectionConfig& target) {
                 fmt::format("{} is read-only (read_only: true): weir sync writes nothing to it", target.describe()));
 }
 
+namespace {
+
+// The writers of a full sync read in key ranges: as many as --jobs says, or by default two into
+// PostgreSQL — its one backend taking a COPY is what a copy there waits on (docs/sync.md) — and
+// one elsewhere: SQLite takes one writer at a time.
+std::size_t writers_for(const Request& r, const TablePlan& plan) {
+  if (plan.by_blocks || r.target.url.scheme == "sqlite") return 1;
+  if (r.writers > 0) return static_cast<std::size_t>(r.writers);
+  return r.target.url.scheme == "postgres" ? 2 : 1;
+}
+
+std::shared_ptr<RangeFeed> make_feed(const Request& r, const TablePlan& plan, std::shared_ptr<BadValues> bad,
+                                     std::size_t lanes, bool target_was_empty) {
+  return std::make_shared<RangeFeed>(RangeFeedOptions{.source = r.source, .plan = plan, .where = r.where,
+                                                      .jobs = static_cast<std::size_t>(std::max(r.jobs, 1)),
+                                                      .lanes = lanes, .page_rows = kPageRows, .bad = std::move(bad),
+                                                      .by_blocks = plan.by_blocks,
+                                                      .target_was_empty = target_was_empty});
+}
+
+// The owners of every writer's checkpoint (the first's is the sync's).
+std::vector<pipeline::StateOwner> lane_owners(const pipeline::Project& project) {
+  std::vector<pipeline::StateOwner> owners;
+  for (const pipeline::Pipeline& p : project.pipelines) owners.push_back(p.owner);
+  return owners;
+}
+
+// The key ranges a sync reads, with its writers' checkpoints committed before the first row:
+// planned now, each writer's checkpoint saved (the first's last: it says a sync began), or as
+// the writers' checkpoints of a sync that stopped left them.
+void set_up_key_ranges(const Request& r, const TablePlan& plan, pipeline::Project& project, RangeFeed& feed,
+                       bool resumed) {
+  pipeline::StateStore& state = *project.pipelines.front().state;
+  const std::vector<pipeline::StateOwner> owners = lane_owners(project);
+  const std::size_t key_columns = plan.key.size();
+  if (resumed) {
+    std::vector<std::optional<std::string>> stored;
+    for (const pipeline::StateOwner& owner : owners) stored.push_back(state.load(owner, r.stop));
+    feed.set_ranges(merge_lane_checkpoints(stored, key_columns));
+    return;
+  }
+  KeyRanges ranges = retrying_read(fmt::format("table `{}`", plan.source.ref.to_string()), r.source, [&] {
+    auto source = db::connect(r.source);
+    return plan_key_ranges(*source, plan, r.where, most_key_ranges(feed.options().jobs, owners.size()));
+  });
+  if (owners.size() > 1)
+    for (std::size_t lane = owners.size(); lane-- > 0;)
+      state.save(owners[lane], encode_key_ranges(ranges, key_columns, {lane, owners.size()}), r.stop);
+  feed.set_ranges(std::move(ranges));
+}
+
+// The writers' runs as one: rows summed, the first error (a writer stopped by another's
+// failure ends interrupted, not failed).
+pipeline::PipelineStats combined(const std::vector<pipeline::PipelineStats>& lanes) {
+  pipeline::PipelineStats all = lanes.front();
+  for (std::size_t i = 1; i < lanes.size(); ++i) {
+    const pipeline::PipelineStats& s = lanes[i];
+    all.rows_read += s.rows_read;
+    all.rows_written += s.rows_written;
+    all.dead_letters += s.dead_letters;
+    all.rows_skipped += s.rows_skipped;
+    all.values_nulled += s.values_nulled;
+    all.interrupted = all.interrupted || s.interrupted;
+    if (all.error.empty() && !s.error.empty()) {
+      all.error = s.error;
+      all.config_error = s.config_error;
+    }
+  }
+  if (!all.error.empty()) all.interrupted = false;
+  return all;
+}
+
+// The progress of every writer as one line: the runner reports them in turn, the last one last.
+std::function<void(const pipeline::PipelineStats&, double)> progress_of_lanes(Request& r, Progress base,
+                                                                              std::size_t lanes) {
+  struct Lane {
+    std::string name;
+    std::uint64_t read = 0, written = 0;
+    double rate = 0;
+  };
+  auto seen = std::make_shared<std::vector<Lane>>();
+  return [&r, base, lanes, seen](const pipeline::PipelineStats& s, double rate) {
+    auto it = std::find_if(seen->begin(), seen->end(), [&](const Lane& l) { return l.name == s.name; });
+    if (it == seen->end()) it = seen->insert(seen->end(), Lane{s.name});
+    *it = Lane{s.name, s.rows_read, s.rows_written, rate};
+    if (seen->size() < lanes || it != seen->end() - 1) return;
+    Progress now = base;
+    for (const Lane& lane : *seen) {
+      now.rows_read += lane.read;
+      now.rows_written += lane.written;
+      now.rows_per_second += lane.rate;
+    }
+    r.on_progress(now);
+  };
+}
+
+}  // namespace
+
 Report run(const Request& original) {
   refuse_read_only(original.target);
   auto started = Clock::now();
@@ -169,25 +268,37 @@ Report run(const Request& original) {
   auto bad = std::make_shared<BadValues>(r.on_bad_value, fmt::format("table `{}`", plan.source.ref.to_string()));
   Request lenient = r;
   lenient.source = reading_bad_values(r.source, r.on_bad_value);
-  pipeline::Project project = sync_project(r, plan, ranged, bad, target_was_empty);
-  r = lenient;
-  pipeline::Pipeline& p = project.pipelines.front();
-  if (r.reset) p.state->reset(p.owner);
+  std::size_t lanes = ranged ? writers_for(r, plan) : 1;
+  std::shared_ptr<RangeFeed> feed = ranged ? make_feed(r, plan, bad, lanes, target_was_empty) : nullptr;
+  pipeline::Project project = sync_project(r, plan, feed, bad);
+  std::shared_ptr<pipeline::StateStore> state = project.pipelines.front().state;
+  if (r.reset)
+    for (const pipeline::StateOwner& owner : lane_owners(project)) state->reset(owner);
   std::optional<std::string> stored;
-  if (ranged) stored = p.state->load(p.owner, r.stop);
+  if (ranged) stored = state->load(project.pipelines.front().owner, r.stop);
   report.resumed = resumable && stored.has_value();
-  if (plan.by_blocks && stored) restart_unkeyed(r, plan, *stored, report);
+  if (report.resumed) {
+    // A sync resumes with the writers it began with.
+    std::size_t began_with = 1;
+    decode_key_ranges(*stored, plan.key.size(), &began_with);
+    if (began_with != lanes) {
+      lanes = began_with;
+      feed = make_feed(r, plan, bad, lanes, target_was_empty);
+      project = sync_project(r, plan, feed, bad);
+      state = project.pipelines.front().state;
+    }
+  }
+  if (plan.by_blocks && stored) {
+    restart_unkeyed(r, plan, *stored, report);
+    feed->set_target_was_empty(decode_block_checkpoint(*stored).value_or(false));
+  }
+  if (resumable) set_up_key_ranges(lenient, plan, project, *feed, report.resumed);
+  r = lenient;
 
   pipeline::RunnerOptions options{{.once = true, .stop = r.stop}, r.progress_every};
   if (r.on_progress && r.progress_every.count() > 0)
-    options.on_progress = [&r, base = progress_base(r, plan, report)](const pipeline::PipelineStats& s, double rate) {
-      Progress now = base;
-      now.rows_read = s.rows_read;
-      now.rows_written = s.rows_written;
-      now.rows_per_second = rate;
-      r.on_progress(now);
-    };
-  pipeline::PipelineStats stats = pipeline::run_all(project, options).front();
+    options.on_progress = progress_of_lanes(r, progress_base(r, plan, report), lanes);
+  pipeline::PipelineStats stats = combined(pipeline::run_all(project, options));
   report.rows_read = stats.rows_read;
   report.rows_written = stats.rows_written;
   // Rows refused by the target are skipped only when asked: otherwise they failed the sync.
@@ -198,7 +309,8 @@ Report run(const Request& original) {
   report.config_error = stats.config_error;
   const bool finished = stats.error.empty() && !stats.interrupted;
   // A full sync that reached the end starts from the first row next time.
-  if (finished && ranged) p.state->reset(p.owner);
+  if (finished && ranged)
+    for (const pipeline::StateOwner& owner : lane_owners(project)) state->reset(owner);
   if (!finished && report.created && report.rows_written == 0) drop_created(r, plan);
   if (finished && r.with_indexes) {
     try {

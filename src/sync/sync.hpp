@@ -2,8 +2,8 @@
 // the embedded store `local`), whole or incrementally, resumable after a crash.
 //
 // A sync is a pipeline made without a file: a full sync of a table with a primary key reads
-// it in key ranges, --jobs readers at once over one snapshot where the database can share one
-// (ranged_read.hpp), and one of a PostgreSQL table without a key in block (ctid) ranges the
+// it in key ranges, --jobs readers at once over one snapshot where the database can share one,
+// handing them to several writers (range_feed.hpp), and one of a PostgreSQL table without a key in block (ctid) ranges the
 // same way; otherwise sql_poll reads the source in pages ordered by the --cursor columns
 // (incremental) or in one pass (no key elsewhere, --truncate). sql_write writes them through
 // the commit engine with the target's bulk path, and the pipelines' state store — its table
@@ -65,6 +65,10 @@ struct Request {
   // A full sync of a table with a primary key: how many readers read its key ranges at once;
   // of a PostgreSQL table without one, its block (ctid) ranges.
   int jobs = 1;
+  // A full sync of a table with a primary key: how many writers fill the target table at once,
+  // each with its own connection and checkpoint (range_feed.hpp); 0: two into PostgreSQL, one
+  // elsewhere. Always one into SQLite, and for block ranges.
+  int writers = 0;
   std::chrono::milliseconds progress_every{0};
   // Given, called every progress_every (from another thread); else a log line is printed.
   std::function<void(const Progress&)> on_progress;

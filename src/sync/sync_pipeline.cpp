@@ -66,55 +66,57 @@ pipeline::ErrorLimit error_limit(const Request& r) {
 // table, row key and column.
 std::string source_path(const TablePlan& plan) { return fmt::format("table `{}`", plan.source.ref.to_string()); }
 
+}  // namespace
+
 // A sync read in key ranges keeps its checkpoint under a name of its own: a checkpoint of
 // sql_poll's is no position of ranges.
-std::string pipeline_name(const Request& r, const TablePlan& plan, bool ranged) {
+std::string sync_pipeline_name(const Request& r, const TablePlan& plan, bool ranged) {
   return fmt::format("sync {} {}.{} to {}.{}{}", r.mode == Mode::full ? "full" : "incremental",
                      r.source.name.empty() ? r.source.identity() : r.source.name, plan.source.ref.to_string(),
                      r.target.name.empty() ? r.target.identity() : r.target.name, plan.target.to_string(),
                      !ranged ? "" : plan.by_blocks ? " by block ranges" : " by key ranges");
 }
 
-std::unique_ptr<pipeline::Input> ranged_input(const Request& r, const TablePlan& plan, std::shared_ptr<BadValues> bad,
-                                              bool target_was_empty) {
-  return std::make_unique<RangedRead>(RangedReadOptions{.source = r.source, .plan = plan, .where = r.where,
-                                                        .jobs = static_cast<std::size_t>(std::max(r.jobs, 1)),
-                                                        .page_rows = kPageRows, .bad = std::move(bad),
-                                                        .by_blocks = plan.by_blocks,
-                                                        .target_was_empty = target_was_empty});
+// The first writer's name is the sync's: a checkpoint of weir before lanes is its.
+std::string lane_name(const std::string& sync_name, std::size_t lane) {
+  return lane == 0 ? sync_name : fmt::format("{}, writer {}", sync_name, lane + 1);
 }
 
-}  // namespace
-
-pipeline::Project sync_project(const Request& r, const TablePlan& plan, bool ranged, std::shared_ptr<BadValues> bad,
-                               bool target_was_empty) {
+pipeline::Project sync_project(const Request& r, const TablePlan& plan, const std::shared_ptr<RangeFeed>& feed,
+                               std::shared_ptr<BadValues> bad) {
   pipeline::Project project;
   project.document.file = "weir sync";
   project.connections.emplace("source", r.source);
   project.connections.emplace("target", r.target);
-  pipeline::Pipeline p;
-  p.name = pipeline_name(r, plan, ranged);
-  pipeline::ModuleContext context(project.connections, p.name, {}, project.pools);
-  if (ranged) {
-    p.input = ranged_input(r, plan, bad, target_was_empty);
-  } else {
-    const auto& poll = module_named(pipeline::input_modules(), "sql_poll");
-    p.input = poll.make(config::Section(poll_options(r, plan), poll.spec(), source_path(plan)), context);
-  }
-  if (plan.target_exists)
-    if (auto fit = target_fit_filter(plan, plan.target_columns, bad)) p.filters.push_back(std::move(fit));
-  const auto& write = module_named(pipeline::output_modules(), "sql_write");
-  p.output = write.make(config::Section(write_options(r, plan), write.spec(), "sync.target"), context);
+  const std::string name = sync_pipeline_name(r, plan, feed != nullptr);
   RetryPolicy retry = modules::default_retry_policy();
   // Kept in the target: the position commits with the rows (exactly once, see sync.hpp).
-  p.state = std::make_shared<pipeline::StateStore>(r.target, project.pools->claim(r.target), retry);
-  p.dead_letters = std::make_unique<pipeline::DeadLetterTable>(
-      r.target, db::TableRef{"", std::string(pipeline::DeadLetterTable::kDefaultTable)}, p.name,
-      project.pools->claim(r.target), retry);
-  p.max_errors = error_limit(r);
-  p.owner = pipeline::StateOwner::of(project.document.file, p.name, p.input->identity(), p.output->identity());
-  project.state_stores.emplace_back(r.target.url, p.state);
-  project.pipelines.push_back(std::move(p));
+  auto state = std::make_shared<pipeline::StateStore>(r.target, project.pools->claim(r.target), retry);
+  project.state_stores.emplace_back(r.target.url, state);
+  const std::size_t lanes = feed ? feed->options().lanes : 1;
+  for (std::size_t lane = 0; lane < lanes; ++lane) {
+    pipeline::Pipeline p;
+    p.name = lane_name(name, lane);
+    pipeline::ModuleContext context(project.connections, p.name, {}, project.pools);
+    if (feed) {
+      p.input = std::make_unique<RangedRead>(feed, lane);
+    } else {
+      const auto& poll = module_named(pipeline::input_modules(), "sql_poll");
+      p.input = poll.make(config::Section(poll_options(r, plan), poll.spec(), source_path(plan)), context);
+    }
+    if (plan.target_exists)
+      if (auto fit = target_fit_filter(plan, plan.target_columns, bad)) p.filters.push_back(std::move(fit));
+    const auto& write = module_named(pipeline::output_modules(), "sql_write");
+    p.output = write.make(config::Section(write_options(r, plan), write.spec(), "sync.target"), context);
+    p.state = state;
+    // One pipeline to the user: every writer's letters are filed under the sync's name.
+    p.dead_letters = std::make_unique<pipeline::DeadLetterTable>(
+        r.target, db::TableRef{"", std::string(pipeline::DeadLetterTable::kDefaultTable)}, name,
+        project.pools->claim(r.target), retry);
+    p.max_errors = error_limit(r);
+    p.owner = pipeline::StateOwner::of(project.document.file, p.name, p.input->identity(), p.output->identity());
+    project.pipelines.push_back(std::move(p));
+  }
   return project;
 }
 

@@ -7,6 +7,7 @@
 
 #include "pipeline/project.hpp"
 #include "sync/bad_values.hpp"
+#include "sync/range_feed.hpp"
 #include "sync/sync.hpp"
 #include "sync/table_plan.hpp"
 
@@ -15,11 +16,16 @@ namespace weir::sync {
 // Rows per page read and per batch committed.
 inline constexpr int kPageRows = 20000;
 
-// A project holding the one pipeline of the sync; its connections are the request's. `ranged`:
-// its input reads the table's key ranges, or its block ranges (plan.by_blocks;
-// ranged_read.hpp), else sql_poll reads it. `bad` decides and counts the values that cannot be
-// carried (bad_values.hpp). `target_was_empty`: what block ranges' checkpoint keeps.
-pipeline::Project sync_project(const Request& request, const TablePlan& plan, bool ranged,
-                               std::shared_ptr<BadValues> bad, bool target_was_empty = false);
+// The name of a sync's pipeline (and of its first writer's): its checkpoint's key.
+std::string sync_pipeline_name(const Request& request, const TablePlan& plan, bool ranged);
+// The name of writer `lane` of a sync named `sync_name`.
+std::string lane_name(const std::string& sync_name, std::size_t lane);
+
+// A project holding the sync's pipelines, one per writer; its connections are the request's.
+// With a `feed`, each pipeline's input reads a lane of the table's key ranges, or its block
+// ranges (plan.by_blocks; range_feed.hpp), else one pipeline's sql_poll reads it. `bad` decides
+// and counts the values that cannot be carried (bad_values.hpp).
+pipeline::Project sync_project(const Request& request, const TablePlan& plan, const std::shared_ptr<RangeFeed>& feed,
+                               std::shared_ptr<BadValues> bad);
 
 }  // namespace weir::sync

@@ -91,6 +91,18 @@ TEST_P(ConformanceCatalog, TableWithoutPrimaryKey) {
   EXPECT_TRUE(info->primary_key.empty());
 }
 
+// What a sync sizes its key ranges by (sync/key_ranges.cpp), instead of counting every row.
+TEST_P(ConformanceCatalog, DescribeGivesThePlannersRowEstimate) {
+  std::string t = create_table("estimated", q("id") + " INTEGER PRIMARY KEY");
+  for (int id = 1; id <= 3; ++id) conn().execute(fmt::format("INSERT INTO {} VALUES ({})", q(t), id));
+  const std::string& analyze = ctx().caps.analyze_for_row_estimate;
+  if (!analyze.empty()) conn().execute_script(fmt::format(fmt::runtime(analyze), q(t)));
+  auto info = conn().describe_table(db::TableRef{"", t});
+  ASSERT_TRUE(info);
+  if (analyze.empty()) EXPECT_FALSE(info->row_estimate) << ctx().name << " keeps no estimate describe_table gives";
+  else EXPECT_EQ(info->row_estimate, std::optional<std::int64_t>(3)) << analyze;
+}
+
 TEST_P(ConformanceCatalog, MissingTableIsNullopt) {
   EXPECT_FALSE(conn().describe_table(db::TableRef{"", ctx().unique_table_name("missing")}).has_value());
 }

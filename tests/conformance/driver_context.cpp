@@ -49,6 +49,7 @@ DriverContext sqlite_base(std::string name) {
       .native_json = false,
       .can_cancel = true,  // sqlite3_interrupt
       .one_result_at_a_time = false,  // each cursor is its own prepared statement
+      .analyze_for_row_estimate = "",  // sqlite_stat1 feeds the listing, not describe_table
   };
   c.supported_types = {Type::boolean, Type::int64,     Type::float64,     Type::decimal, Type::text,
                        Type::bytes,   Type::date,      Type::time,        Type::timestamp,
@@ -135,6 +136,7 @@ std::optional<DriverContext> postgres_context(std::string name, const char* url_
       .native_json = true,  // jsonb
       .can_cancel = true,   // PQcancel
       .one_result_at_a_time = true,  // single-row mode and COPY TO STDOUT hold the connection
+      .analyze_for_row_estimate = "ANALYZE {}",  // pg_class.reltuples
   };
   c.supported_types = {Type::boolean, Type::int64,       Type::float64,  Type::decimal, Type::text,
                        Type::bytes,   Type::date,        Type::time,     Type::timestamp,
@@ -180,6 +182,7 @@ std::optional<DriverContext> mysql_context(std::string name, std::string_view bu
       .one_result_at_a_time = true,   // an unbuffered result holds the connection
       .non_finite_floats = false,     // DOUBLE has no NaN or infinity
       .zoned_timestamp_columns = false,  // instants are UTC DATETIME(6): TIMESTAMP ends in 2038
+      .analyze_for_row_estimate = "ANALYZE TABLE {}",  // information_schema.TABLES.TABLE_ROWS
   };
   // Neither an interval type nor (in MySQL) a uuid type: the dialect stores both as text, which
   // reads back as text, so the driver does not declare them.

@@ -43,6 +43,9 @@ struct Capabilities {
   bool one_result_at_a_time = false;
   bool non_finite_floats = true;       // float columns hold NaN and ±infinity
   bool zoned_timestamp_columns = true;  // created timestamptz columns read back as timestamptz
+  // The statement that makes the database count a table's rows for its planner, when
+  // describe_table gives that estimate ({} is the quoted table); empty where it gives none.
+  std::string analyze_for_row_estimate;
 };
 
 struct DriverContext {

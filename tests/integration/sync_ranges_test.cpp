@@ -114,6 +114,9 @@ class SyncRanges : public Sync {
     ASSERT_TRUE(std::regex_search(run.err, found, std::regex(R"((\d+) key range\(s\), (\d+) reader\(s\))"))) << run.err;
     EXPECT_GE(std::stoi(found[2]), 2) << found[0];
     EXPECT_GE(std::stoi(found[1]), std::stoi(found[2])) << found[0];
+    // As many writers as --jobs says into PostgreSQL, each with its own checkpoint; one into SQLite.
+    ASSERT_TRUE(std::regex_search(run.err, found, std::regex(R"((\d+) writer\(s\))"))) << run.err;
+    EXPECT_EQ(found[1], target == "pg" ? "4" : "1") << found[0];
     // No row twice: every source row's v is its own.
     EXPECT_EQ(rows(target, fmt::format("SELECT count(*) AS n, count(DISTINCT v) AS d FROM {}", src)),
               fmt::format("{{\"n\":{0},\"d\":{0}}}\n", source_rows));
@@ -145,6 +148,42 @@ TEST_F(SyncRanges, MariadbKilledAtRandomResumesOnlyTheRowsNotCommitted) {
                            "FROM seq_1_to_{1};\n",
                            src, kRows));
   killed_runs_resume_range_by_range("maria", "pg", src, kRows);
+}
+
+// A sync into PostgreSQL stopped midway goes on with the writers it began with, whatever --jobs
+// says now: each writer's checkpoint holds its own ranges' positions.
+TEST_F(SyncRanges, AStoppedSyncGoesOnWithTheWritersItBeganWith) {
+  WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
+  constexpr std::uint64_t kRows = 400000;
+  std::string src = table("wrt"), dst = table("wrtdst");
+  drop_later("pg", src);
+  drop_later("pg", dst);
+  sql("pg", fmt::format("CREATE TABLE {0} (id bigint PRIMARY KEY, v text NOT NULL);\n"
+                        "INSERT INTO {0} SELECT g, md5(g::text) FROM generate_series(1, {1}) g;\n",
+                        src, kRows));
+  const std::vector<std::string> three = {"pg." + src, "--to", "pg." + dst, "--jobs", "3", "--format", "json"};
+  Run run;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    run = kill_midway(three, "pg", dst, std::chrono::milliseconds(attempt == 0 ? 30 : 0));
+    if (run.killed && run.committed < kRows) break;
+    sql("pg", "DROP TABLE " + dst);
+  }
+  ASSERT_TRUE(run.killed && run.committed < kRows) << "the sync ended before it was killed, 5 times\n" << run.out;
+  const std::uint64_t committed = run.committed;
+  auto r = run_weir({"--log-level", "debug", "sync", "--progress", "0s", "pg." + src, "--to", "pg." + dst, "--jobs",
+                     "1", "--verify", "--format", "json"},
+                    dir());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find(", 3 writer(s)"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find(fmt::format("\"rows_read\":{},", kRows - committed)), std::string::npos)
+      << "committed before: " << committed << "\n" << r.out;
+  EXPECT_NE(r.out.find("\"resumed\":true"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"matches\":true"), std::string::npos) << r.out;
+  EXPECT_EQ(rows("pg", fmt::format("SELECT count(*) AS n, count(DISTINCT v) AS d FROM {}", dst)),
+            fmt::format("{{\"n\":{0},\"d\":{0}}}\n", kRows));
+  // Its end forgets every writer's position: the next sync starts from the first row.
+  EXPECT_EQ(rows("pg", fmt::format("SELECT count(*) AS n FROM weir_state WHERE pipeline LIKE '%{}%'", dst)),
+            "{\"n\":0}\n");
 }
 
 // Ctrl-C commits what was read and exits 130, and the same command goes on where it stopped;

@@ -170,4 +170,13 @@ std::string create_table_sql(const Dialect& d, const TableRef& table, const Sche
   return fmt::format("CREATE TABLE IF NOT EXISTS {} (\n  {}\n){}", d.quote_table(table), cols, d.table_options());
 }
 
+void create_if_missing(Connection& connection, std::string_view create_if_not_exists) {
+  try {
+    connection.execute(create_if_not_exists);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::unique) throw;
+    connection.execute(create_if_not_exists);
+  }
+}
+
 }  // namespace weir::db

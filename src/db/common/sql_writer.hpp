@@ -58,4 +58,10 @@ std::string delete_all_sql(const Dialect& dialect, const TableRef& table);
 std::string create_table_sql(const Dialect& dialect, const TableRef& table, const Schema& schema,
                              const std::vector<std::string>& key);
 
+// Runs `create_if_not_exists` (a CREATE … IF NOT EXISTS), once more when it fails: PostgreSQL
+// answers two sessions creating the same table at once with a unique violation in its catalog
+// for the one that lost (not a skip), by which time the winner's table is committed — pipelines
+// starting together on a new state store, or a sync's writers, do that.
+void create_if_missing(Connection& connection, std::string_view create_if_not_exists);
+
 }  // namespace weir::db

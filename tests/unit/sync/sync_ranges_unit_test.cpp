@@ -69,6 +69,55 @@ TEST(SyncKeyRanges, CheckpointReadsBackAsWritten) {
   EXPECT_THROW(decode_key_ranges(R"([["int64","42"]])", 1), Error);
 }
 
+KeyRanges three_ranges_reached() {
+  KeyRanges ranges;
+  ranges.ends = {{Value(std::int64_t{100})}, {Value(std::int64_t{200})}, {}};
+  ranges.reached = {{Value(std::int64_t{50})}, {Value(std::int64_t{150})}, {Value(std::int64_t{250})}};
+  return ranges;
+}
+
+// Several writers (range_feed.hpp): range i is writer i % 2's, and a writer's checkpoint holds
+// only its own ranges' positions — another's may not be committed yet.
+TEST(SyncKeyRanges, AWritersCheckpointHoldsOnlyItsOwnRangesPositions) {
+  const KeyRanges ranges = three_ranges_reached();
+  std::size_t lanes = 0;
+  KeyRanges first = decode_key_ranges(encode_key_ranges(ranges, 1, {.lane = 0, .lanes = 2}), 1, &lanes);
+  EXPECT_EQ(lanes, 2u);
+  EXPECT_EQ(first.ends, ranges.ends);
+  EXPECT_EQ(first.reached, (std::vector<std::vector<Value>>{{Value(std::int64_t{50})}, {}, {Value(std::int64_t{250})}}));
+  KeyRanges second = decode_key_ranges(encode_key_ranges(ranges, 1, {.lane = 1, .lanes = 2}), 1, &lanes);
+  EXPECT_EQ(second.reached, (std::vector<std::vector<Value>>{{}, {Value(std::int64_t{150})}, {}}));
+  // One writer's checkpoint is weir's before writers: read back as one lane's.
+  decode_key_ranges(encode_key_ranges(ranges, 1), 1, &lanes);
+  EXPECT_EQ(lanes, 1u);
+}
+
+TEST(SyncKeyRanges, WritersCheckpointsMergeEachRangeFromItsOwnWriter) {
+  const KeyRanges ranges = three_ranges_reached();
+  KeyRanges merged = merge_lane_checkpoints({encode_key_ranges(ranges, 1, {.lane = 0, .lanes = 2}),
+                                             encode_key_ranges(ranges, 1, {.lane = 1, .lanes = 2})},
+                                            1);
+  EXPECT_EQ(merged.ends, ranges.ends);
+  EXPECT_EQ(merged.reached, ranges.reached);
+  // A writer that stored nothing yet: its ranges start from their beginning.
+  merged = merge_lane_checkpoints({encode_key_ranges(ranges, 1, {.lane = 0, .lanes = 2}), std::nullopt}, 1);
+  EXPECT_EQ(merged.resume_after(1), ranges.ends[0]);
+  EXPECT_EQ(merged.resume_after(2), std::vector<Value>{Value(std::int64_t{250})});
+  // Writers of other ranges, or of another number of writers: refused, naming --reset.
+  KeyRanges other = ranges;
+  other.ends[0] = {Value(std::int64_t{99})};
+  for (const auto& lanes : std::vector<std::vector<std::optional<std::string>>>{
+           {encode_key_ranges(ranges, 1, {.lane = 0, .lanes = 2}), encode_key_ranges(other, 1, {.lane = 1, .lanes = 2})},
+           {encode_key_ranges(ranges, 1, {.lane = 0, .lanes = 3}), std::nullopt}}) {
+    try {
+      merge_lane_checkpoints(lanes, 1);
+      ADD_FAILURE() << "disagreeing checkpoints were merged";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("--reset"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(SyncBlockRanges, CheckpointReadBackAndNothingElseTakenForOne) {
   EXPECT_EQ(decode_block_checkpoint(encode_block_checkpoint(true)), std::optional<bool>(true));
   EXPECT_EQ(decode_block_checkpoint(encode_block_checkpoint(false)), std::optional<bool>(false));
