@@ -33,7 +33,8 @@ SpillFile::SpillFile() {
     ::close(fd);
     spill_failed("cannot be opened");
   }
-  std::setvbuf(file_.get(), nullptr, _IOFBF, kSpillBuffer);
+  buffer_ = std::make_unique_for_overwrite<char[]>(kSpillBuffer);
+  std::setvbuf(file_.get(), buffer_.get(), _IOFBF, kSpillBuffer);
 }
 
 void SpillFile::append(std::uint32_t xid, std::string_view message) {

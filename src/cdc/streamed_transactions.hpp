@@ -51,6 +51,9 @@ class SpillFile {
   struct Closer {
     void operator()(std::FILE* file) const noexcept { std::fclose(file); }
   };
+  // stdio's buffer, ours: glibc's setvbuf() keeps its own 4 kB one when given no buffer, whatever
+  // the size asked. Declared first, it outlives the file that uses it until closed.
+  std::unique_ptr<char[]> buffer_;
   std::unique_ptr<std::FILE, Closer> file_;
 };
 
