@@ -50,8 +50,9 @@ RangeFeed::RangeFeed(RangeFeedOptions options)
       lane_finished_(std::max<std::size_t>(options_.lanes, 1)) {
   options_.lanes = std::max<std::size_t>(options_.lanes, 1);
   options_.jobs = std::max<std::size_t>(options_.jobs, 1);
-  // A page of pieces and one more per lane: a reader fills one lane while the others write.
-  const std::size_t depth = options_.page_rows / kPieceRows + options_.jobs + 1;
+  // A piece per reader and one more, per lane: more made no copy faster (1,000,000 rows MariaDB →
+  // PostgreSQL, 2 writers: 6 pieces 2.99–3.67 s at 85–107 MB, 2 pieces 2.92–3.12 s at 78–81 MB).
+  const std::size_t depth = options_.jobs + 1;
   for (std::size_t i = 0; i < options_.lanes; ++i)
     lanes_.push_back(std::make_unique<pipeline::BoundedQueue<Piece>>(depth));
 }
