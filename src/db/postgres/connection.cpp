@@ -107,8 +107,18 @@ const PgConnection::Prepared& PgConnection::prepared(std::string_view sql, std::
   checked(PQprepare(conn_.get(), name.c_str(), key.c_str(), 0, nullptr), conn_.get(), "preparing statement");
   ResultHandle described = checked(PQdescribePrepared(conn_.get(), name.c_str()), conn_.get(), "preparing statement");
   statement_order_.push_back(key);
+  std::vector<BinaryCodec> codecs;
+  for (int i = 0; i < PQnfields(described.get()); ++i) {
+    auto codec = BinaryCodec::for_type(PQftype(described.get(), i));
+    if (!codec) {
+      codecs.clear();
+      break;
+    }
+    codecs.push_back(*codec);
+  }
   const Prepared& p =
-      statements_.emplace(std::move(key), Prepared{std::move(name), param_types(described.get())}).first->second;
+      statements_.emplace(std::move(key), Prepared{std::move(name), param_types(described.get()), std::move(codecs)})
+          .first->second;
   if (p.param_types.size() != param_count) wrong_param_count(p.param_types.size(), param_count);
   return p;
 }
@@ -129,9 +139,11 @@ bool PgConnection::replan(std::string_view sql, const PGresult* result) {
   return PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
 }
 
-void PgConnection::send(std::string_view sql, std::span<const Value> params) {
+const std::vector<BinaryCodec>* PgConnection::send(std::string_view sql, std::span<const Value> params,
+                                                   bool binary_rows) {
   Params& p = params_;
   int sent = 0;
+  const std::vector<BinaryCodec>* codecs = nullptr;
   if (transaction_pooler_) {
     if (any_array(params)) {
       ResultHandle described = checked(describe(sql).release(), conn_.get(), "preparing statement");
@@ -145,9 +157,12 @@ void PgConnection::send(std::string_view sql, std::span<const Value> params) {
   } else {
     const Prepared& statement = prepared(sql, params.size());
     p.bind(params, statement.param_types);
-    sent = PQsendQueryPrepared(conn_.get(), statement.name.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0);
+    if (binary_rows && !statement.result_codecs.empty()) codecs = &statement.result_codecs;
+    sent = PQsendQueryPrepared(conn_.get(), statement.name.c_str(), p.size(), p.values(), p.lengths(), p.formats(),
+                               codecs ? 1 : 0);
   }
   if (!sent) throw_connection_error(conn_.get(), "sending statement");
+  return codecs;
 }
 
 ResultHandle PgConnection::run(std::string_view sql, std::span<const Value> params) {
@@ -289,11 +304,11 @@ std::unique_ptr<Cursor> PgConnection::query(std::string_view sql, std::span<cons
     if (auto cursor = copy_query(sql)) return cursor;
   SourceKeys keys = source_keys(sql);
   for (bool retried = false;; retried = true) {
-    send(sql, params);
+    const std::vector<BinaryCodec>* codecs = send(sql, params, true);
     PQsetSingleRowMode(conn_.get());
     ResultHandle first(PQgetResult(conn_.get()));  // the column descriptions, or the error
     if (!retried && replan(sql, first.get())) continue;
-    auto cursor = std::make_unique<PgCursor>(*this, std::move(first), keys);
+    auto cursor = std::make_unique<PgCursor>(*this, std::move(first), keys, codecs ? *codecs : std::vector<BinaryCodec>{});
     active_cursor_ = cursor.get();
     return cursor;
   }

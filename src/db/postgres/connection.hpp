@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "db/postgres/binary_codec.hpp"
 #include "db/postgres/dialect.hpp"
 #include "weir/db/driver.hpp"
 
@@ -129,6 +130,9 @@ class PgConnection final : public Connection {
   struct Prepared {
     std::string name;
     std::vector<Oid> param_types;  // as the server inferred them
+    // A codec per result column when each column has one (values then come in binary form, as
+    // COPY's do: the server formats no text and weir parses none); else empty.
+    std::vector<BinaryCodec> result_codecs;
   };
   // The server-side prepared statement for `sql` (prepared on first use); throws
   // Error{config} when the statement takes another number of parameters than `param_count`.
@@ -136,7 +140,9 @@ class PgConnection final : public Connection {
   // Binds `params` for `sql`'s parameter types (an array into json is JSON: Params::bind) and
   // sends it: the prepared statement, or behind a transaction pooler the unnamed one, parsed
   // in the same round trip (its types asked for first when an array needs them).
-  void send(std::string_view sql, std::span<const Value> params);
+  // With `binary_rows`, a prepared statement whose columns all have a codec asks for its rows
+  // in binary form: the codecs to read them with are returned (else nullptr: text).
+  const std::vector<BinaryCodec>* send(std::string_view sql, std::span<const Value> params, bool binary_rows = false);
   // The columns `sql` returns, described without running it.
   ResultHandle describe(std::string_view sql);
   // The source keys of `sql`'s result columns (lookup_source_keys), looked up once per SQL;

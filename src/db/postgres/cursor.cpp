@@ -68,8 +68,8 @@ std::shared_ptr<const Schema> result_schema(const PGresult* result, std::vector<
   return std::make_shared<const Schema>(std::move(columns));
 }
 
-PgCursor::PgCursor(PgConnection& connection, ResultHandle first, SourceKeys keys)
-    : PgStreamingCursor(connection), keys_(std::move(keys)) {
+PgCursor::PgCursor(PgConnection& connection, ResultHandle first, SourceKeys keys, std::vector<BinaryCodec> codecs)
+    : PgStreamingCursor(connection), keys_(std::move(keys)), codecs_(std::move(codecs)) {
   pending_ = accept(std::move(first));  // the first result carries the column descriptions
 }
 
@@ -127,8 +127,9 @@ bool PgCursor::next(Batch& out, std::size_t max_rows) {
         [&](std::size_t c, Value& cell) {
           int i = static_cast<int>(c);
           if (PQgetisnull(row.get(), 0, i)) return cell.set_null();
-          std::string_view text(PQgetvalue(row.get(), 0, i), static_cast<std::size_t>(PQgetlength(row.get(), 0, i)));
-          read_text(text, oids_[c], cell);
+          std::string_view field(PQgetvalue(row.get(), 0, i), static_cast<std::size_t>(PQgetlength(row.get(), 0, i)));
+          if (codecs_.empty()) read_text(field, oids_[c], cell);
+          else codecs_[c].decode(field, cell);
         },
         [&](std::size_t c) -> const std::string& { return (*schema_)[c].name; });
   }

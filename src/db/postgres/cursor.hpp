@@ -1,7 +1,9 @@
 // PostgreSQL streaming cursors. While one is open the connection runs nothing else; the
 // connection closes it (discarding the rest) before its next statement.
 //
-//   PgCursor      libpq single-row mode, rows in text format: any statement, any parameters.
+//   PgCursor      libpq single-row mode: any statement, any parameters; the rows of a
+//                 prepared statement whose columns all have a binary codec in binary format
+//                 (as COPY's: no text formatted or parsed), else in text format.
 //   PgCopyCursor  COPY (query) TO STDOUT (FORMAT binary) (copy_cursor.hpp): parameterless
 //                 queries whose columns all have a binary codec, without a result per row.
 #pragma once
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "db/common/cut_off_cursor.hpp"
+#include "db/postgres/binary_codec.hpp"
 #include "db/postgres/connection.hpp"
 
 namespace weir::db::postgres {
@@ -27,8 +30,8 @@ std::shared_ptr<const Schema> result_schema(const PGresult* result, std::vector<
 class PgCursor final : public PgStreamingCursor {
  public:
   // `first` is the statement's first result (PQgetResult after sending it); `keys` those of its
-  // columns (lookup_source_keys).
-  PgCursor(PgConnection& connection, ResultHandle first, SourceKeys keys = {});
+  // columns (lookup_source_keys); `codecs`, one per column, when the rows come in binary form.
+  PgCursor(PgConnection& connection, ResultHandle first, SourceKeys keys = {}, std::vector<BinaryCodec> codecs = {});
   ~PgCursor() override;
 
   const std::shared_ptr<const Schema>& schema() const noexcept override;
@@ -46,6 +49,7 @@ class PgCursor final : public PgStreamingCursor {
   std::shared_ptr<const Schema> schema_;
   std::vector<Oid> oids_;
   SourceKeys keys_;
+  std::vector<BinaryCodec> codecs_;  // empty: the rows are text
 };
 
 }  // namespace weir::db::postgres
