@@ -29,6 +29,16 @@ std::uint64_t number_in(const std::string& json_line) {
 
 class SyncRanges : public Sync {
  protected:
+  // A PostgreSQL table `prefix…` of `rows` rows (id 1…rows, v = md5(id)), dropped after the test.
+  std::string md5_table(const std::string& prefix, std::uint64_t rows) {
+    std::string name = table(prefix);
+    drop_later("pg", name);
+    sql("pg", fmt::format("CREATE TABLE {0} (id bigint PRIMARY KEY, v text NOT NULL);\n"
+                          "INSERT INTO {0} SELECT g, md5(g::text) FROM generate_series(1, {1}) g;\n",
+                          name, rows));
+    return name;
+  }
+
   struct Run {
     bool killed = false;
     int exit = 0;
@@ -155,12 +165,8 @@ TEST_F(SyncRanges, MariadbKilledAtRandomResumesOnlyTheRowsNotCommitted) {
 TEST_F(SyncRanges, AStoppedSyncGoesOnWithTheWritersItBeganWith) {
   WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
   constexpr std::uint64_t kRows = 400000;
-  std::string src = table("wrt"), dst = table("wrtdst");
-  drop_later("pg", src);
+  std::string src = md5_table("wrt", kRows), dst = table("wrtdst");
   drop_later("pg", dst);
-  sql("pg", fmt::format("CREATE TABLE {0} (id bigint PRIMARY KEY, v text NOT NULL);\n"
-                        "INSERT INTO {0} SELECT g, md5(g::text) FROM generate_series(1, {1}) g;\n",
-                        src, kRows));
   const std::vector<std::string> three = {"pg." + src, "--to", "pg." + dst, "--jobs", "3", "--format", "json"};
   Run run;
   for (int attempt = 0; attempt < 5; ++attempt) {
@@ -192,11 +198,7 @@ TEST_F(SyncRanges, AStoppedSyncGoesOnWithTheWritersItBeganWith) {
 TEST_F(SyncRanges, StoppedByCtrlCOrAServerRestartGoesOnWhereItStopped) {
   WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
   constexpr std::uint64_t kRows = 400000;
-  std::string src = table("stop");
-  drop_later("pg", src);
-  sql("pg", fmt::format("CREATE TABLE {0} (id bigint PRIMARY KEY, v text NOT NULL);\n"
-                        "INSERT INTO {0} SELECT g, md5(g::text) FROM generate_series(1, {1}) g;\n",
-                        src, kRows));
+  std::string src = md5_table("stop", kRows);
   const std::vector<std::string> args = {"pg." + src, "--to", "lite", "--jobs", "3", "--verify", "--format", "json"};
   // Ctrl-C must land during the copy. On a fast machine the copy can end within the delay (or
   // Ctrl-C lands in --verify, after the last commit): then the target table goes and the copy
@@ -236,12 +238,8 @@ TEST_F(SyncRanges, StoppedByCtrlCOrAServerRestartGoesOnWhereItStopped) {
 TEST_F(SyncRanges, AServerRestartDuringVerifyIsRetried) {
   WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
   constexpr std::uint64_t kRows = 400000;
-  std::string src = table("ver"), dst = table("verdst");
-  drop_later("pg", src);
+  std::string src = md5_table("ver", kRows), dst = table("verdst");
   drop_later("pg", dst);
-  sql("pg", fmt::format("CREATE TABLE {0} (id bigint PRIMARY KEY, v text NOT NULL);\n"
-                        "INSERT INTO {0} SELECT g, md5(g::text) FROM generate_series(1, {1}) g;\n",
-                        src, kRows));
   auto restart = test::postgres_restart();
   ASSERT_TRUE(restart.has_value());
   test::Background weir(command({"pg." + src, "--to", "pg." + dst, "--verify", "--format", "json"}), dir());
@@ -259,11 +257,7 @@ TEST_F(SyncRanges, AServerRestartDuringVerifyIsRetried) {
 TEST_F(SyncRanges, PostgresReadersShareOneSnapshot) {
   WEIR_SERVER_URL_OR_SKIP(pg, "WEIR_TEST_PG_URL");
   constexpr int kRows = 300000;
-  std::string src = table("snap");
-  drop_later("pg", src);
-  sql("pg", fmt::format("CREATE TABLE {0} (id bigint PRIMARY KEY, v text NOT NULL);\n"
-                        "INSERT INTO {0} SELECT g, md5(g::text) FROM generate_series(1, {1}) g;\n",
-                        src, kRows));
+  std::string src = md5_table("snap", kRows);
   std::atomic<bool> done{false};
   std::atomic<int> moved{0};
   std::thread mover([&] {
