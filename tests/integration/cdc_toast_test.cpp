@@ -83,7 +83,9 @@ class CdcToast : public ::testing::TestWithParam<Target> {
       tables += fmt::format("{}public.{}", i ? ", " : "", sources_[i]);
       map += fmt::format("{}public.{}: {}", i ? ", " : "", sources_[i], targets_[i]);
     }
-    std::string path = dir_.file("toast.yaml");
+    // A file name of this run's own: the checkpoint kept in the target is keyed by it, and a
+    // server reused by an earlier run of this test holds that run's.
+    std::string path = dir_.file(fmt::format("toast_{}.yaml", s_));
     test::write_file(
         path, fmt::format("connections:\n  pg: \"${{WEIR_TEST_PG_URL}}\"\n  dst: {}\npipelines:\n"
                           "  apply:\n    input:\n      postgres_cdc: {{ connection: pg, slot: toast_apply_{}, "
