@@ -175,14 +175,15 @@ std::vector<pipeline::StateOwner> lane_owners(const pipeline::Project& project) 
 // The key ranges a sync reads, with its writers' checkpoints committed before the first row:
 // planned now, each writer's checkpoint saved (the first's last: it says a sync began), or as
 // the writers' checkpoints of a sync that stopped left them.
+// `first` is the first writer's checkpoint, loaded already.
 void set_up_key_ranges(const Request& r, const TablePlan& plan, pipeline::Project& project, RangeFeed& feed,
-                       bool resumed) {
+                       const std::optional<std::string>& first) {
   pipeline::StateStore& state = *project.pipelines.front().state;
   const std::vector<pipeline::StateOwner> owners = lane_owners(project);
   const std::size_t key_columns = plan.key.size();
-  if (resumed) {
-    std::vector<std::optional<std::string>> stored;
-    for (const pipeline::StateOwner& owner : owners) stored.push_back(state.load(owner, r.stop));
+  if (first) {
+    std::vector<std::optional<std::string>> stored{first};
+    for (std::size_t lane = 1; lane < owners.size(); ++lane) stored.push_back(state.load(owners[lane], r.stop));
     feed.set_ranges(merge_lane_checkpoints(stored, key_columns));
     return;
   }
@@ -292,7 +293,7 @@ Report run(const Request& original) {
     restart_unkeyed(r, plan, *stored, report);
     feed->set_target_was_empty(decode_block_checkpoint(*stored).value_or(false));
   }
-  if (resumable) set_up_key_ranges(lenient, plan, project, *feed, report.resumed);
+  if (resumable) set_up_key_ranges(lenient, plan, project, *feed, stored);
   r = lenient;
 
   pipeline::RunnerOptions options{{.once = true, .stop = r.stop}, r.progress_every};

@@ -90,6 +90,22 @@ bool any_array(std::span<const Value> values) {
 }
 }  // namespace
 
+namespace {
+
+// A codec per column of `described`'s result when every column has one, else none: the rows
+// then come in binary form (a prepared statement's, COPY's).
+std::vector<BinaryCodec> result_codecs(const PGresult* described) {
+  std::vector<BinaryCodec> codecs;
+  for (int i = 0; i < PQnfields(described); ++i) {
+    auto codec = BinaryCodec::for_type(PQftype(described, i));
+    if (!codec) return {};
+    codecs.push_back(*codec);
+  }
+  return codecs;
+}
+
+}  // namespace
+
 const PgConnection::Prepared& PgConnection::prepared(std::string_view sql, std::size_t param_count) {
   if (auto it = statements_.find(sql); it != statements_.end()) {
     if (it->second.param_types.size() != param_count) wrong_param_count(it->second.param_types.size(), param_count);
@@ -107,17 +123,9 @@ const PgConnection::Prepared& PgConnection::prepared(std::string_view sql, std::
   checked(PQprepare(conn_.get(), name.c_str(), key.c_str(), 0, nullptr), conn_.get(), "preparing statement");
   ResultHandle described = checked(PQdescribePrepared(conn_.get(), name.c_str()), conn_.get(), "preparing statement");
   statement_order_.push_back(key);
-  std::vector<BinaryCodec> codecs;
-  for (int i = 0; i < PQnfields(described.get()); ++i) {
-    auto codec = BinaryCodec::for_type(PQftype(described.get(), i));
-    if (!codec) {
-      codecs.clear();
-      break;
-    }
-    codecs.push_back(*codec);
-  }
   const Prepared& p =
-      statements_.emplace(std::move(key), Prepared{std::move(name), param_types(described.get()), std::move(codecs)})
+      statements_
+          .emplace(std::move(key), Prepared{std::move(name), param_types(described.get()), result_codecs(described.get())})
           .first->second;
   if (p.param_types.size() != param_count) wrong_param_count(p.param_types.size(), param_count);
   return p;
@@ -283,13 +291,7 @@ std::unique_ptr<Cursor> PgConnection::copy_query(std::string_view sql) {
   ResultHandle described = checked(describe(sql).release(), conn_.get(), "running query");
   SourceKeys keys = source_keys(sql, described.get());
   if (const int placeholders = PQnparams(described.get())) wrong_param_count(static_cast<std::size_t>(placeholders), 0);
-  const int width = PQnfields(described.get());
-  std::vector<BinaryCodec> codecs;
-  for (int i = 0; i < width; ++i) {
-    auto codec = BinaryCodec::for_type(PQftype(described.get(), i));
-    if (!codec) return nullptr;
-    codecs.push_back(*codec);
-  }
+  std::vector<BinaryCodec> codecs = result_codecs(described.get());
   if (codecs.empty()) return nullptr;
   std::vector<Oid> oids;
   auto cursor = std::make_unique<PgCopyCursor>(*this, fmt::format("COPY ({}\n) TO STDOUT (FORMAT binary)", *body),
