@@ -39,11 +39,9 @@ class Batch {
   // Sets the schema and drops all rows (buffers are kept when the width is unchanged).
   void reset(std::shared_ptr<const Schema> schema);
   void clear() noexcept;
-  // Makes room for up to `rows` rows (at most 65536 at once) so filling them rarely moves cells.
-  void reserve(std::size_t rows) {
-    std::size_t cells = std::min<std::size_t>(rows, 65536) * width_;
-    if (cells_.size() < cells) cells_.resize(cells);
-  }
+  // Makes room for up to `rows` rows (at most 16384 at once) so filling them rarely moves cells.
+  // Only the room: cells are made as rows are appended.
+  void reserve(std::size_t rows) { cells_.reserve(std::min<std::size_t>(rows, 16384) * width_); }
 
   const Schema& schema() const noexcept { return *schema_; }
   const std::shared_ptr<const Schema>& schema_ptr() const noexcept { return schema_; }

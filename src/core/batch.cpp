@@ -67,7 +67,11 @@ void Batch::clear() noexcept {
 
 std::span<Value> Batch::append_row() {
   std::size_t needed = (rows_ + 1) * width_;
-  if (cells_.size() < needed) cells_.resize(std::max(needed, cells_.size() * 2));
+  if (cells_.size() < needed) {
+    std::size_t grown = std::max(needed, cells_.size() * 2);
+    if (needed <= cells_.capacity()) grown = std::min(grown, cells_.capacity());  // the room reserve() made
+    cells_.resize(grown);
+  }
   if (changes_ && !changes_->rows.empty()) changes_->rows.emplace_back();
   return row(rows_++);
 }

@@ -183,6 +183,19 @@ class ConformanceCursorCutOff : public ConformanceStreaming {
     params = {Value(0)};
     return select_numbers(t, fmt::format(" WHERE {} > {}", q("id"), p(1)));
   }
+  // Runs select_from() as a query (or a page) and reads its first 10 rows, ids 1 to 10.
+  std::unique_ptr<db::Cursor> read_first_ten(const std::string& t, bool with_param, bool page) {
+    std::vector<Value> params;
+    std::string sql = select_from(t, with_param, params);
+    auto cursor = page ? conn().query_page(sql, params) : conn().query(sql, params);
+    Batch batch;
+    EXPECT_TRUE(cursor->next(batch, 10));
+    EXPECT_EQ(batch.rows(), 10u);
+    if (batch.rows() == 10) {
+      EXPECT_EQ(batch.at(9, 0), Value(10));
+    }
+    return cursor;
+  }
   // `first` was read up to id 10: it throws if the driver cut it off, else goes on at 11.
   void expect_cut_off_or_intact(db::Cursor& first, int total) {
     Batch batch;
@@ -207,12 +220,7 @@ TEST_P(ConformanceCursorCutOff, SecondQueryCutsTheFirstCursorOffOrLeavesItIntact
   std::string t = make_numbers(2000);
   for (bool with_param : {false, true}) {
     SCOPED_TRACE(with_param ? "with a parameter" : "without parameters");
-    std::vector<Value> params;
-    std::string sql = select_from(t, with_param, params);
-    auto first = conn().query(sql, params);
-    Batch batch;
-    ASSERT_TRUE(first->next(batch, 10));
-    ASSERT_EQ(batch.at(9, 0), Value(10));
+    auto first = read_first_ten(t, with_param, false);
     auto second = conn().query(select_numbers(t, fmt::format(" WHERE {} > 1990", q("id"))));
     Batch tail;
     ASSERT_TRUE(second->next(tail, 100));
@@ -220,6 +228,30 @@ TEST_P(ConformanceCursorCutOff, SecondQueryCutsTheFirstCursorOffOrLeavesItIntact
     EXPECT_EQ(tail.at(0, 0), Value(1991));
     EXPECT_FALSE(second->next(tail, 100));
     expect_cut_off_or_intact(*first, 2000);
+  }
+}
+
+// A page (query_page) may come whole, as one result (PostgreSQL): rows not read yet when the
+// connection runs another statement are cut off as streaming ones are; a page read to its end
+// stays ended.
+TEST_P(ConformanceCursorCutOff, APageIsCutOffLikeAStreamedResultAndEndsWhenRead) {
+  std::string t = make_numbers(2000);
+  for (bool with_param : {false, true}) {
+    SCOPED_TRACE(with_param ? "with a parameter" : "without parameters");
+    auto first = read_first_ten(t, with_param, true);
+    EXPECT_EQ(scalar(fmt::format("SELECT count(*) FROM {}", q(t))), Value(2000));
+    expect_cut_off_or_intact(*first, 2000);
+
+    std::vector<Value> params;
+    const std::string sql = select_from(t, with_param, params);
+    auto whole = conn().query_page(sql, params);
+    Batch batch;
+    std::int64_t expected = 1;
+    while (whole->next(batch, 300))
+      for (std::size_t r = 0; r < batch.rows(); ++r, ++expected) ASSERT_EQ(batch.at(r, 0), Value(expected));
+    EXPECT_EQ(expected - 1, 2000);
+    EXPECT_EQ(scalar(fmt::format("SELECT count(*) FROM {}", q(t))), Value(2000));
+    EXPECT_FALSE(whole->next(batch, 300)) << "a page read to its end must stay ended";
   }
 }
 

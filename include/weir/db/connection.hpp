@@ -111,6 +111,11 @@ class Connection {
 
   // Runs a statement that returns rows. `params` bind to the placeholders in order.
   virtual std::unique_ptr<Cursor> query(std::string_view sql, std::span<const Value> params = {}) = 0;
+  // Runs a statement whose rows are few enough to hold at once (a page: its LIMIT bounds it).
+  // A driver may then fetch them in one piece rather than row by row, which costs less.
+  virtual std::unique_ptr<Cursor> query_page(std::string_view sql, std::span<const Value> params = {}) {
+    return query(sql, params);
+  }
   // Runs a statement; returns the number of rows it changed.
   virtual std::uint64_t execute(std::string_view sql, std::span<const Value> params = {}) = 0;
   // Runs several ';'-separated statements without parameters (DDL scripts, seed data).

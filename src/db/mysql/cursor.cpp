@@ -30,6 +30,7 @@ bool MyCursor::next(Batch& out, std::size_t max_rows) {
   check_not_cut_off();
   if (out.schema_ptr() != schema_) out.reset(schema_);
   else out.clear();
+  out.reserve(max_rows);
   while (!done_ && out.rows() < max_rows) {
     int rc = mysql_stmt_fetch(stmt_);
     if (rc == MYSQL_NO_DATA) {

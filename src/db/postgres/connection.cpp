@@ -301,13 +301,22 @@ std::unique_ptr<Cursor> PgConnection::copy_query(std::string_view sql) {
 }
 
 std::unique_ptr<Cursor> PgConnection::query(std::string_view sql, std::span<const Value> params) {
+  return send_query(sql, params, true);
+}
+
+std::unique_ptr<Cursor> PgConnection::query_page(std::string_view sql, std::span<const Value> params) {
+  return send_query(sql, params, false);
+}
+
+std::unique_ptr<Cursor> PgConnection::send_query(std::string_view sql, std::span<const Value> params,
+                                                 bool row_by_row) {
   finish_active_cursor();
   if (params.empty())
     if (auto cursor = copy_query(sql)) return cursor;
   SourceKeys keys = source_keys(sql);
   for (bool retried = false;; retried = true) {
     const std::vector<BinaryCodec>* codecs = send(sql, params, true);
-    PQsetSingleRowMode(conn_.get());
+    if (row_by_row) PQsetSingleRowMode(conn_.get());
     ResultHandle first(PQgetResult(conn_.get()));  // the column descriptions, or the error
     if (!retried && replan(sql, first.get())) continue;
     auto cursor = std::make_unique<PgCursor>(*this, std::move(first), keys, codecs ? *codecs : std::vector<BinaryCodec>{});

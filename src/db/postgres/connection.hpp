@@ -83,6 +83,9 @@ class PgConnection final : public Connection {
 
   const Dialect& dialect() const noexcept override { return dialect_; }
   std::unique_ptr<Cursor> query(std::string_view sql, std::span<const Value> params) override;
+  // In one result, not libpq's single-row mode: that makes a result, with a copy of the column
+  // descriptions, per row.
+  std::unique_ptr<Cursor> query_page(std::string_view sql, std::span<const Value> params) override;
   std::uint64_t execute(std::string_view sql, std::span<const Value> params) override;
   void execute_script(std::string_view sql) override;
   void begin() override;
@@ -127,6 +130,7 @@ class PgConnection final : public Connection {
  private:
   // A PgCopyCursor for `sql` when COPY can run it (copy_cursor.hpp), else nullptr.
   std::unique_ptr<Cursor> copy_query(std::string_view sql);
+  std::unique_ptr<Cursor> send_query(std::string_view sql, std::span<const Value> params, bool row_by_row);
   struct Prepared {
     std::string name;
     std::vector<Oid> param_types;  // as the server inferred them

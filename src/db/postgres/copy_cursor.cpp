@@ -41,6 +41,7 @@ bool PgCopyCursor::next(Batch& out, std::size_t max_rows) {
   check_not_cut_off();
   if (out.schema_ptr() != schema_) out.reset(schema_);
   else out.clear();
+  out.reserve(max_rows);
   const std::size_t width = codecs_.size();
   while (!done_ && out.rows() < max_rows) {
     char* raw = nullptr;

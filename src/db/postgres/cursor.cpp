@@ -70,7 +70,7 @@ std::shared_ptr<const Schema> result_schema(const PGresult* result, std::vector<
 
 PgCursor::PgCursor(PgConnection& connection, ResultHandle first, SourceKeys keys, std::vector<BinaryCodec> codecs)
     : PgStreamingCursor(connection), keys_(std::move(keys)), codecs_(std::move(codecs)) {
-  pending_ = accept(std::move(first));  // the first result carries the column descriptions
+  rows_ = accept(std::move(first));  // the first result carries the column descriptions
 }
 
 PgCursor::~PgCursor() {
@@ -84,7 +84,13 @@ void PgCursor::describe(const PGresult* result) {
   if (!schema_) schema_ = result_schema(result, oids_, keys_);
 }
 
-ResultHandle PgCursor::fetch() { return accept(ResultHandle(PQgetResult(connection_->handle()))); }
+ResultHandle PgCursor::fetch() {
+  if (drained_) {
+    done_ = true;
+    return nullptr;
+  }
+  return accept(ResultHandle(PQgetResult(connection_->handle())));
+}
 
 ResultHandle PgCursor::accept(ResultHandle result) {
   PGconn* conn = connection_->handle();
@@ -98,9 +104,14 @@ ResultHandle PgCursor::accept(ResultHandle result) {
     return result;
   }
   if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+    // In single-row mode the rows came before, in this empty result; otherwise they are in it,
+    // and the cursor is done once they are read (a connection that runs another statement
+    // before then cuts them off, as it would cut off rows still streaming).
     describe(result.get());
     while (ResultHandle rest{PQgetResult(conn)}) {
     }
+    drained_ = true;
+    if (PQntuples(result.get()) > 0) return result;
     done_ = true;
     return nullptr;
   }
@@ -117,35 +128,43 @@ bool PgCursor::next(Batch& out, std::size_t max_rows) {
   if (!schema_) schema_ = std::make_shared<const Schema>();
   if (out.schema_ptr() != schema_) out.reset(schema_);
   else out.clear();
+  out.reserve(max_rows);
   const int width = static_cast<int>(oids_.size());
   while (out.rows() < max_rows) {
-    ResultHandle row = pending_ ? std::move(pending_) : (done_ ? nullptr : fetch());
-    if (!row) break;
+    if (!rows_ || next_row_ == PQntuples(rows_.get())) {
+      rows_ = done_ ? nullptr : fetch();
+      next_row_ = 0;
+      if (!rows_) break;
+    }
+    const PGresult* row = rows_.get();
+    const int r = next_row_++;
     std::span<Value> cells = out.append_row().first(static_cast<std::size_t>(width));
     db::read_row_cells(
         cells,
         [&](std::size_t c, Value& cell) {
           int i = static_cast<int>(c);
-          if (PQgetisnull(row.get(), 0, i)) return cell.set_null();
-          std::string_view field(PQgetvalue(row.get(), 0, i), static_cast<std::size_t>(PQgetlength(row.get(), 0, i)));
+          if (PQgetisnull(row, r, i)) return cell.set_null();
+          std::string_view field(PQgetvalue(row, r, i), static_cast<std::size_t>(PQgetlength(row, r, i)));
           if (codecs_.empty()) read_text(field, oids_[c], cell);
           else codecs_[c].decode(field, cell);
         },
         [&](std::size_t c) -> const std::string& { return (*schema_)[c].name; });
   }
+  if (drained_ && (!rows_ || next_row_ == PQntuples(rows_.get()))) done_ = true;
   return !out.empty();
 }
 
 void PgCursor::close() noexcept {
+  rows_.reset();
   if (!connection() || done_) return;
-  pending_.reset();
+  done_ = true;
+  if (drained_) return;  // the statement has ended: only rows read already were left
   // Outside a transaction, cancelling spares reading the rest; inside one it would abort
   // the transaction, so the rest is read and dropped instead.
   if (!connection_->explicit_transaction()) connection_->cancel();
   PGconn* conn = connection_->handle();
   while (ResultHandle rest{PQgetResult(conn)}) {
   }
-  done_ = true;
 }
 
 }  // namespace weir::db::postgres

@@ -1,9 +1,10 @@
 // PostgreSQL streaming cursors. While one is open the connection runs nothing else; the
 // connection closes it (discarding the rest) before its next statement.
 //
-//   PgCursor      libpq single-row mode: any statement, any parameters; the rows of a
-//                 prepared statement whose columns all have a binary codec in binary format
-//                 (as COPY's: no text formatted or parsed), else in text format.
+//   PgCursor      libpq single-row mode, or the whole result for a page (query_page): any
+//                 statement, any parameters. The rows of a prepared statement whose columns
+//                 all have a binary codec come in binary format (as COPY's: no text formatted
+//                 or parsed), others in text format.
 //   PgCopyCursor  COPY (query) TO STDOUT (FORMAT binary) (copy_cursor.hpp): parameterless
 //                 queries whose columns all have a binary codec, without a result per row.
 #pragma once
@@ -45,7 +46,9 @@ class PgCursor final : public PgStreamingCursor {
   ResultHandle accept(ResultHandle result);
   void describe(const PGresult* result);
 
-  mutable ResultHandle pending_;  // a fetched row not yet returned (schema() peeks)
+  ResultHandle rows_;     // the result being read: one row (single-row mode) or all
+  int next_row_ = 0;      // the next of rows_ to read
+  bool drained_ = false;  // the statement's results are all fetched (rows may be unread)
   std::shared_ptr<const Schema> schema_;
   std::vector<Oid> oids_;
   SourceKeys keys_;

@@ -274,7 +274,7 @@ class SqlPoll final : public pipeline::Input {
             if (cursor_ && !run_bounds_) run_bounds_ = read_run_bounds(*lease);
             if (cursor_) {
               auto page = reading().page(query_, lease->dialect(), page_size_, *run_bounds_);
-              result_ = lease->query(page.sql, page.params);
+              result_ = lease->query_page(page.sql, page.params);
             } else {
               result_ = lease->query(query_);
             }
