@@ -9,6 +9,7 @@
 
 #include "pipeline/bounded_queue.hpp"
 #include "pipeline/commit_hooks.hpp"
+#include "pipeline/free_list.hpp"
 #include "pipeline/run_lock.hpp"
 #include "weir/error.hpp"
 #include "weir/log.hpp"
@@ -27,24 +28,7 @@ constexpr std::size_t kMaxFreeBatches = 16;
 constexpr std::chrono::milliseconds kIdlePoll{100};
 
 // Batches handed back by later stages, reused by the earlier ones.
-class BatchPool {
- public:
-  std::unique_ptr<Batch> take() {
-    std::lock_guard lock(mutex_);
-    if (free_.empty()) return std::make_unique<Batch>();
-    auto batch = std::move(free_.back());
-    free_.pop_back();
-    return batch;
-  }
-  void give(std::unique_ptr<Batch> batch) {
-    std::lock_guard lock(mutex_);
-    if (free_.size() < kMaxFreeBatches) free_.push_back(std::move(batch));
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<Batch>> free_;
-};
+using BatchPool = FreeList<std::unique_ptr<Batch>>;
 
 using ChunkQueue = BoundedQueue<Chunk>;
 
@@ -334,7 +318,7 @@ class PipelineRun {
   RunOptions run_;
   std::stop_callback<std::function<void()>> stop_relay_;
   PipelineCommitHooks hooks_;
-  BatchPool pool_;
+  BatchPool pool_{kMaxFreeBatches};
   ChunkQueue filtered_{kQueueDepth}, ready_{kQueueDepth};
   std::string last_pushed_;  // the checkpoint of the chunk the reading stage pushed last
   std::atomic<std::uint64_t> rows_read_{0};

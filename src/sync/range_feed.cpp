@@ -40,16 +40,22 @@ bool key_read(const Batch& rows, std::size_t row, const std::vector<std::string>
   });
 }
 
+// At least one lane and one reader.
+RangeFeedOptions normalized(RangeFeedOptions options) {
+  options.lanes = std::max<std::size_t>(options.lanes, 1);
+  options.jobs = std::max<std::size_t>(options.jobs, 1);
+  return options;
+}
+
 }  // namespace
 
 std::size_t most_key_ranges(std::size_t jobs, std::size_t lanes) { return kRangesPerJob * std::max(jobs, lanes); }
 
 RangeFeed::RangeFeed(RangeFeedOptions options)
-    : options_(std::move(options)),
+    : options_(normalized(std::move(options))),
       table_(fmt::format("table `{}`", options_.plan.source.ref.to_string())),
-      lane_finished_(std::max<std::size_t>(options_.lanes, 1)) {
-  options_.lanes = std::max<std::size_t>(options_.lanes, 1);
-  options_.jobs = std::max<std::size_t>(options_.jobs, 1);
+      lane_finished_(options_.lanes),
+      free_(options_.lanes * (options_.jobs + 3)) {
   // A piece per reader and one more, per lane: more made no copy faster (1,000,000 rows MariaDB →
   // PostgreSQL, 2 writers: 6 pieces 2.99–3.67 s at 85–107 MB, 2 pieces 2.92–3.12 s at 78–81 MB).
   const std::size_t depth = options_.jobs + 1;
@@ -81,7 +87,7 @@ void RangeFeed::open(const std::stop_token& stop) {
     stop_ = stop;
     try {
       std::string snapshot;
-      auto first = db::connect(options_.source);
+      auto first = lent_ ? std::move(lent_) : db::connect(options_.source);
       if (shares_snapshots(*first)) snapshot = db::export_snapshot(*first);
       else begin_own_snapshot(*first);
       const std::size_t most = most_key_ranges(options_.jobs, options_.lanes);
@@ -168,7 +174,7 @@ void RangeFeed::read_blocks(db::Connection& sql, std::size_t range, const std::s
   try {
     result = sql.query(block_range_sql(sql.dialect(), options_.plan, options_.where, blocks_[range]));
     for (;;) {
-      Batch rows;
+      Batch rows = free_.take();
       if (!result->next(rows, kPieceRows)) return;
       if (!hand_on(Piece{range, std::move(rows), {}})) return;
       if (stopping(stop)) return;
@@ -177,6 +183,8 @@ void RangeFeed::read_blocks(db::Connection& sql, std::size_t range, const std::s
     throw e.add_context(reading_from());
   }
 }
+
+void RangeFeed::give_back(Batch batch) { free_.give(std::move(batch)); }
 
 bool RangeFeed::hand_on(Piece piece) {
   const std::size_t lane = lane_of(piece.range);
@@ -191,13 +199,13 @@ bool RangeFeed::read_page(db::Connection& sql, std::size_t range, std::vector<Va
   auto page = cursor.page(options_.plan.query, sql.dialect(), options_.page_rows, bounds);
   std::unique_ptr<db::Cursor> result;
   try {
-    result = sql.query(page.sql, page.params);
+    result = sql.query_page(page.sql, page.params);
   } catch (Error& e) {
     throw e.add_context(reading_from());
   }
   std::size_t rows_in_page = 0;
   for (;;) {
-    Batch rows;
+    Batch rows = free_.take();
     bool cut_short = false;
     try {
       if (!result->next(rows, std::min(kPieceRows, options_.page_rows))) break;

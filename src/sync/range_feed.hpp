@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "pipeline/bounded_queue.hpp"
+#include "pipeline/free_list.hpp"
 #include "sync/bad_values.hpp"
 #include "sync/block_ranges.hpp"
 #include "sync/key_ranges.hpp"
@@ -77,6 +78,9 @@ class RangeFeed {
   void set_ranges(KeyRanges ranges);
   void set_target_was_empty(bool empty) noexcept { options_.target_was_empty = empty; }
 
+  // A connection to the source that is open already (the one the sync was planned with): the
+  // first reader takes it rather than connecting again.
+  void lend_connection(std::unique_ptr<db::Connection> source) { lent_ = std::move(source); }
   // Connects the readers, each in its snapshot, and starts them; once, whichever lane asks
   // first (each lane opens on its own pipeline's thread).
   void open(const std::stop_token& stop);
@@ -90,6 +94,9 @@ class RangeFeed {
   void close(std::size_t lane) noexcept;
   // The checkpoint of `lane`: every range's end, and how far the lane's own ranges reached.
   std::string checkpoint(std::size_t lane) const;
+  // A batch a writer is done with, for a reader to fill again: its cells keep the room their
+  // strings took, so a steady copy allocates next to nothing per row.
+  void give_back(Batch batch);
 
  private:
   struct Open {  // a range a reader is in the middle of
@@ -132,7 +139,10 @@ class RangeFeed {
   std::mutex failure_mutex_;
   std::exception_ptr failure_;
   std::stop_token stop_;
+  std::unique_ptr<db::Connection> lent_;
   std::vector<std::unique_ptr<db::Connection>> connections_;
+  // Given back, not yet taken again: as many as the lanes' queues hold and their writers keep.
+  pipeline::FreeList<Batch> free_;
   std::vector<std::jthread> workers_;
 };
 

@@ -11,7 +11,8 @@ bool RangedRead::read(Batch& out) {
     out.clear();
     return false;
   }
-  out = std::move(piece->rows);
+  std::swap(out, piece->rows);
+  feed_->give_back(std::move(piece->rows));
   return true;
 }
 

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <future>
+#include <optional>
 
 #include "core/config_spec.hpp"
 #include "pipeline/runner.hpp"
@@ -147,13 +149,13 @@ void refuse_read_only(const db::ConnectionConfig& target) {
 
 namespace {
 
-// The writers of a full sync read in key ranges: as many as --jobs says, or by default two into
-// PostgreSQL — its one backend taking a COPY is what a copy there waits on (docs/sync.md) — and
-// one elsewhere: SQLite takes one writer at a time.
+// The writers of a full sync read in key ranges: as many as --jobs says, or as many as the
+// target's driver uses by default, never more than help it (Driver::bulk_writers).
 std::size_t writers_for(const Request& r, const TablePlan& plan) {
-  if (plan.by_blocks || r.target.url.scheme == "sqlite") return 1;
-  if (r.writers > 0) return static_cast<std::size_t>(r.writers);
-  return r.target.url.scheme == "postgres" ? 2 : 1;
+  if (plan.by_blocks) return 1;
+  const db::Driver::BulkWriters target = db::Registry::builtin().for_scheme(r.target.url.scheme).bulk_writers();
+  const std::size_t asked = r.writers > 0 ? static_cast<std::size_t>(r.writers) : target.by_default;
+  return target.at_most > 0 ? std::min(asked, target.at_most) : asked;
 }
 
 std::shared_ptr<RangeFeed> make_feed(const Request& r, const TablePlan& plan, std::shared_ptr<BadValues> bad,
@@ -176,8 +178,9 @@ std::vector<pipeline::StateOwner> lane_owners(const pipeline::Project& project) 
 // planned now, each writer's checkpoint saved (the first's last: it says a sync began), or as
 // the writers' checkpoints of a sync that stopped left them.
 // `first` is the first writer's checkpoint, loaded already.
+// `planned` is the connection to the source the sync was planned with, tried first and kept.
 void set_up_key_ranges(const Request& r, const TablePlan& plan, pipeline::Project& project, RangeFeed& feed,
-                       const std::optional<std::string>& first) {
+                       const std::optional<std::string>& first, std::unique_ptr<db::Connection>& planned) {
   pipeline::StateStore& state = *project.pipelines.front().state;
   const std::vector<pipeline::StateOwner> owners = lane_owners(project);
   const std::size_t key_columns = plan.key.size();
@@ -188,8 +191,10 @@ void set_up_key_ranges(const Request& r, const TablePlan& plan, pipeline::Projec
     return;
   }
   KeyRanges ranges = retrying_read(fmt::format("table `{}`", plan.source.ref.to_string()), r.source, [&] {
-    auto source = db::connect(r.source);
-    return plan_key_ranges(*source, plan, r.where, most_key_ranges(feed.options().jobs, owners.size()));
+    std::unique_ptr<db::Connection> source = planned ? std::move(planned) : db::connect(r.source);
+    KeyRanges planned_ranges = plan_key_ranges(*source, plan, r.where, most_key_ranges(feed.options().jobs, owners.size()));
+    planned = std::move(source);
+    return planned_ranges;
   });
   if (owners.size() > 1)
     for (std::size_t lane = owners.size(); lane-- > 0;)
@@ -242,6 +247,23 @@ std::function<void(const pipeline::PipelineStats&, double)> progress_of_lanes(Re
   };
 }
 
+// The source and the target, connected at once: each connect is several round trips (TLS,
+// authentication). The target is leased from `pools`, whose connections the sync's pipelines
+// take up, so it is their first.
+std::pair<std::unique_ptr<db::Connection>, db::Lease> connect_both(const Request& r, db::Pools& pools) {
+  auto source = std::async(std::launch::async, [&] { return db::connect(r.source); });
+  std::optional<db::Lease> target;
+  std::exception_ptr target_failed;
+  try {
+    target = pools.claim(r.target)->acquire();
+  } catch (...) {
+    target_failed = std::current_exception();
+  }
+  std::unique_ptr<db::Connection> opened = source.get();  // the source's error first, as ever
+  if (target_failed) std::rethrow_exception(target_failed);
+  return {std::move(opened), std::move(*target)};
+}
+
 }  // namespace
 
 Report run(const Request& original) {
@@ -251,9 +273,11 @@ Report run(const Request& original) {
   Report report;
   TablePlan plan;
   bool target_was_empty = false;  // what a read in block ranges keeps in its checkpoint
+  auto pools = std::make_shared<db::Pools>();
+  std::unique_ptr<db::Connection> source;  // kept for the key ranges and the first reader
   {
-    auto source = db::connect(r.source);
-    auto target = db::connect(r.target);
+    auto [planning, target] = connect_both(r, *pools);
+    source = std::move(planning);
     plan = plan_table(*source, *target, r);
     refuse_copy_onto_itself(r, plan.target);
     if (!plan.target_exists) create_target(*target, plan);
@@ -271,7 +295,7 @@ Report run(const Request& original) {
   lenient.source = reading_bad_values(r.source, r.on_bad_value);
   std::size_t lanes = ranged ? writers_for(r, plan) : 1;
   std::shared_ptr<RangeFeed> feed = ranged ? make_feed(r, plan, bad, lanes, target_was_empty) : nullptr;
-  pipeline::Project project = sync_project(r, plan, feed, bad);
+  pipeline::Project project = sync_project(r, plan, feed, bad, pools);
   std::shared_ptr<pipeline::StateStore> state = project.pipelines.front().state;
   if (r.reset)
     for (const pipeline::StateOwner& owner : lane_owners(project)) state->reset(owner);
@@ -285,7 +309,7 @@ Report run(const Request& original) {
     if (began_with != lanes) {
       lanes = began_with;
       feed = make_feed(r, plan, bad, lanes, target_was_empty);
-      project = sync_project(r, plan, feed, bad);
+      project = sync_project(r, plan, feed, bad, pools);
       state = project.pipelines.front().state;
     }
   }
@@ -293,7 +317,9 @@ Report run(const Request& original) {
     restart_unkeyed(r, plan, *stored, report);
     feed->set_target_was_empty(decode_block_checkpoint(*stored).value_or(false));
   }
-  if (resumable) set_up_key_ranges(lenient, plan, project, *feed, stored);
+  if (resumable) set_up_key_ranges(lenient, plan, project, *feed, stored, source);
+  if (feed && source) feed->lend_connection(std::move(source));
+  source.reset();  // a sync that reads no ranges reads with sql_poll's connection
   r = lenient;
 
   pipeline::RunnerOptions options{{.once = true, .stop = r.stop}, r.progress_every};

@@ -83,8 +83,9 @@ std::string lane_name(const std::string& sync_name, std::size_t lane) {
 }
 
 pipeline::Project sync_project(const Request& r, const TablePlan& plan, const std::shared_ptr<RangeFeed>& feed,
-                               std::shared_ptr<BadValues> bad) {
+                               std::shared_ptr<BadValues> bad, std::shared_ptr<db::Pools> pools) {
   pipeline::Project project;
+  project.pools = std::move(pools);
   project.document.file = "weir sync";
   project.connections.emplace("source", r.source);
   project.connections.emplace("target", r.target);

@@ -24,8 +24,9 @@ std::string lane_name(const std::string& sync_name, std::size_t lane);
 // A project holding the sync's pipelines, one per writer; its connections are the request's.
 // With a `feed`, each pipeline's input reads a lane of the table's key ranges, or its block
 // ranges (plan.by_blocks; range_feed.hpp), else one pipeline's sql_poll reads it. `bad` decides
-// and counts the values that cannot be carried (bad_values.hpp).
+// and counts the values that cannot be carried (bad_values.hpp). The pipelines lease from
+// `pools`, so the connection the sync planned the target with is their first.
 pipeline::Project sync_project(const Request& request, const TablePlan& plan, const std::shared_ptr<RangeFeed>& feed,
-                               std::shared_ptr<BadValues> bad);
+                               std::shared_ptr<BadValues> bad, std::shared_ptr<db::Pools> pools);
 
 }  // namespace weir::sync

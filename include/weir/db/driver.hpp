@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <span>
@@ -64,6 +65,14 @@ class Driver {
   virtual std::string types_reference() const = 0;
   // Opens a connection; throws Error{connection|auth|config}.
   virtual std::unique_ptr<Connection> connect(const ConnectionConfig& config) const = 0;
+
+  // How many connections writing one table at once a bulk copy into this database uses when
+  // not told (weir sync without --jobs), and the most that help (0: no limit).
+  struct BulkWriters {
+    std::size_t by_default = 1;
+    std::size_t at_most = 0;
+  };
+  virtual BulkWriters bulk_writers() const noexcept { return {}; }
 };
 
 // The drivers compiled into this build, registered explicitly (db/registry.cpp).

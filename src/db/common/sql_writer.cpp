@@ -174,7 +174,10 @@ void create_if_missing(Connection& connection, std::string_view create_if_not_ex
   try {
     connection.execute(create_if_not_exists);
   } catch (const Error& e) {
-    if (e.kind() != ErrorKind::unique) throw;
+    // The loser's catalog row collides (a unique violation), or it finds the winner's type or
+    // table committed already (duplicate_object, duplicate_table): either way it exists now.
+    const bool made_meanwhile = e.kind() == ErrorKind::unique || e.code() == "42710" || e.code() == "42P07";
+    if (!made_meanwhile) throw;
     connection.execute(create_if_not_exists);
   }
 }

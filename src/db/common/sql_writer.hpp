@@ -60,8 +60,9 @@ std::string create_table_sql(const Dialect& dialect, const TableRef& table, cons
 
 // Runs `create_if_not_exists` (a CREATE … IF NOT EXISTS), once more when it fails: PostgreSQL
 // answers two sessions creating the same table at once with a unique violation in its catalog
-// for the one that lost (not a skip), by which time the winner's table is committed — pipelines
-// starting together on a new state store, or a sync's writers, do that.
+// for the one that lost (not a skip), or with "type … already exists" (42710), by which time
+// the winner's table is committed — pipelines starting together on a new state store, or a
+// sync's writers, do that.
 void create_if_missing(Connection& connection, std::string_view create_if_not_exists);
 
 }  // namespace weir::db

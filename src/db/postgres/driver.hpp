@@ -25,6 +25,8 @@ class PgDriver final : public Driver {
   const Catalog& catalog() const override;
   std::string types_reference() const override;
   std::unique_ptr<Connection> connect(const ConnectionConfig& config) const override;
+  // Two: a COPY waits on its one backend, so a second one shares the work (docs/sync.md).
+  BulkWriters bulk_writers() const noexcept override { return {.by_default = 2, .at_most = 0}; }
 };
 
 // A replication connection (libpq's replication=database: the walsender protocol, which also

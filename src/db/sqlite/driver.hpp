@@ -16,6 +16,8 @@ class SqliteDriver final : public Driver {
   const Catalog& catalog() const override;
   std::string types_reference() const override;
   std::unique_ptr<Connection> connect(const ConnectionConfig& config) const override;
+  // One: SQLite takes one writer at a time; more would only wait for each other.
+  BulkWriters bulk_writers() const noexcept override { return {.by_default = 1, .at_most = 1}; }
 };
 
 }  // namespace weir::db::sqlite
