@@ -4,8 +4,9 @@
 // position, columns and the columns whose value was not sent; a plain row becomes
 // {"op":"row","after":{…}}. Values are exact: numeric as text with all its digits, timestamps
 // in ISO 8601 with microseconds (timestamptz in UTC, "Z"), json as JSON, arrays as arrays,
-// bytes as base64. Lines are flushed at the end of each source transaction and at each commit
-// of the commit engine, which saves the checkpoint only after that. A file has no
+// bytes as base64. Lines are flushed at the end of each source transaction, when a megabyte of
+// them waits (a large transaction is not held in memory), and at each commit of the commit
+// engine, which saves the checkpoint only after that. A file has no
 // transactions: after a crash the lines since the last checkpoint may be written again (at
 // least once, never lost). A write the disk cut short (full) or a run killed mid-write leaves
 // a line torn: it is cut off at once, and again when the file is next opened, so that no line
@@ -34,6 +35,9 @@ namespace weir::modules {
 namespace {
 
 using config::Field;
+
+// Lines waiting for a transaction's end are written out past this: stdio takes them on.
+constexpr std::size_t kFlushBytes = 1 << 20;
 
 const config::Spec& spec() {
   static const config::Spec s{
@@ -235,7 +239,7 @@ class JsonlSink final : public pipeline::Sink {
       if (!unsynced_from_ && rows.position(r)) unsynced_from_ = *rows.position(r);
       append_envelope(lines_, rows, r, columns_, source_);
       ++counts.inserted;
-      if (rows.ends_transaction(r)) flush();
+      if (rows.ends_transaction(r) || lines_.size() >= kFlushBytes) flush();
     }
     return counts;
   }
