@@ -1,8 +1,6 @@
 #include "cdc/replication_connection.hpp"
 
 #include <fmt/format.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
 #include <poll.h>
 
 #include <cstdlib>
@@ -68,7 +66,6 @@ void ReplicationConnection::start(const StartOptions& options) {
   db::postgres::ResultHandle r(PQexec(conn_.get(), command.c_str()));
   if (PQresultStatus(r.get()) != PGRES_COPY_BOTH)
     db::postgres::throw_result_error(r.get(), conn_.get(), fmt::format("START_REPLICATION on {}", describe_));
-  read_ahead();
 }
 
 // XLogData ('w': start, end, clock, payload) or a primary keepalive ('k': end, clock, reply).
@@ -103,33 +100,12 @@ ReplicationConnection::Received ReplicationConnection::receive(std::chrono::mill
       throw Error(ErrorKind::connection, fmt::format("replication from {}: the server ended the stream", describe_));
     }
     if (length == -2) db::postgres::throw_connection_error(conn_.get(), fmt::format("replication from {}", describe_));
-    // What OpenSSL read ahead is no longer in the socket: poll() would wait with it at hand.
-    const bool at_hand = record_at_hand();
-    if (!at_hand && waited) return Received::nothing;
+    if (waited) return Received::nothing;
     pollfd fd{PQsocket(conn_.get()), POLLIN, 0};
-    if (!at_hand && poll(&fd, 1, static_cast<int>(timeout.count())) <= 0) return Received::nothing;
+    if (poll(&fd, 1, static_cast<int>(timeout.count())) <= 0) return Received::nothing;
     if (!PQconsumeInput(conn_.get()))
       db::postgres::throw_connection_error(conn_.get(), fmt::format("replication from {}", describe_));
   }
-}
-
-// A stream of small messages costs OpenSSL two recv() calls a TLS record (its header, then its
-// body) unless it reads ahead: then one fills its buffer with as many records as have come.
-// 1,000,000 changes: weir's CPU 5.0 -> 2.7 s (bench/pg_cdc_decode.sh).
-void ReplicationConnection::read_ahead() {
-  tls_ = static_cast<SSL*>(PQsslStruct(conn_.get(), "OpenSSL"));
-  if (tls_) SSL_set_read_ahead(tls_, 1);
-}
-
-// A whole TLS record read ahead and not yet decrypted, which libpq's next read takes without the
-// socket. Part of one is not: its rest must come through the socket, and poll() waits for it.
-bool ReplicationConnection::record_at_hand() {
-  if (!tls_ || !SSL_has_pending(tls_)) return false;
-  char byte;
-  ERR_clear_error();
-  const int peeked = SSL_peek(tls_, &byte, 1);
-  // A failure other than "more to read" is left for libpq's read to report.
-  return peeked > 0 || SSL_get_error(tls_, peeked) != SSL_ERROR_WANT_READ;
 }
 
 void ReplicationConnection::send_status(Lsn flushed, bool reply) {

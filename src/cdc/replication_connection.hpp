@@ -16,8 +16,6 @@
 #include "db/postgres/connection.hpp"
 #include "weir/db/driver.hpp"
 
-struct ssl_st;  // OpenSSL's SSL
-
 namespace weir::cdc {
 
 struct SystemIdentity {
@@ -80,8 +78,6 @@ class ReplicationConnection {
   // [a-z0-9_]), never values from the stream.
   db::postgres::ResultHandle run(const std::string& command);
   bool parse_copy_data(std::string_view message);
-  void read_ahead();
-  bool record_at_hand();
 
   struct Freer {
     void operator()(char* p) const noexcept { PQfreemem(p); }
@@ -92,7 +88,6 @@ class ReplicationConnection {
   std::string_view data_;
   Lsn data_lsn_ = 0, wal_end_ = 0;
   bool reply_requested_ = false;
-  ::ssl_st* tls_ = nullptr;  // the stream's TLS session, libpq's (none without TLS)
 };
 
 }  // namespace weir::cdc

@@ -119,64 +119,6 @@ TEST_F(PostgresCdcTest, AKilledRunLosesNothingAndRepeatsOnlyWhatFollowedItsLastC
   EXPECT_LE(canonical_weir(out()).size() - ours.size(), before_restart);
 }
 
-// Over TLS weir reads the stream ahead, a socketful of TLS records at once: a change whose
-// records were all read already reaches the output while the stream is quiet — not when the
-// server next sends something (its keepalive, 30 s on). Small changes sent one by one while weir
-// was not reading are such records, as are big changes of many records and many changes
-// piled up.
-TEST_F(PostgresCdcTest, OverTlsEveryChangeReadAheadArrivesWhileTheStreamIsQuiet) {
-  std::string t = table("tls", "id bigint PRIMARY KEY, v text");
-  std::string file = pipeline_file({t}, "\"${WEIR_TEST_PG_URL}?sslmode=require\"");
-  std::string text = test::read_file(file);
-  text.insert(text.find("    output:"), "        status_interval: 60s\n");  // no reply of the server's prompted
-  test::write_file(file, text);
-  ASSERT_EQ(run_once(file).exit_code, 0);
-  test::Background weir({"run", file}, dir_.path());
-  std::size_t expected = 0;
-  // Read ahead and left waiting, a change would wait for the server's next packet: seconds.
-  auto written = [&](const std::string& what, std::chrono::seconds within = 3s) {
-    EXPECT_TRUE(eventually([&] { return lines_of(out()).size() == expected; }, within))
-        << what << ": " << lines_of(out()).size() << " of " << expected << " changes written within "
-        << within.count() << " s\n" << weir.err();
-  };
-  db_->execute(fmt::format("INSERT INTO {} VALUES (1, 'one')", t));
-  expected = 1;
-  written("a first change", 10s);  // weir starting
-  ASSERT_EQ(test::scalar(*db_, fmt::format("SELECT s.ssl::text FROM pg_stat_ssl s JOIN pg_replication_slots r ON "
-                                           "r.active_pid = s.pid WHERE r.slot_name = '{}'", slot_)),
-            "true")
-      << "the stream must run over TLS for this test to mean anything";
-
-  // Small transactions, each sent on its own while weir is stopped: one read takes them all.
-  weir.signal(SIGSTOP);
-  for (int id = 2; id <= 6; ++id) {
-    db_->execute(fmt::format("INSERT INTO {} VALUES ({}, 'small')", t, id));
-    std::this_thread::sleep_for(50ms);
-  }
-  std::this_thread::sleep_for(300ms);
-  weir.signal(SIGCONT);
-  expected = 6;
-  written("five small transactions sent while weir was stopped");
-
-  // md5 text does not compress: values of 32 kB and of 1 MB, two and about 64 records each.
-  for (int md5s : {1'000, 32'000}) {
-    db_->execute(fmt::format("INSERT INTO {} SELECT {}, string_agg(md5(g::text), '') FROM generate_series(1, {}) g", t,
-                             md5s, md5s));
-    ++expected;
-    written(fmt::format("a value of {} bytes", md5s * 32));
-  }
-  weir.signal(SIGSTOP);
-  db_->execute(fmt::format("INSERT INTO {} SELECT g, md5(g::text) FROM generate_series(100000, 101999) g", t));
-  std::this_thread::sleep_for(300ms);
-  weir.signal(SIGCONT);
-  expected += 2'000;
-  written("a 2,000-row transaction piled up");
-  std::vector<std::string> lines = lines_of(out());
-  ASSERT_EQ(lines.size(), 2'008u);
-  EXPECT_EQ(json::parse(lines[6])["after"]["v"].get<std::string>().size(), 32'000u);
-  EXPECT_EQ(json::parse(lines[7])["after"]["v"].get<std::string>().size(), 1'024'000u);
-}
-
 // ---- what stops with one line -----------------------------------------------------------------
 
 TEST_F(PostgresCdcTest, ANonPostgresConnectionIsAConfigurationError) {
